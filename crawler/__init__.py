@@ -1,0 +1,1 @@
+"""Everything that knows Scrapy: settings, spiders, middlewares, spider loader, CLI."""

@@ -1,0 +1,1 @@
+"""Spiders are built from config/sites/*.toml by crawler.spiderloader."""
