@@ -1,0 +1,186 @@
+"""The index schema: numbered sqlite-utils migrations, recorded in the database itself."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "newsarchive-index"
+FTS_COLUMNS = ("title", "description", "text")
+
+migrations = Migrations(MIGRATION_SET)
+
+# The WARC position of a record, repeated on every table that links to one.
+_POSITION = {
+    "warc_file": str,
+    "warc_offset": int,
+    "warc_length": int,
+    "warc_record_id": str,
+    "payload_digest": str,
+}
+
+
+@migrations(name="0001_captures")
+def m0001_captures(db: sqlite_utils.Database) -> None:
+    # One row per fetch. The id is the response record id, or the metadata record id
+    # when the fetch got no response: stable across rebuilds, so re-applying is a no-op.
+    db.table("captures").create(
+        {
+            "id": str,
+            "url": str,
+            "site": str,
+            "canonical_url": str,
+            "status": int,
+            "content_type": str,
+            "fetched_at": str,
+            "outcome": str,
+            "reason": str,
+            "discovery_source": str,
+            "article_status": str,
+            # sha1 of the extracted title + text, set only for captures that made an article row:
+            # article_versions is derived from it.
+            "content_sha1": str,
+            **_POSITION,
+            "metadata_warc_file": str,
+            "metadata_warc_offset": int,
+            "metadata_warc_length": int,
+            "metadata_record_id": str,
+        },
+        pk="id",
+        not_null=["url", "fetched_at", "outcome"],
+    )
+    db.table("captures").create_index(["site", "fetched_at"])
+    db.table("captures").create_index(["url"])
+    db.table("captures").create_index(["canonical_url", "content_sha1"])
+    db.table("captures").create_index(["outcome"])
+
+
+@migrations(name="0002_articles")
+def m0002_articles(db: sqlite_utils.Database) -> None:
+    db.table("articles").create(
+        {
+            "canonical_url": str,
+            "site": str,
+            "url": str,
+            "fetched_at": str,
+            "first_fetched_at": str,
+            "versions": int,
+            "word_count": int,
+            "title": str,
+            "authors": str,
+            "published": str,
+            "modified": str,
+            "language": str,
+            "description": str,
+            "sitename": str,
+            "section": str,
+            "tags": str,
+            "image": str,
+            "date_source": str,
+            "date_candidates": str,
+            "text": str,
+            "capture_id": str,
+            **_POSITION,
+        },
+        pk="canonical_url",
+        not_null=["site", "url", "fetched_at", "capture_id"],
+    )
+    db.table("articles").create_index(["site", "published"])
+    db.table("articles").create_index(["published"])
+    db.table("articles").create_index(["fetched_at"])
+    db.table("articles").create_index(["language"])
+    db.table("articles").create_index(["section"])
+    # Triggers keep the FTS index current on every insert/update/delete; without them
+    # enable_fts() leaves the index silently stale (DESIGN.md).
+    db.table("articles").enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="unicode61")
+
+
+@migrations(name="0003_article_versions")
+def m0003_article_versions(db: sqlite_utils.Database) -> None:
+    # One row per distinct extracted title + text of an article; dates and position are derived
+    # from the captures that produced that text, so the result is independent of the
+    # order in which captures arrive (live crawl and rebuild agree).
+    db.table("article_versions").create(
+        {
+            "canonical_url": str,
+            "content_sha1": str,
+            "first_fetched_at": str,
+            "last_fetched_at": str,
+            "captures": int,
+            "title": str,
+            "word_count": int,
+            "text": str,
+            "capture_id": str,
+            **_POSITION,
+        },
+        pk=("canonical_url", "content_sha1"),
+        not_null=["first_fetched_at", "capture_id"],
+    )
+    db.table("article_versions").create_index(["canonical_url", "first_fetched_at"])
+
+
+@migrations(name="0004_crawl_runs")
+def m0004_crawl_runs(db: sqlite_utils.Database) -> None:
+    db.table("crawl_runs").create(
+        {
+            "id": int,
+            "site": str,
+            "started": str,
+            "finished": str,
+            "outcome": str,
+            "stats": str,
+            "pages": int,
+            "articles": int,
+            "errors": int,
+        },
+        pk="id",
+        not_null=["site", "started"],
+    )
+    db.table("crawl_runs").create_index(["site", "started"])
+
+
+@migrations(name="0005_indexed_files")
+def m0005_indexed_files(db: sqlite_utils.Database) -> None:
+    # Closed WARC files already projected into the index: name + size, so a second
+    # `newsarchive index` skips them and a file that changed (salvaged) is redone.
+    db.table("indexed_files").create(
+        {
+            "name": str,
+            "size": int,
+            "records": int,
+            "captures": int,
+            "reextract": int,
+            "indexed_at": str,
+        },
+        pk="name",
+    )
+
+
+def migration_names() -> list[str]:
+    """The migrations this code knows, in the order they apply."""
+    return [m.name for m in migrations._migrations]
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+    """The migrations recorded in this database, in the order they were applied."""
+    return [m.name for m in migrations.applied(db)]
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations under one write lock; return the names applied.
+
+    BEGIN IMMEDIATE serialises two processes opening a new index at once (the crawl and
+    `newsarchive index`): the second waits, re-reads what is pending, and finds nothing.
+    """
+    if not migrations.pending(db):
+        return []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        pending = [m.name for m in migrations.pending(db)]
+        # Inside our transaction each migration runs in a savepoint (sqlite-utils atomic()).
+        migrations.apply(db)
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+    return pending

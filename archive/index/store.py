@@ -1,0 +1,351 @@
+"""Write side of the index: open it, and project one capture into it in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from archive.index.schema import apply_migrations
+
+BUSY_TIMEOUT_MS = 30_000
+METADATA_VERSION = 1
+
+
+class Position(Protocol):
+    """What the index needs of `archive.warc.records.WarcPosition` (structural, read-only)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def record_id(self) -> str: ...
+    @property
+    def payload_digest(self) -> str | None: ...
+
+
+@dataclass
+class CaptureDoc:
+    """One capture as the index sees it: the crawl's metadata JSON and where it lives in the WARC."""
+
+    metadata: dict[str, Any]  # the `newsarchive` metadata record payload (see contracts)
+    response: Position | None  # the response record; None when the fetch got no response
+    metadata_position: Position | None  # the metadata record itself
+
+
+class CaptureError(ValueError):
+    """A metadata payload the index cannot project (wrong version, missing fields)."""
+
+
+def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """Open (creating if needed) the index at `path`, WAL mode, migrations applied."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    # busy_timeout first: the WAL switch and the migrations may wait on another writer.
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    db.enable_wal()
+    # NORMAL in WAL mode is durable against process crashes (a power cut may lose the
+    # last commits, which the next rebuild recovers from the WARC files).
+    db.execute("PRAGMA synchronous = NORMAL")
+    # Upserts that replace a row must fire the FTS delete trigger (DESIGN.md).
+    db.execute("PRAGMA recursive_triggers = on")
+    db.execute("PRAGMA foreign_keys = on")
+    apply_migrations(db)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction; nested use becomes a savepoint.
+
+    BEGIN IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+    instead of failing with SQLITE_BUSY when a read turns into a write. Callers that
+    apply many captures (the rebuild, a batching pipeline) wrap them in one of these:
+    each apply_capture is then a savepoint inside it.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def normalize_time(value: str, *, what: str = "time") -> str:
+    """ISO 8601 in UTC with microseconds, so that string order is time order."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise CaptureError(f"{what} is not an ISO 8601 date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def content_sha1(article: Mapping[str, Any]) -> str:
+    """What makes two captures the same version of an article: its title and text."""
+    return _sha1(f"{article.get('title') or ''}\0{article.get('text') or ''}")
+
+
+def is_indexed_article(metadata: Mapping[str, Any]) -> bool:
+    """Only a capture the crawl called an article, with an ok extraction, makes an article row."""
+    article = metadata.get("article")
+    return (
+        metadata.get("outcome") == "article"
+        and isinstance(article, Mapping)
+        and article.get("status") == "ok"
+    )
+
+
+def _position_columns(pos: Position | None, prefix: str = "") -> dict[str, Any]:
+    if prefix:
+        return {
+            f"{prefix}warc_file": pos.file if pos else None,
+            f"{prefix}warc_offset": pos.offset if pos else None,
+            f"{prefix}warc_length": pos.length if pos else None,
+            f"{prefix}record_id": pos.record_id if pos else None,
+        }
+    return {
+        "warc_file": pos.file if pos else None,
+        "warc_offset": pos.offset if pos else None,
+        "warc_length": pos.length if pos else None,
+        "warc_record_id": pos.record_id if pos else None,
+        "payload_digest": pos.payload_digest if pos else None,
+    }
+
+
+def capture_id(doc: CaptureDoc) -> str:
+    """The response record id; else the metadata record id; else a hash of url + time."""
+    if doc.response is not None:
+        return doc.response.record_id
+    if doc.metadata_position is not None:
+        return doc.metadata_position.record_id
+    key = f"{doc.metadata.get('url')}\n{doc.metadata.get('fetched_at')}"
+    return "sha1:" + _sha1(key)
+
+
+def capture_row(doc: CaptureDoc) -> dict[str, Any]:
+    """The `captures` row for a document (validates the metadata payload)."""
+    meta = doc.metadata
+    if meta.get("newsarchive") != METADATA_VERSION:
+        raise CaptureError(
+            f"not a newsarchive v{METADATA_VERSION} metadata payload "
+            f"(newsarchive={meta.get('newsarchive')!r})"
+        )
+    for key in ("url", "fetched_at", "outcome"):
+        if not meta.get(key):
+            raise CaptureError(f"metadata payload has no {key!r} (url={meta.get('url')!r})")
+    url = str(meta["url"])
+    article = meta.get("article") if isinstance(meta.get("article"), Mapping) else None
+    discovery = meta.get("discovery") if isinstance(meta.get("discovery"), Mapping) else None
+    is_article = is_indexed_article(meta)
+    return {
+        "id": capture_id(doc),
+        "url": url,
+        "site": meta.get("site"),
+        "canonical_url": meta.get("canonical_url") or url,
+        "status": meta.get("status"),
+        "content_type": meta.get("content_type"),
+        "fetched_at": normalize_time(str(meta["fetched_at"]), what=f"fetched_at of {url}"),
+        "outcome": meta["outcome"],
+        "reason": meta.get("reason"),
+        "discovery_source": discovery.get("source") if discovery else None,
+        "article_status": article.get("status") if article else None,
+        "content_sha1": content_sha1(article) if is_article and article else None,
+        **_position_columns(doc.response),
+        **_position_columns(doc.metadata_position, prefix="metadata_"),
+    }
+
+
+def _json_list(value: Any) -> str:
+    items = value if isinstance(value, list) else ([] if value is None else [value])
+    return json.dumps(items, ensure_ascii=False)
+
+
+def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any]) -> dict[str, Any]:
+    text = article.get("text") or ""
+    return {
+        "canonical_url": capture["canonical_url"],
+        "site": capture["site"],
+        "url": capture["url"],
+        "fetched_at": capture["fetched_at"],
+        "word_count": len(text.split()),
+        "title": article.get("title"),
+        "authors": _json_list(article.get("authors")),
+        "published": article.get("published"),
+        "modified": article.get("modified"),
+        "language": article.get("language"),
+        "description": article.get("description"),
+        "sitename": article.get("sitename"),
+        "section": article.get("section"),
+        "tags": _json_list(article.get("tags")),
+        "image": article.get("image"),
+        "date_source": article.get("date_source"),
+        "date_candidates": json.dumps(article.get("date_candidates") or [], ensure_ascii=False),
+        "text": text,
+        "capture_id": capture["id"],
+        **{k: capture[k] for k in _position_columns(None)},
+    }
+
+
+def _get(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def _upsert_if_changed(
+    db: sqlite_utils.Database, table: str, pk: str | tuple[str, ...], row: dict[str, Any],
+    existing: Mapping[str, Any] | None,
+) -> None:
+    # Writing an identical row would still rewrite the FTS entry and bump rowids;
+    # skipping it is what makes a second apply of the same capture change nothing.
+    if existing is not None and all(existing.get(k) == v for k, v in row.items()):
+        return
+    db.table(table).upsert(row, pk=pk)
+
+
+def _refresh_version(
+    db: sqlite_utils.Database, canonical_url: str, sha1: str, article: dict[str, Any] | None
+) -> None:
+    """Recompute one article_versions row from the captures that produced that text."""
+    where = "canonical_url = ? and content_sha1 = ?"
+    agg = _get(
+        db,
+        f"select count(*) as n, max(fetched_at) as last from captures where {where}",
+        [canonical_url, sha1],
+    )
+    existing = _get(db, f"select * from article_versions where {where}", [canonical_url, sha1])
+    if not agg or not agg["n"]:
+        if existing is not None:
+            db.execute(f"delete from article_versions where {where}", [canonical_url, sha1])
+        return
+    first = _get(
+        db,
+        "select id, fetched_at, warc_file, warc_offset, warc_length, warc_record_id, payload_digest"
+        f" from captures where {where} order by fetched_at, id limit 1",
+        [canonical_url, sha1],
+    )
+    assert first is not None
+    row: dict[str, Any] = {
+        "canonical_url": canonical_url,
+        "content_sha1": sha1,
+        "first_fetched_at": first["fetched_at"],
+        "last_fetched_at": agg["last"],
+        "captures": agg["n"],
+        "capture_id": first["id"],
+        **{k: first[k] for k in _position_columns(None)},
+    }
+    if article is not None:
+        row.update(title=article["title"], word_count=article["word_count"], text=article["text"])
+    elif existing is None:
+        return  # only reachable for a stale key whose text we no longer have
+    _upsert_if_changed(db, "article_versions", ("canonical_url", "content_sha1"), row, existing)
+
+
+def _write_article(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    key = row["canonical_url"]
+    existing = _get(db, "select * from articles where canonical_url = ?", [key])
+    # The row holds the latest capture. (fetched_at, capture id) orders captures totally,
+    # so live crawl and rebuild agree whatever order the captures arrive in; >= lets a
+    # re-extraction of the same capture replace its own row.
+    if existing is not None and (row["fetched_at"], row["capture_id"]) < (
+        existing["fetched_at"],
+        existing["capture_id"],
+    ):
+        row = {k: existing[k] for k in row}
+    derived = _get(
+        db,
+        "select min(first_fetched_at) as first, count(*) as n"
+        " from article_versions where canonical_url = ?",
+        [key],
+    )
+    assert derived is not None
+    row.update(first_fetched_at=derived["first"], versions=derived["n"])
+    _upsert_if_changed(db, "articles", "canonical_url", row, existing)
+
+
+def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
+    """Project one capture into the index, in one transaction (a savepoint if one is open).
+
+    Writes the captures row; for an ok article also its article_versions row and the
+    articles row (the FTS row follows by trigger). Idempotent and order-independent.
+    """
+    capture = capture_row(doc)
+    article = None
+    if capture["content_sha1"] is not None:
+        article = _article_row(capture, doc.metadata["article"])
+    with transaction(db):
+        previous = _get(db, "select * from captures where id = ?", [capture["id"]])
+        _upsert_if_changed(db, "captures", "id", capture, previous)
+        if previous and previous["content_sha1"] and (
+            previous["canonical_url"], previous["content_sha1"]
+        ) != (capture["canonical_url"], capture["content_sha1"]):
+            # A re-extraction changed this capture's text: its old version may be gone.
+            _refresh_version(db, previous["canonical_url"], previous["content_sha1"], None)
+        if article is not None:
+            _refresh_version(db, capture["canonical_url"], capture["content_sha1"], article)
+            _write_article(db, article)
+
+
+def start_run(db: sqlite_utils.Database, site: str, started_at: str) -> int:
+    """Record the start of a crawl of `site`; returns the run id for finish_run."""
+    with transaction(db):
+        table = db.table("crawl_runs")
+        table.insert({"site": site, "started": started_at, "outcome": "running"})
+        run_id = table.last_pk
+    assert isinstance(run_id, int)
+    return run_id
+
+
+def finish_run(
+    db: sqlite_utils.Database, run_id: int, finished_at: str, outcome: str, stats: Mapping[str, Any]
+) -> None:
+    """Record how a crawl ended. pages/articles/errors come from `stats` when present
+    (our keys first, then Scrapy's: response_received_count, log_count/ERROR)."""
+
+    def pick(*keys: str) -> int | None:
+        for key in keys:
+            value = stats.get(key)
+            if isinstance(value, int):
+                return value
+        return None
+
+    with transaction(db):
+        if db.execute("select 1 from crawl_runs where id = ?", [run_id]).fetchone() is None:
+            raise KeyError(f"no crawl run with id {run_id}")
+        db.table("crawl_runs").update(
+            run_id,
+            {
+                "finished": finished_at,
+                "outcome": outcome,
+                # Scrapy stats hold datetimes: stringify whatever JSON cannot carry.
+                "stats": json.dumps(dict(stats), default=str, sort_keys=True),
+                "pages": pick("pages", "response_received_count"),
+                "articles": pick("articles", "item_scraped_count"),
+                "errors": pick("errors", "log_count/ERROR"),
+            },
+        )

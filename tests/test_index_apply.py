@@ -1,0 +1,208 @@
+"""apply_capture: one transaction per capture, idempotent, independent of arrival order."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from archive.index.store import (
+    CaptureDoc,
+    CaptureError,
+    apply_capture,
+    finish_run,
+    open_index,
+    start_run,
+    transaction,
+)
+from tests.index_docs import BASE, doc, dump
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def count(db: sqlite_utils.Database, table: str) -> int:
+    return int(db.execute(f"select count(*) from {table}").fetchone()[0])
+
+
+def test_article_capture_fills_every_table(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    d = doc("/news/harbour", "The harbour flooded overnight. Boats were lost.")
+    apply_capture(db, d)
+    [row] = list(db.table("articles").rows)
+    assert row["canonical_url"] == BASE + "/news/harbour"
+    assert row["site"] == "demo"
+    assert row["word_count"] == 7
+    assert json.loads(row["authors"]) == ["Ada Lovelace", "Grace Hopper"]
+    assert json.loads(row["tags"]) == ["harbour", "weather"]
+    assert row["published"] == "2026-11-27T09:30:00+01:00"
+    assert row["fetched_at"] == "2026-11-28T04:00:00.123456+00:00"
+    assert d.response is not None
+    assert (row["warc_file"], row["warc_offset"], row["warc_length"]) == (
+        d.response.file, d.response.offset, d.response.length,
+    )
+    assert row["warc_record_id"] == d.response.record_id == row["capture_id"]
+    assert row["payload_digest"] == d.response.payload_digest
+    assert row["versions"] == 1
+    cap = db.table("captures").get(d.response.record_id)
+    assert cap["outcome"] == "article" and cap["status"] == 200
+    assert d.metadata_position is not None
+    assert cap["metadata_record_id"] == d.metadata_position.record_id
+    assert count(db, "article_versions") == 1
+    assert count(db, "articles_fts") == 1
+
+
+def test_only_ok_articles_make_article_rows(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    apply_capture(db, doc("/tag/weather", None))
+    empty = doc("/news/empty", "")
+    assert empty.metadata["article"] is not None
+    empty.metadata["article"]["status"] = "empty"
+    apply_capture(db, empty)
+    # A fetch that got no response: keyed by its metadata record.
+    failed = doc("/news/gone", None, outcome="fetch_error", status=None)
+    failed = dataclasses.replace(failed, response=None)
+    apply_capture(db, failed)
+    assert count(db, "captures") == 3
+    assert count(db, "articles") == count(db, "article_versions") == count(db, "articles_fts") == 0
+    assert failed.metadata_position is not None
+    assert db.table("captures").get(failed.metadata_position.record_id)["warc_file"] is None
+
+
+def test_applying_twice_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    db = open_index(path)
+    docs = [doc("/news/a", "alpha text"), doc("/tag/x", None), doc("/news/b", "beta text")]
+    for d in docs:
+        apply_capture(db, d)
+    before, changes = dump(path), db.conn.total_changes
+    for d in docs:
+        apply_capture(db, d)
+    assert db.conn.total_changes == changes
+    assert dump(path) == before
+
+
+def test_latest_capture_wins_whatever_the_order(tmp_path: Path) -> None:
+    old = doc("/news/a", "first draft", fetched_at="2026-11-28T04:00:00+00:00")
+    new = doc("/news/a", "corrected text", fetched_at="2026-11-29T04:00:00+00:00")
+    again = doc("/news/a", "corrected text", fetched_at="2026-11-30T04:00:00+00:00")
+    dumps = []
+    for name, order in (("fwd", [old, new, again]), ("rev", [again, new, old])):
+        db = open_index(tmp_path / f"{name}.db")
+        for d in order:
+            apply_capture(db, d)
+        art = db.execute("select text, fetched_at, first_fetched_at, versions from articles")
+        assert art.fetchall() == [
+            ("corrected text", "2026-11-30T04:00:00.000000+00:00",
+             "2026-11-28T04:00:00.000000+00:00", 2)
+        ]
+        versions = db.execute(
+            "select text, first_fetched_at, last_fetched_at, captures from article_versions"
+            " order by first_fetched_at"
+        ).fetchall()
+        assert versions == [
+            ("first draft", "2026-11-28T04:00:00.000000+00:00",
+             "2026-11-28T04:00:00.000000+00:00", 1),
+            ("corrected text", "2026-11-29T04:00:00.000000+00:00",
+             "2026-11-30T04:00:00.000000+00:00", 2),
+        ]
+        db.close()
+        dumps.append(dump(tmp_path / f"{name}.db"))
+    assert dumps[0] == dumps[1]
+
+
+def test_reextraction_of_a_capture_replaces_its_version(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    d = doc("/news/a", "text with a donation box")
+    apply_capture(db, d)
+    assert d.metadata["article"] is not None
+    d.metadata["article"]["text"] = "clean text"
+    apply_capture(db, d)
+    assert db.execute("select text from article_versions").fetchall() == [("clean text",)]
+    assert db.execute("select text, versions from articles").fetchall() == [("clean text", 1)]
+
+
+def test_failure_mid_transaction_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    db = open_index(path)
+    apply_capture(db, doc("/news/before", "kept"))
+    before = dump(path)
+    # Fail after the captures row is written, before the articles row (and its FTS row).
+    db.execute(
+        "create temp trigger boom before insert on article_versions"
+        " begin select raise(abort, 'simulated failure'); end"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="simulated failure"):
+        apply_capture(db, doc("/news/after", "lost"))
+    assert not db.conn.in_transaction
+    assert dump(path) == before
+    db.execute("drop trigger boom")
+    apply_capture(db, doc("/news/after", "now kept"))
+    assert count(db, "articles") == 2
+
+
+CRASH_SCRIPT = """
+import os, sys
+from archive.index.store import apply_capture, open_index
+from tests.index_docs import doc
+db = open_index(sys.argv[1])
+# Die (no cleanup, like kill -9) inside the transaction, right after the articles row.
+db.conn.create_function("die", 0, lambda: os._exit(3))
+db.execute("create temp trigger die after insert on articles begin select die(); end")
+apply_capture(db, doc("/news/crash", "never committed"))
+"""
+
+
+def test_crash_mid_transaction_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    db = open_index(path)
+    apply_capture(db, doc("/news/before", "kept"))
+    db.close()
+    before = dump(path)
+    proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(path)], cwd=ROOT, check=False)
+    assert proc.returncode == 3
+    assert dump(path) == before
+    db = open_index(path)
+    db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
+
+
+def test_outer_transaction_batches_and_rolls_back_together(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    with pytest.raises(RuntimeError), transaction(db):
+        apply_capture(db, doc("/news/a", "alpha"))
+        apply_capture(db, doc("/news/b", "beta"))
+        raise RuntimeError("batch failed")
+    assert count(db, "captures") == 0
+    with transaction(db):
+        apply_capture(db, doc("/news/a", "alpha"))
+        apply_capture(db, doc("/news/b", "beta"))
+    assert count(db, "articles") == 2
+
+
+def test_bad_metadata_is_a_clear_error(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    bad = doc("/news/a", "x")
+    with pytest.raises(CaptureError, match="newsarchive v1"):
+        apply_capture(db, CaptureDoc({**bad.metadata, "newsarchive": 2}, None, None))
+    with pytest.raises(CaptureError, match="fetched_at"):
+        apply_capture(db, CaptureDoc({**bad.metadata, "fetched_at": "yesterday"}, None, None))
+    assert count(db, "captures") == 0
+
+
+def test_crawl_runs(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    run = start_run(db, "demo", "2026-11-28T04:00:00+00:00")
+    assert db.table("crawl_runs").get(run)["outcome"] == "running"
+    finish_run(db, run, "2026-11-28T04:05:00+00:00", "finished",
+               {"response_received_count": 40, "articles": 31, "log_count/ERROR": 2})
+    row = db.table("crawl_runs").get(run)
+    assert (row["pages"], row["articles"], row["errors"], row["outcome"]) == (40, 31, 2, "finished")
+    assert json.loads(row["stats"])["articles"] == 31
+    assert start_run(db, "demo", "2026-11-29T04:00:00+00:00") == run + 1
+    with pytest.raises(KeyError):
+        finish_run(db, 999, "2026-11-28T04:05:00+00:00", "finished", {})

@@ -1,0 +1,122 @@
+"""The index schema: numbered migrations recorded in the database, WAL settings, FTS triggers."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.index.schema import applied_migrations, migration_names, migrations
+from archive.index.store import apply_capture, open_index
+from tests.index_docs import doc
+
+
+def fts_ok(db: sqlite_utils.Database) -> None:
+    # Raises sqlite3.DatabaseError ("database disk image is malformed") when the index
+    # and the content table disagree.
+    db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
+
+
+def test_migrations_are_numbered_and_recorded(tmp_path: Path) -> None:
+    names = migration_names()
+    assert names, "no migrations"
+    assert all(re.fullmatch(r"\d{4}_[a-z_]+", n) for n in names), names
+    assert [int(n[:4]) for n in names] == list(range(1, len(names) + 1))
+    db = open_index(tmp_path / "index.db")
+    assert applied_migrations(db) == names
+    assert {"captures", "articles", "article_versions", "crawl_runs", "articles_fts"} <= set(
+        db.table_names()
+    )
+
+
+def test_reopening_applies_nothing_and_keeps_schema(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    db = open_index(path)
+    apply_capture(db, doc("/news/one"))
+    schema, applied = db.schema, db.execute("select * from _sqlite_migrations").fetchall()
+    db.close()
+    again = open_index(path)
+    assert again.schema == schema
+    assert again.execute("select * from _sqlite_migrations").fetchall() == applied
+    assert again.execute("select count(*) from articles").fetchone()[0] == 1
+
+
+def test_old_database_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before=migration_names()[-1])
+    assert applied_migrations(old) == migration_names()[:-1]
+    old.close()
+    assert applied_migrations(open_index(path)) == migration_names()
+
+
+def test_concurrent_first_open(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    errors: list[BaseException] = []
+
+    def opener() -> None:
+        try:
+            open_index(path).close()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert applied_migrations(sqlite_utils.Database(path)) == migration_names()
+
+
+def test_pragmas(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    assert db.journal_mode == "wal"
+    assert db.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
+    assert db.execute("pragma busy_timeout").fetchone()[0] >= 1000
+    assert db.execute("pragma recursive_triggers").fetchone()[0] == 1
+
+
+def test_fts_is_kept_current_by_triggers(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    assert {"articles_ai", "articles_ad", "articles_au"} <= {t.name for t in db.triggers}
+    apply_capture(db, doc("/news/one", "the harbour flooded overnight"))
+    apply_capture(db, doc("/news/two", "a quiet day at the market"))
+    fts_ok(db)
+
+    def matches(q: str) -> list[str]:
+        return [
+            r[0]
+            for r in db.execute(
+                "select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid"
+                " where articles_fts match ? order by a.url",
+                [q],
+            )
+        ]
+
+    assert matches("harbour") == ["http://127.0.0.1:8765/news/one"]
+    # A newer capture replaces the text: the old words leave the FTS index.
+    apply_capture(
+        db, doc("/news/one", "the bridge reopened", fetched_at="2026-11-29T04:00:00+00:00")
+    )
+    assert matches("harbour") == []
+    assert matches("bridge") == ["http://127.0.0.1:8765/news/one"]
+    db.execute("delete from articles where url like '%/two'")
+    assert matches("market") == []
+    fts_ok(db)
+
+
+def test_integrity_check_detects_a_stale_index(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    apply_capture(db, doc("/news/one", "the harbour flooded overnight"))
+    # Bypass the triggers, as a plain enable_fts() without triggers would.
+    db.execute("drop trigger articles_au")
+    db.execute("update articles set text = 'something else entirely'")
+    try:
+        fts_ok(db)
+    except sqlite3.DatabaseError:
+        return
+    raise AssertionError("integrity-check missed a stale FTS index")
