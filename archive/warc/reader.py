@@ -1,0 +1,305 @@
+"""Strict WARC reading: one record by (file, offset), or every record of a file, never a short one.
+
+warcio's ArchiveIterator returns a record cut by a crash without complaint (warcio issues 127,
+138), so records are read member by member here: each gzip member must be complete, hold
+exactly one record whose block is Content-Length bytes followed by CRLF CRLF, and its digests
+must hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX, WarcPosition, final_name
+
+READ_SIZE = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b\x08"
+HTTP_RECORD_TYPES = ("response", "request", "revisit")
+
+
+class WarcFormatError(Exception):
+    """A record that is cut, corrupt or not what the WARC format says; names file and offset."""
+
+    def __init__(self, file: str, offset: int, reason: str) -> None:
+        super().__init__(f"{file} at offset {offset}: {reason}")
+        self.file = file
+        self.offset = offset
+        self.reason = reason
+
+
+@dataclass
+class WarcRecordData:
+    """One record read back, with its position and its raw (still content-encoded) payload."""
+
+    position: WarcPosition
+    rec_type: str
+    target_uri: str | None
+    date: str
+    warc_headers: list[tuple[str, str]]
+    http_status: int | None  # responses only
+    http_headers: list[tuple[str, str]] | None  # request/response records only
+    payload: bytes  # raw (still content-encoded)
+    http_start_line: str | None = None  # "HTTP/1.1 200 OK" or "GET /path?q HTTP/1.1"
+
+    def warc_header(self, name: str) -> str | None:
+        lower = name.lower()
+        return next((v for k, v in self.warc_headers if k.lower() == lower), None)
+
+    def warc_header_values(self, name: str) -> list[str]:
+        lower = name.lower()
+        return [v for k, v in self.warc_headers if k.lower() == lower]
+
+    def http_header(self, name: str) -> str | None:
+        lower = name.lower()
+        return next((v for k, v in self.http_headers or [] if k.lower() == lower), None)
+
+
+class GzipMembers:
+    """Reads consecutive gzip members from a binary file one at a time, exactly."""
+
+    def __init__(self, fileobj: BinaryIO, file: str, offset: int = 0) -> None:
+        self._f = fileobj
+        self._file = file
+        self._carry = b""
+        self.pos = offset
+        fileobj.seek(offset)
+
+    def next_member(self) -> tuple[int, int, bytes] | None:
+        """(offset, compressed length, uncompressed bytes) of the next member; None at the end."""
+        offset = self.pos
+        data = self._carry or self._f.read(READ_SIZE)
+        if not data:
+            return None
+        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        parts: list[bytes] = []
+        consumed = 0
+        while True:
+            try:
+                parts.append(decompressor.decompress(data))
+            except zlib.error as exc:  # bad header, bad deflate data, CRC or length mismatch
+                raise WarcFormatError(self._file, offset, f"corrupt gzip member ({exc})") from exc
+            if decompressor.eof:
+                self._carry = decompressor.unused_data
+                consumed += len(data) - len(self._carry)
+                break
+            consumed += len(data)
+            data = self._f.read(READ_SIZE)
+            if not data:
+                raise WarcFormatError(
+                    self._file, offset, f"gzip member cut short: file ends {consumed} bytes in"
+                )
+        self.pos = offset + consumed
+        return offset, consumed, b"".join(parts)
+
+
+def _parse_fields(text: str) -> list[tuple[str, str]]:
+    fields: list[tuple[str, str]] = []
+    for line in text.split("\r\n"):
+        if line[:1] in (" ", "\t") and fields:  # folded continuation line
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {line.strip()}")
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise ValueError(f"malformed header line {line[:80]!r}")
+        fields.append((name.strip(), value.strip()))
+    return fields
+
+
+def digest_matches(expected: str, data: bytes) -> bool:
+    """Whether ``data`` has the WARC digest ``expected`` ("sha1:BASE32", or base16)."""
+    algorithm, _, encoded = expected.partition(":")
+    try:
+        digest = hashlib.new(algorithm.strip().lower().replace("-", ""), data).digest()
+    except ValueError:
+        return False
+    encoded = encoded.strip()
+    return base64.b32encode(digest).decode() == encoded.upper() or digest.hex() == encoded.lower()
+
+
+def parse_record(data: bytes, file: str, offset: int, length: int) -> WarcRecordData:
+    """Parse and check the uncompressed bytes of one gzip member as exactly one WARC record."""
+
+    def fail(reason: str) -> WarcFormatError:
+        return WarcFormatError(file, offset, reason)
+
+    head_end = data.find(b"\r\n\r\n")
+    if head_end < 0:
+        raise fail("WARC headers cut short (no blank line after them)")
+    try:
+        head = data[:head_end].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"WARC headers are not UTF-8 ({exc})") from exc
+    version, _, rest = head.partition("\r\n")
+    if version not in ("WARC/1.1", "WARC/1.0"):
+        raise fail(f"not a WARC record: first line {version[:40]!r}")
+    try:
+        warc_headers = _parse_fields(rest) if rest else []
+    except ValueError as exc:
+        raise fail(f"bad WARC header: {exc}") from exc
+    names = {k.lower(): v for k, v in reversed(warc_headers)}
+    for required in ("warc-type", "warc-record-id", "warc-date", "content-length"):
+        if required not in names:
+            raise fail(f"missing WARC header {required!r}")
+    try:
+        content_length = int(names["content-length"])
+        if content_length < 0:
+            raise ValueError
+    except ValueError:
+        raise fail(f"bad Content-Length {names['content-length']!r}") from None
+    block_start = head_end + 4
+    block = data[block_start : block_start + content_length]
+    if len(block) < content_length:
+        raise fail(f"record cut short: Content-Length {content_length}, block has {len(block)}")
+    trailer = data[block_start + content_length :]
+    if trailer != b"\r\n\r\n":
+        if b"\r\n\r\n".startswith(trailer):
+            raise fail("record cut short: missing the CRLF CRLF after the block")
+        raise fail(
+            f"{len(trailer) - 4} unexpected bytes after the record: Content-Length is wrong or "
+            "the gzip member holds more than one record"
+        )
+    block_digest = names.get("warc-block-digest")
+    if block_digest and not digest_matches(block_digest, block):
+        raise fail(f"WARC-Block-Digest mismatch (expected {block_digest})")
+
+    rec_type = names["warc-type"]
+    http_status: int | None = None
+    http_headers: list[tuple[str, str]] | None = None
+    start_line: str | None = None
+    payload = block
+    content_type = names.get("content-type", "")
+    if rec_type in HTTP_RECORD_TYPES and content_type.startswith("application/http") and block:
+        http_end = block.find(b"\r\n\r\n")
+        if http_end < 0:
+            raise fail("HTTP headers cut short (no blank line after them)")
+        start_line, _, http_rest = block[:http_end].decode("latin-1").partition("\r\n")
+        try:
+            http_headers = _parse_fields(http_rest) if http_rest else []
+        except ValueError as exc:
+            raise fail(f"bad HTTP header: {exc}") from exc
+        if rec_type != "request":
+            status = start_line.split(" ", 2)[1:2]
+            if not status or not status[0].isdigit():
+                raise fail(f"bad HTTP status line {start_line[:80]!r}")
+            http_status = int(status[0])
+        payload = block[http_end + 4 :]
+    payload_digest = names.get("warc-payload-digest")
+    if payload_digest and rec_type != "revisit" and not digest_matches(payload_digest, payload):
+        raise fail(f"WARC-Payload-Digest mismatch (expected {payload_digest})")
+
+    position = WarcPosition(
+        final_name(file), offset, length, names["warc-record-id"], payload_digest
+    )
+    return WarcRecordData(
+        position=position,
+        rec_type=rec_type,
+        target_uri=names.get("warc-target-uri"),
+        date=names["warc-date"],
+        warc_headers=warc_headers,
+        http_status=http_status,
+        http_headers=http_headers,
+        payload=payload,
+        http_start_line=start_line,
+    )
+
+
+def read_record(warc_dir: Path, file: str, offset: int) -> WarcRecordData:
+    """Read the record whose gzip member starts at ``offset`` of ``file``.
+
+    ``file`` is the final name; a file still being written is read from its ``.open`` name.
+    """
+    candidates = [Path(warc_dir) / file, Path(warc_dir) / (file + OPEN_SUFFIX)]
+    # The writer may rename `.open` to the final name between two attempts: try both twice.
+    for path in candidates + candidates:
+        try:
+            with open(path, "rb") as f:
+                member = GzipMembers(f, file, offset).next_member()
+        except FileNotFoundError:
+            continue
+        if member is None:
+            raise WarcFormatError(file, offset, "offset is at or past the end of the file")
+        return parse_record(member[2], file, member[0], member[1])
+    raise FileNotFoundError(f"no WARC file {file} (nor {file}{OPEN_SUFFIX}) in {warc_dir}")
+
+
+def iter_records(path: Path) -> Iterator[WarcRecordData]:
+    """Every record of one file, in order; raises WarcFormatError at the first bad one."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        members = GzipMembers(f, path.name)
+        while (member := members.next_member()) is not None:
+            yield parse_record(member[2], path.name, member[0], member[1])
+
+
+def warc_files(warc_dir: Path) -> list[Path]:
+    """Closed WARC files of a directory, in name (so creation) order."""
+    return sorted(p for p in Path(warc_dir).glob(f"*{WARC_SUFFIX}") if p.is_file())
+
+
+@dataclass
+class ScanEntry:
+    """One stretch of a file: a good record, or bytes that could not be read as one."""
+
+    offset: int
+    length: int
+    record: WarcRecordData | None = None
+    error: WarcFormatError | None = None
+
+
+def _find_magic(f: BinaryIO, start: int) -> int | None:
+    f.seek(start)
+    base, tail = start, b""
+    while chunk := f.read(READ_SIZE):
+        window = tail + chunk
+        found = window.find(GZIP_MAGIC)
+        if found >= 0:
+            return base - len(tail) + found
+        tail = window[-(len(GZIP_MAGIC) - 1) :]
+        base += len(chunk)
+    return None
+
+
+def scan_file(path: Path) -> Iterator[ScanEntry]:
+    """Every record of a file, resynchronising on the next gzip header after a bad stretch.
+
+    Yields good records and, between them, one error entry per unreadable stretch (its offset,
+    length and the first error met in it). Never raises WarcFormatError.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        offset = 0
+        while offset < size:
+            try:
+                member = GzipMembers(f, path.name, offset).next_member()
+                assert member is not None
+                record = parse_record(member[2], path.name, member[0], member[1])
+            except WarcFormatError as exc:
+                good = _next_good(f, path.name, offset + 1)
+                end = good if good is not None else size
+                yield ScanEntry(offset, end - offset, error=exc)
+                offset = end
+                continue
+            yield ScanEntry(member[0], member[1], record=record)
+            offset = member[0] + member[1]
+
+
+def _next_good(f: BinaryIO, file: str, start: int) -> int | None:
+    """Offset of the next gzip member at or after ``start`` that reads as a good record."""
+    while (candidate := _find_magic(f, start)) is not None:
+        try:
+            member = GzipMembers(f, file, candidate).next_member()
+            if member is not None:
+                parse_record(member[2], file, member[0], member[1])
+                return candidate
+        except WarcFormatError:
+            pass  # a false start (magic bytes inside compressed data): keep looking
+        start = candidate + 1
+    return None
