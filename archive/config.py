@@ -1,0 +1,215 @@
+"""Site configs: one validated `config/sites/<name>.toml` per site, with errors that name file and field."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urljoin, urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class ConfigError(Exception):
+    """A site config is wrong; the message names the file and the field."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30m`, `2h`, `7d`, `1w` -> timedelta; ValueError otherwise."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like '30m', '2h' or '7d'")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an absolute http(s) URL")
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
+    return value
+
+
+def _since(value: str) -> str:
+    try:
+        parse_duration(value)
+    except ValueError:
+        try:
+            date.fromisoformat(value[:10])
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is neither an ISO date (2026-01-31) nor a duration like '7d'"
+            ) from None
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Regex = Annotated[str, AfterValidator(_regex)]
+
+
+class SiteConfig(BaseModel):
+    """What a maintainer writes in `config/sites/<name>.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    name: str = Field(description="Spider name; defaults to the file name.")
+    allowed_domains: list[str] = Field(min_length=1)
+    # Seeds may be paths ("/feeds/rss.xml") resolved against base_url, so one config can
+    # follow a site that moves (the demo site runs on a free port: `-a base_url=...`).
+    base_url: HttpUrl | None = None
+    feeds: list[str] = []
+    sitemaps: list[str] = []
+    start_urls: list[str] = []
+    article_patterns: list[Regex] = Field(min_length=1)
+    follow_patterns: list[Regex] = []
+    max_pages: int = Field(default=10_000, gt=0)
+    max_depth: int = Field(default=3, ge=0)
+    since: Annotated[str, AfterValidator(_since)] | None = None
+    # Fetching loopback/private addresses is refused unless a site opts in (the demo site does).
+    allow_private_addresses: bool = False
+    schedule: str | None = None
+    every: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not SITE_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid site name (lowercase letters, digits, '-' and '_')"
+            )
+        return value
+
+    @field_validator("feeds", "sitemaps", "start_urls")
+    @classmethod
+    def _seeds(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        for number, value in enumerate(values):
+            if value.startswith("/"):
+                if not info.data.get("base_url"):
+                    raise ValueError(f"[{number}] {value!r} is a path: set base_url or give a full URL")
+            else:
+                try:
+                    _http_url(value)
+                except ValueError as exc:
+                    raise ValueError(f"[{number}] {exc}") from None
+        return values
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if "/" in value or ":" in value:
+                raise ValueError(f"{value!r} is a URL, not a domain (write 'example.com')")
+        return [v.lower() for v in values]
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _has_seeds(self) -> SiteConfig:
+        if not (self.feeds or self.sitemaps or self.start_urls):
+            raise ValueError("give at least one of feeds, sitemaps or start_urls")
+        if self.schedule and self.every:
+            raise ValueError("give either schedule or every, not both")
+        return self
+
+    def absolute(self, url: str) -> str:
+        return urljoin(self.base_url, url) if self.base_url and url.startswith("/") else url
+
+    @property
+    def seeds(self) -> list[tuple[str, str]]:
+        """(absolute URL, kind) of every feed, sitemap and start page, in that order."""
+        return (
+            [(self.absolute(u), "feed") for u in self.feeds]
+            + [(self.absolute(u), "sitemap") for u in self.sitemaps]
+            + [(self.absolute(u), "page") for u in self.start_urls]
+        )
+
+    def is_article(self, url: str) -> bool:
+        return any(re.search(p, url) for p in self.article_patterns)
+
+    def is_followed(self, url: str) -> bool:
+        return any(re.search(p, url) for p in self.follow_patterns)
+
+    def since_datetime(self, now: datetime | None = None) -> datetime | None:
+        """The oldest publication date still wanted, as an aware UTC datetime."""
+        if self.since is None:
+            return None
+        now = now or datetime.now(UTC)
+        try:
+            return now - parse_duration(self.since)
+        except ValueError:
+            value = datetime.fromisoformat(self.since)
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _describe(error: ErrorDetails) -> str:
+    field = ".".join(str(p) for p in error["loc"]) or "(file)"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{field}: {message}"
+
+
+def load_site(path: Path) -> SiteConfig:
+    """Read and validate one site file; ConfigError names the file and each wrong field."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    data.setdefault("name", path.stem)
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def load_sites(directory: Path) -> dict[str, SiteConfig]:
+    """Every `*.toml` in the directory, by site name."""
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: sites directory does not exist")
+    sites: dict[str, SiteConfig] = {}
+    for path in sorted(directory.glob("*.toml")):
+        site = load_site(path)
+        if site.name in sites:
+            raise ConfigError(f"{path}: name: site {site.name!r} is defined twice")
+        sites[site.name] = site
+    return sites
+
+
+def rebase(site: SiteConfig, base_url: str) -> SiteConfig:
+    """The same site config served from another base URL; ConfigError when it is not one."""
+    try:
+        return SiteConfig.model_validate({**site.model_dump(), "base_url": base_url})
+    except ValidationError as exc:
+        raise ConfigError(f"base_url: {'; '.join(_describe(e) for e in exc.errors())}") from None

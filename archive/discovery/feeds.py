@@ -1,0 +1,96 @@
+"""RSS 2.0, Atom and JSON Feed parsing: the article links a feed announces, with date, title, keywords."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from archive.discovery.entries import DiscoveredLink, normalise_date
+from archive.discovery.xml import child_text, local, parse_xml
+
+
+class FeedError(ValueError):
+    """The body is not a feed we can read."""
+
+
+def parse_feed(body: bytes, url: str) -> list[DiscoveredLink]:
+    """Links from an RSS 2.0, Atom or JSON Feed document; relative links resolve against `url`."""
+    if body.lstrip()[:1] in (b"{", b"["):
+        return _json_feed(body, url)
+    try:
+        root = parse_xml(body)
+    except etree.XMLSyntaxError as exc:
+        raise FeedError(f"{url}: not a well-formed feed ({exc})") from None
+    kind = local(root.tag)
+    if kind == "rss" or kind == "RDF":
+        return [_rss_item(item, url) for item in root.iter() if local(item.tag) == "item"]
+    if kind == "feed":
+        return [_atom_entry(e, url) for e in root if local(e.tag) == "entry"]
+    raise FeedError(f"{url}: root element <{kind}> is not rss, RDF or Atom feed")
+
+
+def _rss_item(item: etree._Element, base: str) -> DiscoveredLink:
+    link = child_text(item, "link")
+    if not link:
+        for child in item:
+            if local(child.tag) == "guid" and child.get("isPermaLink", "true") != "false":
+                link = (child.text or "").strip()
+    keywords = tuple(
+        (c.text or "").strip() for c in item if local(c.tag) == "category" and c.text
+    )
+    return DiscoveredLink(
+        url=urljoin(base, link or ""),
+        source="feed",
+        title=child_text(item, "title"),
+        published=normalise_date(child_text(item, "pubDate") or child_text(item, "date")),
+        keywords=keywords,
+    )
+
+
+def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink:
+    href = ""
+    for child in entry:
+        if local(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
+            href = child.get("href", "")
+            break
+    keywords = tuple(
+        c.get("term", "") for c in entry if local(c.tag) == "category" and c.get("term")
+    )
+    return DiscoveredLink(
+        url=urljoin(base, href),
+        source="feed",
+        title=child_text(entry, "title"),
+        published=normalise_date(child_text(entry, "published") or child_text(entry, "updated")),
+        keywords=keywords,
+    )
+
+
+def _json_feed(body: bytes, base: str) -> list[DiscoveredLink]:
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FeedError(f"{base}: not valid JSON Feed ({exc})") from None
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise FeedError(f"{base}: JSON Feed without an 'items' list")
+    links = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") or item.get("external_url") or item.get("id")
+        if not isinstance(link, str):
+            continue
+        tags = item.get("tags")
+        tags = tags if isinstance(tags, list) else []
+        links.append(
+            DiscoveredLink(
+                url=urljoin(base, link),
+                source="feed",
+                title=item.get("title") if isinstance(item.get("title"), str) else None,
+                published=normalise_date(item.get("date_published") or item.get("date_modified")),
+                keywords=tuple(str(t) for t in tags),
+            )
+        )
+    return links

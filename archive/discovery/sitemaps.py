@@ -1,0 +1,75 @@
+"""Sitemap and sitemap-index parsing, keeping the nested `news:` fields Scrapy's parser drops."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from archive.discovery.entries import DiscoveredLink, normalise_date
+from archive.discovery.xml import child_text, local, parse_xml
+
+# A sitemap may be served gzipped as a file (not Content-Encoding); cap what we inflate.
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+
+class SitemapError(ValueError):
+    """The body is not a sitemap we can read."""
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    is_index: bool
+    links: list[DiscoveredLink]  # for an index: the child sitemaps
+
+
+def _inflate(body: bytes, url: str) -> bytes:
+    if body[:2] != b"\x1f\x8b":
+        return body
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, MAX_SITEMAP_BYTES + 1)
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise SitemapError(f"{url}: broken gzip sitemap ({exc})") from None
+    if len(data) > MAX_SITEMAP_BYTES:
+        raise SitemapError(f"{url}: gzip sitemap inflates past {MAX_SITEMAP_BYTES} bytes")
+    return data
+
+
+def parse_sitemap(body: bytes, url: str) -> Sitemap:
+    """Parse a urlset or sitemapindex; news sitemap entries keep their date, title and keywords."""
+    try:
+        root = parse_xml(_inflate(body, url))
+    except etree.XMLSyntaxError as exc:
+        raise SitemapError(f"{url}: not a well-formed sitemap ({exc})") from None
+    kind = local(root.tag)
+    if kind == "sitemapindex":
+        children = [
+            DiscoveredLink(url=urljoin(url, loc), source="sitemap",
+                           published=normalise_date(child_text(e, "lastmod")))
+            for e in root if local(e.tag) == "sitemap" and (loc := child_text(e, "loc"))
+        ]
+        return Sitemap(is_index=True, links=children)
+    if kind != "urlset":
+        raise SitemapError(f"{url}: root element <{kind}> is not urlset or sitemapindex")
+    return Sitemap(is_index=False, links=[_url_entry(e, url) for e in root
+                                          if local(e.tag) == "url" and child_text(e, "loc")])
+
+
+def _url_entry(entry: etree._Element, base: str) -> DiscoveredLink:
+    loc = urljoin(base, child_text(entry, "loc") or "")
+    news = next((c for c in entry if local(c.tag) == "news"), None)
+    if news is None:
+        return DiscoveredLink(url=loc, source="sitemap",
+                              published=normalise_date(child_text(entry, "lastmod")))
+    keywords = child_text(news, "keywords") or ""
+    return DiscoveredLink(
+        url=loc,
+        source="news_sitemap",
+        title=child_text(news, "title"),
+        published=normalise_date(child_text(news, "publication_date")),
+        keywords=tuple(k.strip() for k in keywords.split(",") if k.strip()),
+    )

@@ -1,0 +1,41 @@
+"""The one function that decides when two URLs name the same page."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as _w3lib_canonical
+
+# Tracking parameters that never change what a news page shows.
+_TRACKING = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|_ga|igshid|ocid|cmpid|ref_src)$",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# AMP copies of an article: /amp/ as the first or last path segment, ?amp, ?outputType=amp.
+_AMP_SUFFIX = re.compile(r"/amp/?$")
+_AMP_PREFIX = re.compile(r"^/amp(?=/)")
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, punycode, no default port, no fragment, no tracking or AMP markers,
+    sorted query. Loopback hosts with ports (the demo site, tests) are kept as they are."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii") if host else host
+    except UnicodeError:
+        host = host.lower()
+    port = parts.port
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if ":" in host:  # IPv6 literal
+        netloc = f"[{host}]" if port in (None, _DEFAULT_PORTS.get(scheme)) else f"[{host}]:{port}"
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING.match(k) and not (k.lower() == "amp" or (k == "outputType" and v == "amp"))
+    ]
+    path = _AMP_PREFIX.sub("", _AMP_SUFFIX.sub("/", parts.path)) or "/"
+    rebuilt = urlunsplit((scheme, netloc, path, urlencode(query), ""))
+    return _w3lib_canonical(rebuilt, keep_fragments=False)

@@ -1,0 +1,162 @@
+"""The `newsarchive` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive.config import ConfigError, load_sites
+
+DATASETTE_CONFIG = Path("config/datasette.yaml")
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--data and --sites, on every command, with their environment variables."""
+
+    @click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
+                  default="data", envvar="NEWSARCHIVE_DATA", show_default=True, show_envvar=True,
+                  help="Data directory: WARC files in DATA/warc/, the index in DATA/index.db.")
+    @click.option("--sites", "sites", type=click.Path(file_okay=False, path_type=Path),
+                  default="config/sites", envvar="NEWSARCHIVE_SITES", show_default=True,
+                  show_envvar=True, help="Directory of site configs (<name>.toml).")
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+def _check_site(sites: Path, name: str) -> None:
+    try:
+        known = load_sites(sites)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if name not in known:
+        raise click.ClickException(
+            f"no site {name!r} in {sites} (known: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
+def _summary(stats: dict[str, Any]) -> str:
+    return (
+        f"outcome {stats.get('newsarchive/outcome')}: "
+        f"{stats.get('downloader/response_count', 0)} responses, "
+        f"{stats.get('newsarchive/extraction/ok', 0)} articles, "
+        f"{stats.get('log_count/ERROR', 0)} errors"
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsarchive")
+def main() -> None:
+    """Crawl news sites into WARC files, extract articles, and index them for Datasette.
+
+    \b
+    Example:
+      newsarchive demo --serve          # crawl the bundled demo site and browse it
+      newsarchive crawl themoscowtimes  # crawl one configured site
+    """
+
+
+@main.command()
+@common_options
+@click.argument("site")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=1.")
+@click.option("-a", "--arg", "spider_args", multiple=True, metavar="NAME=VALUE",
+              help="Spider argument, e.g. -a base_url=http://127.0.0.1:8765.")
+def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
+          spider_args: tuple[str, ...]) -> None:
+    """Crawl SITE (config/sites/SITE.toml) once, like `scrapy crawl SITE`.
+
+    \b
+    Example:
+      newsarchive crawl demo -a base_url=http://127.0.0.1:8765 --data ./data
+    """
+    from crawler.runner import run_crawl
+
+    _check_site(sites, site)
+    stats = run_crawl(site, data, sites, _pairs(spider_args, "--arg"), _pairs(overrides, "--set"))
+    click.echo(_summary(stats), err=True)
+    if stats.get("newsarchive/outcome") != "ok":
+        sys.exit(1)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param_hint=option)
+        pairs[name] = rest
+    return pairs
+
+
+@main.command()
+@common_options
+@click.option("--serve/--no-serve", default=False, show_default=True,
+              help="Serve the index with Datasette on 127.0.0.1 when the crawl is done.")
+@click.option("--port", default=8001, show_default=True, help="Datasette port for --serve.")
+@click.option("--articles", default=64, show_default=True, help="Articles on the demo site.")
+def demo(data: Path, sites: Path, serve: bool, port: int, articles: int) -> None:
+    """Start the bundled demo news site on 127.0.0.1, crawl it offline, and fill DATA.
+
+    \b
+    Example:
+      newsarchive demo --data ./data --serve
+    """
+    from archive.demosite import DemoSite
+    from crawler.runner import run_crawl
+
+    _check_site(sites, "demo")
+    with DemoSite(n_articles=articles) as site:
+        click.echo(f"demo news site at {site.url}", err=True)
+        # The demo server is ours and local: no politeness delay needed.
+        stats = run_crawl("demo", data, sites, {"base_url": site.url},
+                          {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
+    click.echo(_summary(stats), err=True)
+    click.echo(f"WARC files in {data / 'warc'}, index in {data / 'index.db'}", err=True)
+    if stats.get("newsarchive/outcome") != "ok":
+        sys.exit(1)
+    if serve:
+        _serve(data / "index.db", port)
+
+
+def _serve(database: Path, port: int) -> None:
+    datasette = shutil.which("datasette") or str(Path(sys.executable).with_name("datasette"))
+    command = [datasette, "serve", str(database), "--host", "127.0.0.1", "--port", str(port)]
+    if DATASETTE_CONFIG.exists():
+        command += ["--metadata", str(DATASETTE_CONFIG)]
+    command += ["--setting", "suggest_facets", "off", "--setting", "sql_time_limit_ms", "3000"]
+    click.echo(f"serving the archive at http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops Datasette: a normal end
+        subprocess.run(command, check=False)
+
+
+@main.command()
+@common_options
+def verify(data: Path, sites: Path) -> None:
+    """Check every WARC file in DATA/warc strictly; exit 1 and report what is wrong.
+
+    \b
+    Example:
+      newsarchive verify --data ./data
+    """
+    from archive.warc.verify import verify_directory
+
+    report = verify_directory(data / "warc")
+    click.echo(report.format())
+    if not report.ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Project Scrapy commands (override built-ins where our exit codes differ)."""

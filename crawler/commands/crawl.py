@@ -1,0 +1,21 @@
+"""`scrapy crawl` that exits non-zero when the run failed (e.g. sent no request at all)."""
+
+from __future__ import annotations
+
+import argparse
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+
+class Command(ScrapyCrawl):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one site name")
+        assert self.crawler_process
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        outcome = crawler.stats.get_value("newsarchive/outcome") if crawler.stats else None
+        if self.crawler_process.bootstrap_failed or outcome != "ok":
+            self.exitcode = 1

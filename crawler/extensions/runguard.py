@@ -1,0 +1,52 @@
+"""Extension: records each crawl in `crawl_runs` and turns a run that fetched nothing into a failure."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from archive.index import finish_run, start_run
+from crawler.session import ArchiveSession
+
+logger = logging.getLogger(__name__)
+
+
+def run_outcome(reason: str, stats: dict[str, Any]) -> str:
+    if not stats.get("downloader/request_count"):
+        return "failed"
+    if reason == "finished":
+        return "ok"
+    return "interrupted" if reason == "shutdown" else reason
+
+
+class RunGuard:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.session = ArchiveSession.of(crawler)
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        guard = cls(crawler)
+        crawler.signals.connect(guard.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(guard.spider_closed, signal=signals.spider_closed)
+        return guard
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.run_id = start_run(self.session.index, spider.name, datetime.now(UTC).isoformat())
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        outcome = run_outcome(reason, stats)
+        if outcome == "failed":
+            logger.error("crawl of %s sent no request at all: check its feeds, sitemaps and start_urls",
+                         spider.name)
+        self.crawler.stats.set_value("newsarchive/outcome", outcome)
+        if self.run_id is not None:
+            finish_run(self.session.index, self.run_id, datetime.now(UTC).isoformat(), outcome,
+                       {k: v.isoformat() if isinstance(v, datetime) else v for k, v in stats.items()})

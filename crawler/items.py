@@ -1,0 +1,39 @@
+"""What the spider hands to the pipelines: one PageItem per fetched page (every hop's WARC capture)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.warc.records import WarcPosition
+
+
+@dataclass(frozen=True)
+class CaptureRef:
+    """One HTTP exchange as the capture middleware archived it."""
+
+    url: str
+    status: int
+    content_type: str | None
+    fetched_at: str
+    response: WarcPosition
+    request: WarcPosition
+
+
+@dataclass
+class PageItem:
+    site: str
+    url: str  # the URL whose outcome this is (the final one after redirects)
+    canonical_url: str
+    kind: str  # robots | feed | sitemap | page | article
+    status: int | None
+    content_type: str | None
+    fetched_at: str
+    captures: list[CaptureRef] = field(default_factory=list)
+    discovery: list[dict[str, Any]] = field(default_factory=list)
+    body: bytes | None = None  # decoded body, kept only for articles (extraction input)
+    last_modified: str | None = None
+    outcome: str = "page"
+    reason: str | None = None
+    article: dict[str, Any] | None = None
+    capture_docs: list[Any] = field(default_factory=list)  # archive.index.CaptureDoc, set by pipelines

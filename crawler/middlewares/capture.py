@@ -1,0 +1,102 @@
+"""Downloader middleware that archives every request and response exactly as exchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured, StopDownload
+from scrapy.http import Headers, Response
+
+from archive.warc.records import HttpRequestData, HttpResponseData
+from crawler.items import CaptureRef
+from crawler.session import ArchiveSession
+
+
+def _header_list(headers: Headers) -> list[tuple[str, str]]:
+    # getlist semantics: repeated headers (two Set-Cookie) each keep their own line.
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
+
+
+def _reason(status: int) -> str:
+    # Scrapy's Response does not keep the server's reason phrase; use the standard one.
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def request_data(request: Request) -> HttpRequestData:
+    headers = _header_list(request.headers)
+    if not any(name.lower() == "host" for name, _ in headers):
+        # Twisted adds Host when sending; archive it as sent.
+        headers.insert(0, ("Host", urlsplit(request.url).netloc))
+    return HttpRequestData(method=request.method, url=request.url, headers=headers, body=request.body)
+
+
+def response_data(response: Response, fetched_at: datetime) -> HttpResponseData:
+    cut = "download_stopped" in response.flags or "dataloss" in response.flags
+    return HttpResponseData(
+        url=response.url,
+        status=response.status,
+        reason=_reason(response.status),
+        headers=_header_list(response.headers),
+        body=response.body,
+        fetched_at=fetched_at,
+        http_version=response.protocol or "HTTP/1.1",
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        truncated="length" if cut else None,
+    )
+
+
+class WarcCaptureMiddleware:
+    """Ordered above HttpCompressionMiddleware (590), so bodies are archived still encoded."""
+
+    def __init__(self, crawler: Crawler):
+        self.session = ArchiveSession.of(crawler)
+        self.max_body = crawler.settings.getint("NEWSARCHIVE_MAX_BODY")
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        middleware = cls(crawler)
+        if middleware.max_body:
+            crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    def bytes_received(self, data: bytes, request: Request, **kwargs: Any) -> None:
+        """Cut a body at NEWSARCHIVE_MAX_BODY and keep what arrived (archived as truncated)."""
+        received = request.meta.get("_newsarchive_bytes", 0) + len(data)
+        request.meta["_newsarchive_bytes"] = received
+        if received > self.max_body:
+            raise StopDownload(fail=False)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        fetched_at = datetime.now(UTC)
+        positions = self.session.writer.write_exchange(
+            request_data(request), response_data(response, fetched_at)
+        )
+        content_type = response.headers.get(b"Content-Type")
+        capture = CaptureRef(
+            url=response.url,
+            status=response.status,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            fetched_at=fetched_at.isoformat(),
+            response=positions.response,
+            request=positions.request,
+        )
+        # A new list, not append: redirect and retry copies share the original meta's list.
+        request.meta["warc_captures"] = [*request.meta.get("warc_captures", []), capture]
+        if self.crawler.stats:
+            self.crawler.stats.inc_value("newsarchive/warc_records", 2)
+        return response

@@ -1,0 +1,32 @@
+"""Run one crawl in this process (the Twisted reactor runs once per process) and return its stats."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+
+def crawl_settings(data: Path, sites: Path, overrides: dict[str, Any] | None = None) -> Any:
+    """Project settings (crawler.settings) with the data and sites directories set."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    settings.set("NEWSARCHIVE_DATA", str(data), priority="cmdline")
+    settings.set("NEWSARCHIVE_SITES", str(sites), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(site: str, data: Path, sites: Path, spider_args: dict[str, str] | None = None,
+              overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Crawl one site to completion; returns Scrapy's stats (`newsarchive/outcome` says how it went)."""
+    process = CrawlerProcess(crawl_settings(data, sites, overrides))
+    crawler = process.create_crawler(site)
+    process.crawl(crawler, **(spider_args or {}))
+    process.start()
+    assert crawler.stats is not None
+    return crawler.stats.get_stats()

@@ -1,0 +1,132 @@
+"""The crawl's open WARC writer, index and extraction pool, shared by middleware, pipelines and extensions."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+import archive
+from archive.warc.salvage import salvage_directory
+from archive.warc.writer import WarcFileWriter
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from archive.extract_pool import ExtractionPool
+
+logger = logging.getLogger(__name__)
+_PID_IN_NAME = re.compile(r"-(?P<host>[^-]+)-(?P<pid>\d+)\.warc\.gz\.open$")
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """Layout of a data directory: WARC files in warc/, the index in index.db."""
+
+    root: Path
+
+    @property
+    def warc(self) -> Path:
+        return self.root / "warc"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index.db"
+
+
+def _left_by_dead_process(path: Path) -> bool:
+    """Only salvage `.open` files whose writer is gone: another crawl may be writing the rest."""
+    match = _PID_IN_NAME.search(path.name)
+    if not match or match["host"] != socket.gethostname().replace("-", "_"):
+        return True
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class ArchiveSession:
+    """Opened lazily per crawl; closed when the engine stops, after every pipeline is done."""
+
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.data = DataDir(Path(settings.get("NEWSARCHIVE_DATA", "data")))
+        self._writer: WarcFileWriter | None = None
+        self._index: sqlite_utils.Database | None = None
+        self._pool: ExtractionPool | None = None
+        crawler.signals.connect(self.close, signal=signals.engine_stopped)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> ArchiveSession:
+        session = crawler.__dict__.get("_newsarchive_session")
+        if session is None:
+            session = crawler.__dict__["_newsarchive_session"] = cls(crawler)
+        return session
+
+    @property
+    def writer(self) -> WarcFileWriter:
+        if self._writer is None:
+            settings = self.crawler.settings
+            self.data.warc.mkdir(parents=True, exist_ok=True)
+            for result in salvage_directory(self.data.warc, only=_left_by_dead_process):
+                logger.warning("salvaged WARC left by a crash: %s", result.message)
+            site = self.crawler.spider.name if self.crawler.spider else "crawl"
+            self._writer = WarcFileWriter(
+                self.data.warc,
+                prefix=f"{settings.get('WARC_PREFIX')}-{site}",
+                max_size=settings.getint("WARC_MAX_SIZE"),
+                gzip_level=settings.getint("WARC_GZIP_LEVEL"),
+                fsync=settings.getbool("WARC_FSYNC"),
+                info={
+                    "software": f"newsarchive/{archive.__version__}",
+                    "format": "WARC File Format 1.1",
+                    "robots": "obey (checked before scheduling)",
+                    "http-header-user-agent": settings.get("USER_AGENT"),
+                    "operator": settings.get("WARC_OPERATOR") or "",
+                    "isPartOf": site,
+                },
+            )
+        return self._writer
+
+    @property
+    def index(self) -> sqlite_utils.Database:
+        if self._index is None:
+            from archive.index import open_index
+
+            self.data.root.mkdir(parents=True, exist_ok=True)
+            self._index = open_index(self.data.index)
+        return self._index
+
+    @property
+    def pool(self) -> ExtractionPool:
+        if self._pool is None:
+            from archive.extract_pool import ExtractionPool
+
+            settings = self.crawler.settings
+            self._pool = ExtractionPool(
+                workers=settings.getint("NEWSARCHIVE_EXTRACT_WORKERS") or None,
+                timeout=settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT"),
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._index is not None:
+            self._index.close()
+            self._index = None

@@ -1,0 +1,55 @@
+"""Item pipeline: extract each article in the worker pool, never in the reactor thread."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Self
+
+from scrapy.crawler import Crawler
+
+from archive.extract import ExtractionHints
+from crawler.items import PageItem
+from crawler.session import ArchiveSession
+
+# Extraction status -> capture outcome.
+_OUTCOME = {"ok": "article", "empty": "not_article", "not_article": "not_article",
+            "timeout": "extraction_timeout", "error": "extraction_error"}
+
+
+def hints_for(item: PageItem) -> ExtractionHints:
+    """What feeds and sitemaps said about this URL before we fetched it."""
+    feed = next((d for d in item.discovery if d["source"] == "feed" and d.get("published")), None)
+    news = next((d for d in item.discovery if d["source"] == "news_sitemap"), None)
+    titled = next((d for d in item.discovery if d.get("title")), None)
+    return ExtractionHints(
+        feed_published=feed["published"] if feed else None,
+        sitemap_published=news.get("published") if news else None,
+        http_last_modified=item.last_modified,
+        feed_title=titled["title"] if titled else None,
+    )
+
+
+class ExtractionPipeline:
+    def __init__(self, crawler: Crawler):
+        self.session = ArchiveSession.of(crawler)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        _ = self.session.pool  # start (and warm) the workers before the first article arrives
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        if item.kind != "article" or item.outcome != "article" or item.body is None:
+            return item
+        future = self.session.pool.submit(item.body, item.url, hints_for(item))
+        result = await asyncio.wrap_future(future)
+        item.article = result.to_dict()
+        item.outcome = _OUTCOME.get(result.status, "extraction_error")
+        item.reason = result.reason
+        item.body = None  # the WARC has it; do not carry it through the other pipelines
+        if self.stats:
+            self.stats.inc_value(f"newsarchive/extraction/{result.status}")
+        return item

@@ -1,0 +1,60 @@
+"""Item pipeline: one WARC metadata record per capture, the JSON the index is built from."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from archive.index import CaptureDoc
+from crawler.items import CaptureRef, PageItem
+from crawler.session import ArchiveSession
+
+
+def hop_outcome(capture: CaptureRef) -> str:
+    """Outcome of a capture that is not the last of its chain (a redirect or a retried error)."""
+    if 300 <= capture.status < 400:
+        return "redirect"
+    return "retried" if capture.status >= 500 else "http_error"
+
+
+def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict[str, Any]:
+    discovery = item.discovery[0] if item.discovery else None
+    return {
+        "newsarchive": 1,
+        "site": item.site,
+        "url": capture.url if capture else item.url,
+        "canonical_url": item.canonical_url,
+        "fetched_at": capture.fetched_at if capture else item.fetched_at,
+        "status": capture.status if capture else item.status,
+        "content_type": capture.content_type if capture else item.content_type,
+        "outcome": item.outcome if last else hop_outcome(capture) if capture else item.outcome,
+        "reason": item.reason if last else None,
+        "discovery": discovery if last else None,
+        "article": item.article if last else None,
+    }
+
+
+class WarcMetadataPipeline:
+    def __init__(self, crawler: Crawler):
+        self.session = ArchiveSession.of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        docs: list[CaptureDoc] = []
+        chain: list[CaptureRef | None] = list(item.captures) or [None]
+        for number, capture in enumerate(chain):
+            metadata = metadata_for(item, capture, last=number == len(chain) - 1)
+            position = self.session.writer.write_metadata(
+                metadata["url"],
+                json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                refers_to=capture.response.record_id if capture else None,
+            )
+            docs.append(CaptureDoc(metadata=metadata, response=capture.response if capture else None,
+                                   metadata_position=position))
+        item.capture_docs = docs
+        return item
