@@ -1,0 +1,88 @@
+"""Turn one fetched page (raw bytes) into article text and metadata: the extraction entry point."""
+
+from __future__ import annotations
+
+import logging
+
+from archive.extraction.body import extract_text
+from archive.extraction.boilerplate import prune_furniture
+from archive.extraction.classify import classify, measure
+from archive.extraction.dates import choose_published, collect_candidates, find_modified
+from archive.extraction.metadata import (
+    find_authors,
+    find_canonical,
+    find_description,
+    find_image,
+    find_language,
+    find_section,
+    find_sitename,
+    find_tags,
+    find_title,
+)
+from archive.extraction.model import ArticleExtraction, DateCandidate, ExtractionHints
+from archive.extraction.page import parse_page
+
+__all__ = ["ArticleExtraction", "DateCandidate", "ExtractionHints", "extract_article"]
+
+logger = logging.getLogger(__name__)
+
+# Sources that come from the page itself (not from the crawl's feed or sitemap).
+_PAGE_DATE_SOURCES = {"json_ld", "meta", "html", "url"}
+
+
+def extract_article(
+    body: bytes, url: str, hints: ExtractionHints | None = None
+) -> ArticleExtraction:
+    """Extract one page. A page that breaks extraction gives status "error" with a reason.
+
+    Only a caller's mistake raises: `body` must be bytes (the raw payload, never
+    decoded text, so that trafilatura can detect the real charset).
+    """
+    if not isinstance(body, bytes):
+        raise TypeError(f"extract_article needs the raw bytes, got {type(body).__name__}")
+    try:
+        return _extract(body, url, hints)
+    except Exception as exc:  # one page must not stop a crawl or a rebuild; the reason is kept
+        logger.exception("extraction failed on %s", url)
+        return ArticleExtraction(status="error", reason=f"{type(exc).__name__}: {exc}")
+
+
+def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExtraction:
+    # 1. Parse the raw bytes (trafilatura's decoder copes with wrong charset claims).
+    page = parse_page(body, url)
+    if page is None:
+        return ArticleExtraction(status="empty", reason="no parsable HTML")
+    # 2. Metadata from the page's own markup, before the body stage prunes anything.
+    sitename = find_sitename(page)
+    title = find_title(page, sitename, hints.feed_title if hints else None)
+    candidates = collect_candidates(page, hints)
+    published = choose_published(candidates)
+    shape = measure(page.tree)
+    # 3. Main text, after dropping the furniture the markup names.
+    prune_furniture(page.tree)
+    text = extract_text(page.tree, url)
+    result = ArticleExtraction(
+        status="ok",
+        text=text,
+        title=title,
+        authors=find_authors(page, sitename),
+        published=published.value if published else None,
+        modified=find_modified(page),
+        language=find_language(page),
+        description=find_description(page),
+        sitename=sitename,
+        section=find_section(page),
+        tags=find_tags(page),
+        image=find_image(page),
+        canonical_url=find_canonical(page),
+        date_candidates=candidates,
+        date_source=published.source if published else None,
+    )
+    # 4. Is it an article at all? The text is kept either way: the index decides.
+    has_page_date = any(c.source in _PAGE_DATE_SOURCES for c in candidates)
+    reason = classify(page, shape, text, title, has_page_date)
+    if reason is not None:
+        result.status, result.reason = "not_article", reason
+    elif not text:
+        result.status, result.reason = "empty", "no main text found"
+    return result

@@ -1,0 +1,95 @@
+"""Run extract_article in long-lived worker processes with a per-page timeout."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Future
+
+from pebble import ProcessExpired, ProcessPool
+
+from archive.extract import ArticleExtraction, ExtractionHints, extract_article
+
+logger = logging.getLogger(__name__)
+
+_WARM_UP_PAGE = (
+    b"<html lang='en'><head><title>Warm-up | Site</title>"
+    b"<meta property='article:published_time' content='2024-01-02T03:04:05+00:00'></head>"
+    b"<body><article><h1>Warm-up</h1><p>" + b"Words to compile the patterns once. " * 20
+    + b"</p><p>Published 2 January 2024.</p></article></body></html>"
+)
+
+
+def _warm_up() -> None:
+    # A fresh process spends its first pages compiling trafilatura's and htmldate's
+    # patterns; do it once here, outside any page's timeout.
+    extract_article(_WARM_UP_PAGE, "http://warm-up.invalid/2024/01/02/warm-up")
+
+
+def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExtraction:
+    return extract_article(body, url, hints)
+
+
+class ExtractionPool:
+    """A pool of extraction workers; a page that overruns its timeout gets its worker killed.
+
+    Futures never raise: a timeout gives status "timeout", a crash or an exception
+    in the worker gives status "error", each with a reason. The futures are plain
+    concurrent.futures ones, so asyncio code awaits them with asyncio.wrap_future.
+    """
+
+    def __init__(self, workers: int | None = None, timeout: float = 30.0) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.timeout = timeout
+        # spawn, not fork: the caller may run a reactor with threads, and a forked
+        # child would inherit their locks in whatever state they were.
+        self._pool = ProcessPool(
+            max_workers=self.workers,
+            initializer=_warm_up,
+            context=multiprocessing.get_context("spawn"),
+        )
+
+    def submit(
+        self, body: bytes, url: str, hints: ExtractionHints | None = None
+    ) -> Future[ArticleExtraction]:
+        outcome: Future[ArticleExtraction] = Future()
+        task = self._pool.schedule(_extract, args=(body, url, hints), timeout=self.timeout)
+
+        def settle(done: Future[ArticleExtraction]) -> None:
+            if not outcome.cancelled():
+                outcome.set_result(self._settle(done, url))
+
+        task.add_done_callback(settle)
+        # A caller that gives up on the page (asyncio cancellation) frees the worker.
+        outcome.add_done_callback(lambda f: task.cancel() if f.cancelled() else None)
+        return outcome
+
+    def _settle(self, done: Future[ArticleExtraction], url: str) -> ArticleExtraction:
+        try:
+            return done.result()
+        except concurrent.futures.TimeoutError:
+            logger.warning("extraction timed out after %.1fs: %s", self.timeout, url)
+            return ArticleExtraction.failed(
+                "timeout", f"extraction took longer than {self.timeout:g}s; worker replaced"
+            )
+        except concurrent.futures.CancelledError:
+            return ArticleExtraction.failed("error", "extraction cancelled (pool closed)")
+        except ProcessExpired as exc:
+            logger.error("extraction worker died on %s: %s", url, exc)
+            return ArticleExtraction.failed("error", f"worker died: {exc}")
+        except Exception as exc:  # the worker's own exception, re-raised here by pebble
+            logger.exception("extraction failed on %s", url)
+            return ArticleExtraction.failed("error", f"{type(exc).__name__}: {exc}")
+
+    def close(self) -> None:
+        """Finish the queued pages, then stop the workers."""
+        self._pool.close()
+        self._pool.join()
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

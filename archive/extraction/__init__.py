@@ -1,0 +1,1 @@
+"""Stages of article extraction; archive.extract orchestrates them."""

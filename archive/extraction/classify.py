@@ -1,0 +1,97 @@
+"""Decide from page structure whether a page is an article, and say why when it is not."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import html as lxml_html
+
+from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
+
+_SOFT_404 = re.compile(
+    r"\b404\b|not found|page (?:cannot|could not|can't) be found|no longer available"
+    r"|nicht gefunden|introuvable|no encontrada|non trovata|niet gevonden|nie znaleziono"
+    r"|не найден|nenalezen|bulunamadı",
+    re.I,
+)
+_JS_REQUIRED = re.compile(r"enable javascript|javascript (?:is )?(?:required|disabled)"
+                          r"|javascript aktivieren|activer javascript|включите javascript", re.I)
+
+
+@dataclass
+class PageShape:
+    """Structural measurements taken before trafilatura prunes the tree."""
+
+    body_chars: int
+    link_chars: int
+    paragraph_chars: int
+    article_elements: int
+    linked_headings: int
+    has_noscript_or_app_root: bool
+
+
+def measure(tree: lxml_html.HtmlElement) -> PageShape:
+    body = tree.find("body")
+    root = body if body is not None else tree
+    body_chars = link_chars = paragraph_chars = 0
+    for el in root.iter():
+        if el.tag in ("script", "style", "noscript", "template") or not isinstance(el.tag, str):
+            continue
+        own = len((el.text or "").strip())
+        body_chars += own
+        tail = len((el.tail or "").strip())
+        body_chars += tail
+        if el.tag == "a" or any(a.tag == "a" for a in el.iterancestors()):
+            link_chars += own
+        if el.tag == "p":
+            paragraph_chars += len(el.text_content().strip())
+    linked_headings = len(root.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
+    app_root = bool(
+        root.xpath('.//noscript | .//div[@id="root" or @id="app" or @id="__next" or @id="__nuxt"]')
+    )
+    return PageShape(
+        body_chars=body_chars,
+        link_chars=link_chars,
+        paragraph_chars=paragraph_chars,
+        article_elements=len(root.xpath(".//article")),
+        linked_headings=linked_headings,
+        has_noscript_or_app_root=app_root,
+    )
+
+
+def classify(page: Page, shape: PageShape, text: str, title: str | None,
+             has_page_date: bool) -> str | None:
+    """None for an article, else the reason the page is not one."""
+    words = len(text.split())
+    types = page.ld_types()
+    og_type = (page.meta_first("og:type") or "").lower()
+    declared_article = bool(types & ARTICLE_TYPES) or og_type == "article"
+    if title and _SOFT_404.search(title) and words < 150:
+        return f"soft 404: title {title[:60]!r}"
+    if shape.body_chars < 200 and shape.has_noscript_or_app_root:
+        return "javascript-only shell: no text without scripts"
+    if words < 20 and _JS_REQUIRED.search(page.tree.text_content()[:5000]):
+        return "javascript-only shell: page asks to enable JavaScript"
+    if _paywalled(page) and words < 120:
+        return f"paywall stub: {words} words, isAccessibleForFree false"
+    if not declared_article and types & LISTING_TYPES:
+        kind = sorted(types & LISTING_TYPES)[0]
+        return f"json-ld type {kind}"
+    link_density = shape.link_chars / shape.body_chars if shape.body_chars else 1.0
+    teasers = max(shape.article_elements, shape.linked_headings)
+    teaser_heavy = link_density > 0.35 or shape.paragraph_chars < 2 * 80 * teasers
+    if teasers >= 4 and teaser_heavy and (not declared_article or words < 80):
+        return f"listing page: {teasers} teasers, link density {link_density:.2f}"
+    undeclared = og_type in ("profile", "website", "object") and not declared_article
+    if undeclared and not has_page_date and (teasers >= 3 or words < 400):
+        return f"og:type {og_type}, no article markup and no publication date"
+    return None
+
+
+def _paywalled(page: Page) -> bool:
+    for obj in page.json_ld:
+        free = obj.get("isAccessibleForFree")
+        if free is False or (isinstance(free, str) and free.lower() == "false"):
+            return True
+    return False

@@ -1,0 +1,111 @@
+"""Parse raw page bytes once and collect the page's structured data (meta tags, JSON-LD)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import html as lxml_html
+from trafilatura.utils import load_html
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+        "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "askpublicnewsarticle",
+        "techarticle", "scholarlyarticle", "liveblogposting", "socialmediaposting", "report",
+        "satiricalarticle", "advertisercontentarticle", "medicalscholarlyarticle", "review",
+        "recipe", "howto", "posting", "discussionforumposting", "creativework",
+    }
+)
+LISTING_TYPES = frozenset(
+    {"collectionpage", "itemlist", "searchresultspage", "profilepage", "aboutpage",
+     "contactpage", "faqpage", "checkoutpage", "qapage", "mediagallery"}
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class Page:
+    """A parsed page: the lxml tree plus its meta tags and JSON-LD objects."""
+
+    tree: lxml_html.HtmlElement
+    url: str
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    json_ld: list[dict[str, Any]] = field(default_factory=list)
+
+    def meta_first(self, *names: str) -> str | None:
+        for name in names:
+            for value in self.meta.get(name, ()):
+                if value.strip():
+                    return value.strip()
+        return None
+
+    def ld_types(self) -> set[str]:
+        return {t for obj in self.json_ld for t in ld_type_names(obj)}
+
+    def ld_articles(self) -> list[dict[str, Any]]:
+        return [o for o in self.json_ld if ld_type_names(o) & ARTICLE_TYPES]
+
+
+def ld_type_names(obj: dict[str, Any]) -> set[str]:
+    raw = obj.get("@type")
+    names = raw if isinstance(raw, list) else [raw]
+    return {n.rsplit("/", 1)[-1].lower() for n in names if isinstance(n, str)}
+
+
+def parse_page(body: bytes, url: str) -> Page | None:
+    tree = load_html(body)
+    if tree is None:
+        return None
+    page = Page(tree=tree, url=url)
+    _collect_meta(page)
+    _collect_json_ld(page)
+    return page
+
+
+def _collect_meta(page: Page) -> None:
+    for el in page.tree.iter("meta"):
+        # <meta itemprop="datePublished" datetime=...> also occurs
+        content = el.get("content") or el.get("datetime") or el.get("value")
+        if content is None:
+            continue
+        keys = " ".join(
+            el.get(attr) or "" for attr in ("property", "name", "itemprop", "http-equiv")
+        )
+        for key in set(keys.lower().split()):
+            page.meta.setdefault(key, []).append(content)
+
+
+def _collect_json_ld(page: Page) -> None:
+    for script in page.tree.xpath('//script[contains(@type, "ld+json")]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(_CONTROL.sub(" ", raw), strict=False)
+        except ValueError:
+            continue
+        _flatten(data, page.json_ld, depth=0)
+
+
+def _flatten(data: Any, out: list[dict[str, Any]], depth: int) -> None:
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data:
+            _flatten(item, out, depth + 1)
+    elif isinstance(data, dict):
+        if "@type" in data:
+            out.append(data)
+        if "@graph" in data:
+            _flatten(data["@graph"], out, depth + 1)
+        main = data.get("mainEntity") or data.get("mainEntityOfPage")
+        if isinstance(main, dict) and "@type" in main and main is not data:
+            _flatten(main, out, depth + 1)
+
+
+def text_of(el: lxml_html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())

@@ -1,0 +1,197 @@
+"""extract_article on saved pages: body without furniture, metadata, dates and their sources, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive.extract import ArticleExtraction, DateCandidate, ExtractionHints, extract_article
+
+PAGES = Path(__file__).parent / "data" / "pages"
+SITE = "https://coastal-ledger.example"
+
+
+def load(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def news() -> ArticleExtraction:
+    return extract_article(load("news-article.html"), f"{SITE}/local/harbour-town-sea-wall")
+
+
+def test_news_article_body_keeps_every_paragraph(news: ArticleExtraction) -> None:
+    assert news.status == "ok"
+    assert news.text.startswith("Councillors in Harbour Town voted on Monday evening")
+    assert "Quay Street residents' association" in news.text
+    assert news.text.endswith("Work is due to start in the autumn.")
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Sign up to our newsletter",  # newsletter box
+        "please consider making a donation",  # donation appeal
+        "Donate now",
+        "Read more",  # "Read more" list
+        "Who pays for the town's flood defences?",
+        "Photo: Jane Doe",  # photo credit
+        "My basement has been wet",  # comments
+        "seagull42",
+        "Independent journalism needs you",  # support banner
+        "All rights reserved",
+        "Harbour Town Votes to Rebuild",  # the headline is not body text
+    ],
+)
+def test_news_article_body_has_no_furniture(news: ArticleExtraction, furniture: str) -> None:
+    assert furniture not in news.text
+
+
+def test_news_article_metadata(news: ArticleExtraction) -> None:
+    assert news.title == "Harbour Town Votes to Rebuild Its Flooded Sea Wall"
+    assert news.authors == ["Maria Okafor", "Tom Lindqvist"]
+    assert news.published == "2024-03-05T09:30:00+00:00"
+    assert news.modified == "2024-03-05T11:02:00+00:00"
+    assert news.date_source == "json_ld"
+    assert news.language == "en"
+    assert news.sitename == "The Coastal Ledger"
+    assert news.section == "Local"
+    assert news.tags == ["Flooding", "Harbour Town"]
+    assert news.image == f"{SITE}/img/sea-wall.jpg"
+    assert news.canonical_url == f"{SITE}/local/2024/03/05/harbour-town-sea-wall"
+    assert news.description and news.description.startswith("Councillors approved")
+
+
+def test_round_trips_through_a_dict(news: ArticleExtraction) -> None:
+    assert ArticleExtraction.from_dict(news.to_dict()) == news
+
+
+def test_tag_page_is_not_an_article() -> None:
+    result = extract_article(load("tag-page.html"), f"{SITE}/tag/flooding")
+    assert result.status == "not_article"
+    assert result.reason and "listing" in result.reason
+
+
+def test_about_page_is_not_an_article() -> None:
+    result = extract_article(load("about-page.html"), f"{SITE}/about")
+    assert result.status == "not_article"
+    assert result.reason
+    assert result.published is None
+
+
+def test_cp1251_page_with_a_wrong_charset_claim_decodes() -> None:
+    body = load("cp1251-wrong-charset.html")
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    result = extract_article(body, "https://vestnik.example/city/most")
+    assert result.status == "ok"
+    assert result.title == "В Калининграде открыли новый мост через Преголю"
+    assert "движение по новому мосту через реку Преголю" in result.text
+    assert result.authors == ["Ирина Соколова"]
+    assert result.language == "ru"
+
+
+def test_json_ld_date_wins_over_meta_and_url_and_all_are_kept() -> None:
+    url = "https://riverside.example/news/2023/06/03/library-late"
+    result = extract_article(load("dates-jsonld-meta-url.html"), url)
+    assert result.published == "2023-06-01T08:00:00+02:00"
+    assert result.date_source == "json_ld"
+    assert result.date_candidates == [
+        DateCandidate("2023-06-01T08:00:00+02:00", "json_ld"),
+        DateCandidate("2023-06-02T10:00:00+02:00", "meta"),
+        DateCandidate("2023-06-03", "url"),
+    ]
+    assert result.authors == ["Sam Carter"]
+
+
+def test_meta_date_wins_over_url() -> None:
+    url = "https://riverside.example/news/2023/06/03/library-late"
+    result = extract_article(load("dates-meta-only.html"), url)
+    assert (result.published, result.date_source) == ("2023-06-02T10:00:00+02:00", "meta")
+
+
+def test_time_element_keeps_its_offset() -> None:
+    result = extract_article(load("dates-time-element.html"), "https://riverside.example/library")
+    assert (result.published, result.date_source) == ("2023-06-04T07:45:00-04:00", "html")
+
+
+def test_url_date_when_the_page_states_none() -> None:
+    url = "https://riverside.example/news/2023/06/03/library-late"
+    result = extract_article(load("dates-none-copyright-footer.html"), url)
+    assert (result.published, result.date_source) == ("2023-06-03", "url")
+
+
+def test_copyright_footer_never_becomes_a_date() -> None:
+    url = "https://riverside.example/news/library-late"
+    result = extract_article(load("dates-none-copyright-footer.html"), url)
+    assert result.published is None
+    assert result.date_source is None
+    assert result.date_candidates == []
+
+
+def test_crawl_hints_are_candidates_and_fill_in_when_the_page_has_no_date() -> None:
+    hints = ExtractionHints(
+        feed_published="Sat, 03 Jun 2023 06:00:00 +0000",
+        sitemap_published="2023-06-03T06:00:00Z",
+        http_last_modified="Sun, 04 Jun 2023 00:00:00 GMT",
+    )
+    url = "https://riverside.example/news/library-late"
+    result = extract_article(load("dates-none-copyright-footer.html"), url, hints)
+    assert result.published == "2023-06-03T06:00:00+00:00"
+    assert result.date_source == "feed"
+    assert [c.source for c in result.date_candidates] == [
+        "feed", "news_sitemap", "http_last_modified"
+    ]
+
+
+def test_last_modified_alone_is_not_a_publication_date() -> None:
+    hints = ExtractionHints(http_last_modified="Sun, 04 Jun 2023 00:00:00 GMT")
+    result = extract_article(
+        load("dates-none-copyright-footer.html"), "https://riverside.example/library", hints
+    )
+    assert result.published is None
+    assert result.date_candidates == [
+        DateCandidate("2023-06-04T00:00:00+00:00", "http_last_modified")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"", "empty"),
+        (b"<html><body></body></html>", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "empty"),
+    ],
+)
+def test_degenerate_input_gives_a_status_not_an_exception(body: bytes, status: str) -> None:
+    result = extract_article(body, "https://example.com/x")
+    assert result.status == status
+    assert result.reason
+
+
+def test_javascript_shell_is_not_an_article() -> None:
+    body = (
+        b"<html><head><title>News</title></head><body><div id='root'></div>"
+        b"<noscript>You need to enable JavaScript to run this app.</noscript>"
+        b"<script src='/app.js'></script></body></html>"
+    )
+    result = extract_article(body, "https://example.com/story")
+    assert result.status == "not_article"
+    assert result.reason and "javascript" in result.reason
+
+
+def test_soft_404_is_not_an_article() -> None:
+    body = (
+        b"<html><head><title>Page not found | Riverside Post</title></head><body>"
+        b"<h1>Sorry, we could not find that page</h1><p>Try the search box or go to the"
+        b" home page.</p></body></html>"
+    )
+    result = extract_article(body, "https://riverside.example/gone")
+    assert result.status == "not_article"
+    assert result.reason and "404" in result.reason
+
+
+def test_decoded_text_is_refused() -> None:
+    with pytest.raises(TypeError, match="raw bytes"):
+        extract_article("<html></html>", "https://example.com/x")  # type: ignore[arg-type]

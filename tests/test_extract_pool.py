@@ -1,0 +1,75 @@
+"""ExtractionPool: pages extract in worker processes; a stuck page times out without stalling the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from archive.extract import ExtractionHints
+from archive.extract_pool import ExtractionPool
+
+PAGES = Path(__file__).parent / "data" / "pages"
+ARTICLE_URL = "https://coastal-ledger.example/local/harbour-town-sea-wall"
+
+
+def pathological_page() -> bytes:
+    # One tag with 100,000 attributes: trafilatura spends minutes on it.
+    attributes = " ".join(f'data-a{i}="v"' for i in range(100_000))
+    return f"<html><body><div {attributes}><p>{'word ' * 200}</p></div></body></html>".encode()
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ExtractionPool]:
+    with ExtractionPool(workers=1, timeout=2.0) as extraction_pool:
+        yield extraction_pool
+
+
+def test_extracts_in_a_worker(pool: ExtractionPool) -> None:
+    body = (PAGES / "news-article.html").read_bytes()
+    result = pool.submit(body, ARTICLE_URL).result(timeout=60)
+    assert result.status == "ok"
+    assert result.title == "Harbour Town Votes to Rebuild Its Flooded Sea Wall"
+    assert "Donate now" not in result.text
+
+
+def test_hints_reach_the_worker(pool: ExtractionPool) -> None:
+    body = (PAGES / "dates-none-copyright-footer.html").read_bytes()
+    hints = ExtractionHints(feed_published="2023-06-03T06:00:00+00:00")
+    result = pool.submit(body, "https://riverside.example/library", hints).result(timeout=60)
+    assert (result.published, result.date_source) == ("2023-06-03T06:00:00+00:00", "feed")
+
+
+def test_stuck_page_times_out_and_the_next_page_still_extracts(pool: ExtractionPool) -> None:
+    started = time.monotonic()
+    stuck = pool.submit(pathological_page(), "https://example.com/stuck")
+    after = pool.submit((PAGES / "news-article.html").read_bytes(), ARTICLE_URL)
+    result = stuck.result(timeout=60)
+    assert result.status == "timeout"
+    assert result.reason and "2s" in result.reason
+    assert time.monotonic() - started < 30
+    # Same pool, one worker: it was killed and replaced, and the queue moved on.
+    following = after.result(timeout=60)
+    assert following.status == "ok"
+    assert following.text.startswith("Councillors in Harbour Town")
+
+
+def test_worker_exception_becomes_an_error_result(pool: ExtractionPool) -> None:
+    # A str body is a caller mistake that raises inside the worker; the future
+    # must still resolve to a result, not raise.
+    result = pool.submit("not bytes", "https://example.com/x").result(timeout=60)  # type: ignore[arg-type]
+    assert result.status == "error"
+    assert result.reason and "TypeError" in result.reason
+
+
+def test_awaitable_from_asyncio(pool: ExtractionPool) -> None:
+    body = (PAGES / "news-article.html").read_bytes()
+
+    async def crawl_callback() -> str:
+        result = await asyncio.wrap_future(pool.submit(body, ARTICLE_URL))
+        return result.status
+
+    assert asyncio.run(crawl_callback()) == "ok"
