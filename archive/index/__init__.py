@@ -1,5 +1,7 @@
 """The SQLite index of the archive: schema, the write path, the WARC rebuild, and search."""
 
+from archive.index.query import SearchHit, SearchQueryError, search
+from archive.index.rebuild import IndexStats, index_warc_directory, rebuild_index
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
@@ -13,9 +15,15 @@ from archive.index.store import (
 __all__ = [
     "CaptureDoc",
     "CaptureError",
+    "IndexStats",
+    "SearchHit",
+    "SearchQueryError",
     "apply_capture",
     "finish_run",
+    "index_warc_directory",
     "open_index",
+    "rebuild_index",
+    "search",
     "start_run",
     "transaction",
 ]

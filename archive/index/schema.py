@@ -156,6 +156,34 @@ def m0005_indexed_files(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0006_fts_rank_weights")
+def m0006_fts_rank_weights(db: sqlite_utils.Database) -> None:
+    # Make FTS5's `rank` (used by `order by rank` in our search and the canned query) weigh
+    # a hit in the title above one in the description, above one in the body.
+    db.execute("insert into articles_fts(articles_fts, rank) values('rank', 'bm25(5.0, 2.0, 1.0)')")
+
+
+@migrations(name="0007_unpaired_responses")
+def m0007_unpaired_responses(db: sqlite_utils.Database) -> None:
+    # Responses already read from an indexed file whose metadata record has not been seen:
+    # the writer may roll over between a response and its metadata record, so the pair can
+    # span two files indexed by different runs. Left-overs are responses whose metadata was
+    # never written (the crawl died first).
+    db.table("unpaired_responses").create(
+        {
+            "record_id": str,
+            "url": str,
+            "status": int,
+            "date": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "payload_digest": str,
+        },
+        pk="record_id",
+    )
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]

@@ -1,0 +1,104 @@
+"""Read side of the index: ranked full-text search with highlighted snippets."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+import sqlite_utils
+
+SEARCH_SQL = """
+select
+  articles.canonical_url, articles.url, articles.site, articles.title, articles.published,
+  articles.fetched_at, articles.warc_file, articles.warc_offset, articles.warc_record_id,
+  articles_fts.rank as rank,
+  snippet(articles_fts, 2, :open, :close, '…', :tokens) as snippet
+from articles_fts
+join articles on articles.rowid = articles_fts.rowid
+where articles_fts match :query {site_filter}
+order by rank
+limit :limit
+"""
+
+# A phrase in double quotes, or a run of non-space characters.
+_TOKENS = re.compile(r'"([^"]*)"|([^\s"]+)')
+
+
+class SearchQueryError(ValueError):
+    """A search the FTS engine cannot run; the message is meant for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ranked article; `rank` is FTS5 bm25: lower is better."""
+
+    rank: float
+    canonical_url: str
+    url: str
+    site: str
+    title: str | None
+    published: str | None
+    fetched_at: str
+    snippet: str
+    warc_file: str | None
+    warc_offset: int | None
+    warc_record_id: str | None
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person typed into a safe FTS5 query: every word must appear, "quoted
+    phrases" stay phrases, and FTS syntax characters (- : * ^ ( ) AND OR NOT) lose their
+    meaning instead of raising a syntax error. An unclosed quote is closed."""
+    if text.count('"') % 2:
+        text += '"'
+    parts = []
+    for phrase, word in _TOKENS.findall(text):
+        term = (phrase or word).strip()
+        if term:
+            parts.append('"' + term.replace('"', '""') + '"')
+    if not parts:
+        raise SearchQueryError("empty search: type at least one word")
+    return " ".join(parts)
+
+
+def search(
+    db: sqlite_utils.Database,
+    query: str,
+    limit: int = 20,
+    *,
+    site: str | None = None,
+    raw: bool = False,
+    highlight: tuple[str, str] = ("[", "]"),
+    snippet_tokens: int = 16,
+) -> list[SearchHit]:
+    """Articles matching `query`, best first, each with a snippet of its text.
+
+    By default the query is made safe with fts_query(); `raw=True` passes FTS5 syntax
+    through (NEAR, OR, prefix*, column filters) and turns its syntax errors into
+    SearchQueryError.
+    """
+    if limit < 1:
+        raise SearchQueryError(f"limit must be at least 1, not {limit}")
+    match = query.strip() if raw else fts_query(query)
+    if not match:
+        raise SearchQueryError("empty search: type at least one word")
+    sql = SEARCH_SQL.format(site_filter="and articles.site = :site" if site else "")
+    params = {
+        "query": match, "limit": limit, "open": highlight[0], "close": highlight[1],
+        "tokens": snippet_tokens, "site": site,
+    }
+    try:
+        rows = db.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if "fts5" in message or "syntax error" in message or "no such column" in message:
+            raise SearchQueryError(f"cannot search for {query!r}: {message}") from exc
+        raise
+    return [
+        SearchHit(
+            canonical_url=r[0], url=r[1], site=r[2], title=r[3], published=r[4], fetched_at=r[5],
+            warc_file=r[6], warc_offset=r[7], warc_record_id=r[8], rank=r[9], snippet=r[10],
+        )
+        for r in rows
+    ]

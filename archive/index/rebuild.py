@@ -1,0 +1,291 @@
+"""Build or update the index from the WARC files alone (the index is a projection of them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from tqdm import tqdm
+
+from archive.index.content import decode_body
+from archive.index.store import CaptureDoc, Position, apply_capture, open_index, transaction
+from archive.warc.reader import WarcFormatError, WarcRecordData, iter_records, read_record, warc_files
+from archive.warc.records import WarcPosition
+
+# Captures per transaction while indexing a file: batched commits are 4-10x faster than
+# one per capture (DESIGN.md) and a crash only costs redoing the file.
+BATCH = 500
+RESPONSE_TYPES = ("response", "revisit")
+# Outcomes whose page went through extraction, so re-extraction applies to them.
+EXTRACTED_OUTCOMES = ("article", "not_article")
+
+
+@dataclass
+class IndexStats:
+    """What one index run did."""
+
+    files_seen: int = 0
+    files_indexed: int = 0
+    files_skipped: int = 0  # already indexed, same size
+    records: int = 0
+    captures: int = 0
+    articles: int = 0  # captures that are ok articles
+    reextracted: int = 0
+    unpaired_metadata: int = 0  # metadata records whose response was never found
+    unpaired_responses: int = 0  # responses still waiting for their metadata record
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def format(self) -> str:
+        lines = [
+            f"{self.files_indexed} WARC files indexed, {self.files_skipped} already up to date; "
+            f"{self.records} records, {self.captures} captures, {self.articles} articles"
+            + (f" ({self.reextracted} re-extracted)" if self.reextracted else "")
+            + f" in {self.seconds:.1f}s",
+        ]
+        if self.unpaired_responses:
+            lines.append(f"{self.unpaired_responses} responses have no metadata record (yet)")
+        lines += [f"problem: {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class _Responses:
+    """Response positions by record id: this run's in memory, earlier runs' in the database."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.pending: dict[str, dict[str, Any]] = {}
+
+    def add(self, record: WarcRecordData) -> None:
+        pos = record.position
+        self.pending[pos.record_id] = {
+            "record_id": pos.record_id,
+            "url": record.target_uri,
+            "status": record.http_status,
+            "date": record.date,
+            "warc_file": pos.file,
+            "warc_offset": pos.offset,
+            "warc_length": pos.length,
+            "payload_digest": pos.payload_digest,
+        }
+
+    def take(self, record_id: str) -> WarcPosition | None:
+        row = self.pending.pop(record_id, None)
+        if row is None:
+            cursor = self.db.execute(
+                "select * from unpaired_responses where record_id = ?", [record_id]
+            )
+            found = cursor.fetchone()
+            if found is None:
+                return None
+            row = dict(zip([d[0] for d in cursor.description], found, strict=True))
+            self.db.execute("delete from unpaired_responses where record_id = ?", [record_id])
+        return WarcPosition(
+            row["warc_file"], row["warc_offset"], row["warc_length"], row["record_id"],
+            row["payload_digest"],
+        )
+
+    def persist(self) -> None:
+        """Keep the still unpaired responses for a later run (inside the caller's transaction)."""
+        if self.pending:
+            self.db.table("unpaired_responses").upsert_all(
+                list(self.pending.values()), pk="record_id"
+            )
+            self.pending.clear()
+
+
+def metadata_payload(record: WarcRecordData) -> dict[str, Any] | None:
+    """The newsarchive JSON of a metadata record, or None for any other record."""
+    if record.rec_type != "metadata":
+        return None
+    content_type = (record.warc_header("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return None
+    try:
+        payload = json.loads(record.payload)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or "newsarchive" not in payload:
+        return None
+    return payload
+
+
+def reextract(warc_dir: Path, response: Position, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The metadata with its article re-extracted from the archived response payload."""
+    # Imported here: extraction pulls in trafilatura, which a plain rebuild never needs.
+    from archive.extract import ExtractionHints, extract_article
+
+    record = read_record(warc_dir, response.file, response.offset)
+    body = decode_body(record.payload, record.http_header("Content-Encoding"))
+    discovery = metadata.get("discovery") or {}
+    source = discovery.get("source")
+    hints = ExtractionHints(
+        feed_published=discovery.get("published") if source == "feed" else None,
+        sitemap_published=(
+            discovery.get("published") if source in ("sitemap", "news_sitemap") else None
+        ),
+        http_last_modified=record.http_header("Last-Modified"),
+        feed_title=discovery.get("title") if source == "feed" else None,
+    )
+    article = extract_article(body, str(metadata["url"]), hints)
+    outcome = metadata["outcome"]
+    if article.status == "ok":
+        outcome = "article"
+    elif article.status in ("not_article", "empty"):
+        outcome = "not_article"
+    # timeout / error: keep what the crawl decided; no article row is made either way.
+    return {**metadata, "outcome": outcome, "article": article.to_dict()}
+
+
+def _docs(
+    path: Path, responses: _Responses, stats: IndexStats, progress: tqdm[Any]
+) -> Iterator[CaptureDoc]:
+    offset = 0
+    for record in iter_records(path):
+        stats.records += 1
+        progress.update(record.position.offset + record.position.length - offset)
+        offset = record.position.offset + record.position.length
+        if record.rec_type in RESPONSE_TYPES:
+            responses.add(record)
+            continue
+        metadata = metadata_payload(record)
+        if metadata is None:
+            continue
+        refers_to = record.warc_header("WARC-Refers-To")
+        response = responses.take(refers_to) if refers_to else None
+        if refers_to and response is None:
+            stats.unpaired_metadata += 1
+            stats.problems.append(
+                f"{record.position.file} at offset {record.position.offset}: response "
+                f"{refers_to} of {metadata.get('url')} not found; indexed without it"
+            )
+        yield CaptureDoc(metadata, response, record.position)
+
+
+def _index_file(
+    db: sqlite_utils.Database, warc_dir: Path, path: Path, *, reextract_pages: bool,
+    responses: _Responses, stats: IndexStats, progress: tqdm[Any],
+) -> None:
+    size = path.stat().st_size
+    records_before, captures_before = stats.records, stats.captures
+    docs = _docs(path, responses, stats, progress)
+    done = False
+    while not done:
+        with transaction(db):
+            for n, doc in enumerate(docs, start=1):
+                if (
+                    reextract_pages
+                    and doc.response is not None
+                    and doc.metadata.get("outcome") in EXTRACTED_OUTCOMES
+                ):
+                    doc.metadata = reextract(warc_dir, doc.response, doc.metadata)
+                    stats.reextracted += 1
+                apply_capture(db, doc)
+                stats.captures += 1
+                stats.articles += doc.metadata.get("outcome") == "article" and (
+                    (doc.metadata.get("article") or {}).get("status") == "ok"
+                )
+                if n >= BATCH:
+                    break
+            else:
+                # The file's last batch: remember it in the same transaction, so a file is
+                # marked indexed exactly when all of its captures are.
+                responses.persist()
+                db.table("indexed_files").upsert(
+                    {
+                        "name": path.name,
+                        "size": size,
+                        "records": stats.records - records_before,
+                        "captures": stats.captures - captures_before,
+                        "reextract": int(reextract_pages),
+                        "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    },
+                    pk="name",
+                )
+                done = True
+
+
+def index_warc_directory(
+    db: sqlite_utils.Database, warc_dir: Path, *, reextract: bool = False, progress: bool = False
+) -> IndexStats:
+    """Bring the index up to date with the closed WARC files of `warc_dir`.
+
+    Incremental: a file already indexed with the same size is skipped. Idempotent: every
+    capture goes through apply_capture, the function the live crawl calls. A file that
+    cannot be read to its end is reported in `problems`, not marked indexed, and retried on
+    the next run (after `salvage`). With `reextract`, pages are extracted again from the
+    archived response instead of trusting the stored JSON.
+    """
+    started = time.monotonic()
+    warc_dir = Path(warc_dir)
+    stats = IndexStats()
+    files = warc_files(warc_dir)
+    stats.files_seen = len(files)
+    done = {row["name"]: row["size"] for row in db.table("indexed_files").rows}
+    todo = [p for p in files if done.get(p.name) != p.stat().st_size]
+    stats.files_skipped = len(files) - len(todo)
+    responses = _Responses(db)
+    total = sum(p.stat().st_size for p in todo)
+    with tqdm(
+        total=total, unit="B", unit_scale=True, desc="indexing", disable=not progress
+    ) as bar:
+        for path in todo:
+            try:
+                _index_file(
+                    db, warc_dir, path, reextract_pages=reextract, responses=responses,
+                    stats=stats, progress=bar,
+                )
+            except WarcFormatError as exc:
+                stats.problems.append(f"{exc} (file not marked indexed; salvage it and rerun)")
+                continue
+            stats.files_indexed += 1
+    stats.unpaired_responses = int(
+        db.execute("select count(*) from unpaired_responses").fetchone()[0]
+    )
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def rebuild_index(
+    db_path: Path, warc_dir: Path, *, reextract: bool = False, progress: bool = False
+) -> IndexStats:
+    """Build a fresh index from the WARC files and put it in place of `db_path`.
+
+    Built beside it as `NAME.rebuild` and renamed over it at the end, so the old index
+    stays usable until the new one is complete. Refuses while another process has the old
+    index open: its `-wal` file would be applied to the new database.
+    """
+    db_path = Path(db_path)
+    fresh = db_path.with_name(db_path.name + ".rebuild")
+    for leftover in _sqlite_files(fresh):
+        leftover.unlink(missing_ok=True)
+    db = open_index(fresh)
+    try:
+        stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+    finally:
+        db.close()
+    if db_path.exists():
+        # Closing the last connection checkpoints and deletes the -wal file; if it is
+        # still there, someone else holds the index open.
+        with closing(sqlite3.connect(db_path)) as conn:
+            conn.execute("pragma wal_checkpoint(TRUNCATE)")
+        if any(p.exists() for p in _sqlite_files(db_path)[1:]):
+            raise RuntimeError(
+                f"{db_path} is open in another process (a crawl or Datasette?); stop it and "
+                f"rerun, or use the rebuilt index at {fresh}"
+            )
+    os.replace(fresh, db_path)
+    return stats
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]

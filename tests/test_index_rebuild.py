@@ -1,0 +1,240 @@
+"""index_warc_directory: the index rebuilt from the WARC files equals the one the crawl kept live."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import brotli
+import pytest
+import sqlite_utils
+
+from archive.index.content import ContentEncodingError, decode_body
+from archive.index.rebuild import index_warc_directory, rebuild_index
+from archive.index.store import CaptureDoc, apply_capture, open_index
+from archive.warc.reader import read_record
+from archive.warc.records import HttpRequestData, HttpResponseData
+from archive.warc.writer import WarcFileWriter
+from tests.index_docs import BASE, article_dict, dump, metadata
+
+FETCHED = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Harbour wall gives way in the night storm</title>
+<meta property="og:title" content="Harbour wall gives way in the night storm">
+<meta name="author" content="Ada Lovelace">
+<meta property="article:published_time" content="2026-11-27T09:30:00+01:00">
+</head><body><header><nav><a href="/">Home</a></nav></header>
+<article><h1>Harbour wall gives way in the night storm</h1>
+<p>The old harbour wall collapsed shortly after midnight, when the spring tide met a gale
+from the north-west and the waves broke over the fishermen's quay for the first time in
+forty years.</p>
+<p>Residents of the lower town were woken by the sound of falling stone. Coastguard
+volunteers said the boats moored along the wall had been moved the evening before, and
+nobody was hurt, although three sheds and a crane were carried away.</p>
+<p>The council will meet on Thursday to discuss temporary repairs, and engineers from the
+port authority are expected to inspect the remaining sections of the breakwater.</p>
+</article><footer>(c) 2024 Demo News</footer></body></html>"""
+
+
+class Crawl:
+    """Writes captures to a WARC directory and keeps a live index, as the crawl does."""
+
+    def __init__(self, warc_dir: Path, db: sqlite_utils.Database | None, max_size: int = 10**9):
+        self.writer = WarcFileWriter(warc_dir, max_size=max_size, fsync=False, hostname="test")
+        self.db = db
+        self.n = 0
+
+    def fetch(
+        self, path: str, body: bytes = b"<html>page</html>", *, meta: dict[str, Any],
+        encoding: str | None = None, write_metadata: bool = True,
+    ) -> CaptureDoc | None:
+        self.n += 1
+        when = FETCHED.replace(minute=self.n % 60, second=self.n // 60)
+        headers = [("Content-Type", "text/html; charset=utf-8")]
+        payload = body
+        if encoding == "gzip":
+            payload = gzip.compress(body)
+        elif encoding == "br":
+            payload = brotli.compress(body)
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        response = None
+        if meta["outcome"] not in ("fetch_error", "timeout"):
+            positions = self.writer.write_exchange(
+                HttpRequestData("GET", BASE + path, [("Host", "127.0.0.1:8765")]),
+                HttpResponseData(BASE + path, meta.get("status") or 200, "OK", headers, payload,
+                                 when),
+            )
+            response = positions.response
+        if not write_metadata:
+            return None
+        meta = {**meta, "fetched_at": when.isoformat()}
+        mpos = self.writer.write_metadata(
+            BASE + path, json.dumps(meta).encode(),
+            refers_to=response.record_id if response else None,
+        )
+        doc = CaptureDoc(meta, response, mpos)
+        if self.db is not None:
+            apply_capture(self.db, doc)
+        return doc
+
+    def article(self, path: str, text: str, **kw: Any) -> CaptureDoc | None:
+        return self.fetch(path, PAGE.encode(), meta=metadata(path, article=article_dict(text)),
+                          **kw)
+
+
+def crawl_demo(warc_dir: Path, db: sqlite_utils.Database | None, max_size: int = 10**9) -> None:
+    crawl = Crawl(warc_dir, db, max_size)
+    crawl.fetch("/feed.xml", b"<rss/>", meta=metadata("/feed.xml", outcome="feed"))
+    crawl.article("/news/harbour", "The old harbour wall collapsed.", encoding="gzip")
+    crawl.article("/news/market", "A quiet day at the market.")
+    crawl.fetch("/tag/weather", meta=metadata("/tag/weather", outcome="not_article"))
+    crawl.article("/news/harbour", "The old harbour wall collapsed. Update: repairs.")
+    crawl.fetch("/news/gone", meta=metadata("/news/gone", outcome="fetch_error", status=None))
+    crawl.fetch("/news/404", meta=metadata("/news/404", outcome="http_error", status=404))
+    crawl.writer.close()
+
+
+def test_rebuild_equals_live_index(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    live = open_index(tmp_path / "live.db")
+    crawl_demo(warcs, live, max_size=3000)  # small files: pairs and their metadata span files
+    live.close()
+    assert len(list(warcs.glob("*.warc.gz"))) > 2
+    rebuilt = open_index(tmp_path / "rebuilt.db")
+    stats = index_warc_directory(rebuilt, warcs)
+    assert stats.problems == []
+    assert (stats.captures, stats.articles, stats.unpaired_responses) == (7, 3, 0)
+    rebuilt.close()
+    assert dump(tmp_path / "rebuilt.db") == dump(tmp_path / "live.db")
+
+
+def test_article_positions_point_at_their_records(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, warcs)
+    rows = list(db.query("select * from articles order by url"))
+    assert [r["url"] for r in rows] == [BASE + "/news/harbour", BASE + "/news/market"]
+    assert rows[0]["versions"] == 2
+    for row in rows:
+        record = read_record(warcs, row["warc_file"], row["warc_offset"])
+        assert record.rec_type == "response"
+        assert record.target_uri == row["url"]
+        assert record.position.record_id == row["warc_record_id"]
+        assert record.position.payload_digest == row["payload_digest"]
+        assert record.position.length == row["warc_length"]
+
+
+def test_second_run_is_quick_and_changes_nothing(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None, max_size=3000)
+    db = open_index(tmp_path / "index.db")
+    first = index_warc_directory(db, warcs)
+    before, changes = dump(tmp_path / "index.db"), db.conn.total_changes
+    second = index_warc_directory(db, warcs)
+    assert second.files_indexed == 0 and second.files_skipped == first.files_indexed
+    assert second.records == 0
+    assert db.conn.total_changes == changes
+    assert dump(tmp_path / "index.db") == before
+
+
+def test_metadata_in_a_file_indexed_by_a_later_run(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    db = open_index(tmp_path / "index.db")
+    crawl = Crawl(warcs, None, max_size=1)  # every write rolls the file over
+    meta = metadata("/news/a", article=article_dict("Text of a."))
+    positions = crawl.writer.write_exchange(
+        HttpRequestData("GET", BASE + "/news/a", []),
+        HttpResponseData(BASE + "/news/a", 200, "OK", [], b"<html>a</html>", FETCHED),
+    )
+    crawl.writer.write_metadata(BASE + "/news/a", b"{}", refers_to=None)  # closes the pair's file
+    first = index_warc_directory(db, warcs)
+    assert first.unpaired_responses == 1
+    crawl.writer.write_metadata(
+        BASE + "/news/a", json.dumps(meta).encode(), refers_to=positions.response.record_id
+    )
+    crawl.writer.close()
+    second = index_warc_directory(db, warcs)
+    assert second.unpaired_responses == 0 and second.problems == []
+    row = db.table("articles").get(BASE + "/news/a")
+    assert row["warc_record_id"] == positions.response.record_id
+    assert row["warc_file"] == positions.response.file
+
+
+def test_unreadable_file_is_reported_and_retried(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None, max_size=3000)
+    victim = sorted(warcs.glob("*.warc.gz"))[1]
+    victim.write_bytes(victim.read_bytes()[:-20])
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert len(stats.problems) == 1 and victim.name in stats.problems[0]
+    assert victim.name not in {r["name"] for r in db.table("indexed_files").rows}
+    assert stats.files_indexed == stats.files_seen - 1
+
+
+def test_rebuild_replaces_the_index(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    path = tmp_path / "index.db"
+    db = open_index(path)
+    db.execute("insert into crawl_runs (site, started) values ('stale', 'x')")
+    holder = sqlite_utils.Database(path)  # e.g. Datasette serving it
+    holder.execute("select count(*) from articles").fetchone()
+    db.close()
+    with pytest.raises(RuntimeError, match="open in another process"):
+        rebuild_index(path, warcs)
+    holder.close()
+    stats = rebuild_index(path, warcs)
+    assert stats.articles == 3
+    fresh = open_index(path)
+    assert fresh.execute("select count(*) from crawl_runs").fetchone()[0] == 0
+    assert fresh.execute("select count(*) from articles").fetchone()[0] == 2
+    assert not path.with_name("index.db.rebuild").exists()
+
+
+def test_reextract_uses_the_archived_payload(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    crawl.article("/news/harbour", "stale text from an old extractor", encoding="gzip")
+    crawl.writer.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs, reextract=True)
+    assert stats.reextracted == 1 and stats.problems == []
+    row = db.table("articles").get(BASE + "/news/harbour")
+    assert "spring tide met a gale" in row["text"]
+    assert "stale text" not in row["text"]
+    assert row["title"] == "Harbour wall gives way in the night storm"
+
+
+def test_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    index_warc_directory(open_index(tmp_path / "index.db"), warcs, progress=True)
+    assert "indexing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("br", brotli.compress),
+        ("deflate", lambda b: __import__("zlib").compress(b)),
+        ("gzip, br", lambda b: brotli.compress(gzip.compress(b))),
+        (None, lambda b: b),
+    ],
+)
+def test_decode_body(encoding: str | None, encode: Any) -> None:
+    assert decode_body(encode(b"<p>hello</p>"), encoding) == b"<p>hello</p>"
+
+
+def test_decode_body_errors() -> None:
+    with pytest.raises(ContentEncodingError, match="zstd"):
+        decode_body(b"x", "zstd")
+    with pytest.raises(ContentEncodingError, match="not valid gzip"):
+        decode_body(b"not gzip", "gzip")

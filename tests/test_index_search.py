@@ -1,0 +1,63 @@
+"""query.search: ranked FTS5 hits with snippets; user input never raises an FTS syntax error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from archive.index.query import SearchQueryError, fts_query, search
+from archive.index.store import apply_capture, open_index
+from tests.index_docs import BASE, doc
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    db = open_index(tmp_path / "index.db")
+    apply_capture(db, doc("/news/storm", "The harbour wall fell in the storm. " * 3,
+                          title="Harbour wall falls"))
+    apply_capture(db, doc("/news/market", "Fish prices at the market rose after the harbour "
+                          "closed, traders said.", title="Market prices rise"))
+    apply_capture(db, doc("/news/other", "Nothing to see.", title="Quiet day", site="other"))
+    return db
+
+
+def test_ranked_with_snippets(db: sqlite_utils.Database) -> None:
+    hits = search(db, "harbour")
+    assert [h.url for h in hits] == [BASE + "/news/storm", BASE + "/news/market"]
+    assert hits[0].rank <= hits[1].rank
+    assert "[harbour]" in hits[0].snippet.lower()
+    assert hits[0].warc_record_id is not None
+    assert search(db, "harbour", limit=1)[0].url == BASE + "/news/storm"
+
+
+def test_all_words_and_phrases(db: sqlite_utils.Database) -> None:
+    assert [h.url for h in search(db, "harbour traders")] == [BASE + "/news/market"]
+    assert search(db, '"wall fell"')[0].url == BASE + "/news/storm"
+    assert search(db, '"fell wall"') == []
+
+
+def test_site_filter(db: sqlite_utils.Database) -> None:
+    assert [h.site for h in search(db, "quiet", site="other")] == ["other"]
+    assert search(db, "quiet", site="demo") == []
+
+
+@pytest.mark.parametrize(
+    "text", ['harbour"', "harbour -wall", "AND", "(harbour", "title:", "^*", "NEAR(", "a:b'c"]
+)
+def test_user_input_never_breaks_fts(db: sqlite_utils.Database, text: str) -> None:
+    search(db, text)  # no exception: at worst, no hits
+
+
+def test_empty_and_raw_errors(db: sqlite_utils.Database) -> None:
+    with pytest.raises(SearchQueryError, match="empty"):
+        search(db, '  ""  ')
+    with pytest.raises(SearchQueryError, match="cannot search"):
+        search(db, "harbour AND (", raw=True)
+    assert len(search(db, "harb*", raw=True)) == 2
+
+
+def test_fts_query_quoting() -> None:
+    assert fts_query('wall "the storm" x"y') == '"wall" "the storm" "x" "y"'
+    assert fts_query("say \"hi") == '"say" "hi"'
