@@ -1,0 +1,153 @@
+"""Site config validation: each kind of mistake gets one clear message naming file and field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from archive.config import ConfigError, load_site, load_sites, parse_duration, rebase
+
+GOOD = """
+allowed_domains = ["example.com"]
+feeds = ["https://example.com/rss"]
+article_patterns = ['/\\d{4}/\\d{2}/\\d{2}/']
+"""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str, name: str = "news.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_site(path)
+    return str(caught.value)
+
+
+def test_good_config_loads_with_name_from_file(tmp_path: Path) -> None:
+    site = load_site(write(tmp_path, GOOD))
+    assert site.name == "news"
+    assert site.seeds == [("https://example.com/rss", "feed")]
+    assert site.is_article("https://example.com/2026/01/02/x")
+    assert not site.is_article("https://example.com/about")
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "max_pagez = 3\n")
+    assert error_of(path) == f"{path}: max_pagez: unknown key"
+
+
+def test_bad_regex(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "follow_patterns = ['/section/(']\n")
+    assert error_of(path) == (
+        f"{path}: follow_patterns.0: '/section/(' is not a valid regular expression "
+        "(missing ), unterminated subpattern at position 9)"
+    )
+
+
+def test_bad_url(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "sitemaps = ['ftp://example.com/sitemap.xml']\n")
+    assert error_of(path) == (
+        f"{path}: sitemaps: [0] 'ftp://example.com/sitemap.xml' is not an absolute http(s) URL"
+    )
+
+
+def test_relative_seed_needs_base_url(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "start_urls = ['/news']\n")
+    assert error_of(path) == (
+        f"{path}: start_urls: [0] '/news' is a path: set base_url or give a full URL"
+    )
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "max_pages = 'many'\n")
+    assert error_of(path) == (
+        f"{path}: max_pages: Input should be a valid integer, unable to parse string as an integer"
+    )
+
+
+def test_bad_since(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "since = 'last week'\n")
+    assert error_of(path) == (
+        f"{path}: since: 'last week' is neither an ISO date (2026-01-31) nor a duration like '7d'"
+    )
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    path = write(tmp_path, 'allowed_domains = ["example.com"]\nfeeds = ["https://example.com/rss"]\n')
+    assert error_of(path) == f"{path}: article_patterns: Field required"
+
+
+def test_no_seeds(tmp_path: Path) -> None:
+    path = write(tmp_path, "allowed_domains = ['example.com']\narticle_patterns = ['/a/']\n")
+    assert error_of(path) == f"{path}: (file): give at least one of feeds, sitemaps or start_urls"
+
+
+def test_domain_that_is_a_url(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('["example.com"]', '["https://example.com/"]'))
+    assert error_of(path) == (
+        f"{path}: allowed_domains: 'https://example.com/' is a URL, not a domain (write 'example.com')"
+    )
+
+
+def test_not_toml(tmp_path: Path) -> None:
+    path = write(tmp_path, "allowed_domains = [\n")
+    assert error_of(path).startswith(f"{path}: not valid TOML (")
+
+
+def test_bad_site_name(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD, name="Bad Name.toml")
+    assert error_of(path) == (
+        f"{path}: name: 'Bad Name' is not a valid site name (lowercase letters, digits, '-' and '_')"
+    )
+
+
+def test_since_duration_and_date(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    site = load_site(write(tmp_path, GOOD + "since = '7d'\n"))
+    assert site.since_datetime(now) == now - timedelta(days=7)
+    site = load_site(write(tmp_path, GOOD + "since = '2026-01-31'\n"))
+    assert site.since_datetime(now) == datetime(2026, 1, 31, tzinfo=UTC)
+    assert parse_duration("2h") == timedelta(hours=2)
+
+
+def test_rebase_resolves_paths(tmp_path: Path) -> None:
+    site = load_site(write(tmp_path, GOOD + "base_url = 'http://127.0.0.1:8765'\nstart_urls = ['/']\n"))
+    moved = rebase(site, "http://127.0.0.1:40000")
+    assert ("http://127.0.0.1:40000/", "page") in moved.seeds
+    with pytest.raises(ConfigError, match="base_url: base_url: 'nope' is not an absolute http"):
+        rebase(site, "nope")
+
+
+def test_shipped_configs_validate() -> None:
+    sites = load_sites(ROOT / "config" / "sites")
+    assert {"demo", "themoscowtimes"} <= set(sites)
+
+
+def test_scrapy_list_reports_bad_config_without_traceback(tmp_path: Path) -> None:
+    write(tmp_path, GOOD + "bogus = 1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
+        env={"NEWSARCHIVE_SITES": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith(f"newsarchive: {tmp_path / 'news.toml'}: bogus: unknown key")
+
+
+def test_scrapy_list_shows_sites(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    write(tmp_path, GOOD, name="other.toml")
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
+        env={"NEWSARCHIVE_SITES": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["news", "other"]

@@ -1,0 +1,109 @@
+"""Feed and sitemap parsers: what they keep, and that hostile XML stays harmless."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from archive.discovery import FeedError, SitemapError, parse_feed, parse_sitemap
+
+BASE = "http://127.0.0.1:8765/feeds/rss.xml"
+
+
+def test_rss2_items() -> None:
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><title>First</title><link>/news/2026/11/20/first</link>
+      <pubDate>Fri, 20 Nov 2026 09:15:00 +0300</pubDate><category>Politics</category></item>
+    <item><title>Second</title><guid>http://127.0.0.1:8765/news/2026/11/21/second</guid></item>
+    </channel></rss>"""
+    first, second = parse_feed(body, BASE)
+    assert first.url == "http://127.0.0.1:8765/news/2026/11/20/first"
+    assert (first.title, first.published, first.keywords) == (
+        "First", "2026-11-20T09:15:00+03:00", ("Politics",))
+    assert second.url.endswith("/second") and second.published is None
+
+
+def test_atom_entries() -> None:
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+    <entry><title>A</title><link rel="alternate" href="http://x.test/a"/>
+    <published>2026-11-20T06:15:00Z</published><category term="Science"/></entry></feed>"""
+    (entry,) = parse_feed(body, BASE)
+    assert (entry.url, entry.published, entry.keywords) == (
+        "http://x.test/a", "2026-11-20T06:15:00+00:00", ("Science",))
+
+
+def test_json_feed() -> None:
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "1", "url": "http://x.test/a", "title": "A", "date_published": "2026-11-20T06:15:00Z",
+         "tags": ["x"]}]}).encode()
+    (item,) = parse_feed(body, BASE)
+    assert (item.url, item.title, item.keywords) == ("http://x.test/a", "A", ("x",))
+
+
+def test_not_a_feed() -> None:
+    with pytest.raises(FeedError, match=f"{BASE}: root element <html>"):
+        parse_feed(b"<html><body>hi</body></html>", BASE)
+    with pytest.raises(FeedError, match="not a well-formed feed"):
+        parse_feed(b"<rss><channel>", BASE)
+
+
+NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+ <url><loc>http://x.test/news/a</loc>
+  <news:news><news:publication><news:name>Demo</news:name><news:language>en</news:language></news:publication>
+   <news:publication_date>2026-11-27T08:00:00+01:00</news:publication_date>
+   <news:title>A &amp; B</news:title><news:keywords>war, drones</news:keywords></news:news></url>
+ <url><loc>http://x.test/news/b</loc><lastmod>2026-11-01</lastmod></url>
+</urlset>"""
+
+
+def test_news_sitemap_keeps_nested_news_fields() -> None:
+    sitemap = parse_sitemap(NEWS, "http://x.test/sitemaps/news.xml")
+    news, plain = sitemap.links
+    assert not sitemap.is_index
+    assert (news.source, news.title, news.published, news.keywords) == (
+        "news_sitemap", "A & B", "2026-11-27T08:00:00+01:00", ("war", "drones"))
+    assert (plain.source, plain.published) == ("sitemap", "2026-11-01T00:00:00")
+
+
+def test_sitemap_index_and_gzip() -> None:
+    body = gzip.compress(b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>/sitemaps/news.xml</loc></sitemap></sitemapindex>""")
+    sitemap = parse_sitemap(body, "http://x.test/sitemap.xml.gz")
+    assert sitemap.is_index and [s.url for s in sitemap.links] == ["http://x.test/sitemaps/news.xml"]
+
+
+def test_external_entity_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    body = f"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]>
+    <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <url><loc>http://x.test/&x;</loc></url></urlset>""".encode()
+    try:
+        links = parse_sitemap(body, "http://x.test/s.xml").links
+    except SitemapError:
+        return  # refusing the document is as safe as ignoring the entity
+    assert all("TOPSECRET" not in link.url for link in links)
+
+
+def test_entity_expansion_bomb_does_not_blow_up() -> None:
+    entities = "".join(
+        f'<!ENTITY e{i} "{"".join(f"&e{i - 1};" for _ in range(10))}">' for i in range(1, 10))
+    body = (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e0 "lol">{entities}]>'
+            '<rss><channel><item><title>&e9;</title><link>http://x.test/a</link></item></channel></rss>'
+            ).encode()
+    try:
+        links = parse_feed(body, BASE)
+    except FeedError:
+        return
+    assert all(len(link.title or "") < 10_000 for link in links)
+
+
+def test_gzip_bomb_sitemap_is_refused() -> None:
+    body = gzip.compress(b"<urlset>" + b" " * (60 * 1024 * 1024) + b"</urlset>")
+    with pytest.raises(SitemapError, match="inflates past"):
+        parse_sitemap(body, "http://x.test/s.xml.gz")

@@ -1,0 +1,31 @@
+"""canonical_url: one function decides when two URLs are the same page."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.urls import canonical_url
+
+SAME = [
+    ("http://127.0.0.1:8765/news/a?utm_source=rss&utm_medium=feed", "http://127.0.0.1:8765/news/a"),
+    ("http://example.com/news/a?fbclid=xyz", "http://example.com/news/a"),
+    ("HTTP://Example.COM:80/news/a", "http://example.com/news/a"),
+    ("https://example.com:443/news/a#comments", "https://example.com/news/a"),
+    ("https://example.com/amp/2022/10/15/a-1", "https://example.com/2022/10/15/a-1"),
+    ("https://example.com/news/a/amp/", "https://example.com/news/a/"),
+    ("https://bücher.example/a", "https://xn--bcher-kva.example/a"),
+    ("http://example.com/news/a?b=2&a=1", "http://example.com/news/a?a=1&b=2"),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), SAME)
+def test_canonical(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_loopback_port_kept() -> None:
+    assert canonical_url("http://127.0.0.1:40123/x") == "http://127.0.0.1:40123/x"
+
+
+def test_different_pages_stay_different() -> None:
+    assert canonical_url("http://example.com/news/a?page=2") != canonical_url("http://example.com/news/a")
