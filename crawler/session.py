@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import re
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +20,6 @@ if TYPE_CHECKING:
     from archive.extract_pool import ExtractionPool
 
 logger = logging.getLogger(__name__)
-_PID_IN_NAME = re.compile(r"-(?P<host>[^-]+)-(?P<pid>\d+)\.warc\.gz\.open$")
 
 
 @dataclass(frozen=True)
@@ -39,20 +35,6 @@ class DataDir:
     @property
     def index(self) -> Path:
         return self.root / "index.db"
-
-
-def _left_by_dead_process(path: Path) -> bool:
-    """Only salvage `.open` files whose writer is gone: another crawl may be writing the rest."""
-    match = _PID_IN_NAME.search(path.name)
-    if not match or match["host"] != socket.gethostname().replace("-", "_"):
-        return True
-    try:
-        os.kill(int(match["pid"]), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 class ArchiveSession:
@@ -79,8 +61,10 @@ class ArchiveSession:
         if self._writer is None:
             settings = self.crawler.settings
             self.data.warc.mkdir(parents=True, exist_ok=True)
-            for result in salvage_directory(self.data.warc, only=_left_by_dead_process):
-                logger.warning("salvaged WARC left by a crash: %s", result.message)
+            # Files still flock-ed by a running crawl are left alone by the salvage.
+            for result in salvage_directory(self.data.warc):
+                if not result.skipped:
+                    logger.warning("salvaged WARC left by a crash: %s", result.message)
             site = self.crawler.spider.name if self.crawler.spider else "crawl"
             self._writer = WarcFileWriter(
                 self.data.warc,

@@ -6,6 +6,11 @@ import os
 
 import archive
 
+# Scrapy's cookie middleware builds a tldextract at import, which downloads the public
+# suffix list when no cache exists: a crawl must never fetch outside Scrapy. The
+# snapshot shipped with tldextract is used instead.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
 BOT_NAME = "newsarchive"
 
 # Spiders are built from config/sites/*.toml, one per site.

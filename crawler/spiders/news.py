@@ -106,6 +106,9 @@ class NewsSpider(Spider):
         if kind in ("feed", "sitemap"):
             self._open_documents += 1
         callback = getattr(self, f"parse_{kind}")
+        if kind == "article":
+            # Article redirects are followed by the spider (see _follow_redirect).
+            meta = {"dont_redirect": True, "handle_httpstatus_list": [301, 302, 303, 307, 308], **meta}
         request = Request(
             url, callback=callback, errback=self.on_error, priority=_PRIORITY[kind],
             meta={"kind": kind, "depth": depth, **meta}, dont_filter=kind in ("feed", "sitemap"),
@@ -228,15 +231,31 @@ class NewsSpider(Spider):
         if not isinstance(response, TextResponse):
             return
         depth = response.meta["depth"] + 1
-        extractor = LinkExtractor(allow_domains=self.site.allowed_domains, unique=True)
-        for link in extractor.extract_links(response):
+        # Off-site links are dropped by _request (LinkExtractor's allow_domains misses IP hosts).
+        for link in LinkExtractor(unique=True).extract_links(response):
             if self.site.is_article(link.url):
                 yield from self._article(DiscoveredLink(url=link.url, source="page"), depth)
             elif self.site.is_followed(link.url) and depth <= self.site.max_depth:
                 yield from self._request(link.url, "page", depth)
 
+    def _follow_redirect(self, response: Response, item: PageItem) -> Iterator[Any]:
+        """An article URL that redirects: record the hop, and request the target as a newly
+        discovered article, so a target already fetched is not fetched twice."""
+        location = _header(response, b"Location")
+        item.outcome, item.reason = "redirect", f"redirects to {location}"
+        yield item
+        if location:
+            target = response.urljoin(location)
+            self._stat("article_redirects")
+            yield from self._article(
+                DiscoveredLink(url=target, source="redirect"), response.meta["depth"]
+            )
+
     def parse_article(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "article", outcome="article")
+        if 300 <= response.status < 400:
+            yield from self._follow_redirect(response, item)
+            return
         canonical = response.meta.get("canonical", item.canonical_url)
         item.canonical_url = canonical
         item.discovery = [link.to_dict() for link in self.discovered.get(canonical, [])]
