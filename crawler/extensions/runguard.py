@@ -48,5 +48,10 @@ class RunGuard:
                          spider.name)
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
         if self.run_id is not None:
+            summary = {
+                "pages": stats.get("response_received_count", 0),
+                "articles": stats.get("newsarchive/extraction/ok", 0),
+                "errors": stats.get("log_count/ERROR", 0),
+            }
             finish_run(self.session.index, self.run_id, datetime.now(UTC).isoformat(), outcome,
-                       {k: v.isoformat() if isinstance(v, datetime) else v for k, v in stats.items()})
+                       {**summary, **stats})

@@ -1,0 +1,135 @@
+"""Real Scrapy crawls of the demo news site on 127.0.0.1: discovery, robots, since, dedup."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from archive.demosite import DemoSite
+from tests.conftest import ROOT, Crawl, scrapy_crawl
+
+
+def _site(crawl: Crawl) -> DemoSite:
+    assert crawl.site is not None
+    return crawl.site
+
+
+def _wanted(site: DemoSite) -> list[str]:
+    """Article paths the demo config must fetch: within `since` (30d), not disallowed."""
+    cutoff = datetime.now(UTC) - timedelta(days=30)
+    return [a.path for a in site.manifest.articles if a.published_at >= cutoff]
+
+
+def test_crawl_finishes_ok(demo_crawl: Crawl) -> None:
+    stats = demo_crawl.stats()
+    assert stats["newsarchive/outcome"] == "ok"
+    assert stats["finish_reason"] == "finished"
+    assert stats.get("log_count/ERROR", 0) == 0
+
+
+def test_every_article_discovered_and_fetched_once(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    wanted = _wanted(site)
+    assert len(wanted) == len(site.manifest.articles) - 2
+    flaky = site.manifest.special["flaky"]
+    for path in wanted:
+        # The flaky page answers 500 once: one retry, still one article.
+        assert site.hits(path) == (2 if path == flaky else 1), path
+    fetched = {item["canonical_url"].removeprefix(site.url) for item in demo_crawl.items
+               if item["kind"] == "article" and item["outcome"] == "article"}
+    assert fetched == set(wanted)
+
+
+def test_article_known_by_several_urls_is_fetched_once(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    special = site.manifest.special
+    assert site.hits(special["utm_link"]) == 0  # requested by its canonical URL only
+    assert site.hits(special["utm_target"]) == 1
+    assert site.hits(special["redirect_from"]) == 1
+    assert site.hits(special["redirect_to"]) == 1
+    redirect = [i for i in demo_crawl.items if i["outcome"] == "redirect"]
+    assert [i["url"].removeprefix(site.url) for i in redirect] == [special["redirect_from"]]
+
+
+def test_robots_disallow_honoured(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    assert site.manifest.disallowed_paths
+    for path in site.manifest.disallowed_paths:
+        assert site.hits(path) == 0, path
+    assert demo_crawl.stats()["newsarchive/robots_disallowed"] == len(site.manifest.disallowed_paths)
+    assert site.requested_paths()[0] == "/robots.txt"
+
+
+def test_since_skips_old_articles(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    old = [a.path for a in site.manifest.articles if a.path not in _wanted(site)]
+    assert len(old) == 2
+    for path in old:
+        assert site.hits(path) == 0, path
+    assert demo_crawl.stats()["newsarchive/skipped_since"] >= 2
+
+
+def test_non_articles_are_not_articles(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    articles = {a.path for a in site.manifest.articles}
+    kinds = {item["url"].removeprefix(site.url): item["kind"] for item in demo_crawl.items}
+    followed = [p for p in site.manifest.non_article_paths if p in kinds]
+    assert "/" in followed and "/section/politics?page=2" in followed
+    for path in followed:
+        assert kinds[path] == "page", path
+        assert path not in articles
+    assert all(i["article"] is None for i in demo_crawl.items if i["kind"] != "article")
+
+
+def test_discovery_keeps_feed_and_news_sitemap_fields(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    newest = site.manifest.articles[0]
+    assert newest.in_news_sitemap
+    item = next(i for i in demo_crawl.items if i["canonical_url"] == site.url + newest.path)
+    news = next(d for d in item["discovery"] if d["source"] == "news_sitemap")
+    assert news["title"] == newest.title
+    assert datetime.fromisoformat(news["published"]) == newest.published_at
+    assert news["keywords"]
+    feed = next(d for d in item["discovery"] if d["source"] == "feed")
+    assert datetime.fromisoformat(feed["published"]) == newest.published_at
+
+
+def test_missing_page_is_recorded(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    missing = [i for i in demo_crawl.items if i["outcome"] == "http_error"]
+    assert [(i["url"].removeprefix(site.url), i["status"]) for i in missing] == [
+        (site.manifest.special["not_found"], 404)]
+
+
+def test_zero_request_run_is_an_error(tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "nowhere.toml").write_text(
+        "allowed_domains = ['example.invalid']\n"
+        "feeds = ['http://elsewhere.invalid/rss']\n"  # off-site: never requested
+        "article_patterns = ['/news/']\n")
+    crawl = scrapy_crawl("nowhere", tmp_path / "data", sites=sites)
+    assert crawl.returncode == 1
+    assert "sent no request at all" in crawl.log
+    assert crawl.stats()["newsarchive/outcome"] == "failed"
+
+
+def test_cli_crawl_and_unknown_site(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    cli = [sys.executable, "-m", "crawler.cli"]
+    result = subprocess.run([*cli, "crawl", "nosuchsite", "--data", str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert "Error: no site 'nosuchsite' in config/sites (known: demo, themoscowtimes)" in result.stderr
+    with DemoSite(n_articles=16) as site:
+        result = subprocess.run(
+            [*cli, "crawl", "demo", "--data", str(tmp_path), "-a", f"base_url={site.url}",
+             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
+            cwd=ROOT, capture_output=True, text=True, env=env, timeout=180)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "outcome ok" in result.stderr
+        assert site.hits(site.manifest.articles[0].path) == 1
+    assert list((tmp_path / "warc").glob("*.warc.gz"))
