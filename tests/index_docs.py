@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from archive.index.store import CaptureDoc
-from archive.warc.records import WarcPosition
+import brotli
+import sqlite_utils
+
+from archive.index.store import CaptureDoc, apply_capture
+from archive.warc.records import HttpRequestData, HttpResponseData, WarcPosition
+from archive.warc.writer import WarcFileWriter
 
 BASE = "http://127.0.0.1:8765"
 
@@ -103,3 +111,82 @@ def dump(path: Any) -> dict[str, list[tuple[Any, ...]]]:
         return out
     finally:
         conn.close()
+
+
+FETCHED = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Harbour wall gives way in the night storm</title>
+<meta property="og:title" content="Harbour wall gives way in the night storm">
+<meta name="author" content="Ada Lovelace">
+<meta property="article:published_time" content="2026-11-27T09:30:00+01:00">
+</head><body><header><nav><a href="/">Home</a></nav></header>
+<article><h1>Harbour wall gives way in the night storm</h1>
+<p>The old harbour wall collapsed shortly after midnight, when the spring tide met a gale
+from the north-west and the waves broke over the fishermen's quay for the first time in
+forty years.</p>
+<p>Residents of the lower town were woken by the sound of falling stone. Coastguard
+volunteers said the boats moored along the wall had been moved the evening before, and
+nobody was hurt, although three sheds and a crane were carried away.</p>
+<p>The council will meet on Thursday to discuss temporary repairs, and engineers from the
+port authority are expected to inspect the remaining sections of the breakwater.</p>
+</article><footer>(c) 2024 Demo News</footer></body></html>"""
+
+
+class Crawl:
+    """Writes captures to a WARC directory and keeps a live index, as the crawl does."""
+
+    def __init__(self, warc_dir: Path, db: sqlite_utils.Database | None, max_size: int = 10**9):
+        self.writer = WarcFileWriter(warc_dir, max_size=max_size, fsync=False, hostname="test")
+        self.db = db
+        self.n = 0
+
+    def fetch(
+        self, path: str, body: bytes = b"<html>page</html>", *, meta: dict[str, Any],
+        encoding: str | None = None, write_metadata: bool = True,
+    ) -> CaptureDoc | None:
+        self.n += 1
+        when = FETCHED.replace(minute=self.n % 60, second=self.n // 60)
+        headers = [("Content-Type", "text/html; charset=utf-8")]
+        payload = body
+        if encoding == "gzip":
+            payload = gzip.compress(body)
+        elif encoding == "br":
+            payload = brotli.compress(body)
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        response = None
+        if meta["outcome"] not in ("fetch_error", "timeout"):
+            positions = self.writer.write_exchange(
+                HttpRequestData("GET", BASE + path, [("Host", "127.0.0.1:8765")]),
+                HttpResponseData(BASE + path, meta.get("status") or 200, "OK", headers, payload,
+                                 when),
+            )
+            response = positions.response
+        if not write_metadata:
+            return None
+        meta = {**meta, "fetched_at": when.isoformat()}
+        mpos = self.writer.write_metadata(
+            BASE + path, json.dumps(meta).encode(),
+            refers_to=response.record_id if response else None,
+        )
+        doc = CaptureDoc(meta, response, mpos)
+        if self.db is not None:
+            apply_capture(self.db, doc)
+        return doc
+
+    def article(self, path: str, text: str, **kw: Any) -> CaptureDoc | None:
+        return self.fetch(path, PAGE.encode(), meta=metadata(path, article=article_dict(text)),
+                          **kw)
+
+
+def crawl_demo(warc_dir: Path, db: sqlite_utils.Database | None, max_size: int = 10**9) -> None:
+    crawl = Crawl(warc_dir, db, max_size)
+    crawl.fetch("/feed.xml", b"<rss/>", meta=metadata("/feed.xml", outcome="feed"))
+    crawl.article("/news/harbour", "The old harbour wall collapsed.", encoding="gzip")
+    crawl.article("/news/market", "A quiet day at the market.")
+    crawl.fetch("/tag/weather", meta=metadata("/tag/weather", outcome="not_article"))
+    crawl.article("/news/harbour", "The old harbour wall collapsed. Update: repairs.")
+    crawl.fetch("/news/gone", meta=metadata("/news/gone", outcome="fetch_error", status=None))
+    crawl.fetch("/news/404", meta=metadata("/news/404", outcome="http_error", status=404))
+    crawl.writer.close()

@@ -1,0 +1,125 @@
+"""Datasette plugin: highlighted search snippets, and a view of the archived WARC record.
+
+Load it with the `datasette` entry point (`newsarchive = "archive.datasette_plugin"`).
+Optional config in metadata: `plugins: {newsarchive: {warc_dir: PATH}}`; by default the
+WARC files are in `warc/` beside the first database file (DATA/warc beside DATA/index.db).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from archive.index.content import ContentEncodingError, decode_body
+from archive.warc.reader import WarcFormatError, WarcRecordData, read_record
+
+PLUGIN = "newsarchive"
+MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+SHOWN_BYTES = 200_000
+_FILE = re.compile(r"[A-Za-z0-9._-]+\.warc\.gz")
+# Show an archived page without letting it run scripts or fetch anything from the live web.
+PAGE_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def highlight(snippet: str) -> Markup:
+    """Escape a snippet() value but keep its <mark> highlighting."""
+    escaped = str(escape(snippet))
+    return Markup(
+        escaped.replace(str(escape(MARK_OPEN)), MARK_OPEN).replace(
+            str(escape(MARK_CLOSE)), MARK_CLOSE
+        )
+    )
+
+
+def record_path(file: str, offset: int) -> str:
+    return f"/-/warc/{quote(file)}/{int(offset)}"
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
+                datasette: Any) -> Markup | None:
+    if column == "snippet" and isinstance(value, str) and MARK_OPEN in value:
+        return highlight(value)
+    # sqlite3.Row is a sequence: `in row` would search its values, hence .keys().
+    if column == "warc_file" and isinstance(value, str) and "warc_offset" in row.keys():  # noqa: SIM118
+        offset = row["warc_offset"]
+        if isinstance(offset, int):
+            url = datasette.urls.path(record_path(value, offset))
+            return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    return None
+
+
+def warc_dir(datasette: Any) -> Path | None:
+    config = datasette.plugin_config(PLUGIN) or {}
+    if config.get("warc_dir"):
+        return Path(config["warc_dir"])
+    for db in datasette.databases.values():
+        if db.path:
+            return Path(db.path).parent / "warc"
+    return None
+
+
+def _headers_table(headers: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in headers)
+    return f"<table>{rows}</table>"
+
+
+def _page(record: WarcRecordData, body: bytes, note: str) -> str:
+    pos = record.position
+    shown = body[:SHOWN_BYTES].decode("utf-8", errors="replace")
+    cut = f" (first {SHOWN_BYTES:,} of {len(body):,} bytes)" if len(body) > SHOWN_BYTES else ""
+    http = ""
+    if record.http_headers is not None:
+        http = (
+            f"<h2>HTTP</h2><p><code>{escape(record.http_start_line or '')}</code></p>"
+            + _headers_table(record.http_headers)
+        )
+    return (
+        "<!doctype html><meta charset='utf-8'>"
+        f"<title>{escape(record.target_uri or pos.record_id)}</title>"
+        "<style>body{font-family:sans-serif;margin:1em 2em}th{text-align:left;padding-right:1em}"
+        "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}</style>"
+        f"<h1>{escape(record.rec_type)} record</h1>"
+        f"<p>{escape(pos.file)} at offset {pos.offset}, {pos.length} bytes compressed. "
+        f"<a href='?view=page'>View the archived page</a> (sandboxed, no live resources)</p>"
+        f"<h2>WARC</h2>{_headers_table(record.warc_headers)}{http}"
+        f"<h2>Payload{escape(cut)}</h2>{escape(note)}<pre>{escape(shown)}</pre>"
+    )
+
+
+async def warc_record(request: Any, datasette: Any) -> Response:
+    """/-/warc/FILE/OFFSET: one archived record; ?view=page renders its payload sandboxed."""
+    file, offset = request.url_vars["file"], int(request.url_vars["offset"])
+    directory = warc_dir(datasette)
+    if directory is None or not _FILE.fullmatch(file):
+        return Response.text("no such WARC file", status=404)
+    try:
+        record = await asyncio.get_running_loop().run_in_executor(
+            None, read_record, directory, file, offset
+        )
+    except FileNotFoundError:
+        return Response.text(f"no WARC file {file}", status=404)
+    except WarcFormatError as exc:
+        return Response.text(f"cannot read a record there: {exc}", status=404)
+    note = ""
+    try:
+        body = decode_body(record.payload, record.http_header("Content-Encoding"))
+    except ContentEncodingError as exc:
+        body, note = record.payload, f"Shown as archived: {exc}"
+    if request.args.get("view") == "page":
+        content_type = record.http_header("Content-Type") or "application/octet-stream"
+        return Response(body, headers={"Content-Security-Policy": PAGE_CSP},
+                        content_type=content_type)
+    return Response.html(_page(record, body, note))
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    return [(r"^/-/warc/(?P<file>[^/]+)/(?P<offset>\d+)$", warc_record)]

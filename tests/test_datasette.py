@@ -1,0 +1,155 @@
+"""Datasette on a real index with config/datasette.yaml, through Datasette's own test client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from datasette.app import Datasette
+from datasette.plugins import pm
+from markupsafe import escape
+
+import archive.datasette_plugin
+from archive.index.rebuild import index_warc_directory
+from archive.index.store import open_index
+from tests.index_docs import BASE, Crawl, article_dict, metadata
+
+ROOT = Path(__file__).resolve().parents[1]
+METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
+# What `newsarchive demo --serve` passes on the command line (settings are not metadata in 0.65).
+SETTINGS = {"suggest_facets": False, "sql_time_limit_ms": 3000}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("data")
+    crawl = Crawl(data / "warc", None)
+    for path, text, title, section in [
+        ("/news/storm", "The harbour wall fell in the storm. The harbour is closed.",
+         "Harbour wall falls", "weather"),
+        ("/news/market", "Fish prices rose after the harbour closed, traders said.",
+         "Market prices rise", "business"),
+        ("/news/school", "The school reopened on Monday.", "School reopens", "local"),
+    ]:
+        meta = metadata(path, article=article_dict(text, title=title, section=section))
+        crawl.fetch(path, b"<html><p>" + text.encode() + b"</p></html>", meta=meta,
+                    encoding="gzip")
+    crawl.writer.close()
+    db = open_index(data / "index.db")
+    index_warc_directory(db, data / "warc")
+    db.close()
+    return data
+
+
+@pytest.fixture
+def plugin() -> Iterator[None]:
+    # Registered by the `datasette` entry point when installed; by hand in tests.
+    pm.register(archive.datasette_plugin, name="newsarchive")
+    try:
+        yield
+    finally:
+        pm.unregister(name="newsarchive")
+
+
+def get(data: Path, *paths: str, settings: dict[str, Any] | None = None) -> list[Any]:
+    async def run() -> list[Any]:
+        ds = Datasette([str(data / "index.db")], metadata=METADATA,
+                       settings=settings or SETTINGS)
+        return [await ds.client.get(p) for p in paths]
+
+    return asyncio.run(run())
+
+
+def test_database_is_named_index_with_metadata(data: Path) -> None:
+    [meta, db] = get(data, "/-/metadata.json", "/index.json")
+    assert meta.json()["title"] == "newsarchive"
+    assert "license" in meta.json()
+    assert db.status_code == 200
+    assert {q["name"] for q in db.json()["queries"]} >= {
+        "search", "articles_per_site_per_day", "latest_articles",
+    }
+
+
+def test_canned_search_is_ranked_with_snippets(data: Path) -> None:
+    [r] = get(data, "/index/search.json?q=harbour&_shape=array")
+    rows = r.json()
+    assert [row["url"] for row in rows] == [BASE + "/news/storm", BASE + "/news/market"]
+    assert rows[0]["rank"] <= rows[1]["rank"]
+    assert all("<mark>harbour</mark>" in row["snippet"].lower() for row in rows)
+    assert all(row["warc_file"] and row["warc_offset"] is not None for row in rows)
+
+
+@pytest.mark.parametrize("q", ["", '"', "harbour AND (", "-wall", "title:x", "NEAR("])
+def test_canned_search_never_errors_on_input(data: Path, q: str) -> None:
+    [r] = get(data, "/index/search.json?_shape=array&q=" + q.replace("(", "%28"))
+    assert r.status_code == 200, r.text
+
+
+def test_other_canned_queries(data: Path) -> None:
+    per_day, latest, one_site = get(
+        data,
+        "/index/articles_per_site_per_day.json?_shape=array",
+        "/index/latest_articles.json?_shape=array",
+        "/index/latest_articles.json?_shape=array&site=nowhere",
+    )
+    assert per_day.json() == [{"site": "demo", "day": "2026-11-27", "articles": 3}]
+    assert len(latest.json()) == 3
+    assert one_site.json() == []
+
+
+def test_facets_configured_and_suggestions_off(data: Path) -> None:
+    [r] = get(data, "/index/articles.json")
+    body = r.json()
+    facets = body["facet_results"]
+    assert set(facets) == {"site", "language", "section", "published"}
+    assert facets["published"]["type"] == "date"
+    assert {v["value"]: v["count"] for v in facets["section"]["results"]} == {
+        "weather": 1, "business": 1, "local": 1,
+    }
+    assert body["suggested_facets"] == []
+
+
+def test_read_only(data: Path) -> None:
+    write, count = get(
+        data,
+        "/index.json?sql=delete+from+articles",
+        "/index.json?sql=select+count(*)+as+n+from+articles&_shape=array",
+    )
+    assert write.status_code == 400
+    assert count.json() == [{"n": 3}]
+    assert not any(q.get("write") for q in METADATA["databases"]["index"]["queries"].values())
+
+
+def test_sql_time_limit(data: Path) -> None:
+    slow = ("/index.json?sql=with+recursive+c(x)+as+(select+1+union+all+select+x%2B1+from+c)"
+            "+select+count(*)+from+c")
+    [r] = get(data, slow, settings={**SETTINGS, "sql_time_limit_ms": 50})
+    assert r.status_code == 400
+    assert "too long" in r.text
+
+
+def test_plugin_highlights_and_links_records(data: Path, plugin: None) -> None:
+    [html] = get(data, "/index/search?q=harbour")
+    assert "<mark>harbour</mark>" in html.text.lower()
+    assert "&lt;mark&gt;harbour" not in html.text.lower()
+    assert 'href="/-/warc/' in html.text
+
+
+def test_plugin_record_view(data: Path, plugin: None) -> None:
+    db = open_index(data / "index.db")
+    row = db.table("articles").get(BASE + "/news/storm")
+    db.close()
+    path = f"/-/warc/{row['warc_file']}/{row['warc_offset']}"
+    record, page, bad, missing = get(
+        data, path, path + "?view=page", "/-/warc/..%2Findex.db/0", f"{path}1"
+    )
+    assert record.status_code == 200
+    assert str(escape(row["warc_record_id"])) in record.text and "HTTP/1.1 200" in record.text
+    assert "The harbour wall fell" in record.text  # decoded from gzip
+    assert page.status_code == 200 and "sandbox" in page.headers["content-security-policy"]
+    assert page.content.startswith(b"<html>")
+    assert bad.status_code == 404 and missing.status_code == 404
