@@ -158,5 +158,79 @@ def verify(data: Path, sites: Path) -> None:
         sys.exit(1)
 
 
+@main.command()
+@common_options
+@click.option("--rebuild", is_flag=True,
+              help="Build a fresh index from all WARC files and put it in place of the old one.")
+@click.option("--reextract", is_flag=True,
+              help="Extract every article again from its archived response (after an upgrade).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
+def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: bool) -> None:
+    """Build or bring up to date DATA/index.db from the WARC files alone (idempotent).
+
+    \b
+    Example:
+      newsarchive index --data ./data              # index what is new
+      newsarchive index --rebuild --reextract      # start over with today's extractor
+    """
+    from archive.index import index_warc_directory, open_index, rebuild_index
+    from archive.warc import salvage_directory
+
+    warc_dir = data / "warc"
+    if not warc_dir.is_dir():
+        raise click.ClickException(f"no WARC directory at {warc_dir}: crawl something first")
+    for result in salvage_directory(warc_dir):
+        if not result.skipped:
+            click.echo(f"salvaged: {result.message}", err=True)
+    if rebuild:
+        try:
+            stats = rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        db = open_index(data / "index.db")
+        try:
+            stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+        finally:
+            db.close()
+    click.echo(stats.format(), err=True)
+    if stats.problems:
+        sys.exit(1)
+
+
+@main.command()
+@common_options
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="How many results.")
+@click.option("--site", "site_name", default=None, help="Only articles of this site.")
+def search(data: Path, sites: Path, query: str, limit: int, site_name: str | None) -> None:
+    """Full-text search of the archived articles, best matches first.
+
+    \b
+    Example:
+      newsarchive search '"central bank" rate' --limit 5
+    """
+    from archive.index import SearchQueryError, open_index
+    from archive.index import search as search_index
+
+    if not (data / "index.db").exists():
+        raise click.ClickException(f"no index at {data / 'index.db'}: run a crawl or `newsarchive index`")
+    db = open_index(data / "index.db")
+    try:
+        hits = search_index(db, query, limit, site=site_name)
+    except SearchQueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.close()
+    if not hits:
+        click.echo("no articles match", err=True)
+        return
+    for number, hit in enumerate(hits, 1):
+        click.echo(f"{number:>3}. {hit.title or '(no title)'}  [{hit.site}, {(hit.published or '')[:10]}]")
+        click.echo(f"     {hit.canonical_url}")
+        click.echo(f"     {hit.snippet}")
+        click.echo(f"     WARC {hit.warc_file} @ {hit.warc_offset}")
+
+
 if __name__ == "__main__":
     main()
