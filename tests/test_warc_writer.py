@@ -7,15 +7,20 @@ import gzip
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import (
+    ExchangePositions,
     HttpRequestData,
+    HttpResponseData,
     WarcFileWriter,
     WarcFormatError,
+    WarcPosition,
     iter_records,
     read_record,
     warc_files,
@@ -30,7 +35,7 @@ def sha1_b32(data: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
 
 
-def warcio_records(path: Path) -> list[dict[str, object]]:
+def warcio_records(path: Path) -> list[dict[str, Any]]:
     """Every record as warcio sees it, with raw payload, offsets and digests checked."""
     out = []
     with open(path, "rb") as f:
@@ -49,8 +54,17 @@ def warcio_records(path: Path) -> list[dict[str, object]]:
     return out
 
 
+@dataclass
+class Written:
+    directory: Path
+    request: HttpRequestData
+    response: HttpResponseData
+    positions: ExchangePositions
+    meta: WarcPosition
+
+
 @pytest.fixture
-def written(tmp_path: Path) -> tuple[Path, object]:
+def written(tmp_path: Path) -> Written:
     request, response = sample_exchange(
         extra_headers=[("X-Caf\u00e9", "cr\u00e8me \u00ff")],
     )
@@ -59,11 +73,12 @@ def written(tmp_path: Path) -> tuple[Path, object]:
         meta = w.write_metadata(
             response.url, b'{"newsarchive": 1}', refers_to=positions.response.record_id
         )
-    return tmp_path, (request, response, positions, meta)
+    return Written(tmp_path, request, response, positions, meta)
 
 
-def test_round_trip_with_warcio_and_our_reader(written: tuple[Path, object]) -> None:
-    directory, (request, response, positions, meta) = written  # type: ignore[misc]
+def test_round_trip_with_warcio_and_our_reader(written: Written) -> None:
+    directory, response, positions, meta = (
+        written.directory, written.response, written.positions, written.meta)
     [path] = warc_files(directory)
     assert NAME_RE.match(path.name)
     assert not list(directory.glob("*.open"))
@@ -114,8 +129,8 @@ def test_round_trip_with_warcio_and_our_reader(written: tuple[Path, object]) -> 
         positions.response, positions.request, meta]
 
 
-def test_block_bytes_are_the_http_message_as_sent(written: tuple[Path, object]) -> None:
-    directory, (_, response, positions, _) = written  # type: ignore[misc]
+def test_block_bytes_are_the_http_message_as_sent(written: Written) -> None:
+    directory, response, positions = written.directory, written.response, written.positions
     [path] = warc_files(directory)
     with open(path, "rb") as f:
         f.seek(positions.response.offset)
@@ -131,9 +146,8 @@ def test_block_bytes_are_the_http_message_as_sent(written: tuple[Path, object]) 
     assert f"WARC-Block-Digest: {sha1_b32(block)}".encode() in head
 
 
-def test_warcinfo_opens_every_file(written: tuple[Path, object]) -> None:
-    directory, _ = written
-    [path] = warc_files(directory)
+def test_warcinfo_opens_every_file(written: Written) -> None:
+    [path] = warc_files(written.directory)
     info = next(iter_records(path))
     assert info.rec_type == "warcinfo"
     assert info.warc_header("WARC-Filename") == path.name
@@ -209,7 +223,12 @@ def test_never_reuses_an_existing_file(tmp_path: Path) -> None:
 def test_fsync_per_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     synced: list[int] = []
     real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
     with WarcFileWriter(tmp_path) as writer:
         writer.write_exchange(*sample_exchange())  # opens the file: warcinfo and directory synced
         synced.clear()
@@ -219,8 +238,8 @@ def test_fsync_per_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert len(synced) == 2
 
 
-def test_reader_refuses_a_wrong_offset(written: tuple[Path, object]) -> None:
-    directory, (_, _, positions, _) = written  # type: ignore[misc]
+def test_reader_refuses_a_wrong_offset(written: Written) -> None:
+    directory, positions = written.directory, written.positions
     with pytest.raises(WarcFormatError, match=rf"{positions.response.file} at offset 5: corrupt"):
         read_record(directory, positions.response.file, 5)
     with pytest.raises(FileNotFoundError):

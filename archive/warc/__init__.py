@@ -13,17 +13,24 @@ from archive.warc.records import (
     HttpResponseData,
     WarcPosition,
 )
+from archive.warc.salvage import SalvageResult, salvage_directory
+from archive.warc.verify import VerifyProblem, VerifyReport, verify_directory
 from archive.warc.writer import WarcFileWriter
 
 __all__ = [
     "ExchangePositions",
     "HttpRequestData",
     "HttpResponseData",
+    "SalvageResult",
+    "VerifyProblem",
+    "VerifyReport",
     "WarcFileWriter",
     "WarcFormatError",
     "WarcPosition",
     "WarcRecordData",
     "iter_records",
     "read_record",
+    "salvage_directory",
+    "verify_directory",
     "warc_files",
 ]

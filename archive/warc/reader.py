@@ -279,15 +279,18 @@ def scan_file(path: Path) -> Iterator[ScanEntry]:
         while offset < size:
             try:
                 member = GzipMembers(f, path.name, offset).next_member()
-                assert member is not None
-                record = parse_record(member[2], path.name, member[0], member[1])
-            except WarcFormatError as exc:
+            except WarcFormatError as exc:  # broken gzip: its end is unknown, look for the next
                 good = _next_good(f, path.name, offset + 1)
                 end = good if good is not None else size
                 yield ScanEntry(offset, end - offset, error=exc)
                 offset = end
                 continue
-            yield ScanEntry(member[0], member[1], record=record)
+            assert member is not None
+            try:  # a complete member: whatever is wrong inside it, the next one follows it
+                record = parse_record(member[2], path.name, member[0], member[1])
+                yield ScanEntry(member[0], member[1], record=record)
+            except WarcFormatError as exc:
+                yield ScanEntry(member[0], member[1], error=exc)
             offset = member[0] + member[1]
 
 

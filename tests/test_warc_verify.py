@@ -1,0 +1,145 @@
+"""verify_directory: a strict, readable check of every WARC file, member and link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.cli import main as warcio_main
+
+from archive.warc import VerifyReport, WarcFileWriter, verify_directory
+from archive.warc.serialize import RecordSerializer, gzip_member
+from tests.warc_support import sample_exchange, sequential_ids
+
+WHEN = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+
+
+def build(path: Path, records: list[bytes]) -> None:
+    path.write_bytes(b"".join(gzip_member(r) for r in records))
+
+
+def exchange_records(serializer: RecordSerializer, n: int = 0) -> tuple[str, bytes, bytes]:
+    (resp_id, _, resp), (_, _, req) = serializer.exchange(
+        *sample_exchange(url=f"http://127.0.0.1:8080/story/{n}")
+    )
+    return resp_id, resp, req
+
+
+def messages(report: VerifyReport) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+@pytest.fixture
+def serializer() -> RecordSerializer:
+    return RecordSerializer(sequential_ids())
+
+
+def warcinfo(serializer: RecordSerializer, name: str) -> bytes:
+    return serializer.warcinfo(name, WHEN, {"software": "test"})[1]
+
+
+def test_a_good_directory_verifies(tmp_path: Path) -> None:
+    with WarcFileWriter(tmp_path, max_size=30_000) as writer:
+        for i in range(6):
+            request, response = sample_exchange(url=f"http://127.0.0.1:8080/story/{i}")
+            pair = writer.write_exchange(request, response)
+            writer.write_metadata(response.url, b"{}", refers_to=pair.response.record_id)
+        writer.write_metadata("http://127.0.0.1:8080/down", b"{}", refers_to=None)
+    report = verify_directory(tmp_path)
+    assert report.ok and report.files >= 1 and report.records == report.files + 6 * 3 + 1
+    assert report.format() == (
+        f"WARC verification of {tmp_path}: {report.files} files, {report.records} records: OK"
+    )
+
+
+def test_truncated_file_passes_warcio_check_but_not_verify(tmp_path: Path) -> None:
+    with WarcFileWriter(tmp_path) as writer:
+        pos = writer.write_exchange(*sample_exchange()).request
+    path = tmp_path / pos.file
+    path.write_bytes(path.read_bytes()[: pos.offset + pos.length - 15])
+    # The fact from DESIGN.md (warcio issues 127, 138): warcio's checker exits 0 here.
+    with pytest.raises(SystemExit) as exit_info:
+        warcio_main(["check", str(path)])
+    assert exit_info.value.code == 0
+    report = verify_directory(tmp_path)
+    assert not report.ok
+    assert messages(report)[0].startswith(f"{pos.file} at offset {pos.offset}: gzip member cut")
+    assert "response <urn:uuid:" in messages(report)[1] and "no request record" in messages(report)[1]
+
+
+def test_open_and_empty_files_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "a.warc.gz.open").write_bytes(b"")
+    (tmp_path / "b.warc.gz").write_bytes(b"")
+    report = verify_directory(tmp_path)
+    assert messages(report) == [
+        "a.warc.gz.open: still open: left by a crash or a running crawl "
+        "(start-up salvage closes it)",
+        "b.warc.gz: empty file: no warcinfo, no records",
+    ]
+    text = report.format()
+    assert text.splitlines()[0].endswith("1 files, 0 records, 2 problem(s):")
+    assert text.splitlines()[1:] == [f"  {m}" for m in messages(report)]
+
+
+def test_record_level_problems(tmp_path: Path, serializer: RecordSerializer) -> None:
+    name = "bad.warc.gz"
+    _, meta_id_and_digest, meta = serializer.metadata(
+        "http://x/", b"{}", refers_to=None, content_type="application/json", date=WHEN
+    )
+    short = meta.replace(b"Content-Length: 2\r\n", b"Content-Length: 1\r\n")
+    tampered = meta.replace(b"\r\n{}\r\n", b"\r\n{]\r\n")
+    no_digest = b"".join(
+        line for line in meta.splitlines(keepends=True) if b"-Digest:" not in line
+    )
+    resp_id, resp, req = exchange_records(serializer)
+    records = [warcinfo(serializer, name), short, tampered, no_digest, resp + req, resp, req]
+    build(tmp_path / name, records)
+    offsets = [0]
+    for record in records[:-1]:
+        offsets.append(offsets[-1] + len(gzip_member(record)))
+
+    found = messages(verify_directory(tmp_path))
+    assert found[0] == (f"{name} at offset {offsets[1]}: 1 unexpected bytes after the record: "
+                        "Content-Length is wrong or the gzip member holds more than one record "
+                        f"({offsets[2] - offsets[1]} bytes unreadable)")
+    assert found[1].startswith(f"{name} at offset {offsets[2]}: WARC-Block-Digest mismatch")
+    assert found[2] == f"{name} at offset {offsets[3]}: metadata record has no WARC-Block-Digest"
+    assert found[3] == f"{name} at offset {offsets[3]}: metadata record has no WARC-Payload-Digest"
+    assert found[4].startswith(f"{name} at offset {offsets[4]}: ") and "more than one" in found[4]
+    assert len(found) == 5  # the pair after the bad member is fine
+
+
+def test_links_between_records(tmp_path: Path, serializer: RecordSerializer) -> None:
+    resp1, r1, q1 = exchange_records(serializer, 1)
+    resp2, r2, q2 = exchange_records(serializer, 2)
+    req2 = "<urn:uuid:00000000-0000-4000-8000-000000000004>"
+    _, _, meta_ok = serializer.metadata(
+        "http://x/1", b"{}", refers_to=resp1, content_type="application/json", date=WHEN
+    )
+    _, _, meta_dangling = serializer.metadata(
+        "http://x/9", b"{}", refers_to="<urn:uuid:gone>", content_type="application/json",
+        date=WHEN,
+    )
+    one = [warcinfo(serializer, "1.warc.gz"), r1, q1, r2]
+    # The metadata may live in a later file than its response; a request may not.
+    two = [warcinfo(serializer, "2.warc.gz"), q2, meta_ok, meta_dangling]
+    three = [r1, warcinfo(serializer, "elsewhere.warc.gz")]
+    for name, records in (("1", one), ("2", two), ("3", three)):
+        build(tmp_path / f"{name}.warc.gz", records)
+    at = {name: [sum(len(gzip_member(r)) for r in records[:i]) for i in range(len(records))]
+          for name, records in (("1", one), ("2", two), ("3", three))}
+
+    assert messages(verify_directory(tmp_path)) == [
+        f"1.warc.gz at offset {at['1'][3]}: response {resp2} has no request record in this file "
+        "(WARC-Concurrent-To)",
+        f"2.warc.gz at offset {at['2'][1]}: request {req2} has no response record in this file "
+        "(WARC-Concurrent-To)",
+        "3.warc.gz at offset 0: first record is response, not warcinfo",
+        f"3.warc.gz at offset 0: duplicate WARC-Record-ID {resp1} (also 1.warc.gz at {at['1'][1]})",
+        f"3.warc.gz at offset {at['3'][1]}: warcinfo names another file: elsewhere.warc.gz",
+        f"3.warc.gz at offset 0: response {resp1} has no request record in this file "
+        "(WARC-Concurrent-To)",
+        f"2.warc.gz at offset {at['2'][3]}: metadata WARC-Refers-To <urn:uuid:gone> names no "
+        "record in the directory",
+    ]
