@@ -48,11 +48,13 @@ class WarcMetadataPipeline:
         docs: list[CaptureDoc] = []
         chain: list[CaptureRef | None] = list(item.captures) or [None]
         for number, capture in enumerate(chain):
-            metadata = metadata_for(item, capture, last=number == len(chain) - 1)
+            payload = json.dumps(metadata_for(item, capture, last=number == len(chain) - 1),
+                                 ensure_ascii=False, sort_keys=True).encode("utf-8")
+            # The index gets the JSON as a rebuild will read it back from the WARC, not the
+            # dict it came from: one input, one result.
+            metadata = json.loads(payload)
             position = self.session.writer.write_metadata(
-                metadata["url"],
-                json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8"),
-                refers_to=capture.response.record_id if capture else None,
+                metadata["url"], payload, refers_to=capture.response.record_id if capture else None
             )
             docs.append(CaptureDoc(metadata=metadata, response=capture.response if capture else None,
                                    metadata_position=position))

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ class Crawl:
 
     def stats(self) -> dict[str, Any]:
         """Scrapy's stats of the last run, as recorded in crawl_runs."""
-        with sqlite3.connect(self.index) as db:
+        with closing(sqlite3.connect(self.index)) as db:
             row = db.execute("select stats from crawl_runs order by id desc limit 1").fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 

@@ -1,0 +1,136 @@
+"""End to end: the crawl's index.db is complete, linked to the WARC, searchable, and rebuildable."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from archive.demosite import DemoSite
+from archive.warc import read_record
+from tests.conftest import ROOT, Crawl
+
+COMPARED = ("articles", "article_versions", "captures")
+
+
+def _site(crawl: Crawl) -> DemoSite:
+    assert crawl.site is not None
+    return crawl.site
+
+
+def _rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    with closing(sqlite3.connect(db_path)) as db:
+        db.row_factory = sqlite3.Row
+        return db.execute(sql, params).fetchall()
+
+
+def test_every_article_present_once_and_linked_to_its_warc_record(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    rows = _rows(demo_crawl.index, "select * from articles")
+    fetched = {i["canonical_url"] for i in demo_crawl.items if i["outcome"] == "article"}
+    assert sorted(r["canonical_url"] for r in rows) == sorted(fetched)
+    assert len(rows) == len(site.manifest.articles) - 2  # the two older than `since`
+    for row in rows:
+        record = read_record(demo_crawl.warc_dir, row["warc_file"], row["warc_offset"])
+        assert record.rec_type == "response"
+        assert record.target_uri == row["url"]
+        assert record.position.record_id == row["warc_record_id"]
+        assert record.warc_header("WARC-Payload-Digest") == row["payload_digest"]
+        digest = base64.b32encode(hashlib.sha1(record.payload).digest()).decode()
+        assert row["payload_digest"] == f"sha1:{digest}"
+
+
+def test_articles_carry_extracted_fields(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    article = site.manifest.articles[3]
+    (row,) = _rows(demo_crawl.index, "select * from articles where canonical_url = ?",
+                   (site.url + article.path,))
+    assert row["title"] == article.title
+    assert row["site"] == "demo"
+    assert row["word_count"] > 100
+    assert article.paragraphs[0] in row["text"]
+
+
+def test_captures_record_every_fetch(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    outcomes = {(r["url"].removeprefix(site.url), r["outcome"])
+                for r in _rows(demo_crawl.index, "select url, outcome from captures")}
+    special = site.manifest.special
+    assert ("/robots.txt", "robots") in outcomes
+    assert ("/feeds/rss.xml", "feed") in outcomes
+    assert ("/sitemap.xml", "sitemap") in outcomes
+    assert (special["redirect_from"], "redirect") in outcomes
+    assert (special["flaky"], "retried") in outcomes
+    assert (special["not_found"], "http_error") in outcomes
+    assert len(_rows(demo_crawl.index, "select id from captures")) == len(site.sent)
+
+
+def test_full_text_search_finds_body_not_boilerplate(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    phrase = " ".join(site.manifest.articles[5].paragraphs[1].split()[:6]).strip(".,")
+    hits = _rows(demo_crawl.index,
+                 "select articles.canonical_url from articles_fts join articles "
+                 "on articles.rowid = articles_fts.rowid where articles_fts match ? order by rank",
+                 (f'"{phrase}"',))
+    assert site.url + site.manifest.articles[5].path in [h[0] for h in hits]
+    for name in ("donation_appeal", "newsletter", "banner"):
+        snippet = next((v for k, v in site.manifest.boilerplate.items() if k.startswith(name)), None)
+        if snippet:
+            words = " ".join(snippet.split()[:5]).replace('"', "")
+            assert not _rows(demo_crawl.index, "select rowid from articles_fts where articles_fts match ?",
+                             (f'"{words}"',)), name
+    with closing(sqlite3.connect(demo_crawl.index)) as db:
+        db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def _table(db_path: Path, table: str) -> list[dict[str, Any]]:
+    """Rows as dicts, sorted, without surrogate ids (captures are keyed by WARC record id)."""
+    with closing(sqlite3.connect(db_path)) as db:
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute(f"select * from {table}")]
+    for row in rows:
+        if table != "captures":
+            row.pop("id", None)
+    return sorted(rows, key=repr)
+
+
+def _assert_same(rebuilt: list[dict[str, Any]], live: list[dict[str, Any]], table: str) -> None:
+    assert len(rebuilt) == len(live), table
+    for new, old in zip(rebuilt, live, strict=True):
+        differing = {k: (new[k], old.get(k)) for k in new if new[k] != old.get(k)}
+        assert not differing, f"{table}: {differing}"
+
+
+def test_rebuild_from_warc_equals_live_index(demo_crawl: Crawl, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "warc").mkdir(parents=True)
+    for path in demo_crawl.warc_dir.glob("*.warc.gz"):
+        (data / "warc" / path.name).write_bytes(path.read_bytes())
+    cli = [sys.executable, "-m", "crawler.cli", "index", "--data", str(data), "--no-progress"]
+    result = subprocess.run(cli, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for table in COMPARED:
+        _assert_same(_table(data / "index.db", table), _table(demo_crawl.index, table), table)
+    # Idempotent: a second run changes nothing.
+    again = subprocess.run(cli, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "0 WARC files indexed" in again.stderr
+    rebuilt = subprocess.run([*cli, "--rebuild"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    _assert_same(_table(data / "index.db", "articles"), _table(demo_crawl.index, "articles"), "articles")
+
+
+def test_cli_search_prints_ranked_results(demo_crawl: Crawl) -> None:
+    site = _site(demo_crawl)
+    title = site.manifest.articles[2].title
+    cli = [sys.executable, "-m", "crawler.cli", "search", "--data", str(demo_crawl.data), title]
+    result = subprocess.run(cli, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("  1. " + title)
+    assert "WARC newsarchive-demo-" in result.stdout
