@@ -1,6 +1,6 @@
 """The SQLite index of the archive: schema, the write path, the WARC rebuild, and search."""
 
-from archive.index.query import SearchHit, SearchQueryError, search
+from archive.index.query import SearchHit, SearchQueryError, archived_articles, search
 from archive.index.rebuild import IndexStats, index_warc_directory, rebuild_index
 from archive.index.store import (
     CaptureDoc,
@@ -19,6 +19,7 @@ __all__ = [
     "SearchHit",
     "SearchQueryError",
     "apply_capture",
+    "archived_articles",
     "finish_run",
     "index_warc_directory",
     "open_index",

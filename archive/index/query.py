@@ -102,3 +102,12 @@ def search(
         )
         for r in rows
     ]
+
+
+def archived_articles(db: sqlite_utils.Database, site: str) -> dict[str, str]:
+    """canonical URL -> last fetch time of every article of `site` already in the index.
+
+    A new crawl skips these (or revisits the stale ones): what was archived is known from
+    our own index, not from Scrapy's JOBDIR, which loses requests on a kill (DESIGN.md)."""
+    rows = db.execute("select canonical_url, fetched_at from articles where site = ?", [site])
+    return {url: fetched_at for url, fetched_at in rows.fetchall()}
