@@ -47,10 +47,20 @@ def test_reopening_applies_nothing_and_keeps_schema(tmp_path: Path) -> None:
 def test_old_database_is_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "index.db"
     old = sqlite_utils.Database(path)
-    migrations.apply(old, stop_before=migration_names()[-1])
-    assert applied_migrations(old) == migration_names()[:-1]
+    migrations.apply(old, stop_before="0008_articles_published_utc")
+    assert applied_migrations(old) == migration_names()[:7]
+    old.table("articles").insert({
+        "canonical_url": "http://x/a", "site": "demo", "url": "http://x/a", "text": "old row",
+        "fetched_at": "2026-11-28T04:00:00+00:00", "capture_id": "c1",
+        "published": "2026-11-27T09:30:00+01:00",
+    })
     old.close()
-    assert applied_migrations(open_index(path)) == migration_names()
+    db = open_index(path)
+    assert applied_migrations(db) == migration_names()
+    assert db.table("articles").get("http://x/a")["published_utc"] == (
+        "2026-11-27T08:30:00.000000+00:00"
+    )
+    fts_ok(db)
 
 
 def test_concurrent_first_open(tmp_path: Path) -> None:

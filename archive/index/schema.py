@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from archive.index.dates import utc_or_none
+
 MIGRATION_SET = "newsarchive-index"
 FTS_COLUMNS = ("title", "description", "text")
 
@@ -182,6 +184,20 @@ def m0007_unpaired_responses(db: sqlite_utils.Database) -> None:
         },
         pk="record_id",
     )
+
+
+@migrations(name="0008_articles_published_utc")
+def m0008_articles_published_utc(db: sqlite_utils.Database) -> None:
+    # `published` keeps the page's own offset, so its string order is not time order:
+    # "latest articles" needed a full scan and sort. A UTC copy can be indexed.
+    articles = db.table("articles")
+    articles.add_column("published_utc", str)
+    for key, published in db.execute(
+        "select canonical_url, published from articles where published is not null"
+    ).fetchall():
+        articles.update(key, {"published_utc": utc_or_none(published)})
+    articles.create_index(["published_utc"])
+    articles.create_index(["site", "published_utc"])
 
 
 def migration_names() -> list[str]:

@@ -7,12 +7,12 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import sqlite_utils
 
+from archive.index.dates import CaptureError, normalize_time, utc_or_none
 from archive.index.schema import apply_migrations
 
 BUSY_TIMEOUT_MS = 30_000
@@ -41,10 +41,6 @@ class CaptureDoc:
     metadata: dict[str, Any]  # the `newsarchive` metadata record payload (see contracts)
     response: Position | None  # the response record; None when the fetch got no response
     metadata_position: Position | None  # the metadata record itself
-
-
-class CaptureError(ValueError):
-    """A metadata payload the index cannot project (wrong version, missing fields)."""
 
 
 def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
@@ -86,17 +82,6 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     else:
         db.conn.execute("COMMIT")
-
-
-def normalize_time(value: str, *, what: str = "time") -> str:
-    """ISO 8601 in UTC with microseconds, so that string order is time order."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError) as exc:
-        raise CaptureError(f"{what} is not an ISO 8601 date-time: {value!r}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _sha1(text: str) -> str:
@@ -194,6 +179,7 @@ def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any]) -> dict
         "title": article.get("title"),
         "authors": _json_list(article.get("authors")),
         "published": article.get("published"),
+        "published_utc": utc_or_none(article.get("published")),
         "modified": article.get("modified"),
         "language": article.get("language"),
         "description": article.get("description"),

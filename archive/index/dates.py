@@ -1,0 +1,30 @@
+"""Date-times in the index: UTC ISO 8601 with microseconds, so string order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class CaptureError(ValueError):
+    """A metadata payload the index cannot project (wrong version, missing fields)."""
+
+
+def normalize_time(value: str, *, what: str = "time") -> str:
+    """ISO 8601 in UTC with microseconds, so that string order is time order."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise CaptureError(f"{what} is not an ISO 8601 date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def utc_or_none(value: str | None) -> str | None:
+    """normalize_time() for dates from pages: None when absent or not ISO 8601."""
+    if not value:
+        return None
+    try:
+        return normalize_time(value)
+    except CaptureError:
+        return None
