@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archive.index.query import SearchQueryError, fts_query, search
+from archive.index.query import (
+    SearchQueryError,
+    archived_articles,
+    check_index,
+    fts_query,
+    search,
+)
 from archive.index.store import apply_capture, open_index
 from tests.index_docs import BASE, doc
 
@@ -61,3 +67,20 @@ def test_empty_and_raw_errors(db: sqlite_utils.Database) -> None:
 def test_fts_query_quoting() -> None:
     assert fts_query('wall "the storm" x"y') == '"wall" "the storm" "x" "y"'
     assert fts_query("say \"hi") == '"say" "hi"'
+
+
+def test_archived_articles(db: sqlite_utils.Database) -> None:
+    archived = archived_articles(db, "demo")
+    assert set(archived) == {BASE + "/news/storm", BASE + "/news/market"}
+    assert archived_articles(db, "nowhere") == {}
+
+
+def test_check_index(db: sqlite_utils.Database) -> None:
+    assert check_index(db) == []
+    db.execute("drop trigger articles_au")
+    db.execute("update articles set text = 'changed behind the index' where url like '%storm'")
+    db.execute("delete from captures where url like '%market'")
+    problems = check_index(db)
+    assert len(problems) == 2
+    assert "articles_fts does not match" in problems[0]
+    assert problems[1] == "1 articles without their capture row"

@@ -1,6 +1,12 @@
 """The SQLite index of the archive: schema, the write path, the WARC rebuild, and search."""
 
-from archive.index.query import SearchHit, SearchQueryError, archived_articles, search
+from archive.index.query import (
+    SearchHit,
+    SearchQueryError,
+    archived_articles,
+    check_index,
+    search,
+)
 from archive.index.rebuild import IndexStats, index_warc_directory, rebuild_index
 from archive.index.store import (
     CaptureDoc,
@@ -20,6 +26,7 @@ __all__ = [
     "SearchQueryError",
     "apply_capture",
     "archived_articles",
+    "check_index",
     "finish_run",
     "index_warc_directory",
     "open_index",

@@ -111,3 +111,28 @@ def archived_articles(db: sqlite_utils.Database, site: str) -> dict[str, str]:
     our own index, not from Scrapy's JOBDIR, which loses requests on a kill (DESIGN.md)."""
     rows = db.execute("select canonical_url, fetched_at from articles where site = ?", [site])
     return {url: fetched_at for url, fetched_at in rows.fetchall()}
+
+
+def check_index(db: sqlite_utils.Database) -> list[str]:
+    """Consistency problems of the index (empty when healthy): the FTS index against its
+    table, and every article backed by its capture and its version."""
+    problems = []
+    try:
+        db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
+    except sqlite3.DatabaseError as exc:
+        problems.append(
+            f"articles_fts does not match articles ({exc}); fix with "
+            "`insert into articles_fts(articles_fts) values('rebuild')` or rebuild the index"
+        )
+    for what, sql in (
+        ("articles without their capture row",
+         "select count(*) from articles a left join captures c on c.id = a.capture_id"
+         " where c.id is null"),
+        ("articles without an article_versions row",
+         "select count(*) from articles a where not exists (select 1 from article_versions v"
+         " where v.canonical_url = a.canonical_url)"),
+    ):
+        n = db.execute(sql).fetchone()[0]
+        if n:
+            problems.append(f"{n} {what}")
+    return problems

@@ -261,8 +261,9 @@ def rebuild_index(
     """Build a fresh index from the WARC files and put it in place of `db_path`.
 
     Built beside it as `NAME.rebuild` and renamed over it at the end, so the old index
-    stays usable until the new one is complete. Refuses while another process has the old
-    index open: its `-wal` file would be applied to the new database.
+    stays usable until the new one is complete. crawl_runs is carried over (runs are not
+    in the WARC files). Refuses while another process has the old index open: its `-wal`
+    file would be applied to the new database.
     """
     db_path = Path(db_path)
     fresh = db_path.with_name(db_path.name + ".rebuild")
@@ -271,6 +272,8 @@ def rebuild_index(
     db = open_index(fresh)
     try:
         stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+        if db_path.exists():
+            _copy_crawl_runs(db, db_path)
     finally:
         db.close()
     if db_path.exists():
@@ -285,6 +288,22 @@ def rebuild_index(
             )
     os.replace(fresh, db_path)
     return stats
+
+
+def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> None:
+    db.execute("attach database ? as previous", [str(old_path)])
+    try:
+        tables = {r[0] for r in db.execute("select name from previous.sqlite_master")}
+        if "crawl_runs" not in tables:
+            return
+        old_columns = {r[1] for r in db.execute("pragma previous.table_info(crawl_runs)")}
+        columns = ", ".join(c for c in db.table("crawl_runs").columns_dict if c in old_columns)
+        with transaction(db):
+            db.execute(
+                f"insert into crawl_runs ({columns}) select {columns} from previous.crawl_runs"
+            )
+    finally:
+        db.execute("detach database previous")
 
 
 def _sqlite_files(path: Path) -> list[Path]:
