@@ -91,6 +91,8 @@ class SiteConfig(BaseModel):
     since: Annotated[str, AfterValidator(_since)] | None = None
     # Fetching loopback/private addresses is refused unless a site opts in (the demo site does).
     allow_private_addresses: bool = False
+    # Articles already archived are skipped by later runs unless older than this ("1d").
+    revisit_after: str | None = None
     schedule: str | None = None
     every: str | None = None
 
@@ -125,7 +127,7 @@ class SiteConfig(BaseModel):
                 raise ValueError(f"{value!r} is a URL, not a domain (write 'example.com')")
         return [v.lower() for v in values]
 
-    @field_validator("every")
+    @field_validator("every", "revisit_after")
     @classmethod
     def _every(cls, value: str | None) -> str | None:
         if value is not None:

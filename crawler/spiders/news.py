@@ -13,12 +13,14 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.config import SiteConfig, rebase
+from archive.config import SiteConfig, parse_duration, rebase
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
 from archive.discovery.entries import as_utc
+from archive.index import archived_articles
 from archive.urls import canonical_url
 from crawler.items import PageItem
 from crawler.robots import RobotsRules, origin
+from crawler.session import ArchiveSession
 
 # Discovery documents first: they carry dates that decide what `since` skips.
 _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10}
@@ -42,6 +44,7 @@ class NewsSpider(Spider):
         self._open_documents = 0  # feeds and sitemaps scheduled and not yet read
         self._pages_started = False
         self._documents_seen: set[str] = set()
+        self._archived: set[str] = set()
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
@@ -58,6 +61,7 @@ class NewsSpider(Spider):
         return self.robots
 
     async def start(self) -> AsyncIterator[Request]:
+        self._archived = self._already_archived()
         # Feeds and sitemaps first, pages once they are all read: their dates decide what
         # `since` skips, whichever source links an article.
         for url, kind in self.site.seeds:
@@ -67,6 +71,14 @@ class NewsSpider(Spider):
         if not self._open_documents:
             for request in self._start_pages():
                 yield request
+
+    def _already_archived(self) -> set[str]:
+        """Articles a previous run archived and that are not due for a revisit."""
+        archived = archived_articles(ArchiveSession.of(self.crawler).index, self.site.name)
+        if self.site.revisit_after is None:
+            return set(archived)
+        stale = (datetime.now(UTC) - parse_duration(self.site.revisit_after)).isoformat()
+        return {url for url, fetched_at in archived.items() if fetched_at >= stale}
 
     def _start_pages(self) -> Iterator[Request]:
         if self._pages_started:
@@ -150,6 +162,10 @@ class NewsSpider(Spider):
             return
         if canonical in self._too_old:
             self._stat("skipped_since")
+            self._requested.add(canonical)
+            return
+        if canonical in self._archived:
+            self._stat("already_archived")
             self._requested.add(canonical)
             return
         self._requested.add(canonical)

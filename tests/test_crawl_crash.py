@@ -1,0 +1,100 @@
+"""SIGKILL a real crawl mid-write: start-up salvage keeps every complete record, the next run
+fetches what was left, and the WARC files and the index end up valid and complete."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from archive.demosite import DemoSite
+from archive.warc import iter_records, verify_directory, warc_files
+from archive.warc.reader import scan_file
+from tests.conftest import FAST, ROOT, SITES, scrapy_crawl
+
+
+def _complete_pairs(warc_dir: Path) -> set[str]:
+    """Ids of complete records in the `.open` files; an exchange counts only whole (salvage keeps
+    a request/response pair together or not at all)."""
+    records = [e.record for p in warc_dir.glob("*.open") for e in scan_file(p) if e.record]
+    ids = {r.position.record_id for r in records}
+    kept = set()
+    for record in records:
+        partner = record.warc_header("WARC-Concurrent-To")
+        if record.rec_type in ("request", "response") and partner not in ids:
+            continue
+        kept.add(record.position.record_id)
+    return kept
+
+
+def _start_crawl(site: DemoSite, data: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "scrapy", "crawl", "demo", "-a", f"base_url={site.url}",
+               "-s", f"NEWSARCHIVE_DATA={data}", "-s", f"NEWSARCHIVE_SITES={SITES}"]
+    for key, value in FAST.items():
+        command += ["-s", f"{key}={value}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _kill_after(process: subprocess.Popen[bytes], warc_dir: Path, records: int) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the crawl ended before {records} records were written")
+        if sum(1 for p in warc_dir.glob("*.open") for e in scan_file(p) if e.record) >= records:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return
+        time.sleep(0.02)
+    process.kill()
+    pytest.fail("the crawl wrote too slowly")
+
+
+def _indexed_articles(index: Path) -> set[str]:
+    if not index.exists():
+        return set()
+    with closing(sqlite3.connect(index)) as db:
+        return {row[0] for row in db.execute("select canonical_url from articles")}
+
+
+@pytest.mark.parametrize("kill_after", [2, 30, 90])
+def test_sigkill_then_restart(tmp_path: Path, kill_after: int) -> None:
+    data = tmp_path / "data"
+    warc_dir = data / "warc"
+    with DemoSite(n_articles=30, delay=0.01) as site:
+        _kill_after(_start_crawl(site, data), warc_dir, kill_after)
+        assert list(warc_dir.glob("*.open")), "the kill left no file being written"
+        before = _complete_pairs(warc_dir)
+        assert len(before) >= kill_after - 2
+        indexed = _indexed_articles(data / "index.db")
+        crawl = scrapy_crawl("demo", data, base_url=site.url)
+        assert crawl.returncode == 0, crawl.log[-3000:]
+        cutoff = datetime.now(UTC) - timedelta(days=30)
+        wanted = {site.url + a.path for a in site.manifest.articles if a.published_at >= cutoff}
+        flaky = site.url + site.manifest.special["flaky"]
+        # Our own index says what was archived: the new run does not fetch it again.
+        for url in indexed - {flaky}:
+            assert site.hits(url.removeprefix(site.url)) == 1, url
+
+    assert not list(warc_dir.glob("*.open"))
+    report = verify_directory(warc_dir)
+    assert report.ok, report.format()
+    after = {r.position.record_id for p in warc_files(warc_dir) for r in iter_records(p)}
+    assert before <= after, f"{len(before - after)} records written before the kill were lost"
+    archived = _indexed_articles(data / "index.db")
+    with closing(sqlite3.connect(data / "index.db")) as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+        db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
+        orphans = db.execute("select count(*) from articles where capture_id not in "
+                             "(select id from captures)").fetchone()[0]
+    assert archived == wanted
+    assert orphans == 0
