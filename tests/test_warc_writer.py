@@ -244,3 +244,12 @@ def test_reader_refuses_a_wrong_offset(written: Written) -> None:
         read_record(directory, positions.response.file, 5)
     with pytest.raises(FileNotFoundError):
         read_record(directory, "missing.warc.gz", 0)
+
+
+def test_info_cannot_replace_what_the_writer_states(tmp_path: Path) -> None:
+    info = {"software": "newsarchive/0.1.0", "http-header-user-agent": "bot/1"}
+    with WarcFileWriter(tmp_path, info=info) as writer:
+        writer.write_exchange(*sample_exchange())
+    text = next(iter_records(warc_files(tmp_path)[0])).payload.decode()
+    assert text.startswith(f"software: {SOFTWARE}\r\n")
+    assert text.count("software:") == 1 and "http-header-user-agent: bot/1\r\n" in text

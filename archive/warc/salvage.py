@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive.warc.reader import scan_file
-from archive.warc.records import OPEN_SUFFIX, final_name
+from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX, final_name
 from archive.warc.serialize import SOFTWARE, RecordSerializer, gzip_member
 from archive.warc.writer import fsync_directory
 
@@ -69,7 +69,7 @@ def salvage_directory(warc_dir: Path) -> list[SalvageResult]:
         if not (warc_dir / (stale.name[: -len(TEMP_SUFFIX)] + OPEN_SUFFIX)).exists():
             stale.unlink(missing_ok=True)
     results = []
-    for path in sorted(warc_dir.glob(f"*{OPEN_SUFFIX}")):
+    for path in sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
         try:
             results.append(salvage_file(path))
         except OSError as exc:
@@ -88,6 +88,13 @@ def salvage_file(open_path: Path) -> SalvageResult:
                 open_path, None, skipped=True,
                 message=f"{open_path.name}: in use by a running writer, left alone",
             )
+        try:
+            same_file = os.stat(open_path).st_ino == os.fstat(source.fileno()).st_ino
+        except FileNotFoundError:
+            same_file = False
+        if not same_file:  # its writer closed (renamed) it while we waited for the lock
+            return SalvageResult(open_path, None, skipped=True,
+                                 message=f"{open_path.name}: closed by its writer meanwhile")
         return _salvage_locked(open_path)
 
 

@@ -45,6 +45,10 @@ class WarcFileWriter:
     positions are returned, so a returned position survives a crash. A file is written as
     ``NAME.warc.gz.open`` (flock-ed, so a salvage run never touches a live file) and renamed on
     rollover and on close. A request/response pair always lands in one file.
+
+    ``info`` adds fields to each file's warcinfo record (robots policy, user agent, operator);
+    software, format, conformsTo and hostname are the writer's own. ``clock``, ``record_id``,
+    ``hostname`` and ``pid`` are injectable for byte-for-byte tests.
     """
 
     def __init__(
@@ -173,7 +177,15 @@ class WarcFileWriter:
         fd = os.open(
             self.directory / (name + OPEN_SUFFIX), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644
         )
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_nlink == 0:
+                # Another process's start-up salvage saw the empty file before we locked it and
+                # removed it: writing on would archive into a file nobody can see.
+                raise FileNotFoundError(f"{name}{OPEN_SUFFIX} was removed as it was created")
+        except OSError:
+            os.close(fd)
+            raise
         self._file = open(fd, "wb")  # noqa: SIM115 - held open across calls, closed in _finish_file
         self._name, self._size = name, 0
         if self.fsync:
@@ -183,8 +195,9 @@ class WarcFileWriter:
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "hostname": self._host,
-            **self.info,
         }
+        # The writer states what it is itself; info adds robots policy, user agent, operator...
+        fields.update((k, v) for k, v in self.info.items() if k not in fields)
         _, record = self._serializer.warcinfo(name, now, fields)
         self._write_durably(gzip_member(record, self.gzip_level))
 
@@ -194,12 +207,13 @@ class WarcFileWriter:
         self._file.flush()
         if self.fsync:
             os.fsync(self._file.fileno())
-        self._file.close()  # also releases the flock
-        self._file = None
-        final = self.directory / self._name
-        os.rename(self.directory / (self._name + OPEN_SUFFIX), final)
+        # Renamed while still locked, so a salvage run can never take a finished file for
+        # one left by a crash.
+        os.rename(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
         if self.fsync:
             fsync_directory(self.directory)
+        self._file.close()  # also releases the flock
+        self._file = None
         self.files_written.append(self._name)
 
     def _abandon_file(self) -> None:
