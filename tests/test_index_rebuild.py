@@ -158,3 +158,21 @@ def test_decode_body_errors() -> None:
         decode_body(b"x", "zstd")
     with pytest.raises(ContentEncodingError, match="not valid gzip"):
         decode_body(b"not gzip", "gzip")
+
+
+def test_reextract_has_a_per_page_timeout(tmp_path: Path) -> None:
+    # A page that takes trafilatura minutes must not stall a rebuild: re-extraction runs in
+    # the ExtractionPool, whose timeout turns it into status "timeout" (no article row).
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    # One tag with 100k attributes took trafilatura over 120 s (DESIGN.md).
+    attributes = " ".join(f'a{i}="{i}"' for i in range(100_000))
+    slow = f"<html><body><div {attributes}><p>{'text ' * 500}</p></div></body></html>"
+    meta = metadata("/news/slow", article=article_dict("stored text"))
+    crawl.fetch("/news/slow", slow.encode(), meta=meta)
+    crawl.writer.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs, reextract=True, extract_timeout=1.0)
+    assert stats.reextracted == 1 and stats.articles == 0
+    [capture] = list(db.table("captures").rows)
+    assert (capture["outcome"], capture["article_status"]) == ("article", "timeout")

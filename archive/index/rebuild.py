@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -10,16 +11,28 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 from tqdm import tqdm
 
-from archive.index.content import decode_body
-from archive.index.store import CaptureDoc, Position, apply_capture, open_index, transaction
+from archive.index.content import ContentEncodingError, decode_body
+from archive.index.store import (
+    CaptureDoc,
+    Position,
+    apply_capture,
+    is_indexed_article,
+    open_index,
+    transaction,
+)
 from archive.warc.reader import WarcFormatError, WarcRecordData, iter_records, read_record, warc_files
 from archive.warc.records import WarcPosition
+
+if TYPE_CHECKING:
+    from archive.extract import ArticleExtraction, ExtractionHints
+    from archive.extract_pool import ExtractionPool
 
 # Captures per transaction while indexing a file: batched commits are 4-10x faster than
 # one per capture (DESIGN.md) and a crash only costs redoing the file.
@@ -64,6 +77,7 @@ class _Responses:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
         self.pending: dict[str, dict[str, Any]] = {}
+        self.taken: list[str] = []
 
     def add(self, record: WarcRecordData) -> None:
         pos = record.position
@@ -88,11 +102,18 @@ class _Responses:
             if found is None:
                 return None
             row = dict(zip([d[0] for d in cursor.description], found, strict=True))
-            self.db.execute("delete from unpaired_responses where record_id = ?", [record_id])
+            # Deleted by forget_taken(), in the transaction that applies this capture.
+            self.taken.append(record_id)
         return WarcPosition(
             row["warc_file"], row["warc_offset"], row["warc_length"], row["record_id"],
             row["payload_digest"],
         )
+
+    def forget_taken(self) -> None:
+        """Delete the stored responses that have met their metadata (in a transaction)."""
+        for record_id in self.taken:
+            self.db.execute("delete from unpaired_responses where record_id = ?", [record_id])
+        self.taken.clear()
 
     def persist(self) -> None:
         """Keep the still unpaired responses for a later run (inside the caller's transaction)."""
@@ -119,10 +140,12 @@ def metadata_payload(record: WarcRecordData) -> dict[str, Any] | None:
     return payload
 
 
-def reextract(warc_dir: Path, response: Position, metadata: dict[str, Any]) -> dict[str, Any]:
-    """The metadata with its article re-extracted from the archived response payload."""
-    # Imported here: extraction pulls in trafilatura, which a plain rebuild never needs.
-    from archive.extract import ExtractionHints, extract_article
+def extraction_input(
+    warc_dir: Path, response: Position, metadata: dict[str, Any]
+) -> tuple[bytes, str, ExtractionHints]:
+    """What extract_article needs for an archived page: its decoded body, URL and hints."""
+    # Imported here: a plain rebuild never needs trafilatura.
+    from archive.extract import ExtractionHints
 
     record = read_record(warc_dir, response.file, response.offset)
     body = decode_body(record.payload, record.http_header("Content-Encoding"))
@@ -136,7 +159,11 @@ def reextract(warc_dir: Path, response: Position, metadata: dict[str, Any]) -> d
         http_last_modified=record.http_header("Last-Modified"),
         feed_title=discovery.get("title") if source == "feed" else None,
     )
-    article = extract_article(body, str(metadata["url"]), hints)
+    return body, str(metadata["url"]), hints
+
+
+def with_article(metadata: dict[str, Any], article: ArticleExtraction) -> dict[str, Any]:
+    """The metadata with a new extraction; ok / not_article decide the outcome again."""
     outcome = metadata["outcome"]
     if article.status == "ok":
         outcome = "article"
@@ -171,51 +198,63 @@ def _docs(
         yield CaptureDoc(metadata, response, record.position)
 
 
+def _reextract(
+    warc_dir: Path, batch: list[CaptureDoc], pool: ExtractionPool, stats: IndexStats
+) -> None:
+    jobs = []
+    for doc in batch:
+        if doc.response is not None and doc.metadata.get("outcome") in EXTRACTED_OUTCOMES:
+            try:
+                body, url, hints = extraction_input(warc_dir, doc.response, doc.metadata)
+            except (ContentEncodingError, WarcFormatError, FileNotFoundError) as exc:
+                stats.problems.append(f"cannot re-extract {doc.metadata.get('url')}: {exc}")
+                continue
+            jobs.append((doc, pool.submit(body, url, hints)))
+    for doc, future in jobs:
+        # The pool never raises through a future: a stuck page comes back as "timeout".
+        doc.metadata = with_article(doc.metadata, future.result())
+        stats.reextracted += 1
+
+
 def _index_file(
-    db: sqlite_utils.Database, warc_dir: Path, path: Path, *, reextract_pages: bool,
+    db: sqlite_utils.Database, warc_dir: Path, path: Path, *, pool: ExtractionPool | None,
     responses: _Responses, stats: IndexStats, progress: tqdm[Any],
 ) -> None:
     size = path.stat().st_size
     records_before, captures_before = stats.records, stats.captures
     docs = _docs(path, responses, stats, progress)
-    done = False
-    while not done:
+    # Read and (re-)extract a batch outside the transaction, so the write lock is held
+    # only while writing: a live crawl writing to the same index waits milliseconds.
+    while batch := list(islice(docs, BATCH)):
+        if pool is not None:
+            _reextract(warc_dir, batch, pool, stats)
         with transaction(db):
-            for n, doc in enumerate(docs, start=1):
-                if (
-                    reextract_pages
-                    and doc.response is not None
-                    and doc.metadata.get("outcome") in EXTRACTED_OUTCOMES
-                ):
-                    doc.metadata = reextract(warc_dir, doc.response, doc.metadata)
-                    stats.reextracted += 1
+            responses.forget_taken()
+            for doc in batch:
                 apply_capture(db, doc)
                 stats.captures += 1
-                stats.articles += doc.metadata.get("outcome") == "article" and (
-                    (doc.metadata.get("article") or {}).get("status") == "ok"
-                )
-                if n >= BATCH:
-                    break
-            else:
-                # The file's last batch: remember it in the same transaction, so a file is
-                # marked indexed exactly when all of its captures are.
-                responses.persist()
-                db.table("indexed_files").upsert(
-                    {
-                        "name": path.name,
-                        "size": size,
-                        "records": stats.records - records_before,
-                        "captures": stats.captures - captures_before,
-                        "reextract": int(reextract_pages),
-                        "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    },
-                    pk="name",
-                )
-                done = True
+                stats.articles += is_indexed_article(doc.metadata)
+    # Marked indexed only once all of its captures are in; a crash before this just means
+    # the file is read again next time (applying a capture twice changes nothing).
+    with transaction(db):
+        responses.forget_taken()
+        responses.persist()
+        db.table("indexed_files").upsert(
+            {
+                "name": path.name,
+                "size": size,
+                "records": stats.records - records_before,
+                "captures": stats.captures - captures_before,
+                "reextract": int(pool is not None),
+                "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+            pk="name",
+        )
 
 
 def index_warc_directory(
-    db: sqlite_utils.Database, warc_dir: Path, *, reextract: bool = False, progress: bool = False
+    db: sqlite_utils.Database, warc_dir: Path, *, reextract: bool = False, progress: bool = False,
+    extract_timeout: float = 30.0,
 ) -> IndexStats:
     """Bring the index up to date with the closed WARC files of `warc_dir`.
 
@@ -223,7 +262,8 @@ def index_warc_directory(
     capture goes through apply_capture, the function the live crawl calls. A file that
     cannot be read to its end is reported in `problems`, not marked indexed, and retried on
     the next run (after `salvage`). With `reextract`, pages are extracted again from the
-    archived response instead of trusting the stored JSON.
+    archived response instead of trusting the stored JSON, in an ExtractionPool (one
+    worker per core, `extract_timeout` seconds per page).
     """
     started = time.monotonic()
     warc_dir = Path(warc_dir)
@@ -235,14 +275,21 @@ def index_warc_directory(
     stats.files_skipped = len(files) - len(todo)
     responses = _Responses(db)
     total = sum(p.stat().st_size for p in todo)
-    with tqdm(
-        total=total, unit="B", unit_scale=True, desc="indexing", disable=not progress
-    ) as bar:
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if reextract and todo:
+            # Imported here: a plain rebuild never needs trafilatura or worker processes.
+            from archive.extract_pool import ExtractionPool
+
+            pool = stack.enter_context(ExtractionPool(timeout=extract_timeout))
+        bar = stack.enter_context(
+            tqdm(total=total, unit="B", unit_scale=True, desc="indexing", disable=not progress)
+        )
         for path in todo:
             try:
                 _index_file(
-                    db, warc_dir, path, reextract_pages=reextract, responses=responses,
-                    stats=stats, progress=bar,
+                    db, warc_dir, path, pool=pool, responses=responses, stats=stats,
+                    progress=bar,
                 )
             except WarcFormatError as exc:
                 stats.problems.append(f"{exc} (file not marked indexed; salvage it and rerun)")
