@@ -200,6 +200,28 @@ def m0008_articles_published_utc(db: sqlite_utils.Database) -> None:
     articles.create_index(["site", "published_utc"])
 
 
+@migrations(name="0009_job_leases")
+def m0009_job_leases(db: sqlite_utils.Database) -> None:
+    # One row per scheduled crawl (or task) running now, so two scheduler processes never run
+    # one site at once: APScheduler's max_instances holds within one process only (DESIGN.md).
+    # A row whose owner stopped renewing it (expires, unix time) or whose processes are gone
+    # may be taken over.
+    db.table("job_leases").create(
+        {
+            "name": str,       # "crawl:<site>" or "task:<job>"
+            "token": str,      # unique per acquisition: only its taker renews or releases it
+            "host": str,
+            "pid": int,        # the scheduler process holding the lease
+            "child_pid": int,  # the crawl subprocess, once started
+            "run_id": int,     # the crawl_runs row of this run
+            "acquired": str,
+            "expires": float,
+        },
+        pk="name",
+        not_null=["token", "host", "pid", "acquired", "expires"],
+    )
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
