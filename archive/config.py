@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails
+
+from archive.cron import check_cron
 
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -67,7 +70,16 @@ def _since(value: str) -> str:
     return value
 
 
+def _network(value: str) -> str:
+    try:
+        ipaddress.ip_network(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a network like '127.0.0.1/32' ({exc})") from None
+    return value
+
+
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Network = Annotated[str, AfterValidator(_network)]
 Regex = Annotated[str, AfterValidator(_regex)]
 
 
@@ -89,11 +101,13 @@ class SiteConfig(BaseModel):
     max_pages: int = Field(default=10_000, gt=0)
     max_depth: int = Field(default=3, ge=0)
     since: Annotated[str, AfterValidator(_since)] | None = None
-    # Fetching loopback/private addresses is refused unless a site opts in (the demo site does).
-    allow_private_addresses: bool = False
+    # Loopback, private and link-local addresses are refused (SSRF) unless listed here as
+    # networks, e.g. ["127.0.0.1/32"] for the demo site: an explicit, narrow opt-in.
+    allow_private_networks: list[Network] = []
     # Articles already archived are skipped by later runs unless older than this ("1d").
     revisit_after: str | None = None
-    schedule: str | None = None
+    # When the scheduler crawls the site: cron (crontab(5) syntax) or an interval ("2h", "30s").
+    schedule: Annotated[str, AfterValidator(check_cron)] | None = None
     every: str | None = None
 
     @field_validator("name")
@@ -134,6 +148,13 @@ class SiteConfig(BaseModel):
             parse_duration(value)
         return value
 
+    @field_validator("every")
+    @classmethod
+    def _every_is_positive(cls, value: str | None) -> str | None:
+        if value is not None and not parse_duration(value):
+            raise ValueError(f"{value!r} is no time at all: give an interval like '30m' or '2h'")
+        return value
+
     @model_validator(mode="after")
     def _has_seeds(self) -> SiteConfig:
         if not (self.feeds or self.sitemaps or self.start_urls):
@@ -153,6 +174,13 @@ class SiteConfig(BaseModel):
             + [(self.absolute(u), "sitemap") for u in self.sitemaps]
             + [(self.absolute(u), "page") for u in self.start_urls]
         )
+
+    def allows_address(self, address: str) -> bool:
+        """May the crawl connect to this IP? Global addresses yes; others only if opted in."""
+        ip = ipaddress.ip_address(address)
+        if ip.is_global and not ip.is_multicast:
+            return True
+        return any(ip in ipaddress.ip_network(net) for net in self.allow_private_networks)
 
     def is_article(self, url: str) -> bool:
         return any(re.search(p, url) for p in self.article_patterns)

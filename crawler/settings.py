@@ -27,6 +27,11 @@ NEWSARCHIVE_EXTRACT_TIMEOUT = 30.0
 # Bodies longer than this are cut and archived with WARC-Truncated: length.
 NEWSARCHIVE_MAX_BODY = 20 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# Longest Retry-After (seconds) we wait for, and how often per request, before giving up.
+NEWSARCHIVE_RETRY_AFTER_MAX = 300.0
+NEWSARCHIVE_RETRY_AFTER_TIMES = 3
+# Who runs this crawl: goes into the User-Agent and the warcinfo records.
+NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "+https://github.com/newsarchive/newsarchive")
 
 WARC_ENABLED = True
 WARC_PREFIX = "newsarchive"
@@ -35,10 +40,7 @@ WARC_GZIP_LEVEL = 6  # level 9 (warcio's default) is 1.36x slower for the same s
 WARC_FSYNC = True
 WARC_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
 
-USER_AGENT = (
-    f"newsarchive/{archive.__version__} (news archiving crawler; "
-    "+https://github.com/newsarchive/newsarchive)"
-)
+USER_AGENT = f"newsarchive/{archive.__version__} (news archiving crawler; {NEWSARCHIVE_CONTACT})"
 # robots.txt is checked by our spider before a request is scheduled: Scrapy's
 # middleware races under concurrency (DESIGN.md).
 ROBOTSTXT_OBEY = False
@@ -64,6 +66,10 @@ RETRY_TIMES = 2
 METAREFRESH_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # First on the way out: refuse other schemes and non-global addresses (SSRF).
+    "crawler.middlewares.guard.AddressGuardMiddleware": 50,
+    # Above RetryMiddleware (550): honour Retry-After on 429/503 per host.
+    "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # Above HttpCompressionMiddleware (590), Redirect (600) and Retry (550): it sees the
     # response as received, and every hop of a redirect or retry.
     "crawler.middlewares.capture.WarcCaptureMiddleware": 950,

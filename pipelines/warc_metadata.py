@@ -16,7 +16,7 @@ def hop_outcome(capture: CaptureRef) -> str:
     """Outcome of a capture that is not the last of its chain (a redirect or a retried error)."""
     if 300 <= capture.status < 400:
         return "redirect"
-    return "retried" if capture.status >= 500 else "http_error"
+    return "retried" if capture.status >= 500 or capture.status == 429 else "http_error"
 
 
 def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict[str, Any]:

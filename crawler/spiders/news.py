@@ -15,15 +15,18 @@ from twisted.python.failure import Failure
 
 from archive.config import SiteConfig, parse_duration, rebase
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
-from archive.discovery.entries import as_utc
 from archive.index import archived_articles
 from archive.urls import canonical_url
 from crawler.items import PageItem
-from crawler.robots import RobotsRules, origin
+from crawler.middlewares.guard import RefusedRequest
+from crawler.robots import origin
 from crawler.session import ArchiveSession
+from crawler.spiders.frontier import Frontier
 
 # Discovery documents first: they carry dates that decide what `since` skips.
 _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10}
+_REDIRECTS = [301, 302, 303, 307, 308]
+_DOCUMENTS = ("feed", "sitemap")
 
 
 class NewsSpider(Spider):
@@ -34,43 +37,31 @@ class NewsSpider(Spider):
         if base_url is not None:
             # `-a base_url=http://127.0.0.1:PORT`: the same site served elsewhere (the demo site).
             self.site = rebase(self.site, base_url)
-        self.robots: RobotsRules | None = None
-        self._held: dict[str, list[Request]] = {}  # origin -> requests waiting for its robots.txt
-        self.discovered: dict[str, list[DiscoveredLink]] = {}  # canonical URL -> how it was found
-        self._requested: set[str] = set()
-        self._too_old: set[str] = set()
-        self._scheduled = 0
-        self._since = self.site.since_datetime()
-        self._open_documents = 0  # feeds and sitemaps scheduled and not yet read
+        self._frontier: Frontier | None = None
         self._pages_started = False
-        self._documents_seen: set[str] = set()
-        self._archived: set[str] = set()
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
-        return cls._on_site(request.url)
-
-    @classmethod
-    def _on_site(cls, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
+        host = urlsplit(request.url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in cls.site.allowed_domains)
 
-    def _rules(self) -> RobotsRules:
-        if self.robots is None:
-            self.robots = RobotsRules(self.settings.get("USER_AGENT", "newsarchive"))
-        return self.robots
+    @property
+    def frontier(self) -> Frontier:
+        if self._frontier is None:
+            self._frontier = Frontier(self.site, self.settings.get("USER_AGENT", "newsarchive"))
+        return self._frontier
 
-    async def start(self) -> AsyncIterator[Request]:
-        self._archived = self._already_archived()
+    async def start(self) -> AsyncIterator[Any]:
+        self.frontier.archived = self._already_archived()
         # Feeds and sitemaps first, pages once they are all read: their dates decide what
         # `since` skips, whichever source links an article.
         for url, kind in self.site.seeds:
             if kind != "page":
-                for request in self._request(url, kind, depth=0):
-                    yield request
-        if not self._open_documents:
-            for request in self._start_pages():
-                yield request
+                for output in self._request(url, kind, depth=0):
+                    yield output
+        if not self.frontier.open_documents:
+            for output in self._start_pages():
+                yield output
 
     def _already_archived(self) -> set[str]:
         """Articles a previous run archived and that are not due for a revisit."""
@@ -80,7 +71,7 @@ class NewsSpider(Spider):
         stale = (datetime.now(UTC) - parse_duration(self.site.revisit_after)).isoformat()
         return {url for url, fetched_at in archived.items() if fetched_at >= stale}
 
-    def _start_pages(self) -> Iterator[Request]:
+    def _start_pages(self) -> Iterator[Any]:
         if self._pages_started:
             return
         self._pages_started = True
@@ -88,89 +79,64 @@ class NewsSpider(Spider):
             if kind == "page":
                 yield from self._request(url, kind, depth=0)
 
-    def _document_done(self) -> Iterator[Request]:
+    def _document_done(self) -> Iterator[Any]:
         """A feed or sitemap was read (or failed): start the pages after the last one."""
-        self._open_documents -= 1
-        if self._open_documents <= 0:
+        self.frontier.open_documents -= 1
+        if self.frontier.open_documents <= 0:
             yield from self._start_pages()
 
     # -- scheduling -------------------------------------------------------------------
 
-    def _request(self, url: str, kind: str, depth: int, **meta: Any) -> Iterator[Request]:
+    def _request(self, url: str, kind: str, depth: int, **meta: Any) -> Iterator[Any]:
         """A request for `url`, held back until its origin's robots.txt is known."""
+        frontier = self.frontier
         if urlsplit(url).scheme not in ("http", "https"):
-            self._stat("refused_scheme")
-            self.logger.warning("refused %s: only http and https are fetched", url)
+            yield self._refused(url, kind, f"refused {url}: scheme {urlsplit(url).scheme!r} is not fetched")
             return
-        if not self._on_site(url):
+        if not frontier.on_site(url):
             self._stat("offsite_links")
             return
-        if kind in ("feed", "sitemap"):
-            # Counted until read (see start()), so never let Scrapy's dupe filter eat one.
-            key = canonical_url(url)
-            if key in self._documents_seen:
-                return
-            self._documents_seen.add(key)
-        if self._scheduled >= self.site.max_pages:
+        if kind in _DOCUMENTS and not frontier.first_document(url):
+            return
+        if frontier.scheduled >= self.site.max_pages:
             self._stat("max_pages_reached")
             return
-        self._scheduled += 1
-        if kind in ("feed", "sitemap"):
-            self._open_documents += 1
-        callback = getattr(self, f"parse_{kind}")
-        if kind == "article":
-            # Article redirects are followed by the spider (see _follow_redirect).
-            meta = {"dont_redirect": True, "handle_httpstatus_list": [301, 302, 303, 307, 308], **meta}
+        frontier.scheduled += 1
+        if kind in _DOCUMENTS:
+            frontier.open_documents += 1
         request = Request(
-            url, callback=callback, errback=self.on_error, priority=_PRIORITY[kind],
-            meta={"kind": kind, "depth": depth, **meta}, dont_filter=kind in ("feed", "sitemap"),
+            url, callback=self.parse, errback=self.on_error, priority=_PRIORITY[kind],
+            # Redirects are followed here, not by Scrapy: each hop is recorded, a target already
+            # fetched is not fetched again, and a loop ends in the errback-free "redirect_loop".
+            meta={"kind": kind, "depth": depth, "dont_redirect": True,
+                  "handle_httpstatus_list": _REDIRECTS, **meta},
+            dont_filter=kind in _DOCUMENTS,
         )
-        rules = self._rules()
-        if rules.known(url):
+        if frontier.robots.known(url):
             yield from self._if_allowed(request)
-            return
-        held = self._held.setdefault(origin(url), [])
-        held.append(request)
-        if len(held) == 1:
+        elif frontier.hold(request):
             yield Request(
                 origin(url) + "/robots.txt", callback=self.parse_robots, errback=self.on_robots_error,
                 priority=_PRIORITY["robots"], dont_filter=True, meta={"kind": "robots", "depth": 0},
             )
 
-    def _if_allowed(self, request: Request) -> Iterator[Request]:
-        if self._rules().allowed(request.url):
+    def _if_allowed(self, request: Request) -> Iterator[Any]:
+        if self.frontier.robots.allowed(request.url):
             yield request
+            return
+        self.frontier.scheduled -= 1
+        self._stat("robots_disallowed")
+        self.logger.info("robots.txt disallows %s: not fetched", request.url)
+        if request.meta["kind"] in _DOCUMENTS:
+            yield from self._document_done()
+
+    def _article(self, link: DiscoveredLink, depth: int, **meta: Any) -> Iterator[Any]:
+        canonical, verdict = self.frontier.article_verdict(link)
+        if verdict == "new":
+            self._stat("articles_discovered")
+            yield from self._request(canonical, "article", depth, canonical=canonical, **meta)
         else:
-            self._scheduled -= 1
-            self._stat("robots_disallowed")
-            self.logger.info("robots.txt disallows %s: not fetched", request.url)
-            if request.meta["kind"] in ("feed", "sitemap"):
-                yield from self._document_done()
-
-    def _release(self, url: str) -> Iterator[Request]:
-        for request in self._held.pop(origin(url), []):
-            yield from self._if_allowed(request)
-
-    def _article(self, link: DiscoveredLink, depth: int) -> Iterator[Request]:
-        canonical = canonical_url(link.url)
-        self.discovered.setdefault(canonical, []).append(link)
-        published = as_utc(link.published)
-        if self._since and published and published < self._since:
-            self._too_old.add(canonical)
-        if canonical in self._requested:
-            self._stat("duplicate_links")
-            return
-        if canonical in self._too_old:
-            self._stat("skipped_since")
-            self._requested.add(canonical)
-            return
-        if canonical in self._archived:
-            self._stat("already_archived")
-            self._requested.add(canonical)
-            return
-        self._requested.add(canonical)
-        self._stat("articles_discovered")
-        yield from self._request(canonical, "article", depth, canonical=canonical)
+            self._stat({"duplicate": "duplicate_links", "too_old": "skipped_since"}.get(verdict, verdict))
 
     def _stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats:
@@ -182,7 +148,7 @@ class NewsSpider(Spider):
         return PageItem(
             site=self.site.name,
             url=response.url,
-            canonical_url=canonical_url(response.url),
+            canonical_url=response.meta.get("canonical") or canonical_url(response.url),
             kind=kind,
             status=response.status,
             content_type=_header(response, b"Content-Type"),
@@ -191,21 +157,67 @@ class NewsSpider(Spider):
             outcome=outcome or kind,
         )
 
+    def _refused(self, url: str, kind: str, reason: str) -> PageItem:
+        self._stat("refused")
+        self.logger.warning("%s", reason)
+        return PageItem(site=self.site.name, url=url, canonical_url=url, kind=kind, status=None,
+                        content_type=None, fetched_at=datetime.now(UTC).isoformat(),
+                        outcome="refused", reason=reason)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        kind = response.meta["kind"]
+        if response.status in _REDIRECTS:
+            yield from self._redirect(response, kind)
+        elif "download_stopped" in response.flags:
+            item = self._item(response, kind, outcome="truncated")
+            item.reason = f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
+            self.logger.warning("%s: %s", response.url, item.reason)
+            yield item
+            if kind in _DOCUMENTS:
+                yield from self._document_done()
+        else:
+            yield from getattr(self, f"parse_{kind}")(response)
+
+    def _redirect(self, response: Response, kind: str) -> Iterator[Any]:
+        """Record the hop; request the target unless it closes a loop or was fetched already."""
+        item = self._item(response, kind, outcome="redirect")
+        location = _header(response, b"Location")
+        chain = [*response.meta.get("redirect_chain", []), canonical_url(response.url)]
+        target = response.urljoin(location) if location else None
+        item.reason = f"redirects to {target}"
+        too_many = len(chain) > self.settings.getint("REDIRECT_MAX_TIMES", 20)
+        if target is None or canonical_url(target) in chain or too_many:
+            item.outcome = "redirect_loop"
+            item.reason = f"redirect loop: {' -> '.join(chain)} -> {target}"
+            self.logger.warning("%s", item.reason)
+            yield item
+        else:
+            yield item
+            depth, meta = response.meta["depth"], {"redirect_chain": chain}
+            if kind == "article":
+                yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
+            else:
+                yield from self._request(target, kind, depth, **meta)
+        if kind in _DOCUMENTS:
+            yield from self._document_done()
+
     def parse_robots(self, response: Response) -> Iterable[Any]:
-        self._rules().learn(response.url, response.body)
+        self.frontier.robots.learn(response.url, response.body)
         yield self._item(response, "robots")
-        yield from self._release(response.url)
+        for request in self.frontier.release(response.url):
+            yield from self._if_allowed(request)
 
     def on_robots_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
         response = failure.value.response if isinstance(failure.value, HttpError) else None
         if response is not None and 400 <= response.status < 500:
-            self._rules().learn(request.url, None)
+            self.frontier.robots.learn(request.url, None)
         else:
             self.logger.warning("robots.txt unreachable at %s: not crawling that origin", request.url)
-            self._rules().forbid_all(request.url)
+            self.frontier.robots.forbid_all(request.url)
         yield from self.on_error(failure)
-        yield from self._release(request.url)
+        for held in self.frontier.release(request.url):
+            yield from self._if_allowed(held)
 
     def parse_feed(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "feed")
@@ -254,27 +266,9 @@ class NewsSpider(Spider):
             elif self.site.is_followed(link.url) and depth <= self.site.max_depth:
                 yield from self._request(link.url, "page", depth)
 
-    def _follow_redirect(self, response: Response, item: PageItem) -> Iterator[Any]:
-        """An article URL that redirects: record the hop, and request the target as a newly
-        discovered article, so a target already fetched is not fetched twice."""
-        location = _header(response, b"Location")
-        item.outcome, item.reason = "redirect", f"redirects to {location}"
-        yield item
-        if location:
-            target = response.urljoin(location)
-            self._stat("article_redirects")
-            yield from self._article(
-                DiscoveredLink(url=target, source="redirect"), response.meta["depth"]
-            )
-
     def parse_article(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "article", outcome="article")
-        if 300 <= response.status < 400:
-            yield from self._follow_redirect(response, item)
-            return
-        canonical = response.meta.get("canonical", item.canonical_url)
-        item.canonical_url = canonical
-        item.discovery = [link.to_dict() for link in self.discovered.get(canonical, [])]
+        item.discovery = [link.to_dict() for link in self.frontier.discovered.get(item.canonical_url, [])]
         item.body = response.body
         item.last_modified = _header(response, b"Last-Modified")
         yield item
@@ -287,6 +281,9 @@ class NewsSpider(Spider):
             item = self._item(response, kind, outcome="http_error")
             item.reason = f"HTTP {response.status}"
             self.logger.warning("HTTP %s for %s", response.status, response.url)
+        elif isinstance(failure.value, RefusedRequest):
+            item = self._refused(request.url, kind, str(failure.value))
+            item.captures = list(request.meta.get("warc_captures", []))
         else:
             item = PageItem(
                 site=self.site.name, url=request.url, canonical_url=canonical_url(request.url),
@@ -296,7 +293,7 @@ class NewsSpider(Spider):
             )
             self.logger.warning("fetch failed for %s: %s", request.url, item.reason)
         yield item
-        if kind in ("feed", "sitemap"):
+        if kind in _DOCUMENTS:
             yield from self._document_done()
 
 

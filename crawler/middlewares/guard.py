@@ -1,0 +1,80 @@
+"""Downloader middleware that refuses non-http(s) URLs and addresses a site did not opt into (SSRF)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from typing import Self
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from archive.config import SiteConfig
+
+_CACHE_SECONDS = 60.0
+
+
+class RefusedRequest(IgnoreRequest):
+    """A request the crawl will not make; the message says why, naming the URL."""
+
+
+class AddressGuardMiddleware:
+    """Checks every request, redirects and retries included, before it is sent.
+
+    URLs from feeds and sitemaps are untrusted: a link or a redirect to a loopback, private,
+    link-local or otherwise non-global address is refused unless the site config lists the
+    network in `allow_private_networks`. The address the response came from is checked again
+    (a DNS answer can change between our lookup and Twisted's)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self._resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def _site(self) -> SiteConfig | None:
+        return getattr(self.crawler.spider, "site", None)
+
+    async def process_request(self, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            raise RefusedRequest(f"refused {request.url}: scheme {parts.scheme!r} is not fetched")
+        site = self._site()
+        if site is None or not parts.hostname:
+            return
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        for address in await self._addresses(parts.hostname, port):
+            if not site.allows_address(address):
+                raise RefusedRequest(
+                    f"refused {request.url}: {parts.hostname} is the non-global address {address} "
+                    "(allow it with allow_private_networks in the site config)"
+                )
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        site, address = self._site(), response.ip_address
+        if site is not None and address is not None and not site.allows_address(str(address)):
+            raise RefusedRequest(f"refused {request.url}: answered from the non-global address {address}")
+        return response
+
+    async def _addresses(self, host: str, port: int) -> list[str]:
+        try:
+            return [str(ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            pass
+        cached = self._resolved.get((host, port))
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror:
+            return []  # the download fails with a DNS error of its own, recorded as fetch_error
+        addresses = sorted({str(info[4][0]) for info in infos})
+        self._resolved[(host, port)] = (time.monotonic() + _CACHE_SECONDS, addresses)
+        return addresses

@@ -1,0 +1,77 @@
+"""Downloader middleware: 429 and 503 with Retry-After pause that host, then retry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Self
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """Scrapy's RetryMiddleware retries 429/503 at once and ignores Retry-After (DESIGN.md).
+    Ordered above it (550) so it sees these responses first."""
+
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self.max_wait = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX")
+        self.max_times = settings.getint("NEWSARCHIVE_RETRY_AFTER_TIMES")
+        self.stats = crawler.stats
+        self._paused_until: dict[str, float] = {}  # host -> monotonic time
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        until = self._paused_until.get(urlsplit(request.url).netloc, 0.0)
+        if until > time.monotonic():
+            await asyncio.sleep(until - time.monotonic())
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in (429, 503):
+            return response
+        header = response.headers.get(b"Retry-After")
+        wait = retry_after_seconds(header.decode("latin-1") if header else None)
+        if wait is None:
+            return response
+        times = request.meta.get("retry_after_times", 0)
+        if wait > self.max_wait or times >= self.max_times:
+            logger.warning("%s for %s asks to wait %.0f s (try %d): giving up on it",
+                           response.status, request.url, wait, times + 1)
+            request.meta["dont_retry"] = True
+            return response
+        host = urlsplit(request.url).netloc
+        self._paused_until[host] = max(self._paused_until.get(host, 0.0), time.monotonic() + wait)
+        logger.info("%s for %s: pausing %s for %.1f s as Retry-After asks", response.status,
+                    request.url, host, wait)
+        if self.stats:
+            self.stats.inc_value("newsarchive/retry_after")
+        retry = request.replace(dont_filter=True)
+        retry.meta["retry_after_times"] = times + 1
+        return retry

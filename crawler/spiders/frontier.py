@@ -1,0 +1,67 @@
+"""What the spider has seen and may still request: dedup, `since`, robots holds, page budget."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from scrapy import Request
+
+from archive.config import SiteConfig
+from archive.discovery import DiscoveredLink
+from archive.discovery.entries import as_utc
+from archive.urls import canonical_url
+from crawler.robots import RobotsRules, origin
+
+
+class Frontier:
+    """The spider's memory of one run. Deciding here, before a request exists, is what makes
+    robots.txt race-free and each article fetched once (DESIGN.md)."""
+
+    def __init__(self, site: SiteConfig, user_agent: str, archived: set[str] | None = None):
+        self.site = site
+        self.robots = RobotsRules(user_agent)
+        self.since: datetime | None = site.since_datetime()
+        self.archived = archived or set()
+        self.discovered: dict[str, list[DiscoveredLink]] = {}  # canonical URL -> how it was found
+        self.held: dict[str, list[Request]] = {}  # origin -> requests waiting for its robots.txt
+        self.requested: set[str] = set()  # canonical article URLs requested or skipped
+        self.documents_seen: set[str] = set()
+        self.open_documents = 0  # feeds and sitemaps scheduled and not yet read
+        self.scheduled = 0
+
+    def on_site(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in self.site.allowed_domains)
+
+    def article_verdict(self, link: DiscoveredLink) -> tuple[str, str]:
+        """(canonical URL, verdict): 'new', 'duplicate', 'too_old' or 'already_archived'."""
+        canonical = canonical_url(link.url)
+        self.discovered.setdefault(canonical, []).append(link)
+        published = as_utc(link.published)
+        too_old = bool(self.since and published and published < self.since)
+        if canonical in self.requested:
+            return canonical, "duplicate"
+        self.requested.add(canonical)
+        if too_old:
+            return canonical, "too_old"
+        if canonical in self.archived:
+            return canonical, "already_archived"
+        return canonical, "new"
+
+    def first_document(self, url: str) -> bool:
+        """Feeds and sitemaps are counted until read, so none may be eaten by a dupe filter."""
+        key = canonical_url(url)
+        if key in self.documents_seen:
+            return False
+        self.documents_seen.add(key)
+        return True
+
+    def hold(self, request: Request) -> bool:
+        """Keep a request until its origin's robots.txt is read; True for the first one held."""
+        held = self.held.setdefault(origin(request.url), [])
+        held.append(request)
+        return len(held) == 1
+
+    def release(self, url: str) -> list[Request]:
+        return self.held.pop(origin(url), [])

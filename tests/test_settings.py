@@ -1,0 +1,37 @@
+"""What the shipped Scrapy settings switch off and on (DESIGN.md: turn off what we do not use)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from scrapy.utils.project import get_project_settings
+
+from crawler.middlewares.retry_after import retry_after_seconds
+
+
+def test_unused_and_unsafe_parts_are_off() -> None:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+    handlers = settings.getdict("DOWNLOAD_HANDLERS")
+    assert all(handlers[scheme] is None for scheme in ("file", "data", "ftp", "s3"))
+    # robots.txt is checked by the spider before scheduling; Scrapy's own check races.
+    assert settings.getbool("ROBOTSTXT_OBEY") is False
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
+    assert "newsarchive/" in settings.get("USER_AGENT") and "+http" in settings.get("USER_AGENT")
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    # Capture sits above HttpCompressionMiddleware (590) and Redirect (600): raw bytes, every hop.
+    assert middlewares["crawler.middlewares.capture.WarcCaptureMiddleware"] > 600
+    assert 550 < middlewares["crawler.middlewares.retry_after.RetryAfterMiddleware"] < 590
+
+
+def test_retry_after_parsing() -> None:
+    now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("120") == 120.0
+    later = (now + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert retry_after_seconds(later, now=now) == 30.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 0.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
