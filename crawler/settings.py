@@ -21,6 +21,8 @@ COMMANDS_MODULE = "crawler.commands"
 # Where the archive lives and where site configs are read from (the CLI sets both too).
 NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA", "data")
 NEWSARCHIVE_SITES = os.environ.get("NEWSARCHIVE_SITES", "config/sites")
+# The crawl_runs row to record this crawl in (set by the scheduler); 0: the crawl makes its own.
+NEWSARCHIVE_RUN_ID = 0
 # Extraction worker processes (0 = one per core) and the per-page time limit in seconds.
 NEWSARCHIVE_EXTRACT_WORKERS = 0
 NEWSARCHIVE_EXTRACT_TIMEOUT = 30.0

@@ -27,6 +27,9 @@ class RunGuard:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.session = ArchiveSession.of(crawler)
+        # A scheduled crawl gets its crawl_runs row from the scheduler, which records the run's
+        # end itself when this process dies before spider_closed.
+        self.given_run_id = crawler.settings.getint("NEWSARCHIVE_RUN_ID") or None
         self.run_id: int | None = None
 
     @classmethod
@@ -37,6 +40,9 @@ class RunGuard:
         return guard
 
     def spider_opened(self, spider: Spider) -> None:
+        if self.given_run_id is not None:
+            self.run_id = self.given_run_id
+            return
         self.run_id = start_run(self.session.index, spider.name, datetime.now(UTC).isoformat())
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
