@@ -36,4 +36,5 @@ class PageItem:
     outcome: str = "page"
     reason: str | None = None
     article: dict[str, Any] | None = None
+    aliases: list[str] = field(default_factory=list)  # other URLs of this article (rel=canonical)
     capture_docs: list[Any] = field(default_factory=list)  # archive.index.CaptureDoc, set by pipelines

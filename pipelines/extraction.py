@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from typing import Self
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.crawler import Crawler
 
 from archive.extract import ExtractionHints
+from archive.urls import canonical_url
 from crawler.items import PageItem
 from crawler.session import ArchiveSession
 
@@ -27,6 +29,15 @@ def hints_for(item: PageItem) -> ExtractionHints:
         http_last_modified=item.last_modified,
         feed_title=titled["title"] if titled else None,
     )
+
+
+def adopt_canonical(item: PageItem, declared: str) -> None:
+    """Store the article under the URL its rel=canonical declares, when that is on the same
+    host; the URL it was fetched by becomes an alias. Another host's claim is not trusted."""
+    target = canonical_url(urljoin(item.url, declared))
+    if target != item.canonical_url and urlsplit(target).netloc == urlsplit(item.canonical_url).netloc:
+        item.aliases.append(item.canonical_url)
+        item.canonical_url = target
 
 
 class ExtractionPipeline:
@@ -49,6 +60,8 @@ class ExtractionPipeline:
         item.article = result.to_dict()
         item.outcome = _OUTCOME.get(result.status, "extraction_error")
         item.reason = result.reason
+        if result.status == "ok" and result.canonical_url:
+            adopt_canonical(item, result.canonical_url)
         item.body = None  # the WARC has it; do not carry it through the other pipelines
         if self.stats:
             self.stats.inc_value(f"newsarchive/extraction/{result.status}")

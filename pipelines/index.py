@@ -6,7 +6,7 @@ from typing import Self
 
 from scrapy.crawler import Crawler
 
-from archive.index import apply_capture
+from archive.index import apply_capture, transaction
 from crawler.items import PageItem
 from crawler.session import ArchiveSession
 
@@ -20,6 +20,8 @@ class IndexPipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
-        for doc in item.capture_docs:
-            apply_capture(self.session.index, doc)
+        # A page's whole chain (retries, then the final capture) lands in one transaction.
+        with transaction(self.session.index):
+            for doc in item.capture_docs:
+                apply_capture(self.session.index, doc)
         return item

@@ -33,6 +33,7 @@ def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict
         "reason": item.reason if last else None,
         "discovery": discovery if last else None,
         "article": item.article if last else None,
+        "aliases": item.aliases if last else [],
     }
 
 

@@ -109,7 +109,12 @@ def archived_articles(db: sqlite_utils.Database, site: str) -> dict[str, str]:
 
     A new crawl skips these (or revisits the stale ones): what was archived is known from
     our own index, not from Scrapy's JOBDIR, which loses requests on a kill (DESIGN.md)."""
-    rows = db.execute("select canonical_url, fetched_at from articles where site = ?", [site])
+    rows = db.execute(
+        "select canonical_url, fetched_at from articles where site = :site "
+        "union all select alias_url, articles.fetched_at from article_aliases "
+        "join articles using (canonical_url) where articles.site = :site",
+        {"site": site},
+    )
     return {url: fetched_at for url, fetched_at in rows.fetchall()}
 
 

@@ -222,6 +222,18 @@ def m0009_job_leases(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0010_article_aliases")
+def m0010_article_aliases(db: sqlite_utils.Database) -> None:
+    # Other URLs of one article: pages whose rel=canonical names another URL of the same host
+    # are stored under that canonical URL; the URL they were fetched by is recorded here.
+    db.table("article_aliases").create(
+        {"alias_url": str, "canonical_url": str, "site": str, "first_seen": str},
+        pk="alias_url",
+        not_null=["canonical_url", "first_seen"],
+    )
+    db.table("article_aliases").create_index(["canonical_url"])
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]

@@ -295,6 +295,13 @@ def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
         if article is not None:
             _refresh_version(db, capture["canonical_url"], capture["content_sha1"], article)
             _write_article(db, article)
+        for alias in doc.metadata.get("aliases") or []:
+            # First sighting wins, so applying captures again or in another order changes nothing.
+            db.execute(
+                "insert or ignore into article_aliases (alias_url, canonical_url, site, first_seen) "
+                "values (?, ?, ?, ?)",
+                [alias, capture["canonical_url"], capture["site"], capture["fetched_at"]],
+            )
 
 
 def start_run(db: sqlite_utils.Database, site: str, started_at: str) -> int:
