@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import logging
 
+from archive.extraction.authors import find_authors
 from archive.extraction.body import extract_text
 from archive.extraction.boilerplate import prune_furniture
+from archive.extraction.byline import scan_headline_region
 from archive.extraction.classify import classify, measure
-from archive.extraction.dates import choose_published, collect_candidates, find_modified
+from archive.extraction.dates import find_dates, month_first
 from archive.extraction.metadata import (
-    find_authors,
     find_canonical,
     find_description,
+    find_headline,
     find_image,
     find_language,
     find_section,
     find_sitename,
     find_tags,
-    find_title,
 )
 from archive.extraction.model import ArticleExtraction, DateCandidate, ExtractionHints
 from archive.extraction.page import parse_page
@@ -54,9 +55,10 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         return ArticleExtraction(status="empty", reason="no parsable HTML")
     # 2. Metadata from the page's own markup, before the body stage prunes anything.
     sitename = find_sitename(page)
-    title = find_title(page, sitename, hints.feed_title if hints else None)
-    candidates = collect_candidates(page, hints)
-    published = choose_published(candidates)
+    title, headline = find_headline(page, sitename, hints.feed_title if hints else None)
+    region = scan_headline_region(page.tree, headline, month_first=month_first(page))
+    dates = find_dates(page, hints, region.dates)
+    published = dates.published
     shape = measure(page.tree)
     # 3. Main text, after dropping the furniture the markup names.
     prune_furniture(page.tree)
@@ -65,9 +67,9 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         status="ok",
         text=text,
         title=title,
-        authors=find_authors(page, sitename),
+        authors=find_authors(page, sitename, region.bylines),
         published=published.value if published else None,
-        modified=find_modified(page),
+        modified=dates.modified,
         language=find_language(page),
         description=find_description(page),
         sitename=sitename,
@@ -75,11 +77,11 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         tags=find_tags(page),
         image=find_image(page),
         canonical_url=find_canonical(page),
-        date_candidates=candidates,
+        date_candidates=dates.candidates,
         date_source=published.source if published else None,
     )
     # 4. Is it an article at all? The text is kept either way: the index decides.
-    has_page_date = any(c.source in _PAGE_DATE_SOURCES for c in candidates)
+    has_page_date = any(c.source in _PAGE_DATE_SOURCES for c in dates.candidates)
     reason = classify(page, shape, text, title, has_page_date)
     if reason is not None:
         result.status, result.reason = "not_article", reason

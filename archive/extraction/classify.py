@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
 
 _SOFT_404 = re.compile(
-    r"\b404\b|not found|page (?:cannot|could not|can't) be found|no longer available"
+    r"\b404\b|not found|(?:cannot|could not|can't|couldn't) (?:be )?f(?:ou|i)nd|no longer available"
     r"|nicht gefunden|introuvable|no encontrada|non trovata|niet gevonden|nie znaleziono"
     r"|не найден|nenalezen|bulunamadı",
     re.I,
@@ -67,8 +67,9 @@ def classify(page: Page, shape: PageShape, text: str, title: str | None,
     types = page.ld_types()
     og_type = (page.meta_first("og:type") or "").lower()
     declared_article = bool(types & ARTICLE_TYPES) or og_type == "article"
-    if title and _SOFT_404.search(title) and words < 150:
-        return f"soft 404: title {title[:60]!r}"
+    for shown in (title, page.tree.findtext(".//title")):
+        if shown and _SOFT_404.search(shown) and words < 150:
+            return f"soft 404: title {shown.strip()[:60]!r}"
     if shape.body_chars < 200 and shape.has_noscript_or_app_root:
         return "javascript-only shell: no text without scripts"
     if words < 20 and _JS_REQUIRED.search(page.tree.text_content()[:5000]):

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from lxml import html as lxml_html
 
+from archive.extraction.byline import ShownDate
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page
+from archive.extraction.textdates import find_text_date
 
-# Page-embedded metadata first: it is the publisher's statement about this very article.
-# The crawl's hints come next; a date in the URL is only a day, so it ranks last.
-# An HTTP Last-Modified is kept as a candidate but never chosen: dynamic pages send
-# the time of the request there, which would invent a publication date.
-SOURCE_RANK = ("json_ld", "meta", "html", "feed", "news_sitemap", "url")
+# Choice, best first: the date printed beside the headline; the page's structured
+# data (JSON-LD, meta tags, dated markup); the crawl's feed and news sitemap; a
+# printed date further down; the day in the URL. An HTTP Last-Modified is kept as
+# a candidate but never chosen: dynamic pages send the time of the request there.
 
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
@@ -24,7 +26,7 @@ PUBLISHED_META = (
     "publication_date", "publication-date", "dc.date.issued", "dcterms.issued",
     "dc.date.created", "dcterms.created", "citation_publication_date", "citation_date",
     "sailthru.date", "parsely-pub-date", "article.published", "article_date_original",
-    "originalpublicationdate", "datecreated", "dc.date", "dcterms.date", "date",
+    "originalpublicationdate", "datecreated", "dc.date", "dcterms.date", "date", "published",
 )
 MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
@@ -101,35 +103,98 @@ def _plausible(value: datetime, now: datetime | None) -> bool:
     return datetime(1990, 1, 1) <= value <= limit
 
 
-def collect_candidates(page: Page, hints: ExtractionHints | None) -> list[DateCandidate]:
+@dataclass
+class DateFindings:
+    """Every publication-date candidate (in the order found), the chosen one, and the update date."""
+
+    candidates: list[DateCandidate]
+    published: DateCandidate | None
+    modified: str | None
+
+
+# The date printed right beside the headline (within this many elements) is what
+# the publisher tells readers; structured data often carries a CMS creation date.
+_BESIDE_HEADLINE = 10
+# Printed dates further away still count when nothing else dates the page, but
+# not beyond this: there they belong to teasers and comments.
+_NEAR_HEADLINE = 300
+_META_PUBLISHED_HINT = re.compile(r"publish|pubdate|issued|created|release", re.I)
+_META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
+
+
+def find_dates(
+    page: Page, hints: ExtractionHints | None, shown: list[ShownDate]
+) -> DateFindings:
     found: list[DateCandidate] = []
 
-    def add(raw: Any, source: str) -> None:
+    def add(raw: Any, source: str) -> DateCandidate | None:
         if isinstance(raw, list) and raw:
             raw = raw[0]
         if not isinstance(raw, str):
-            return
-        value = normalise_date(raw)
-        if value and not any(c.value == value and c.source == source for c in found):
-            found.append(DateCandidate(value=value, source=source))
+            return None
+        value = normalise_date(raw) or _text_date(raw, page)
+        if not value:
+            return None
+        candidate = DateCandidate(value=value, source=source)
+        if candidate not in found:
+            found.append(candidate)
+        return candidate
 
     if hints is not None:
         add(hints.feed_published, "feed")
         add(hints.sitemap_published, "news_sitemap")
-    articles = page.ld_articles()
-    for obj in articles or page.json_ld:
+    for obj in page.ld_articles() or page.json_ld:
         add(obj.get("datePublished") or obj.get("dateCreated"), "json_ld")
     for name in PUBLISHED_META:
         for raw in page.meta.get(name, ()):
             add(raw, "meta")
+    if not any(c.source == "meta" for c in found):
+        for name, values in page.meta.items():
+            if _META_PUBLISHED_HINT.search(name) and not _META_MODIFIED_HINT.search(name):
+                for raw in values:
+                    add(raw, "meta")
     for raw in _html_dates(page.tree):
         add(raw, "html")
+    printed = [d for d in shown if not d.updated and d.distance <= _NEAR_HEADLINE]
+    printed_candidates = [add(d.value, "html") for d in printed[:2]]
     url_date = _URL_DATE.search(page.url)
     if url_date:
         add("-".join(url_date.groups()), "url")
     if hints is not None:
         add(hints.http_last_modified, "http_last_modified")
-    return found
+
+    structured = [c for c in found if c.source in ("json_ld", "meta", "html")]
+    structured = [c for c in structured if c not in printed_candidates]
+    chosen: DateCandidate | None = None
+    if printed and printed[0].distance <= _BESIDE_HEADLINE:
+        chosen = printed_candidates[0]
+    ranked = [
+        *structured,
+        *(c for c in found if c.source == "feed"),
+        *(c for c in found if c.source == "news_sitemap"),
+        *(c for c in printed_candidates if c is not None),
+        *(c for c in found if c.source == "url"),
+    ]
+    if chosen is None and ranked:
+        chosen = ranked[0]
+    if chosen is not None and "T" not in chosen.value:
+        # The same day stated with a time elsewhere: keep the more precise statement.
+        chosen = next(
+            (c for c in ranked if "T" in c.value and c.value[:10] == chosen.value), chosen
+        )
+    updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
+    return DateFindings(found, chosen, _find_modified(page) or updated)
+
+
+def month_first(page: Page) -> bool:
+    # 03/04/2024 is March 4 in American English and 3 April nearly everywhere else.
+    lang = (page.tree.get("lang") or "en-us").lower().replace("_", "-")
+    return lang in ("en", "en-us")
+
+
+def _text_date(raw: str, page: Page) -> str | None:
+    parsed = find_text_date(raw, month_first=month_first(page)) if len(raw) < 80 else None
+    return parsed[0] if parsed else None
 
 
 def _html_dates(tree: lxml_html.HtmlElement) -> list[str]:
@@ -162,25 +227,7 @@ def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
     return False
 
 
-def choose_published(candidates: list[DateCandidate]) -> DateCandidate | None:
-    for source in SOURCE_RANK:
-        chosen = next((c for c in candidates if c.source == source), None)
-        if chosen is None:
-            continue
-        if "T" not in chosen.value:
-            # Same day stated with a time elsewhere: keep the more precise statement.
-            precise = next(
-                (c for c in candidates
-                 if c.source in SOURCE_RANK and "T" in c.value and c.value[:10] == chosen.value),
-                None,
-            )
-            if precise is not None:
-                return precise
-        return chosen
-    return None
-
-
-def find_modified(page: Page) -> str | None:
+def _find_modified(page: Page) -> str | None:
     for obj in page.ld_articles() or page.json_ld:
         raw = obj.get("dateModified")
         if isinstance(raw, str) and (value := normalise_date(raw)):

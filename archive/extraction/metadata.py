@@ -6,6 +6,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import html as lxml_html
+
 from archive.extraction.page import Page, text_of
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•»:/]|::)\s+")
@@ -85,89 +87,70 @@ def strip_site_suffix(title: str, sitename: str | None, url: str) -> str:
     return " ".join(title.split())
 
 
-def find_title(page: Page, sitename: str | None, feed_title: str | None) -> str | None:
+_LOGO_CONTEXT = re.compile(r"logo|brand|site-?(?:title|name)|masthead|navbar|menu", re.I)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _similarity(a: str, b: str) -> float:
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def _is_site_heading(el: lxml_html.HtmlElement, text: str, sitename: str | None) -> bool:
+    if sitename and _norm(text) == _norm(sitename):
+        return True
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("nav", "footer") or (node.tag == "a" and node.get("href") in ("/", "./")):
+            return True
+        marker = f"{node.get('class', '')} {node.get('id', '')}"
+        if len(marker) > 1 and _LOGO_CONTEXT.search(marker):
+            return True
+    return False
+
+
+def find_headline(
+    page: Page, sitename: str | None, feed_title: str | None
+) -> tuple[str | None, lxml_html.HtmlElement | None]:
+    """The headline the page shows (its h1), else its declared title without the site name."""
     references = [
-        r for r in (
+        r
+        for r in (
             page.meta_first("og:title", "twitter:title"),
             _clean(_ld_value(page, "headline")),
             _clean(page.tree.findtext(".//title")),
             feed_title,
-        ) if r
+        )
+        if r
     ]
-    headings = [text_of(h) for h in page.tree.iter("h1")][:5]
-    headings = [h for h in headings if h and len(h) < 400]
+    headings = []
+    for h1 in page.tree.iter("h1"):
+        text = text_of(h1)
+        if 3 < len(text) < 300 and not _is_site_heading(h1, text, sitename):
+            headings.append((h1, text))
     ref_norms = [_norm(r) for r in references]
-    for heading in headings:
-        normed = _norm(heading)
-        if len(normed) < 4:
-            continue
+    for h1, text in headings:
+        normed = _norm(text)
         if any(normed == r or (len(normed) > 15 and normed in r) for r in ref_norms):
-            return heading
+            return text, h1
+    if headings:
+        # SEO titles often differ from the headline a reader sees; pick the h1 that
+        # looks most like the declared title, preferring one inside the article.
+        def score(item: tuple[lxml_html.HtmlElement, str]) -> float:
+            h1, text = item
+            similar = max((_similarity(text, r) for r in references), default=0.0)
+            inside = any(a.tag in ("article", "main") for a in h1.iterancestors())
+            return similar + (0.3 if inside else 0.0)
+
+        h1, text = max(headings, key=score)
+        return text, h1
     for ref in references:
         stripped = strip_site_suffix(ref, sitename, page.url)
         if stripped:
-            return stripped
-    return headings[0] if headings else None
-
-
-_BYLINE_PREFIX = re.compile(
-    r"^(?:by|von|par|por|di|door|av|af|przez|от|автор[ыа]?:?|text:?|texte:?|written by|posted by)\s+",
-    re.I,
-)
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b)\s*")
-_NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b", re.I)
-
-
-def split_names(raw: str) -> list[str]:
-    raw = _BYLINE_PREFIX.sub("", _WS.sub(" ", raw).strip())
-    names = []
-    for part in _NAME_SPLIT.split(raw):
-        part = _BYLINE_PREFIX.sub("", part.strip(" .|-–—:")).strip()
-        if not part or _NOT_NAME.search(part) or len(part.split()) > 5 or len(part) < 3:
-            continue
-        names.append(part)
-    return names
-
-
-def _ld_people(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    names: list[str] = []
-    for item in items:
-        if isinstance(item, str):
-            names.extend(split_names(item))
-        elif isinstance(item, dict):
-            kind = item.get("@type")
-            if isinstance(kind, str) and kind.lower() in ("organization", "newsmediaorganization"):
-                continue
-            name = _clean(item.get("name"))
-            if name:
-                names.extend(split_names(name))
-    return names
-
-
-def find_authors(page: Page, sitename: str | None) -> list[str]:
-    names: list[str] = []
-    for obj in page.ld_articles():
-        names.extend(_ld_people(obj.get("author") or obj.get("creator")))
-    if not names:
-        for key in ("author", "article:author", "parsely-author", "sailthru.author",
-                    "dc.creator", "dcterms.creator", "citation_author", "byl"):
-            for raw in page.meta.get(key, ()):
-                if not raw.startswith("http"):
-                    names.extend(split_names(raw))
-            if names:
-                break
-    if not names:
-        for el in page.tree.xpath('//*[@rel="author"] | //*[@itemprop="author"]'):
-            named = el.xpath('.//*[@itemprop="name"]')
-            names.extend(split_names(text_of(named[0] if named else el)))
-    site = _norm(sitename or "")
-    unique: list[str] = []
-    for name in names:
-        if (site and _norm(name) == site) or name in unique:
-            continue
-        unique.append(name)
-    return unique
+            return stripped, None
+    return None, None
 
 
 def find_tags(page: Page) -> list[str]:

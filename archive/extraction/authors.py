@@ -1,0 +1,161 @@
+"""Who wrote the article: names from JSON-LD, meta tags and the byline the page shows."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+from archive.extraction.byline import ShownByline
+from archive.extraction.page import Page, text_of
+
+_WS = re.compile(r"\s+")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b,?"
+_DATE = (
+    rf"(?:{_WEEKDAY}\s*)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d\d-\d\d\S*"
+    rf"|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})"
+)
+# Leading labels and dates before the names: "Updated Jan 8, 2026 Written by", "Dec 17, 2025".
+_LEADING_NOISE = re.compile(
+    rf"^(?:(?:{_DATE}|last|updated|published|posted|on|at|[:,|•·-])\s*)+(?=\S)", re.I
+)
+_BYLINE_PREFIX = re.compile(
+    r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez)\s*:?\s+"
+    r"|^(?:authors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte)\s*:?\s+",
+    re.I,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b)\s*")
+_NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
+# Where the names end: a separator, a date, a reading time, a label, a place ("in Science").
+_BYLINE_END = re.compile(
+    rf"\s(?:[|•·]|-|–|—)\s|\s(?:on|le|am|el|il)\s+(?:{_WEEKDAY}|{_MONTH}|\d)|\s+(?:in|at)\s+[A-Z]"
+    r"|\bupdated\b|\bpublished\b|\bposted\b|\blast\b|\bmin(?:ute)?s?\b|\bread\b|\breviewed\b"
+    r"|\bedited\b|\bfact[- ]checked\b|\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}\b"
+    rf"|{_DATE}",
+    re.I,
+)
+# Job titles printed after a name; they are not names.
+_ROLE = re.compile(
+    r"\b(?:senior|chief|head|lead|managing|contributing|associate|deputy|executive|"
+    r"editor|writer|reporter|correspondent|columnist|contributor|journalist|"
+    r"expert|specialist|analyst|director|manager|founder|co-founder|ceo|cto|president|"
+    r"officer|consultant|attorney|lawyer|professor|researcher|scientist|strategist|"
+    r"photographer|producer|intern|"
+    r"redakteur(?:in)?|rédact(?:eur|rice)|journaliste|periodista|redattore|корреспондент)\b",
+    re.I,
+)
+_ORGANISATION_TYPES = ("organization", "newsmediaorganization", "corporation", "ngo")
+_BESIDE_HEADLINE = 40
+_NEAR_HEADLINE = 300
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def split_names(raw: str) -> list[str]:
+    """Names in a byline string: labels, dates, roles and reading times cut, one name per entry."""
+    raw = _WS.sub(" ", unescape(raw)).strip()
+    raw = _LEADING_NOISE.sub("", raw)
+    raw = _BYLINE_PREFIX.sub("", raw)
+    end = _BYLINE_END.search(raw)
+    if end is not None:
+        raw = raw[: end.start()]
+    names = []
+    for part in _NAME_SPLIT.split(raw):
+        part = _BYLINE_PREFIX.sub("", part.strip(" .|-–—:")).strip(" .|-–—:")
+        role = _ROLE.search(part)
+        if role is not None:
+            # "Keith Barry Senior Autos Reporter": keep the name before the job title;
+            # "Sr. Director of Operations" alone is no name.
+            part = part[: role.start()].strip(" ,.-")
+            if len(part.split()) < 2:
+                continue
+        if not part or _NOT_NAME.search(part) or len(part.split()) > 5 or len(part) < 2:
+            continue
+        if _BYLINE_PREFIX.match(part + " x") and len(part.split()) <= 2:
+            continue  # a label alone ("By", "Written by"): the name is in the next element
+        names.append(part)
+    return names
+
+
+def _ld_people(value: Any, *, organisations: bool) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            names.extend(split_names(item))
+        elif isinstance(item, dict):
+            kind = item.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            is_org = any(isinstance(k, str) and k.lower() in _ORGANISATION_TYPES for k in kinds)
+            name = item.get("name")
+            if is_org == organisations and isinstance(name, str):
+                names.extend(split_names(name))
+    return names
+
+
+def _looks_like_login(name: str) -> bool:
+    # "andrew.keaveney", "kffnirmitap": CMS account names, not the byline's name
+    return " " not in name and (name.islower() or "." in name or "_" in name)
+
+
+def _structured_names(page: Page) -> list[str]:
+    names = [n for obj in page.ld_articles() for n in _ld_people(obj.get("author"), organisations=False)]
+    if names:
+        return names
+    for key in ("author", "article:author", "parsely-author", "sailthru.author",
+                "dc.creator", "dcterms.creator", "citation_author", "byl"):
+        for raw in page.meta.get(key, ()):
+            if not raw.startswith("http"):
+                names.extend(split_names(raw))
+        if names:
+            return names
+    return []
+
+
+def _shown_names(bylines: list[ShownByline]) -> tuple[list[str], int]:
+    for byline in bylines:
+        if byline.distance > _NEAR_HEADLINE:
+            break
+        names = [n for linked in byline.linked_names for n in split_names(linked)]
+        names = names or split_names(byline.text)
+        if names:
+            return names, byline.distance
+    return [], _NEAR_HEADLINE + 1
+
+
+def find_authors(page: Page, sitename: str | None, bylines: list[ShownByline]) -> list[str]:
+    """Author names; the structured statement first, the printed byline when it is better."""
+    site = _norm(sitename or "")
+    structured = _structured_names(page)
+    shown, shown_distance = _shown_names(bylines)
+    beside = shown_distance <= _BESIDE_HEADLINE
+    # The site's own name or a CMS login in the author field is not a byline.
+    weak = not structured or all(
+        _looks_like_login(n) or (site and _norm(n) == site) for n in structured
+    )
+    if structured and not (weak and shown):
+        names = structured
+    elif shown and (beside or not structured):
+        names = shown
+    else:
+        organisations = [
+            n for obj in page.ld_articles() for n in _ld_people(obj.get("author"), organisations=True)
+        ]
+        names = structured or organisations or shown
+    if not names:
+        for el in page.tree.xpath('//*[@rel="author"]'):
+            names = split_names(text_of(el))
+            if names:
+                break
+    unique: list[str] = []
+    for name in names:
+        if name not in unique:
+            unique.append(name)
+    return unique

@@ -1,0 +1,101 @@
+"""Read dates written for people ("Updated on 4 March 2024", "12.03.2024") in many languages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+# Month names and their usual abbreviations, nominative and genitive forms.
+_MONTHS: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "januar", "janvier", "janv", "enero", "ene", "gennaio", "gen", "janeiro",
+        "januari", "januar", "stycznia", "styczeń", "января", "январь", "leden", "ledna", "ocak",
+        "tammikuuta", "jänner", "ianuarie"),
+    2: ("february", "feb", "februar", "février", "févr", "fevrier", "febrero", "febbraio",
+        "fevereiro", "fev", "februari", "lutego", "luty", "февраля", "февраль", "únor", "února",
+        "şubat", "helmikuuta", "februarie"),
+    3: ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco", "maart", "marca",
+        "marzec", "марта", "март", "březen", "března", "mart", "maaliskuuta", "martie", "mrt"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile", "kwietnia", "kwiecień",
+        "апреля", "апрель", "duben", "dubna", "nisan", "huhtikuuta", "aprilie"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "maja", "maj", "мая", "май",
+        "květen", "května", "mayıs", "toukokuuta", "mei"),
+    6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho", "czerwca", "czerwiec",
+        "июня", "июнь", "červen", "června", "haziran", "kesäkuuta", "iunie"),
+    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho", "lipca",
+        "lipiec", "июля", "июль", "červenec", "července", "temmuz", "heinäkuuta", "iulie"),
+    8: ("august", "aug", "août", "aout", "agosto", "ago", "augustus", "sierpnia", "sierpień",
+        "августа", "август", "srpen", "srpna", "ağustos", "elokuuta", "augusti"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "settembre", "set", "setembro",
+        "września", "wrzesień", "сентября", "сентябрь", "září", "eylül", "syyskuuta",
+        "septembrie"),
+    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro",
+         "out", "października", "październik", "октября", "октябрь", "říjen", "října", "ekim",
+         "lokakuuta", "octombrie"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro", "listopada", "listopad",
+         "ноября", "ноябрь", "listopadu", "kasım", "marraskuuta", "noiembrie"),
+    12: ("december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic",
+         "dicembre", "dezembro", "grudnia", "grudzień", "декабря", "декабрь", "prosinec",
+         "prosince", "aralık", "joulukuuta", "decembrie"),
+}
+_MONTH_OF = {name: number for number, names in _MONTHS.items() for name in names}
+_MONTH = "(" + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True)) + r")\.?"
+_DAY_NUMBER = r"(\d{1,2})"
+_DAY = _DAY_NUMBER + r"(?:st|nd|rd|th|er|º|\.)?"
+_YEAR = r"((?:19|20)\d{2})"
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"\b{_YEAR}-(\d{{1,2}})-(\d{{1,2}})\b"), "ymd"),
+    (re.compile(rf"\b{_YEAR}/(\d{{1,2}})/(\d{{1,2}})\b"), "ymd"),
+    (re.compile(rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"), "ymd"),
+    (re.compile(rf"(?<![\w.]){_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I), "mdy-name"),
+    (re.compile(rf"(?<![\w.]){_DAY}\s*(?:de\s+)?{_MONTH}\s*(?:de\s+)?,?\s*{_YEAR}\b", re.I),
+     "dmy-name"),
+    (re.compile(rf"(?<![\d.]){_DAY_NUMBER}\.(\d{{1,2}})\.{_YEAR}\b"), "dmy"),
+    (re.compile(rf"(?<![\d/]){_DAY_NUMBER}/(\d{{1,2}})/{_YEAR}\b"), "slash"),
+)
+
+_UPDATED = re.compile(
+    r"updated|modified|revised|aktualisiert|geändert|mis à jour|actualizad|aggiornat"
+    r"|atualizad|bijgewerkt|zaktualizowano|обновлен|güncellen|päivitetty|uppdaterad|opdateret",
+    re.I,
+)
+
+
+def find_text_date(text: str, *, month_first: bool) -> tuple[str, bool] | None:
+    """The first date written in `text` as YYYY-MM-DD, and whether a label calls it an update."""
+    best: tuple[int, str] | None = None
+    for pattern, kind in _PATTERNS:
+        match = pattern.search(text)
+        if match is None or (best is not None and match.start() >= best[0]):
+            continue
+        value = _to_iso(match.groups(), kind, month_first)
+        if value:
+            best = (match.start(), value)
+    if best is None:
+        return None
+    start, value = best
+    return value, bool(_UPDATED.search(text[max(0, start - 40):start]))
+
+
+def _to_iso(groups: tuple[str | None, ...], kind: str, month_first: bool) -> str | None:
+    parts = [g or "" for g in groups]
+    if kind == "ymd":
+        year, month, day = parts
+    elif kind == "mdy-name":
+        name, day, year = parts
+        month = str(_MONTH_OF[name.lower()])
+    elif kind == "dmy-name":
+        day, name, year = parts
+        month = str(_MONTH_OF[name.lower()])
+    elif kind == "dmy":
+        day, month, year = parts
+    else:
+        first, second, year = parts
+        if int(first) > 12 or (not month_first and int(second) <= 12):
+            day, month = first, second
+        else:
+            month, day = first, second
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
