@@ -16,6 +16,7 @@ import click
 from archive.config import ConfigError, load_sites
 
 DATASETTE_CONFIG = Path("config/datasette.yaml")
+DEFAULT_SCHEDULE = Path("config/schedule.toml")
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -230,6 +231,67 @@ def search(data: Path, sites: Path, query: str, limit: int, site_name: str | Non
         click.echo(f"     {hit.canonical_url}")
         click.echo(f"     {hit.snippet}")
         click.echo(f"     WARC {hit.warc_file} @ {hit.warc_offset}")
+
+
+@main.command()
+@common_options
+@click.option("--schedule-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              envvar="NEWSARCHIVE_SCHEDULE", show_envvar=True,
+              help="Jobs that are not crawls, crawl settings, service options "
+                   "[default: config/schedule.toml when it exists].")
+def schedule(data: Path, sites: Path, schedule_file: Path | None) -> None:
+    """Run every site's crawl on its `schedule` (cron) or `every` until SIGTERM or Ctrl-C.
+
+    Each crawl runs as its own `scrapy crawl` subprocess, never two of one site at once
+    (even across scheduler processes); a crawl missed while the scheduler was down runs once
+    at start. On SIGTERM/Ctrl-C running crawls stop cleanly, then the command exits 0.
+    Logs of each run go to DATA/logs/.
+
+    \b
+    Example:
+      newsarchive schedule --data ./data --schedule-file config/schedule.toml
+    """
+    import logging
+
+    from crawler.scheduler import SchedulerService
+
+    if schedule_file is None and DEFAULT_SCHEDULE.exists():
+        schedule_file = DEFAULT_SCHEDULE
+    try:
+        service = SchedulerService(data, sites, schedule_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    # APScheduler reports every run and skip itself; the service logs them with their stats.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    sys.exit(service.run())
+
+
+@main.command()
+@common_options
+@click.option("--site", "site_name", default=None, help="Only runs of this site.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many runs.")
+def runs(data: Path, sites: Path, site_name: str | None, limit: int) -> None:
+    """Recent crawl runs, latest first: site, start, duration, pages, articles, errors, outcome.
+
+    \b
+    Example:
+      newsarchive runs --site demo --limit 5
+    """
+    from archive.index import open_index
+    from archive.index.runs import format_runs, recent_runs
+
+    if not (data / "index.db").exists():
+        raise click.ClickException(f"no index at {data / 'index.db'}: run a crawl first")
+    db = open_index(data / "index.db")
+    try:
+        found = recent_runs(db, site_name, limit)
+    finally:
+        db.close()
+    if not found:
+        click.echo("no crawl runs" + (f" of {site_name!r}" if site_name else ""), err=True)
+        return
+    click.echo(format_runs(found))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,140 @@
+"""Leases in the index database: one scheduled run of a crawl (or task) at a time, across processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from archive.index.store import finish_run, transaction
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A row of `job_leases`: who runs `name` now, and until when it counts without renewal."""
+
+    name: str
+    token: str
+    host: str
+    pid: int
+    child_pid: int | None
+    run_id: int | None
+    acquired: str
+    expires: float
+
+    @property
+    def owner(self) -> str:
+        child = f", crawl pid {self.child_pid}" if self.child_pid else ""
+        return f"scheduler pid {self.pid} on {self.host}{child}, since {self.acquired}"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Lease:
+        return cls(**{key: row[key] for key in cls.__dataclass_fields__})
+
+
+class LeaseHeld(Exception):
+    """Somebody else runs it now."""
+
+    def __init__(self, holder: Lease):
+        super().__init__(f"{holder.name} is leased to {holder.owner}")
+        self.holder = holder
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process: it exists
+        return True
+    return True
+
+
+def is_stale(lease: Lease, now: float, host: str) -> bool:
+    """May the lease be taken over?
+
+    On another host only expiry tells. On this one the processes tell more: a lease whose
+    scheduler and crawl are both gone is free at once (the scheduler was killed), and one
+    whose crawl still runs is not, even expired (its scheduler died, the orphan crawl goes
+    on and must not get a twin).
+    """
+    if lease.host != host:
+        return lease.expires < now
+    if not (pid_alive(lease.pid) or pid_alive(lease.child_pid)):
+        return True
+    return lease.expires < now and not pid_alive(lease.child_pid)
+
+
+def _get(db: sqlite_utils.Database, name: str) -> Lease | None:
+    cursor = db.execute("select * from job_leases where name = ?", [name])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return Lease.from_row(dict(zip([c[0] for c in cursor.description], row, strict=True)))
+
+
+def lease_holder(db: sqlite_utils.Database, name: str) -> Lease | None:
+    """The current lease on `name`, stale or not."""
+    return _get(db, name)
+
+
+def take_lease(db: sqlite_utils.Database, name: str, ttl: float, *, pid: int | None = None,
+               host: str | None = None) -> Lease:
+    """Take the lease on `name` for `ttl` seconds, atomically; LeaseHeld when it is taken.
+
+    A stale lease is taken over; a crawl run it still shows as running is recorded as failed,
+    since whoever held the lease is gone without recording its end.
+    """
+    pid = os.getpid() if pid is None else pid
+    host = socket.gethostname() if host is None else host
+    now = time.time()
+    # BEGIN IMMEDIATE: the read and the write below are one step for every other process.
+    with transaction(db):
+        current = _get(db, name)
+        if current is not None:
+            if not is_stale(current, now, host):
+                raise LeaseHeld(current)
+            _fail_orphan_run(db, current)
+        lease = Lease(name, uuid.uuid4().hex, host, pid, None, None,
+                      datetime.now(UTC).isoformat(timespec="seconds"), now + ttl)
+        db.execute("insert or replace into job_leases "
+                   "(name, token, host, pid, child_pid, run_id, acquired, expires) "
+                   "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                   [lease.name, lease.token, lease.host, lease.pid, None, None, lease.acquired,
+                    lease.expires])
+    return lease
+
+
+def _fail_orphan_run(db: sqlite_utils.Database, stale: Lease) -> None:
+    if stale.run_id is None:
+        return
+    row = db.execute("select outcome from crawl_runs where id = ?", [stale.run_id]).fetchone()
+    if row is not None and row[0] == "running":
+        finish_run(db, stale.run_id, datetime.now(UTC).isoformat(), "failed",
+                   {"newsarchive/failure": f"its scheduler went away ({stale.owner})"})
+
+
+def renew_lease(db: sqlite_utils.Database, lease: Lease, ttl: float, *, child_pid: int | None = None,
+                run_id: int | None = None) -> bool:
+    """Extend the lease (and note the crawl's pid and run); False when it is no longer ours."""
+    with transaction(db):
+        cursor = db.execute(
+            "update job_leases set expires = ?, child_pid = coalesce(?, child_pid), "
+            "run_id = coalesce(?, run_id) where name = ? and token = ?",
+            [time.time() + ttl, child_pid, run_id, lease.name, lease.token],
+        )
+    return cursor.rowcount == 1
+
+
+def release_lease(db: sqlite_utils.Database, lease: Lease) -> None:
+    """Give the lease up (a no-op when somebody took it over meanwhile)."""
+    with transaction(db):
+        db.execute("delete from job_leases where name = ? and token = ?", [lease.name, lease.token])

@@ -1,0 +1,96 @@
+"""Reading `crawl_runs`: one run, the recent runs as a table, and when each site last started."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+_COLUMNS = "id, site, started, finished, outcome, pages, articles, errors"
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    id: int
+    site: str
+    started: str
+    finished: str | None
+    outcome: str | None
+    pages: int | None
+    articles: int | None
+    errors: int | None
+
+    @property
+    def duration(self) -> timedelta | None:
+        if not self.finished:
+            return None
+        return datetime.fromisoformat(self.finished) - datetime.fromisoformat(self.started)
+
+    @property
+    def running(self) -> bool:
+        return self.outcome == "running"
+
+
+def _runs(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[CrawlRun]:
+    return [CrawlRun(*row) for row in db.execute(f"select {_COLUMNS} from crawl_runs {sql}", params)]
+
+
+def get_run(db: sqlite_utils.Database, run_id: int) -> CrawlRun | None:
+    found = _runs(db, "where id = ?", [run_id])
+    return found[0] if found else None
+
+
+def recent_runs(db: sqlite_utils.Database, site: str | None = None, limit: int = 20) -> list[CrawlRun]:
+    """The latest runs first, of every site or of one."""
+    if site is None:
+        return _runs(db, "order by started desc, id desc limit ?", [limit])
+    return _runs(db, "where site = ? order by started desc, id desc limit ?", [site, limit])
+
+
+def last_started(db: sqlite_utils.Database) -> dict[str, datetime]:
+    """When each site's latest run started (runs started by anything: scheduler, CLI, scrapy)."""
+    # Every writer records `started` as UTC ISO 8601 (start_run callers), so max() is the latest.
+    rows = db.execute("select site, max(started) from crawl_runs group by site").fetchall()
+    return {site: datetime.fromisoformat(started) for site, started in rows if started}
+
+
+def _seconds(delta: timedelta | None) -> str:
+    if delta is None:
+        return ""
+    total = delta.total_seconds()
+    if total < 60:
+        return f"{total:.1f}s"
+    minutes, seconds = divmod(int(total), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{seconds:02d}s" if hours else f"{minutes}m{seconds:02d}s"
+
+
+def _utc(text: str) -> str:
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return text
+
+
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def format_runs(runs: list[CrawlRun]) -> str:
+    """A plain-text table: site, start, duration, pages, articles, errors, outcome."""
+    header = ("site", "start (UTC)", "duration", "pages", "articles", "errors", "outcome")
+    rows = [header] + [
+        (run.site, _utc(run.started), _seconds(run.duration), _number(run.pages),
+         _number(run.articles), _number(run.errors), run.outcome or "")
+        for run in runs
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    numeric = {2, 3, 4, 5}
+    lines = [
+        "  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+                  for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,236 @@
+"""One scheduled run: take its lease, run `scrapy crawl` (or a task) as a subprocess, record how it ended."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.index import finish_run, open_index, start_run
+from archive.index.leases import Lease, LeaseHeld, release_lease, renew_lease, take_lease
+from archive.index.runs import CrawlRun, get_run
+from archive.schedule import PlannedJob
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# What each task of config/schedule.toml runs: `newsarchive <command>` in a subprocess, so
+# that a shutdown can stop it like a crawl.
+TASK_COMMANDS: dict[str, list[str]] = {
+    "index": ["index", "--no-progress"],
+    "verify": ["verify"],
+}
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What every run needs, built once by the service."""
+
+    data: Path                                   # absolute: the subprocesses run elsewhere
+    sites: Path
+    crawl_settings: list[str] = field(default_factory=list)   # NAME=VALUE for `scrapy crawl -s`
+    lease_ttl: float = 60.0
+
+    @property
+    def index(self) -> Path:
+        return self.data / "index.db"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data / "logs"
+
+    def crawl_command(self, site: str, run_id: int) -> list[str]:
+        command = [sys.executable, "-m", "scrapy", "crawl", site,
+                   "-s", f"NEWSARCHIVE_DATA={self.data}", "-s", f"NEWSARCHIVE_SITES={self.sites}",
+                   "-s", f"NEWSARCHIVE_RUN_ID={run_id}"]
+        for setting in self.crawl_settings:
+            command += ["-s", setting]
+        return command
+
+    def task_command(self, task: str) -> list[str]:
+        return [sys.executable, "-m", "crawler.cli", *TASK_COMMANDS[task],
+                "--data", str(self.data), "--sites", str(self.sites)]
+
+
+def describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exited with status {returncode}"
+
+
+class JobRunner:
+    """Runs planned jobs (in APScheduler's worker threads) and knows their subprocesses."""
+
+    def __init__(self, context: JobContext):
+        self.context = context
+        self._lock = threading.Condition()
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._active = 0
+        self._stopping = False
+
+    # -- the service's side -------------------------------------------------------------
+    def stop(self) -> None:
+        """Start nothing new from now on."""
+        with self._lock:
+            self._stopping = True
+
+    def signal_children(self, signum: int, *, group: bool = False) -> int:
+        """Send a signal to every running subprocess (its whole process group with group=True)."""
+        with self._lock:
+            children = list(self._children.values())
+        for child in children:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                # SIGTERM goes to the crawl alone: Scrapy stops gracefully and closes its
+                # extraction workers itself. SIGKILL takes the workers down with it.
+                if group:
+                    os.killpg(child.pid, signum)
+                else:
+                    child.send_signal(signum)
+        return len(children)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no run is in progress (subprocess ended and outcome recorded)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._active == 0, timeout)
+
+    @property
+    def stopping(self) -> bool:
+        with self._lock:
+            return self._stopping
+
+    @property
+    def active(self) -> int:
+        with self._lock:
+            return self._active
+
+    # -- a run ------------------------------------------------------------------------------
+    def run(self, job: PlannedJob) -> None:
+        """One run of `job`; never raises (the service keeps going whatever happens)."""
+        with self._lock:
+            if self._stopping:
+                return
+            self._active += 1
+        try:
+            self._run(job)
+        except Exception:
+            logger.exception("%s: the run failed in the scheduler itself", job.id)
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._lock.notify_all()
+
+    def _run(self, job: PlannedJob) -> None:
+        db = open_index(self.context.index)
+        try:
+            try:
+                lease = take_lease(db, job.id, self.context.lease_ttl)
+            except LeaseHeld as held:
+                logger.warning("%s: skipped, still running elsewhere (%s)", job.id, held.holder.owner)
+                return
+            try:
+                if job.kind == "crawl":
+                    self._crawl(db, job, lease)
+                else:
+                    self._task(db, job, lease)
+            finally:
+                release_lease(db, lease)
+        finally:
+            db.close()
+
+    def _spawn(self, job: PlannedJob, command: list[str], log_path: Path) -> subprocess.Popen[bytes] | None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+        with self._lock:
+            if self._stopping:
+                return None
+            with log_path.open("ab") as log:
+                # A session of its own: Ctrl-C in the terminal reaches the scheduler only, which
+                # sends one SIGTERM. A second signal would make Scrapy stop uncleanly.
+                child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self._children[job.id] = child
+        return child
+
+    def _wait(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease,
+              child: subprocess.Popen[bytes], run_id: int | None = None) -> int:
+        """Wait for the subprocess, renewing the lease; its return code."""
+        renew_every = max(0.5, self.context.lease_ttl / 4)
+        try:
+            if not renew_lease(db, lease, self.context.lease_ttl, child_pid=child.pid, run_id=run_id):
+                logger.error("%s: lost its lease to another scheduler", job.id)
+            while True:
+                try:
+                    returncode = child.wait(timeout=renew_every)
+                    break
+                except subprocess.TimeoutExpired:
+                    if not renew_lease(db, lease, self.context.lease_ttl):
+                        logger.error("%s: lost its lease to another scheduler", job.id)
+        finally:
+            with self._lock:
+                self._children.pop(job.id, None)
+        if returncode != 0:
+            # Whatever the crawl left behind (extraction workers) goes with it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGKILL)
+        return returncode
+
+    def _crawl(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease) -> None:
+        site = job.target
+        run_id = start_run(db, site, datetime.now(UTC).isoformat())
+        log_path = self.context.log_dir / f"crawl-{site}-run{run_id}.log"
+        began = time.monotonic()
+        child = self._spawn(job, self.context.crawl_command(site, run_id), log_path)
+        if child is None:
+            finish_run(db, run_id, datetime.now(UTC).isoformat(), "interrupted",
+                       {"newsarchive/failure": "the scheduler stopped before the crawl started"})
+            return
+        logger.info("%s: run %d started (pid %d, log %s)", job.id, run_id, child.pid, log_path)
+        returncode = self._wait(db, job, lease, child, run_id)
+        run = get_run(db, run_id)
+        if run is None or run.running:
+            # The crawl died before RunGuard recorded its end: killed, crashed, or stopped by our
+            # own shutdown before Scrapy had its signal handlers up.
+            failure = describe_exit(returncode) if returncode else "exited without recording its end"
+            outcome = "failed"
+            if self.stopping and returncode in (-signal.SIGTERM, -signal.SIGKILL):
+                outcome, failure = "interrupted", f"{failure} when the scheduler stopped"
+            finish_run(db, run_id, datetime.now(UTC).isoformat(), outcome,
+                       {"newsarchive/failure": failure, "newsarchive/exit_code": returncode})
+            run = get_run(db, run_id)
+        self._log_end(job, run, returncode, time.monotonic() - began, log_path)
+
+    def _log_end(self, job: PlannedJob, run: CrawlRun | None, returncode: int, seconds: float,
+                 log_path: Path) -> None:
+        if run is None:
+            logger.error("%s: run vanished from crawl_runs (%s)", job.id, describe_exit(returncode))
+            return
+        level = logging.INFO if run.outcome == "ok" else logging.WARNING
+        counts = "" if run.pages is None else (
+            f"; {run.pages} pages, {run.articles or 0} articles, {run.errors or 0} errors")
+        logger.log(level, "%s: run %d ended: %s%s in %.1f s (%s%s)", job.id, run.id, run.outcome,
+                   counts, seconds, describe_exit(returncode),
+                   "" if run.outcome == "ok" else f", log {log_path}")
+
+    def _task(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        log_path = self.context.log_dir / f"task-{job.target}-{stamp}.log"
+        began = time.monotonic()
+        child = self._spawn(job, self.context.task_command(job.kind), log_path)
+        if child is None:
+            return
+        logger.info("%s: %s started (pid %d, log %s)", job.id, job.kind, child.pid, log_path)
+        returncode = self._wait(db, job, lease, child)
+        lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        level = logging.INFO if returncode == 0 else logging.WARNING
+        logger.log(level, "%s: %s ended in %.1f s (%s): %s", job.id, job.kind,
+                   time.monotonic() - began, describe_exit(returncode), lines[-1] if lines else "")

@@ -1,0 +1,142 @@
+"""`newsarchive schedule`: the long-lived service that starts each due crawl and task on APScheduler 3."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+    SchedulerEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from archive.config import ConfigError, load_sites, parse_duration
+from archive.index import open_index
+from archive.index.runs import last_started
+from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
+from crawler.jobs import JobContext, JobRunner
+
+logger = logging.getLogger(__name__)
+
+# After SIGKILL, how long the runs get to record their outcome before the service exits anyway.
+RECORD_TIMEOUT = 30.0
+
+
+class SchedulerService:
+    """Plans the jobs from the site configs and the schedule file, runs them until a signal."""
+
+    def __init__(self, data: Path, sites: Path, schedule_file: Path | None):
+        self.schedule: ScheduleFile = load_schedule(schedule_file)
+        self.jobs: list[PlannedJob] = plan_jobs(load_sites(sites), self.schedule)
+        if not self.jobs:
+            raise ConfigError(
+                f"{sites}: nothing to schedule: give a site `schedule` (cron) or `every` (e.g. '2h'), "
+                f"or add [jobs.<name>] to {schedule_file or 'a schedule file'}"
+            )
+        options = self.schedule.scheduler
+        self.shutdown_timeout = parse_duration(options.shutdown_timeout).total_seconds()
+        self.context = JobContext(data.resolve(), sites.resolve(), self.schedule.scrapy_settings(),
+                                  parse_duration(options.lease_ttl).total_seconds())
+        self.runner = JobRunner(self.context)
+        self._stop = threading.Event()
+        self._force = threading.Event()
+
+    def _scheduler(self) -> BackgroundScheduler:
+        grace = self.schedule.scheduler.misfire_grace_time
+        return BackgroundScheduler(
+            timezone=self.schedule.scheduler.timezone,
+            # A thread per job: a run never waits for a free worker (and so never "misfires").
+            executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs))},
+            job_defaults={
+                # One run per job in this process (the lease covers other processes); runs
+                # missed meanwhile collapse into one instead of queueing up.
+                "max_instances": 1,
+                "coalesce": True,
+                "misfire_grace_time": parse_duration(grace).total_seconds() if grace else None,
+            },
+        )
+
+    def run(self) -> int:
+        """Run until SIGTERM or SIGINT; then stop the running jobs cleanly. The exit status."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        scheduler = self._scheduler()
+        scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        self._add_jobs(scheduler)
+        scheduler.start()
+        for job in scheduler.get_jobs():
+            logger.info("%s: %s, next run %s", job.id, job.name, job.next_run_time)
+        while not self._stop.wait(1.0):
+            pass
+        self.runner.stop()
+        scheduler.shutdown(wait=False)
+        self._stop_running()
+        logger.info("scheduler stopped")
+        return 0
+
+    def _add_jobs(self, scheduler: BackgroundScheduler) -> None:
+        db = open_index(self.context.index)
+        try:
+            started = last_started(db)
+        finally:
+            db.close()
+        now = datetime.now(scheduler.timezone)
+        for job in self.jobs:
+            # Only crawls have a history (crawl_runs) to catch up from; tasks wait for their time.
+            last = started.get(job.target) if job.kind == "crawl" else None
+            first = first_run(job, last, now, scheduler.timezone)
+            extra: dict[str, Any] = {}
+            if job.kind == "crawl" and first.missed is not None:
+                extra["next_run_time"] = now
+                if last is None:
+                    logger.info("%s: never crawled: crawling now", job.id)
+                else:
+                    logger.info("%s: a run due at %s was missed (last run started %s): running it now, "
+                                "once", job.id, first.missed.isoformat(timespec="seconds"),
+                                last.isoformat(timespec="seconds"))
+            scheduler.add_job(self.runner.run, first.trigger, args=[job], id=job.id, name=job.timing,
+                              **extra)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self._stop.is_set():
+            self._force.set()
+            return
+        self._stop.set()
+
+    def _on_event(self, event: SchedulerEvent) -> None:
+        if isinstance(event, JobSubmissionEvent) and event.code == EVENT_JOB_MAX_INSTANCES:
+            due = ", ".join(t.isoformat(timespec="seconds") for t in event.scheduled_run_times)
+            logger.warning("%s: run due at %s skipped: the previous run is still going",
+                           event.job_id, due)
+        elif isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_MISSED:
+            logger.warning("%s: run due at %s skipped: it came later than misfire_grace_time",
+                           event.job_id, event.scheduled_run_time.isoformat(timespec="seconds"))
+
+    def _stop_running(self) -> None:
+        """SIGTERM to every running subprocess, SIGKILL to what is left after the timeout."""
+        if not self.runner.active:
+            return
+        sent = self.runner.signal_children(signal.SIGTERM)
+        logger.info("stopping: sent SIGTERM to %d running job(s); waiting up to %.0f s",
+                    sent, self.shutdown_timeout)
+        deadline = time.monotonic() + self.shutdown_timeout
+        while time.monotonic() < deadline and not self._force.is_set():
+            if self.runner.wait_idle(min(0.5, max(0.0, deadline - time.monotonic()))):
+                return
+        killed = self.runner.signal_children(signal.SIGKILL, group=True)
+        logger.warning("stopping: %s; sent SIGKILL to %d job(s)",
+                       "asked twice" if self._force.is_set() else
+                       f"still running after {self.shutdown_timeout:.0f} s", killed)
+        if not self.runner.wait_idle(RECORD_TIMEOUT):
+            logger.error("stopping: %d run(s) did not record their end", self.runner.active)
