@@ -210,5 +210,6 @@ def first_run(job: PlannedJob, last_started: datetime | None, now: datetime,
     trigger = job.trigger(timezone)
     if last_started is None:
         return FirstRun(trigger, missed=None)
-    due = trigger.get_next_fire_time(None, last_started)
+    # The first fire time strictly after the last start: get_next_fire_time counts `now` itself.
+    due = trigger.get_next_fire_time(None, last_started + timedelta(microseconds=1))
     return FirstRun(trigger, missed=due if due is not None and due <= now else None)

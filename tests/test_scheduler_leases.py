@@ -1,0 +1,131 @@
+"""Crawl leases in a real index database, and the crawl_runs table as `newsarchive runs` prints it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from archive.index import finish_run, open_index, start_run
+from archive.index.leases import LeaseHeld, lease_holder, release_lease, renew_lease, take_lease
+from archive.index.runs import format_runs, last_started, recent_runs
+from crawler.cli import main
+
+HOST = "this-host"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+    database = open_index(tmp_path / "index.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="module")
+def dead_pid() -> int:
+    """The pid of a process that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_lease_is_exclusive_until_released(db: sqlite_utils.Database) -> None:
+    lease = take_lease(db, "crawl:demo", 60, host=HOST)
+    assert lease.pid == os.getpid()
+    with pytest.raises(LeaseHeld) as held:
+        take_lease(db, "crawl:demo", 60, host=HOST)
+    assert held.value.holder.token == lease.token
+    assert str(held.value).startswith(f"crawl:demo is leased to scheduler pid {os.getpid()} on {HOST}")
+    take_lease(db, "crawl:other", 60, host=HOST)  # other sites are independent
+    release_lease(db, lease)
+    again = take_lease(db, "crawl:demo", 60, host=HOST)
+    assert again.token != lease.token
+
+
+def test_lease_of_a_dead_scheduler_is_taken_over_and_its_run_failed(
+        db: sqlite_utils.Database, dead_pid: int) -> None:
+    run_id = start_run(db, "demo", datetime.now(UTC).isoformat())
+    stale = take_lease(db, "crawl:demo", 60, pid=dead_pid, host=HOST)
+    assert renew_lease(db, stale, 60, run_id=run_id)
+    # Not expired, but on this host and its process is gone: free at once.
+    lease = take_lease(db, "crawl:demo", 60, host=HOST)
+    assert lease_holder(db, "crawl:demo") == lease
+    row = db.table("crawl_runs").get(run_id)
+    assert row["outcome"] == "failed"
+    assert f"its scheduler went away (scheduler pid {dead_pid}" in json.loads(row["stats"])[
+        "newsarchive/failure"]
+    assert not renew_lease(db, stale, 60), "the old owner may no longer renew it"
+    release_lease(db, stale)  # nor release it
+    assert lease_holder(db, "crawl:demo") == lease
+
+
+def test_orphan_crawl_keeps_its_lease_after_expiry(db: sqlite_utils.Database, dead_pid: int) -> None:
+    # The scheduler died (dead pid) but its crawl subprocess (here: this process) still runs.
+    lease = take_lease(db, "crawl:demo", 0.01, pid=dead_pid, host=HOST)
+    renew_lease(db, lease, 0.01, child_pid=os.getpid())
+    time.sleep(0.05)
+    with pytest.raises(LeaseHeld):
+        take_lease(db, "crawl:demo", 60, host=HOST)
+
+
+def test_expiry_decides_for_another_host(db: sqlite_utils.Database) -> None:
+    take_lease(db, "crawl:demo", 60, host="elsewhere", pid=1)
+    with pytest.raises(LeaseHeld):
+        take_lease(db, "crawl:demo", 60, host=HOST)
+    db.execute("update job_leases set expires = ?", [time.time() - 1])
+    db.conn.commit()
+    assert take_lease(db, "crawl:demo", 60, host=HOST).host == HOST
+
+
+def test_expired_lease_of_a_living_scheduler_without_crawl_is_stale(db: sqlite_utils.Database) -> None:
+    take_lease(db, "crawl:demo", 0.01, host=HOST)
+    time.sleep(0.05)
+    take_lease(db, "crawl:demo", 60, host=HOST)
+
+
+def runs_db(db: sqlite_utils.Database) -> None:
+    start = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+    for number, (site, outcome) in enumerate([("demo", "ok"), ("other", "failed"), ("demo", "ok")]):
+        started = start + timedelta(hours=number)
+        run_id = start_run(db, site, started.isoformat())
+        finish_run(db, run_id, (started + timedelta(seconds=75.5)).isoformat(), outcome,
+                   {"pages": 40, "articles": 16, "errors": 0} if outcome == "ok" else {})
+    start_run(db, "demo", (start + timedelta(hours=3)).isoformat())
+
+
+def test_recent_runs_and_last_started(db: sqlite_utils.Database) -> None:
+    runs_db(db)
+    assert [r.outcome for r in recent_runs(db, limit=2)] == ["running", "ok"]
+    assert [r.site for r in recent_runs(db, site="other")] == ["other"]
+    assert last_started(db) == {"demo": datetime(2026, 11, 28, 7, 0, tzinfo=UTC),
+                                "other": datetime(2026, 11, 28, 5, 0, tzinfo=UTC)}
+    assert format_runs(recent_runs(db)).splitlines() == [
+        "site   start (UTC)          duration  pages  articles  errors  outcome",
+        "demo   2026-11-28 07:00:00                                     running",
+        "demo   2026-11-28 06:00:00     1m15s     40        16       0  ok",
+        "other  2026-11-28 05:00:00     1m15s                           failed",
+        "demo   2026-11-28 04:00:00     1m15s     40        16       0  ok",
+    ]
+
+
+def test_cli_runs(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["runs", "--data", str(tmp_path)])
+    assert result.exit_code == 1 and "no index at" in result.output
+    db = open_index(tmp_path / "index.db")
+    runs_db(db)
+    db.close()
+    result = runner.invoke(main, ["runs", "--data", str(tmp_path), "--site", "demo", "--limit", "1"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1].split() == ["demo", "2026-11-28", "07:00:00", "running"]
+    result = runner.invoke(main, ["runs", "--data", str(tmp_path), "--site", "nowhere"])
+    assert result.exit_code == 0 and "no crawl runs of 'nowhere'" in result.output
