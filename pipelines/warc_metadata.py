@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Self
 
@@ -45,7 +46,7 @@ class WarcMetadataPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem) -> PageItem:
         docs: list[CaptureDoc] = []
         chain: list[CaptureRef | None] = list(item.captures) or [None]
         for number, capture in enumerate(chain):
@@ -54,8 +55,10 @@ class WarcMetadataPipeline:
             # The index gets the JSON as a rebuild will read it back from the WARC, not the
             # dict it came from: one input, one result.
             metadata = json.loads(payload)
-            position = self.session.writer.write_metadata(
-                metadata["url"], payload, refers_to=capture.response.record_id if capture else None
+            # Written (and fsynced) in a thread, like the exchanges: the reactor never waits on disk.
+            position = await asyncio.to_thread(
+                self.session.writer.write_metadata, metadata["url"], payload,
+                refers_to=capture.response.record_id if capture else None,
             )
             docs.append(CaptureDoc(metadata=metadata, response=capture.response if capture else None,
                                    metadata_position=position))

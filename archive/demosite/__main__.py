@@ -16,8 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=64, help="number of articles")
     parser.add_argument("--seed", type=int, default=1, help="random seed for the content")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait per response")
+    parser.add_argument("--furniture", choices=["light", "full"], default="light",
+                        help="'full' adds the weight of a real news page (menus, rails, scripts)")
     args = parser.parse_args(argv)
-    site = DemoSite(n_articles=args.articles, seed=args.seed, delay=args.delay, port=args.port)
+    site = DemoSite(n_articles=args.articles, seed=args.seed, delay=args.delay, port=args.port,
+                    furniture=args.furniture)
     with site:
         print(site.url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):

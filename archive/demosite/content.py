@@ -117,6 +117,8 @@ class DemoManifest:
     feeds: dict[str, str]
     sitemaps: dict[str, str]
     missing_paths: list[str] = field(default_factory=list)   # linked, but answer 404
+    furniture: str = "light"   # "full": the weight of a real news page (see furniture.py)
+    seed: int = 1
 
     def __post_init__(self) -> None:
         self._by_path = {a.path: a for a in self.articles}

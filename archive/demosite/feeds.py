@@ -13,7 +13,8 @@ from archive.demosite.content import FEED_SLICES, SITE_NAME, DemoArticle, DemoMa
 def render_robots(manifest: DemoManifest, base: str) -> bytes:
     lines = [
         "# The Demo Times: crawl politely.", "User-agent: *", "Disallow: /news/embargoed/",
-        "Disallow: /search", "Disallow: /contribute", "",
+        "Disallow: /search", "Disallow: /contribute",
+        "Disallow: /hostile/private/", "",
         f"Sitemap: {base}{manifest.sitemaps['index']}", "",
     ]
     return "\n".join(lines).encode("ascii")

@@ -9,7 +9,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
-from archive.demosite import text
+from archive.demosite import furniture, text
 from archive.demosite.content import BOILERPLATE, PER_PAGE, DemoArticle, DemoManifest, author_slug
 
 
@@ -32,8 +32,11 @@ def _nav() -> str:
 def layout(manifest: DemoManifest, *, title: str, main: str, description: str = "",
            head: str = "", body_class: str = "page", lang: str = "en",
            charset: str = "utf-8") -> str:
+    weight = (furniture.full(manifest.seed, tuple((a.path, a.title) for a in manifest.articles[:24]))
+              if manifest.furniture == "full" else furniture.NONE)
     return template("layout.html").substitute(
         lang=lang, charset=charset, title=escape(title), description=escape(description),
+        furniture_head=weight.head, furniture_top=weight.top, furniture_bottom=weight.bottom,
         head=head, body_class=body_class, nav=_nav(), main=main,
         support_banner=escape(BOILERPLATE["support_banner"]),
         copyright=escape(manifest.boilerplate["copyright"]),

@@ -7,6 +7,7 @@ import re
 import struct
 import threading
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -37,6 +38,10 @@ class DemoResponse:
     content_type: str | None = HTML
     headers: list[tuple[str, str]] = field(default_factory=list)   # beyond the standard ones
     chunked: bool = False
+    # Misbehaviour on the wire, for the hostile endpoints (archive/demosite/hostile.py):
+    wait: float = 0.0                  # seconds to stall before answering (cut short by stop())
+    content_length: int | None = None  # a Content-Length that lies; the connection closes after
+    cut_at: int | None = None          # send only this many bytes after the head, then close
 
 
 @dataclass
@@ -48,6 +53,14 @@ class SiteState:
     cache: dict[str, bytes] = field(default_factory=dict)
     flaky_seen: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: Counter[str] = field(default_factory=Counter)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def count(self, key: str) -> int:
+        """How many times `key` was counted, this time included (thread-safe)."""
+        with self.lock:
+            self.requests[key] += 1
+            return self.requests[key]
 
     def cached(self, key: str, render: Callable[[], bytes | None]) -> bytes | None:
         # Rendering is deterministic, so each page is built once per server instance.

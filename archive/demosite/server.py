@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -17,7 +19,6 @@ from urllib.parse import urlsplit
 from archive.demosite.content import DemoManifest, build_manifest
 from archive.demosite.routes import ROUTES, DemoRequest, DemoResponse, SiteState, parse_query
 
-REASONS = {200: "OK", 301: "Moved Permanently", 404: "Not Found", 500: "Internal Server Error"}
 CHUNK_SIZE = 4096
 SERVER_NAME = "DemoTimes/1.0"
 
@@ -33,6 +34,7 @@ class SentResponse:
     headers: list[tuple[str, str]]     # in order, repeats kept
     body: bytes
     chunked: bool
+    received_at: float = 0.0           # time.time() when the request arrived
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -54,13 +56,17 @@ class _Handler(BaseHTTPRequestHandler):
         handler, match = ROUTES.resolve(split.path)
         request = DemoRequest(self.command, self.path, split.path, parse_query(split.query),
                               [(k, v) for k, v in self.headers.items()], match)
+        received_at = time.time()
         response = handler(site.state, request)
         if site.delay:
             time.sleep(site.delay)
-        self._send(response, send_body)
+        if response.wait and site.state.stopping.wait(response.wait):
+            self.close_connection = True   # shutting down: leave without a word
+            return
+        self._send(response, send_body, received_at)
 
-    def _send(self, response: DemoResponse, send_body: bool) -> None:
-        reason = REASONS.get(response.status, "Unknown")
+    def _send(self, response: DemoResponse, send_body: bool, received_at: float) -> None:
+        reason = _reason(response.status)
         headers: list[tuple[str, str]] = [("Server", SERVER_NAME), ("Date", formatdate(usegmt=True))]
         if response.content_type:
             headers.append(("Content-Type", response.content_type))
@@ -68,8 +74,12 @@ class _Handler(BaseHTTPRequestHandler):
         if response.chunked:
             headers.append(("Transfer-Encoding", "chunked"))
         else:
-            headers.append(("Content-Length", str(len(response.body))))
+            length = len(response.body) if response.content_length is None else response.content_length
+            headers.append(("Content-Length", str(length)))
         headers.append(("Connection", "close" if self.close_connection else "keep-alive"))
+        if response.content_length is not None or response.cut_at is not None:
+            # The head promised a usable stream (keep-alive); the stream is broken: hang up after it.
+            self.close_connection = True
         head = f"HTTP/1.1 {response.status} {reason}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
         wire = head.encode("latin-1")
@@ -78,13 +88,22 @@ class _Handler(BaseHTTPRequestHandler):
             wire += _chunk_frame(body)
         else:
             wire += body
+        if response.cut_at is not None:
+            wire = wire[:len(head) + response.cut_at]
         self.server.site.record(SentResponse(self.command, self.path, response.status, reason,
-                                             headers, body, response.chunked))
+                                             headers, body, response.chunked, received_at))
         self.wfile.write(wire)
         self.wfile.flush()
 
     def log_message(self, format: str, *args: object) -> None:
         pass   # the SentResponse log replaces stderr noise
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
 
 
 def _chunk_frame(body: bytes) -> bytes:
@@ -111,6 +130,12 @@ class _DemoHTTPServer(ThreadingHTTPServer):
             self.connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Crawlers hang up on slow or broken answers on purpose; that is not a server error.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def drop_connections(self) -> None:
         with self.connections_lock:
             live = list(self.connections)
@@ -123,11 +148,13 @@ class DemoSite:
     """A deterministic fake news site served on 127.0.0.1, with its ground-truth manifest."""
 
     def __init__(self, n_articles: int = 64, now: datetime | None = None, delay: float = 0.0,
-                 seed: int = 1, host: str = "127.0.0.1", port: int = 0) -> None:
+                 seed: int = 1, host: str = "127.0.0.1", port: int = 0,
+                 furniture: str = "light") -> None:
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self.delay = delay
         self.host, self.port = host, port
         self.manifest: DemoManifest = build_manifest(n_articles, self.now, seed)
+        self.manifest.furniture, self.manifest.seed = furniture, seed
         self.sent: list[SentResponse] = []
         self._hits: Counter[str] = Counter()
         self._log_lock = threading.Lock()
@@ -156,6 +183,7 @@ class DemoSite:
     def stop(self) -> None:
         if self._server is None:
             return
+        self.state.stopping.set()   # wakes the handlers that stall on purpose
         self._server.shutdown()
         self._server.drop_connections()
         self._server.server_close()
@@ -180,6 +208,11 @@ class DemoSite:
         """How many times a path (with its query) was requested."""
         with self._log_lock:
             return self._hits[path]
+
+    def request_times(self, path: str) -> list[float]:
+        """When each request for a path (with its query) arrived, as time.time() values."""
+        with self._log_lock:
+            return [s.received_at for s in self.sent if s.path == path]
 
     def requested_paths(self) -> list[str]:
         """Every requested path with query, in request order, repeats kept."""

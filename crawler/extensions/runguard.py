@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -47,6 +48,12 @@ class RunGuard:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        # The crawl process alone (extraction workers are separate): what the reactor costs.
+        cpu = round(usage.ru_utime + usage.ru_stime, 3)
+        self.crawler.stats.set_value("newsarchive/main_cpu_seconds", cpu)
+        self.crawler.stats.set_value("newsarchive/main_peak_rss_kb", usage.ru_maxrss)
         stats = self.crawler.stats.get_stats()
         outcome = run_outcome(reason, stats)
         if outcome == "failed":
