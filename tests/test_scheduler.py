@@ -149,10 +149,14 @@ def assert_no_overlap(runs: list[dict[str, Any]]) -> None:
 
 
 def test_scheduled_crawls_run_and_are_recorded(setup: Setup) -> None:
+    with setup.schedule.open("a", encoding="utf-8") as schedule:
+        schedule.write('[jobs.index]\ntask = "index"\nevery = "2s"\n')
     with DemoSite(n_articles=16) as site:
         write_site(setup.sites, site.url, 'every = "1s"')
         service = setup.start()
         wait_for("two finished runs", lambda: len(setup.finished()) >= 2, setup)
+        index_done = r"task:index: index ended in [\d.]+ s \(exited with status 0\): \d+ WARC files"
+        wait_for("an index update", lambda: re.search(index_done, service.log), setup)
         assert service.stop() == 0, service.log[-3000:]
     first, second = setup.finished()[:2]
     assert first["outcome"] == second["outcome"] == "ok", service.log[-3000:]
