@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -166,15 +167,13 @@ class JobRunner:
         """Wait for the subprocess, renewing the lease; its return code."""
         renew_every = max(0.5, self.context.lease_ttl / 4)
         try:
-            if not renew_lease(db, lease, self.context.lease_ttl, child_pid=child.pid, run_id=run_id):
-                logger.error("%s: lost its lease to another scheduler", job.id)
+            self._renew(db, job, lease, child_pid=child.pid, run_id=run_id)
             while True:
                 try:
                     returncode = child.wait(timeout=renew_every)
                     break
                 except subprocess.TimeoutExpired:
-                    if not renew_lease(db, lease, self.context.lease_ttl):
-                        logger.error("%s: lost its lease to another scheduler", job.id)
+                    self._renew(db, job, lease)
         finally:
             with self._lock:
                 self._children.pop(job.id, None)
@@ -183,6 +182,14 @@ class JobRunner:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.pid, signal.SIGKILL)
         return returncode
+
+    def _renew(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease, **noted: int | None) -> None:
+        try:
+            if not renew_lease(db, lease, self.context.lease_ttl, **noted):
+                logger.error("%s: lost its lease to another scheduler", job.id)
+        except sqlite3.OperationalError as exc:
+            # A busy index must not make us lose track of a running crawl: retry next time.
+            logger.warning("%s: could not renew its lease (%s)", job.id, exc)
 
     def _crawl(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease) -> None:
         site = job.target

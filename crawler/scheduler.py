@@ -132,7 +132,7 @@ class SchedulerService:
                     sent, self.shutdown_timeout)
         deadline = time.monotonic() + self.shutdown_timeout
         while time.monotonic() < deadline and not self._force.is_set():
-            if self.runner.wait_idle(min(0.5, max(0.0, deadline - time.monotonic()))):
+            if self.runner.wait_idle(min(0.1, max(0.0, deadline - time.monotonic()))):
                 return
         killed = self.runner.signal_children(signal.SIGKILL, group=True)
         logger.warning("stopping: %s; sent SIGKILL to %d job(s)",

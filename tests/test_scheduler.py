@@ -234,6 +234,22 @@ def test_sigterm_stops_running_crawl_cleanly(setup: Setup) -> None:
     assert setup.query("select * from job_leases") == []
 
 
+
+def test_second_signal_kills_running_crawls_at_once(setup: Setup) -> None:
+    with DemoSite(n_articles=16, delay=2.0) as site:  # in-flight requests outlast the test
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        wait_for("a crawl writing its WARC", lambda: running_crawl(setup), setup)
+        service.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.05)
+        service.proc.send_signal(signal.SIGINT)  # Ctrl-C again: do not wait
+        assert service.proc.wait(15) == 0
+    [run] = setup.runs()
+    assert run["outcome"] == "interrupted"
+    assert json.loads(run["stats"])["newsarchive/failure"] == "killed by SIGKILL when the scheduler stopped"
+    assert "stopping: asked twice; sent SIGKILL to 1 job(s)" in service.log
+    assert setup.query("select * from job_leases") == []
+
 def test_missed_run_is_caught_up_once_after_restart(setup: Setup) -> None:
     # The history a scheduler that was down for three days leaves: its last runs.
     db = open_index(setup.data / "index.db")
