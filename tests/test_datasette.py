@@ -47,12 +47,9 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def plugin() -> Iterator[None]:
-    # Registered by the `datasette` entry point when installed; by hand in tests.
-    pm.register(archive.datasette_plugin, name="newsarchive")
-    try:
-        yield
-    finally:
-        pm.unregister(name="newsarchive")
+    # Registered by the project's `datasette` entry point (pyproject.toml); this asserts it is.
+    assert pm.get_plugin("newsarchive") is archive.datasette_plugin
+    yield
 
 
 def get(data: Path, *paths: str, settings: dict[str, Any] | None = None) -> list[Any]:
