@@ -196,7 +196,12 @@ class JobRunner:
         run_id = start_run(db, site, datetime.now(UTC).isoformat())
         log_path = self.context.log_dir / f"crawl-{site}-run{run_id}.log"
         began = time.monotonic()
-        child = self._spawn(job, self.context.crawl_command(site, run_id), log_path)
+        try:
+            child = self._spawn(job, self.context.crawl_command(site, run_id), log_path)
+        except OSError as exc:
+            finish_run(db, run_id, datetime.now(UTC).isoformat(), "failed",
+                       {"newsarchive/failure": f"could not start the crawl: {exc}"})
+            raise
         if child is None:
             finish_run(db, run_id, datetime.now(UTC).isoformat(), "interrupted",
                        {"newsarchive/failure": "the scheduler stopped before the crawl started"})

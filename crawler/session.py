@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
 import archive
 from archive.warc.salvage import salvage_directory
@@ -47,6 +49,8 @@ class ArchiveSession:
         self._writer: WarcFileWriter | None = None
         self._index: sqlite_utils.Database | None = None
         self._pool: ExtractionPool | None = None
+        self.failed: str | None = None
+        self._closing: object = None
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
 
     @classmethod
@@ -104,12 +108,28 @@ class ArchiveSession:
             )
         return self._pool
 
+    def storage_failed(self, error: OSError | sqlite3.Error, what: str) -> None:
+        """The disk is full (or failing): stop the crawl, once, with a clear message. What was
+        written before stays valid: each WARC record is fsynced and each page is one
+        transaction; an interrupted write is cut off by the salvage at the next start."""
+        if self.failed is not None:
+            return
+        self.failed = f"cannot write {what} under {self.data.root}: {error}; stopping the crawl"
+        logger.error("%s", self.failed)
+        engine = self.crawler.engine
+        if engine is not None and self.crawler.stats is not None:
+            self.crawler.stats.set_value("newsarchive/storage_error", str(error))
+            self._closing = deferred_from_coro(engine.close_spider_async(reason="storage_error"))
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
         if self._writer is not None:
-            self._writer.close()
+            try:
+                self._writer.close()
+            except OSError as exc:  # a full disk: the .open file is salvaged at the next start
+                logger.error("could not close the WARC file cleanly: %s", exc)
             self._writer = None
         if self._index is not None:
             self._index.close()

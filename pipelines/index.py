@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Self
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from archive.index import apply_capture, transaction
 from crawler.items import PageItem
@@ -21,7 +23,12 @@ class IndexPipeline:
 
     def process_item(self, item: PageItem) -> PageItem:
         # A page's whole chain (retries, then the final capture) lands in one transaction.
-        with transaction(self.session.index):
-            for doc in item.capture_docs:
-                apply_capture(self.session.index, doc)
+        try:
+            with transaction(self.session.index):
+                for doc in item.capture_docs:
+                    apply_capture(self.session.index, doc)
+        except sqlite3.OperationalError as exc:
+            # "database or disk is full": the WARC has the page; `newsarchive index` adds it later.
+            self.session.storage_failed(exc, f"the index row of {item.url}")
+            raise DropItem(f"not indexed: {exc}") from exc
         return item

@@ -7,6 +7,7 @@ import json
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from archive.index import CaptureDoc
 from crawler.items import CaptureRef, PageItem
@@ -56,10 +57,14 @@ class WarcMetadataPipeline:
             # dict it came from: one input, one result.
             metadata = json.loads(payload)
             # Written (and fsynced) in a thread, like the exchanges: the reactor never waits on disk.
-            position = await asyncio.to_thread(
-                self.session.writer.write_metadata, metadata["url"], payload,
-                refers_to=capture.response.record_id if capture else None,
-            )
+            try:
+                position = await asyncio.to_thread(
+                    self.session.writer.write_metadata, metadata["url"], payload,
+                    refers_to=capture.response.record_id if capture else None,
+                )
+            except OSError as exc:
+                self.session.storage_failed(exc, f"the metadata record of {item.url}")
+                raise DropItem(f"not archived: {exc}") from exc
             docs.append(CaptureDoc(metadata=metadata, response=capture.response if capture else None,
                                    metadata_position=position))
         item.capture_docs = docs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 
 def run_outcome(reason: str, stats: dict[str, Any]) -> str:
+    if reason == "storage_error":
+        return "storage_error"
     if not stats.get("downloader/request_count"):
         return "failed"
     if reason == "finished":
@@ -66,5 +69,8 @@ class RunGuard:
                 "articles": stats.get("newsarchive/extraction/ok", 0),
                 "errors": stats.get("log_count/ERROR", 0),
             }
-            finish_run(self.session.index, self.run_id, datetime.now(UTC).isoformat(), outcome,
-                       {**summary, **stats})
+            try:
+                finish_run(self.session.index, self.run_id, datetime.now(UTC).isoformat(), outcome,
+                           {**summary, **stats})
+            except sqlite3.Error as exc:  # a full disk: the run stays "running" in the index
+                logger.error("could not record the end of run %s: %s", self.run_id, exc)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured, StopDownload
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 
 from archive.warc.records import HttpRequestData, HttpResponseData
@@ -86,9 +86,16 @@ class WarcCaptureMiddleware:
         fetched_at = datetime.now(UTC)
         # The write ends with an fsync (~5 ms here): in a thread, so the reactor keeps going.
         # The response moves on only once its records are on disk.
-        positions = await asyncio.to_thread(
-            self.session.writer.write_exchange, request_data(request), response_data(response, fetched_at)
-        )
+        if self.session.failed:
+            raise IgnoreRequest(self.session.failed)
+        try:
+            positions = await asyncio.to_thread(
+                self.session.writer.write_exchange, request_data(request), response_data(response, fetched_at)
+            )
+        except OSError as exc:
+            # Not archived means not processed: the page is fetched again by a later run.
+            self.session.storage_failed(exc, f"the WARC record of {response.url}")
+            raise IgnoreRequest(f"not archived: {exc}") from exc
         content_type = response.headers.get(b"Content-Type")
         capture = CaptureRef(
             url=response.url,
