@@ -133,3 +133,30 @@ def test_cli_crawl_and_unknown_site(tmp_path: Path) -> None:
         assert "outcome ok" in result.stderr
         assert site.hits(site.manifest.articles[0].path) == 1
     assert list((tmp_path / "warc").glob("*.warc.gz"))
+
+
+def test_newsarchive_demo_command(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "demo", "--no-serve", "--articles", "16",
+         "--data", str(tmp_path / "data")],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "demo news site at http://127.0.0.1:" in result.stderr
+    assert "outcome ok" in result.stderr
+    assert list((tmp_path / "data" / "warc").glob("newsarchive-demo-*.warc.gz"))
+    assert (tmp_path / "data" / "index.db").exists()
+
+
+def test_every_command_has_help() -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    runner = CliRunner()
+    for name, command in main.commands.items():
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Example" in result.output, f"{name} --help shows no example"
+        assert "--data" in result.output and "--sites" in result.output, name
+        assert command.help
