@@ -160,3 +160,20 @@ def test_every_command_has_help() -> None:
         assert "Example" in result.output, f"{name} --help shows no example"
         assert "--data" in result.output and "--sites" in result.output, name
         assert command.help
+
+
+def test_run_without_any_response_is_an_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "down.toml").write_text(
+        f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1']\n"
+        "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\narticle_patterns = ['/news/']\n")
+    crawl = scrapy_crawl("down", tmp_path / "data", sites=sites, settings={"RETRY_TIMES": "0"})
+    assert crawl.returncode == 1
+    assert "got no response at all" in crawl.log
+    assert crawl.stats()["newsarchive/outcome"] == "failed"

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 def run_outcome(reason: str, stats: dict[str, Any]) -> str:
     if reason == "storage_error":
         return "storage_error"
-    if not stats.get("downloader/request_count"):
+    if not stats.get("downloader/request_count") or not stats.get("response_received_count"):
         return "failed"
     if reason == "finished":
         return "ok"
@@ -59,8 +59,11 @@ class RunGuard:
         self.crawler.stats.set_value("newsarchive/main_peak_rss_kb", usage.ru_maxrss)
         stats = self.crawler.stats.get_stats()
         outcome = run_outcome(reason, stats)
-        if outcome == "failed":
+        if not stats.get("downloader/request_count"):
             logger.error("crawl of %s sent no request at all: check its feeds, sitemaps and start_urls",
+                         spider.name)
+        elif not stats.get("response_received_count"):
+            logger.error("crawl of %s got no response at all: is the site (or the network) down?",
                          spider.name)
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
         if self.run_id is not None:
