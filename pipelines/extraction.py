@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Self
 from urllib.parse import urljoin, urlsplit
 
@@ -12,6 +13,8 @@ from archive.extract import ExtractionHints
 from archive.urls import canonical_url
 from crawler.items import PageItem
 from crawler.session import ArchiveSession
+
+logger = logging.getLogger(__name__)
 
 # Extraction status -> capture outcome.
 _OUTCOME = {"ok": "article", "empty": "not_article", "not_article": "not_article",
@@ -63,6 +66,8 @@ class ExtractionPipeline:
         if result.status == "ok" and result.canonical_url:
             adopt_canonical(item, result.canonical_url)
         item.body = None  # the WARC has it; do not carry it through the other pipelines
+        if item.outcome != "article":
+            logger.info("%s: %s (%s)", item.url, item.outcome.replace("_", " "), item.reason or "no reason")
         if self.stats:
             self.stats.inc_value(f"newsarchive/extraction/{result.status}")
         return item

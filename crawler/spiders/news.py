@@ -108,7 +108,7 @@ class NewsSpider(Spider):
             url, callback=self.parse, errback=self.on_error, priority=_PRIORITY[kind],
             # Redirects are followed here, not by Scrapy: each hop is recorded, a target already
             # fetched is not fetched again, and a loop ends in the errback-free "redirect_loop".
-            meta={"kind": kind, "depth": depth, "dont_redirect": True,
+            meta={"kind": kind, "hops": depth, "dont_redirect": True,
                   "handle_httpstatus_list": _REDIRECTS, **meta},
             dont_filter=kind in _DOCUMENTS,
         )
@@ -117,7 +117,7 @@ class NewsSpider(Spider):
         elif frontier.hold(request):
             yield Request(
                 origin(url) + "/robots.txt", callback=self.parse_robots, errback=self.on_robots_error,
-                priority=_PRIORITY["robots"], dont_filter=True, meta={"kind": "robots", "depth": 0},
+                priority=_PRIORITY["robots"], dont_filter=True, meta={"kind": "robots", "hops": 0},
             )
 
     def _if_allowed(self, request: Request) -> Iterator[Any]:
@@ -193,7 +193,7 @@ class NewsSpider(Spider):
             yield item
         else:
             yield item
-            depth, meta = response.meta["depth"], {"redirect_chain": chain}
+            depth, meta = response.meta["hops"], {"redirect_chain": chain}
             if kind == "article":
                 yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
             else:
@@ -210,6 +210,15 @@ class NewsSpider(Spider):
     def on_robots_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
         response = failure.value.response if isinstance(failure.value, HttpError) else None
+        if isinstance(failure.value, RefusedRequest):
+            # The origin itself is refused (SSRF): so is everything waiting for it.
+            yield from self.on_error(failure)
+            for held in self.frontier.release(request.url):
+                self.frontier.scheduled -= 1
+                yield self._refused(held.url, held.meta["kind"], f"refused {held.url}: {failure.value}")
+                if held.meta["kind"] in _DOCUMENTS:
+                    yield from self._document_done()
+            return
         if response is not None and 400 <= response.status < 500:
             self.frontier.robots.learn(request.url, None)
         else:
@@ -230,7 +239,7 @@ class NewsSpider(Spider):
         yield item
         self._stat("feed_links", len(links))
         for link in links:
-            yield from self._article(link, response.meta["depth"] + 1)
+            yield from self._article(link, response.meta["hops"] + 1)
         yield from self._document_done()
 
     def parse_sitemap(self, response: Response) -> Iterable[Any]:
@@ -244,7 +253,7 @@ class NewsSpider(Spider):
             yield from self._document_done()
             return
         yield item
-        depth = response.meta["depth"] + 1
+        depth = response.meta["hops"] + 1
         for link in sitemap.links:
             if sitemap.is_index:
                 yield from self._request(link.url, "sitemap", depth)
@@ -258,7 +267,7 @@ class NewsSpider(Spider):
         yield self._item(response, "page")
         if not isinstance(response, TextResponse):
             return
-        depth = response.meta["depth"] + 1
+        depth = response.meta["hops"] + 1
         # Off-site links are dropped by _request (LinkExtractor's allow_domains misses IP hosts).
         for link in LinkExtractor(unique=True).extract_links(response):
             if self.site.is_article(link.url):
