@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.demosite import DemoSite
-from archive.demosite.hostile import internal_origin
+from archive.demosite.hostile import XML_FEEDS, internal_origin
 from tests.conftest import Crawl
 from tests.hardening_support import (
     Tripwire,
@@ -43,7 +43,8 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
         with Tripwire("127.0.0.2", port).armed() as tripwire:
             # 127.0.0.2 is an allowed *domain*, so only the network allow-list can stop it.
             result = crawl_theme(tmp_path_factory.mktemp("security"), site, "security",
-                                 allowed_domains=["127.0.0.1", "127.0.0.2"])
+                                 allowed_domains=["127.0.0.1", "127.0.0.2"],
+                                 feeds=["/hostile/feed.xml?theme=security", *XML_FEEDS])
         assert tripwire.connections == 0, "a request reached 127.0.0.2: the SSRF guard let it by"
         yield result
 
@@ -81,8 +82,6 @@ def test_non_allowed_loopback_origin_is_refused_before_any_request(crawl: Crawl)
     assert_logged(crawl, url, "non-global address")
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for requests held behind an SSRF-refused robots.txt "
-                   "to be recorded as 'refused' (now logged as robots.txt disallowed)")
 def test_link_to_a_non_allowed_loopback_address_is_refused(crawl: Crawl) -> None:
     url = internal_origin(_site(crawl).url) + "/hostile/a/internal-direct"
     capture = capture_with(crawl, url, "refused")
@@ -97,8 +96,6 @@ def test_redirect_to_a_non_allowed_loopback_address_is_recorded(crawl: Crawl) ->
     assert internal_origin(site.url) + "/hostile/a/internal-secret" in (hop.reason or "")
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for requests held behind an SSRF-refused robots.txt "
-                   "to be recorded as 'refused' (now logged as robots.txt disallowed)")
 def test_redirect_to_a_non_allowed_loopback_address_is_refused(crawl: Crawl) -> None:
     url = internal_origin(_site(crawl).url) + "/hostile/a/internal-secret"
     capture = capture_with(crawl, url, "refused")
@@ -112,6 +109,22 @@ def test_redirect_to_a_file_url_is_refused(crawl: Crawl) -> None:
     assert capture_with(crawl, site.url + "/hostile/a/to-file", "redirect").status == 302
     assert all(c.outcome == "refused" for c in captures(crawl, "file:///etc/passwd"))
     assert not [p for p in site.requested_paths() if "passwd" in p]
+
+
+def test_external_entity_in_a_feed_is_not_read(crawl: Crawl) -> None:
+    site = _site(crawl)
+    assert capture_with(crawl, site.url + XML_FEEDS[0], "feed").status == 200
+    leaks = [p for p in site.requested_paths() if p.startswith("/hostile/a/leak")]
+    # The entity is dropped, not resolved: the link arrives with an empty value, if at all.
+    assert all(p == "/hostile/a/leak?d=" for p in leaks), leaks
+    assert not query(crawl, "select url from captures where url like '%root%' or reason like '%root:%'")
+
+
+def test_entity_expansion_bomb_in_a_feed_is_refused(crawl: Crawl) -> None:
+    url = _site(crawl).url + XML_FEEDS[1]
+    capture = capture_with(crawl, url, "bad_feed")
+    assert "amplification" in (capture.reason or "") or "entit" in (capture.reason or "")
+    assert_logged(crawl, url, "not a well-formed feed")
 
 
 def test_loopback_is_refused_without_the_opt_in(tmp_path: Path) -> None:

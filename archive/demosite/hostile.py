@@ -66,6 +66,8 @@ PAGE_LINKS: dict[str, list[str]] = {
     "duplicates": [],
 }
 THEMES = tuple(FEED_LINKS)
+# Feeds that attack the XML parser itself (a site config lists them as feeds of their own).
+XML_FEEDS = ["/hostile/xml/external-entity.xml", "/hostile/xml/entity-bomb.xml"]
 
 
 def internal_origin(base: str) -> str:
@@ -102,6 +104,16 @@ def links(state: SiteState, request: DemoRequest) -> DemoResponse:
         return not_found(state, request)
     hrefs = [link for t in themes for link in PAGE_LINKS[t]]
     return DemoResponse(200, pages.links_page("Links a careful crawler must survive", hrefs))
+
+
+@ROUTES.add(r"/hostile/xml/external-entity\.xml")
+def external_entity(state: SiteState, request: DemoRequest) -> DemoResponse:
+    return DemoResponse(200, pages.external_entity_feed(state.base), "application/rss+xml")
+
+
+@ROUTES.add(r"/hostile/xml/entity-bomb\.xml")
+def entity_bomb(state: SiteState, request: DemoRequest) -> DemoResponse:
+    return DemoResponse(200, pages.entity_bomb_feed(), "application/rss+xml")
 
 
 # -- articles: /hostile/a/<slug> ------------------------------------------------------------

