@@ -49,10 +49,11 @@ class Crawl:
 
 
 def scrapy_crawl(site: str, data: Path, *, sites: Path = SITES, base_url: str | None = None,
-                 settings: dict[str, str] | None = None, timeout: float = 240) -> Crawl:
+                 settings: dict[str, str] | None = None, timeout: float = 240,
+                 items_dir: Path | None = None) -> Crawl:
     """Run the real `scrapy crawl` from the project root, as a maintainer would."""
     data.mkdir(parents=True, exist_ok=True)
-    items = data / "items.jsonl"
+    items = (items_dir or data) / "items.jsonl"
     command = [sys.executable, "-m", "scrapy", "crawl", site, "-O", f"{items}:jsonlines",
                "-s", f"NEWSARCHIVE_DATA={data}", "-s", f"NEWSARCHIVE_SITES={sites}"]
     if base_url:

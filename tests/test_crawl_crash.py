@@ -98,3 +98,28 @@ def test_sigkill_then_restart(tmp_path: Path, kill_after: int) -> None:
                              "(select id from captures)").fetchone()[0]
     assert archived == wanted
     assert orphans == 0
+
+
+def test_second_crawl_of_a_site_does_not_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with DemoSite(n_articles=16, delay=0.5) as site:  # slow: the first crawl lasts seconds
+        first = _start_crawl(site, data)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _lease_taken(data / "index.db"):
+            time.sleep(0.05)
+        second = scrapy_crawl("demo", data, base_url=site.url)
+        assert first.poll() is None, "the first crawl ended before the second one started"
+        assert first.wait(timeout=120) == 0
+    assert second.returncode == 1
+    assert "another crawl of demo is running" in second.log
+    assert site.hits("/robots.txt") == 1  # the second crawl sent nothing
+
+
+def _lease_taken(index: Path) -> bool:
+    if not index.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(index)) as db:
+            return db.execute("select count(*) from job_leases where name = 'crawl:demo'").fetchone()[0] > 0
+    except sqlite3.OperationalError:  # the schema is still being created
+        return False

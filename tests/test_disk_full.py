@@ -34,7 +34,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def test_disk_full_stops_crawl_and_keeps_what_was_written(small_disk: Path, tmp_path: Path) -> None:
     data = small_disk / "data"
     with DemoSite() as site:
-        crawl = scrapy_crawl("demo", data, base_url=site.url)
+        crawl = scrapy_crawl("demo", data, base_url=site.url, items_dir=tmp_path)
     assert crawl.returncode == 1
     assert "No space left on device" in crawl.log or "database or disk is full" in crawl.log
     assert "stopping the crawl" in crawl.log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import resource
 import sqlite3
@@ -10,16 +11,21 @@ from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
 from archive.index import finish_run, start_run
+from archive.index.leases import Lease, LeaseHeld, release_lease, renew_lease, take_lease
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
+# Seconds a hand-started crawl's lease lasts without renewal (renewed every quarter of it).
+LEASE_TTL = 120.0
 
 
 def run_outcome(reason: str, stats: dict[str, Any]) -> str:
-    if reason == "storage_error":
-        return "storage_error"
+    if reason in ("storage_error", "already_running"):
+        return reason
     if not stats.get("downloader/request_count") or not stats.get("response_received_count"):
         return "failed"
     if reason == "finished":
@@ -35,6 +41,9 @@ class RunGuard:
         # end itself when this process dies before spider_closed.
         self.given_run_id = crawler.settings.getint("NEWSARCHIVE_RUN_ID") or None
         self.run_id: int | None = None
+        self.lease: Lease | None = None
+        self._renewal: task.LoopingCall | None = None
+        self._closing: object = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -45,9 +54,30 @@ class RunGuard:
 
     def spider_opened(self, spider: Spider) -> None:
         if self.given_run_id is not None:
-            self.run_id = self.given_run_id
+            self.run_id = self.given_run_id  # the scheduler holds the lease for this run
+            return
+        # A crawl started by hand takes the same lease as a scheduled one: never two at once.
+        try:
+            self.lease = take_lease(self.session.index, f"crawl:{spider.name}", LEASE_TTL)
+        except LeaseHeld as held:
+            logger.error("another crawl of %s is running (%s): not starting this one",
+                         spider.name, held.holder.owner)
+            spider.not_started = True  # type: ignore[attr-defined]
+            assert self.crawler.engine is not None
+            self._closing = deferred_from_coro(
+                self.crawler.engine.close_spider_async(reason="already_running"))
             return
         self.run_id = start_run(self.session.index, spider.name, datetime.now(UTC).isoformat())
+        renew_lease(self.session.index, self.lease, LEASE_TTL, run_id=self.run_id)
+        self._renewal = task.LoopingCall(self._renew)
+        self._renewal.start(LEASE_TTL / 4, now=False)
+
+    def _renew(self) -> None:
+        if self.lease is not None:
+            try:
+                renew_lease(self.session.index, self.lease, LEASE_TTL)
+            except sqlite3.Error as exc:  # busy or full: the next renewal tries again
+                logger.warning("could not renew the crawl lease: %s", exc)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
@@ -77,3 +107,9 @@ class RunGuard:
                            {**summary, **stats})
             except sqlite3.Error as exc:  # a full disk: the run stays "running" in the index
                 logger.error("could not record the end of run %s: %s", self.run_id, exc)
+        if self._renewal is not None and self._renewal.running:
+            self._renewal.stop()
+        if self.lease is not None:
+            with contextlib.suppress(sqlite3.Error):  # a lease left behind goes stale with our pid
+                release_lease(self.session.index, self.lease)
+            self.lease = None

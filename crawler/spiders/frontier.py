@@ -28,6 +28,7 @@ class Frontier:
         self.requested: set[str] = set()  # canonical article URLs requested or skipped
         self.documents_seen: set[str] = set()
         self.open_documents = 0  # feeds and sitemaps scheduled and not yet read
+        self.waiting_articles: list[tuple[str, int, dict[str, object]]] = []
         self.scheduled = 0
 
     def on_site(self, url: str) -> bool:
@@ -35,19 +36,23 @@ class Frontier:
         return any(host == d or host.endswith("." + d) for d in self.site.allowed_domains)
 
     def article_verdict(self, link: DiscoveredLink) -> tuple[str, str]:
-        """(canonical URL, verdict): 'new', 'duplicate', 'too_old' or 'already_archived'."""
+        """(canonical URL, verdict): 'new', 'duplicate' or 'already_archived'."""
         canonical = canonical_url(link.url)
         self.discovered.setdefault(canonical, []).append(link)
-        published = as_utc(link.published)
-        too_old = bool(self.since and published and published < self.since)
         if canonical in self.requested:
             return canonical, "duplicate"
         self.requested.add(canonical)
-        if too_old:
-            return canonical, "too_old"
         if canonical in self.archived:
             return canonical, "already_archived"
         return canonical, "new"
+
+    def too_old(self, canonical: str) -> bool:
+        """Does any feed or sitemap date this article before `since`? Asked when the request
+        is released, once every feed and sitemap has had its say."""
+        if self.since is None:
+            return False
+        dates = (as_utc(link.published) for link in self.discovered.get(canonical, []))
+        return any(d is not None and d < self.since for d in dates)
 
     def first_document(self, url: str) -> bool:
         """Feeds and sitemaps are counted until read, so none may be eaten by a dupe filter."""

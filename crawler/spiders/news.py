@@ -52,6 +52,8 @@ class NewsSpider(Spider):
         return self._frontier
 
     async def start(self) -> AsyncIterator[Any]:
+        if getattr(self, "not_started", False):  # another crawl of this site holds the lease
+            return
         self.frontier.archived = self._already_archived()
         # Feeds and sitemaps first, pages once they are all read: their dates decide what
         # `since` skips, whichever source links an article.
@@ -80,10 +82,15 @@ class NewsSpider(Spider):
                 yield from self._request(url, kind, depth=0)
 
     def _document_done(self) -> Iterator[Any]:
-        """A feed or sitemap was read (or failed): start the pages after the last one."""
+        """A feed or sitemap was read (or failed): after the last one, request the articles
+        they named (every source's date, title and keywords now known) and start the pages."""
         self.frontier.open_documents -= 1
-        if self.frontier.open_documents <= 0:
-            yield from self._start_pages()
+        if self.frontier.open_documents > 0:
+            return
+        waiting, self.frontier.waiting_articles = self.frontier.waiting_articles, []
+        for canonical, depth, meta in waiting:
+            yield from self._request_article(canonical, depth, meta)
+        yield from self._start_pages()
 
     # -- scheduling -------------------------------------------------------------------
 
@@ -132,11 +139,19 @@ class NewsSpider(Spider):
 
     def _article(self, link: DiscoveredLink, depth: int, **meta: Any) -> Iterator[Any]:
         canonical, verdict = self.frontier.article_verdict(link)
-        if verdict == "new":
-            self._stat("articles_discovered")
-            yield from self._request(canonical, "article", depth, canonical=canonical, **meta)
+        if verdict != "new":
+            self._stat("duplicate_links" if verdict == "duplicate" else verdict)
+        elif self.frontier.open_documents > 0:
+            self.frontier.waiting_articles.append((canonical, depth, meta))
         else:
-            self._stat({"duplicate": "duplicate_links", "too_old": "skipped_since"}.get(verdict, verdict))
+            yield from self._request_article(canonical, depth, meta)
+
+    def _request_article(self, canonical: str, depth: int, meta: dict[str, Any]) -> Iterator[Any]:
+        if self.frontier.too_old(canonical):
+            self._stat("skipped_since")
+            return
+        self._stat("articles_discovered")
+        yield from self._request(canonical, "article", depth, canonical=canonical, **meta)
 
     def _stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats:
