@@ -48,6 +48,8 @@ class WarcMetadataPipeline:
         return cls(crawler)
 
     async def process_item(self, item: PageItem) -> PageItem:
+        if self.session.failed:  # the disk is full: write nothing more, the crawl is stopping
+            raise DropItem(self.session.failed)
         docs: list[CaptureDoc] = []
         chain: list[CaptureRef | None] = list(item.captures) or [None]
         for number, capture in enumerate(chain):

@@ -1,4 +1,4 @@
-"""A disk that fills up mid-crawl (a real 700 KB tmpfs): the crawl stops with a clear error
+"""A disk that fills up mid-crawl (a real 2 MB tmpfs): the crawl stops with a clear error
 and everything written before stays valid."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         pytest.skip("mounting a tmpfs needs root (CI runs as root)")
     mountpoint = tmp_path / "small"
     mountpoint.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(mountpoint)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2000k", "tmpfs", str(mountpoint)], check=True)
     try:
         yield mountpoint
     finally:
