@@ -200,7 +200,8 @@ class SiteConfig(BaseModel):
             return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _describe(error: ErrorDetails) -> str:
+def describe_error(error: ErrorDetails) -> str:
+    """One pydantic error as `field: what is wrong`, in a maintainer's words."""
     field = ".".join(str(p) for p in error["loc"]) or "(file)"
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
@@ -220,7 +221,7 @@ def load_site(path: Path) -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors())
+        problems = "; ".join(describe_error(e) for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from None
 
 
@@ -242,4 +243,4 @@ def rebase(site: SiteConfig, base_url: str) -> SiteConfig:
     try:
         return SiteConfig.model_validate({**site.model_dump(), "base_url": base_url})
     except ValidationError as exc:
-        raise ConfigError(f"base_url: {'; '.join(_describe(e) for e in exc.errors())}") from None
+        raise ConfigError(f"base_url: {'; '.join(describe_error(e) for e in exc.errors())}") from None

@@ -14,9 +14,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic import model_validator as model_check
-from pydantic_core import ErrorDetails
 
-from archive.config import SITE_NAME, ConfigError, SiteConfig, parse_duration
+from archive.config import SITE_NAME, ConfigError, SiteConfig, describe_error, parse_duration
 from archive.cron import check_cron, cron_trigger
 
 # Settings the scheduler itself gives every crawl: a schedule file may not override them.
@@ -111,14 +110,6 @@ class ScheduleFile(BaseModel):
         return [f"{name}={value}" for name, value in self.settings.items()]
 
 
-def _describe(error: ErrorDetails) -> str:
-    field = ".".join(str(p) for p in error["loc"]) or "(file)"
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    return f"{field}: {message}"
-
-
 def load_schedule(path: Path | None) -> ScheduleFile:
     """Read and validate a schedule file (None: the defaults); ConfigError names file and field."""
     if path is None:
@@ -132,7 +123,7 @@ def load_schedule(path: Path | None) -> ScheduleFile:
     try:
         return ScheduleFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {'; '.join(_describe(e) for e in exc.errors())}") from None
+        raise ConfigError(f"{path}: {'; '.join(describe_error(e) for e in exc.errors())}") from None
 
 
 @dataclass(frozen=True)
