@@ -9,6 +9,7 @@ from archive.extraction.body import extract_text
 from archive.extraction.boilerplate import prune_furniture
 from archive.extraction.byline import scan_headline_region
 from archive.extraction.classify import classify, measure
+from archive.extraction.cleanup import clean_lines
 from archive.extraction.dates import find_dates, month_first
 from archive.extraction.metadata import (
     find_canonical,
@@ -22,6 +23,7 @@ from archive.extraction.metadata import (
 )
 from archive.extraction.model import ArticleExtraction, DateCandidate, ExtractionHints
 from archive.extraction.page import parse_page
+from archive.extraction.textfix import fix_double_encoding
 
 __all__ = ["ArticleExtraction", "DateCandidate", "ExtractionHints", "extract_article"]
 
@@ -59,19 +61,23 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     region = scan_headline_region(page.tree, headline, month_first=month_first(page))
     dates = find_dates(page, hints, region.dates)
     published = dates.published
+    authors = [fix_double_encoding(a) for a in find_authors(page, sitename, region.bylines)]
+    title = fix_double_encoding(title) if title else None
     shape = measure(page.tree)
-    # 3. Main text, after dropping the furniture the markup names.
+    # 3. Main text, after dropping the furniture the markup names, then the lines
+    # that repeat the headline and byline or are furniture by their wording.
     prune_furniture(page.tree)
-    text = extract_text(page.tree, url)
+    text = fix_double_encoding(extract_text(page.tree, url))
+    text = clean_lines(text, title=title, authors=authors)
     result = ArticleExtraction(
         status="ok",
         text=text,
         title=title,
-        authors=find_authors(page, sitename, region.bylines),
+        authors=authors,
         published=published.value if published else None,
         modified=dates.modified,
         language=find_language(page),
-        description=find_description(page),
+        description=fix_double_encoding(find_description(page) or "") or None,
         sitename=sitename,
         section=find_section(page),
         tags=find_tags(page),

@@ -10,6 +10,8 @@ from typing import Any
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
+from archive.extraction.textfix import fix_double_encoding
+
 ARTICLE_TYPES = frozenset(
     {
         "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -25,6 +27,10 @@ LISTING_TYPES = frozenset(
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# UTF-8 bytes of text that was already UTF-8 read as Latin-1/cp1252 ("â€™" stored as UTF-8).
+_DOUBLE_ENCODED = re.compile(
+    rb"\xc3[\x80-\xbf]\xc2[\x80-\xbf]|\xc3\xa2\xe2\x82\xac|\xc3[\x82\x83\xa2][\xc2\xc5\xe2]"
+)
 
 
 @dataclass
@@ -60,10 +66,24 @@ def parse_page(body: bytes, url: str) -> Page | None:
     tree = load_html(body)
     if tree is None:
         return None
+    if _DOUBLE_ENCODED.search(body):
+        # Repair before extraction: downstream, trafilatura drops the C1 control
+        # characters that hold half of each broken sequence.
+        _repair_text_nodes(tree)
     page = Page(tree=tree, url=url)
     _collect_meta(page)
     _collect_json_ld(page)
     return page
+
+
+def _repair_text_nodes(tree: lxml_html.HtmlElement) -> None:
+    for el in tree.iter():
+        if el.text:
+            el.text = fix_double_encoding(el.text)
+        if el.tail:
+            el.tail = fix_double_encoding(el.tail)
+        if el.tag == "meta" and el.get("content"):
+            el.set("content", fix_double_encoding(el.get("content", "")))
 
 
 def _collect_meta(page: Page) -> None:

@@ -1,0 +1,107 @@
+"""Line-level cleanup of extracted text: the headline and byline repeated, and in-body furniture."""
+
+from __future__ import annotations
+
+import re
+
+# Each pattern names one kind of furniture, in the languages we archive most. A line
+# is dropped only when it is short and matches: an article paragraph that merely
+# mentions donations or newsletters is longer and stays.
+_FURNITURE_LINES = re.compile(
+    "|".join(
+        [
+            # "Read more:", "Related:", links to other articles
+            r"^(?:also read|read (?:more|next|also)|related(?: articles?| stories| posts?)?"
+            r"|see also|more on this|recommended|you (?:may|might) also like|further reading"
+            r"|lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|auch interessant"
+            r"|leia (?:também|mais)|lee también|leer más|leggi anche|czytaj (?:też|także)"
+            r"|zobacz (?:też|także)|читайте также|смотрите также|lees ook|läs också|les også"
+            r"|læs også|lue myös)\s*[:»>|-]",
+            r"^read (?:our|the) (?:full|complete|in-depth) .{0,80}review\W*$",
+            # affiliate disclosures
+            r"\b(?:affiliate (?:links?|commission|partner)|we (?:may )?(?:earn|receive) (?:a )?"
+            r"(?:small )?(?:commission|compensation)|may receive (?:a )?commission"
+            r"|provision(?:slinks?)?\b.{0,40}\b(?:erhalten|verdienen)|lien(?:s)? affilié"
+            r"|enlaces? de afiliados?|link di affiliazione)",
+            # newsletter and subscription prompts
+            r"^(?:sign up|subscribe|join|get|register)\b.{0,80}\b(?:newsletter|inbox|updates"
+            r"|e-?mails?)\b",
+            r"^(?:newsletter|abonnieren sie|inscrivez-vous|suscríbete|iscriviti|zapisz się"
+            r"|подпишитесь)\b",
+            r"\bthanks? (?:you )?for (?:subscribing|signing up|reading)\b",
+            # donation and membership appeals
+            r"\b(?:please )?(?:consider )?(?:make a donation|donate (?:now|today)|support (?:our|us"
+            r"|independent) (?:journalism|work|reporting)|become a (?:member|supporter|patron)"
+            r"|unterstützen sie (?:uns|unsere)|soutenez (?:-nous|notre)|apoya (?:nuestro|a)"
+            r"|sostieni)\b",
+            # comment policies and prompts
+            r"^(?:leave a (?:comment|reply)|comments? (?:are|is) (?:closed|moderated)"
+            r"|your email address will not be published|join the (?:conversation|discussion))",
+            # copyright and reprint notices
+            r"^(?:©|\(c\)|copyright\b)",
+            r"\ball rights reserved\b|\bmay not be (?:reproduced|republished|redistributed)\b",
+            # share and call-to-action buttons that trafilatura kept as text
+            r"^(?:share (?:this|on)|click here to|tap here to|follow us on)\b",
+        ]
+    ),
+    re.I,
+)
+_MAX_FURNITURE_WORDS = 60
+_DATE_LINE = re.compile(
+    r"^(?:(?:last )?updated|published|posted|modified|on|date)?\s*:?\s*"
+    r"(?:\w+,?\s+)?\w+\.?\s+\d{1,2},?\s+\d{4}|^\d{1,2}[./ ]\w+[./ ]\d{2,4}",
+    re.I,
+)
+_LABEL_LINE = re.compile(
+    r"^(?:back to|zurück zu|retour|volver a|torna a)\b|^(?:by|von|par|por|written by)\s",
+    re.I,
+)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+_PLACEHOLDER = re.compile(r"^\[[A-Z0-9_ -]+\]$|^\{\{.*\}\}$")
+_BARE_DATE = re.compile(
+    r"^(?:(?:posted|published|updated|last updated)(?: on)?:?\s*)?"
+    r"(?:(?:\w+,?\s+)?\w+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}"
+    r"|\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4})$",
+    re.I,
+)
+
+
+def clean_lines(text: str, *, title: str | None, authors: list[str]) -> str:
+    lines = [line for line in text.split("\n") if line.strip()]
+    lines = _drop_leading_header(lines, title, authors)
+    kept = []
+    for line in lines:
+        stripped = line.strip().lstrip("-•*· ").strip()
+        if len(stripped.split()) <= _MAX_FURNITURE_WORDS and _FURNITURE_LINES.search(stripped):
+            continue
+        if _PLACEHOLDER.match(stripped) or _BARE_DATE.match(stripped):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _drop_leading_header(lines: list[str], title: str | None, authors: list[str]) -> list[str]:
+    """Drop the headline, byline and date lines that open the text, before the first paragraph."""
+    title_norm = _norm(title or "")
+    names = {_norm(a) for a in authors}
+    start = 0
+    for line in lines[:8]:
+        normed = _norm(line)
+        words = len(line.split())
+        if words >= 25:
+            break
+        header = (
+            (title_norm and normed == title_norm)
+            or (names and (normed in names or _norm(line.split(" ", 1)[-1]) in names))
+            or (words <= 8 and bool(_DATE_LINE.match(line.strip())))
+            or (words <= 6 and bool(_LABEL_LINE.match(line.strip())))
+        )
+        if not header:
+            break
+        start += 1
+    return lines[start:]

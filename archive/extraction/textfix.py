@@ -1,0 +1,49 @@
+"""Repair text that was encoded twice (UTF-8 read as Windows-1252 and saved again: "donâ€™t")."""
+
+from __future__ import annotations
+
+import re
+
+# Windows-1252 characters that stand for the bytes 0x80-0x9F when UTF-8 was read as cp1252.
+_CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_CONTINUATION = "[\x80-\xbf" + _CP1252_EXTRA + "\xa0]"
+# A lead byte (as Latin-1/cp1252 text) followed by continuation bytes: "â€™", "Ã©", "Â ".
+_MOJIBAKE = re.compile(
+    "[\xc2-\xdf]" + _CONTINUATION + "|[\xe0-\xef]" + _CONTINUATION + "{2}"
+    + "|[\xf0-\xf4]" + _CONTINUATION + "{3}"
+)
+
+
+def _to_bytes(text: str) -> bytes | None:
+    out = bytearray()
+    for char in text:
+        code = ord(char)
+        if code < 0x100:
+            out.append(code)
+            continue
+        try:
+            out.extend(char.encode("cp1252"))
+        except UnicodeEncodeError:
+            return None
+    return bytes(out)
+
+
+def _repair(match: re.Match[str]) -> str:
+    raw = _to_bytes(match.group(0))
+    if raw is None:
+        return match.group(0)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return match.group(0)
+
+
+# "Â" before a space: a no-break space (C2 A0) whose A0 became a plain space downstream.
+_STRAY_A_CIRCUMFLEX = re.compile(r"(?<=[a-z0-9.,;:!?)%])\u00c2(?= |$)", re.M)
+
+
+def fix_double_encoding(text: str) -> str:
+    """Undo UTF-8 read as Latin-1/cp1252, sequence by sequence; other text is left alone."""
+    if not text or not (_MOJIBAKE.search(text) or "\u00c2" in text):
+        return text
+    return _STRAY_A_CIRCUMFLEX.sub("", _MOJIBAKE.sub(_repair, text))
