@@ -68,7 +68,8 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     # that repeat the headline and byline or are furniture by their wording.
     prune_furniture(page.tree)
     text = fix_double_encoding(extract_text(page.tree, url))
-    text = clean_lines(text, title=title, authors=authors)
+    description = fix_double_encoding(find_description(page) or "") or None
+    text = clean_lines(text, title=title, authors=authors, standfirst=description)
     result = ArticleExtraction(
         status="ok",
         text=text,
@@ -77,7 +78,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         published=published.value if published else None,
         modified=dates.modified,
         language=find_language(page),
-        description=fix_double_encoding(find_description(page) or "") or None,
+        description=description,
         sitename=sitename,
         section=find_section(page),
         tags=find_tags(page),

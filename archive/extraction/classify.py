@@ -29,6 +29,7 @@ class PageShape:
     article_elements: int
     linked_headings: int
     has_noscript_or_app_root: bool
+    link_texts: frozenset[str]  # normalised texts of links of three words or more
 
 
 def measure(tree: lxml_html.HtmlElement) -> PageShape:
@@ -50,7 +51,13 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
     app_root = bool(
         root.xpath('.//noscript | .//div[@id="root" or @id="app" or @id="__next" or @id="__nuxt"]')
     )
+    link_texts = frozenset(
+        normed
+        for a in root.iter("a")
+        if len(normed := _norm(a.text_content())) > 12 and normed.count(" ") >= 2
+    )
     return PageShape(
+        link_texts=link_texts,
         body_chars=body_chars,
         link_chars=link_chars,
         paragraph_chars=paragraph_chars,
@@ -58,6 +65,22 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
         linked_headings=linked_headings,
         has_noscript_or_app_root=app_root,
     )
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _linked_share(text: str, link_texts: frozenset[str]) -> float:
+    """Share of the text's words in lines that are, or open with, a link to another page."""
+    total = linked = 0
+    for line in text.split("\n"):
+        normed = _norm(line)
+        words = normed.count(" ") + 1 if normed else 0
+        total += words
+        if normed and any(normed.startswith(t) for t in link_texts):
+            linked += words
+    return linked / total if total else 0.0
 
 
 def classify(page: Page, shape: PageShape, text: str, title: str | None,
@@ -79,14 +102,16 @@ def classify(page: Page, shape: PageShape, text: str, title: str | None,
     if not declared_article and types & LISTING_TYPES:
         kind = sorted(types & LISTING_TYPES)[0]
         return f"json-ld type {kind}"
+    linked = _linked_share(text, shape.link_texts)
+    if linked >= 0.5 and not declared_article:
+        return f"listing page: {linked:.0%} of the text is links to other pages"
     link_density = shape.link_chars / shape.body_chars if shape.body_chars else 1.0
     teasers = max(shape.article_elements, shape.linked_headings)
     teaser_heavy = link_density > 0.35 or shape.paragraph_chars < 2 * 80 * teasers
-    if teasers >= 4 and teaser_heavy and (not declared_article or words < 80):
+    if teasers >= 4 and teaser_heavy and linked >= 0.3 and (not declared_article or words < 80):
         return f"listing page: {teasers} teasers, link density {link_density:.2f}"
-    undeclared = og_type in ("profile", "website", "object") and not declared_article
-    if undeclared and not has_page_date and (teasers >= 3 or words < 400):
-        return f"og:type {og_type}, no article markup and no publication date"
+    if not declared_article and not has_page_date and words < 150:
+        return f"no article markup, no publication date, {words} words"
     return None
 
 

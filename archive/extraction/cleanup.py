@@ -71,9 +71,11 @@ _BARE_DATE = re.compile(
 )
 
 
-def clean_lines(text: str, *, title: str | None, authors: list[str]) -> str:
+def clean_lines(
+    text: str, *, title: str | None, authors: list[str], standfirst: str | None = None
+) -> str:
     lines = [line for line in text.split("\n") if line.strip()]
-    lines = _drop_leading_header(lines, title, authors)
+    lines = _drop_leading_header(lines, title, authors, standfirst)
     kept = []
     for line in lines:
         stripped = line.strip().lstrip("-•*· ").strip()
@@ -85,14 +87,20 @@ def clean_lines(text: str, *, title: str | None, authors: list[str]) -> str:
     return "\n".join(kept)
 
 
-def _drop_leading_header(lines: list[str], title: str | None, authors: list[str]) -> list[str]:
-    """Drop the headline, byline and date lines that open the text, before the first paragraph."""
+def _drop_leading_header(
+    lines: list[str], title: str | None, authors: list[str], standfirst: str | None
+) -> list[str]:
+    """Drop the headline, standfirst, byline and date lines that open the text."""
     title_norm = _norm(title or "")
+    standfirst_norm = _norm(standfirst or "")
     names = {_norm(a) for a in authors}
     start = 0
     for line in lines[:8]:
         normed = _norm(line)
         words = len(line.split())
+        if standfirst_norm and normed == standfirst_norm:
+            start += 1
+            continue
         if words >= 25:
             break
         header = (

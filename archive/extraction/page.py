@@ -21,9 +21,10 @@ ARTICLE_TYPES = frozenset(
         "recipe", "howto", "posting", "discussionforumposting", "creativework",
     }
 )
+# Page types that are never one article. (FAQPage and ItemList are not here: many
+# articles declare them for an FAQ section or a ranked list inside the story.)
 LISTING_TYPES = frozenset(
-    {"collectionpage", "itemlist", "searchresultspage", "profilepage", "aboutpage",
-     "contactpage", "faqpage", "checkoutpage", "qapage", "mediagallery"}
+    {"collectionpage", "searchresultspage", "profilepage", "aboutpage", "contactpage", "checkoutpage"}
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
