@@ -29,8 +29,6 @@ __all__ = ["ArticleExtraction", "DateCandidate", "ExtractionHints", "extract_art
 
 logger = logging.getLogger(__name__)
 
-# Sources that come from the page itself (not from the crawl's feed or sitemap).
-_PAGE_DATE_SOURCES = {"json_ld", "meta", "html", "url"}
 
 
 def extract_article(
@@ -88,8 +86,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         date_source=published.source if published else None,
     )
     # 4. Is it an article at all? The text is kept either way: the index decides.
-    has_page_date = any(c.source in _PAGE_DATE_SOURCES for c in dates.candidates)
-    reason = classify(page, shape, text, title, has_page_date)
+    reason = classify(page, shape, text, title, {c.source for c in dates.candidates})
     if reason is not None:
         result.status, result.reason = "not_article", reason
     elif not text:

@@ -83,8 +83,9 @@ def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     return linked / total if total else 0.0
 
 
-def classify(page: Page, shape: PageShape, text: str, title: str | None,
-             has_page_date: bool) -> str | None:
+def classify(
+    page: Page, shape: PageShape, text: str, title: str | None, date_sources: set[str]
+) -> str | None:
     """None for an article, else the reason the page is not one."""
     words = len(text.split())
     types = page.ld_types()
@@ -99,6 +100,8 @@ def classify(page: Page, shape: PageShape, text: str, title: str | None,
         return "javascript-only shell: page asks to enable JavaScript"
     if _paywalled(page) and words < 120:
         return f"paywall stub: {words} words, isAccessibleForFree false"
+    if words == 0:
+        return None  # nothing to call an article or not: the status is "empty"
     if not declared_article and types & LISTING_TYPES:
         kind = sorted(types & LISTING_TYPES)[0]
         return f"json-ld type {kind}"
@@ -108,9 +111,13 @@ def classify(page: Page, shape: PageShape, text: str, title: str | None,
     link_density = shape.link_chars / shape.body_chars if shape.body_chars else 1.0
     teasers = max(shape.article_elements, shape.linked_headings)
     teaser_heavy = link_density > 0.35 or shape.paragraph_chars < 2 * 80 * teasers
-    if teasers >= 4 and teaser_heavy and linked >= 0.3 and (not declared_article or words < 80):
+    # Teaser blurbs without their (linked) headlines still read like text; a page
+    # that declares neither an article nor a date of its own is the listing it looks like.
+    undated = not date_sources & {"json_ld", "meta"}
+    listing_like = linked >= 0.3 or (not declared_article and undated and words < 400)
+    if teasers >= 4 and teaser_heavy and listing_like and (not declared_article or words < 80):
         return f"listing page: {teasers} teasers, link density {link_density:.2f}"
-    if not declared_article and not has_page_date and words < 150:
+    if not declared_article and not date_sources & {"json_ld", "meta", "url"} and words < 150:
         return f"no article markup, no publication date, {words} words"
     return None
 
