@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -211,7 +212,20 @@ def _upsert_if_changed(
     # skipping it is what makes a second apply of the same capture change nothing.
     if existing is not None and all(existing.get(k) == v for k, v in row.items()):
         return
-    db.table(table).upsert(row, pk=pk)
+    columns = tuple(row)
+    db.execute(_upsert_sql(table, (pk,) if isinstance(pk, str) else pk, columns),
+               [json.dumps(v) if isinstance(v, (list, dict)) else v for v in row.values()])
+
+
+@functools.cache
+def _upsert_sql(table: str, pk: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    """INSERT .. ON CONFLICT DO UPDATE, built once per shape: sqlite-utils' upsert() reads
+    the table's schema on every call, which was most of the index's cost per page."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in pk)
+    keys = ", ".join(f'"{k}"' for k in pk)
+    return (f'insert into "{table}" ({names}) values ({", ".join("?" for _ in columns)}) '
+            f"on conflict ({keys}) do update set {updates}")
 
 
 def _refresh_version(
