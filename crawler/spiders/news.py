@@ -286,7 +286,7 @@ class NewsSpider(Spider):
         # link first and cost ~70 ms on a page with a mega menu (DESIGN.md: 31-35 ms).
         # Off-site links are dropped by _request.
         seen: set[str] = set()
-        for href in response.xpath("//a/@href").getall():
+        for href in response.selector.root.xpath("//a/@href"):  # lxml strings: no Selector per link
             url = response.urljoin(href.strip()).split("#", 1)[0]
             if url in seen:
                 continue
