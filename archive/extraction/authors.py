@@ -29,6 +29,11 @@ _BYLINE_PREFIX = re.compile(
     r"|^(?:authors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte)\s*:?\s+",
     re.I,
 )
+_INNER_BY = re.compile(
+    r"(?:^|[\s—–|•·,])(?:written by|posted by|by|von|par|por|door|av|przez)\s*:?\s+"
+    r"(?=(?-i:[A-ZÀ-ÞА-Я]))",
+    re.I,
+)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b)\s*")
 _NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
 # Where the names end: a separator, a date, a reading time, a label, a place ("in Science").
@@ -61,6 +66,10 @@ def _norm(text: str) -> str:
 def split_names(raw: str) -> list[str]:
     """Names in a byline string: labels, dates, roles and reading times cut, one name per entry."""
     raw = _WS.sub(" ", unescape(raw)).strip()
+    inner = _INNER_BY.search(raw[:80])
+    if inner is not None:
+        # "2. März 2024 — Von Katrin Vogel": the names follow the "by" word.
+        raw = raw[inner.end():]
     raw = _LEADING_NOISE.sub("", raw)
     raw = _BYLINE_PREFIX.sub("", raw)
     end = _BYLINE_END.search(raw)

@@ -6,6 +6,8 @@ import re
 
 from lxml import html as lxml_html
 
+from archive.extraction.cleanup import FURNITURE_LINES
+
 # Class and id words that name furniture, not content. English words dominate
 # class names even on pages in other languages.
 _FURNITURE = re.compile(
@@ -22,6 +24,20 @@ def _marker(el: lxml_html.HtmlElement) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}".strip()
 
 
+_BOX_TAGS = ("div", "section", "aside", "form")
+_MAX_BOX_CHARS = 500
+
+
+def _labelled_furniture(el: lxml_html.HtmlElement) -> bool:
+    """A small box whose first line names it as furniture ("Get our newsletter", "Read more")."""
+    if el.tag not in _BOX_TAGS:
+        return False
+    first = next((" ".join(t.split()) for t in el.itertext() if t.strip()), "")
+    if not first or len(first.split()) > 12 or not FURNITURE_LINES.search(first):
+        return False
+    return len(el.text_content()) <= _MAX_BOX_CHARS and el.find(".//h1") is None
+
+
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
     paragraphs = tree.xpath("//p")
@@ -31,7 +47,8 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         if not isinstance(el.tag, str) or el.tag in _KEEP_TAGS:
             continue
         marker = _marker(el)
-        if not marker or not any(_FURNITURE.search(word) for word in marker.split()):
+        named = bool(marker) and any(_FURNITURE.search(word) for word in marker.split())
+        if not named and not _labelled_furniture(el):
             continue
         # A container holding most of the page's prose is the article itself,
         # whatever its class says ("post has-comments").

@@ -26,7 +26,7 @@ _NOT_BYLINE = re.compile(r"bio|avatar|image|photo|img|pic|social|follow|box|card
 _AUTHOR_LINK = re.compile(r"author|/people/|/staff/|/profile|/writers?/|/contributors?/|/by/", re.I)
 # "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe"
 _BY_LINE = re.compile(
-    r"^(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
+    r"^(?:[^|•·—–]{0,40}[|•·—–]\s*)?(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
     r"(?:by|von|par|por|door|av|przez)\s*:?\s+(?-i:[A-ZÀ-ÞА-Я])"
     r"|^(?:author|autor|auteur|autore|автор)\w*\s*:",
     re.I,

@@ -48,6 +48,14 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
         if el.tag == "p":
             paragraph_chars += len(el.text_content().strip())
     linked_headings = len(root.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
+    # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
+    dated_links = 0
+    for time in root.iter("time"):
+        parent = time.getparent()
+        if parent is not None and len(parent.text_content()) < 400 and any(
+            len(a.text_content().split()) >= 3 for a in parent.iter("a")
+        ):
+            dated_links += 1
     app_root = bool(
         root.xpath('.//noscript | .//div[@id="root" or @id="app" or @id="__next" or @id="__nuxt"]')
     )
@@ -62,7 +70,7 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
         link_chars=link_chars,
         paragraph_chars=paragraph_chars,
         article_elements=len(root.xpath(".//article")),
-        linked_headings=linked_headings,
+        linked_headings=max(linked_headings, dated_links),
         has_noscript_or_app_root=app_root,
     )
 
@@ -117,7 +125,7 @@ def classify(
     listing_like = linked >= 0.3 or (not declared_article and undated and words < 400)
     if teasers >= 4 and teaser_heavy and listing_like and (not declared_article or words < 80):
         return f"listing page: {teasers} teasers, link density {link_density:.2f}"
-    if not declared_article and not date_sources & {"json_ld", "meta", "url"} and words < 150:
+    if not declared_article and not date_sources & {"json_ld", "meta", "html", "url"} and words < 150:
         return f"no article markup, no publication date, {words} words"
     return None
 

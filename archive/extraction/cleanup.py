@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from archive.extraction.textdates import MONTH_NAMES
+
 # Each pattern names one kind of furniture, in the languages we archive most. A line
 # is dropped only when it is short and matches: an article paragraph that merely
 # mentions donations or newsletters is longer and stays.
-_FURNITURE_LINES = re.compile(
+FURNITURE_LINES = re.compile(
     "|".join(
         [
             # "Read more:", "Related:", links to other articles
@@ -30,10 +32,10 @@ _FURNITURE_LINES = re.compile(
             r"|подпишитесь)\b",
             r"\bthanks? (?:you )?for (?:subscribing|signing up|reading)\b",
             # donation and membership appeals
-            r"\b(?:please )?(?:consider )?(?:make a donation|donate (?:now|today)|support (?:our|us"
-            r"|independent) (?:journalism|work|reporting)|become a (?:member|supporter|patron)"
-            r"|unterstützen sie (?:uns|unsere)|soutenez (?:-nous|notre)|apoya (?:nuestro|a)"
-            r"|sostieni)\b",
+            r"\b(?:please )?(?:consider )?(?:mak(?:e|ing) a donation|donate (?:now|today)"
+            r"|support (?:our|us|independent) (?:\w+ )?(?:journalism|work|reporting)"
+            r"|become a (?:member|supporter|patron)|unterstützen sie (?:uns|unser)"
+            r"|soutenez(?:-nous| notre)|apoya (?:nuestro|a)|sostieni)",
             # comment policies and prompts
             r"^(?:leave a (?:comment|reply)|comments? (?:are|is) (?:closed|moderated)"
             r"|your email address will not be published|join the (?:conversation|discussion))",
@@ -79,12 +81,31 @@ def clean_lines(
     kept = []
     for line in lines:
         stripped = line.strip().lstrip("-•*· ").strip()
-        if len(stripped.split()) <= _MAX_FURNITURE_WORDS and _FURNITURE_LINES.search(stripped):
+        if len(stripped.split()) <= _MAX_FURNITURE_WORDS and FURNITURE_LINES.search(stripped):
             continue
         if _PLACEHOLDER.match(stripped) or _BARE_DATE.match(stripped):
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+_BYLINE_WORDS = re.compile(
+    r"\b(?:by|von|par|por|door|av|and|und|et|y|written|posted|published|updated|on|am|le|el)\b",
+    re.I,
+)
+
+
+def _only_date_and_names(line: str, names: set[str]) -> bool:
+    """A line that holds nothing but a printed date and the byline's names."""
+    if not names or not any(n and n in _norm(line) for n in names):
+        return False
+    rest = _norm(line)
+    for name in names:
+        rest = rest.replace(name, " ")
+    rest = _BYLINE_WORDS.sub(" ", rest)
+    rest = re.sub(r"\b\d{1,4}\b", " ", rest)
+    left = [w for w in rest.split() if w not in MONTH_NAMES and w not in ("de", "of", "the")]
+    return len(left) <= 2
 
 
 def _drop_leading_header(
@@ -105,6 +126,7 @@ def _drop_leading_header(
             break
         header = (
             (title_norm and normed == title_norm)
+            or (words <= 14 and _only_date_and_names(line, names))
             or (names and (normed in names or _norm(line.split(" ", 1)[-1]) in names))
             or (words <= 8 and bool(_DATE_LINE.match(line.strip())))
             or (words <= 6 and bool(_LABEL_LINE.match(line.strip())))

@@ -38,6 +38,7 @@ _MONTHS: dict[int, tuple[str, ...]] = {
          "prosince", "aralık", "joulukuuta", "decembrie"),
 }
 _MONTH_OF = {name: number for number, names in _MONTHS.items() for name in names}
+MONTH_NAMES = frozenset(_MONTH_OF)
 _MONTH = "(" + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True)) + r")\.?"
 _DAY_NUMBER = r"(\d{1,2})"
 _DAY = _DAY_NUMBER + r"(?:st|nd|rd|th|er|º|\.)?"
