@@ -253,3 +253,22 @@ def test_info_cannot_replace_what_the_writer_states(tmp_path: Path) -> None:
     text = next(iter_records(warc_files(tmp_path)[0])).payload.decode()
     assert text.startswith(f"software: {SOFTWARE}\r\n")
     assert text.count("software:") == 1 and "http-header-user-agent: bot/1\r\n" in text
+
+
+def test_concurrent_writers_threads_keep_records_whole(tmp_path: Path) -> None:
+    """The crawl writes from several threads (asyncio.to_thread): no record may be lost or mixed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from archive.warc import WarcFileWriter, iter_records, warc_files
+
+    writer = WarcFileWriter(tmp_path, fsync=False)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        positions = list(pool.map(
+            lambda n: writer.write_metadata(f"http://x.test/{n}", b'{"n": %d}' % n, refers_to=None),
+            range(2000)))
+    writer.close()
+    records = [r for path in warc_files(tmp_path) for r in iter_records(path)]
+    metadata = {r.position.record_id: r.payload for r in records if r.rec_type == "metadata"}
+    assert len(metadata) == 2000
+    for n, position in enumerate(positions):
+        assert metadata[position.record_id] == b'{"n": %d}' % n

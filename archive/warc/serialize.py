@@ -80,13 +80,13 @@ class RecordSerializer:
     def __init__(self, record_id: Callable[[], str] = new_record_id) -> None:
         self._record_id = record_id
         self._builder = RecordBuilder(warc_version="1.1")
-        # gzip=False: we compress each record ourselves, at our level, as one gzip member.
-        self._warcio = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
 
     def _serialize(self, record: Any) -> bytes:
+        # A writer per record: the crawl serializes from several threads at once, and a shared
+        # writer's output buffer would mix their records. gzip=False: each record is compressed
+        # by us, at our level, as one gzip member.
         buf = io.BytesIO()
-        self._warcio.out = buf
-        self._warcio.write_record(record)
+        WARCWriter(buf, gzip=False, warc_version="1.1").write_record(record)
         return buf.getvalue()
 
     def warcinfo(self, filename: str, date: datetime, fields: Mapping[str, str]) -> tuple[str, bytes]:
