@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,10 +263,15 @@ def test_concurrent_writers_threads_keep_records_whole(tmp_path: Path) -> None:
     from archive.warc import WarcFileWriter, iter_records, warc_files
 
     writer = WarcFileWriter(tmp_path, fsync=False)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        positions = list(pool.map(
-            lambda n: writer.write_metadata(f"http://x.test/{n}", b'{"n": %d}' % n, refers_to=None),
-            range(2000)))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: make a race show
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            positions = list(pool.map(
+                lambda n: writer.write_metadata(f"http://x.test/{n}", b'{"n": %d}' % n, refers_to=None),
+                range(2000)))
+    finally:
+        sys.setswitchinterval(interval)
     writer.close()
     records = [r for path in warc_files(tmp_path) for r in iter_records(path)]
     metadata = {r.position.record_id: r.payload for r in records if r.rec_type == "metadata"}
