@@ -123,7 +123,9 @@ class NewsSpider(Spider):
         elif frontier.hold(request):
             yield Request(
                 origin(url) + "/robots.txt", callback=self.parse_robots, errback=self.on_robots_error,
-                priority=_PRIORITY["robots"], dont_filter=True, meta={"kind": "robots", "hops": 0},
+                priority=_PRIORITY["robots"], dont_filter=True,
+                # The origin it answers for, even if robots.txt redirects (http -> https, www).
+                meta={"kind": "robots", "hops": 0, "robots_origin": origin(url)},
             )
 
     def _if_allowed(self, request: Request) -> Iterator[Any]:
@@ -216,30 +218,32 @@ class NewsSpider(Spider):
             yield from self._document_done()
 
     def parse_robots(self, response: Response) -> Iterable[Any]:
-        self.frontier.robots.learn(response.url, response.body)
+        asked = response.meta["robots_origin"]
+        self.frontier.robots.learn(asked, response.body)
         yield self._item(response, "robots")
-        for request in self.frontier.release(response.url):
+        for request in self.frontier.release(asked):
             yield from self._if_allowed(request)
 
     def on_robots_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
+        asked = request.meta["robots_origin"]
         response = failure.value.response if isinstance(failure.value, HttpError) else None
         if isinstance(failure.value, RefusedRequest):
             # The origin itself is refused (SSRF): so is everything waiting for it.
             yield from self.on_error(failure)
-            for held in self.frontier.release(request.url):
+            for held in self.frontier.release(asked):
                 self.frontier.scheduled -= 1
                 yield self._refused(held.url, held.meta["kind"], f"refused {held.url}: {failure.value}")
                 if held.meta["kind"] in _DOCUMENTS:
                     yield from self._document_done()
             return
         if response is not None and 400 <= response.status < 500:
-            self.frontier.robots.learn(request.url, None)
+            self.frontier.robots.learn(asked, None)
         else:
             self.logger.warning("robots.txt unreachable at %s: not crawling that origin", request.url)
-            self.frontier.robots.forbid_all(request.url)
+            self.frontier.robots.forbid_all(asked)
         yield from self.on_error(failure)
-        for held in self.frontier.release(request.url):
+        for held in self.frontier.release(asked):
             yield from self._if_allowed(held)
 
     def parse_feed(self, response: Response) -> Iterable[Any]:

@@ -1,0 +1,75 @@
+"""robots.txt that redirects to another origin (http -> https, apex -> www) still governs the
+origin it was asked for, and releases what waited for it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import scrapy_crawl
+
+ARTICLE = b"""<html><head><title>A story</title></head><body><article><h1>A story</h1>
+<p>The harbour council voted on Tuesday to extend the ferry service for another year.</p>
+<p>Residents had campaigned for the extension since the spring, citing the long detour.</p>
+<p>The council said the cost would be covered by the regional transport budget.</p>
+</article></body></html>"""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        host = self.headers.get("Host", "")
+        if self.path == "/robots.txt" and host.startswith("127.0.0.1"):
+            self._send(301, b"", [("Location", f"http://localhost:{port}/robots.txt")])
+        elif self.path == "/robots.txt":
+            self._send(200, b"User-agent: *\nDisallow: /private/\n", [("Content-Type", "text/plain")])
+        elif self.path == "/rss":
+            items = "".join(f"<item><title>{p}</title><link>http://127.0.0.1:{port}{p}</link></item>"
+                            for p in ("/news/story", "/private/secret"))
+            self._send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
+                       [("Content-Type", "application/rss+xml")])
+        elif self.path in ("/news/story", "/private/secret"):
+            self.server.hits.append(self.path)  # type: ignore[attr-defined]
+            self._send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+        else:
+            self._send(404, b"not found", [])
+
+    def _send(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadingHTTPServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.hits = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    port = server.server_address[1]
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "moved.toml").write_text(
+        f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1', 'localhost']\n"
+        "allow_private_networks = ['127.0.0.1/32', '::1/128']\nfeeds = ['/rss']\n"
+        "article_patterns = ['/(news|private)/']\n")
+    crawl = scrapy_crawl("moved", tmp_path / "data", sites=sites)
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert server.hits == ["/news/story"]  # fetched; /private/ kept out by the redirected rules
+    assert crawl.stats()["newsarchive/robots_disallowed"] == 1
