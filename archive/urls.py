@@ -21,14 +21,17 @@ _AMP_PREFIX = re.compile(r"^/amp(?=/)")
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, punycode, no default port, no fragment, no tracking or AMP markers,
     sorted query. Loopback hosts with ports (the demo site, tests) are kept as they are."""
-    parts = urlsplit(url.strip())
+    parts = urlsplit(url.strip())  # ValueError on a broken IPv6 literal
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     try:
         host = host.encode("idna").decode("ascii") if host else host
     except UnicodeError:
         host = host.lower()
-    port = parts.port
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port") from None
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host:  # IPv6 literal
         netloc = f"[{host}]" if port in (None, _DEFAULT_PORTS.get(scheme)) else f"[{host}]:{port}"

@@ -107,3 +107,18 @@ def test_gzip_bomb_sitemap_is_refused() -> None:
     body = gzip.compress(b"<urlset>" + b" " * (60 * 1024 * 1024) + b"</urlset>")
     with pytest.raises(SitemapError, match="inflates past"):
         parse_sitemap(body, "http://x.test/s.xml.gz")
+
+
+def test_malformed_entries_are_skipped_not_fatal() -> None:
+    body = b"""<rss version="2.0"><channel>
+    <item><title>Bad</title><link>http://[broken/news/a</link></item>
+    <item><title>Good</title><link>http://x.test/news/b</link><pubDate>not a date</pubDate></item>
+    </channel></rss>"""
+    (good,) = parse_feed(body, BASE)
+    assert (good.url, good.published) == ("http://x.test/news/b", None)
+    feed = json.dumps({"items": [{"url": "http://[x"}, {"url": "http://x.test/c", "date_published": 12}]})
+    (item,) = parse_feed(feed.encode(), BASE)
+    assert (item.url, item.published) == ("http://x.test/c", None)
+    sitemap = parse_sitemap(b"""<urlset><url><loc>http://[x</loc></url>
+        <url><loc>http://x.test/d</loc></url></urlset>""", "http://x.test/s.xml")
+    assert [link.url for link in sitemap.links] == ["http://x.test/d"]

@@ -29,3 +29,8 @@ def test_loopback_port_kept() -> None:
 
 def test_different_pages_stay_different() -> None:
     assert canonical_url("http://example.com/news/a?page=2") != canonical_url("http://example.com/news/a")
+
+
+def test_invalid_port_is_a_clear_value_error() -> None:
+    with pytest.raises(ValueError, match="has an invalid port"):
+        canonical_url("http://example.com:99999/a")

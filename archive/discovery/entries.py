@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -22,9 +25,23 @@ class DiscoveredLink:
         return data
 
 
-def normalise_date(value: str | None) -> str | None:
-    """ISO 8601 or RFC 822 (RSS) -> ISO 8601; None for anything unparseable."""
-    if not value or not value.strip():
+def keep_valid(build: Callable[[T], DiscoveredLink | None], elements: Iterable[T]) -> list[DiscoveredLink]:
+    """Build an entry from each element, skipping the ones that cannot be read (urljoin raises
+    ValueError on "http://[x"): one malformed entry must not cost a feed all its others."""
+    kept: list[DiscoveredLink] = []
+    for element in elements:
+        try:
+            entry = build(element)
+        except ValueError:
+            continue
+        if entry is not None and entry.url:
+            kept.append(entry)
+    return kept
+
+
+def normalise_date(value: object) -> str | None:
+    """ISO 8601 or RFC 822 (RSS) -> ISO 8601; None for anything unparseable (or not a string)."""
+    if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
     try:

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from archive.discovery.entries import DiscoveredLink, normalise_date
+from archive.discovery.entries import DiscoveredLink, keep_valid, normalise_date
 from archive.discovery.xml import child_text, local, parse_xml
 
 
@@ -25,9 +25,9 @@ def parse_feed(body: bytes, url: str) -> list[DiscoveredLink]:
         raise FeedError(f"{url}: not a well-formed feed ({exc})") from None
     kind = local(root.tag)
     if kind == "rss" or kind == "RDF":
-        return [_rss_item(item, url) for item in root.iter() if local(item.tag) == "item"]
+        return keep_valid(lambda e: _rss_item(e, url), (e for e in root.iter() if local(e.tag) == "item"))
     if kind == "feed":
-        return [_atom_entry(e, url) for e in root if local(e.tag) == "entry"]
+        return keep_valid(lambda e: _atom_entry(e, url), (e for e in root if local(e.tag) == "entry"))
     raise FeedError(f"{url}: root element <{kind}> is not rss, RDF or Atom feed")
 
 
@@ -75,22 +75,19 @@ def _json_feed(body: bytes, base: str) -> list[DiscoveredLink]:
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise FeedError(f"{base}: JSON Feed without an 'items' list")
-    links = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        link = item.get("url") or item.get("external_url") or item.get("id")
-        if not isinstance(link, str):
-            continue
-        tags = item.get("tags")
-        tags = tags if isinstance(tags, list) else []
-        links.append(
-            DiscoveredLink(
-                url=urljoin(base, link),
-                source="feed",
-                title=item.get("title") if isinstance(item.get("title"), str) else None,
-                published=normalise_date(item.get("date_published") or item.get("date_modified")),
-                keywords=tuple(str(t) for t in tags),
-            )
-        )
-    return links
+    return keep_valid(lambda item: _json_item(item, base), (i for i in items if isinstance(i, dict)))
+
+
+def _json_item(item: dict[str, object], base: str) -> DiscoveredLink | None:
+    link = item.get("url") or item.get("external_url") or item.get("id")
+    if not isinstance(link, str):
+        return None
+    tags = item.get("tags")
+    title = item.get("title")
+    return DiscoveredLink(
+        url=urljoin(base, link),
+        source="feed",
+        title=title if isinstance(title, str) else None,
+        published=normalise_date(item.get("date_published") or item.get("date_modified")),
+        keywords=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+    )

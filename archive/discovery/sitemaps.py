@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from archive.discovery.entries import DiscoveredLink, normalise_date
+from archive.discovery.entries import DiscoveredLink, keep_valid, normalise_date
 from archive.discovery.xml import child_text, local, parse_xml
 
 # A sitemap may be served gzipped as a file (not Content-Encoding); cap what we inflate.
@@ -47,16 +47,16 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
         raise SitemapError(f"{url}: not a well-formed sitemap ({exc})") from None
     kind = local(root.tag)
     if kind == "sitemapindex":
-        children = [
-            DiscoveredLink(url=urljoin(url, loc), source="sitemap",
-                           published=normalise_date(child_text(e, "lastmod")))
-            for e in root if local(e.tag) == "sitemap" and (loc := child_text(e, "loc"))
-        ]
+        children = keep_valid(
+            lambda e: DiscoveredLink(url=urljoin(url, child_text(e, "loc") or ""), source="sitemap",
+                                     published=normalise_date(child_text(e, "lastmod"))),
+            (e for e in root if local(e.tag) == "sitemap" and child_text(e, "loc")),
+        )
         return Sitemap(is_index=True, links=children)
     if kind != "urlset":
         raise SitemapError(f"{url}: root element <{kind}> is not urlset or sitemapindex")
-    return Sitemap(is_index=False, links=[_url_entry(e, url) for e in root
-                                          if local(e.tag) == "url" and child_text(e, "loc")])
+    entries = (e for e in root if local(e.tag) == "url" and child_text(e, "loc"))
+    return Sitemap(is_index=False, links=keep_valid(lambda e: _url_entry(e, url), entries))
 
 
 def _url_entry(entry: etree._Element, base: str) -> DiscoveredLink:

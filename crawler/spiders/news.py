@@ -96,6 +96,8 @@ class NewsSpider(Spider):
     def _request(self, url: str, kind: str, depth: int, **meta: Any) -> Iterator[Any]:
         """A request for `url`, held back until its origin's robots.txt is known."""
         frontier = self.frontier
+        if not self._readable(url):
+            return
         if urlsplit(url).scheme not in ("http", "https"):
             yield self._refused(url, kind, f"refused {url}: scheme {urlsplit(url).scheme!r} is not fetched")
             return
@@ -138,7 +140,19 @@ class NewsSpider(Spider):
         if request.meta["kind"] in _DOCUMENTS:
             yield from self._document_done()
 
+    def _readable(self, url: str) -> bool:
+        """A URL we can parse at all; a broken one ("http://[x", port 99999) is skipped, logged."""
+        try:
+            canonical_url(url)
+        except ValueError as exc:
+            self._stat("bad_links")
+            self.logger.warning("skipped a malformed link: %s", exc)
+            return False
+        return True
+
     def _article(self, link: DiscoveredLink, depth: int, **meta: Any) -> Iterator[Any]:
+        if not self._readable(link.url):
+            return
         canonical, verdict = self.frontier.article_verdict(link)
         if verdict != "new":
             self._stat("duplicate_links" if verdict == "duplicate" else verdict)
@@ -291,7 +305,11 @@ class NewsSpider(Spider):
         # Off-site links are dropped by _request.
         seen: set[str] = set()
         for href in response.selector.root.xpath("//a/@href"):  # lxml strings: no Selector per link
-            url = response.urljoin(href.strip()).split("#", 1)[0]
+            try:
+                url = response.urljoin(href.strip()).split("#", 1)[0]
+            except ValueError:
+                self._stat("bad_links")
+                continue
             if url in seen:
                 continue
             seen.add(url)
