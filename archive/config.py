@@ -241,6 +241,10 @@ def load_sites(directory: Path) -> dict[str, SiteConfig]:
 def rebase(site: SiteConfig, base_url: str) -> SiteConfig:
     """The same site config served from another base URL; ConfigError when it is not one."""
     try:
+        _http_url(base_url)
+    except ValueError as exc:
+        raise ConfigError(f"base_url: {exc}") from None
+    try:
         return SiteConfig.model_validate({**site.model_dump(), "base_url": base_url})
     except ValidationError as exc:
         raise ConfigError(f"base_url: {'; '.join(describe_error(e) for e in exc.errors())}") from None

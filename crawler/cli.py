@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from archive.config import ConfigError, load_sites
+from archive.config import ConfigError, SiteConfig, load_sites, rebase
 
 DATASETTE_CONFIG = Path("config/datasette.yaml")
 DEFAULT_SCHEDULE = Path("config/schedule.toml")
@@ -35,7 +35,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _check_site(sites: Path, name: str) -> None:
+def _check_site(sites: Path, name: str) -> SiteConfig:
     try:
         known = load_sites(sites)
     except ConfigError as exc:
@@ -44,6 +44,7 @@ def _check_site(sites: Path, name: str) -> None:
         raise click.ClickException(
             f"no site {name!r} in {sites} (known: {', '.join(sorted(known)) or 'none'})"
         )
+    return known[name]
 
 
 def _summary(stats: dict[str, Any]) -> str:
@@ -84,8 +85,14 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
     """
     from crawler.runner import run_crawl
 
-    _check_site(sites, site)
-    stats = run_crawl(site, data, sites, _pairs(spider_args, "--arg"), _pairs(overrides, "--set"))
+    config = _check_site(sites, site)
+    arguments = _pairs(spider_args, "--arg")
+    if "base_url" in arguments:
+        try:
+            rebase(config, arguments["base_url"])
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), param_hint="--arg") from None
+    stats = run_crawl(site, data, sites, arguments, _pairs(overrides, "--set"))
     click.echo(_summary(stats), err=True)
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)

@@ -122,7 +122,7 @@ def test_rebase_resolves_paths(tmp_path: Path) -> None:
     site = load_site(write(tmp_path, GOOD + "base_url = 'http://127.0.0.1:8765'\nstart_urls = ['/']\n"))
     moved = rebase(site, "http://127.0.0.1:40000")
     assert ("http://127.0.0.1:40000/", "page") in moved.seeds
-    with pytest.raises(ConfigError, match="base_url: base_url: 'nope' is not an absolute http"):
+    with pytest.raises(ConfigError, match="^base_url: 'nope' is not an absolute http"):
         rebase(site, "nope")
 
 

@@ -177,3 +177,12 @@ def test_run_without_any_response_is_an_error(tmp_path: Path) -> None:
     assert crawl.returncode == 1
     assert "got no response at all" in crawl.log
     assert crawl.stats()["newsarchive/outcome"] == "failed"
+
+
+def test_cli_bad_base_url_is_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "-a", "base_url=notaurl",
+         "--data", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "base_url: 'notaurl' is not an absolute http(s) URL" in result.stderr
