@@ -176,3 +176,25 @@ def test_reextract_has_a_per_page_timeout(tmp_path: Path) -> None:
     assert stats.reextracted == 1 and stats.articles == 0
     [capture] = list(db.table("captures").rows)
     assert (capture["outcome"], capture["article_status"]) == ("article", "timeout")
+
+
+def test_a_bad_metadata_record_is_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    """One metadata record the index cannot read must not block every file after it."""
+    import json as _json
+
+    from archive.index import index_warc_directory, open_index
+    from archive.warc import WarcFileWriter
+
+    writer = WarcFileWriter(tmp_path / "warc", fsync=False)
+    good = {"newsarchive": 1, "site": "demo", "url": "http://x.test/a", "canonical_url": "http://x.test/a",
+            "fetched_at": "2026-11-28T04:00:00+00:00", "status": 200, "content_type": "text/html",
+            "outcome": "page", "reason": None, "discovery": None, "article": None}
+    bad = {**good, "url": "http://x.test/b", "fetched_at": "yesterday"}
+    for payload in (bad, good):
+        writer.write_metadata(payload["url"], _json.dumps(payload).encode(), refers_to=None)
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, tmp_path / "warc")
+    assert [row["url"] for row in db.table("captures").rows] == ["http://x.test/a"]
+    assert len(stats.problems) == 1 and "fetched_at" in stats.problems[0]
+    db.close()

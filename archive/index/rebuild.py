@@ -21,6 +21,7 @@ from tqdm import tqdm
 from archive.index.content import ContentEncodingError, decode_body
 from archive.index.store import (
     CaptureDoc,
+    CaptureError,
     Position,
     apply_capture,
     is_indexed_article,
@@ -231,7 +232,13 @@ def _index_file(
         with transaction(db):
             responses.forget_taken()
             for doc in batch:
-                apply_capture(db, doc)
+                try:
+                    apply_capture(db, doc)  # a savepoint: a bad record undoes only itself
+                except CaptureError as exc:
+                    where = doc.metadata_position
+                    stats.problems.append(f"{where.file} at offset {where.offset}: {exc}" if where
+                                          else str(exc))
+                    continue
                 stats.captures += 1
                 stats.articles += is_indexed_article(doc.metadata)
     # Marked indexed only once all of its captures are in; a crash before this just means

@@ -78,11 +78,13 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
-    except BaseException:
-        db.rollback()
-        raise
-    else:
+        # Inside the try: a COMMIT that fails (a full disk) must roll back too, or every later
+        # transaction() would silently nest in this one and never commit.
         db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.rollback()
+        raise
 
 
 def _sha1(text: str) -> str:
