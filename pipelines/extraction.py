@@ -9,30 +9,12 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.crawler import Crawler
 
-from archive.extract import ExtractionHints
+from archive.capture import hints_from_discovery, outcome_for
 from archive.urls import canonical_url
 from crawler.items import PageItem
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
-
-# Extraction status -> capture outcome.
-_OUTCOME = {"ok": "article", "empty": "not_article", "not_article": "not_article",
-            "timeout": "extraction_timeout", "error": "extraction_error"}
-
-
-def hints_for(item: PageItem) -> ExtractionHints:
-    """What feeds and sitemaps said about this URL before we fetched it."""
-    feed = next((d for d in item.discovery if d["source"] == "feed" and d.get("published")), None)
-    news = next((d for d in item.discovery if d["source"] == "news_sitemap"), None)
-    titled = next((d for d in item.discovery if d.get("title")), None)
-    return ExtractionHints(
-        feed_published=feed["published"] if feed else None,
-        sitemap_published=news.get("published") if news else None,
-        http_last_modified=item.last_modified,
-        feed_title=titled["title"] if titled else None,
-    )
-
 
 def adopt_canonical(item: PageItem, declared: str) -> None:
     """Store the article under the URL its rel=canonical declares, when that is on the same
@@ -58,10 +40,11 @@ class ExtractionPipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         if item.kind != "article" or item.outcome != "article" or item.body is None:
             return item
-        future = self.session.pool.submit(item.body, item.url, hints_for(item))
+        hints = hints_from_discovery(item.discovery, item.last_modified)
+        future = self.session.pool.submit(item.body, item.url, hints)
         result = await asyncio.wrap_future(future)
         item.article = result.to_dict()
-        item.outcome = _OUTCOME.get(result.status, "extraction_error")
+        item.outcome = outcome_for(result.status)
         item.reason = result.reason
         if result.status == "ok" and result.canonical_url:
             adopt_canonical(item, result.canonical_url)

@@ -34,6 +34,7 @@ def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict
         "outcome": item.outcome if last else hop_outcome(capture) if capture else item.outcome,
         "reason": item.reason if last else None,
         "discovery": discovery if last else None,
+        "discovered": item.discovery if last else [],
         "article": item.article if last else None,
         "aliases": item.aliases if last else [],
     }

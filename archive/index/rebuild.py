@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from tqdm import tqdm
 
+from archive.capture import EXTRACTED_OUTCOMES, discovered_of, hints_from_discovery, outcome_for
 from archive.index.content import ContentEncodingError, decode_body
 from archive.index.store import (
     CaptureDoc,
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
 # one per capture (DESIGN.md) and a crash only costs redoing the file.
 BATCH = 500
 RESPONSE_TYPES = ("response", "revisit")
-# Outcomes whose page went through extraction, so re-extraction applies to them.
-EXTRACTED_OUTCOMES = ("article", "not_article")
 
 
 @dataclass
@@ -145,33 +144,15 @@ def extraction_input(
     warc_dir: Path, response: Position, metadata: dict[str, Any]
 ) -> tuple[bytes, str, ExtractionHints]:
     """What extract_article needs for an archived page: its decoded body, URL and hints."""
-    # Imported here: a plain rebuild never needs trafilatura.
-    from archive.extract import ExtractionHints
-
     record = read_record(warc_dir, response.file, response.offset)
     body = decode_body(record.payload, record.http_header("Content-Encoding"))
-    discovery = metadata.get("discovery") or {}
-    source = discovery.get("source")
-    hints = ExtractionHints(
-        feed_published=discovery.get("published") if source == "feed" else None,
-        sitemap_published=(
-            discovery.get("published") if source in ("sitemap", "news_sitemap") else None
-        ),
-        http_last_modified=record.http_header("Last-Modified"),
-        feed_title=discovery.get("title") if source == "feed" else None,
-    )
+    hints = hints_from_discovery(discovered_of(metadata), record.http_header("Last-Modified"))
     return body, str(metadata["url"]), hints
 
 
 def with_article(metadata: dict[str, Any], article: ArticleExtraction) -> dict[str, Any]:
     """The metadata with a new extraction; ok / not_article decide the outcome again."""
-    outcome = metadata["outcome"]
-    if article.status == "ok":
-        outcome = "article"
-    elif article.status in ("not_article", "empty"):
-        outcome = "not_article"
-    # timeout / error: keep what the crawl decided; no article row is made either way.
-    return {**metadata, "outcome": outcome, "article": article.to_dict()}
+    return {**metadata, "outcome": outcome_for(article.status), "article": article.to_dict()}
 
 
 def _docs(

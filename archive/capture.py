@@ -1,0 +1,52 @@
+"""What the live crawl and a re-extraction from the WARC must decide the same way: the hints
+extraction gets from discovery, and the capture outcome an extraction status gives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a plain index rebuild must not import trafilatura
+    from archive.extract import ExtractionHints
+
+# Extraction status -> capture outcome.
+OUTCOME_BY_STATUS = {
+    "ok": "article",
+    "empty": "not_article",
+    "not_article": "not_article",
+    "timeout": "extraction_timeout",
+    "error": "extraction_error",
+}
+# Outcomes of pages that went through extraction: what --reextract extracts again.
+EXTRACTED_OUTCOMES = frozenset(OUTCOME_BY_STATUS.values())
+
+
+def outcome_for(status: str) -> str:
+    return OUTCOME_BY_STATUS.get(status, "extraction_error")
+
+
+def hints_from_discovery(
+    discovered: Sequence[Mapping[str, Any]], last_modified: str | None
+) -> ExtractionHints:
+    """What feeds and news sitemaps said about a URL before it was fetched. A plain sitemap's
+    lastmod is when the page last changed, not when it was published: not a date hint."""
+    from archive.extract import ExtractionHints
+
+    feed = next((d for d in discovered if d.get("source") == "feed" and d.get("published")), None)
+    news = next((d for d in discovered if d.get("source") == "news_sitemap"), None)
+    titled = next((d for d in discovered if d.get("title")), None)
+    return ExtractionHints(
+        feed_published=feed["published"] if feed else None,
+        sitemap_published=news.get("published") if news else None,
+        http_last_modified=last_modified,
+        feed_title=titled["title"] if titled else None,
+    )
+
+
+def discovered_of(metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every discovery of a capture's URL as its metadata record keeps them (older records
+    kept only the first, under "discovery")."""
+    if isinstance(metadata.get("discovered"), list):
+        return [d for d in metadata["discovered"] if isinstance(d, Mapping)]
+    first = metadata.get("discovery")
+    return [first] if isinstance(first, Mapping) else []
