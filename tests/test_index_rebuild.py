@@ -124,7 +124,9 @@ def test_reextract_uses_the_archived_payload(tmp_path: Path) -> None:
     crawl.article("/news/harbour", "stale text from an old extractor", encoding="gzip")
     crawl.writer.close()
     db = open_index(tmp_path / "index.db")
-    stats = index_warc_directory(db, warcs, reextract=True)
+    index_warc_directory(db, warcs)  # indexed first with the stored (stale) extraction
+    assert "stale text" in db.table("articles").get(BASE + "/news/harbour")["text"]
+    stats = index_warc_directory(db, warcs, reextract=True)  # no --rebuild needed
     assert stats.reextracted == 1 and stats.problems == []
     row = db.table("articles").get(BASE + "/news/harbour")
     assert "spring tide met a gale" in row["text"]

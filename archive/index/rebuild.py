@@ -259,7 +259,8 @@ def index_warc_directory(
     files = warc_files(warc_dir)
     stats.files_seen = len(files)
     done = {row["name"]: row["size"] for row in db.table("indexed_files").rows}
-    todo = [p for p in files if done.get(p.name) != p.stat().st_size]
+    # Re-extraction is about files already indexed: it reads them all again.
+    todo = files if reextract else [p for p in files if done.get(p.name) != p.stat().st_size]
     stats.files_skipped = len(files) - len(todo)
     responses = _Responses(db)
     total = sum(p.stat().st_size for p in todo)
