@@ -73,8 +73,8 @@ def test_open_and_empty_files_are_reported(tmp_path: Path) -> None:
     (tmp_path / "b.warc.gz").write_bytes(b"")
     report = verify_directory(tmp_path)
     assert messages(report) == [
-        "a.warc.gz.open: still open: left by a crash or a running crawl "
-        "(start-up salvage closes it)",
+        "a.warc.gz.open: still open: left by a crash "
+        "(start-up salvage, or `newsarchive index`, closes it)",
         "b.warc.gz: empty file: no warcinfo, no records",
     ]
     text = report.format()
@@ -143,3 +143,21 @@ def test_links_between_records(tmp_path: Path, serializer: RecordSerializer) -> 
         f"2.warc.gz at offset {at['2'][3]}: metadata WARC-Refers-To <urn:uuid:gone> names no "
         "record in the directory",
     ]
+
+
+def test_a_file_being_written_is_not_a_problem(tmp_path: Path) -> None:
+    """`newsarchive verify` while a crawl runs: its locked `.open` file is noted, not failed;
+    an `.open` file nobody holds is a crash's leftover and is reported."""
+    from archive.warc import WarcFileWriter, verify_directory
+
+    writer = WarcFileWriter(tmp_path, fsync=False)
+    writer.write_metadata("http://x.test/a", b"{}", refers_to=None)
+    report = verify_directory(tmp_path)
+    assert report.ok, report.format()
+    assert len(report.being_written) == 1
+    assert "still being written by a running crawl" in report.format()
+    writer.close()
+    leftover = tmp_path / "newsarchive-20261128000000000-00009-host-1.warc.gz.open"
+    leftover.write_bytes(b"")
+    report = verify_directory(tmp_path)
+    assert not report.ok and "left by a crash" in report.format()

@@ -77,6 +77,20 @@ def salvage_directory(warc_dir: Path) -> list[SalvageResult]:
     return results
 
 
+def held_by_writer(open_path: Path) -> bool:
+    """Is a running WarcFileWriter still writing this `.open` file (it holds an flock)?"""
+    try:
+        with open(open_path, "rb") as source:
+            try:
+                fcntl.flock(source.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(source.fileno(), fcntl.LOCK_UN)
+    except FileNotFoundError:  # closed (renamed) meanwhile
+        return False
+    return False
+
+
 def salvage_file(open_path: Path) -> SalvageResult:
     """Salvage one `.open` file into its final `.warc.gz` name."""
     open_path = Path(open_path)

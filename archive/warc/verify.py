@@ -14,6 +14,7 @@ from pathlib import Path
 
 from archive.warc.reader import WarcRecordData, scan_file, warc_files
 from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX
+from archive.warc.salvage import held_by_writer
 
 HTTP_PAIR = {"response": "request", "request": "response"}
 
@@ -35,6 +36,7 @@ class VerifyReport:
     files: int = 0
     records: int = 0
     problems: list[VerifyProblem] = field(default_factory=list)
+    being_written: list[str] = field(default_factory=list)  # `.open` files a live crawl holds
 
     @property
     def ok(self) -> bool:
@@ -43,6 +45,8 @@ class VerifyReport:
     def format(self, limit: int = 200) -> str:
         """A readable multi-line report: a summary line, then one line per problem."""
         head = f"WARC verification of {self.directory}: {self.files} files, {self.records} records"
+        if self.being_written:
+            head += f" ({len(self.being_written)} still being written by a running crawl, not checked)"
         if self.ok:
             return f"{head}: OK"
         lines = [f"{head}, {len(self.problems)} problem(s):"]
@@ -67,9 +71,12 @@ def verify_directory(warc_dir: Path) -> VerifyReport:
         report.problems.append(VerifyProblem(str(warc_dir), None, "no such directory"))
         return report
     for left_open in sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
+        if held_by_writer(left_open):
+            report.being_written.append(left_open.name)
+            continue
         report.problems.append(VerifyProblem(
             left_open.name, None,
-            "still open: left by a crash or a running crawl (start-up salvage closes it)",
+            "still open: left by a crash (start-up salvage, or `newsarchive index`, closes it)",
         ))
     seen: dict[str, _Seen] = {}
     refers: list[tuple[str, int, str]] = []  # (file, offset, WARC-Refers-To) of metadata
