@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -12,7 +13,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
-import archive
 from archive.warc.salvage import salvage_directory
 from archive.warc.writer import WarcFileWriter
 
@@ -51,6 +51,8 @@ class ArchiveSession:
         self._pool: ExtractionPool | None = None
         self.failed: str | None = None
         self._closing: object = None
+        self._salvaged = False
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
 
     @classmethod
@@ -60,15 +62,26 @@ class ArchiveSession:
             session = crawler.__dict__["_newsarchive_session"] = cls(crawler)
         return session
 
+    async def spider_opened(self) -> None:
+        """Salvage what a crash left, in a thread and before the first request: scanning a big
+        `.open` file must neither block the reactor nor race the first downloads."""
+        await asyncio.to_thread(self._salvage)
+        _ = self.writer
+
+    def _salvage(self) -> None:
+        self.data.warc.mkdir(parents=True, exist_ok=True)
+        # Files still flock-ed by a running crawl are left alone by the salvage.
+        for result in salvage_directory(self.data.warc):
+            if not result.skipped:
+                logger.warning("salvaged WARC left by a crash: %s", result.message)
+        self._salvaged = True
+
     @property
     def writer(self) -> WarcFileWriter:
         if self._writer is None:
             settings = self.crawler.settings
-            self.data.warc.mkdir(parents=True, exist_ok=True)
-            # Files still flock-ed by a running crawl are left alone by the salvage.
-            for result in salvage_directory(self.data.warc):
-                if not result.skipped:
-                    logger.warning("salvaged WARC left by a crash: %s", result.message)
+            if not self._salvaged:
+                self._salvage()
             site = self.crawler.spider.name if self.crawler.spider else "crawl"
             self._writer = WarcFileWriter(
                 self.data.warc,
@@ -76,9 +89,7 @@ class ArchiveSession:
                 max_size=settings.getint("WARC_MAX_SIZE"),
                 gzip_level=settings.getint("WARC_GZIP_LEVEL"),
                 fsync=settings.getbool("WARC_FSYNC"),
-                info={
-                    "software": f"newsarchive/{archive.__version__}",
-                    "format": "WARC File Format 1.1",
+                info={  # the writer adds software (with versions) and format itself
                     "robots": "obey (checked before scheduling)",
                     "http-header-user-agent": settings.get("USER_AGENT"),
                     "operator": settings.get("WARC_OPERATOR") or "",

@@ -78,12 +78,11 @@ def test_full_text_search_finds_body_not_boilerplate(demo_crawl: Crawl) -> None:
                  "on articles.rowid = articles_fts.rowid where articles_fts match ? order by rank",
                  (f'"{phrase}"',))
     assert site.url + site.manifest.articles[5].path in [h[0] for h in hits]
-    for name in ("donation_appeal", "newsletter", "banner"):
-        snippet = next((v for k, v in site.manifest.boilerplate.items() if k.startswith(name)), None)
-        if snippet:
-            words = " ".join(snippet.split()[:5]).replace('"', "")
-            assert not _rows(demo_crawl.index, "select rowid from articles_fts where articles_fts match ?",
-                             (f'"{words}"',)), name
+    boilerplate = site.manifest.boilerplate
+    for name in ("donation_text", "newsletter_text", "support_banner", "comment_0", "credit_0"):
+        words = " ".join(boilerplate[name].split()[:5]).replace('"', "")
+        assert not _rows(demo_crawl.index, "select rowid from articles_fts where articles_fts match ?",
+                         (f'"{words}"',)), name
     with closing(sqlite3.connect(demo_crawl.index)) as db:
         db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
         assert db.execute("pragma integrity_check").fetchone()[0] == "ok"

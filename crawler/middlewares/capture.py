@@ -75,6 +75,10 @@ class WarcCaptureMiddleware:
             crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
 
+    def process_request(self, request: Request) -> None:
+        # Retries copy meta: each attempt counts its own bytes against NEWSARCHIVE_MAX_BODY.
+        request.meta["_newsarchive_bytes"] = 0
+
     def bytes_received(self, data: bytes, request: Request, **kwargs: Any) -> None:
         """Cut a body at NEWSARCHIVE_MAX_BODY and keep what arrived (archived as truncated)."""
         received = request.meta.get("_newsarchive_bytes", 0) + len(data)
