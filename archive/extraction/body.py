@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lxml import html as lxml_html
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 
 
-def extraction_options(url: str) -> Extractor:
+def extraction_options(url: str, *, recall: bool = False) -> Extractor:
     # One options object per page; dedup stays off: trafilatura's dedup cache is
     # process-wide, so results would depend on what the worker extracted before.
     return Extractor(
@@ -17,6 +19,7 @@ def extraction_options(url: str) -> Extractor:
         dedup=False,
         url=url,
         with_metadata=False,
+        recall=recall,
     )
 
 
@@ -48,6 +51,7 @@ _OUTSIDE_CONTENT = frozenset(
 _ROOT_SHARE = 0.6
 _MIN_BLOCK_CHARS = 40
 _MIN_DIV_TEXT = 80
+_RECALL_GAIN = 1.5
 
 
 def _prose_weight(el: lxml_html.HtmlElement) -> int:
@@ -61,40 +65,63 @@ def _prose_weight(el: lxml_html.HtmlElement) -> int:
     return len(own.strip()) if len(own.strip()) >= _MIN_DIV_TEXT else 0
 
 
-def find_content_root(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
-    """The deepest element holding most of the page's prose, or None if markup already says."""
-    if tree.xpath('//article | //*[@itemprop="articleBody"]'):
-        return None
+@dataclass
+class Prose:
+    """Where a page's prose is: the content root (if markup names none) and its total size."""
+
+    root: lxml_html.HtmlElement | None
+    total_chars: int
+
+
+def find_prose(tree: lxml_html.HtmlElement) -> Prose:
+    """The deepest element holding most of the page's prose, unless markup already names one."""
     weights: dict[lxml_html.HtmlElement, int] = {}
-    total = 0
+    total = content = 0
     for el in tree.iter("p", "div", "section", "td", "pre", "blockquote"):
         weight = _prose_weight(el)
-        if weight < _MIN_BLOCK_CHARS or any(a.tag in _OUTSIDE_CONTENT for a in el.iterancestors()):
+        if weight < _MIN_BLOCK_CHARS:
             continue
         total += weight
+        if any(a.tag in _OUTSIDE_CONTENT for a in el.iterancestors()):
+            continue
+        content += weight
         for ancestor in el.iterancestors():
             weights[ancestor] = weights.get(ancestor, 0) + weight
+    if tree.xpath('//article | //*[@itemprop="articleBody"]'):
+        return Prose(None, total)
     best, best_depth = None, -1
     for element, weight in weights.items():
-        if weight >= _ROOT_SHARE * total:
+        if weight >= _ROOT_SHARE * content:
             depth = sum(1 for _ in element.iterancestors())
             if depth > best_depth:
                 best, best_depth = element, depth
     if best is None or best.tag in ("body", "html"):
-        return None
-    return best
+        return Prose(None, total)
+    return Prose(best, total)
+
+
+def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, recall: bool) -> str:
+    document = bare_extraction(tree, url=url, options=extraction_options(url, recall=recall))
+    if document is None or isinstance(document, dict):
+        return ""
+    return (document.text or "").strip()
 
 
 def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     """Article text, paragraphs separated by newlines (trafilatura works on a copy of `tree`)."""
     number_ordered_lists(tree)
-    root = find_content_root(tree)
-    if root is not None:
+    prose = find_prose(tree)
+    if prose.root is not None:
         # Without an <article> (or a class it knows), trafilatura falls back to loose
         # paragraphs and drops the subheadings, lists and tables between them; marking
         # the content root as the article lets it take the body whole.
-        root.tag = "article"
-    document = bare_extraction(tree, url=url, options=extraction_options(url))
-    if document is None or isinstance(document, dict):
-        return ""
-    return (document.text or "").strip()
+        prose.root.tag = "article"
+    text = _trafilatura(tree, url, recall=False)
+    if len(text) < prose.total_chars:
+        # Less text than the page holds in paragraphs: trafilatura may have stopped at
+        # the first of several containers. Its recall mode takes them all; keep that
+        # only when it finds much more, since it also takes more furniture.
+        wider = _trafilatura(tree, url, recall=True)
+        if len(wider.split()) > _RECALL_GAIN * len(text.split()):
+            text = wider
+    return text
