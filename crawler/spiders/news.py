@@ -196,17 +196,23 @@ class NewsSpider(Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         kind = response.meta["kind"]
-        if response.status in _REDIRECTS:
-            yield from self._redirect(response, kind)
-        elif "download_stopped" in response.flags:
-            item = self._item(response, kind, outcome="truncated")
-            item.reason = f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
-            self.logger.warning("%s: %s", response.url, item.reason)
+        try:
+            if response.status in _REDIRECTS:
+                yield from self._redirect(response, kind)
+            elif "download_stopped" in response.flags:
+                item = self._item(response, kind, outcome="truncated")
+                item.reason = f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
+                self.logger.warning("%s: %s", response.url, item.reason)
+                yield item
+            else:
+                yield from getattr(self, f"parse_{kind}")(response)
+        except Exception as exc:  # a page nobody foresaw: record it, keep crawling
+            self.logger.exception("processing %s failed", response.url)
+            item = self._item(response, kind, outcome="processing_error")
+            item.reason = f"{type(exc).__name__}: {exc}"
             yield item
-            if kind in _DOCUMENTS:
-                yield from self._document_done()
-        else:
-            yield from getattr(self, f"parse_{kind}")(response)
+        if kind in _DOCUMENTS:  # once per feed or sitemap, whatever happened above
+            yield from self._document_done()
 
     def _redirect(self, response: Response, kind: str) -> Iterator[Any]:
         """Record the hop; request the target unless it closes a loop or was fetched already."""
@@ -228,8 +234,6 @@ class NewsSpider(Spider):
                 yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
             else:
                 yield from self._request(target, kind, depth, **meta)
-        if kind in _DOCUMENTS:
-            yield from self._document_done()
 
     def parse_robots(self, response: Response) -> Iterable[Any]:
         asked = response.meta["robots_origin"]
@@ -272,7 +276,6 @@ class NewsSpider(Spider):
         self._stat("feed_links", len(links))
         for link in links:
             yield from self._article(link, response.meta["hops"] + 1)
-        yield from self._document_done()
 
     def parse_sitemap(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "sitemap")
@@ -282,7 +285,6 @@ class NewsSpider(Spider):
             item.outcome, item.reason = "bad_sitemap", str(exc)
             self.logger.warning("%s", exc)
             yield item
-            yield from self._document_done()
             return
         yield item
         depth = response.meta["hops"] + 1
@@ -293,7 +295,6 @@ class NewsSpider(Spider):
                 yield from self._article(link, depth)
             elif self.site.is_followed(link.url) and depth <= self.site.max_depth:
                 yield from self._request(link.url, "page", depth)
-        yield from self._document_done()
 
     def parse_page(self, response: Response) -> Iterable[Any]:
         yield self._item(response, "page")
