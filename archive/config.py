@@ -175,6 +175,11 @@ class SiteConfig(BaseModel):
             + [(self.absolute(u), "page") for u in self.start_urls]
         )
 
+    def on_site(self, url: str) -> bool:
+        """Is the URL's host one of allowed_domains or below one?"""
+        host = urlsplit(url).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
     def allows_address(self, address: str) -> bool:
         """May the crawl connect to this IP? Global addresses yes; others only if opted in."""
         ip = ipaddress.ip_address(address)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from scrapy import Request
 
@@ -30,10 +29,6 @@ class Frontier:
         self.open_documents = 0  # feeds and sitemaps scheduled and not yet read
         self.waiting_articles: list[tuple[str, int, dict[str, object]]] = []
         self.scheduled = 0
-
-    def on_site(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        return any(host == d or host.endswith("." + d) for d in self.site.allowed_domains)
 
     def article_verdict(self, link: DiscoveredLink) -> tuple[str, str]:
         """(canonical URL, verdict): 'new', 'duplicate' or 'already_archived'."""

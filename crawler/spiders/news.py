@@ -41,8 +41,7 @@ class NewsSpider(Spider):
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
-        host = urlsplit(request.url).hostname or ""
-        return any(host == d or host.endswith("." + d) for d in cls.site.allowed_domains)
+        return cls.site.on_site(request.url)
 
     @property
     def frontier(self) -> Frontier:
@@ -101,7 +100,7 @@ class NewsSpider(Spider):
         if urlsplit(url).scheme not in ("http", "https"):
             yield self._refused(url, kind, f"refused {url}: scheme {urlsplit(url).scheme!r} is not fetched")
             return
-        if not frontier.on_site(url):
+        if not self.site.on_site(url):
             self._stat("offsite_links")
             return
         if kind in _DOCUMENTS and not frontier.first_document(url):
