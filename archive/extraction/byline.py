@@ -14,8 +14,9 @@ _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
 # articles, menus, the page footer.
 _ELSEWHERE = re.compile(
-    r"comment|related|recommend|popular|trending|teaser|sidebar|footer|more-?stories"
-    r"|latest|newsletter|promo|breadcrumb|menu|-?nav(?:bar|igation)?(?:$|[-_\s])|reply|archive",
+    r"(?:^|[-_])(?:comments?|related|recommend\w*|popular|trending|teasers?|sidebar|footer"
+    r"|more-?stories|latest|newsletter|promo|breadcrumbs?|menu|nav|navbar|navigation|reply"
+    r"|replies|archive)(?:$|[-_])",
     re.I,
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button", "select"})
@@ -70,7 +71,7 @@ def _elsewhere(el: lxml_html.HtmlElement, around_headline: set[lxml_html.HtmlEle
         if node.tag == "footer" and not any(a.tag == "article" for a in node.iterancestors()):
             return True
         marker = f"{node.get('class', '')} {node.get('id', '')}"
-        if len(marker) > 1 and _ELSEWHERE.search(marker):
+        if len(marker) > 1 and any(_ELSEWHERE.search(token) for token in marker.split()):
             return True
     return False
 

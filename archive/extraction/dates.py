@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -175,8 +175,20 @@ def find_dates(
         *(c for c in printed_candidates if c is not None),
         *(c for c in found if c.source == "url"),
     ]
+    if chosen is not None and structured:
+        # A printed day one off a structured timestamp is the same moment in another
+        # time zone: the timestamp, with its offset, is the better statement.
+        printed_day = chosen.value
+        chosen = next((c for c in structured if _one_day_apart(c.value, printed_day)), chosen)
     if chosen is None and ranked:
         chosen = ranked[0]
+    shown_update = next(
+        (d for d in shown if d.updated and d.distance <= _BESIDE_HEADLINE), None
+    )
+    if chosen is None and shown_update is not None:
+        # The page prints only "Updated <date>" beside the headline: that is the date it
+        # presents as its own, and no other says when it was first published.
+        chosen = add(shown_update.value, "html")
     if chosen is not None and "T" not in chosen.value:
         # The same day stated with a time elsewhere: keep the more precise statement.
         chosen = next(
@@ -184,6 +196,14 @@ def find_dates(
         )
     updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
     return DateFindings(found, chosen, _find_modified(page) or updated)
+
+
+def _one_day_apart(a: str, b: str) -> bool:
+    try:
+        delta = date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])
+    except ValueError:
+        return False
+    return abs(delta.days) == 1
 
 
 def month_first(page: Page) -> bool:

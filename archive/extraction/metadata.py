@@ -87,7 +87,9 @@ def strip_site_suffix(title: str, sitename: str | None, url: str) -> str:
     return " ".join(title.split())
 
 
-_LOGO_CONTEXT = re.compile(r"logo|brand|site-?(?:title|name)|masthead|navbar|menu", re.I)
+_LOGO_CONTEXT = re.compile(
+    r"(?:^|[-_])(?:logo|brand|branding|site-?title|site-?name|masthead|navbar)(?:$|[-_])", re.I
+)
 
 
 def _words(text: str) -> set[str]:
@@ -105,8 +107,10 @@ def _is_site_heading(el: lxml_html.HtmlElement, text: str, sitename: str | None)
     for node in (el, *el.iterancestors()):
         if node.tag in ("nav", "footer") or (node.tag == "a" and node.get("href") in ("/", "./")):
             return True
+        if node.tag in ("article", "main", "body"):
+            return False
         marker = f"{node.get('class', '')} {node.get('id', '')}"
-        if len(marker) > 1 and _LOGO_CONTEXT.search(marker):
+        if len(marker) > 1 and any(_LOGO_CONTEXT.search(t) for t in marker.split()):
             return True
     return False
 
