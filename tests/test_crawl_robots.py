@@ -22,9 +22,10 @@ ARTICLE = b"""<html><head><title>A story</title></head><body><article><h1>A stor
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         port = self.server.server_address[1]
-        host = self.headers.get("Host", "")
-        if self.path == "/robots.txt" and host.startswith("127.0.0.1"):
-            self._send(301, b"", [("Location", f"http://localhost:{port}/robots.txt")])
+        rules_at = self.server.rules_at  # type: ignore[attr-defined]
+        if self.path == "/robots.txt" and rules_at:
+            # Another origin (another port): like http -> https or example.com -> www.
+            self._send(301, b"", [("Location", f"{rules_at}/robots.txt")])
         elif self.path == "/robots.txt":
             self._send(200, b"User-agent: *\nDisallow: /private/\n", [("Content-Type", "text/plain")])
         elif self.path == "/rss":
@@ -50,15 +51,22 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def server() -> Iterator[ThreadingHTTPServer]:
+def _serve(rules_at: str) -> ThreadingHTTPServer:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.hits = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    httpd.rules_at = rules_at  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadingHTTPServer]:
+    rules = _serve("")
+    site = _serve(f"http://127.0.0.1:{rules.server_address[1]}")
+    yield site
+    for httpd in (site, rules):
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, tmp_path: Path) -> None:
@@ -66,8 +74,8 @@ def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, 
     sites = tmp_path / "sites"
     sites.mkdir()
     (sites / "moved.toml").write_text(
-        f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1', 'localhost']\n"
-        "allow_private_networks = ['127.0.0.1/32', '::1/128']\nfeeds = ['/rss']\n"
+        f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1']\n"
+        "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\n"
         "article_patterns = ['/(news|private)/']\n")
     crawl = scrapy_crawl("moved", tmp_path / "data", sites=sites)
     assert crawl.returncode == 0, crawl.log[-3000:]
