@@ -59,7 +59,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     region = scan_headline_region(page.tree, headline, month_first=month_first(page))
     dates = find_dates(page, hints, region.dates)
     published = dates.published
-    authors = [fix_double_encoding(a) for a in find_authors(page, sitename, region.bylines)]
+    authors = [fix_double_encoding(a) for a in find_authors(page, sitename, region.bylines, region.dates)]
     title = fix_double_encoding(title) if title else None
     shape = measure(page.tree)
     # 3. Main text, after dropping the furniture the markup names, then the lines

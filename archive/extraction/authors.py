@@ -6,7 +6,7 @@ import re
 from html import unescape
 from typing import Any
 
-from archive.extraction.byline import ShownByline
+from archive.extraction.byline import ShownByline, ShownDate, names_beside_dates
 from archive.extraction.page import Page, text_of
 
 _WS = re.compile(r"\s+")
@@ -50,7 +50,8 @@ _ROLE = re.compile(
     r"editor|writer|reporter|correspondent|columnist|contributor|journalist|"
     r"expert|specialist|analyst|director|manager|founder|co-founder|ceo|cto|president|"
     r"officer|consultant|attorney|lawyer|professor|researcher|scientist|strategist|"
-    r"photographer|producer|intern|"
+    r"photographer|producer|intern|coordinator|designer|developer|engineer|advis[eo]r|"
+    r"coach|nutritionist|dietitian|physician|nurse|therapist|"
     r"redakteur(?:in)?|rédact(?:eur|rice)|journaliste|periodista|redattore|корреспондент)\b",
     re.I,
 )
@@ -139,11 +140,15 @@ def _shown_names(bylines: list[ShownByline]) -> tuple[list[str], int]:
     return [], _NEAR_HEADLINE + 1
 
 
-def find_authors(page: Page, sitename: str | None, bylines: list[ShownByline]) -> list[str]:
+def find_authors(
+    page: Page, sitename: str | None, bylines: list[ShownByline], dates: list[ShownDate]
+) -> list[str]:
     """Author names; the structured statement first, the printed byline when it is better."""
     site = _norm(sitename or "")
     structured = _structured_names(page)
     shown, shown_distance = _shown_names(bylines)
+    if not shown:
+        shown, shown_distance = _shown_names(names_beside_dates(dates, _BESIDE_HEADLINE))
     beside = shown_distance <= _BESIDE_HEADLINE
     # The site's own name or a CMS login in the author field is not a byline.
     weak = not structured or all(

@@ -41,6 +41,7 @@ class ShownDate:
     value: str
     updated: bool
     distance: int
+    segments: list[str] = field(default_factory=list)  # the line's texts, as printed
 
 
 @dataclass
@@ -176,8 +177,37 @@ def _dates(
         seen.add(id(container))
         parsed = find_text_date(text, month_first=month_first)
         if parsed is not None:
-            found.append(ShownDate(parsed[0], parsed[1], distance(container)))
+            segments = [" ".join(t.split()) for t in container.itertext() if t.strip()]
+            found.append(ShownDate(parsed[0], parsed[1], distance(container), segments))
     found.sort(key=lambda d: d.distance)
+    return found
+
+
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞА-ЯČŠŽŁ][\w'’.-]*|van|von|de|der|den|da|di|du|la|le|del|bin)$")
+_NOT_NAME_WORDS = frozenset(
+    {"updated", "published", "posted", "share", "read", "min", "minutes", "by", "and", "on",
+     "last", "modified", "reviewed", "edited", "written", "home", "news", "blog", "menu"}
+)
+
+
+def names_beside_dates(dates: list[ShownDate], max_distance: int) -> list[ShownByline]:
+    """Person-like names printed in the same short line as a date beside the headline.
+
+    Bylines without any markup ("<div><p>Jane Doe</p><p>Aug 4, 2025</p></div>") are
+    recognised by sitting next to the date the page prints for the article.
+    """
+    found = []
+    for shown in dates:
+        if shown.distance > max_distance:
+            break
+        for segment in shown.segments:
+            words = segment.replace("·", " ").split()
+            if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in segment):
+                continue
+            if any(w.lower().strip(".,") in _NOT_NAME_WORDS for w in words):
+                continue
+            if all(_NAME_WORD.match(w) for w in words) and words[0][0].isupper():
+                found.append(ShownByline(segment, shown.distance + 1))
     return found
 
 

@@ -15,10 +15,13 @@ from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page
 from archive.extraction.textdates import find_text_date
 
-# Choice, best first: the date printed beside the headline; the page's structured
-# data (JSON-LD, meta tags, dated markup); the crawl's feed and news sitemap; a
-# printed date further down; the day in the URL. An HTTP Last-Modified is kept as
-# a candidate but never chosen: dynamic pages send the time of the request there.
+# Choice, best first: the date printed beside the headline (unless it is later than
+# the structured data's: an unlabelled update); the page's structured data (JSON-LD,
+# meta tags, dated markup); the crawl's feed and news sitemap; a printed date further
+# down; the day in the URL; a printed "Updated" date when nothing else dates the page.
+# An HTTP Last-Modified is kept as a candidate but never chosen: dynamic pages send
+# the time of the request there. Nothing is ever read from free text such as a
+# "(c) 2024" footer: every candidate is a date the page labels as one.
 
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
@@ -166,7 +169,13 @@ def find_dates(
     structured = [c for c in found if c.source in ("json_ld", "meta", "html")]
     structured = [c for c in structured if c not in printed_candidates]
     chosen: DateCandidate | None = None
-    if printed and printed[0].distance <= _BESIDE_HEADLINE:
+    earliest = min((c.value[:10] for c in structured), default=None)
+    # The printed date beside the headline wins over structured data, unless it is
+    # later: then it is most often the date of an update printed without its label.
+    beside = printed[0] if printed and printed[0].distance <= _BESIDE_HEADLINE else None
+    if beside is not None and (
+        earliest is None or beside.value <= earliest or _one_day_apart(beside.value, earliest)
+    ):
         chosen = printed_candidates[0]
     ranked = [
         *structured,
