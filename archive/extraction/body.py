@@ -75,13 +75,16 @@ class Prose:
 
 def find_prose(tree: lxml_html.HtmlElement) -> Prose:
     """The deepest element holding most of the page's prose, unless markup already names one."""
-    weights: dict[lxml_html.HtmlElement, int] = {}
-    total = content = 0
+    blocks = []
     for el in tree.iter("p", "div", "section", "td", "pre", "blockquote"):
         weight = _prose_weight(el)
-        if weight < _MIN_BLOCK_CHARS:
-            continue
-        total += weight
+        if weight >= _MIN_BLOCK_CHARS:
+            blocks.append((el, weight))
+    total = sum(weight for _, weight in blocks)
+    _unwrap_swallowing_headers(tree, blocks, total)
+    weights: dict[lxml_html.HtmlElement, int] = {}
+    content = 0
+    for el, weight in blocks:
         if any(a.tag in _OUTSIDE_CONTENT for a in el.iterancestors()):
             continue
         content += weight
@@ -98,6 +101,20 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
     if best is None or best.tag in ("body", "html"):
         return Prose(None, total)
     return Prose(best, total)
+
+
+def _unwrap_swallowing_headers(
+    tree: lxml_html.HtmlElement, blocks: list[tuple[lxml_html.HtmlElement, int]], total: int
+) -> None:
+    """A <header> left open swallows the page that follows it: make it a plain <div>.
+
+    Browsers show such pages fine; parsers nest the whole article inside the header,
+    and trafilatura drops headers with everything in them.
+    """
+    for header in tree.iter("header"):
+        inside = sum(w for el, w in blocks if any(a is header for a in el.iterancestors()))
+        if inside > 0.5 * total:
+            header.tag = "div"
 
 
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, recall: bool) -> str:
