@@ -195,3 +195,18 @@ def test_soft_404_is_not_an_article() -> None:
 def test_decoded_text_is_refused() -> None:
     with pytest.raises(TypeError, match="raw bytes"):
         extract_article("<html></html>", "https://example.com/x")  # type: ignore[arg-type]
+
+
+def test_code_comments_are_not_page_comments() -> None:
+    # Syntax highlighters mark code comments with classes such as "hljs-comment".
+    prose = "<p>" + "Git keeps every version of every file, so nothing is ever lost. " * 4 + "</p>"
+    code = (
+        '<pre><code><span class="hljs-comment"># initialise the repository</span>\n'
+        "git init\n</code></pre>"
+    )
+    body = (
+        "<html><head><title>Git basics</title></head><body><article><h1>Git basics</h1>"
+        f"{prose}{code}{prose}</article></body></html>"
+    ).encode()
+    result = extract_article(body, "https://blog.example/git-basics")
+    assert "# initialise the repository" in result.text

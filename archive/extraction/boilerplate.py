@@ -43,8 +43,10 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     paragraphs = tree.xpath("//p")
     total = sum(len(p.text_content()) for p in paragraphs) or 1
     doomed = []
+    # Class names inside code blocks describe the code ("hljs-comment"), not the page.
+    in_code = {id(el) for block in tree.iter("pre", "code") for el in block.iter()}
     for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in _KEEP_TAGS:
+        if not isinstance(el.tag, str) or el.tag in _KEEP_TAGS or id(el) in in_code:
             continue
         marker = _marker(el)
         named = bool(marker) and any(_FURNITURE.search(word) for word in marker.split())
