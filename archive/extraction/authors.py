@@ -22,7 +22,7 @@ _DATE = (
 )
 # Leading labels and dates before the names: "Updated Jan 8, 2026 Written by", "Dec 17, 2025".
 _LEADING_NOISE = re.compile(
-    rf"^(?:(?:{_DATE}|last|updated|published|posted|on|at|[:,|•·-])\s*)+(?=\S)", re.I
+    rf"^(?:(?:{_DATE}|(?:last|updated|published|posted|on|at)\b|[:,|•·-])\s*)+(?=\S)", re.I
 )
 _BYLINE_PREFIX = re.compile(
     r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez)\s*:?\s+"
@@ -55,6 +55,8 @@ _ROLE = re.compile(
     r"redakteur(?:in)?|rédact(?:eur|rice)|journaliste|periodista|redattore|корреспондент)\b",
     re.I,
 )
+# What templates print when the author field is empty.
+_PLACEHOLDER_NAMES = frozenset({"undefined", "null", "none", "unknown", "admin", "administrator"})
 _ORGANISATION_TYPES = ("organization", "newsmediaorganization", "corporation", "ngo")
 _BESIDE_HEADLINE = 40
 _NEAR_HEADLINE = 300
@@ -87,6 +89,8 @@ def split_names(raw: str) -> list[str]:
             if len(part.split()) < 2:
                 continue
         if not part or _NOT_NAME.search(part) or len(part.split()) > 5 or len(part) < 2:
+            continue
+        if part.lower() in _PLACEHOLDER_NAMES:
             continue
         if _BYLINE_PREFIX.match(part + " x") and len(part.split()) <= 2:
             continue  # a label alone ("By", "Written by"): the name is in the next element
