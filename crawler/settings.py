@@ -35,6 +35,13 @@ NEWSARCHIVE_RETRY_AFTER_TIMES = 3
 # Who runs this crawl: goes into the User-Agent and the warcinfo records.
 NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "+https://github.com/newsarchive/newsarchive")
 
+# Pinned host names (like curl --resolve), e.g. {"news.example": "203.0.113.7"}; with
+# NEWSARCHIVE_HOSTS_ONLY, names not listed fail as DNS errors without any lookup.
+NEWSARCHIVE_HOSTS: dict[str, str] = {}
+NEWSARCHIVE_HOSTS_ONLY = False
+DNS_RESOLVER = "crawler.dns.PinnedHostsResolver"
+TWISTED_DNS_RESOLVER = "crawler.dns.PinnedHostsResolver"
+
 WARC_ENABLED = True
 WARC_PREFIX = "newsarchive"
 WARC_MAX_SIZE = 1_000_000_000

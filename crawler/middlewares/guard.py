@@ -13,8 +13,10 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from twisted.internet.error import DNSLookupError
 
 from archive.config import SiteConfig
+from crawler.dns import PinnedHosts
 
 _CACHE_SECONDS = 60.0
 
@@ -33,6 +35,7 @@ class AddressGuardMiddleware:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.pinned = PinnedHosts.from_settings(crawler)
         self._resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
 
     @classmethod
@@ -68,6 +71,12 @@ class AddressGuardMiddleware:
             return [str(ipaddress.ip_address(host.strip("[]")))]
         except ValueError:
             pass
+        try:
+            pinned = self.pinned.lookup(host)
+        except DNSLookupError:
+            return []  # the download fails with the same DNS error, recorded as fetch_error
+        if pinned is not None:
+            return [pinned]
         cached = self._resolved.get((host, port))
         if cached and cached[0] > time.monotonic():
             return cached[1]
