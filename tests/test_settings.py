@@ -35,3 +35,15 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 0.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_every_setting_of_ours_is_documented() -> None:
+    """README's settings table names every NEWSARCHIVE_* and WARC_* setting we define."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    defined = set(re.findall(r"^((?:NEWSARCHIVE|WARC)_[A-Z_]+)\b", (root / "crawler" / "settings.py")
+                             .read_text(), re.MULTILINE))
+    readme = (root / "README.md").read_text()
+    assert defined and not {name for name in defined if f"`{name}`" not in readme}
