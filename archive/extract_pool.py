@@ -37,7 +37,10 @@ class ExtractionPool:
 
     Futures never raise: a timeout gives status "timeout", a crash or an exception
     in the worker gives status "error", each with a reason. The futures are plain
-    concurrent.futures ones, so asyncio code awaits them with asyncio.wrap_future.
+    concurrent.futures ones, so asyncio code awaits them with asyncio.wrap_future
+    (tested under Twisted's asyncio reactor). Workers are spawned, so they import the
+    caller's main module: a script that creates a pool keeps its work under
+    `if __name__ == "__main__":` (Scrapy's entry point does).
     """
 
     def __init__(self, workers: int | None = None, timeout: float = 30.0) -> None:

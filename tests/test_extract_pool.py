@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,3 +76,54 @@ def test_awaitable_from_asyncio(pool: ExtractionPool) -> None:
         return result.status
 
     assert asyncio.run(crawl_callback()) == "ok"
+
+
+TWISTED_SCRIPT = """
+import asyncio, sys
+from archive.extract_pool import ExtractionPool
+
+
+async def crawl_callback(pool, body, url):
+    result = await asyncio.wrap_future(pool.submit(body, url))
+    print(result.status, result.title)
+
+
+def main():
+    from twisted.internet import asyncioreactor
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # as Scrapy does when it installs this reactor
+    asyncioreactor.install(loop)
+    from twisted.internet import defer, reactor
+
+    pool = ExtractionPool(workers=1, timeout=20)
+    body = open(sys.argv[1], "rb").read()
+
+    def run():
+        task = loop.create_task(crawl_callback(pool, body, sys.argv[2]))
+        d = defer.Deferred.fromFuture(task)
+        d.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(run)
+    reactor.run()
+    pool.close()
+
+
+# Worker processes are spawned: they import the main module, which must not run the crawl.
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_works_under_the_twisted_asyncio_reactor(tmp_path: Path) -> None:
+    # The crawl runs Scrapy on Twisted's asyncio reactor; a reactor installs once per
+    # process, so this runs in its own interpreter.
+    script = tmp_path / "crawl.py"
+    script.write_text(TWISTED_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(PAGES / "news-article.html"), ARTICLE_URL],
+        capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok Harbour Town Votes to Rebuild Its Flooded Sea Wall"
