@@ -42,6 +42,13 @@ FURNITURE_LINES = re.compile(
             # copyright and reprint notices
             r"^(?:©|\(c\)|copyright\b)",
             r"\ball rights reserved\b|\bmay not be (?:reproduced|republished|redistributed)\b",
+            # tables of contents, ad labels and date labels standing alone on a line
+            r"^(?:table of contents|contents|in this article|on this page|jump to|skip to"
+            r"|inhaltsverzeichnis|inhalt|sommaire|table des matières|índice|indice|contenido"
+            r"|spis treści|содержание)\W*$",
+            r"^(?:advertisement|sponsored|ad|anzeige|werbung|publicité|publicidad|pubblicità"
+            r"|reklama|реклама)\W*$",
+            r"^(?:last )?(?:updated|published|posted|modified)(?: on| at)?\W*$",
             # share and call-to-action buttons that trafilatura kept as text
             r"^(?:share (?:this|on)|click here to|tap here to|follow us on)\b",
         ]
