@@ -21,6 +21,13 @@ def hop_outcome(capture: CaptureRef) -> str:
     return "retried" if capture.status >= 500 or capture.status == 429 else "http_error"
 
 
+def aliases_of(item: PageItem) -> list[str]:
+    """Every other URL this page is known by: the rel=canonical it moved from, and each URL it
+    was discovered under that differs from its canonical one (utm_*, fbclid, AMP...)."""
+    seen = {*item.aliases, *(d["url"] for d in item.discovery if d.get("url"))}
+    return sorted(seen - {item.canonical_url}) if item.outcome == "article" else []
+
+
 def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict[str, Any]:
     discovery = item.discovery[0] if item.discovery else None
     return {
@@ -36,7 +43,7 @@ def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict
         "discovery": discovery if last else None,
         "discovered": item.discovery if last else [],
         "article": item.article if last else None,
-        "aliases": item.aliases if last else [],
+        "aliases": aliases_of(item) if last else [],
     }
 
 
