@@ -33,6 +33,19 @@ def run_outcome(reason: str, stats: dict[str, Any]) -> str:
     return "interrupted" if reason == "shutdown" else reason
 
 
+def peak_rss_kb(usage: resource.struct_rusage) -> int:
+    """This process's own peak RSS. ru_maxrss survives exec on Linux: a crawl started by a big
+    parent would report the parent's size. VmHWM belongs to the process image itself."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return usage.ru_maxrss
+
+
 class RunGuard:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -86,7 +99,7 @@ class RunGuard:
         # The crawl process alone (extraction workers are separate): what the reactor costs.
         cpu = round(usage.ru_utime + usage.ru_stime, 3)
         self.crawler.stats.set_value("newsarchive/main_cpu_seconds", cpu)
-        self.crawler.stats.set_value("newsarchive/main_peak_rss_kb", usage.ru_maxrss)
+        self.crawler.stats.set_value("newsarchive/main_peak_rss_kb", peak_rss_kb(usage))
         stats = self.crawler.stats.get_stats()
         outcome = run_outcome(reason, stats)
         if not stats.get("downloader/request_count"):
