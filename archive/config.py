@@ -7,7 +7,7 @@ import re
 import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import (
@@ -27,6 +27,9 @@ from archive.cron import check_cron
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ConfigError(Exception):
@@ -214,20 +217,29 @@ def describe_error(error: ErrorDetails) -> str:
     return f"{field}: {message}"
 
 
-def load_site(path: Path) -> SiteConfig:
-    """Read and validate one site file; ConfigError names the file and each wrong field."""
+def read_toml(path: Path) -> dict[str, Any]:
+    """A config file's TOML; ConfigError names the file when it cannot be read or parsed."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    data.setdefault("name", path.stem)
+
+
+def validated(model: type[M], data: dict[str, Any], path: Path) -> M:
+    """`data` as `model`; ConfigError names the file and each wrong field."""
     try:
-        return SiteConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(describe_error(e) for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{path}: {'; '.join(describe_error(e) for e in exc.errors())}") from None
+
+
+def load_site(path: Path) -> SiteConfig:
+    """Read and validate one site file; ConfigError names the file and each wrong field."""
+    data = read_toml(path)
+    data.setdefault("name", path.stem)
+    return validated(SiteConfig, data, path)
 
 
 def load_sites(directory: Path) -> dict[str, SiteConfig]:

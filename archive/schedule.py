@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -12,10 +11,10 @@ from typing import Annotated, Literal
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic import model_validator as model_check
 
-from archive.config import SITE_NAME, ConfigError, SiteConfig, describe_error, parse_duration
+from archive.config import SITE_NAME, SiteConfig, parse_duration, read_toml, validated
 from archive.cron import check_cron, cron_trigger
 
 # Settings the scheduler itself gives every crawl: a schedule file may not override them.
@@ -114,16 +113,7 @@ def load_schedule(path: Path | None) -> ScheduleFile:
     """Read and validate a schedule file (None: the defaults); ConfigError names file and field."""
     if path is None:
         return ScheduleFile()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    try:
-        return ScheduleFile.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {'; '.join(describe_error(e) for e in exc.errors())}") from None
+    return validated(ScheduleFile, read_toml(path), path)
 
 
 @dataclass(frozen=True)
