@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from archive.extraction.byline import ShownDate
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page
-from archive.extraction.textdates import find_text_date
+from archive.extraction.textdates import find_text_date, in_sentence
 
 # Choice, best first: the date printed beside the headline (unless it is later than
 # the structured data's: an unlabelled update); the page's structured data (JSON-LD,
@@ -121,6 +121,10 @@ _BESIDE_HEADLINE = 10
 # Printed dates further away still count when nothing else dates the page, but
 # not beyond this: there they belong to teasers and comments.
 _NEAR_HEADLINE = 300
+# A printed date that the markup also states (a <time datetime>, a meta tag) is the
+# page's own date as far as this from the headline, past a byline block and its
+# author box.
+_BYLINE_REACH = 40
 _META_PUBLISHED_HINT = re.compile(r"publish|pubdate|issued|created|release", re.I)
 _META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
 
@@ -158,6 +162,7 @@ def find_dates(
                     add(raw, "meta")
     for raw in _html_dates(page.tree):
         add(raw, "html")
+    shown = [d for d in shown if not _in_sentence(d, page)]
     printed = [d for d in shown if not d.updated and d.distance <= _NEAR_HEADLINE]
     printed_candidates = [add(d.value, "html") for d in printed[:2]]
     url_date = _URL_DATE.search(page.url)
@@ -172,9 +177,14 @@ def find_dates(
     earliest = min((c.value[:10] for c in structured), default=None)
     # The printed date beside the headline wins over structured data, unless it is
     # later: then it is most often the date of an update printed without its label.
-    beside = printed[0] if printed and printed[0].distance <= _BESIDE_HEADLINE else None
+    # A later date the markup states as well is no unlabelled update but the date the
+    # page gives itself; an earlier structured date is then a CMS creation date.
+    beside = printed[0] if printed and printed[0].distance <= _BYLINE_REACH else None
     if beside is not None and (
-        earliest is None or beside.value <= earliest or _one_day_apart(beside.value, earliest)
+        (beside.distance <= _BESIDE_HEADLINE and (
+            earliest is None or beside.value <= earliest or _one_day_apart(beside.value, earliest)
+        ))
+        or any(c.value[:10] == beside.value for c in structured)
     ):
         chosen = printed_candidates[0]
     ranked = [
@@ -184,15 +194,16 @@ def find_dates(
         *(c for c in printed_candidates if c is not None),
         *(c for c in found if c.source == "url"),
     ]
-    if chosen is not None and structured:
+    if chosen is not None and not any(c.value[:10] == chosen.value for c in structured):
         # A printed day one off a structured timestamp is the same moment in another
-        # time zone: the timestamp, with its offset, is the better statement.
+        # time zone: the timestamp, with its offset, is the better statement. Not when
+        # the markup also states the printed day: that is the local time of the moment.
         printed_day = chosen.value
         chosen = next((c for c in structured if _one_day_apart(c.value, printed_day)), chosen)
     if chosen is None and ranked:
         chosen = ranked[0]
     shown_update = next(
-        (d for d in shown if d.updated and d.distance <= _BESIDE_HEADLINE), None
+        (d for d in shown if d.updated and d.distance <= _BYLINE_REACH), None
     )
     if chosen is None and shown_update is not None:
         # The page prints only "Updated <date>" beside the headline: that is the date it
@@ -213,6 +224,15 @@ def _one_day_apart(a: str, b: str) -> bool:
     except ValueError:
         return False
     return abs(delta.days) == 1
+
+
+def _in_sentence(shown: ShownDate, page: Page) -> bool:
+    # "Editor's note: on May 6 we added ..." or "valid through 01/23/2026" is prose that
+    # mentions a date, not a dateline.
+    for segment in shown.segments:
+        if find_text_date(segment, month_first=month_first(page)) is not None:
+            return in_sentence(segment, month_first=month_first(page))
+    return False
 
 
 def month_first(page: Page) -> bool:

@@ -64,18 +64,38 @@ _UPDATED = re.compile(
 
 def find_text_date(text: str, *, month_first: bool) -> tuple[str, bool] | None:
     """The first date written in `text` as YYYY-MM-DD, and whether a label calls it an update."""
-    best: tuple[int, str] | None = None
+    found = _first_date(text, month_first)
+    if found is None:
+        return None
+    start, _, value = found
+    return value, bool(_UPDATED.search(text[max(0, start - 40):start]))
+
+
+# A dateline holds a date and a few words around it ("Published on", "By Jane Doe",
+# "at 9:06 am CST"); a date with this many words beside it is part of a sentence.
+_SENTENCE_WORDS = 8
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def in_sentence(text: str, *, month_first: bool) -> bool:
+    """Whether the first date written in `text` sits inside running prose, not a dateline."""
+    found = _first_date(text, month_first)
+    if found is None:
+        return False
+    start, end, _ = found
+    return len(_WORD.findall(text[:start] + " " + text[end:])) >= _SENTENCE_WORDS
+
+
+def _first_date(text: str, month_first: bool) -> tuple[int, int, str] | None:
+    best: tuple[int, int, str] | None = None
     for pattern, kind in _PATTERNS:
         match = pattern.search(text)
         if match is None or (best is not None and match.start() >= best[0]):
             continue
         value = _to_iso(match.groups(), kind, month_first)
         if value:
-            best = (match.start(), value)
-    if best is None:
-        return None
-    start, value = best
-    return value, bool(_UPDATED.search(text[max(0, start - 40):start]))
+            best = (match.start(), match.end(), value)
+    return best
 
 
 def _to_iso(groups: tuple[str | None, ...], kind: str, month_first: bool) -> str | None:

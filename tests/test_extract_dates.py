@@ -1,0 +1,84 @@
+"""Which publication date extract_article chooses: printed datelines, markup, updates, prose."""
+
+from __future__ import annotations
+
+from archive.extract import ArticleExtraction, extract_article
+from archive.extraction.textdates import in_sentence
+
+URL = "https://riverside.example/notes/reading-the-tide-tables"
+PROSE = "<p>" + "Tide tables give the height of the water for every hour of the day. " * 6 + "</p>"
+
+
+def page(head: str = "", byline: str = "", body: str = PROSE) -> ArticleExtraction:
+    html = (
+        f"<html lang='en'><head><title>Reading the tide tables</title>{head}</head><body>"
+        f"<article><h1>Reading the tide tables</h1>{byline}{body}</article></body></html>"
+    )
+    return extract_article(html.encode(), URL)
+
+
+def ld(**dates: str) -> str:
+    fields = ", ".join(f'"{k}": "{v}"' for k, v in dates.items())
+    return f'<script type="application/ld+json">{{"@type": "Article", {fields}}}</script>'
+
+
+def test_printed_date_the_markup_also_states_beats_an_earlier_structured_date() -> None:
+    # The byline's <time> says 12 May 2024; the JSON-LD keeps the CMS creation date.
+    result = page(
+        ld(datePublished="2019-02-01T10:00:00+00:00"),
+        "<div class='byline'><span>By Ada Byrne</span>"
+        "<time datetime='2024-05-12T09:00:00+01:00'>May 12, 2024</time></div>",
+    )
+    assert result.published == "2024-05-12T09:00:00+01:00"
+
+
+def test_later_printed_date_alone_is_still_taken_for_an_unlabelled_update() -> None:
+    result = page(
+        ld(datePublished="2019-02-01T10:00:00+00:00"),
+        "<div class='byline'><span>By Ada Byrne</span><span>May 12, 2024</span></div>",
+    )
+    assert result.published == "2019-02-01T10:00:00+00:00"
+
+
+def test_printed_local_day_stays_when_the_markup_states_it_with_its_offset() -> None:
+    # 21:30 in New York is already the next day in UTC: the page's day is the local one.
+    result = page(
+        '<meta property="article:published_time" content="2024-05-13T01:30:00+00:00">',
+        "<div class='byline'>Posted on "
+        "<time datetime='2024-05-12T21:30:00-04:00'>May 12, 2024</time></div>",
+    )
+    assert result.published is not None
+    assert result.published[:10] == "2024-05-12"
+
+
+def test_printed_day_one_off_a_utc_timestamp_is_the_timestamp() -> None:
+    result = page(
+        '<meta property="article:published_time" content="2024-05-12T23:30:00+00:00">',
+        "<div class='byline'>Published: 13 May 2024</div>",
+    )
+    assert result.published == "2024-05-12T23:30:00+00:00"
+
+
+def test_updated_line_under_an_author_box_dates_a_page_that_states_nothing_else() -> None:
+    author_box = "<div class='author'>" + "<span>Harbour pilot</span>" * 12 + "</div>"
+    result = page(byline=f"<p>By Ada Byrne</p>{author_box}<p>Updated March 3, 2024</p>")
+    assert result.published == "2024-03-03"
+
+
+def test_date_mentioned_in_a_sentence_is_not_a_dateline() -> None:
+    body = (
+        "<p>The harbour office will publish the next tables on March 3, 2024, once the"
+        " survey boats are back in port and the soundings have been checked.</p>" + PROSE
+    )
+    result = page(body=body)
+    assert result.published is None
+    assert result.date_candidates == []
+
+
+def test_in_sentence_tells_prose_from_datelines() -> None:
+    assert not in_sentence("Published on 3 March 2024 at 9:06 am CST", month_first=True)
+    assert not in_sentence("By Ada Byrne | Updated March 3, 2024", month_first=True)
+    assert in_sentence(
+        "Editor's note: on March 3, 2024 we added two new harbours to this guide",
+        month_first=True,
+    )
