@@ -82,3 +82,17 @@ def test_in_sentence_tells_prose_from_datelines() -> None:
         "Editor's note: on March 3, 2024 we added two new harbours to this guide",
         month_first=True,
     )
+
+
+def test_iso_timestamp_printed_as_text_is_a_dateline() -> None:
+    result = page(byline="<p class='byline'>Ada Byrne <span>2022-11-23T08:10+02:00</span></p>")
+    assert result.published == "2022-11-23"
+
+
+def test_dates_of_a_listing_under_the_headline_are_not_the_pages() -> None:
+    events = "".join(
+        f"<div class='event'><p>March {day}, 2026</p><p>Harbour open day</p></div>"
+        for day in (16, 17, 18, 19)
+    )
+    result = page(byline=events)
+    assert result.published is None

@@ -125,6 +125,7 @@ _NEAR_HEADLINE = 300
 # page's own date as far as this from the headline, past a byline block and its
 # author box.
 _BYLINE_REACH = 40
+_LISTING_DAYS = 3
 _META_PUBLISHED_HINT = re.compile(r"publish|pubdate|issued|created|release", re.I)
 _META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
 
@@ -164,6 +165,10 @@ def find_dates(
         add(raw, "html")
     shown = [d for d in shown if not _in_sentence(d, page)]
     printed = [d for d in shown if not d.updated and d.distance <= _NEAR_HEADLINE]
+    if len({d.value for d in printed if d.distance <= _BYLINE_REACH}) >= _LISTING_DAYS:
+        # Different days, one after another under the headline: a list of events or
+        # posts, each with its own date, none of them the page's.
+        printed = []
     printed_candidates = [add(d.value, "html") for d in printed[:2]]
     url_date = _URL_DATE.search(page.url)
     if url_date:

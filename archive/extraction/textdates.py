@@ -45,7 +45,8 @@ _DAY = _DAY_NUMBER + r"(?:st|nd|rd|th|er|º|\.)?"
 _YEAR = r"((?:19|20)\d{2})"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"\b{_YEAR}-(\d{{1,2}})-(\d{{1,2}})\b"), "ymd"),
+    # ISO 8601, also as a timestamp printed whole ("2022-11-23T08:10+02:00").
+    (re.compile(rf"\b{_YEAR}-(\d{{1,2}})-(\d{{1,2}})(?:\b|(?=T\d))"), "ymd"),
     (re.compile(rf"\b{_YEAR}/(\d{{1,2}})/(\d{{1,2}})\b"), "ymd"),
     (re.compile(rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"), "ymd"),
     (re.compile(rf"(?<![\w.]){_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I), "mdy-name"),
