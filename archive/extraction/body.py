@@ -9,7 +9,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 
 
-def extraction_options(url: str, *, recall: bool = False) -> Extractor:
+def extraction_options(url: str, *, recall: bool = False, fast: bool = False) -> Extractor:
     # One options object per page; dedup stays off: trafilatura's dedup cache is
     # process-wide, so results would depend on what the worker extracted before.
     return Extractor(
@@ -20,6 +20,7 @@ def extraction_options(url: str, *, recall: bool = False) -> Extractor:
         url=url,
         with_metadata=False,
         recall=recall,
+        fast=fast,
     )
 
 
@@ -52,6 +53,8 @@ _ROOT_SHARE = 0.6
 _MIN_BLOCK_CHARS = 40
 _MIN_DIV_TEXT = 80
 _RECALL_GAIN = 1.5
+# Outside these shares of the page's prose, the main pass alone is not trusted.
+_FALLBACK_BELOW, _FALLBACK_ABOVE = 0.6, 1.5
 
 
 def _prose_weight(el: lxml_html.HtmlElement) -> int:
@@ -117,8 +120,8 @@ def _unwrap_swallowing_headers(
             header.tag = "div"
 
 
-def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, recall: bool) -> str:
-    document = bare_extraction(tree, url=url, options=extraction_options(url, recall=recall))
+def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, recall: bool = False, fast: bool = False) -> str:
+    document = bare_extraction(tree, url=url, options=extraction_options(url, recall=recall, fast=fast))
     if document is None or isinstance(document, dict):
         return ""
     return (document.text or "").strip()
@@ -133,7 +136,12 @@ def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
         # paragraphs and drops the subheadings, lists and tables between them; marking
         # the content root as the article lets it take the body whole.
         prose.root.tag = "article"
-    text = _trafilatura(tree, url, recall=False)
+    # trafilatura's fallback (readability and jusText compared with its own result) costs
+    # as much as its main pass and changes the text on few pages: those where the main
+    # pass finds much less, or much more, than the page's paragraphs hold. Run it there.
+    text = _trafilatura(tree, url, fast=True)
+    if not _FALLBACK_BELOW * prose.total_chars <= len(text) <= _FALLBACK_ABOVE * prose.total_chars:
+        text = _trafilatura(tree, url)
     if len(text) < prose.total_chars:
         # Less text than the page holds in paragraphs: trafilatura may have stopped at
         # the first of several containers. Its recall mode takes them all; keep that
