@@ -25,6 +25,8 @@ _AUTHOR_MARKUP = re.compile(
 )
 _NOT_BYLINE = re.compile(r"bio|avatar|image|photo|img|pic|social|follow|box|card|about|list", re.I)
 _AUTHOR_LINK = re.compile(r"author|/people/|/staff/|/profile|/writers?/|/contributors?/|/by/", re.I)
+# Every _BY_LINE match holds one of these words.
+_BY_WORD = re.compile(r"by|von|par|por|door|av|przez|author|autor|auteur|автор", re.I)
 # "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe"
 _BY_LINE = re.compile(
     r"^(?:[^|•·—–]{0,40}[|•·—–]\s*)?(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
@@ -32,6 +34,11 @@ _BY_LINE = re.compile(
     r"|^(?:author|autor|auteur|autore|автор)\w*\s*:",
     re.I,
 )
+
+# Each pattern above, case-sensitive for lowercased ASCII text, with itself.
+_ELSEWHERE_CASED = (re.compile(_ELSEWHERE.pattern), _ELSEWHERE)
+_AUTHOR_MARKUP_CASED = (re.compile(_AUTHOR_MARKUP.pattern), _AUTHOR_MARKUP)
+_BY_WORD_CASED = (re.compile(_BY_WORD.pattern), _BY_WORD)
 
 
 @dataclass
@@ -72,7 +79,7 @@ def _elsewhere(el: lxml_html.HtmlElement, around_headline: set[lxml_html.HtmlEle
         if node.tag == "footer" and not any(a.tag == "article" for a in node.iterancestors()):
             return True
         marker = f"{node.get('class', '')} {node.get('id', '')}"
-        if len(marker) > 1 and any(_ELSEWHERE.search(token) for token in marker.split()):
+        if len(marker) > 1 and any(_search_any_case(_ELSEWHERE_CASED, t) for t in marker.split()):
             return True
     return False
 
@@ -82,17 +89,33 @@ def _line(el: lxml_html.HtmlElement) -> str:
     return " ".join(" ".join(el.itertext()).split())
 
 
-def _container(el: lxml_html.HtmlElement) -> tuple[lxml_html.HtmlElement, str]:
-    """Climb from an element to the largest ancestor whose text is still a short line."""
-    text = _line(el)
+def _short_line(el: lxml_html.HtmlElement, limit: int) -> str | None:
+    """_line(el) when it is at most `limit` long, else None: a big element is not read to its end."""
+    words: list[str] = []
+    length = -1
+    for piece in el.itertext():
+        piece_words = piece.split()
+        length += sum(map(len, piece_words)) + len(piece_words)
+        if length > limit:
+            return None
+        words += piece_words
+    return " ".join(words)
+
+
+def _container(el: lxml_html.HtmlElement) -> tuple[lxml_html.HtmlElement, str | None]:
+    """Climb from an element to the largest ancestor whose text is still a short line.
+
+    The text is None when the element's own line is longer than two short lines.
+    """
+    text = _short_line(el, 2 * _SHORT)
+    if text is None or len(text) > _SHORT:
+        return el, text  # every ancestor's line is longer still
     while True:
         parent = el.getparent()
         if parent is None or parent.tag in ("body", "article", "main", "header"):
             return el, text
-        if parent.find(".//h1") is not None:
-            return el, text
-        parent_text = _line(parent)
-        if len(parent_text) > _SHORT:
+        parent_text = _short_line(parent, _SHORT)
+        if parent_text is None or parent.find(".//h1") is not None:
             return el, text
         el, text = parent, parent_text
 
@@ -136,12 +159,28 @@ def scan_headline_region(
     root = body if body is not None else tree
     order: dict[lxml_html.HtmlElement, int] = {}
     around_headline = set(headline.iterancestors()) if headline is not None else set()
-    date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
-    byline_elements: list[lxml_html.HtmlElement] = []
+    # One cheap pass picks the few elements that may hold a date or a byline; the
+    # exact tests then run on those alone. An element's own text is its text and
+    # its children's tails, so a telling tail makes its parent a candidate.
+    candidates: set[lxml_html.HtmlElement] = set()
+    markers: dict[str, bool] = {}
     for index, el in enumerate(root.iter()):
+        tail = el.tail
+        if tail and index and _may_hold_date_or_byline(tail):
+            candidates.add(el.getparent())
         if not isinstance(el.tag, str):
             continue
         order[el] = index
+        text = el.text
+        if text and _may_hold_date_or_byline(text):
+            candidates.add(el)
+        else:
+            attributes = el.keys()
+            if attributes and _may_be_byline_markup(el, attributes, markers):
+                candidates.add(el)
+    date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
+    byline_elements: list[lxml_html.HtmlElement] = []
+    for el in sorted(candidates, key=order.__getitem__):
         if el.tag in _SKIP_TAGS:
             continue
         own = " ".join([el.text or "", *(child.tail or "" for child in el)])
@@ -158,6 +197,38 @@ def scan_headline_region(
     )
 
 
+def _may_hold_date_or_byline(piece: str) -> bool:
+    """A piece of an element's own text that _YEAR_HINT or _BY_LINE could match in."""
+    if "19" in piece or "20" in piece:
+        return True
+    return len(piece) < 80 and not piece.isspace() and _search_any_case(_BY_WORD_CASED, piece)
+
+
+def _may_be_byline_markup(
+    el: lxml_html.HtmlElement, attributes: list[str], seen: dict[str, bool]
+) -> bool:
+    """What _is_byline_markup needs; `seen` remembers the verdict on each class and id."""
+    if "rel" in attributes and el.get("rel") == "author":
+        return True
+    if "itemprop" in attributes and "author" in (el.get("itemprop") or ""):
+        return True
+    for name in ("class", "id"):
+        marker = el.get(name) if name in attributes else None
+        if marker:
+            if marker not in seen:
+                seen[marker] = _search_any_case(_AUTHOR_MARKUP_CASED, marker)
+            if seen[marker]:
+                return True
+    return False
+
+
+def _search_any_case(pattern: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> bool:
+    # re.I costs five times a plain search, and lowercasing is exact for ASCII text.
+    if text.isascii():
+        return pattern[0].search(text.lower()) is not None
+    return pattern[1].search(text) is not None
+
+
 def _dates(
     lines: list[tuple[lxml_html.HtmlElement, str]],
     around_headline: set[lxml_html.HtmlElement],
@@ -165,16 +236,16 @@ def _dates(
     month_first: bool,
 ) -> list[ShownDate]:
     found: list[ShownDate] = []
-    seen: set[int] = set()
+    seen: set[lxml_html.HtmlElement] = set()
     for el, own in lines:
         container, text = _container(el)
-        if len(text) > _SHORT * 2:
+        if text is None:
             # A date loose in a long block ("<legend>..</legend> 20 December 2025 <div>"):
             # read the element's own text only.
             container, text = el, " ".join(own.split())
-        if id(container) in seen or _elsewhere(container, around_headline):
+        if container in seen or _elsewhere(container, around_headline):
             continue
-        seen.add(id(container))
+        seen.add(container)
         parsed = find_text_date(text, month_first=month_first)
         if parsed is not None:
             segments = [" ".join(t.split()) for t in container.itertext() if t.strip()]
@@ -220,8 +291,8 @@ def _bylines(
     for el in elements:
         if _elsewhere(el, around_headline):
             continue
-        text = _line(el)
-        if text and len(text) <= 160:
+        text = _short_line(el, 160)
+        if text:
             found.append(ShownByline(text, distance(el), _linked_names(el)))
     found.sort(key=lambda b: b.distance)
     return found

@@ -1,0 +1,68 @@
+"""Authors: the byline scan beside the headline and the rules that turn bylines into names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from lxml import html as lxml_html
+
+from archive.extraction import byline
+from archive.extraction.byline import scan_headline_region
+
+
+def region(markup: str) -> byline.HeadlineRegion:
+    tree = lxml_html.fromstring(f"<html><body>{markup}</body></html>")
+    return scan_headline_region(tree, tree.find(".//h1"), month_first=True)
+
+
+# --- The cheap first pass of scan_headline_region misses nothing the exact tests find.
+
+
+def test_date_in_a_childs_tail_is_its_parents_line() -> None:
+    found = region("<h1>Headline</h1><p><b>Published</b> <!-- cms --> 4 March 2024</p>")
+    assert [(d.value, d.distance) for d in found.dates] == [("2024-03-04", 1)]
+
+
+def test_by_line_in_a_tail_after_a_comment() -> None:
+    found = region("<h1>Headline</h1><div><!-- byline -->By Jane Doe</div>")
+    assert [b.text for b in found.bylines] == ["By Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<span class="POST-AUTHOR">Jane Doe</span>',  # upper case
+        '<span id="ArticleByline">Jane Doe</span>',  # camel case
+        '<span class="BYLİNE">Jane Doe</span>',  # dotted capital I, matched by re.I
+        '<a rel="author" href="/x">Jane Doe</a>',
+        '<span itemprop="author">Jane Doe</span>',
+        "<p>АВТОР: Иван Петров</p>",  # a label re.I folds from Cyrillic capitals
+    ],
+)
+def test_byline_markup_and_labels_in_any_case(markup: str) -> None:
+    found = region(f"<h1>Headline</h1>{markup}")
+    assert len(found.bylines) == 1
+
+
+def test_distance_counts_comments_as_the_walk_does() -> None:
+    found = region("<h1>Headline</h1><!-- a --><!-- b --><p>By Jane Doe</p>")
+    assert found.bylines[0].distance == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["author-box", "Post-Author", "BYLINE", "bylİne", "ſtory-posted-by", "Автор", "plain", "", "  "],
+)
+def test_search_any_case_is_re_ignorecase(text: str) -> None:
+    for cased in (byline._AUTHOR_MARKUP_CASED, byline._BY_WORD_CASED, byline._ELSEWHERE_CASED):
+        expected = re.search(cased[1].pattern, text, re.I) is not None
+        assert byline._search_any_case(cased, text) is expected
+
+
+@pytest.mark.parametrize("limit", [0, 5, 11, 12, 40])
+def test_short_line_reads_only_as_far_as_the_limit(limit: int) -> None:
+    el = lxml_html.fromstring("<div> Jane <b>Doe</b>\n<i>  4 May</i></div>")
+    full = byline._line(el)
+    assert full == "Jane Doe 4 May"
+    assert byline._short_line(el, limit) == (full if len(full) <= limit else None)
