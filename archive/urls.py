@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonical
@@ -18,6 +19,9 @@ _AMP_SUFFIX = re.compile(r"/amp/?$")
 _AMP_PREFIX = re.compile(r"^/amp(?=/)")
 
 
+# A page's URL is canonicalised several times on its way through the crawl (request,
+# dedup, canonical link, index): remember recent answers.
+@lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, punycode, no default port, no fragment, no tracking or AMP markers,
     sorted query. Loopback hosts with ports (the demo site, tests) are kept as they are."""

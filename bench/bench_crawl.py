@@ -1,8 +1,11 @@
 """End-to-end crawl throughput against a bare trafilatura loop, measured side by side in one run.
 
     .venv/bin/python bench/bench_crawl.py --articles 2000
+    .venv/bin/python bench/bench_crawl.py --articles 2000 --corpus DIR
 
-Serves a demo site of N realistic article pages on 127.0.0.1 (in its own process), then
+Serves a site of N article pages on 127.0.0.1 (in its own process): the demo site with
+full page furniture, or with --corpus the saved real pages under DIR (any *.html or
+*.html.gz, cycled to N; see bench/corpus_site.py). Then
 1. extracts every article page with `trafilatura.extract` in one process (the bare loop),
 2. crawls the site with `scrapy crawl demo` (WARC with fsync, extraction pool, index),
 and prints pages/s of both, their ratio, CPU per page spent in the crawl process outside
@@ -28,20 +31,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def serve(articles: int) -> tuple[subprocess.Popen[str], str]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "archive.demosite", "--articles", str(articles), "--furniture", "full"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )
+def serve(articles: int, corpus: Path | None) -> tuple[subprocess.Popen[str], str]:
+    if corpus is None:
+        command = ["-m", "archive.demosite", "--articles", str(articles), "--furniture", "full"]
+    else:
+        command = [str(ROOT / "bench" / "corpus_site.py"), str(corpus), "--articles", str(articles)]
+    server = subprocess.Popen([sys.executable, *command], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     return server, server.stdout.readline().strip()
 
 
-def article_urls(base: str, articles: int) -> list[str]:
+def article_urls(base: str, articles: int, corpus: Path | None) -> list[str]:
+    if corpus is not None:
+        from corpus_site import article_path  # bench/ is the script's directory
+
+        return [base + article_path(n) for n in range(articles)]
     from archive.demosite import DemoSite
 
     manifest = DemoSite(n_articles=articles).manifest
     return [base + a.path for a in manifest.articles]
+
+
+def site_config(base: str, articles: int, corpus: Path | None) -> str:
+    if corpus is not None:
+        from corpus_site import site_config as corpus_config
+
+        return corpus_config(base, articles)
+    # The demo config, but with every article in range: `since` would cap a big site's crawl.
+    demo = (ROOT / "config" / "sites" / "demo.toml").read_text()
+    return re.sub(r"(?m)^since = .*$", 'since = "3650d"', demo)
 
 
 def fetch(url: str) -> bytes:
@@ -67,13 +85,11 @@ def bare_loop(pages: list[tuple[str, bytes]], ours: bool = False) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
-def crawl(base: str, data: Path) -> tuple[float, dict[str, object]]:
+def crawl(base: str, data: Path, config: str) -> tuple[float, dict[str, object]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    # The demo config, but with every article in range: `since` would cap a big site's crawl.
     sites = data / "sites"
     sites.mkdir(parents=True)
-    demo = (ROOT / "config" / "sites" / "demo.toml").read_text()
-    (sites / "demo.toml").write_text(re.sub(r'(?m)^since = .*$', 'since = "3650d"', demo))
+    (sites / "demo.toml").write_text(config)
     command = [
         sys.executable, "-m", "scrapy", "crawl", "demo", "-a", f"base_url={base}",
         "-s", f"NEWSARCHIVE_DATA={data}", "-s", f"NEWSARCHIVE_SITES={sites}",
@@ -91,15 +107,16 @@ def crawl(base: str, data: Path) -> tuple[float, dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--corpus", type=Path, help="serve the saved pages under this directory instead")
     args = parser.parse_args()
-    server, base = serve(args.articles)
+    server, base = serve(args.articles, args.corpus)
     try:
-        urls = article_urls(base, args.articles)
+        urls = article_urls(base, args.articles, args.corpus)
         pages = [(u, fetch(u)) for u in urls]
         bare = bare_loop(pages)
         bare_ours = bare_loop(pages, ours=True)
         with tempfile.TemporaryDirectory() as tmp:
-            elapsed, stats = crawl(base, Path(tmp))
+            elapsed, stats = crawl(base, Path(tmp), site_config(base, args.articles, args.corpus))
     finally:
         server.terminate()
         server.wait()

@@ -39,7 +39,6 @@ NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "+https://github.com
 # NEWSARCHIVE_HOSTS_ONLY, names not listed fail as DNS errors without any lookup.
 NEWSARCHIVE_HOSTS: dict[str, str] = {}
 NEWSARCHIVE_HOSTS_ONLY = False
-DNS_RESOLVER = "crawler.dns.PinnedHostsResolver"
 TWISTED_DNS_RESOLVER = "crawler.dns.PinnedHostsResolver"
 
 WARC_ENABLED = True
