@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from lxml import html as lxml_html
 
+from archive.extract import extract_article
 from archive.extraction import byline
+from archive.extraction.authors import split_names
 from archive.extraction.byline import scan_headline_region
 
 
@@ -66,3 +69,68 @@ def test_short_line_reads_only_as_far_as_the_limit(limit: int) -> None:
     full = byline._line(el)
     assert full == "Jane Doe 4 May"
     assert byline._short_line(el, limit) == (full if len(full) <= limit else None)
+
+
+# --- Rules that find the author's name.
+
+
+def authors_of(head: str, body: str) -> list[str]:
+    page = f"<html><head>{head}</head><body>{body}</body></html>".encode()
+    return extract_article(page, "https://news.example/2024/05/story").authors
+
+
+STORY = "<p>" + "The council met on Monday and voted to rebuild the harbour wall. " * 12 + "</p>"
+
+
+def test_json_ld_author_given_by_id_is_the_person_node_it_names() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "NewsArticle", "headline": "Wall", "author": {"@id": "https://news.example/#jane"}},
+            {"@type": "Person", "@id": "https://news.example/#jane", "name": "Jane Doe"},
+        ],
+    }
+    head = f'<script type="application/ld+json">{json.dumps(graph)}</script>'
+    assert authors_of(head, f"<h1>Wall</h1>{STORY}") == ["Jane Doe"]
+
+
+def test_twitter_label_written_by_names_the_author() -> None:
+    head = (
+        '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Doe">'
+        '<meta name="twitter:label2" content="Est. reading time">'
+        '<meta name="twitter:data2" content="4 minutes">'
+    )
+    assert authors_of(head, f"<h1>Wall</h1>{STORY}") == ["Jane Doe"]
+
+
+def test_twitter_data_under_another_label_is_no_author() -> None:
+    head = (
+        '<meta name="twitter:label1" content="Est. reading time">'
+        '<meta name="twitter:data1" content="4 min">'
+    )
+    assert authors_of(head, f"<h1>Wall</h1>{STORY}") == []
+
+
+def test_name_inside_an_author_box() -> None:
+    body = (
+        f"<h1>Wall</h1>{STORY}"
+        '<div class="author-box"><img src="a.jpg" alt=""><h4 class="author-box__name">Jane Doe</h4>'
+        '<p class="author-box__bio">Jane covers the harbour for the paper since 2019.</p></div>'
+    )
+    assert authors_of("", body) == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    "byline_markup",
+    [
+        "<h2>Article by</h2><div>Jane Doe</div>",
+        "<span>Written by</span> <a href='/x'>Jane Doe</a>",
+        "<dt>Author:</dt><dd>Jane Doe</dd>",
+    ],
+)
+def test_a_label_alone_names_the_element_after_it(byline_markup: str) -> None:
+    assert authors_of("", f"<h1>Wall</h1><div>{byline_markup}</div>{STORY}") == ["Jane Doe"]
+
+
+def test_on_behalf_of_ends_the_names() -> None:
+    assert split_names("Dec. 19, 2025 · Jane Doe on behalf of the Vision group") == ["Jane Doe"]

@@ -34,13 +34,18 @@ _INNER_BY = re.compile(
     r"(?=(?-i:[A-ZÀ-ÞА-Я]))",
     re.I,
 )
+# A label that says the value beside it is the author: "Written by", "Author", "Autor:".
+_AUTHOR_LABEL = re.compile(
+    r"^(?:(?:written|posted|article|story|text|words)\s+)?by\s*:?$|^(?:authors?|autor(?:in|es|a)?|auteur|autore)\s*:?$",
+    re.I,
+)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b)\s*")
 _NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
 # Where the names end: a separator, a date, a reading time, a label, a place ("in Science").
 _BYLINE_END = re.compile(
     rf"\s(?:[|•·]|-|–|—)\s|\s(?:on|le|am|el|il)\s+(?:{_WEEKDAY}|{_MONTH}|\d)|\s+(?:in|at)\s+[A-Z]"
     r"|\bupdated\b|\bpublished\b|\bposted\b|\blast\b|\bmin(?:ute)?s?\b|\bread\b|\breviewed\b"
-    r"|\bedited\b|\bfact[- ]checked\b|\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}\b"
+    r"|\bedited\b|\bfact[- ]checked\b|\bon behalf of\b|\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}\b"
     rf"|{_DATE}",
     re.I,
 )
@@ -98,13 +103,18 @@ def split_names(raw: str) -> list[str]:
     return names
 
 
-def _ld_people(value: Any, *, organisations: bool) -> list[str]:
+def _ld_people(
+    value: Any, *, organisations: bool, nodes: dict[str, dict[str, Any]] | None = None
+) -> list[str]:
     items = value if isinstance(value, list) else [value]
     names: list[str] = []
     for item in items:
         if isinstance(item, str):
             names.extend(split_names(item))
         elif isinstance(item, dict):
+            if "name" not in item and nodes and item.get("@id") in nodes:
+                # {"@id": ".../#author"}: the Person is stated once elsewhere in the graph.
+                item = nodes[item["@id"]]
             kind = item.get("@type")
             kinds = kind if isinstance(kind, list) else [kind]
             is_org = any(isinstance(k, str) and k.lower() in _ORGANISATION_TYPES for k in kinds)
@@ -119,8 +129,16 @@ def _looks_like_login(name: str) -> bool:
     return " " not in name and (name.islower() or "." in name or "_" in name)
 
 
+def _ld_nodes(page: Page) -> dict[str, dict[str, Any]]:
+    return {obj["@id"]: obj for obj in page.json_ld if isinstance(obj.get("@id"), str) and "name" in obj}
+
+
 def _structured_names(page: Page) -> list[str]:
-    names = [n for obj in page.ld_articles() for n in _ld_people(obj.get("author"), organisations=False)]
+    nodes = _ld_nodes(page)
+    names = [
+        n for obj in page.ld_articles()
+        for n in _ld_people(obj.get("author"), organisations=False, nodes=nodes)
+    ]
     if names:
         return names
     for key in ("author", "article:author", "parsely-author", "sailthru.author",
@@ -130,6 +148,16 @@ def _structured_names(page: Page) -> list[str]:
                 names.extend(split_names(raw))
         if names:
             return names
+    return _labelled_meta_names(page)
+
+
+def _labelled_meta_names(page: Page) -> list[str]:
+    """twitter:label1 "Written by" with twitter:data1 "Jane Doe": the pair names the author."""
+    for number in range(1, 5):
+        label = page.meta_first(f"twitter:label{number}") or ""
+        data = page.meta_first(f"twitter:data{number}")
+        if data and _AUTHOR_LABEL.match(label.strip()):
+            return split_names(data)
     return []
 
 
@@ -164,7 +192,8 @@ def find_authors(
         names = shown
     else:
         organisations = [
-            n for obj in page.ld_articles() for n in _ld_people(obj.get("author"), organisations=True)
+            n for obj in page.ld_articles()
+            for n in _ld_people(obj.get("author"), organisations=True, nodes=_ld_nodes(page))
         ]
         names = structured or organisations or shown
     if not names:

@@ -24,9 +24,20 @@ _AUTHOR_MARKUP = re.compile(
     r"author|byline|writer|contributor|posted-?by|written-?by|journalist|reporter", re.I
 )
 _NOT_BYLINE = re.compile(r"bio|avatar|image|photo|img|pic|social|follow|box|card|about|list", re.I)
+# One class token that names the element as the author's name: "author-name", "authorName",
+# "elementor-author-box__name".
+_AUTHOR_NAME_MARKUP = re.compile(
+    r"(?:author|byline|writer)[\w-]*name(?![\w-]*(?:bio|avatar|image|photo|img))", re.I
+)
 _AUTHOR_LINK = re.compile(r"author|/people/|/staff/|/profile|/writers?/|/contributors?/|/by/", re.I)
 # Every _BY_LINE match holds one of these words.
 _BY_WORD = re.compile(r"by|von|par|por|door|av|przez|author|autor|auteur|автор", re.I)
+# A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
+_BY_LABEL = re.compile(
+    r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?(?:by|von|par|por|door|av|przez)\s*:?$"
+    r"|^(?:authors?|autor|auteur|autore|автор)\s*:?$",
+    re.I,
+)
 # "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe"
 _BY_LINE = re.compile(
     r"^(?:[^|•·—–]{0,40}[|•·—–]\s*)?(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
@@ -124,6 +135,8 @@ def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
     if el.get("rel") == "author" or "author" in (el.get("itemprop") or ""):
         return True
     marker = f"{el.get('class', '')} {el.get('id', '')}"
+    if _AUTHOR_NAME_MARKUP.search(marker):
+        return True  # "author-box__name": the name inside an author box
     return bool(_AUTHOR_MARKUP.search(marker)) and not _NOT_BYLINE.search(marker)
 
 
@@ -187,7 +200,8 @@ def scan_headline_region(
         if _YEAR_HINT.search(own) and len(own) < 400:
             date_lines.append((el, own))
         if el.tag not in ("body", "article", "main", "meta", "link", "img") and (
-            _is_byline_markup(el) or (len(own) < 80 and _BY_LINE.match(own.strip()))
+            _is_byline_markup(el)
+            or (len(own) < 80 and (_BY_LINE.match(own.strip()) or _BY_LABEL.match(own.strip())))
         ):
             byline_elements.append(el)
     distance = _Distance(order, order.get(headline) if headline is not None else None)
@@ -292,7 +306,13 @@ def _bylines(
         if _elsewhere(el, around_headline):
             continue
         text = _short_line(el, 160)
+        names_from = el
+        following = el.getnext()
+        if text and _BY_LABEL.match(text) and following is not None:
+            # The label alone: the name is the element that follows it.
+            name = _short_line(following, 60)
+            text, names_from = (f"{text} {name}", following) if name else (text, el)
         if text:
-            found.append(ShownByline(text, distance(el), _linked_names(el)))
+            found.append(ShownByline(text, distance(el), _linked_names(names_from)))
     found.sort(key=lambda b: b.distance)
     return found
