@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import html as lxml_html
@@ -50,6 +51,8 @@ _OUTSIDE_CONTENT = frozenset(
 )
 # The smallest element holding this share of the page's prose is its content root.
 _ROOT_SHARE = 0.6
+# A root widened out of a foldout must gain this much prose around it.
+_FOLDOUT_GAIN = 1.2
 _MIN_BLOCK_CHARS = 40
 _MIN_DIV_TEXT = 80
 _RECALL_GAIN = 1.5
@@ -101,9 +104,36 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             depth = sum(1 for _ in element.iterancestors())
             if depth > best_depth:
                 best, best_depth = element, depth
+    if best is not None:
+        best = _outside_foldouts(best, weights)
     if best is None or best.tag in ("body", "html"):
         return Prose(None, total)
     return Prose(best, total)
+
+
+# Accordions, FAQ lists and tab panels hold answers folded away from the reader.
+_FOLDOUT = re.compile(r"accordion|faq|tab-?panel|collaps")
+
+
+def _outside_foldouts(
+    root: lxml_html.HtmlElement, weights: dict[lxml_html.HtmlElement, int]
+) -> lxml_html.HtmlElement | None:
+    """A content root inside an accordion or FAQ widens to the container that also holds the text around it.
+
+    A long FAQ can outweigh the article it closes; taken alone as the body, it loses
+    the article and keeps the questions.
+    """
+    foldout = None
+    for el in (root, *root.iterancestors()):
+        if _FOLDOUT.search(f"{el.get('class', '')} {el.get('id', '')}".lower()):
+            foldout = el
+    if foldout is None:
+        return root
+    inside = weights.get(foldout, 0)
+    for ancestor in foldout.iterancestors():
+        if weights.get(ancestor, 0) >= _FOLDOUT_GAIN * inside:
+            return ancestor
+    return None
 
 
 def _unwrap_swallowing_headers(

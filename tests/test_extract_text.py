@@ -1,0 +1,45 @@
+"""Main-text rules of extract_article, one small hand-written page per rule."""
+
+from __future__ import annotations
+
+from archive.extract import extract_article
+
+URL = "https://example.org/guides/story"
+
+ARTICLE_PARAGRAPHS = [
+    "Writing a strong application essay starts long before the first draft, with a habit of "
+    "noting the moments that changed how you see your own school and town.",
+    "Open with a scene rather than a summary, so that the reader meets you in the middle of "
+    "something that mattered and wants to know how it ended.",
+    "Keep to the length the prompt asks for: a reader with a pile of essays notices the one "
+    "that respects their time, and remembers it more kindly afterwards.",
+]
+
+
+def page(body: str, title: str = "How to write an application essay") -> bytes:
+    return (
+        f"<html><head><title>{title}</title></head><body>"
+        f"<div class='site'><h1>{title}</h1>{body}</div></body></html>"
+    ).encode()
+
+
+def paragraphs(texts: list[str]) -> str:
+    return "".join(f"<p>{t}</p>" for t in texts)
+
+
+def test_long_faq_accordion_does_not_replace_the_article_it_closes() -> None:
+    answers = [
+        f"Question {n}: the answer runs to a full paragraph so that the accordion holds more "
+        f"prose than the article above it, as long FAQ sections often do ({n})."
+        for n in range(8)
+    ]
+    faq = "".join(
+        f"<div class='faq-item'><h3>Question {n}?</h3><p>{a}</p></div>" for n, a in enumerate(answers)
+    )
+    html = page(
+        f"<section class='copy'>{paragraphs(ARTICLE_PARAGRAPHS)}</section>"
+        f"<section><div class='accordion-panels'>{faq}</div></section>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[0] in text
+    assert ARTICLE_PARAGRAPHS[2] in text
