@@ -43,3 +43,27 @@ def test_long_faq_accordion_does_not_replace_the_article_it_closes() -> None:
     text = extract_article(html, URL).text
     assert ARTICLE_PARAGRAPHS[0] in text
     assert ARTICLE_PARAGRAPHS[2] in text
+
+
+def test_button_labels_and_end_notes_alone_on_a_line_are_not_text() -> None:
+    html = page(
+        f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}"
+        "<p><a href='/more'>Weiterlesen</a></p>"
+        "<p>This article was originally published by a partner newsroom.</p>"
+        "<p>You may also like: ten more essay tips</p></article>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Weiterlesen" not in text
+    assert "originally published" not in text
+    assert "You may also like" not in text
+
+
+def test_a_paragraph_that_only_starts_like_a_label_stays() -> None:
+    sentence = (
+        "Read more than one sample essay before you start, and notice how each writer opens "
+        "with a moment rather than a list of achievements."
+    )
+    html = page(f"<article>{paragraphs([*ARTICLE_PARAGRAPHS, sentence])}</article>")
+    text = extract_article(html, URL).text
+    assert sentence in text

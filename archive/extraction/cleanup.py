@@ -51,6 +51,19 @@ FURNITURE_LINES = re.compile(
             r"^(?:last )?(?:updated|published|posted|modified)(?: on| at)?\W*$",
             # share and call-to-action buttons that trafilatura kept as text
             r"^(?:share (?:this|on)|click here to|tap here to|follow us on)\b",
+            # a button or link label alone on its line
+            r"^(?:read more|learn more|see more|show more|load more|view more|continue reading"
+            r"|back to top|download now|book a (?:free )?demo|contact us|get started|written by"
+            r"|listen to this article|print|email|share|mehr lesen|weiterlesen|mehr erfahren"
+            r"|lire la suite|en savoir plus|leer más|ver más|leia mais|saiba mais|leggi di più"
+            r"|scopri di più|czytaj dalej|читать далее|lees meer|läs mer|les mer|læs mere"
+            r"|lue lisää)\W*$",
+            # links to other articles announced without a separator
+            r"^(?:related (?:articles?|stories|posts|reading)|you (?:may|might) (?:also )?"
+            r"(?:like|enjoy|be interested))\b.{0,60}$",
+            # notes on the article's own history and prompts at its end
+            r"^this (?:article|story|post) (?:was|is) (?:originally )?(?:published|written|edited"
+            r"|exclusive|reviewed|produced)\b|^if you (?:liked|enjoyed|found) this\b",
         ]
     ),
 )
