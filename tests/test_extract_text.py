@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from lxml import html as lxml_html
+
 from archive.extract import extract_article
+from archive.extraction.body import find_prose
 
 URL = "https://example.org/guides/story"
 
@@ -67,3 +70,15 @@ def test_a_paragraph_that_only_starts_like_a_label_stays() -> None:
     html = page(f"<article>{paragraphs([*ARTICLE_PARAGRAPHS, sentence])}</article>")
     text = extract_article(html, URL).text
     assert sentence in text
+
+
+def test_a_table_of_long_descriptions_is_not_the_content_root() -> None:
+    rows = "".join(
+        f"<tr><td>Plant {n}</td><td>Plant {n} grows well in a dim corner, needs water once a week "
+        f"and tolerates dry air, which makes it a forgiving choice for a first houseplant.</td></tr>"
+        for n in range(8)
+    )
+    body = f"<div class='body'>{paragraphs(ARTICLE_PARAGRAPHS)}<table><tbody>{rows}</tbody></table></div>"
+    tree = lxml_html.fromstring(page(body))
+    root = find_prose(tree).root
+    assert root is not None and root.get("class") == "body"

@@ -113,27 +113,32 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
 
 # Accordions, FAQ lists and tab panels hold answers folded away from the reader.
 _FOLDOUT = re.compile(r"accordion|faq|tab-?panel|collaps")
+_TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot", "tr"})
 
 
 def _outside_foldouts(
     root: lxml_html.HtmlElement, weights: dict[lxml_html.HtmlElement, int]
 ) -> lxml_html.HtmlElement | None:
-    """A content root inside an accordion or FAQ widens to the container that also holds the text around it.
+    """A content root inside an accordion, FAQ or data table widens to the container around it.
 
-    A long FAQ can outweigh the article it closes; taken alone as the body, it loses
-    the article and keeps the questions.
+    A long FAQ can outweigh the article it closes, and a table of long descriptions the
+    introduction above it; taken alone as the body, either loses the article's own text.
     """
     foldout = None
     for el in (root, *root.iterancestors()):
         if _FOLDOUT.search(f"{el.get('class', '')} {el.get('id', '')}".lower()):
             foldout = el
+    # A row group or table is data; a single cell of a layout table can be the body.
+    table = root if root.tag == "table" else next(root.iterancestors("table"), None)
+    if foldout is None and root.tag in _TABLE_PARTS and table is not None:
+        foldout = table
     if foldout is None:
         return root
     inside = weights.get(foldout, 0)
     for ancestor in foldout.iterancestors():
         if weights.get(ancestor, 0) >= _FOLDOUT_GAIN * inside:
             return ancestor
-    return None
+    return None if foldout is not table else root
 
 
 def _unwrap_swallowing_headers(
