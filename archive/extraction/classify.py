@@ -85,15 +85,21 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+_LONGEST_TEASER = 64
+
+
 def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     """Share of the text's words in lines that are, or open with, a link to another page."""
+    # Look up each line's word prefixes in the set, instead of testing every link text
+    # against every line (a link-heavy page has thousands of each).
+    # (A link of more than _LONGEST_TEASER words is no teaser: that bounds the search.)
+    longest = min(max((t.count(" ") + 1 for t in link_texts), default=0), _LONGEST_TEASER)
     total = linked = 0
     for line in text.split("\n"):
-        normed = _norm(line)
-        words = normed.count(" ") + 1 if normed else 0
-        total += words
-        if normed and any(normed.startswith(t) for t in link_texts):
-            linked += words
+        words = _norm(line).split()
+        total += len(words)
+        if any(" ".join(words[:n]) in link_texts for n in range(3, min(len(words), longest) + 1)):
+            linked += len(words)
     return linked / total if total else 0.0
 
 
