@@ -134,3 +134,55 @@ def test_a_label_alone_names_the_element_after_it(byline_markup: str) -> None:
 
 def test_on_behalf_of_ends_the_names() -> None:
     assert split_names("Dec. 19, 2025 · Jane Doe on behalf of the Vision group") == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("Lance Ryan (Content Manager)", ["Lance Ryan"]),  # a job title in brackets
+        ("Paramita (Guha) Ghosh", ["Paramita (Guha) Ghosh"]),  # brackets that are the name's
+        ("Acme Corporation (", ["Acme Corporation"]),  # a bracket left open by the cut
+    ],
+)
+def test_a_job_title_in_brackets_is_dropped(raw: str, names: list[str]) -> None:
+    assert split_names(raw) == names
+
+
+def test_after_a_names_job_title_come_its_employers_not_names() -> None:
+    raw = "Jane Doe, Senior Director, Content & Marketing, Acme and Widget Institute"
+    assert split_names(raw) == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("Personal finance", []),
+        ("jane doe", ["jane doe"]),
+        ("Ludwig van Beethoven", ["Ludwig van Beethoven"]),
+    ],
+)
+def test_long_lower_case_words_after_a_capital_are_no_name(raw: str, names: list[str]) -> None:
+    assert split_names(raw) == names
+
+
+def test_a_link_to_an_authors_page_beside_the_headline_is_the_byline() -> None:
+    body = f'<h1>Wall</h1><div><span><a href="/authors/jane-doe">Jane Doe</a></span></div>{STORY}'
+    assert authors_of("", body) == ["Jane Doe"]
+
+
+def test_the_job_title_printed_under_the_name_is_not_the_name() -> None:
+    byline_markup = (
+        '<a href="/author/jane-doe"><p class="styles_name__x1">Jane Doe</p>'
+        '<p class="styles_jobTitle__x2">Tech Reporter</p></a>'
+    )
+    assert authors_of("", f"<h1>Wall</h1><div>{byline_markup}</div>{STORY}") == ["Jane Doe"]
+
+
+def test_a_category_link_beside_the_date_is_no_name() -> None:
+    line = '<p><a href="/living-healthy">Living Healthy</a> · May 4, 2024</p>'
+    assert authors_of("", f"<h1>Wall</h1>{line}{STORY}") == []
+
+
+def test_a_linked_name_beside_the_date_is_the_author() -> None:
+    line = '<p>May 4, 2024 · <a href="/team/jane-doe">Jane Doe</a></p>'
+    assert authors_of("", f"<h1>Wall</h1>{line}{STORY}") == ["Jane Doe"]

@@ -60,6 +60,12 @@ _ROLE = re.compile(
     r"redakteur(?:in)?|rédact(?:eur|rice)|journaliste|periodista|redattore|корреспондент)\b",
     re.I,
 )
+# A job title in brackets ("Lance Ryan (Content Manager)"), or a bracket left open where
+# the byline was cut. Other brackets are the name's: "Paramita (Guha) Ghosh".
+_ASIDE = re.compile(r"\s*\((?:[^()]*\)|[^()]*$)")
+# Long lower-case words are not in names ("Personal finance"); particles are short
+# ("van", "de", "bin") but for these, and "with" joins two names.
+_LONG_PARTICLES = frozenset({"della", "delle", "degli", "dello", "with"})
 # What templates print when the author field is empty.
 _PLACEHOLDER_NAMES = frozenset({"undefined", "null", "none", "unknown", "admin", "administrator"})
 _ORGANISATION_TYPES = ("organization", "newsmediaorganization", "corporation", "ngo")
@@ -83,16 +89,22 @@ def split_names(raw: str) -> list[str]:
     end = _BYLINE_END.search(raw)
     if end is not None:
         raw = raw[: end.start()]
-    names = []
+    raw = _ASIDE.sub(_job_title_aside, raw)
+    names: list[str] = []
     for part in _NAME_SPLIT.split(raw):
         part = _BYLINE_PREFIX.sub("", part.strip(" .|-–—:")).strip(" .|-–—:")
         role = _ROLE.search(part)
         if role is not None:
-            # "Keith Barry Senior Autos Reporter": keep the name before the job title;
-            # "Sr. Director of Operations" alone is no name.
+            # "Keith Barry Senior Autos Reporter": keep the name before the job title.
             part = part[: role.start()].strip(" ,.-")
             if len(part.split()) < 2:
+                if names:
+                    # "Jane Doe, Senior Director, Content & Marketing, Acme Institute": after
+                    # the name's job title come its department and employer, not more names.
+                    break
                 continue
+        if _lower_case_words(part):
+            continue
         if not part or _NOT_NAME.search(part) or len(part.split()) > 5 or len(part) < 2:
             continue
         if part.lower() in _PLACEHOLDER_NAMES:
@@ -101,6 +113,19 @@ def split_names(raw: str) -> list[str]:
             continue  # a label alone ("By", "Written by"): the name is in the next element
         names.append(part)
     return names
+
+
+def _job_title_aside(aside: re.Match[str]) -> str:
+    closed = aside.group().endswith(")")
+    return "" if not closed or _ROLE.search(aside.group()) else aside.group()
+
+
+def _lower_case_words(part: str) -> bool:
+    # "Personal finance"; a name all in lower case ("jane doe") is still a name.
+    words = part.split()
+    return len(words) > 1 and words[0][:1].isupper() and any(
+        len(w) > 3 and w.isalpha() and w.islower() and w not in _LONG_PARTICLES for w in words[1:]
+    )
 
 
 def _ld_people(

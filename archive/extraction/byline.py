@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
@@ -29,7 +30,20 @@ _NOT_BYLINE = re.compile(r"bio|avatar|image|photo|img|pic|social|follow|box|card
 _AUTHOR_NAME_MARKUP = re.compile(
     r"(?:author|byline|writer)[\w-]*name(?![\w-]*(?:bio|avatar|image|photo|img))", re.I
 )
-_AUTHOR_LINK = re.compile(r"author|/people/|/staff/|/profile|/writers?/|/contributors?/|/by/", re.I)
+_AUTHOR_LINK = re.compile(
+    r"author|/people/|/staff/|/team/|/profile|/writers?/|/contributors?/|/by/", re.I
+)
+# A link to an author's page: alone beside the headline it is the byline, without any byline
+# class ("<a href='/authors/jane-doe'>Jane Doe</a>"). Lower-cased text, case-sensitive.
+_AUTHOR_PAGE = re.compile(
+    r"[/-]authors?[/-]|[/-](?:writers?|contributors?|columnists?|journalists?|reporters?)/"
+    r"|[?&_]author="
+)
+# The job title printed under the name: "<p class='name'>Jane Doe</p><p class='jobTitle'>Tech
+# Reporter</p>". Lower-cased class tokens.
+_JOB_TITLE_MARKUP = re.compile(
+    r"job-?_?title|(?:^|[-_])(?:position|designation|role|occupation)(?:$|__)"
+)
 # Every _BY_LINE match holds one of these words.
 _BY_WORD = re.compile(r"by|von|par|por|door|av|przez|author|autor|auteur|автор", re.I)
 # A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
@@ -60,6 +74,8 @@ class ShownDate:
     updated: bool
     distance: int
     segments: list[str] = field(default_factory=list)  # the line's texts, as printed
+    # The texts of its links to anything but a person's page: categories, tags, sections.
+    other_links: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -100,11 +116,13 @@ def _line(el: lxml_html.HtmlElement) -> str:
     return " ".join(" ".join(el.itertext()).split())
 
 
-def _short_line(el: lxml_html.HtmlElement, limit: int) -> str | None:
+def _short_line(
+    el: lxml_html.HtmlElement, limit: int, pieces: Iterator[str] | None = None
+) -> str | None:
     """_line(el) when it is at most `limit` long, else None: a big element is not read to its end."""
     words: list[str] = []
     length = -1
-    for piece in el.itertext():
+    for piece in el.itertext() if pieces is None else pieces:
         piece_words = piece.split()
         length += sum(map(len, piece_words)) + len(piece_words)
         if length > limit:
@@ -131,8 +149,32 @@ def _container(el: lxml_html.HtmlElement) -> tuple[lxml_html.HtmlElement, str | 
         el, text = parent, parent_text
 
 
+def _texts_but_job_titles(el: lxml_html.HtmlElement) -> Iterator[str]:
+    """el.itertext() without the job titles printed beside a name."""
+    if el.text and isinstance(el.tag, str):
+        yield el.text
+    for child in el:
+        if isinstance(child.tag, str) and not _is_job_title(child):
+            yield from _texts_but_job_titles(child)
+        if child.tail:
+            yield child.tail
+
+
+def _is_job_title(el: lxml_html.HtmlElement) -> bool:
+    if el.get("itemprop") == "jobTitle":
+        return True
+    marker = el.get("class")
+    return bool(marker) and any(_JOB_TITLE_MARKUP.search(t) for t in marker.lower().split())
+
+
+def _is_author_page_link(el: lxml_html.HtmlElement) -> bool:
+    return el.tag == "a" and _AUTHOR_PAGE.search((el.get("href") or "").lower()) is not None
+
+
 def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
     if el.get("rel") == "author" or "author" in (el.get("itemprop") or ""):
+        return True
+    if _is_author_page_link(el):
         return True
     marker = f"{el.get('class', '')} {el.get('id', '')}"
     if _AUTHOR_NAME_MARKUP.search(marker):
@@ -144,7 +186,7 @@ def _linked_names(el: lxml_html.HtmlElement) -> list[str]:
     names = [_line(n) for n in el.xpath('.//*[@itemprop="name"]')]
     if not names:
         names = [
-            _line(a)
+            " ".join(" ".join(_texts_but_job_titles(a)).split())
             for a in el.iter("a")
             if a.get("rel") == "author" or _AUTHOR_LINK.search(a.get("href") or "")
         ]
@@ -226,6 +268,8 @@ def _may_be_byline_markup(
         return True
     if "itemprop" in attributes and "author" in (el.get("itemprop") or ""):
         return True
+    if "href" in attributes and _is_author_page_link(el):
+        return True
     for name in ("class", "id"):
         marker = el.get(name) if name in attributes else None
         if marker:
@@ -263,7 +307,13 @@ def _dates(
         parsed = find_text_date(text, month_first=month_first)
         if parsed is not None:
             segments = [" ".join(t.split()) for t in container.itertext() if t.strip()]
-            found.append(ShownDate(parsed[0], parsed[1], distance(container), segments))
+            other_links = [
+                _line(a) for a in container.iter("a")
+                if a.get("href") and not _AUTHOR_LINK.search(a.get("href") or "")
+            ]
+            found.append(
+                ShownDate(parsed[0], parsed[1], distance(container), segments, other_links)
+            )
     found.sort(key=lambda d: d.distance)
     return found
 
@@ -286,6 +336,8 @@ def names_beside_dates(dates: list[ShownDate], max_distance: int) -> list[ShownB
         if shown.distance > max_distance:
             break
         for segment in shown.segments:
+            if segment in shown.other_links:
+                continue  # a link to a category or section: "Living Healthy", "Tents"
             words = segment.replace("·", " ").split()
             if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in segment):
                 continue
@@ -305,7 +357,7 @@ def _bylines(
     for el in elements:
         if _elsewhere(el, around_headline):
             continue
-        text = _short_line(el, 160)
+        text = _short_line(el, 160, _texts_but_job_titles(el))
         names_from = el
         following = el.getnext()
         if text and _BY_LABEL.match(text) and following is not None:
