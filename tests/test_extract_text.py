@@ -82,3 +82,31 @@ def test_a_table_of_long_descriptions_is_not_the_content_root() -> None:
     tree = lxml_html.fromstring(page(body))
     root = find_prose(tree).root
     assert root is not None and root.get("class") == "body"
+
+
+def test_teaser_card_articles_do_not_stand_in_for_the_body() -> None:
+    # The body has no <article>; the only <article>s are small cards in a rail before it.
+    # trafilatura takes the first <article> of a page for its body.
+    cards = "".join(
+        f"<article class='card'><a href='/story-{n}'>Another guide about essays, part {n}</a></article>"
+        for n in range(5)
+    )
+    html = page(f"<div class='rail'>{cards}</div><div class='entry'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>")
+    tree = lxml_html.fromstring(html)
+    root = find_prose(tree).root
+    assert root is not None and root.get("class") == "entry"
+    assert not tree.xpath("//article")  # the cards are plain boxes now
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert paragraph in text
+    assert "Another guide about essays" not in text
+
+
+def test_an_article_of_lists_is_still_the_body_it_marks() -> None:
+    # Little of its text is paragraphs, but it is most of the page: not a card.
+    items = "".join(f"<li>{t}</li>" for t in ARTICLE_PARAGRAPHS)
+    html = page(f"<article><p>{ARTICLE_PARAGRAPHS[0]}</p><ul>{items}</ul></article>"
+                f"<div class='promo'><p>{ARTICLE_PARAGRAPHS[1][::-1]}</p></div>")
+    tree = lxml_html.fromstring(html)
+    assert find_prose(tree).root is None  # the markup's <article> is trusted
+    assert ARTICLE_PARAGRAPHS[2] in extract_article(html, URL).text

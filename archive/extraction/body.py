@@ -57,6 +57,9 @@ _MIN_BLOCK_CHARS = 40
 _MIN_DIV_TEXT = 80
 _RECALL_GAIN = 1.5
 _RECALL_BELOW = 0.7
+# <article>s whose text is each under this share of the page's prose are teaser cards,
+# not the body (judged by text, not prose: a body of lists and tables has little prose).
+_MARKUP_SHARE = 0.1
 # Outside these shares of the page's prose, the main pass alone is not trusted.
 _FALLBACK_BELOW, _FALLBACK_ABOVE = 0.6, 1.5
 
@@ -111,7 +114,8 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
         if (chars := _unlinked_chars(el)) >= _MIN_BLOCK_CHARS
         and not any(a.tag in _OUTSIDE_CONTENT for a in el.iterancestors())
     )
-    if tree.xpath('//article | //*[@itemprop="articleBody"]'):
+    marked = tree.xpath('//article | //*[@itemprop="articleBody"]')
+    if marked and max(len(el.text_content()) for el in marked) >= _MARKUP_SHARE * total:
         return Prose(None, total, other)
     best, best_depth = None, -1
     for element, weight in weights.items():
@@ -123,6 +127,11 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
         best = _outside_foldouts(best, weights)
     if best is None or best.tag in ("body", "html"):
         return Prose(None, total, other)
+    for card in marked:
+        # Every <article> on the page is a teaser card (the markup names no body):
+        # trafilatura would take the first card for the article.
+        card.tag = "div" if card.tag == "article" else card.tag
+        card.attrib.pop("itemprop", None)
     return Prose(best, total, other)
 
 
