@@ -234,9 +234,10 @@ def _one_day_apart(a: str, b: str) -> bool:
 def _in_sentence(shown: ShownDate, page: Page) -> bool:
     # "Editor's note: on May 6 we added ..." or "valid through 01/23/2026" is prose that
     # mentions a date, not a dateline.
+    order = month_first(page)
     for segment in shown.segments:
-        if find_text_date(segment, month_first=month_first(page)) is not None:
-            return in_sentence(segment, month_first=month_first(page))
+        if find_text_date(segment, month_first=order) is not None:
+            return in_sentence(segment, month_first=order)
     return False
 
 
