@@ -112,6 +112,12 @@ class Tripwire:
 
 # -- reading what a crawl left behind ----------------------------------------------------------
 
+def site_of(crawl: Crawl) -> DemoSite:
+    """The demo site a hardening crawl ran against."""
+    assert crawl.site is not None
+    return crawl.site
+
+
 def query(crawl: Crawl, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with closing(sqlite3.connect(crawl.index)) as db:
         return db.execute(sql, params).fetchall()

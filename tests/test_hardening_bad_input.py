@@ -25,6 +25,7 @@ from tests.hardening_support import (
     crawl_theme,
     dead_port,
     query,
+    site_of,
 )
 
 MAX_BODY = 2_000_000          # under the oversized page, over every other hostile page
@@ -66,13 +67,8 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
                       "NEWSARCHIVE_EXTRACT_TIMEOUT": str(EXTRACT_TIMEOUT)})
 
 
-def _site(crawl: Crawl) -> DemoSite:
-    assert crawl.site is not None
-    return crawl.site
-
-
 def _url(crawl: Crawl, slug: str) -> str:
-    return f"{_site(crawl).url}/hostile/a/{slug}"
+    return f"{site_of(crawl).url}/hostile/a/{slug}"
 
 
 def test_every_case_is_covered() -> None:
@@ -116,7 +112,7 @@ def test_oversized_body_archived_truncated(crawl: Crawl) -> None:
 
 def test_connection_refused_recorded(crawl: Crawl) -> None:
     rows = query(crawl, "select url, outcome, reason from captures where url like ? and url not like ?",
-                 "http://127.0.0.1:%", _site(crawl).url + "%")
+                 "http://127.0.0.1:%", site_of(crawl).url + "%")
     assert rows, "nothing recorded for the port nobody listens on"
     for url, outcome, reason in rows:
         assert outcome == "fetch_error"
@@ -125,7 +121,7 @@ def test_connection_refused_recorded(crawl: Crawl) -> None:
 
 
 def test_redirect_loop_recorded(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     capture = capture_with(crawl, site.url + "/hostile/loop/b", "redirect_loop")
     assert "loop" in (capture.reason or "")
     assert site.hits("/hostile/loop/a") == 1 and site.hits("/hostile/loop/b") == 1
@@ -164,7 +160,7 @@ def test_encoding_decoded_from_the_bytes(crawl: Crawl, slug: str) -> None:
 
 
 def test_traps_are_bounded(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     paths = site.requested_paths()
     calendar = [p for p in paths if p.startswith("/hostile/calendar/")]
     archive = [p for p in paths if p.startswith("/hostile/archive")]
@@ -176,11 +172,11 @@ def test_traps_are_bounded(crawl: Crawl) -> None:
 
 def test_traps_followed_to_max_depth(crawl: Crawl) -> None:
     # Depth counts link hops from the start page, however its request was released.
-    archive = [p for p in _site(crawl).requested_paths() if p.startswith("/hostile/archive")]
+    archive = [p for p in site_of(crawl).requested_paths() if p.startswith("/hostile/archive")]
     assert sorted(archive) == [f"/hostile/archive?page={n}" for n in range(1, MAX_DEPTH + 1)]
 
 
 def test_trap_pages_are_recorded(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     for path in ("/hostile/calendar/2026/03", "/hostile/archive?page=1"):
         assert capture_with(crawl, site.url + path, "page").status == 200

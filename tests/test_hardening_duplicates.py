@@ -20,6 +20,7 @@ from tests.hardening_support import (
     captures,
     crawl_theme,
     query,
+    site_of,
 )
 
 STORY = "/hostile/a/duplicate-story"
@@ -36,15 +37,10 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
         yield crawl_theme(tmp_path_factory.mktemp("duplicates"), site, "duplicates")
 
 
-def _site(crawl: Crawl) -> DemoSite:
-    assert crawl.site is not None
-    return crawl.site
-
-
 def test_crawl_finishes_and_archive_is_sound(crawl: Crawl) -> None:
     assert_finished(crawl)
     assert_archive_sound(crawl)
-    assert article_rows(crawl, _site(crawl).url + "/hostile/a/quiet-harbour") == 1
+    assert article_rows(crawl, site_of(crawl).url + "/hostile/a/quiet-harbour") == 1
 
 
 def test_feed_variants_are_all_there() -> None:
@@ -56,7 +52,7 @@ def test_feed_variants_are_all_there() -> None:
 
 
 def test_url_variants_fetched_once_by_the_plain_url(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     assert site.hits(STORY) == 1
     for variant in REQUESTABLE_VARIANTS:
         assert site.hits(variant) == 0, variant
@@ -65,7 +61,7 @@ def test_url_variants_fetched_once_by_the_plain_url(crawl: Crawl) -> None:
 
 
 def test_url_variants_stored_as_one_article(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     assert article_rows(crawl, site.url + STORY) == 1
     rows = query(crawl, "select canonical_url from articles where text like ?",
                  f"%{pages.DUPLICATE_LEAD}%")
@@ -73,7 +69,7 @@ def test_url_variants_stored_as_one_article(crawl: Crawl) -> None:
 
 
 def test_pages_naming_one_canonical_are_one_article(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     for path in SYNDICATED:
         assert site.hits(path) == 1, path    # nothing tells them apart before they are fetched
         capture_with(crawl, site.url + path, "article")
@@ -83,7 +79,7 @@ def test_pages_naming_one_canonical_are_one_article(crawl: Crawl) -> None:
 
 
 def test_aliases_recorded(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     rows = set(query(crawl, "select alias_url, canonical_url from article_aliases"))
     # Pages naming another URL as rel=canonical: stored under it, their own URL an alias.
     assert {(site.url + path, site.url + ORIGINAL) for path in SYNDICATED} <= rows

@@ -18,6 +18,7 @@ from tests.hardening_support import (
     capture_with,
     captures,
     crawl_theme,
+    site_of,
 )
 
 
@@ -30,20 +31,15 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
                                     "CONCURRENT_REQUESTS_PER_DOMAIN": "16"})
 
 
-def _site(crawl: Crawl) -> DemoSite:
-    assert crawl.site is not None
-    return crawl.site
-
-
 def test_crawl_finishes_and_archive_is_sound(crawl: Crawl) -> None:
     assert_finished(crawl)
     assert_archive_sound(crawl)
-    site = _site(crawl)
+    site = site_of(crawl)
     assert article_rows(crawl, site.url + "/hostile/a/quiet-harbour") == 1
 
 
 def test_forty_disallowed_links_on_one_page_none_fetched(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     private = PAGE_LINKS["politeness"]
     assert len(private) == PRIVATE_LINKS == 40
     assert site.hits("/hostile/links?theme=politeness") == 1   # the page linking them was read
@@ -55,7 +51,7 @@ def test_forty_disallowed_links_on_one_page_none_fetched(crawl: Crawl) -> None:
 
 
 def test_429_retry_waits_retry_after_seconds(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     path = "/hostile/a/rate-limited"
     first, retry = site.request_times(path)
     assert retry - first >= RETRY_AFTER_SECONDS
@@ -68,7 +64,7 @@ def test_429_retry_waits_retry_after_seconds(crawl: Crawl) -> None:
 
 
 def test_503_retry_waits_until_retry_after_date(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     path = "/hostile/a/overloaded"
     first, retry = site.request_times(path)
     refused = next(s for s in site.sent if s.path == path and s.status == 503)

@@ -24,6 +24,7 @@ from tests.hardening_support import (
     captures,
     crawl_theme,
     query,
+    site_of,
 )
 
 # The URLs as the hostile feed links them, each with its scheme.
@@ -49,15 +50,10 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
         yield result
 
 
-def _site(crawl: Crawl) -> DemoSite:
-    assert crawl.site is not None
-    return crawl.site
-
-
 def test_crawl_finishes_and_archive_is_sound(crawl: Crawl) -> None:
     assert_finished(crawl)
     assert_archive_sound(crawl)
-    assert article_rows(crawl, _site(crawl).url + "/hostile/a/quiet-harbour") == 1
+    assert article_rows(crawl, site_of(crawl).url + "/hostile/a/quiet-harbour") == 1
 
 
 @pytest.mark.parametrize("scheme", list(REFUSED))
@@ -76,28 +72,28 @@ def test_other_schemes_from_a_feed_are_refused(crawl: Crawl, scheme: str) -> Non
 def test_non_allowed_loopback_origin_is_refused_before_any_request(crawl: Crawl) -> None:
     # Its robots.txt is the first request the crawl would make there: refused, then
     # nothing else of that origin is attempted (and the tripwire saw no connection).
-    url = internal_origin(_site(crawl).url) + "/robots.txt"
+    url = internal_origin(site_of(crawl).url) + "/robots.txt"
     capture = capture_with(crawl, url, "refused")
     assert "non-global address 127.0.0.2" in (capture.reason or "")
     assert_logged(crawl, url, "non-global address")
 
 
 def test_link_to_a_non_allowed_loopback_address_is_refused(crawl: Crawl) -> None:
-    url = internal_origin(_site(crawl).url) + "/hostile/a/internal-direct"
+    url = internal_origin(site_of(crawl).url) + "/hostile/a/internal-direct"
     capture = capture_with(crawl, url, "refused")
     assert "non-global address" in (capture.reason or "")
     assert_logged(crawl, url, "non-global address")
 
 
 def test_redirect_to_a_non_allowed_loopback_address_is_recorded(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     hop = capture_with(crawl, site.url + "/hostile/a/to-internal", "redirect")
     assert hop.status == 302
     assert internal_origin(site.url) + "/hostile/a/internal-secret" in (hop.reason or "")
 
 
 def test_redirect_to_a_non_allowed_loopback_address_is_refused(crawl: Crawl) -> None:
-    url = internal_origin(_site(crawl).url) + "/hostile/a/internal-secret"
+    url = internal_origin(site_of(crawl).url) + "/hostile/a/internal-secret"
     capture = capture_with(crawl, url, "refused")
     assert "non-global address" in (capture.reason or "")
     assert_logged(crawl, url, "non-global address")
@@ -105,14 +101,14 @@ def test_redirect_to_a_non_allowed_loopback_address_is_refused(crawl: Crawl) -> 
 
 
 def test_redirect_to_a_file_url_is_refused(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     assert capture_with(crawl, site.url + "/hostile/a/to-file", "redirect").status == 302
     assert all(c.outcome == "refused" for c in captures(crawl, "file:///etc/passwd"))
     assert not [p for p in site.requested_paths() if "passwd" in p]
 
 
 def test_external_entity_in_a_feed_is_not_read(crawl: Crawl) -> None:
-    site = _site(crawl)
+    site = site_of(crawl)
     assert capture_with(crawl, site.url + XML_FEEDS[0], "feed").status == 200
     leaks = [p for p in site.requested_paths() if p.startswith("/hostile/a/leak")]
     # The entity is dropped, not resolved: the link arrives with an empty value, if at all.
@@ -121,7 +117,7 @@ def test_external_entity_in_a_feed_is_not_read(crawl: Crawl) -> None:
 
 
 def test_entity_expansion_bomb_in_a_feed_is_refused(crawl: Crawl) -> None:
-    url = _site(crawl).url + XML_FEEDS[1]
+    url = site_of(crawl).url + XML_FEEDS[1]
     capture = capture_with(crawl, url, "bad_feed")
     assert "amplification" in (capture.reason or "") or "entit" in (capture.reason or "")
     assert_logged(crawl, url, "not a well-formed feed")
