@@ -127,3 +127,18 @@ def test_works_under_the_twisted_asyncio_reactor(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok Harbour Town Votes to Rebuild Its Flooded Sea Wall"
+
+
+def test_the_crawl_process_never_loads_the_extractor() -> None:
+    # Extraction happens in the workers only: the crawl process importing trafilatura
+    # would cost every crawl start most of a second of CPU for nothing.
+    modules = ["crawler.settings", "crawler.spiders.news", "archive.extract_pool"] + [
+        f"{package}.{path.stem}"
+        for package in ("crawler.middlewares", "crawler.extensions", "pipelines")
+        for path in (Path(__file__).parents[1] / package.replace(".", "/")).glob("[a-z]*.py")
+    ]
+    script = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+    script += "print(sorted(m for m in ('trafilatura', 'archive.extract') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert len(modules) > 8
+    assert loaded.stdout.strip() == "[]"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -20,7 +20,9 @@ class DiscoveredLink:
     keywords: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Every field is a str or a tuple of str: a shallow copy is enough (asdict deep-copies,
+        # 20x slower, once per discovered link of every crawled article).
+        data = dict(self.__dict__)
         data["keywords"] = list(self.keywords)
         return data
 
