@@ -110,3 +110,35 @@ def test_an_article_of_lists_is_still_the_body_it_marks() -> None:
     tree = lxml_html.fromstring(html)
     assert find_prose(tree).root is None  # the markup's <article> is trusted
     assert ARTICLE_PARAGRAPHS[2] in extract_article(html, URL).text
+
+
+def test_a_box_named_like_a_body_outside_the_prose_is_not_taken() -> None:
+    # trafilatura takes the first element its patterns match (here the sidebar box's
+    # "entry-content" class) before the unnamed body; it sees only the prose's branch.
+    promo = (
+        "<div class='sidebar'><div class='entry-content'><p>Our spring sale ends on Sunday: every "
+        "course is half price for new students who sign up this week.</p></div></div>"
+    )
+    longer = [f"{p} {p} {p}" for p in ARTICLE_PARAGRAPHS * 2]
+    body = page(promo + "<div class='story'>" + paragraphs(ARTICLE_PARAGRAPHS + longer) + "</div>")
+    text = extract_article(body, URL).text
+    assert text.startswith(ARTICLE_PARAGRAPHS[0])
+    assert "spring sale" not in text
+
+
+def test_the_tree_is_whole_again_after_the_text_is_extracted() -> None:
+    from archive.extraction.body import extract_text
+
+    links = "<ul class='tags'><li><a rel='tag' href='/t/essays'>essays</a></li></ul>"
+    tree = lxml_html.fromstring(
+        page("<nav><a href='/'>Home</a></nav><div class='story'>"
+             + paragraphs(ARTICLE_PARAGRAPHS * 3) + f"</div>{links}<footer>Footer</footer>")
+    )
+    before = [el.tag for el in tree.iter()]
+    extract_text(tree, URL)
+    after = [el.tag for el in tree.iter()]
+    # Same elements in the same order; only the content root was renamed to <article>.
+    assert len(after) == len(before) and after.count("article") == 1
+    unchanged = [b for b, a in zip(before, after, strict=True) if a != "article"]
+    assert [t for t in after if t != "article"] == unchanged
+    assert tree.xpath("string(//footer)") == "Footer" and tree.xpath("//a[@rel='tag']")
