@@ -35,25 +35,35 @@ class PageShape:
 
 # Text is counted from XPath's plain strings, which saves a Python proxy per element
 # (measuring was a tenth of the extraction's cost); script and style text is taken
-# out afterwards, from the outermost such elements only.
-_SKIPPED = "self::script or self::style or self::noscript or self::template"
+# out afterwards, from the outermost such elements only. Tag-filtered iter() and XPath
+# steps that name their element are what stay cheap on a page of thousands of elements.
+_SKIPPED = ("script", "style", "noscript", "template")
 _TEXT = etree.XPath(".//text()", smart_strings=False)
 _OWN_TEXT = etree.XPath("descendant-or-self::text()", smart_strings=False)
-_OUTER_SKIPPED = etree.XPath(f".//*[{_SKIPPED}][not(ancestor::*[{_SKIPPED}])]")
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
+_LINKED_HEADINGS = etree.XPath(".//h2[.//a[@href]] | .//h3[.//a[@href]] | .//h4[.//a[@href]]")
+_APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt"})
 
 
 def _chars(strings: list[str]) -> int:
-    return sum(len(s.strip()) for s in strings)
+    return sum(map(len, map(str.strip, strings)))
+
+
+def _skipped_chars(root: lxml_html.HtmlElement) -> int:
+    """Characters of script, style, noscript and template text (each counted once)."""
+    return sum(
+        _chars(_OWN_TEXT(el)) for el in root.iter(*_SKIPPED)
+        if next(el.iterancestors(*_SKIPPED), None) is None
+    )
 
 
 def measure(tree: lxml_html.HtmlElement) -> PageShape:
     body = tree.find("body")
     root = body if body is not None else tree
-    body_chars = _chars(_TEXT(root)) - sum(_chars(_OWN_TEXT(el)) for el in _OUTER_SKIPPED(root))
+    body_chars = _chars(_TEXT(root)) - _skipped_chars(root)
     link_chars = _chars(_LINK_TEXT(root))
     paragraph_chars = sum(len(p.text_content().strip()) for p in root.iter("p"))
-    linked_headings = len(root.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
+    linked_headings = len(_LINKED_HEADINGS(root))
     # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
     dated_links = 0
     for time in root.iter("time"):
@@ -62,8 +72,8 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
             len(a.text_content().split()) >= 3 for a in parent.iter("a")
         ):
             dated_links += 1
-    app_root = bool(
-        root.xpath('.//noscript | .//div[@id="root" or @id="app" or @id="__next" or @id="__nuxt"]')
+    app_root = next(root.iter("noscript"), None) is not None or any(
+        div.get("id") in _APP_ROOT_IDS for div in root.iter("div")
     )
     link_texts = frozenset(
         normed
