@@ -80,6 +80,11 @@ def _prose_weight(el: lxml_html.HtmlElement) -> int:
     return len(own.strip()) if len(own.strip()) >= _MIN_DIV_TEXT else 0
 
 
+def _outside_content(el: lxml_html.HtmlElement) -> bool:
+    # Tag-filtered in C: a Python test on every ancestor of every block cost more.
+    return next(el.iterancestors(*_OUTSIDE_CONTENT), None) is not None
+
+
 def _unlinked_chars(el: lxml_html.HtmlElement) -> int:
     """Characters of an element's text outside links: a list of teasers has next to none."""
     text = len(el.text_content().strip())
@@ -111,15 +116,14 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
     weights: dict[lxml_html.HtmlElement, int] = {}
     content = 0
     for el, weight in blocks:
-        if any(a.tag in _OUTSIDE_CONTENT for a in el.iterancestors()):
+        if _outside_content(el):
             continue
         content += weight
         for ancestor in el.iterancestors():
             weights[ancestor] = weights.get(ancestor, 0) + weight
     other = sum(
         chars for el in tree.iter("li", "dd", "h2", "h3", "h4", "tr")
-        if (chars := _unlinked_chars(el)) >= _MIN_BLOCK_CHARS
-        and not any(a.tag in _OUTSIDE_CONTENT for a in el.iterancestors())
+        if (chars := _unlinked_chars(el)) >= _MIN_BLOCK_CHARS and not _outside_content(el)
     )
     best, best_depth = None, -1
     branch, branch_depth = None, -1
@@ -197,9 +201,12 @@ def _unwrap_swallowing_headers(
     Browsers show such pages fine; parsers nest the whole article inside the header,
     and trafilatura drops headers with everything in them.
     """
-    for header in tree.iter("header"):
-        inside = sum(w for el, w in blocks if any(a is header for a in el.iterancestors()))
-        if inside > 0.5 * total:
+    inside: dict[lxml_html.HtmlElement, int] = {}
+    for el, weight in blocks:
+        for header in el.iterancestors("header"):
+            inside[header] = inside.get(header, 0) + weight
+    for header, weight in inside.items():
+        if weight > 0.5 * total:
             header.tag = "div"
 
 
