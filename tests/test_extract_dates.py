@@ -181,3 +181,19 @@ def test_updated_line_below_the_summary_dates_a_page_that_states_nothing_else() 
     summary = "<ul>" + "<li>Check the tide table before you set out</li>" * 60 + "</ul>"
     result = page(body=summary + "<p>Last updated: November 13, 2025</p>" + PROSE)
     assert result.published == "2025-11-13"
+
+
+def test_time_in_a_last_reviewed_field_is_no_publication_date() -> None:
+    field = (
+        "<div class='field field--name-date-last-reviewed'><div class='field__item'>"
+        "<time datetime='2025-04-14T12:00:00Z'></time></div></div>"
+    )
+    assert page(body=PROSE + field).published is None
+
+
+def test_times_of_cards_inside_the_article_are_not_its_date() -> None:
+    cards = "".join(
+        f"<article class='card'><h3>Tide note {n}</h3><time datetime='2021-0{n}-08'></time></article>"
+        for n in (1, 2, 3)
+    )
+    assert page(body=PROSE + f"<div class='more'>{cards}</div>").published is None

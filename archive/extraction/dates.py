@@ -134,6 +134,8 @@ _BYLINE_REACH = 40
 _LISTING_DAYS = 3
 _META_PUBLISHED_HINT = re.compile(r"publish|pubdate|issued|created|release", re.I)
 _META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
+# Class words of a field holding another date than the publication ("date-last-reviewed").
+_OTHER_DATE_FIELD = re.compile(r"modif|updat|revis|review", re.I)
 
 
 def find_dates(
@@ -324,8 +326,13 @@ def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
     for index, ancestor in enumerate(ancestors):
         if ancestor.tag in ("aside", "nav"):
             return True
+        if ancestor.tag == "article" and _is_card(ancestor, ancestors[index + 1:]):
+            return True
         marker = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
         if marker.strip() and _EXCLUDED_TIME_CONTEXT.search(marker):
+            return True
+        if index < 3 and marker.strip() and _OTHER_DATE_FIELD.search(marker):
+            # The field it sits in names another date: "field--date-last-reviewed".
             return True
         # An article's own footer holds its date and byline; the page's footer does not.
         if (ancestor.tag == "footer" or (marker.strip() and _FOOTER.search(marker))) and not any(
@@ -333,6 +340,12 @@ def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
         ):
             return True
     return False
+
+
+def _is_card(article: lxml_html.HtmlElement, outer: list[lxml_html.HtmlElement]) -> bool:
+    # <article>s side by side inside another <article> are cards: teasers of other pages.
+    container = next((a for a in outer if a.tag == "article"), None)
+    return container is not None and len(container.xpath(".//article")) > 1
 
 
 def _find_modified(page: Page) -> str | None:
