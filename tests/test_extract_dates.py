@@ -197,3 +197,25 @@ def test_times_of_cards_inside_the_article_are_not_its_date() -> None:
         for n in (1, 2, 3)
     )
     assert page(body=PROSE + f"<div class='more'>{cards}</div>").published is None
+
+
+def webpage_ld(**fields: str) -> str:
+    body = ", ".join(f'"{k}": "{v}"' for k, v in fields.items())
+    return f'<script type="application/ld+json">{{"@type": "WebPage", {body}}}</script>'
+
+
+def test_a_webpage_nodes_date_alone_does_not_date_the_page() -> None:
+    # Every CMS page has one, article or not: kept as a candidate, never chosen alone.
+    result = page(webpage_ld(datePublished="2015-06-04T18:42:54+00:00"))
+    assert result.published is None
+    assert result.date_candidates == [DateCandidate("2015-06-04T18:42:54+00:00", "json_ld")]
+
+
+def test_a_webpage_date_with_an_author_or_a_meta_tag_dates_the_page() -> None:
+    authored = page(webpage_ld(datePublished="2018-11-22", author="Ada Byrne"))
+    assert authored.published == "2018-11-22"
+    with_meta = page(
+        webpage_ld(datePublished="2018-11-22")
+        + '<meta property="article:published_time" content="2018-11-22">'
+    )
+    assert with_meta.published == "2018-11-22"

@@ -225,7 +225,7 @@ def find_dates(
     labelled = _labelled_publication(printed, labels, structured, chosen is None)
     if labelled is not None:
         chosen = add(labelled.value, "html")
-    if chosen is None and ranked:
+    if chosen is None and ranked and not _only_a_webpage_date(page, found):
         chosen = ranked[0]
     if chosen is None:
         chosen = _undated_fallback(shown, labels, add)
@@ -270,6 +270,17 @@ def _undated_fallback(
         return add(published.value, "html")
     update = next((d for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
     return add(update.value, "html") if update is not None else None
+
+
+def _only_a_webpage_date(page: Page, found: list[DateCandidate]) -> bool:
+    # CMSs give every page, article or not, a WebPage node with a datePublished: alone,
+    # without an Article node, an author, a meta tag or a printed date, it is when the
+    # page was created, not an article's publication. It stays a candidate.
+    return (
+        all(c.source == "json_ld" for c in found)
+        and not page.ld_articles()
+        and not any(obj.get("author") for obj in page.json_ld)
+    )
 
 
 def _one_day_apart(a: str, b: str) -> bool:
