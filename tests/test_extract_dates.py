@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from archive.extract import ArticleExtraction, extract_article
-from archive.extraction.textdates import in_sentence
+from archive.extraction.model import DateCandidate
+from archive.extraction.textdates import find_text_date, in_sentence, publication_label
 
 URL = "https://riverside.example/notes/reading-the-tide-tables"
 PROSE = "<p>" + "Tide tables give the height of the water for every hour of the day. " * 6 + "</p>"
@@ -96,3 +97,125 @@ def test_dates_of_a_listing_under_the_headline_are_not_the_pages() -> None:
     )
     result = page(byline=events)
     assert result.published is None
+
+
+def test_year_first_bibliographic_date_is_read() -> None:
+    # Scholarly pages state citation_publication_date as PubMed prints it.
+    result = page('<meta name="citation_publication_date" content="2023 Jan 7">')
+    assert result.published == "2023-01-07"
+    assert find_text_date("Vol 12. 2021 March 5, 2024", month_first=True) == ("2024-03-05", False)
+
+
+def test_time_in_the_articles_own_footer_dates_it() -> None:
+    footer = (
+        "<footer class='article-footer'><span class='tags'>Tides</span>"
+        "<time datetime='2024-05-12T09:00:00Z'>May 12, 2024</time></footer>"
+    )
+    result = page(body=PROSE + footer)
+    assert result.published == "2024-05-12T09:00:00+00:00"
+
+
+def test_time_in_the_pages_footer_does_not_date_the_article() -> None:
+    html = (
+        "<html lang='en'><head><title>Reading the tide tables</title></head><body>"
+        f"<article><h1>Reading the tide tables</h1>{PROSE}</article>"
+        "<footer><p>Site news</p><time datetime='2020-01-01'>1 January 2020</time></footer>"
+        "</body></html>"
+    )
+    assert extract_article(html.encode(), URL).published is None
+
+
+def test_named_publication_meta_beats_a_bare_date_meta() -> None:
+    result = page(
+        '<meta name="date" content="2026-03-09T08:45:00Z">'
+        '<meta name="published-date" content="2021-02-16">'
+    )
+    assert result.published == "2021-02-16"
+    assert DateCandidate("2026-03-09T08:45:00+00:00", "meta") in result.date_candidates
+
+
+def test_published_label_far_from_the_headline_beats_a_structured_date() -> None:
+    # The markup's dates are a CMS creation and a re-save; the page prints its own.
+    author_box = "<div class='author'>" + "<span>Harbour pilot</span>" * 40 + "</div>"
+    result = page(
+        ld(datePublished="2025-11-29T12:28:31-05:00")
+        + '<meta property="article:published_time" content="2025-08-08T00:00:00-04:00">',
+        f"{author_box}<p><b>Published</b> <span>August 13, 2025</span></p>",
+    )
+    assert result.published == "2025-08-13"
+
+
+def test_labelled_date_the_markup_states_wins_over_an_earlier_labelled_one() -> None:
+    result = page(
+        '<meta property="article:published_time" content="2019-06-25">',
+        "<p class='note'>A preprint is available, first published 04 Apr 2019</p>"
+        "<p class='byline'>Published on 25 Jun 2019</p>",
+    )
+    assert result.published == "2019-06-25"
+
+
+def test_originally_published_note_dates_a_republished_page() -> None:
+    note = (
+        "<p><em>This article was originally published on 26 Sep 2019 at 4:12pm but has"
+        " been regularly updated with the latest tide tables for the estuary.</em></p>"
+    )
+    result = page(byline="<p class='byline'>Ada Byrne 30 Sep 2022</p>", body=note + PROSE)
+    assert result.published == "2019-09-26"
+    assert DateCandidate("2022-09-30", "html") in result.date_candidates
+
+
+def test_last_published_is_no_publication_label() -> None:
+    assert publication_label("12 followers · Last published Apr 8, 2024", month_first=True) is None
+    assert publication_label("Veröffentlicht am 3. März 2024", month_first=False) == "published"
+    assert publication_label("Posted: 2024-03-03", month_first=True) == "published"
+
+
+def test_published_line_dates_an_otherwise_undated_page_far_down() -> None:
+    # Past the reach of datelines: 400 table cells between the headline and the line.
+    table = "<table>" + "<tr><td>Harbour</td><td>High water</td></tr>" * 140 + "</table>"
+    result = page(body=PROSE + table + "<p><span>Published On: 15 August 2025</span></p>")
+    assert result.published == "2025-08-15"
+
+
+def test_updated_line_below_the_summary_dates_a_page_that_states_nothing_else() -> None:
+    summary = "<ul>" + "<li>Check the tide table before you set out</li>" * 60 + "</ul>"
+    result = page(body=summary + "<p>Last updated: November 13, 2025</p>" + PROSE)
+    assert result.published == "2025-11-13"
+
+
+def test_time_in_a_last_reviewed_field_is_no_publication_date() -> None:
+    field = (
+        "<div class='field field--name-date-last-reviewed'><div class='field__item'>"
+        "<time datetime='2025-04-14T12:00:00Z'></time></div></div>"
+    )
+    assert page(body=PROSE + field).published is None
+
+
+def test_times_of_cards_inside_the_article_are_not_its_date() -> None:
+    cards = "".join(
+        f"<article class='card'><h3>Tide note {n}</h3><time datetime='2021-0{n}-08'></time></article>"
+        for n in (1, 2, 3)
+    )
+    assert page(body=PROSE + f"<div class='more'>{cards}</div>").published is None
+
+
+def webpage_ld(**fields: str) -> str:
+    body = ", ".join(f'"{k}": "{v}"' for k, v in fields.items())
+    return f'<script type="application/ld+json">{{"@type": "WebPage", {body}}}</script>'
+
+
+def test_a_webpage_nodes_date_alone_does_not_date_the_page() -> None:
+    # Every CMS page has one, article or not: kept as a candidate, never chosen alone.
+    result = page(webpage_ld(datePublished="2015-06-04T18:42:54+00:00"))
+    assert result.published is None
+    assert result.date_candidates == [DateCandidate("2015-06-04T18:42:54+00:00", "json_ld")]
+
+
+def test_a_webpage_date_with_an_author_or_a_meta_tag_dates_the_page() -> None:
+    authored = page(webpage_ld(datePublished="2018-11-22", author="Ada Byrne"))
+    assert authored.published == "2018-11-22"
+    with_meta = page(
+        webpage_ld(datePublished="2018-11-22")
+        + '<meta property="article:published_time" content="2018-11-22">'
+    )
+    assert with_meta.published == "2018-11-22"

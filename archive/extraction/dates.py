@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -13,12 +14,15 @@ from lxml import html as lxml_html
 from archive.extraction.byline import ShownDate
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page
-from archive.extraction.textdates import find_text_date, in_sentence
+from archive.extraction.textdates import find_text_date, in_sentence, publication_label
 
-# Choice, best first: the date printed beside the headline (unless it is later than
-# the structured data's: an unlabelled update); the page's structured data (JSON-LD,
-# meta tags, dated markup); the crawl's feed and news sitemap; a printed date further
-# down; the day in the URL; a printed "Updated" date when nothing else dates the page.
+# Choice, best first: a printed date labelled "Published" that the markup also states,
+# or one labelled "originally published"; the date printed beside the headline (unless
+# it is later than the structured data's: an unlabelled update); a printed "Published"
+# line further down when nothing beside the headline dates the page; the page's
+# structured data (JSON-LD, meta tags, dated markup); the crawl's feed and news
+# sitemap; a printed date further down; the day in the URL; when nothing else dates
+# the page, a "Published" line anywhere on it, else its "Updated" line.
 # An HTTP Last-Modified is kept as a candidate but never chosen: dynamic pages send
 # the time of the request there. Nothing is ever read from free text such as a
 # "(c) 2024" footer: every candidate is a date the page labels as one.
@@ -29,8 +33,9 @@ PUBLISHED_META = (
     "publication_date", "publication-date", "dc.date.issued", "dcterms.issued",
     "dc.date.created", "dcterms.created", "citation_publication_date", "citation_date",
     "sailthru.date", "parsely-pub-date", "article.published", "article_date_original",
-    "originalpublicationdate", "datecreated", "dc.date", "dcterms.date", "date", "published",
+    "originalpublicationdate", "datecreated", "published",
 )
+GENERIC_META = ("dc.date", "dcterms.date", "date")
 MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
     "dcterms.modified", "dc.date.modified", "article.updated", "lastmod", "last-modified",
@@ -46,8 +51,9 @@ _URL_DATE = re.compile(
     r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.html?|$)"
 )
 _EXCLUDED_TIME_CONTEXT = re.compile(
-    r"comment|related|sidebar|footer|recommend|popular|trending|teaser|more-|reply", re.I
+    r"comment|related|sidebar|recommend|popular|trending|teaser|more-|reply", re.I
 )
+_FOOTER = re.compile(r"footer", re.I)
 
 
 def normalise_date(value: str, *, now: datetime | None = None) -> str | None:
@@ -128,6 +134,8 @@ _BYLINE_REACH = 40
 _LISTING_DAYS = 3
 _META_PUBLISHED_HINT = re.compile(r"publish|pubdate|issued|created|release", re.I)
 _META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
+# Class words of a field holding another date than the publication ("date-last-reviewed").
+_OTHER_DATE_FIELD = re.compile(r"modif|updat|revis|review", re.I)
 
 
 def find_dates(
@@ -161,9 +169,18 @@ def find_dates(
             if _META_PUBLISHED_HINT.search(name) and not _META_MODIFIED_HINT.search(name):
                 for raw in values:
                     add(raw, "meta")
+    # A bare "date" says less than a name that says publication ("published-date"):
+    # pages carry both, the bare one often the day the page was rendered.
+    for name in GENERIC_META:
+        for raw in page.meta.get(name, ()):
+            add(raw, "meta")
     for raw in _html_dates(page.tree):
         add(raw, "html")
-    shown = [d for d in shown if not _in_sentence(d, page)]
+    order = month_first(page)
+    # By identity: the caller's list keeps every ShownDate alive while we look them up.
+    labels = {id(d): publication_label(" ".join(d.segments), month_first=order) for d in shown}
+    # "This article was originally published on ..." is prose, yet it dates the page.
+    shown = [d for d in shown if labels[id(d)] == "original" or not _in_sentence(d, page)]
     printed = [d for d in shown if not d.updated and d.distance <= _NEAR_HEADLINE]
     if len({d.value for d in printed if d.distance <= _BYLINE_REACH}) >= _LISTING_DAYS:
         # Different days, one after another under the headline: a list of events or
@@ -205,15 +222,13 @@ def find_dates(
         # the markup also states the printed day: that is the local time of the moment.
         printed_day = chosen.value
         chosen = next((c for c in structured if _one_day_apart(c.value, printed_day)), chosen)
-    if chosen is None and ranked:
+    labelled = _labelled_publication(printed, labels, structured, chosen is None)
+    if labelled is not None:
+        chosen = add(labelled.value, "html")
+    if chosen is None and ranked and not _only_a_webpage_date(page, found):
         chosen = ranked[0]
-    shown_update = next(
-        (d for d in shown if d.updated and d.distance <= _BYLINE_REACH), None
-    )
-    if chosen is None and shown_update is not None:
-        # The page prints only "Updated <date>" beside the headline: that is the date it
-        # presents as its own, and no other says when it was first published.
-        chosen = add(shown_update.value, "html")
+    if chosen is None:
+        chosen = _undated_fallback(shown, labels, add)
     if chosen is not None and "T" not in chosen.value:
         # The same day stated with a time elsewhere: keep the more precise statement.
         chosen = next(
@@ -221,6 +236,51 @@ def find_dates(
         )
     updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
     return DateFindings(found, chosen, _find_modified(page) or updated)
+
+
+def _labelled_publication(
+    printed: list[ShownDate], labels: dict[int, str | None],
+    structured: list[DateCandidate], nothing_chosen: bool,
+) -> ShownDate | None:
+    """A printed date whose label names it the publication, when it should beat the rest.
+
+    One the markup also states wins outright; then one labelled "originally published"
+    (the page itself says a later date is not its first); then, when nothing beside
+    the headline dates the page, the nearest one labelled "Published".
+    """
+    lines = [d for d in printed if labels[id(d)] is not None]
+    stated = {c.value[:10] for c in structured}
+    return (
+        next((d for d in lines if d.value in stated), None)
+        or next((d for d in lines if labels[id(d)] == "original"), None)
+        or (lines[0] if lines and nothing_chosen else None)
+    )
+
+
+def _undated_fallback(
+    shown: list[ShownDate], labels: dict[int, str | None],
+    add: Callable[[Any, str], DateCandidate | None],
+) -> DateCandidate | None:
+    """For a page nothing else dates: a line labelled "Published" anywhere on it, else
+    its "Updated" line near the headline: the date the page presents as its own."""
+    published = next(
+        (d for d in shown if not d.updated and labels[id(d)] is not None), None
+    )
+    if published is not None:
+        return add(published.value, "html")
+    update = next((d for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
+    return add(update.value, "html") if update is not None else None
+
+
+def _only_a_webpage_date(page: Page, found: list[DateCandidate]) -> bool:
+    # CMSs give every page, article or not, a WebPage node with a datePublished: alone,
+    # without an Article node, an author, a meta tag or a printed date, it is when the
+    # page was created, not an article's publication. It stays a candidate.
+    return (
+        all(c.source == "json_ld" for c in found)
+        and not page.ld_articles()
+        and not any(obj.get("author") for obj in page.json_ld)
+    )
 
 
 def _one_day_apart(a: str, b: str) -> bool:
@@ -273,13 +333,30 @@ def _html_dates(tree: lxml_html.HtmlElement) -> list[str]:
 
 
 def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
-    for ancestor in el.iterancestors():
-        if ancestor.tag in ("footer", "aside", "nav"):
+    ancestors = list(el.iterancestors())
+    for index, ancestor in enumerate(ancestors):
+        if ancestor.tag in ("aside", "nav"):
+            return True
+        if ancestor.tag == "article" and _is_card(ancestor, ancestors[index + 1:]):
             return True
         marker = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
         if marker.strip() and _EXCLUDED_TIME_CONTEXT.search(marker):
             return True
+        if index < 3 and marker.strip() and _OTHER_DATE_FIELD.search(marker):
+            # The field it sits in names another date: "field--date-last-reviewed".
+            return True
+        # An article's own footer holds its date and byline; the page's footer does not.
+        if (ancestor.tag == "footer" or (marker.strip() and _FOOTER.search(marker))) and not any(
+            outer.tag == "article" for outer in ancestors[index + 1:]
+        ):
+            return True
     return False
+
+
+def _is_card(article: lxml_html.HtmlElement, outer: list[lxml_html.HtmlElement]) -> bool:
+    # <article>s side by side inside another <article> are cards: teasers of other pages.
+    container = next((a for a in outer if a.tag == "article"), None)
+    return container is not None and len(container.xpath(".//article")) > 1
 
 
 def _find_modified(page: Page) -> str | None:

@@ -50,6 +50,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"\b{_YEAR}/(\d{{1,2}})/(\d{{1,2}})\b"), "ymd"),
     (re.compile(rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"), "ymd"),
     (re.compile(rf"(?<![\w.]){_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I), "mdy-name"),
+    # Year first, as bibliographic records print it ("2023 Jan 7", citation_publication_date).
+    (re.compile(rf"\b{_YEAR}\s+{_MONTH}\s+{_DAY_NUMBER}\b(?![.:,]?\d|,?\s+(?:19|20)\d\d)", re.I),
+     "ymd-name"),
     (re.compile(rf"(?<![\w.]){_DAY}\s*(?:de\s+)?{_MONTH}\s*(?:de\s+)?,?\s*{_YEAR}\b", re.I),
      "dmy-name"),
     (re.compile(rf"(?<![\d.]){_DAY_NUMBER}\.(\d{{1,2}})\.{_YEAR}\b"), "dmy"),
@@ -70,6 +73,35 @@ def find_text_date(text: str, *, month_first: bool) -> tuple[str, bool] | None:
         return None
     start, _, value = found
     return value, bool(_UPDATED.search(text[max(0, start - 40):start]))
+
+
+# The label right before a date that names it the publication: "Published on", "Posted:",
+# "Veröffentlicht am", "Publié le". Not "Last published" (an author's latest post).
+_PUBLISHED_WORD = (
+    r"(?:published|posted|publié|publiée|publicado|publicada|pubblicato|pubblicata"
+    r"|veröffentlicht|gepubliceerd|opublikowano|опубликовано|julkaistu|publicerad)"
+)
+_LABEL_END = r"(?:\s+(?:on|am|le|el|il|em|op|den|at))?\W{0,3}$"
+_PUBLISHED_LABEL = re.compile(rf"(?<!last )\b{_PUBLISHED_WORD}{_LABEL_END}", re.I)
+# "This article was originally published on ...": a note inside prose, yet a dateline.
+_ORIGINAL_LABEL = re.compile(
+    rf"\b(?:originally|first|initially|ursprünglich|erstmals|initialement|originalmente)"
+    rf"\s+{_PUBLISHED_WORD}{_LABEL_END}",
+    re.I,
+)
+
+
+def publication_label(text: str, *, month_first: bool) -> str | None:
+    """How the words right before the first date in `text` name it: "original", "published" or None."""
+    found = _first_date(text, month_first)
+    if found is None:
+        return None
+    before = text[max(0, found[0] - 40):found[0]]
+    if _ORIGINAL_LABEL.search(before):
+        return "original"
+    if _PUBLISHED_LABEL.search(before):
+        return "published"
+    return None
 
 
 # A dateline holds a date and a few words around it ("Published on", "By Jane Doe",
@@ -105,6 +137,9 @@ def _to_iso(groups: tuple[str | None, ...], kind: str, month_first: bool) -> str
         year, month, day = parts
     elif kind == "mdy-name":
         name, day, year = parts
+        month = str(_MONTH_OF[name.lower()])
+    elif kind == "ymd-name":
+        year, name, day = parts
         month = str(_MONTH_OF[name.lower()])
     elif kind == "dmy-name":
         day, name, year = parts
