@@ -186,3 +186,131 @@ def test_a_category_link_beside_the_date_is_no_name() -> None:
 def test_a_linked_name_beside_the_date_is_the_author() -> None:
     line = '<p>May 4, 2024 · <a href="/team/jane-doe">Jane Doe</a></p>'
     assert authors_of("", f"<h1>Wall</h1>{line}{STORY}") == ["Jane Doe"]
+
+
+# --- Whose name the markup states, and whose it only seems to.
+
+
+def ld(*objects: dict[str, object]) -> str:
+    return "".join(f'<script type="application/ld+json">{json.dumps(o)}</script>' for o in objects)
+
+
+def test_teasers_json_ld_articles_do_not_add_their_authors() -> None:
+    head = ld(
+        {"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Jane Doe"}]},
+        {"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Tom Roe"}]},
+    )
+    assert authors_of(head, f"<h1>Wall</h1>{STORY}") == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        ld({"@type": "Article", "author": {"@type": "Organization", "name": "Harbour News"}}),
+        '<meta name="author" content="Kneib Dentistry PC">',  # a company's legal form
+        ld({"@type": "Article", "author": {"@type": "Person", "name": "Acme Media Inc."}}),
+    ],
+)
+def test_an_organisation_the_page_does_not_print_is_no_author(head: str) -> None:
+    assert authors_of(head, f"<h1>Wall</h1>{STORY}") == []
+
+
+def test_by_someone_else_beside_the_headline_overrules_the_posting_account() -> None:
+    head = '<meta name="author" content="Luke Daigle">'
+    body = f"<h1>Wall</h1><p>By: Paul Fenaroli</p>{STORY}"
+    assert authors_of(head, body) == ["Paul Fenaroli"]
+
+
+@pytest.mark.parametrize("printed", ["By TurboTaxJane", "By Jane Doe, MD", "Jane Roe"])
+def test_a_handle_the_same_person_or_no_by_leaves_the_stated_author(printed: str) -> None:
+    head = '<meta name="author" content="Jane Doe">'
+    assert authors_of(head, f"<h1>Wall</h1><p>{printed}</p>{STORY}") == ["Jane Doe"]
+
+
+# --- Words printed beside the name that are no names.
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '<section class="byline"><span>March 20, 2023</span> | '
+        '<span class="byline__category"><a href="/wellness">Wellness &amp; Prevention</a></span></section>',
+        '<div>May 4, 2024 <a rel="category tag" href="/columnists/jane-doe/">Proof Points</a></div>',
+        '<ul><li>May 4, 2024</li><li><span class="postmeta-term">Digital Organization</span></li></ul>',
+    ],
+)
+def test_categories_in_the_byline_are_no_names(line: str) -> None:
+    assert authors_of("", f"<h1>Wall</h1>{line}{STORY}") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("<p>Aaron Ricadela | Senior Writer | July 2, 2025</p>", ["Aaron Ricadela"]),
+        ("<p>March 15, 2022 <span>·</span> 3 min read <span>·</span> By Harbour Desk</p>",
+         ["Harbour Desk"]),
+        ('<p><span>Dec 26, 2025</span> • Mahua Das in <a href="/blog/pm">Project Management</a></p>',
+         ["Mahua Das"]),
+        ("<p>Jane Doe | May 4, 2024 | Products Liability</p>", ["Jane Doe"]),  # after the date
+        ('<p>May 4, 2024 · <a href="https://shop.example/sub"><span>External link to</span>'
+         " Harbour Magazine Subscription – 5 issues</a></p>", []),
+    ],
+)
+def test_names_in_the_dates_line(line: str, names: list[str]) -> None:
+    assert authors_of("", f"<h1>Wall</h1>{line}{STORY}") == names
+
+
+def test_a_date_loose_in_a_long_block_lends_no_names_to_its_headings() -> None:
+    block = f"<fieldset><legend>Week 2</legend> 20 December 2025 {STORY}<h3>Add A Comment</h3></fieldset>"
+    body = f"<h1>Wall</h1>{block}"
+    assert authors_of("", body) == []
+
+
+# --- Bylines away from the headline, and names without a byline's wording.
+
+
+# Far from the headline: more elements between them than a byline's neighbourhood holds.
+LONG_STORY = "<div>" + "<p>The wall was rebuilt.</p>" * 320 + "</div>"
+
+
+def test_a_labelled_byline_below_the_story_when_none_is_beside_the_headline() -> None:
+    footer = '<div class="entry-footer"><p>By: <a href="/u/7">Ray Ansari</a></p></div>'
+    assert authors_of("", f"<h1>Wall</h1>{STORY}{LONG_STORY}{footer}") == ["Ray Ansari"]
+
+
+def test_one_word_after_by_below_the_story_is_a_filter_not_a_name() -> None:
+    filters = "<ul><li><p>By Category</p></li><li><p>By Manufacturer</p></li></ul>"
+    assert authors_of("", f"<h1>Wall</h1>{STORY}{LONG_STORY}{filters}") == []
+
+
+def test_the_articles_own_footer_is_not_the_pages_footer() -> None:
+    footer = '<div class="article-template-footer-main"><span itemprop="author">The Diggs Team</span></div>'
+    assert authors_of("", f"<h1>Wall</h1>{STORY}{footer}") == ["The Diggs Team"]
+
+
+def test_a_bold_label_and_the_name_after_it() -> None:
+    line = "<div><strong>Contributors:</strong> Janet Loughrey</div>"
+    assert authors_of("", f"<h1>Wall</h1>{line}{STORY}") == ["Janet Loughrey"]
+
+
+def test_an_author_box_whose_name_has_no_class() -> None:
+    box = (
+        '<div class="blog_author-text"><div class="text-semibold">Lauren Vetter</div>'
+        f"<p>{'Lauren writes about marketing for clinics and their patients. ' * 4}</p></div>"
+    )
+    assert authors_of("", f"<h1>Wall</h1>{STORY}{box}") == ["Lauren Vetter"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("CM Craig McCarthy", ["Craig McCarthy"]),  # the avatar's initials
+        ("AJ Smith", ["AJ Smith"]),  # initials that are the first name
+        ("SFist Contributor", ["SFist Contributor"]),  # a desk's pen name
+        ("Keith Barry Senior Autos Reporter", ["Keith Barry"]),
+        ("Webmaster", []),
+        ("Human in the Loop", ["Human in the Loop"]),  # "in" before a place is capitalised
+    ],
+)
+def test_name_forms(raw: str, names: list[str]) -> None:
+    assert split_names(raw) == names

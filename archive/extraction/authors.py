@@ -26,7 +26,7 @@ _LEADING_NOISE = re.compile(
 )
 _BYLINE_PREFIX = re.compile(
     r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez)\s*:?\s+"
-    r"|^(?:authors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte)\s*:?\s+",
+    r"|^(?:authors?|contributors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte)\s*:?\s+",
     re.I,
 )
 _INNER_BY = re.compile(
@@ -43,7 +43,7 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\
 _NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
 # Where the names end: a separator, a date, a reading time, a label, a place ("in Science").
 _BYLINE_END = re.compile(
-    rf"\s(?:[|•·]|-|–|—)\s|\s(?:on|le|am|el|il)\s+(?:{_WEEKDAY}|{_MONTH}|\d)|\s+(?:in|at)\s+[A-Z]"
+    rf"\s(?:[|•·]|-|–|—)\s|\s(?:on|le|am|el|il)\s+(?:{_WEEKDAY}|{_MONTH}|\d)|\s+(?:in|at)\s+(?-i:[A-Z])"
     r"|\bupdated\b|\bpublished\b|\bposted\b|\blast\b|\bmin(?:ute)?s?\b|\bread\b|\breviewed\b"
     r"|\bedited\b|\bfact[- ]checked\b|\bon behalf of\b|\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}\b"
     rf"|{_DATE}",
@@ -67,7 +67,11 @@ _ASIDE = re.compile(r"\s*\((?:[^()]*\)|[^()]*$)")
 # ("van", "de", "bin") but for these, and "with" joins two names.
 _LONG_PARTICLES = frozenset({"della", "delle", "degli", "dello", "with"})
 # What templates print when the author field is empty.
-_PLACEHOLDER_NAMES = frozenset({"undefined", "null", "none", "unknown", "admin", "administrator"})
+_PLACEHOLDER_NAMES = frozenset(
+    {"undefined", "null", "none", "unknown", "admin", "administrator", "webmaster"}
+)
+# A company's legal form ends an organisation's name: "Kneib Dentistry PC", "Acme Inc".
+_LEGAL_FORM = re.compile(r"\s(?:inc|llc|ltd|gmbh|corp|corporation|pc|pllc|plc)\.?$", re.I)
 _ORGANISATION_TYPES = ("organization", "newsmediaorganization", "corporation", "ngo")
 _BESIDE_HEADLINE = 40
 _NEAR_HEADLINE = 300
@@ -94,7 +98,10 @@ def split_names(raw: str) -> list[str]:
     for part in _NAME_SPLIT.split(raw):
         part = _BYLINE_PREFIX.sub("", part.strip(" .|-–—:")).strip(" .|-–—:")
         role = _ROLE.search(part)
-        if role is not None:
+        # "SFist Contributor", "Community Editor": one word and a job title are a desk's pen
+        # name, kept whole.
+        pen_name = not names and len(part.split()) == 2 and role is not None and role.start() > 0
+        if role is not None and not pen_name:
             # "Keith Barry Senior Autos Reporter": keep the name before the job title.
             part = part[: role.start()].strip(" ,.-")
             if len(part.split()) < 2:
@@ -111,8 +118,15 @@ def split_names(raw: str) -> list[str]:
             continue
         if _BYLINE_PREFIX.match(part + " x") and len(part.split()) <= 2:
             continue  # a label alone ("By", "Written by"): the name is in the next element
-        names.append(part)
+        names.append(_without_initials(part))
     return names
+
+
+def _without_initials(name: str) -> str:
+    """ "CM Craig McCarthy" -> "Craig McCarthy": the avatar's initials printed before the name."""
+    first, _, rest = name.partition(" ")
+    initials = "".join(w[0] for w in rest.split() if w[:1].isupper())
+    return rest if len(first) > 1 and first.isupper() and first == initials else name
 
 
 def _job_title_aside(aside: re.Match[str]) -> str:
@@ -128,25 +142,24 @@ def _lower_case_words(part: str) -> bool:
     )
 
 
-def _ld_people(
-    value: Any, *, organisations: bool, nodes: dict[str, dict[str, Any]] | None = None
-) -> list[str]:
+def _ld_people(value: Any, nodes: dict[str, dict[str, Any]]) -> list[str]:
+    """The people an author value names; an Organization is the publisher, not a byline."""
     items = value if isinstance(value, list) else [value]
     names: list[str] = []
     for item in items:
         if isinstance(item, str):
             names.extend(split_names(item))
         elif isinstance(item, dict):
-            if "name" not in item and nodes and item.get("@id") in nodes:
+            if "name" not in item and item.get("@id") in nodes:
                 # {"@id": ".../#author"}: the Person is stated once elsewhere in the graph.
                 item = nodes[item["@id"]]
             kind = item.get("@type")
             kinds = kind if isinstance(kind, list) else [kind]
             is_org = any(isinstance(k, str) and k.lower() in _ORGANISATION_TYPES for k in kinds)
             name = item.get("name")
-            if is_org == organisations and isinstance(name, str):
+            if not is_org and isinstance(name, str):
                 names.extend(split_names(name))
-    return names
+    return [name for name in names if not _LEGAL_FORM.search(name)]
 
 
 def _looks_like_login(name: str) -> bool:
@@ -160,17 +173,17 @@ def _ld_nodes(page: Page) -> dict[str, dict[str, Any]]:
 
 def _structured_names(page: Page) -> list[str]:
     nodes = _ld_nodes(page)
-    names = [
-        n for obj in page.ld_articles()
-        for n in _ld_people(obj.get("author"), organisations=False, nodes=nodes)
-    ]
-    if names:
-        return names
+    for obj in page.ld_articles():
+        # The first article is the page's; more are teasers of other articles.
+        names = _ld_people(obj.get("author"), nodes)
+        if names:
+            return names
+    names = []
     for key in ("author", "article:author", "parsely-author", "sailthru.author",
                 "dc.creator", "dcterms.creator", "citation_author", "byl"):
         for raw in page.meta.get(key, ()):
             if not raw.startswith("http"):
-                names.extend(split_names(raw))
+                names.extend(n for n in split_names(raw) if not _LEGAL_FORM.search(n))
         if names:
             return names
     return _labelled_meta_names(page)
@@ -186,15 +199,23 @@ def _labelled_meta_names(page: Page) -> list[str]:
     return []
 
 
-def _shown_names(bylines: list[ShownByline]) -> tuple[list[str], int]:
+def _shown_names(
+    bylines: list[ShownByline], limit: int | None = _NEAR_HEADLINE
+) -> tuple[list[str], int, bool]:
     for byline in bylines:
-        if byline.distance > _NEAR_HEADLINE:
+        if limit is not None and byline.distance > limit:
             break
         names = [n for linked in byline.linked_names for n in split_names(linked)]
         names = names or split_names(byline.text)
         if names:
-            return names, byline.distance
-    return [], _NEAR_HEADLINE + 1
+            return names, byline.distance, byline.labelled
+    return [], _NEAR_HEADLINE + 1, False
+
+
+def _same_people(names: list[str], others: list[str]) -> bool:
+    """Whether two lists share a name, one spelling containing the other ("Jane Doe MD")."""
+    normed = [_norm(n) for n in others]
+    return any(a in b or b in a for a in map(_norm, names) for b in normed if a and b)
 
 
 def find_authors(
@@ -203,24 +224,32 @@ def find_authors(
     """Author names; the structured statement first, the printed byline when it is better."""
     site = _norm(sitename or "")
     structured = _structured_names(page)
-    shown, shown_distance = _shown_names(bylines)
+    shown, shown_distance, labelled = _shown_names(bylines)
     if not shown:
-        shown, shown_distance = _shown_names(names_beside_dates(dates, _BESIDE_HEADLINE))
+        shown, shown_distance, labelled = _shown_names(names_beside_dates(dates, _BESIDE_HEADLINE))
     beside = shown_distance <= _BESIDE_HEADLINE
     # The site's own name or a CMS login in the author field is not a byline.
     weak = not structured or all(
         _looks_like_login(n) or (site and _norm(n) == site) for n in structured
     )
-    if structured and not (weak and shown):
+    # Nor is the account that posted the article when the page prints "By" others, by their
+    # full names, beside the headline.
+    overruled = (
+        beside and labelled and all(" " in n for n in shown) and not _same_people(shown, structured)
+    )
+    if structured and not ((weak or overruled) and shown):
         names = structured
     elif shown and (beside or not structured):
         names = shown
     else:
-        organisations = [
-            n for obj in page.ld_articles()
-            for n in _ld_people(obj.get("author"), organisations=True, nodes=_ld_nodes(page))
-        ]
-        names = structured or organisations or shown
+        names = structured or shown
+    if not names:
+        # Nothing beside the headline: a byline that says it is one ("By Jane Doe",
+        # "Authors: ...") further down, where an article's footer prints it. One word
+        # there is more often a filter ("By Category") than a name.
+        names, _, _ = _shown_names([b for b in bylines if b.labelled], limit=None)
+        if not all(" " in name for name in names):
+            names = []
     if not names:
         for el in page.tree.xpath('//*[@rel="author"]'):
             names = split_names(text_of(el))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
@@ -20,6 +21,8 @@ _ELSEWHERE = re.compile(
     r"|replies|archive)(?:$|[-_])",
     re.I,
 )
+# The article's own footer ("entry-footer", "article-template-footer-main") holds its byline.
+_OWN_FOOTER = re.compile(r"^(?:article|post|entry|story)[-_](?:[a-z]+[-_])?footer", re.I)
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button", "select"})
 _AUTHOR_MARKUP = re.compile(
     r"author|byline|writer|contributor|posted-?by|written-?by|journalist|reporter", re.I
@@ -44,19 +47,23 @@ _AUTHOR_PAGE = re.compile(
 _JOB_TITLE_MARKUP = re.compile(
     r"job-?_?title|(?:^|[-_])(?:position|designation|role|occupation)(?:$|__)"
 )
+# Categories and tags printed in the byline ("<span class='byline__category'>", "cat-links",
+# rel="category tag"): the words beside the name that are not a name. Lower-cased class tokens.
+_TAXONOMY_MARKUP = re.compile(r"categor|(?:^|[-_])(?:cat|tags?|terms?|topics?)(?:$|[-_])")
+_TAXONOMY_LINK = re.compile(r"/(?:categor(?:y|ies)|tags?|topics?)/")
 # Every _BY_LINE match holds one of these words.
-_BY_WORD = re.compile(r"by|von|par|por|door|av|przez|author|autor|auteur|автор", re.I)
+_BY_WORD = re.compile(r"by|von|par|por|door|av|przez|author|contributor|autor|auteur|автор", re.I)
 # A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
 _BY_LABEL = re.compile(
     r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?(?:by|von|par|por|door|av|przez)\s*:?$"
-    r"|^(?:authors?|autor|auteur|autore|автор)\s*:?$",
+    r"|^(?:authors?|contributors?|autor|auteur|autore|автор)\s*:?$",
     re.I,
 )
 # "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe"
 _BY_LINE = re.compile(
     r"^(?:[^|•·—–]{0,40}[|•·—–]\s*)?(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
     r"(?:by|von|par|por|door|av|przez)\s*:?\s+(?-i:[A-ZÀ-ÞА-Я])"
-    r"|^(?:author|autor|auteur|autore|автор)\w*\s*:",
+    r"|^(?:author|contributor|autor|auteur|autore|автор)\w*\s*:",
     re.I,
 )
 
@@ -74,7 +81,8 @@ class ShownDate:
     updated: bool
     distance: int
     segments: list[str] = field(default_factory=list)  # the line's texts, as printed
-    # The texts of its links to anything but a person's page: categories, tags, sections.
+    # The texts of its links to anything but a person's page (categories, tags, sections),
+    # and of the categories and tags it prints without a link.
     other_links: list[str] = field(default_factory=list)
 
 
@@ -85,6 +93,7 @@ class ShownByline:
     text: str
     distance: int
     linked_names: list[str] = field(default_factory=list)
+    labelled: bool = False  # "By Jane Doe", "Author: Jane Doe": the page says it names the author
 
 
 @dataclass
@@ -106,7 +115,10 @@ def _elsewhere(el: lxml_html.HtmlElement, around_headline: set[lxml_html.HtmlEle
         if node.tag == "footer" and not any(a.tag == "article" for a in node.iterancestors()):
             return True
         marker = f"{node.get('class', '')} {node.get('id', '')}"
-        if len(marker) > 1 and any(_search_any_case(_ELSEWHERE_CASED, t) for t in marker.split()):
+        if len(marker) > 1 and any(
+            _search_any_case(_ELSEWHERE_CASED, t) and not _OWN_FOOTER.match(t)
+            for t in marker.split()
+        ):
             return True
     return False
 
@@ -150,11 +162,11 @@ def _container(el: lxml_html.HtmlElement) -> tuple[lxml_html.HtmlElement, str | 
 
 
 def _texts_but_job_titles(el: lxml_html.HtmlElement) -> Iterator[str]:
-    """el.itertext() without the job titles printed beside a name."""
+    """el.itertext() without the job titles and categories printed beside a name."""
     if el.text and isinstance(el.tag, str):
         yield el.text
     for child in el:
-        if isinstance(child.tag, str) and not _is_job_title(child):
+        if isinstance(child.tag, str) and not _is_job_title(child) and not _is_taxonomy(child):
             yield from _texts_but_job_titles(child)
         if child.tail:
             yield child.tail
@@ -167,11 +179,24 @@ def _is_job_title(el: lxml_html.HtmlElement) -> bool:
     return bool(marker) and any(_JOB_TITLE_MARKUP.search(t) for t in marker.lower().split())
 
 
+def _is_taxonomy(el: lxml_html.HtmlElement) -> bool:
+    """A category or tag: its own markup says so, or it links to a category's page."""
+    rel = el.get("rel")
+    if rel and ("tag" in rel.split() or "category" in rel.split()):
+        return True
+    marker = el.get("class")
+    if marker and any(_TAXONOMY_MARKUP.search(t) for t in marker.lower().split()):
+        return True
+    return el.tag == "a" and _TAXONOMY_LINK.search((el.get("href") or "").lower()) is not None
+
+
 def _is_author_page_link(el: lxml_html.HtmlElement) -> bool:
     return el.tag == "a" and _AUTHOR_PAGE.search((el.get("href") or "").lower()) is not None
 
 
 def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
+    if _is_taxonomy(el):
+        return False
     if el.get("rel") == "author" or "author" in (el.get("itemprop") or ""):
         return True
     if _is_author_page_link(el):
@@ -188,7 +213,8 @@ def _linked_names(el: lxml_html.HtmlElement) -> list[str]:
         names = [
             " ".join(" ".join(_texts_but_job_titles(a)).split())
             for a in el.iter("a")
-            if a.get("rel") == "author" or _AUTHOR_LINK.search(a.get("href") or "")
+            if (a.get("rel") == "author" or _AUTHOR_LINK.search(a.get("href") or ""))
+            and not _is_taxonomy(a)
         ]
     return [n for n in names if 1 < len(n) < 60]
 
@@ -297,19 +323,22 @@ def _dates(
     seen: set[lxml_html.HtmlElement] = set()
     for el, own in lines:
         container, text = _container(el)
+        pieces: Iterable[str | None] = container.itertext()
         if text is None:
             # A date loose in a long block ("<legend>..</legend> 20 December 2025 <div>"):
             # read the element's own text only.
             container, text = el, " ".join(own.split())
+            pieces = [el.text, *(child.tail for child in el)]
         if container in seen or _elsewhere(container, around_headline):
             continue
         seen.add(container)
         parsed = find_text_date(text, month_first=month_first)
         if parsed is not None:
-            segments = [" ".join(t.split()) for t in container.itertext() if t.strip()]
+            segments = [" ".join(t.split()) for t in pieces if t and t.strip()]
             other_links = [
-                _line(a) for a in container.iter("a")
-                if a.get("href") and not _AUTHOR_LINK.search(a.get("href") or "")
+                _line(a) for a in container.iter()
+                if (a.tag == "a" and a.get("href") and not _AUTHOR_LINK.search(a.get("href") or ""))
+                or (isinstance(a.tag, str) and _is_taxonomy(a))
             ]
             found.append(
                 ShownDate(parsed[0], parsed[1], distance(container), segments, other_links)
@@ -318,6 +347,9 @@ def _dates(
     return found
 
 
+# What separates the parts of a line: "Jane Doe | Senior Writer | July 2, 2025".
+_SEPARATORS = re.compile(r"\s[|•·—–]\s|[|•·]")
+_LEADING_BY = re.compile(r"^(?:by|von|par|por|door|av|przez)\s*:?\s+(?=[A-ZÀ-ÞА-Я])", re.I)
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞА-ЯČŠŽŁ][\w'’.-]*|van|von|de|der|den|da|di|du|la|le|del|bin)$")
 _NOT_NAME_WORDS = frozenset(
     {"updated", "published", "posted", "share", "read", "min", "minutes", "by", "and", "on",
@@ -335,17 +367,49 @@ def names_beside_dates(dates: list[ShownDate], max_distance: int) -> list[ShownB
     for shown in dates:
         if shown.distance > max_distance:
             break
-        for segment in shown.segments:
-            if segment in shown.other_links:
-                continue  # a link to a category or section: "Living Healthy", "Tents"
-            words = segment.replace("·", " ").split()
-            if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in segment):
-                continue
-            if any(w.lower().strip(".,") in _NOT_NAME_WORDS for w in words):
-                continue
-            if all(_NAME_WORD.match(w) for w in words) and words[0][0].isupper():
-                found.append(ShownByline(segment, shown.distance + 1))
+        for piece in _pieces(shown):
+            label = _LEADING_BY.match(piece)
+            name = piece[label.end():] if label else piece
+            last = name.rsplit(maxsplit=1)[-1] if name.strip() else ""
+            if len(last) <= 3 and last.islower():
+                # "Jane Doe in <a>Travel</a>": the word leading to the next part is no name's.
+                name = name[: name.rindex(last)]
+            if _looks_like_name(name):
+                found.append(ShownByline(name, shown.distance + 1, labelled=label is not None))
     return found
+
+
+def _looks_like_name(text: str) -> bool:
+    """Two to four capitalised words, no digits, no label: "Jane Doe", "Ludwig van Beethoven"."""
+    words = text.split()
+    if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in text):
+        return False
+    if any(w.lower().strip(".,") in _NOT_NAME_WORDS for w in words):
+        return False
+    return all(_NAME_WORD.match(w) for w in words) and words[0][0].isupper()
+
+
+def _name_in_box(box: lxml_html.HtmlElement) -> str | None:
+    """The name an author box prints above the author's bio: its first line shaped like a name."""
+    # The name comes early in the box: a big element that only looks like one is not read.
+    for el in itertools.islice(box.iterdescendants(), 40):
+        if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS and (el.text or "").strip():
+            line = _short_line(el, 60)
+            if line and _looks_like_name(line):
+                return line
+    return None
+
+
+def _pieces(shown: ShownDate) -> Iterator[str]:
+    """The parts of a date's line that may be a name: not its links, not the date itself."""
+    for segment in shown.segments:
+        if any(segment in other for other in shown.other_links):
+            continue  # a link to a category or section: "Living Healthy", "Tents"
+        # "Jane Doe | Senior Writer | July 2, 2025": the parts before the date.
+        for piece in _SEPARATORS.split(segment):
+            if any(ch.isdigit() for ch in piece):
+                break
+            yield piece.strip()
 
 
 def _bylines(
@@ -360,11 +424,17 @@ def _bylines(
         text = _short_line(el, 160, _texts_but_job_titles(el))
         names_from = el
         following = el.getnext()
-        if text and _BY_LABEL.match(text) and following is not None:
+        if text and _BY_LABEL.match(text) and (el.tail or "").strip():
+            # "<p><b>By</b> Jane Doe</p>": the name follows the label in the same line.
+            text = f"{text} {' '.join(el.tail.split())}"[:160]
+        elif text and _BY_LABEL.match(text) and following is not None:
             # The label alone: the name is the element that follows it.
             name = _short_line(following, 60)
             text, names_from = (f"{text} {name}", following) if name else (text, el)
+        if text is None and _is_byline_markup(el):
+            text = _name_in_box(el)  # an author box: the name, then a long bio
         if text:
-            found.append(ShownByline(text, distance(el), _linked_names(names_from)))
+            labelled = _BY_LINE.match(text) is not None
+            found.append(ShownByline(text, distance(el), _linked_names(names_from), labelled))
     found.sort(key=lambda b: b.distance)
     return found
