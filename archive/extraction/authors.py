@@ -6,8 +6,8 @@ import re
 from html import unescape
 from typing import Any
 
-from archive.extraction.byline import ShownByline, ShownDate, names_beside_dates
 from archive.extraction.page import Page, text_of
+from archive.extraction.shown import ShownByline, ShownDate, names_beside_dates
 
 _WS = re.compile(r"\s+")
 _MONTH = (

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
+from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
 from archive.extraction.textdates import find_text_date
 
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
@@ -71,29 +72,6 @@ _BY_LINE = re.compile(
 _ELSEWHERE_CASED = (re.compile(_ELSEWHERE.pattern), _ELSEWHERE)
 _AUTHOR_MARKUP_CASED = (re.compile(_AUTHOR_MARKUP.pattern), _AUTHOR_MARKUP)
 _BY_WORD_CASED = (re.compile(_BY_WORD.pattern), _BY_WORD)
-
-
-@dataclass
-class ShownDate:
-    """A date printed on the page, how far from the headline, and whether it is labelled an update."""
-
-    value: str
-    updated: bool
-    distance: int
-    segments: list[str] = field(default_factory=list)  # the line's texts, as printed
-    # The texts of its links to anything but a person's page (categories, tags, sections),
-    # and of the categories and tags it prints without a link.
-    other_links: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ShownByline:
-    """A byline printed on the page, the names its links carry, and its distance to the headline."""
-
-    text: str
-    distance: int
-    linked_names: list[str] = field(default_factory=list)
-    labelled: bool = False  # "By Jane Doe", "Author: Jane Doe": the page says it names the author
 
 
 @dataclass
@@ -347,69 +325,15 @@ def _dates(
     return found
 
 
-# What separates the parts of a line: "Jane Doe | Senior Writer | July 2, 2025".
-_SEPARATORS = re.compile(r"\s[|•·—–]\s|[|•·]")
-_LEADING_BY = re.compile(r"^(?:by|von|par|por|door|av|przez)\s*:?\s+(?=[A-ZÀ-ÞА-Я])", re.I)
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞА-ЯČŠŽŁ][\w'’.-]*|van|von|de|der|den|da|di|du|la|le|del|bin)$")
-_NOT_NAME_WORDS = frozenset(
-    {"updated", "published", "posted", "share", "read", "min", "minutes", "by", "and", "on",
-     "last", "modified", "reviewed", "edited", "written", "home", "news", "blog", "menu"}
-)
-
-
-def names_beside_dates(dates: list[ShownDate], max_distance: int) -> list[ShownByline]:
-    """Person-like names printed in the same short line as a date beside the headline.
-
-    Bylines without any markup ("<div><p>Jane Doe</p><p>Aug 4, 2025</p></div>") are
-    recognised by sitting next to the date the page prints for the article.
-    """
-    found = []
-    for shown in dates:
-        if shown.distance > max_distance:
-            break
-        for piece in _pieces(shown):
-            label = _LEADING_BY.match(piece)
-            name = piece[label.end():] if label else piece
-            last = name.rsplit(maxsplit=1)[-1] if name.strip() else ""
-            if len(last) <= 3 and last.islower():
-                # "Jane Doe in <a>Travel</a>": the word leading to the next part is no name's.
-                name = name[: name.rindex(last)]
-            if _looks_like_name(name):
-                found.append(ShownByline(name, shown.distance + 1, labelled=label is not None))
-    return found
-
-
-def _looks_like_name(text: str) -> bool:
-    """Two to four capitalised words, no digits, no label: "Jane Doe", "Ludwig van Beethoven"."""
-    words = text.split()
-    if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in text):
-        return False
-    if any(w.lower().strip(".,") in _NOT_NAME_WORDS for w in words):
-        return False
-    return all(_NAME_WORD.match(w) for w in words) and words[0][0].isupper()
-
-
 def _name_in_box(box: lxml_html.HtmlElement) -> str | None:
     """The name an author box prints above the author's bio: its first line shaped like a name."""
     # The name comes early in the box: a big element that only looks like one is not read.
     for el in itertools.islice(box.iterdescendants(), 40):
         if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS and (el.text or "").strip():
             line = _short_line(el, 60)
-            if line and _looks_like_name(line):
+            if line and looks_like_name(line):
                 return line
     return None
-
-
-def _pieces(shown: ShownDate) -> Iterator[str]:
-    """The parts of a date's line that may be a name: not its links, not the date itself."""
-    for segment in shown.segments:
-        if any(segment in other for other in shown.other_links):
-            continue  # a link to a category or section: "Living Healthy", "Tents"
-        # "Jane Doe | Senior Writer | July 2, 2025": the parts before the date.
-        for piece in _SEPARATORS.split(segment):
-            if any(ch.isdigit() for ch in piece):
-                break
-            yield piece.strip()
 
 
 def _bylines(

@@ -11,9 +11,9 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-from archive.extraction.byline import ShownDate
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page
+from archive.extraction.shown import ShownDate
 from archive.extraction.textdates import find_text_date, in_sentence, publication_label
 
 # Choice, best first: a printed date labelled "Published" that the markup also states,
