@@ -110,3 +110,46 @@ def test_an_article_of_lists_is_still_the_body_it_marks() -> None:
     tree = lxml_html.fromstring(html)
     assert find_prose(tree).root is None  # the markup's <article> is trusted
     assert ARTICLE_PARAGRAPHS[2] in extract_article(html, URL).text
+
+
+def test_author_boxes_dialogs_consent_and_calls_to_action_are_not_text() -> None:
+    bio = (
+        "Dana Reyes has coached admissions essays for twelve years and writes about college "
+        "applications, scholarships and the first year away from home for families."
+    )
+    html = page(
+        f"<article><div class='entry-content'>{paragraphs(ARTICLE_PARAGRAPHS)}"
+        "<div class='inline-cta'><p>Book a free call with our essay coaches and get a plan "
+        "for your application season in under thirty minutes.</p></div>"
+        f"<div itemprop='author' itemscope itemtype='https://schema.org/Person'><p>{bio}</p></div>"
+        f"<div class='about-the-author'><p>{bio[::-1]}</p></div></div></article>"
+        "<div role='dialog'><p>Republish this story for free under our licence, keeping the "
+        "byline, the links and the note at the end of the article.</p></div>"
+        "<div class='cookie-notice'><p>Necessary cookies are essential for the website to "
+        "function and cannot be switched off in our systems at any time.</p></div>"
+    )
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert paragraph in text
+    for furniture in ("Book a free call", "coached admissions", bio[::-1][:30], "Republish", "cookies"):
+        assert furniture not in text
+
+
+def test_content_after_an_early_closing_html_tag_is_read() -> None:
+    # A broken template closes the page before its content; browsers show the content
+    # anyway, while libxml2 drops everything after </html>.
+    padding = "".join(f"<li><a href='/s/{n}'>Section {n}</a></li>" for n in range(80))
+    steps = [
+        f"Step {n}: read the essay aloud once more, slowly, and mark every sentence that "
+        f"you would not say to the admissions officer in person ({n})."
+        for n in range(1, 17)
+    ]
+    html = (
+        "<html><head><title>How to write an application essay</title></head><body>"
+        f"<header><nav><ul>{padding}</ul></nav></header></body></html>"
+        f"<div class='post'><h1>How to write an application essay</h1>"
+        f"{paragraphs(ARTICLE_PARAGRAPHS)}<h2>Before you submit</h2>{paragraphs(steps)}</div>"
+    ).encode()
+    result = extract_article(html, URL)
+    for paragraph in [*ARTICLE_PARAGRAPHS, *steps]:
+        assert paragraph in result.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.cleanup import is_furniture_line
@@ -14,11 +15,24 @@ _FURNITURE = re.compile(
     r"donat|support-?us|support-?banner|contribut(?:e|ion)-?(?:box|appeal|banner|epic)|membership"
     r"|become-?a-?member|newsletter|subscri(?:be|ption)|sign-?up|paywall|promo|related"
     r"|read-?more|more-?stories|recommend|outbrain|taboola|share|social|comment(?!ary)|disqus"
-    r"|advert|(?:^|[-_\s])ads?(?:$|[-_\s])|sponsor|affiliate|disclosure|(?:^|[-_\s])credit",
+    r"|advert|(?:^|[-_\s])ads?(?:$|[-_\s])|sponsor|affiliate|disclosure|(?:^|[-_\s])credit"
+    # author boxes after the body ("author-bio", "about-the-author", WordPress's Simple Author Box)
+    r"|author[-_]?(?:box|bio|info|detail|card|desc|profile|about)|about[-_]?(?:the[-_]?)?author"
+    r"|(?:^|[-_\s])bio(?:$|[-_\s])|saboxplugin"
+    # cookie and consent banners, calls to action
+    r"|cookie|consent|gdpr|(?:^|[-_\s])cta(?:$|[-_\s])",
     # Matched against lower-cased markers: re.I made this search 3x slower, and it runs
     # on every distinct class attribute of the page.
 )
 _KEEP_TAGS = frozenset({"html", "body", "main", "article", "h1"})
+# Dialogs (cookie settings, sign-in, republishing terms) open over the page, not in the
+# article; an element marked as its author (schema.org) is a byline or an author box, never
+# the body. (Not the `hidden` attribute: streamed React pages hide their whole body until a
+# script moves it into place.)
+_UNSHOWN = etree.XPath(
+    "//*[@role='dialog' or @role='alertdialog' or @aria-modal='true'"
+    " or @itemprop='author']"
+)
 
 
 def _marker(el: lxml_html.HtmlElement) -> str:
@@ -53,6 +67,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     # Hold the elements, not their id()s: lxml makes a new proxy per access, so the id
     # of a proxy that was freed is soon reused by an unrelated element.
     in_code = {el for block in tree.iter("pre", "code") for el in block.iter()}
+    unshown = set(_UNSHOWN(tree))
     named_by: dict[str, bool] = {}  # pages repeat a few class names thousands of times
     furniture_line: dict[str, bool] = {}
     for el in tree.iter():
@@ -62,7 +77,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         named = named_by.get(marker)
         if named is None:
             named = named_by[marker] = bool(_FURNITURE.search(marker.lower()))
-        if not named and not _labelled_furniture(el, furniture_line):
+        if not named and el not in unshown and not _labelled_furniture(el, furniture_line):
             continue
         # A container holding most of the page's prose is the article itself,
         # whatever its class says ("post has-comments").
