@@ -123,7 +123,7 @@ def test_author_boxes_dialogs_consent_and_calls_to_action_are_not_text() -> None
         "for your application season in under thirty minutes.</p></div>"
         f"<div itemprop='author' itemscope itemtype='https://schema.org/Person'><p>{bio}</p></div>"
         f"<div class='about-the-author'><p>{bio[::-1]}</p></div></div></article>"
-        "<div role='dialog'><p>Republish this story for free under our licence, keeping the "
+        "<div role='dialog'><h1>How to write an application essay</h1><p>Republish this story for free under our licence, keeping the "
         "byline, the links and the note at the end of the article.</p></div>"
         "<div class='cookie-notice'><p>Necessary cookies are essential for the website to "
         "function and cannot be switched off in our systems at any time.</p></div>"

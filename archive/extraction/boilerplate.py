@@ -80,9 +80,10 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         if not named and el not in unshown and not _labelled_furniture(el, furniture_line):
             continue
         # A container holding most of the page's prose is the article itself,
-        # whatever its class says ("post has-comments").
+        # whatever its class says ("post has-comments"). (A dialog may repeat the
+        # headline: "republish this story" boxes hold a copy of the article.)
         inner = sum(len(p.text_content()) for p in el.iter("p"))
-        if inner > 0.4 * total or el.find(".//h1") is not None:
+        if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
             continue
         doomed.append(el)
     removed = 0
