@@ -122,16 +122,21 @@ def test_author_boxes_dialogs_consent_and_calls_to_action_are_not_text() -> None
         "<div class='inline-cta'><p>Book a free call with our essay coaches and get a plan "
         "for your application season in under thirty minutes.</p></div>"
         f"<div itemprop='author' itemscope itemtype='https://schema.org/Person'><p>{bio}</p></div>"
-        f"<div class='about-the-author'><p>{bio[::-1]}</p></div></div></article>"
-        "<div role='dialog'><h1>How to write an application essay</h1><p>Republish this story for free under our licence, keeping the "
-        "byline, the links and the note at the end of the article.</p></div>"
+        f"<div class='about-the-author'><p>{bio[::-1]}</p></div></div>"
+        "<div role='dialog'><h1>How to write an application essay</h1>"
+        + "".join(
+            f"<p>Republishing rule {n}: keep the byline, the links and the note at the end of "
+            f"the article, and do not change the headline or its meaning ({n}).</p>"
+            for n in range(4)
+        )
+        + "</div></article>"
         "<div class='cookie-notice'><p>Necessary cookies are essential for the website to "
         "function and cannot be switched off in our systems at any time.</p></div>"
     )
     text = extract_article(html, URL).text
     for paragraph in ARTICLE_PARAGRAPHS:
         assert paragraph in text
-    for furniture in ("Book a free call", "coached admissions", bio[::-1][:30], "Republish", "cookies"):
+    for furniture in ("Book a free call", "coached admissions", bio[::-1][:30], "Republishing", "cookies"):
         assert furniture not in text
 
 
