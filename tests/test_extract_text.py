@@ -158,3 +158,28 @@ def test_content_after_an_early_closing_html_tag_is_read() -> None:
     result = extract_article(html, URL)
     for paragraph in [*ARTICLE_PARAGRAPHS, *steps]:
         assert paragraph in result.text
+
+
+def test_a_second_copy_of_the_body_is_dropped_but_a_repeated_line_stays() -> None:
+    # Responsive layouts print the body once per screen size; trafilatura keeps both.
+    body = paragraphs([*ARTICLE_PARAGRAPHS, ARTICLE_PARAGRAPHS[1][::-1]])
+    html = page(f"<article><div class='desktop'>{body}</div><div class='mobile'>{body}</div></article>")
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert text.count(paragraph) == 1
+    # A sentence the author repeats is not a copy.
+    refrain = "Read the prompt again before you write a single word of the next paragraph."
+    story = [ARTICLE_PARAGRAPHS[0], refrain, ARTICLE_PARAGRAPHS[1], refrain]
+    html = page(f"<article>{paragraphs(story)}</article>")
+    assert extract_article(html, URL).text.count(refrain) == 2
+
+
+def test_reading_time_and_a_bare_author_heading_are_not_text() -> None:
+    html = page(
+        f"<article><p>6 min read</p>{paragraphs(ARTICLE_PARAGRAPHS)}"
+        "<h3>About the Author</h3><p>Lesezeit: 4 Min.</p></article>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[0] in text
+    for furniture in ("min read", "About the Author", "Lesezeit"):
+        assert furniture not in text
