@@ -183,3 +183,47 @@ def test_reading_time_and_a_bare_author_heading_are_not_text() -> None:
     assert ARTICLE_PARAGRAPHS[0] in text
     for furniture in ("min read", "About the Author", "Lesezeit"):
         assert furniture not in text
+
+
+def test_a_body_split_around_an_embedded_table_is_read_whole() -> None:
+    # Page builders write each stretch of text between two embeds as its own block, and
+    # wrap custom HTML (here a table) as an "embed", which trafilatura drops as a social post.
+    rows = "".join(
+        f"<tr><td>College {n}</td><td>{n * 7}% of applicants admitted</td></tr>" for n in range(1, 6)
+    )
+    later = [
+        f"Draft {n}: put the essay away for a day before you read it again, and cut every "
+        f"sentence that repeats what the rest of the application already says ({n})."
+        for n in range(1, 13)
+    ]
+    html = page(
+        f"<div class='post-body'><div class='rich-text'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>"
+        f"<div class='w-embed'><table>{rows}</table></div>"
+        f"<div class='rich-text'>{paragraphs(later)}</div></div>"
+    )
+    root = find_prose(lxml_html.fromstring(html)).root
+    assert root is not None and root.get("class") == "post-body"  # not the larger block alone
+    text = extract_article(html, URL).text
+    for paragraph in [*ARTICLE_PARAGRAPHS, *later]:
+        assert paragraph in text
+    assert "35% of applicants admitted" in text
+
+
+def test_product_boxes_and_social_posts_stay_out_even_as_embeds() -> None:
+    product = (
+        "<div class='embed'><div class='product-card'><p>Essay Planner Pro, a notebook with "
+        "prompts for every stage of the application, printed on thick paper that takes ink "
+        "well, with a ribbon marker and pockets for notes.</p><table><tr><td>Price</td>"
+        "<td>$24</td></tr></table><a class='product-btn' href='/buy'>Buy</a></div></div>"
+    )
+    tweet = (
+        "<div class='embed'><blockquote class='twitter-tweet'><p>Just finished my essay after "
+        "eleven drafts and honestly the first one was the best all along, never again.</p>"
+        "<p>Posted by a student on a long night in November before the deadline came.</p>"
+        "</blockquote></div>"
+    )
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}{product}{tweet}</article>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Essay Planner Pro" not in text
+    assert "eleven drafts" not in text
