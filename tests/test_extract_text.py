@@ -227,3 +227,22 @@ def test_product_boxes_and_social_posts_stay_out_even_as_embeds() -> None:
     assert ARTICLE_PARAGRAPHS[2] in text
     assert "Essay Planner Pro" not in text
     assert "eleven drafts" not in text
+
+
+def test_a_description_copied_from_the_first_paragraph_stays_a_dek_above_the_body_goes() -> None:
+    def with_description(body: str) -> bytes:
+        return (
+            "<html><head><title>How to write an application essay</title>"
+            f"<meta name='description' content='{ARTICLE_PARAGRAPHS[0]}'></head><body>"
+            f"<article><h1>How to write an application essay</h1>{body}</article></body></html>"
+        ).encode()
+
+    lede = with_description(f"<div class='body'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>")
+    assert ARTICLE_PARAGRAPHS[0] in extract_article(lede, URL).text
+    dek = with_description(
+        f"<p class='dek'>{ARTICLE_PARAGRAPHS[0]}</p>"
+        f"<div class='body'>{paragraphs(ARTICLE_PARAGRAPHS[1:])}</div>"
+    )
+    text = extract_article(dek, URL).text
+    assert ARTICLE_PARAGRAPHS[0] not in text
+    assert ARTICLE_PARAGRAPHS[1] in text

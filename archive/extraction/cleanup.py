@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+from lxml import html as lxml_html
+
 from archive.extraction.textdates import MONTH_NAMES
 
 # Each pattern names one kind of furniture, in the languages we archive most. A line
@@ -90,6 +93,33 @@ _LABEL_LINE = re.compile(
     r"^(?:back to|zurück zu|retour|volver a|torna a)\b|^(?:by|von|par|por|written by)\s",
     re.I,
 )
+
+
+_PARAGRAPH_SAYING = etree.XPath("//p[normalize-space(.) = $said]")
+# Classes of a standfirst printed above the body, not of the body's own first paragraph.
+_STANDFIRST_CLASS = re.compile(r"summary|dek|excerpt|standfirst|subtitle|subhead|intro|lede|lead|teaser|desc")
+_BODY_PARAGRAPH_CHARS = 80
+
+
+def standfirst_of(tree: lxml_html.HtmlElement, description: str | None) -> str | None:
+    """The page's description as a standfirst to drop from the text's top, or None.
+
+    Many sites copy the body's first paragraph into the description; printed among the
+    body's paragraphs it is the lede, and it stays.
+    """
+    if not description:
+        return None
+    for p in _PARAGRAPH_SAYING(tree, said=" ".join(description.split())):
+        parent = p.getparent()
+        if parent is None or _STANDFIRST_CLASS.search(p.get("class", "").lower()):
+            continue
+        if any(
+            sibling is not p and sibling.tag == "p"
+            and len(sibling.text_content()) > _BODY_PARAGRAPH_CHARS
+            for sibling in parent
+        ):
+            return None
+    return description
 
 
 def _norm(text: str) -> str:
