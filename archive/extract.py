@@ -67,7 +67,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     prune_furniture(page.tree)
     text = fix_double_encoding(extract_text(page.tree, url))
     description = fix_double_encoding(find_description(page) or "") or None
-    standfirst = standfirst_of(page.tree, description)
+    standfirst = standfirst_of(page.tree, description, text)
     text = clean_lines(text, title=title, authors=authors, standfirst=standfirst)
     result = ArticleExtraction(
         status="ok",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.textdates import MONTH_NAMES
@@ -95,21 +94,26 @@ _LABEL_LINE = re.compile(
 )
 
 
-_PARAGRAPH_SAYING = etree.XPath("//p[normalize-space(.) = $said]")
 # Classes of a standfirst printed above the body, not of the body's own first paragraph.
 _STANDFIRST_CLASS = re.compile(r"summary|dek|excerpt|standfirst|subtitle|subhead|intro|lede|lead|teaser|desc")
 _BODY_PARAGRAPH_CHARS = 80
 
 
-def standfirst_of(tree: lxml_html.HtmlElement, description: str | None) -> str | None:
+def standfirst_of(tree: lxml_html.HtmlElement, description: str | None, text: str) -> str | None:
     """The page's description as a standfirst to drop from the text's top, or None.
 
     Many sites copy the body's first paragraph into the description; printed among the
     body's paragraphs it is the lede, and it stays.
     """
-    if not description:
-        return None
-    for p in _PARAGRAPH_SAYING(tree, said=" ".join(description.split())):
+    said = _norm(description or "")
+    if not said or not any(_norm(line) == said for line in text.split("\n", 8)[:8]):
+        return description  # not at the top of the text: nothing to decide
+    size = len(description or "")
+    for p in tree.iter("p"):
+        content = p.text_content()
+        # Cheap length test first: only a paragraph about as long can say the same.
+        if not 0.8 * size <= len(content) <= 1.25 * size or _norm(content) != said:
+            continue
         parent = p.getparent()
         if parent is None or _STANDFIRST_CLASS.search(p.get("class", "").lower()):
             continue
