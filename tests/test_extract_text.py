@@ -246,3 +246,23 @@ def test_a_description_copied_from_the_first_paragraph_stays_a_dek_above_the_bod
     text = extract_article(dek, URL).text
     assert ARTICLE_PARAGRAPHS[0] not in text
     assert ARTICLE_PARAGRAPHS[1] in text
+
+
+def test_a_list_of_links_to_other_stories_after_the_body_is_not_text() -> None:
+    def links(titles: list[str]) -> str:
+        return "<ul>" + "".join(
+            f"<li><a href='/story/{n}'>{t}</a> - March {n + 3}, 2025</li>" for n, t in enumerate(titles)
+        ) + "</ul>"
+
+    resources = ["The admissions glossary you will need", "Twenty essays that worked, annotated",
+                 "A checklist for the week before you submit"]
+    archive = ["What I learned from forty campus tours", "Scholarships nobody applies for",
+               "The gap year question, answered honestly"]
+    html = page(
+        f"<article><p>{ARTICLE_PARAGRAPHS[0]}</p>{links(resources)}"
+        f"{paragraphs(ARTICLE_PARAGRAPHS[1:])}{links(archive)}</article>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Twenty essays that worked" in text  # the story's own resources, inside the body
+    assert "forty campus tours" not in text

@@ -58,6 +58,42 @@ def _labelled_furniture(el: lxml_html.HtmlElement, furniture_line: dict[str, boo
     return labelled and el.find(".//h1") is None
 
 
+# Lists of three or more items that are each one link: candidates for "more stories" lists.
+_LINK_LISTS = etree.XPath(
+    "//ul[count(li) >= 3][not(li[count(.//a[@href]) != 1])]"
+    " | //ol[count(li) >= 3][not(li[count(.//a[@href]) != 1])]"
+)
+# A paragraph of the body (about thirty words) printed after a list.
+_LONG_PARAGRAPH_AFTER = etree.XPath("following::p[string-length(normalize-space(.)) > 150][1]")
+# What an item may hold beside its link: a date or a count.
+_ITEM_EXTRA = re.compile(r"[\d\W_]+|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
+_MIN_TITLE_CHARS = 15
+
+
+def _trailing_link_lists(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Lists of links to other stories after the body's last paragraph ("more stories", archives).
+
+    Each item is one link with a headline-long text (a date may follow); inside the body
+    such lists are often the story's own resources, so only lists after it are dropped.
+    """
+    found = []
+    for lst in _LINK_LISTS(tree):
+        if not all(_is_story_link(li) for li in lst.iterchildren("li")):
+            continue
+        if not _LONG_PARAGRAPH_AFTER(lst):
+            found.append(lst)
+    return found
+
+
+def _is_story_link(item: lxml_html.HtmlElement) -> bool:
+    link = next(item.iter("a"))
+    title = " ".join(link.text_content().split())
+    if len(title) < _MIN_TITLE_CHARS or link.get("href", "#").startswith("#"):
+        return False
+    rest = " ".join(item.text_content().split()).replace(title, "", 1)
+    return len(_ITEM_EXTRA.sub("", rest.lower())) <= 3
+
+
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
     paragraphs = tree.xpath("//p")
@@ -86,6 +122,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
             continue
         doomed.append(el)
+    doomed.extend(_trailing_link_lists(tree))
     removed = 0
     for el in doomed:
         parent = el.getparent()
