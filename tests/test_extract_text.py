@@ -266,3 +266,26 @@ def test_a_list_of_links_to_other_stories_after_the_body_is_not_text() -> None:
     assert ARTICLE_PARAGRAPHS[2] in text
     assert "Twenty essays that worked" in text  # the story's own resources, inside the body
     assert "forty campus tours" not in text
+
+
+def test_teaser_cards_beside_each_other_are_not_text_entries_with_their_own_links_are() -> None:
+    teasers = "".join(
+        f"<article class='post-card'><h3><a href='/story/{n}'>Another essay story {n}</a></h3>"
+        f"<p>An excerpt of the other story that the card announces, cut short ({n})…</p>"
+        f"<a href='/story/{n}'>Read more</a></article>"
+        for n in range(3)
+    )
+    entries = "".join(
+        f"<article class='entry'><h3><a href='/college/{n}'>College {n}</a></h3>"
+        f"<p>College {n} asks for one essay of 650 words and reads every one twice; see "
+        f"<a href='/college/{n}/essays'>its prompts</a> before you start.</p></article>"
+        for n in range(3)
+    )
+    html = page(
+        f"<main><div class='post'>{paragraphs(ARTICLE_PARAGRAPHS)}{entries}"
+        f"<div class='grid'>{teasers}</div></div></main>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[0] in text
+    assert "reads every one twice" in text
+    assert "An excerpt of the other story" not in text

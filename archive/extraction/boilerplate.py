@@ -94,6 +94,32 @@ def _is_story_link(item: lxml_html.HtmlElement) -> bool:
     return len(_ITEM_EXTRA.sub("", rest.lower())) <= 3
 
 
+_LINKED_HEADING = etree.XPath(".//*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href]]")
+_HREFS = etree.XPath(".//a/@href")
+_MAX_CARD_CHARS = 800
+
+
+def _teaser_cards(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """<article>s side by side that each only announce another story: a linked headline,
+    perhaps a line of excerpt, and every link going to that one story."""
+    cards = []
+    for parent in {article.getparent() for article in tree.iter("article")}:
+        if parent is None:
+            continue
+        group = [el for el in parent.iterchildren("article") if _is_teaser(el)]
+        if len(group) >= 2:
+            cards.extend(group)
+    return cards
+
+
+def _is_teaser(article: lxml_html.HtmlElement) -> bool:
+    return (
+        len(article.text_content().strip()) <= _MAX_CARD_CHARS
+        and bool(_LINKED_HEADING(article))
+        and len(set(_HREFS(article))) == 1
+    )
+
+
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
     paragraphs = tree.xpath("//p")
@@ -123,6 +149,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
             continue
         doomed.append(el)
     doomed.extend(_trailing_link_lists(tree))
+    doomed.extend(_teaser_cards(tree))
     removed = 0
     for el in doomed:
         parent = el.getparent()
