@@ -9,7 +9,7 @@ from archive.extraction.body import extract_text
 from archive.extraction.boilerplate import prune_furniture
 from archive.extraction.byline import scan_headline_region
 from archive.extraction.classify import classify, measure
-from archive.extraction.cleanup import clean_lines
+from archive.extraction.cleanup import clean_lines, standfirst_of
 from archive.extraction.dates import find_dates, month_first
 from archive.extraction.metadata import (
     find_canonical,
@@ -67,7 +67,8 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     prune_furniture(page.tree)
     text = fix_double_encoding(extract_text(page.tree, url))
     description = fix_double_encoding(find_description(page) or "") or None
-    text = clean_lines(text, title=title, authors=authors, standfirst=description)
+    standfirst = standfirst_of(page.tree, description, text)
+    text = clean_lines(text, title=title, authors=authors, standfirst=standfirst)
     result = ArticleExtraction(
         status="ok",
         text=text,

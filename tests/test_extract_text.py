@@ -142,3 +142,182 @@ def test_the_tree_is_whole_again_after_the_text_is_extracted() -> None:
     unchanged = [b for b, a in zip(before, after, strict=True) if a != "article"]
     assert [t for t in after if t != "article"] == unchanged
     assert tree.xpath("string(//footer)") == "Footer" and tree.xpath("//a[@rel='tag']")
+
+
+def test_author_boxes_dialogs_consent_and_calls_to_action_are_not_text() -> None:
+    bio = (
+        "Dana Reyes has coached admissions essays for twelve years and writes about college "
+        "applications, scholarships and the first year away from home for families."
+    )
+    html = page(
+        f"<article><div class='entry-content'>{paragraphs(ARTICLE_PARAGRAPHS)}"
+        "<div class='inline-cta'><p>Book a free call with our essay coaches and get a plan "
+        "for your application season in under thirty minutes.</p></div>"
+        f"<div itemprop='author' itemscope itemtype='https://schema.org/Person'><p>{bio}</p></div>"
+        f"<div class='about-the-author'><p>{bio[::-1]}</p></div></div>"
+        "<div role='dialog'><h1>How to write an application essay</h1>"
+        + "".join(
+            f"<p>Republishing rule {n}: keep the byline, the links and the note at the end of "
+            f"the article, and do not change the headline or its meaning ({n}).</p>"
+            for n in range(4)
+        )
+        + "</div></article>"
+        "<div class='cookie-notice'><p>Necessary cookies are essential for the website to "
+        "function and cannot be switched off in our systems at any time.</p></div>"
+    )
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert paragraph in text
+    for furniture in ("Book a free call", "coached admissions", bio[::-1][:30], "Republishing", "cookies"):
+        assert furniture not in text
+
+
+def test_content_after_an_early_closing_html_tag_is_read() -> None:
+    # A broken template closes the page before its content; browsers show the content
+    # anyway, while libxml2 drops everything after </html>.
+    padding = "".join(f"<li><a href='/s/{n}'>Section {n}</a></li>" for n in range(80))
+    steps = [
+        f"Step {n}: read the essay aloud once more, slowly, and mark every sentence that "
+        f"you would not say to the admissions officer in person ({n})."
+        for n in range(1, 17)
+    ]
+    html = (
+        "<html><head><title>How to write an application essay</title></head><body>"
+        f"<header><nav><ul>{padding}</ul></nav></header></body></html>"
+        f"<div class='post'><h1>How to write an application essay</h1>"
+        f"{paragraphs(ARTICLE_PARAGRAPHS)}<h2>Before you submit</h2>{paragraphs(steps)}</div>"
+    ).encode()
+    result = extract_article(html, URL)
+    for paragraph in [*ARTICLE_PARAGRAPHS, *steps]:
+        assert paragraph in result.text
+
+
+def test_a_second_copy_of_the_body_is_dropped_but_a_repeated_line_stays() -> None:
+    # Responsive layouts print the body once per screen size; trafilatura keeps both.
+    body = paragraphs([*ARTICLE_PARAGRAPHS, ARTICLE_PARAGRAPHS[1][::-1]])
+    html = page(f"<article><div class='desktop'>{body}</div><div class='mobile'>{body}</div></article>")
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert text.count(paragraph) == 1
+    # A sentence the author repeats is not a copy.
+    refrain = "Read the prompt again before you write a single word of the next paragraph."
+    story = [ARTICLE_PARAGRAPHS[0], refrain, ARTICLE_PARAGRAPHS[1], refrain]
+    html = page(f"<article>{paragraphs(story)}</article>")
+    assert extract_article(html, URL).text.count(refrain) == 2
+
+
+def test_reading_time_and_a_bare_author_heading_are_not_text() -> None:
+    html = page(
+        f"<article><p>6 min read</p>{paragraphs(ARTICLE_PARAGRAPHS)}"
+        "<h3>About the Author</h3><p>Lesezeit: 4 Min.</p></article>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[0] in text
+    for furniture in ("min read", "About the Author", "Lesezeit"):
+        assert furniture not in text
+
+
+def test_a_body_split_around_an_embedded_table_is_read_whole() -> None:
+    # Page builders write each stretch of text between two embeds as its own block, and
+    # wrap custom HTML (here a table) as an "embed", which trafilatura drops as a social post.
+    rows = "".join(
+        f"<tr><td>College {n}</td><td>{n * 7}% of applicants admitted</td></tr>" for n in range(1, 6)
+    )
+    later = [
+        f"Draft {n}: put the essay away for a day before you read it again, and cut every "
+        f"sentence that repeats what the rest of the application already says ({n})."
+        for n in range(1, 13)
+    ]
+    html = page(
+        f"<div class='post-body'><div class='rich-text'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>"
+        f"<div class='w-embed'><table>{rows}</table></div>"
+        f"<div class='rich-text'>{paragraphs(later)}</div></div>"
+    )
+    root = find_prose(lxml_html.fromstring(html)).root
+    assert root is not None and root.get("class") == "post-body"  # not the larger block alone
+    text = extract_article(html, URL).text
+    for paragraph in [*ARTICLE_PARAGRAPHS, *later]:
+        assert paragraph in text
+    assert "35% of applicants admitted" in text
+
+
+def test_product_boxes_and_social_posts_stay_out_even_as_embeds() -> None:
+    product = (
+        "<div class='embed'><div class='product-card'><p>Essay Planner Pro, a notebook with "
+        "prompts for every stage of the application, printed on thick paper that takes ink "
+        "well, with a ribbon marker and pockets for notes.</p><table><tr><td>Price</td>"
+        "<td>$24</td></tr></table><a class='product-btn' href='/buy'>Buy</a></div></div>"
+    )
+    tweet = (
+        "<div class='embed'><blockquote class='twitter-tweet'><p>Just finished my essay after "
+        "eleven drafts and honestly the first one was the best all along, never again.</p>"
+        "<p>Posted by a student on a long night in November before the deadline came.</p>"
+        "</blockquote></div>"
+    )
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}{product}{tweet}</article>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Essay Planner Pro" not in text
+    assert "eleven drafts" not in text
+
+
+def test_a_description_copied_from_the_first_paragraph_stays_a_dek_above_the_body_goes() -> None:
+    def with_description(body: str) -> bytes:
+        return (
+            "<html><head><title>How to write an application essay</title>"
+            f"<meta name='description' content='{ARTICLE_PARAGRAPHS[0]}'></head><body>"
+            f"<article><h1>How to write an application essay</h1>{body}</article></body></html>"
+        ).encode()
+
+    lede = with_description(f"<div class='body'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>")
+    assert ARTICLE_PARAGRAPHS[0] in extract_article(lede, URL).text
+    dek = with_description(
+        f"<p class='dek'>{ARTICLE_PARAGRAPHS[0]}</p>"
+        f"<div class='body'>{paragraphs(ARTICLE_PARAGRAPHS[1:])}</div>"
+    )
+    text = extract_article(dek, URL).text
+    assert ARTICLE_PARAGRAPHS[0] not in text
+    assert ARTICLE_PARAGRAPHS[1] in text
+
+
+def test_a_list_of_links_to_other_stories_after_the_body_is_not_text() -> None:
+    def links(titles: list[str]) -> str:
+        return "<ul>" + "".join(
+            f"<li><a href='/story/{n}'>{t}</a> - March {n + 3}, 2025</li>" for n, t in enumerate(titles)
+        ) + "</ul>"
+
+    resources = ["The admissions glossary you will need", "Twenty essays that worked, annotated",
+                 "A checklist for the week before you submit"]
+    archive = ["What I learned from forty campus tours", "Scholarships nobody applies for",
+               "The gap year question, answered honestly"]
+    html = page(
+        f"<article><p>{ARTICLE_PARAGRAPHS[0]}</p>{links(resources)}"
+        f"{paragraphs(ARTICLE_PARAGRAPHS[1:])}{links(archive)}</article>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Twenty essays that worked" in text  # the story's own resources, inside the body
+    assert "forty campus tours" not in text
+
+
+def test_teaser_cards_beside_each_other_are_not_text_entries_with_their_own_links_are() -> None:
+    teasers = "".join(
+        f"<article class='post-card'><h3><a href='/story/{n}'>Another essay story {n}</a></h3>"
+        f"<p>An excerpt of the other story that the card announces, cut short ({n})…</p>"
+        f"<a href='/story/{n}'>Read more</a></article>"
+        for n in range(3)
+    )
+    entries = "".join(
+        f"<article class='entry'><h3><a href='/college/{n}'>College {n}</a></h3>"
+        f"<p>College {n} asks for one essay of 650 words and reads every one twice; see "
+        f"<a href='/college/{n}/essays'>its prompts</a> before you start.</p></article>"
+        for n in range(3)
+    )
+    html = page(
+        f"<main><div class='post'>{paragraphs(ARTICLE_PARAGRAPHS)}{entries}"
+        f"<div class='grid'>{teasers}</div></div></main>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[0] in text
+    assert "reads every one twice" in text
+    assert "An excerpt of the other story" not in text

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml import html as lxml_html
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
@@ -142,6 +143,8 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
         return Prose(None, total, other)
     if best is not None:
         best = _outside_foldouts(best, weights)
+    if best is not None:
+        best = _with_split_parts(best, weights)
     if best is None or best.tag in ("body", "html"):
         return Prose(None, total, other)
     for card in marked:
@@ -161,6 +164,24 @@ def _enclosing(
     ):
         branch = branch.getparent()
     return branch
+
+
+def _with_split_parts(
+    root: lxml_html.HtmlElement, weights: dict[lxml_html.HtmlElement, int]
+) -> lxml_html.HtmlElement:
+    """A body split into sibling blocks of one kind (around an embed, a table, an ad) is their parent.
+
+    Page builders write each stretch of text between two embeds as its own rich-text
+    block; the one holding most of the prose would otherwise stand for the whole body.
+    """
+    parent = root.getparent()
+    if parent is None or parent.tag in ("body", "html") or not root.get("class"):
+        return root
+    kind = (root.tag, root.get("class"))
+    for sibling in parent:
+        if sibling is not root and (sibling.tag, sibling.get("class")) == kind and weights.get(sibling):
+            return parent
+    return root
 
 
 # Accordions, FAQ lists and tab panels hold answers folded away from the reader.
@@ -210,6 +231,30 @@ def _unwrap_swallowing_headers(
             header.tag = "div"
 
 
+# trafilatura drops every element whose class names an embed (meant for social posts),
+# which also takes the tables and text that page builders (Webflow's "w-embed", custom
+# HTML blocks) wrap that way.
+_EMBEDS = etree.XPath("//*[contains(@class, 'embed') or contains(@class, 'Embed')]")
+# A product box (name, pros, specs, "buy" buttons) is shop furniture, embedded or not.
+_PRODUCT = etree.XPath(".//*[contains(@class, 'product') or contains(@class, 'Product')]")
+_EMBED_MIN_PROSE = 300
+
+
+def _keep_embedded_text(tree: lxml_html.HtmlElement) -> None:
+    """Take the "embed" out of the class of embed boxes that hold a table or prose, not a post."""
+    for el in _EMBEDS(tree):
+        if el.find(".//iframe") is not None or el.find(".//blockquote") is not None:
+            continue  # a video or a social post
+        if el.find(".//table") is None and (
+            sum(len(p.text_content()) for p in el.iter("p")) < _EMBED_MIN_PROSE
+        ):
+            continue
+        if _PRODUCT(el):
+            continue
+        kept = [c for c in el.get("class", "").split() if "embed" not in c.lower()]
+        el.set("class", " ".join(kept))
+
+
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, recall: bool = False, fast: bool = False) -> str:
     document = bare_extraction(tree, url=url, options=extraction_options(url, recall=recall, fast=fast))
     if document is None or isinstance(document, dict):
@@ -248,6 +293,7 @@ def _alone(root: lxml_html.HtmlElement | None) -> Iterator[None]:
 def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     """Article text, paragraphs separated by newlines (trafilatura works on a copy of `tree`)."""
     number_ordered_lists(tree)
+    _keep_embedded_text(tree)
     prose = find_prose(tree)
     if prose.root is not None:
         # Without an <article> (or a class it knows), trafilatura falls back to loose

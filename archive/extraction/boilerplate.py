@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.cleanup import is_furniture_line
@@ -14,11 +15,24 @@ _FURNITURE = re.compile(
     r"donat|support-?us|support-?banner|contribut(?:e|ion)-?(?:box|appeal|banner|epic)|membership"
     r"|become-?a-?member|newsletter|subscri(?:be|ption)|sign-?up|paywall|promo|related"
     r"|read-?more|more-?stories|recommend|outbrain|taboola|share|social|comment(?!ary)|disqus"
-    r"|advert|(?:^|[-_\s])ads?(?:$|[-_\s])|sponsor|affiliate|disclosure|(?:^|[-_\s])credit",
+    r"|advert|(?:^|[-_\s])ads?(?:$|[-_\s])|sponsor|affiliate|disclosure|(?:^|[-_\s])credit"
+    # author boxes after the body ("author-bio", "about-the-author", WordPress's Simple Author Box)
+    r"|author[-_]?(?:box|bio|info|detail|card|desc|profile|about)|about[-_]?(?:the[-_]?)?author"
+    r"|(?:^|[-_\s])bio(?:$|[-_\s])|saboxplugin"
+    # cookie and consent banners, calls to action
+    r"|cookie|consent|gdpr|(?:^|[-_\s])cta(?:$|[-_\s])",
     # Matched against lower-cased markers: re.I made this search 3x slower, and it runs
     # on every distinct class attribute of the page.
 )
 _KEEP_TAGS = frozenset({"html", "body", "main", "article", "h1"})
+# Dialogs (cookie settings, sign-in, republishing terms) open over the page, not in the
+# article; an element marked as its author (schema.org) is a byline or an author box, never
+# the body. (Not the `hidden` attribute: streamed React pages hide their whole body until a
+# script moves it into place.)
+_UNSHOWN = etree.XPath(
+    "//*[@role='dialog' or @role='alertdialog' or @aria-modal='true'"
+    " or @itemprop='author']"
+)
 
 
 def _marker(el: lxml_html.HtmlElement) -> str:
@@ -44,6 +58,68 @@ def _labelled_furniture(el: lxml_html.HtmlElement, furniture_line: dict[str, boo
     return labelled and el.find(".//h1") is None
 
 
+# Lists of three or more items that are each one link: candidates for "more stories" lists.
+_LINK_LISTS = etree.XPath(
+    "//ul[count(li) >= 3][not(li[count(.//a[@href]) != 1])]"
+    " | //ol[count(li) >= 3][not(li[count(.//a[@href]) != 1])]"
+)
+# A paragraph of the body (about thirty words) printed after a list.
+_LONG_PARAGRAPH_AFTER = etree.XPath("following::p[string-length(normalize-space(.)) > 150][1]")
+# What an item may hold beside its link: a date or a count.
+_ITEM_EXTRA = re.compile(r"[\d\W_]+|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
+_MIN_TITLE_CHARS = 15
+
+
+def _trailing_link_lists(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Lists of links to other stories after the body's last paragraph ("more stories", archives).
+
+    Each item is one link with a headline-long text (a date may follow); inside the body
+    such lists are often the story's own resources, so only lists after it are dropped.
+    """
+    found = []
+    for lst in _LINK_LISTS(tree):
+        if not all(_is_story_link(li) for li in lst.iterchildren("li")):
+            continue
+        if not _LONG_PARAGRAPH_AFTER(lst):
+            found.append(lst)
+    return found
+
+
+def _is_story_link(item: lxml_html.HtmlElement) -> bool:
+    link = next(item.iter("a"))
+    title = " ".join(link.text_content().split())
+    if len(title) < _MIN_TITLE_CHARS or link.get("href", "#").startswith("#"):
+        return False
+    rest = " ".join(item.text_content().split()).replace(title, "", 1)
+    return len(_ITEM_EXTRA.sub("", rest.lower())) <= 3
+
+
+_LINKED_HEADING = etree.XPath(".//*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href]]")
+_HREFS = etree.XPath(".//a/@href")
+_MAX_CARD_CHARS = 800
+
+
+def _teaser_cards(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """<article>s side by side that each only announce another story: a linked headline,
+    perhaps a line of excerpt, and every link going to that one story."""
+    cards = []
+    for parent in {article.getparent() for article in tree.iter("article")}:
+        if parent is None:
+            continue
+        group = [el for el in parent.iterchildren("article") if _is_teaser(el)]
+        if len(group) >= 2:
+            cards.extend(group)
+    return cards
+
+
+def _is_teaser(article: lxml_html.HtmlElement) -> bool:
+    return (
+        len(article.text_content().strip()) <= _MAX_CARD_CHARS
+        and bool(_LINKED_HEADING(article))
+        and len(set(_HREFS(article))) == 1
+    )
+
+
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
     paragraphs = tree.xpath("//p")
@@ -53,6 +129,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     # Hold the elements, not their id()s: lxml makes a new proxy per access, so the id
     # of a proxy that was freed is soon reused by an unrelated element.
     in_code = {el for block in tree.iter("pre", "code") for el in block.iter()}
+    unshown = set(_UNSHOWN(tree))
     named_by: dict[str, bool] = {}  # pages repeat a few class names thousands of times
     furniture_line: dict[str, bool] = {}
     for el in tree.iter():
@@ -62,14 +139,17 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         named = named_by.get(marker)
         if named is None:
             named = named_by[marker] = bool(_FURNITURE.search(marker.lower()))
-        if not named and not _labelled_furniture(el, furniture_line):
+        if not named and el not in unshown and not _labelled_furniture(el, furniture_line):
             continue
         # A container holding most of the page's prose is the article itself,
-        # whatever its class says ("post has-comments").
+        # whatever its class says ("post has-comments"). (A dialog may repeat the
+        # headline: "republish this story" boxes hold a copy of the article.)
         inner = sum(len(p.text_content()) for p in el.iter("p"))
-        if inner > 0.4 * total or el.find(".//h1") is not None:
+        if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
             continue
         doomed.append(el)
+    doomed.extend(_trailing_link_lists(tree))
+    doomed.extend(_teaser_cards(tree))
     removed = 0
     for el in doomed:
         parent = el.getparent()

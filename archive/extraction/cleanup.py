@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import html as lxml_html
+
 from archive.extraction.textdates import MONTH_NAMES
 
 # Each pattern names one kind of furniture, in the languages we archive most. A line
@@ -49,6 +51,13 @@ FURNITURE_LINES = re.compile(
             r"^(?:advertisement|sponsored|ad|anzeige|werbung|publicité|publicidad|pubblicità"
             r"|reklama|реклама)\W*$",
             r"^(?:last )?(?:updated|published|posted|modified)(?: on| at)?\W*$",
+            # reading time, and an author box's heading left without its box
+            r"^\d+\s*(?:min(?:ute)?s?|mins?)\.?\s*(?:read|de lecture|de lectura|di lettura"
+            r"|leestijd|lesezeit|czytania|чтения)\W*$",
+            r"^(?:reading time|lesezeit|temps de lecture|tiempo de lectura|tempo di lettura"
+            r"|leestijd|czas czytania|время чтения)\s*:?\s*\d+\s*(?:min\w*)?\W*$",
+            r"^(?:about the (?:author|writer|reviewer|expert)s?|über (?:den|die) autor(?:in)?"
+            r"|à propos de l'auteur|sobre el autor|sull'autore)\W*$",
             # share and call-to-action buttons that trafilatura kept as text
             r"^(?:share (?:this|on)|click here to|tap here to|follow us on)\b",
             # a button or link label alone on its line
@@ -85,6 +94,38 @@ _LABEL_LINE = re.compile(
 )
 
 
+# Classes of a standfirst printed above the body, not of the body's own first paragraph.
+_STANDFIRST_CLASS = re.compile(r"summary|dek|excerpt|standfirst|subtitle|subhead|intro|lede|lead|teaser|desc")
+_BODY_PARAGRAPH_CHARS = 80
+
+
+def standfirst_of(tree: lxml_html.HtmlElement, description: str | None, text: str) -> str | None:
+    """The page's description as a standfirst to drop from the text's top, or None.
+
+    Many sites copy the body's first paragraph into the description; printed among the
+    body's paragraphs it is the lede, and it stays.
+    """
+    said = _norm(description or "")
+    if not said or not any(_norm(line) == said for line in text.split("\n", 8)[:8]):
+        return description  # not at the top of the text: nothing to decide
+    size = len(description or "")
+    for p in tree.iter("p"):
+        content = p.text_content()
+        # Cheap length test first: only a paragraph about as long can say the same.
+        if not 0.8 * size <= len(content) <= 1.25 * size or _norm(content) != said:
+            continue
+        parent = p.getparent()
+        if parent is None or _STANDFIRST_CLASS.search(p.get("class", "").lower()):
+            continue
+        if any(
+            sibling is not p and sibling.tag == "p"
+            and len(sibling.text_content()) > _BODY_PARAGRAPH_CHARS
+            for sibling in parent
+        ):
+            return None
+    return description
+
+
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
@@ -103,6 +144,7 @@ def clean_lines(
 ) -> str:
     lines = [line for line in text.split("\n") if line.strip()]
     lines = _drop_leading_header(lines, title, authors, standfirst)
+    lines = _drop_repeated_runs(lines)
     kept = []
     for line in lines:
         stripped = line.strip().lstrip("-•*· ").strip()
@@ -112,6 +154,44 @@ def clean_lines(
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+# A line of this many words met twice is the same sentence printed twice; a run of such
+# lines is a second copy of the text (responsive layouts print the body once per screen
+# size, sliders repeat their slides). Single repeated lines are often meant: a refrain, a
+# recurring instruction in a recipe or plan.
+_REPEAT_MIN_WORDS = 8
+_REPEAT_MIN_RUN = 4
+
+
+def _drop_repeated_runs(lines: list[str]) -> list[str]:
+    """Drop runs of long lines that already appeared earlier in the text."""
+    seen: set[str] = set()
+    repeated = []
+    for line in lines:
+        key = " ".join(line.split())
+        long = len(key.split()) >= _REPEAT_MIN_WORDS
+        repeated.append(long and key in seen)
+        if long:
+            seen.add(key)
+    if sum(repeated) < _REPEAT_MIN_RUN:
+        return lines
+    keep = [True] * len(lines)
+    start = 0
+    while start < len(lines):
+        if not repeated[start]:
+            start += 1
+            continue
+        # A run: repeated long lines, with short lines (headings, labels) between them.
+        end, count, last = start, 0, start
+        while end < len(lines) and (repeated[end] or len(lines[end].split()) < _REPEAT_MIN_WORDS):
+            if repeated[end]:
+                count, last = count + 1, end
+            end += 1
+        if count >= _REPEAT_MIN_RUN:
+            keep[start : last + 1] = [False] * (last + 1 - start)
+        start = end
+    return [line for line, kept in zip(lines, keep, strict=True) if kept]
 
 
 _BYLINE_WORDS = re.compile(

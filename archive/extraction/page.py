@@ -63,8 +63,27 @@ def ld_type_names(obj: dict[str, Any]) -> set[str]:
     return {n.rsplit("/", 1)[-1].lower() for n in names if isinstance(n, str)}
 
 
+_END_TAGS = re.compile(rb"</(?:body|html)\s*>", re.I)
+# Markup after the page's </html> that a browser still shows: more than a trailing script.
+_LATE_MARKUP = 1024
+
+
+def _drop_early_end_tags(body: bytes) -> bytes:
+    """Remove </body> and </html> that a broken template wrote before the page's content.
+
+    Browsers show what follows them as part of the body; libxml2 may drop all of it.
+    """
+    end = body.lower().find(b"</html")
+    if end < 0 or len(body) - end < _LATE_MARKUP:
+        return body
+    rest = body[end:]
+    if b"<p" not in rest and b"<div" not in rest and b"<P" not in rest and b"<DIV" not in rest:
+        return body
+    return _END_TAGS.sub(b"", body)
+
+
 def parse_page(body: bytes, url: str) -> Page | None:
-    tree = load_html(body)
+    tree = load_html(_drop_early_end_tags(body))
     if tree is None:
         return None
     if _DOUBLE_ENCODED.search(body):
