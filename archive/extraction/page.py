@@ -73,7 +73,8 @@ def _drop_early_end_tags(body: bytes) -> bytes:
 
     Browsers show what follows them as part of the body; libxml2 may drop all of it.
     """
-    end = body.lower().find(b"</html")
+    ends = [at for at in (body.find(b"</html"), body.find(b"</HTML")) if at >= 0]
+    end = min(ends, default=-1)
     if end < 0 or len(body) - end < _LATE_MARKUP:
         return body
     rest = body[end:]
