@@ -58,8 +58,12 @@ def _labelled_furniture(el: lxml_html.HtmlElement, furniture_line: dict[str, boo
     return labelled and el.find(".//h1") is None
 
 
-# Lists of three or more items that are each one link: candidates for "more stories" lists.
-_ONE_LINK_ITEMS = "[li[3]][not(li[not(.//a[@href]) or (.//a[@href])[2]])]"
+# Lists of three or more items that are each one link with a headline-long text:
+# candidates for "more stories" lists (tested in C: most pages have dozens of menus).
+_ONE_LINK_ITEMS = (
+    "[li[3]][not(li[not(.//a[@href]) or (.//a[@href])[2]"
+    " or string-length(normalize-space(.//a)) < 15])]"
+)
 _LINK_LISTS = etree.XPath(f"//ul{_ONE_LINK_ITEMS} | //ol{_ONE_LINK_ITEMS}")
 # A paragraph of the body (about thirty words) printed after a list.
 _LONG_PARAGRAPH_AFTER = etree.XPath("following::p[string-length(normalize-space(.)) > 150][1]")
