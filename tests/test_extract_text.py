@@ -321,3 +321,21 @@ def test_teaser_cards_beside_each_other_are_not_text_entries_with_their_own_link
     assert ARTICLE_PARAGRAPHS[0] in text
     assert "reads every one twice" in text
     assert "An excerpt of the other story" not in text
+
+
+def test_a_menu_left_open_around_the_article_does_not_hide_it() -> None:
+    # The page's menu is never closed: parsers nest the article inside <nav>, and
+    # trafilatura drops a <nav> with everything in it.
+    steps = [f"Step {n}: {t}" for n, t in enumerate(ARTICLE_PARAGRAPHS, 1)]
+    html = (
+        "<html><head><title>How to write an application essay</title></head><body>"
+        "<nav class='navbar'><ul><li><a href='/'>Home</a></li><li><a href='/guides'>Guides</a></li></ul>"
+        "<main><h1>How to write an application essay</h1><h2>Before the first draft</h2>"
+        f"{paragraphs(ARTICLE_PARAGRAPHS)}<h2>Checklist</h2><ul>"
+        + "".join(f"<li>{s}</li>" for s in steps)
+        + "</ul></main></body></html>"
+    ).encode()
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert paragraph in text
+    assert "Before the first draft" in text

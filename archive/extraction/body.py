@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from lxml import etree
 from lxml import html as lxml_html
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
@@ -217,42 +216,18 @@ def _outside_foldouts(
 def _unwrap_swallowing_headers(
     tree: lxml_html.HtmlElement, blocks: list[tuple[lxml_html.HtmlElement, int]], total: int
 ) -> None:
-    """A <header> left open swallows the page that follows it: make it a plain <div>.
+    """A <header> or <nav> left open swallows the page that follows it: make it a plain <div>.
 
-    Browsers show such pages fine; parsers nest the whole article inside the header,
-    and trafilatura drops headers with everything in them.
+    Browsers show such pages fine; parsers nest the whole article inside the header or
+    menu, and trafilatura drops those with everything in them.
     """
     inside: dict[lxml_html.HtmlElement, int] = {}
     for el, weight in blocks:
-        for header in el.iterancestors("header"):
+        for header in el.iterancestors("header", "nav"):
             inside[header] = inside.get(header, 0) + weight
     for header, weight in inside.items():
         if weight > 0.5 * total:
             header.tag = "div"
-
-
-# trafilatura drops every element whose class names an embed (meant for social posts),
-# which also takes the tables and text that page builders (Webflow's "w-embed", custom
-# HTML blocks) wrap that way.
-_EMBEDS = etree.XPath("//*[contains(@class, 'embed') or contains(@class, 'Embed')]")
-# A product box (name, pros, specs, "buy" buttons) is shop furniture, embedded or not.
-_PRODUCT = etree.XPath(".//*[contains(@class, 'product') or contains(@class, 'Product')]")
-_EMBED_MIN_PROSE = 300
-
-
-def _keep_embedded_text(tree: lxml_html.HtmlElement) -> None:
-    """Take the "embed" out of the class of embed boxes that hold a table or prose, not a post."""
-    for el in _EMBEDS(tree):
-        if el.find(".//iframe") is not None or el.find(".//blockquote") is not None:
-            continue  # a video or a social post
-        if el.find(".//table") is None and (
-            sum(len(p.text_content()) for p in el.iter("p")) < _EMBED_MIN_PROSE
-        ):
-            continue
-        if _PRODUCT(el):
-            continue
-        kept = [c for c in el.get("class", "").split() if "embed" not in c.lower()]
-        el.set("class", " ".join(kept))
 
 
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, recall: bool = False, fast: bool = False) -> str:
@@ -293,7 +268,6 @@ def _alone(root: lxml_html.HtmlElement | None) -> Iterator[None]:
 def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     """Article text, paragraphs separated by newlines (trafilatura works on a copy of `tree`)."""
     number_ordered_lists(tree)
-    _keep_embedded_text(tree)
     prose = find_prose(tree)
     if prose.root is not None:
         # Without an <article> (or a class it knows), trafilatura falls back to loose

@@ -58,11 +58,13 @@ def _labelled_furniture(el: lxml_html.HtmlElement, furniture_line: dict[str, boo
     return labelled and el.find(".//h1") is None
 
 
-# Lists of three or more items that are each one link: candidates for "more stories" lists.
-_LINK_LISTS = etree.XPath(
-    "//ul[count(li) >= 3][not(li[count(.//a[@href]) != 1])]"
-    " | //ol[count(li) >= 3][not(li[count(.//a[@href]) != 1])]"
+# Lists of three or more items that are each one link with a headline-long text:
+# candidates for "more stories" lists (tested in C: most pages have dozens of menus).
+_ONE_LINK_ITEMS = (
+    "[li[3]][not(li[not(.//a[@href]) or (.//a[@href])[2]"
+    " or string-length(normalize-space(.//a)) < 15])]"
 )
+_LINK_LISTS = etree.XPath(f"//ul{_ONE_LINK_ITEMS} | //ol{_ONE_LINK_ITEMS}")
 # A paragraph of the body (about thirty words) printed after a list.
 _LONG_PARAGRAPH_AFTER = etree.XPath("following::p[string-length(normalize-space(.)) > 150][1]")
 # What an item may hold beside its link: a date or a count.
@@ -120,6 +122,29 @@ def _is_teaser(article: lxml_html.HtmlElement) -> bool:
     )
 
 
+# trafilatura drops every element whose class names an embed (meant for social posts),
+# which also takes the tables and text that page builders (Webflow's "w-embed", custom
+# HTML blocks) wrap that way. A product box (name, pros, specs, "buy" buttons) is shop
+# furniture, embedded or not; videos and social posts (an iframe, a blockquote) stay out.
+_PRODUCT = etree.XPath(".//*[contains(@class, 'product') or contains(@class, 'Product')]")
+_EMBED_MIN_PROSE = 300
+
+
+def _keep_embedded_text(embeds: list[lxml_html.HtmlElement]) -> None:
+    """Take the "embed" out of the class of embed boxes that hold a table or prose, not a post."""
+    for el in embeds:
+        if el.find(".//iframe") is not None or el.find(".//blockquote") is not None:
+            continue
+        if el.find(".//table") is None and (
+            sum(len(p.text_content()) for p in el.iter("p")) < _EMBED_MIN_PROSE
+        ):
+            continue
+        if _PRODUCT(el):
+            continue
+        kept = [c for c in el.get("class", "").split() if "embed" not in c.lower()]
+        el.set("class", " ".join(kept))
+
+
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
     paragraphs = tree.xpath("//p")
@@ -130,15 +155,21 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     # of a proxy that was freed is soon reused by an unrelated element.
     in_code = {el for block in tree.iter("pre", "code") for el in block.iter()}
     unshown = set(_UNSHOWN(tree))
-    named_by: dict[str, bool] = {}  # pages repeat a few class names thousands of times
+    # Pages repeat a few class names thousands of times: read each once.
+    named_by: dict[str, tuple[bool, bool]] = {}
     furniture_line: dict[str, bool] = {}
+    embeds = []
     for el in tree.iter():
         if not isinstance(el.tag, str) or el.tag in _KEEP_TAGS or el in in_code:
             continue
         marker = _marker(el)
-        named = named_by.get(marker)
-        if named is None:
-            named = named_by[marker] = bool(_FURNITURE.search(marker.lower()))
+        known = named_by.get(marker)
+        if known is None:
+            lowered = marker.lower()
+            known = named_by[marker] = (bool(_FURNITURE.search(lowered)), "embed" in lowered)
+        named, embed = known
+        if embed:
+            embeds.append(el)
         if not named and el not in unshown and not _labelled_furniture(el, furniture_line):
             continue
         # A container holding most of the page's prose is the article itself,
@@ -148,6 +179,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
             continue
         doomed.append(el)
+    _keep_embedded_text(embeds)
     doomed.extend(_trailing_link_lists(tree))
     doomed.extend(_teaser_cards(tree))
     removed = 0

@@ -169,8 +169,8 @@ def _drop_repeated_runs(lines: list[str]) -> list[str]:
     seen: set[str] = set()
     repeated = []
     for line in lines:
-        key = " ".join(line.split())
-        long = len(key.split()) >= _REPEAT_MIN_WORDS
+        key = line.strip()
+        long = key.count(" ") >= _REPEAT_MIN_WORDS - 1
         repeated.append(long and key in seen)
         if long:
             seen.add(key)

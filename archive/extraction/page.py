@@ -73,7 +73,9 @@ def _drop_early_end_tags(body: bytes) -> bytes:
 
     Browsers show what follows them as part of the body; libxml2 may drop all of it.
     """
-    end = body.lower().find(b"</html")
+    end = body.find(b"</html")
+    if end < 0:
+        end = body.find(b"</HTML")
     if end < 0 or len(body) - end < _LATE_MARKUP:
         return body
     rest = body[end:]
