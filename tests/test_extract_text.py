@@ -307,3 +307,14 @@ def test_a_menu_left_open_around_the_article_does_not_hide_it() -> None:
     for paragraph in ARTICLE_PARAGRAPHS:
         assert paragraph in text
     assert "Before the first draft" in text
+
+
+def test_an_article_inside_a_page_wide_form_or_an_open_button_is_read() -> None:
+    # ASP.NET pages wrap the whole page in one <form>; a <button> left open swallows the rest.
+    for wrapper in ("<form id='aspnetForm' action='/' method='post'>", "<button class='menu'>Menu"):
+        html = page(f"{wrapper}<div class='story'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>")
+        root = find_prose(lxml_html.fromstring(html)).root
+        assert root is not None and root.get("class") == "story"
+        text = extract_article(html, URL).text
+        for paragraph in ARTICLE_PARAGRAPHS:
+            assert paragraph in text

@@ -188,12 +188,13 @@ def _outside_foldouts(
 def _unwrap_swallowing_headers(
     tree: lxml_html.HtmlElement, blocks: list[tuple[lxml_html.HtmlElement, int]], total: int
 ) -> None:
-    """A <header> or <nav> left open swallows the page that follows it: make it a plain <div>.
+    """A <header>, <nav> or <button> left open swallows the page that follows it, and some
+    frameworks wrap the whole page in one <form>: make it a plain <div>.
 
-    Browsers show such pages fine; parsers nest the whole article inside the header or
-    menu, and trafilatura drops those with everything in them.
+    Browsers show such pages fine; parsers nest the whole article inside the header, menu
+    or button, and trafilatura drops those with everything in them.
     """
-    for header in tree.iter("header", "nav"):
+    for header in tree.iter("header", "nav", "button", "form"):
         inside = sum(w for el, w in blocks if any(a is header for a in el.iterancestors()))
         if inside > 0.5 * total:
             header.tag = "div"
