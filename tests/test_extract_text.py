@@ -339,3 +339,30 @@ def test_a_menu_left_open_around_the_article_does_not_hide_it() -> None:
     for paragraph in ARTICLE_PARAGRAPHS:
         assert paragraph in text
     assert "Before the first draft" in text
+
+
+def test_an_article_inside_a_page_wide_form_or_an_open_button_is_read() -> None:
+    # ASP.NET pages wrap the whole page in one <form>; a <button> left open swallows the rest.
+    for wrapper in ("<form id='aspnetForm' action='/' method='post'>", "<button class='menu'>Menu"):
+        html = page(f"{wrapper}<div class='story'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>")
+        root = find_prose(lxml_html.fromstring(html)).root
+        assert root is not None and root.get("class") == "story"
+        text = extract_article(html, URL).text
+        for paragraph in ARTICLE_PARAGRAPHS:
+            assert paragraph in text
+
+
+def test_a_page_about_cookies_keeps_its_cookie_named_parts() -> None:
+    steps = [
+        "Cream the butter and sugar for three full minutes, until the mixture turns pale.",
+        "Fold in the flour by hand so the cookies stay tender instead of tough and dry.",
+        "Bake the cookies on the middle rack for eleven minutes, then rest them on the tray.",
+    ]
+    html = page(
+        f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}<div class='cookie-steps'>"
+        + "".join(f"<p>{s}</p>" for s in steps)
+        + "</div></article>"
+    )
+    text = extract_article(html, URL).text
+    for step in steps:
+        assert step in text

@@ -112,7 +112,7 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
         if weight >= _MIN_BLOCK_CHARS:
             blocks.append((el, weight))
     total = sum(weight for _, weight in blocks)
-    _unwrap_swallowing_headers(tree, blocks, total)
+    _unwrap_swallowing_headers(blocks, total)
     weights: dict[lxml_html.HtmlElement, int] = {}
     content = 0
     for el, weight in blocks:
@@ -213,21 +213,20 @@ def _outside_foldouts(
     return None if foldout is not table else root
 
 
-def _unwrap_swallowing_headers(
-    tree: lxml_html.HtmlElement, blocks: list[tuple[lxml_html.HtmlElement, int]], total: int
-) -> None:
-    """A <header> or <nav> left open swallows the page that follows it: make it a plain <div>.
+def _unwrap_swallowing_headers(blocks: list[tuple[lxml_html.HtmlElement, int]], total: int) -> None:
+    """A <header>, <nav> or <button> left open swallows the page that follows it, and some
+    frameworks wrap the whole page in one <form>: make it a plain <div>.
 
-    Browsers show such pages fine; parsers nest the whole article inside the header or
-    menu, and trafilatura drops those with everything in them.
+    Browsers show such pages fine; parsers nest the whole article inside the header, menu
+    or button, and trafilatura drops those with everything in them.
     """
     inside: dict[lxml_html.HtmlElement, int] = {}
     for el, weight in blocks:
-        for header in el.iterancestors("header", "nav"):
-            inside[header] = inside.get(header, 0) + weight
-    for header, weight in inside.items():
+        for wrapper in el.iterancestors("header", "nav", "button", "form"):
+            inside[wrapper] = inside.get(wrapper, 0) + weight
+    for wrapper, weight in inside.items():
         if weight > 0.5 * total:
-            header.tag = "div"
+            wrapper.tag = "div"
 
 
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, recall: bool = False, fast: bool = False) -> str:

@@ -19,8 +19,10 @@ _FURNITURE = re.compile(
     # author boxes after the body ("author-bio", "about-the-author", WordPress's Simple Author Box)
     r"|author[-_]?(?:box|bio|info|detail|card|desc|profile|about)|about[-_]?(?:the[-_]?)?author"
     r"|(?:^|[-_\s])bio(?:$|[-_\s])|saboxplugin"
-    # cookie and consent banners, calls to action
-    r"|cookie|consent|gdpr|(?:^|[-_\s])cta(?:$|[-_\s])",
+    # cookie and consent banners (not any "cookie": pages about baking use the word in
+    # their own classes), calls to action
+    r"|cookie[-_]?(?:banner|notice|consent|bar|law|policy|popup|modal|settings|box|message|wall)"
+    r"|consent|gdpr|(?:^|[-_\s])cta(?:$|[-_\s])",
     # Matched against lower-cased markers: re.I made this search 3x slower, and it runs
     # on every distinct class attribute of the page.
 )
