@@ -47,8 +47,10 @@ _MAX_BOX_CHARS = 500
 
 def _labelled_furniture(el: lxml_html.HtmlElement, furniture_line: dict[str, bool]) -> bool:
     """A small box whose first line names it as furniture ("Get our newsletter", "Read more")."""
-    if el.tag not in _BOX_TAGS or len(el.text_content()) > _MAX_BOX_CHARS:
+    if el.tag not in _BOX_TAGS:
         return False
+    # The first line first: reading it stops at the first text, while measuring a
+    # box's whole text on every wrapper of the page cost more than the rest together.
     first = next((t for t in el.itertext() if t.strip()), "")
     # Nested wrappers share their first line: test each line once per page.
     labelled = furniture_line.get(first)
@@ -57,7 +59,9 @@ def _labelled_furniture(el: lxml_html.HtmlElement, furniture_line: dict[str, boo
         labelled = furniture_line[first] = (
             len(line.split()) <= 12 and is_furniture_line(line)
         )
-    return labelled and el.find(".//h1") is None
+    return (
+        labelled and len(el.text_content()) <= _MAX_BOX_CHARS and el.find(".//h1") is None
+    )
 
 
 # Lists of three or more items that are each one link with a headline-long text:
@@ -185,9 +189,10 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     doomed.extend(_trailing_link_lists(tree))
     doomed.extend(_teaser_cards(tree))
     removed = 0
+    marked = set(doomed)
     for el in doomed:
         parent = el.getparent()
-        if parent is None or any(a in doomed for a in el.iterancestors()):
+        if parent is None or any(a in marked for a in el.iterancestors()):
             continue
         el.drop_tree()
         removed += 1
