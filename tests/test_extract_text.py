@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import html as lxml_html
 
 from archive.extract import extract_article
@@ -112,16 +113,18 @@ def test_an_article_of_lists_is_still_the_body_it_marks() -> None:
     assert ARTICLE_PARAGRAPHS[2] in extract_article(html, URL).text
 
 
-def test_a_box_named_like_a_body_outside_the_prose_is_not_taken() -> None:
+@pytest.mark.parametrize("wrapper", ["div", "article"])
+def test_a_box_named_like_a_body_outside_the_prose_is_not_taken(wrapper: str) -> None:
     # trafilatura takes the first element its patterns match (here the sidebar box's
-    # "entry-content" class) before the unnamed body; it sees only the prose's branch.
+    # "entry-content" class) before the body, named by <article> or not; it sees only
+    # the prose's branch.
     promo = (
         "<div class='sidebar'><div class='entry-content'><p>Our spring sale ends on Sunday: every "
         "course is half price for new students who sign up this week.</p></div></div>"
     )
     longer = [f"{p} {p} {p}" for p in ARTICLE_PARAGRAPHS * 2]
-    body = page(promo + "<div class='story'>" + paragraphs(ARTICLE_PARAGRAPHS + longer) + "</div>")
-    text = extract_article(body, URL).text
+    story = f"<{wrapper} class='story'>{paragraphs(ARTICLE_PARAGRAPHS + longer)}</{wrapper}>"
+    text = extract_article(page(promo + story), URL).text
     assert text.startswith(ARTICLE_PARAGRAPHS[0])
     assert "spring sale" not in text
 
