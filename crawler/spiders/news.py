@@ -320,7 +320,9 @@ class NewsSpider(Spider):
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "article", outcome="article")
-        item.discovery = [link.to_dict() for link in self.frontier.discovered.get(item.canonical_url, [])]
+        # Popped: the crawl's memory must not grow with every article it has archived.
+        found = self.frontier.discovered.pop(item.canonical_url, [])
+        item.discovery = [link.to_dict() for link in found]
         item.body = response.body
         item.last_modified = _header(response, b"Last-Modified")
         yield item
