@@ -26,14 +26,21 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# One clock for the demo server and the URL list: each dates its articles back from "now",
+# and an article a few seconds from midnight would otherwise get two different paths.
+NOW = datetime.now(UTC)
+
+
 def serve(articles: int, corpus: Path | None) -> tuple[subprocess.Popen[str], str]:
     if corpus is None:
-        command = ["-m", "archive.demosite", "--articles", str(articles), "--furniture", "full"]
+        command = ["-m", "archive.demosite", "--articles", str(articles), "--furniture", "full",
+                   "--now", NOW.isoformat()]
     else:
         command = [str(ROOT / "bench" / "corpus_site.py"), str(corpus), "--articles", str(articles)]
     server = subprocess.Popen([sys.executable, *command], cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -48,7 +55,7 @@ def article_urls(base: str, articles: int, corpus: Path | None) -> list[str]:
         return [base + article_path(n) for n in range(articles)]
     from archive.demosite import DemoSite
 
-    manifest = DemoSite(n_articles=articles).manifest
+    manifest = DemoSite(n_articles=articles, now=NOW).manifest
     return [base + a.path for a in manifest.articles]
 
 

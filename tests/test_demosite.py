@@ -7,6 +7,8 @@ import http.client
 import json
 import re
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -378,3 +380,14 @@ def test_delay_slows_every_response() -> None:
         started = time.perf_counter()
         assert fetch(slow, "/about")[0] == 200
         assert time.perf_counter() - started >= 0.2
+
+
+def test_the_server_command_refuses_bad_options_in_one_line() -> None:
+    for options, message in (
+        (["--articles", "3"], "needs at least 16 articles, got 3"),
+        (["--now", "yesterday"], "argument --now: invalid"),
+    ):
+        run = subprocess.run([sys.executable, "-m", "archive.demosite", *options],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2
+        assert message in run.stderr and "Traceback" not in run.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import threading
+from datetime import datetime
 
 from archive.demosite.server import DemoSite
 
@@ -18,9 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait per response")
     parser.add_argument("--furniture", choices=["light", "full"], default="light",
                         help="'full' adds the weight of a real news page (menus, rails, scripts)")
+    parser.add_argument("--now", type=datetime.fromisoformat,
+                        help="the site's clock, ISO 8601 with offset (default: the current time); "
+                             "articles are dated back from it")
     args = parser.parse_args(argv)
-    site = DemoSite(n_articles=args.articles, seed=args.seed, delay=args.delay, port=args.port,
-                    furniture=args.furniture)
+    try:
+        site = DemoSite(n_articles=args.articles, seed=args.seed, delay=args.delay,
+                        port=args.port, furniture=args.furniture, now=args.now)
+    except ValueError as exc:  # too few articles, a --now without an offset
+        parser.error(str(exc))
     with site:
         print(site.url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
