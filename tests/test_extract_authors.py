@@ -314,3 +314,15 @@ def test_an_author_box_whose_name_has_no_class() -> None:
 )
 def test_name_forms(raw: str, names: list[str]) -> None:
     assert split_names(raw) == names
+
+
+def test_a_json_ld_author_reference_of_an_odd_shape_does_not_fail_the_page() -> None:
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Harbour wall",
+            "author": [{"@id": ["#a", "#b"]}, {"@type": "Person", "name": "Jane Doe"}]}
+    html = (
+        f"<html><head><script type='application/ld+json'>{json.dumps(data)}</script></head><body>"
+        "<article><h1>Harbour wall</h1><p>" + "The harbour wall was repaired this week. " * 8
+        + "</p></article></body></html>"
+    )
+    result = extract_article(html.encode(), "https://coast.example/harbour-wall")
+    assert result.status == "ok" and result.authors == ["Jane Doe"]

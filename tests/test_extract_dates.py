@@ -219,3 +219,28 @@ def test_a_webpage_date_with_an_author_or_a_meta_tag_dates_the_page() -> None:
         + '<meta property="article:published_time" content="2018-11-22">'
     )
     assert with_meta.published == "2018-11-22"
+
+
+def test_a_page_wrapped_in_an_article_with_one_related_article_keeps_the_storys_date() -> None:
+    # Cards are <article>s side by side; the story and one related article under a
+    # wrapping <article> are not, so the story's <time> still dates the page.
+    html = (
+        "<html lang='en'><head><title>Reading the tide tables</title></head><body><article>"
+        "<article><h1>Reading the tide tables</h1>"
+        "<time datetime='2024-05-12T09:00:00+01:00'>May 12, 2024</time>" + PROSE + "</article>"
+        "<section><article><h3><a href='/other'>Another story</a></h3>"
+        "<time datetime='2023-01-02T09:00:00+00:00'>January 2, 2023</time></article></section>"
+        "</article></body></html>"
+    )
+    assert extract_article(html.encode(), URL).published == "2024-05-12T09:00:00+01:00"
+
+
+def test_a_review_sites_date_field_is_the_publication_date() -> None:
+    # "review" names the site's kind of article here, not a "last reviewed" field.
+    result = page(byline="<div class='review-meta'><time datetime='2024-03-05'>Tuesday</time></div>")
+    assert result.published is not None and result.published.startswith("2024-03-05")
+    reviewed = page(
+        ld(datePublished="2024-01-10T08:00:00+00:00"),
+        "<div class='date-last-reviewed'><time datetime='2024-06-01'>June 1, 2024</time></div>",
+    )
+    assert reviewed.published == "2024-01-10T08:00:00+00:00"

@@ -150,7 +150,7 @@ def _ld_people(value: Any, nodes: dict[str, dict[str, Any]]) -> list[str]:
         if isinstance(item, str):
             names.extend(split_names(item))
         elif isinstance(item, dict):
-            if "name" not in item and item.get("@id") in nodes:
+            if "name" not in item and isinstance(item.get("@id"), str) and item["@id"] in nodes:
                 # {"@id": ".../#author"}: the Person is stated once elsewhere in the graph.
                 item = nodes[item["@id"]]
             kind = item.get("@type")
@@ -174,7 +174,7 @@ def _ld_nodes(page: Page) -> dict[str, dict[str, Any]]:
 def _structured_names(page: Page) -> list[str]:
     nodes = _ld_nodes(page)
     for obj in page.ld_articles():
-        # The first article is the page's; more are teasers of other articles.
+        # The first article that names people is the page's; more are teasers of other articles.
         names = _ld_people(obj.get("author"), nodes)
         if names:
             return names

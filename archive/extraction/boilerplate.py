@@ -74,7 +74,10 @@ _LINK_LISTS = etree.XPath(f"//ul{_ONE_LINK_ITEMS} | //ol{_ONE_LINK_ITEMS}")
 # A paragraph of the body (about thirty words) printed after a list.
 _LONG_PARAGRAPH_AFTER = etree.XPath("following::p[string-length(normalize-space(.)) > 150][1]")
 # What an item may hold beside its link: a date or a count.
-_ITEM_EXTRA = re.compile(r"[\d\W_]+|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
+_ITEM_EXTRA = re.compile(
+    r"[\d\W_]+|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+)
 _MIN_TITLE_CHARS = 15
 
 

@@ -135,7 +135,7 @@ _LISTING_DAYS = 3
 _META_PUBLISHED_HINT = re.compile(r"publish|pubdate|issued|created|release", re.I)
 _META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
 # Class words of a field holding another date than the publication ("date-last-reviewed").
-_OTHER_DATE_FIELD = re.compile(r"modif|updat|revis|review", re.I)
+_OTHER_DATE_FIELD = re.compile(r"modif|updat|revis|reviewed|last[-_]?review", re.I)
 
 
 def find_dates(
@@ -355,8 +355,14 @@ def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
 
 def _is_card(article: lxml_html.HtmlElement, outer: list[lxml_html.HtmlElement]) -> bool:
     # <article>s side by side inside another <article> are cards: teasers of other pages.
-    container = next((a for a in outer if a.tag == "article"), None)
-    return container is not None and len(container.xpath(".//article")) > 1
+    # (Side by side: a page wrapped in an <article> holding the story and one related
+    # <article> below it keeps the story's date.)
+    parent = article.getparent()
+    return (
+        parent is not None
+        and any(a.tag == "article" for a in outer)
+        and len(parent.findall("article")) > 1
+    )
 
 
 def _find_modified(page: Page) -> str | None:

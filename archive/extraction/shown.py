@@ -32,7 +32,7 @@ class ShownByline:
 
 # What separates the parts of a line: "Jane Doe | Senior Writer | July 2, 2025".
 _SEPARATORS = re.compile(r"\s[|•·—–]\s|[|•·]")
-_LEADING_BY = re.compile(r"^(?:by|von|par|por|door|av|przez)\s*:?\s+(?=[A-ZÀ-ÞА-Я])", re.I)
+_LEADING_BY = re.compile(r"^(?:by|von|par|por|door|av|przez)\s*:?\s+(?=(?-i:[A-ZÀ-ÞА-Я]))", re.I)
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞА-ЯČŠŽŁ][\w'’.-]*|van|von|de|der|den|da|di|du|la|le|del|bin)$")
 _NOT_NAME_WORDS = frozenset(
     {"updated", "published", "posted", "share", "read", "min", "minutes", "by", "and", "on",

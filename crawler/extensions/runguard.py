@@ -106,7 +106,7 @@ class RunGuard:
         stats = self.crawler.stats.get_stats()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         # The crawl process alone (extraction workers are separate): what the reactor costs.
-        cpu = usage.ru_utime + usage.ru_stime
+        cpu = cpu_seconds()
         self.crawler.stats.set_value("newsarchive/main_cpu_seconds", round(cpu, 3))
         self.crawler.stats.set_value("newsarchive/main_cpu_seconds_open", round(cpu - self._cpu_at_open, 3))
         self.crawler.stats.set_value("newsarchive/main_peak_rss_kb", peak_rss_kb(usage))
