@@ -369,3 +369,19 @@ def test_a_page_about_cookies_keeps_its_cookie_named_parts() -> None:
     text = extract_article(html, URL).text
     for step in steps:
         assert step in text
+
+
+def test_a_digest_whose_body_is_a_list_of_story_links_keeps_the_list() -> None:
+    # A "more stories" list after the body is furniture; a list longer than all the
+    # page's paragraphs together is the body itself.
+    items = "".join(
+        f"<li><a href='/story/{n}'>Harbour town council votes on the new sea wall plan, part {n}</a></li>"
+        for n in range(8)
+    )
+    html = page(
+        "<div class='digest'><p>Every Friday we collect the stories our readers spent the most "
+        f"time with this week.</p><ul>{items}</ul></div>",
+        title="This week's reads",
+    )
+    text = extract_article(html, URL).text
+    assert "part 0" in text and "part 7" in text

@@ -81,17 +81,21 @@ _ITEM_EXTRA = re.compile(
 _MIN_TITLE_CHARS = 15
 
 
-def _trailing_link_lists(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+def _trailing_link_lists(
+    tree: lxml_html.HtmlElement, paragraph_chars: int
+) -> list[lxml_html.HtmlElement]:
     """Lists of links to other stories after the body's last paragraph ("more stories", archives).
 
     Each item is one link with a headline-long text (a date may follow); inside the body
     such lists are often the story's own resources, so only lists after it are dropped.
+    A list longer than all the page's paragraphs together is the body itself (a digest of
+    links under a short introduction), as any furniture holding most of the prose is.
     """
     found = []
     for lst in _LINK_LISTS(tree):
         if not all(_is_story_link(li) for li in lst.iterchildren("li")):
             continue
-        if not _LONG_PARAGRAPH_AFTER(lst):
+        if not _LONG_PARAGRAPH_AFTER(lst) and len(lst.text_content()) <= paragraph_chars:
             found.append(lst)
     return found
 
@@ -189,7 +193,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
             continue
         doomed.append(el)
     _keep_embedded_text(embeds)
-    doomed.extend(_trailing_link_lists(tree))
+    doomed.extend(_trailing_link_lists(tree, total))
     doomed.extend(_teaser_cards(tree))
     removed = 0
     marked = set(doomed)
