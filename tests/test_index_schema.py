@@ -130,3 +130,22 @@ def test_integrity_check_detects_a_stale_index(tmp_path: Path) -> None:
     except sqlite3.DatabaseError:
         return
     raise AssertionError("integrity-check missed a stale FTS index")
+
+
+def test_opening_a_fresh_index_waits_for_another_processs_first_write(tmp_path: Path) -> None:
+    # Another process holds a write transaction on the file before it is in WAL mode: the
+    # switch to WAL answers "database is locked" at once, busy_timeout or not.
+    path = tmp_path / "index.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("create table early (x)")
+    writer.execute("begin immediate")
+    writer.execute("insert into early values (1)")
+    releaser = threading.Timer(0.5, lambda: writer.execute("commit"))
+    releaser.start()
+    try:
+        db = open_index(path)
+        assert db.journal_mode == "wal"
+        db.conn.close()
+    finally:
+        releaser.join()
+        writer.close()

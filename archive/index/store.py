@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,7 +53,7 @@ def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> s
     db = sqlite_utils.Database(path)
     # busy_timeout first: the WAL switch and the migrations may wait on another writer.
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    db.enable_wal()
+    _enable_wal(db, busy_timeout_ms / 1000)
     # NORMAL in WAL mode is durable against process crashes (a power cut may lose the
     # last commits, which the next rebuild recovers from the WARC files).
     db.execute("PRAGMA synchronous = NORMAL")
@@ -60,6 +62,22 @@ def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> s
     db.execute("PRAGMA foreign_keys = on")
     apply_migrations(db)
     return db
+
+
+def _enable_wal(db: sqlite_utils.Database, patience: float) -> None:
+    # Two processes opening a fresh index at once (two schedulers, a scheduler and a crawl):
+    # the switch to WAL can answer "database is locked" at once, without the busy handler
+    # (SQLite returns SQLITE_BUSY rather than risk a deadlock). Once one switch is done the
+    # file stays in WAL mode and the next attempt has nothing to do.
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager
