@@ -3,25 +3,32 @@
 Both write the same ~50 KB HTML responses and their requests as gzip WARC/1.1, one fsync per
 exchange, into the same directory; rounds are interleaved so both see the same machine load.
 Prints records/s and MB/s (HTTP message bytes archived per second) for each, and the ratio.
+Then the cost of one gzip member per body with the standard zlib and with zlib-ng (what
+our writer uses), side by side at level 6. `--corpus DIR` takes the bodies from a directory
+of real pages (`.html` or `.html.gz`) instead of generating them.
 
     .venv/bin/python bench/bench_warc_writer.py [--exchanges 300] [--rounds 3] [--dir DIR]
+        [--corpus ../shared/corpus/wcxb-dev/html]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import os
 import random
 import statistics
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+from zlib_ng import zlib_ng
 
 from archive.warc import HttpRequestData, HttpResponseData, WarcFileWriter
 
@@ -61,9 +68,16 @@ def html_page(size: int, rng: random.Random) -> bytes:
     return "".join(parts).encode()
 
 
-def make_exchanges(count: int, page_size: int) -> list[Exchange]:
+def load_pages(directory: Path) -> list[bytes]:
+    files = sorted(p for p in directory.iterdir() if p.name.endswith((".html", ".html.gz")))
+    if not files:
+        raise SystemExit(f"--corpus {directory}: no .html or .html.gz files there")
+    return [gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes() for p in files]
+
+
+def make_exchanges(count: int, page_size: int, corpus: Path | None = None) -> list[Exchange]:
     rng = random.Random(42)
-    pages = [html_page(page_size, rng) for _ in range(20)]
+    pages = load_pages(corpus) if corpus else [html_page(page_size, rng) for _ in range(20)]
     now = datetime.now(UTC)
     exchanges = []
     for i in range(count):
@@ -135,6 +149,27 @@ def timed(run: Runner, directory: Path, exchanges: list[Exchange], fsync: bool) 
     return elapsed, size
 
 
+def compare_gzip(bodies: list[bytes], rounds: int) -> None:
+    """CPU per body of one level-6 gzip member, standard zlib against zlib-ng, interleaved."""
+    compressors = {"zlib": zlib, "zlib-ng": zlib_ng}
+    cpu: dict[str, list[float]] = {name: [] for name in compressors}
+    size: dict[str, int] = {}
+    for _ in range(rounds):
+        for name, module in compressors.items():
+            start, out = time.process_time(), 0
+            for body in bodies:
+                compressor = module.compressobj(6, module.DEFLATED, module.MAX_WBITS | 16)
+                out += len(compressor.compress(body) + compressor.flush())
+            cpu[name].append((time.process_time() - start) / len(bodies))
+            size[name] = out
+    raw = sum(map(len, bodies))
+    for name in compressors:
+        print(f"  gzip level 6 with {name:8} {min(cpu[name]) * 1000:6.2f} ms CPU per body  "
+              f"compressed to {size[name] / raw:.3f} of {raw / len(bodies) / 1000:.0f} KB")
+    print(f"  zlib-ng costs {min(cpu['zlib-ng']) / min(cpu['zlib']):.2f}x the CPU of zlib, "
+          f"for {size['zlib-ng'] / size['zlib']:.3f}x the bytes")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exchanges", type=int, default=300)
@@ -142,9 +177,11 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=50_000)
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to write (default: a temporary directory)")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="real pages (.html or .html.gz) to use as bodies, cycled")
     args = parser.parse_args()
 
-    exchanges = make_exchanges(args.exchanges, args.page_size)
+    exchanges = make_exchanges(args.exchanges, args.page_size, args.corpus)
     megabytes = http_bytes(exchanges) / 1e6
     records = 2 * len(exchanges)
     times: dict[str, list[float]] = {label: [] for label, _, _ in VARIANTS}
@@ -158,8 +195,9 @@ def main() -> None:
                 elapsed, sizes[label] = timed(run, directory, exchanges, fsync)
                 times[label].append(elapsed)
 
+    body_kb = statistics.mean(len(r.body) for _, r in exchanges) / 1000
     print(f"{len(exchanges)} exchanges ({records} records, {megabytes:.1f} MB of HTTP messages, "
-          f"~{args.page_size // 1000} KB HTML bodies), median of {args.rounds} interleaved rounds")
+          f"~{body_kb:.0f} KB HTML bodies), median of {args.rounds} interleaved rounds")
     rates = {}
     for label, _, fsync in VARIANTS:
         elapsed = statistics.median(times[label])
@@ -170,6 +208,7 @@ def main() -> None:
     cpu_only = rates[VARIANTS[2][0]] / rates[VARIANTS[3][0]]
     print(f"  ratio ours/warcio, fsync included: {with_fsync:.2f} (target >= 0.8); "
           f"without fsync: {cpu_only:.2f}")
+    compare_gzip(list({id(r.body): r.body for _, r in exchanges}.values()), args.rounds)
 
 
 if __name__ == "__main__":

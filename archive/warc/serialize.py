@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import uuid
-import zlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -15,6 +14,7 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+from zlib_ng import zlib_ng
 
 import archive
 from archive.warc.records import HttpRequestData, HttpResponseData
@@ -176,6 +176,11 @@ class RecordSerializer:
 
 
 def gzip_member(data: bytes, level: int = 6) -> bytes:
-    """One complete gzip member (zlib writes mtime 0, so equal input gives equal bytes)."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    """One complete gzip member (mtime 0, so equal input gives equal bytes).
+
+    zlib-ng, not the standard zlib: the same gzip format and, at level 6, files 0.7% larger,
+    for 0.57x the CPU (2.4 instead of 4.2 ms per 250 KB page: bench_warc_writer.py --corpus).
+    Compression was the largest single cost of the crawl process on real pages.
+    """
+    compressor = zlib_ng.compressobj(level, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS | 16)
     return compressor.compress(data) + compressor.flush()
