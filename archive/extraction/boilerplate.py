@@ -42,6 +42,8 @@ _UNSHOWN = etree.XPath(
 
 
 _BOX_TAGS = frozenset({"div", "section", "aside", "form"})
+# Class names inside code blocks describe the code ("hljs-comment"), not the page.
+_CODE_TAGS = frozenset({"pre", "code"})
 _MAX_BOX_CHARS = 500
 _MAX_LABEL_WORDS = 12
 # The walk's events: a comment's tail is text of the box around it (as itertext() reads it).
@@ -49,11 +51,14 @@ _WALK_EVENTS = ("start", "end", "comment", "pi")
 
 
 class _Found:
-    """What one walk over the page finds: furniture candidates and boxes whose class names an embed."""
+    """What one walk over the page finds: furniture candidates, boxes whose class names an
+    embed, and the elements later tests look at (gathered here, not by walking again)."""
 
     def __init__(self) -> None:
         self.candidates: list[lxml_html.HtmlElement] = []
         self.embeds: list[lxml_html.HtmlElement] = []
+        self.lists: list[lxml_html.HtmlElement] = []
+        self.articles: list[lxml_html.HtmlElement] = []
         # Pages repeat a few class names thousands of times, and nested wrappers share
         # their first line: read each once per page.
         self.named_by: dict[str, tuple[bool, bool]] = {}
@@ -78,14 +83,7 @@ class _Found:
         return labelled
 
 
-_UNNAMED = (False, False)
-
-
-def _find_furniture(
-    tree: lxml_html.HtmlElement,
-    skipped: set[lxml_html.HtmlElement],
-    unshown: set[lxml_html.HtmlElement],
-) -> _Found:
+def _find_furniture(tree: lxml_html.HtmlElement, unshown: set[lxml_html.HtmlElement]) -> _Found:
     """Elements whose class or id names them as furniture, dialogs, and small boxes
     labelled as furniture by their first line, in one walk over the page.
 
@@ -99,17 +97,22 @@ def _find_furniture(
     nested wrappers again and again (2 ms a page).
     """
     found = _Found()
-    names = found.names
+    named_by, names = found.named_by, found.names
+    gathered = {"ul": found.lists, "ol": found.lists, "article": found.articles}
     waiting: list[lxml_html.HtmlElement] = []  # boxes whose first line is not yet read
+    in_code: list[lxml_html.HtmlElement] = []  # the open <pre> and <code> elements
     for event, el in etree.iterwalk(tree, events=_WALK_EVENTS):
         if event == "start":
-            text = el.text
             tag = el.tag
-            if tag not in _KEEP_TAGS and el not in skipped:
+            if tag in gathered:
+                gathered[tag].append(el)
+            if tag in _CODE_TAGS:
+                in_code.append(el)
+            if not in_code and tag not in _KEEP_TAGS:
                 cls, ident = el.get("class"), el.get("id")
-                named, embed = names(cls) if cls else _UNNAMED
+                named, embed = (named_by.get(cls) or names(cls)) if cls else (False, False)
                 if ident and not (named and embed):
-                    named_id, embed_id = names(ident)
+                    named_id, embed_id = named_by.get(ident) or names(ident)
                     named, embed = named or named_id, embed or embed_id
                 if embed:
                     found.embeds.append(el)
@@ -117,11 +120,20 @@ def _find_furniture(
                     found.candidates.append(el)
                 elif tag in _BOX_TAGS:
                     waiting.append(el)
+            if not waiting:
+                continue
+            text = el.text
         else:
-            if waiting and waiting[-1] is el:
+            if in_code and in_code[-1] is el:
+                in_code.pop()
+            if not waiting:
+                continue
+            if waiting[-1] is el:
                 waiting.pop()  # a box without text: no label
+                if not waiting:
+                    continue
             text = el.tail
-        if waiting and text and not text.isspace():
+        if text and not text.isspace():
             if found.is_label(text):
                 found.candidates.extend(_small_boxes(waiting))
             waiting.clear()
@@ -141,7 +153,7 @@ _ONE_LINK_ITEMS = (
     "[li[3]][not(li[not(.//a[@href]) or (.//a[@href])[2]"
     " or string-length(normalize-space(.//a)) < 15])]"
 )
-_LINK_LISTS = etree.XPath(f"//ul{_ONE_LINK_ITEMS} | //ol{_ONE_LINK_ITEMS}")
+_LINK_LIST = etree.XPath(f"self::*{_ONE_LINK_ITEMS}")
 # A paragraph of the body (about thirty words) printed after a list.
 _LONG_PARAGRAPH_AFTER = etree.XPath("following::p[string-length(normalize-space(.)) > 150][1]")
 # What an item may hold beside its link: a date or a count.
@@ -153,7 +165,7 @@ _MIN_TITLE_CHARS = 15
 
 
 def _trailing_link_lists(
-    tree: lxml_html.HtmlElement, paragraph_chars: int
+    lists: list[lxml_html.HtmlElement], paragraph_chars: int
 ) -> list[lxml_html.HtmlElement]:
     """Lists of links to other stories after the body's last paragraph ("more stories", archives).
 
@@ -163,8 +175,8 @@ def _trailing_link_lists(
     links under a short introduction), as any furniture holding most of the prose is.
     """
     found = []
-    for lst in _LINK_LISTS(tree):
-        if not all(_is_story_link(li) for li in lst.iterchildren("li")):
+    for lst in lists:
+        if not _LINK_LIST(lst) or not all(_is_story_link(li) for li in lst.iterchildren("li")):
             continue
         if not _LONG_PARAGRAPH_AFTER(lst) and len(lst.text_content()) <= paragraph_chars:
             found.append(lst)
@@ -185,11 +197,11 @@ _HREFS = etree.XPath(".//a/@href")
 _MAX_CARD_CHARS = 800
 
 
-def _teaser_cards(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
     """<article>s side by side that each only announce another story: a linked headline,
     perhaps a line of excerpt, and every link going to that one story."""
     cards = []
-    for parent in {article.getparent() for article in tree.iter("article")}:
+    for parent in {article.getparent() for article in articles}:
         if parent is None:
             continue
         group = [el for el in parent.iterchildren("article") if _is_teaser(el)]
@@ -235,12 +247,10 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     # (The dict holds the elements: lxml then hands out the same proxy on each access.)
     chars = {p: len(p.text_content()) for p in tree.xpath("//p")}
     total = sum(chars.values()) or 1
-    # Class names inside code blocks describe the code ("hljs-comment"), not the page.
     # Hold the elements, not their id()s: lxml makes a new proxy per access, so the id
     # of a proxy that was freed is soon reused by an unrelated element.
-    in_code = {el for block in tree.iter("pre", "code") for el in block.iter()}
     unshown = set(_UNSHOWN(tree))
-    found = _find_furniture(tree, in_code, unshown)
+    found = _find_furniture(tree, unshown)
     doomed = []
     for el in found.candidates:
         # A container holding most of the page's prose is the article itself,
@@ -251,8 +261,8 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
             continue
         doomed.append(el)
     _keep_embedded_text(found.embeds)
-    doomed.extend(_trailing_link_lists(tree, total))
-    doomed.extend(_teaser_cards(tree))
+    doomed.extend(_trailing_link_lists(found.lists, total))
+    doomed.extend(_teaser_cards(found.articles))
     removed = 0
     marked = set(doomed)
     for el in doomed:
