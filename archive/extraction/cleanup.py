@@ -147,6 +147,8 @@ def _norm(text: str) -> str:
 
 
 _PLACEHOLDER = re.compile(r"^\[[A-Z0-9_ -]+\]$|^\{\{.*\}\}$")
+_PLACEHOLDER_OPENERS = ("[", "{")
+# Every form ends with a digit (which clean_lines checks first).
 _BARE_DATE = re.compile(
     r"^(?:(?:posted|published|updated|last updated)(?: on)?:?\s*)?"
     r"(?:(?:\w+,?\s+)?\w+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}"
@@ -164,9 +166,15 @@ def clean_lines(
     kept = []
     for line in lines:
         stripped = line.strip().lstrip("-•*· ").strip()
-        if len(stripped.split()) <= _MAX_FURNITURE_WORDS and is_furniture_line(stripped):
+        # Cheap tests first, on every line of every page: a line this short cannot hold
+        # more words; a placeholder opens with a bracket and a date ends with a digit.
+        if (
+            len(stripped) <= 2 * _MAX_FURNITURE_WORDS or len(stripped.split()) <= _MAX_FURNITURE_WORDS
+        ) and is_furniture_line(stripped):
             continue
-        if _PLACEHOLDER.match(stripped) or _BARE_DATE.match(stripped):
+        if stripped[:1] in _PLACEHOLDER_OPENERS and _PLACEHOLDER.match(stripped):
+            continue
+        if stripped[-1:].isdecimal() and _BARE_DATE.match(stripped):
             continue
         kept.append(line)
     return "\n".join(kept)
