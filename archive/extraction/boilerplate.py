@@ -57,6 +57,7 @@ class _Found:
     def __init__(self) -> None:
         self.candidates: list[lxml_html.HtmlElement] = []
         self.embeds: list[lxml_html.HtmlElement] = []
+        self.paragraphs: list[lxml_html.HtmlElement] = []
         self.lists: list[lxml_html.HtmlElement] = []
         self.articles: list[lxml_html.HtmlElement] = []
         # Pages repeat a few class names thousands of times, and nested wrappers share
@@ -98,7 +99,7 @@ def _find_furniture(tree: lxml_html.HtmlElement, unshown: set[lxml_html.HtmlElem
     """
     found = _Found()
     named_by, names = found.named_by, found.names
-    gathered = {"ul": found.lists, "ol": found.lists, "article": found.articles}
+    gathered = {"p": found.paragraphs, "ul": found.lists, "ol": found.lists, "article": found.articles}
     waiting: list[lxml_html.HtmlElement] = []  # boxes whose first line is not yet read
     in_code: list[lxml_html.HtmlElement] = []  # the open <pre> and <code> elements
     for event, el in etree.iterwalk(tree, events=_WALK_EVENTS):
@@ -176,7 +177,10 @@ def _trailing_link_lists(
     """
     found = []
     for lst in lists:
-        if not _LINK_LIST(lst) or not all(_is_story_link(li) for li in lst.iterchildren("li")):
+        # (Fewer than three children: not a list of stories, and no XPath call to say so.)
+        if len(lst) < 3 or not _LINK_LIST(lst):
+            continue
+        if not all(_is_story_link(li) for li in lst.iterchildren("li")):
             continue
         if not _LONG_PARAGRAPH_AFTER(lst) and len(lst.text_content()) <= paragraph_chars:
             found.append(lst)
@@ -243,14 +247,19 @@ def _keep_embedded_text(embeds: list[lxml_html.HtmlElement]) -> None:
 
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
-    # Each paragraph measured once: furniture candidates nest, and each sums its paragraphs.
-    # (The dict holds the elements: lxml then hands out the same proxy on each access.)
-    chars = {p: len(p.text_content()) for p in tree.xpath("//p")}
-    total = sum(chars.values()) or 1
     # Hold the elements, not their id()s: lxml makes a new proxy per access, so the id
     # of a proxy that was freed is soon reused by an unrelated element.
     unshown = set(_UNSHOWN(tree))
     found = _find_furniture(tree, unshown)
+    # libxml2 puts what follows a second <html> beside the root, where the walk does not go:
+    # its paragraphs count too, and its lists may be lists of stories.
+    for top in (*tree.itersiblings(preceding=True), *tree.itersiblings()):
+        found.paragraphs.extend(top.iter("p"))
+        found.lists.extend(top.iter("ul", "ol"))
+    # Each paragraph measured once: furniture candidates nest, and each sums its paragraphs.
+    # (The dict holds the elements: lxml then hands out the same proxy on each access.)
+    chars = {p: len(p.text_content()) for p in found.paragraphs}
+    total = sum(chars.values()) or 1
     doomed = []
     for el in found.candidates:
         # A container holding most of the page's prose is the article itself,
