@@ -150,11 +150,12 @@ def _small_boxes(boxes: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlEleme
 
 # Lists of three or more items that are each one link with a headline-long text:
 # candidates for "more stories" lists (tested in C: most pages have dozens of menus).
-_ONE_LINK_ITEMS = (
-    "[li[3]][not(li[not(.//a[@href]) or (.//a[@href])[2]"
-    " or string-length(normalize-space(.//a)) < 15])]"
+# The short link, which rules out a menu's item, is tested first, and the first item
+# ruled out ends the test ([1]): this took half the time of testing every item in full.
+_LINK_LIST = etree.XPath(
+    "self::*[li[3]][not(li[string-length(normalize-space(.//a)) < 15"
+    " or not(.//a[@href]) or (.//a[@href])[2]][1])]"
 )
-_LINK_LIST = etree.XPath(f"self::*{_ONE_LINK_ITEMS}")
 # A paragraph of the body (about thirty words) printed after a list.
 _LONG_PARAGRAPH_AFTER = etree.XPath("following::p[string-length(normalize-space(.)) > 150][1]")
 # What an item may hold beside its link: a date or a count.
