@@ -89,8 +89,8 @@ def _find_furniture(tree: lxml_html.HtmlElement, unshown: set[lxml_html.HtmlElem
     labelled as furniture by their first line, in one walk over the page.
 
     The class and the id are judged apart, each cached: ids are unique, so the pair
-    rarely repeats. (The pattern's only anchors, ^ and $, stand where a separator may
-    stand, so it matches "class id" exactly when it matches one of them.)
+    rarely repeats. (A short word's edge may be the marker's or a separator's, and no word
+    holds a space, so the pattern matches "class id" exactly when it matches one of them.)
 
     A box's first line is the first text that is not blank inside it (its own text, its
     descendants' texts and tails). The walk reads each text once for all the boxes still
