@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from copy import copy, deepcopy
+from copy import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -361,7 +361,7 @@ def _extract_and_compare(tree: lxml_html.HtmlElement, options: Extractor) -> tup
     # The pre-conversion backup feeds the comparison only: the fast pass needs no copy.
     backup = None if options.fast else copy(cleaned)
     cleaned = convert_tags(cleaned, options, options.url)
-    body, text = _extract_content(cleaned, options)
+    body, text = _extract_content(cleaned, options, lambda: _cleaned(tree, options))
     if backup is not None:
         body, text = compare_extraction(backup, copy(tree), body, text, options)
     return body, text
@@ -528,12 +528,23 @@ def _extract_main(tree: etree._Element, options: Extractor) -> tuple[etree._Elem
     return result_body, temp_text, potential_tags
 
 
-def _extract_content(cleaned_tree: etree._Element, options: Extractor) -> tuple[etree._Element, str]:
-    """extract_content: the main frame's text, else the wild text recovered around it."""
-    backup_tree = deepcopy(cleaned_tree)
+def _cleaned(tree: lxml_html.HtmlElement, options: Extractor) -> lxml_html.HtmlElement:
+    """The tree the main extractor starts from: cleaned and converted, as often as asked the same."""
+    return convert_tags(tree_cleaning(copy(tree), options), options, options.url)
+
+
+def _extract_content(
+    cleaned_tree: etree._Element, options: Extractor, clean_again: Callable[[], etree._Element]
+) -> tuple[etree._Element, str]:
+    """extract_content: the main frame's text, else the wild text recovered around it.
+
+    trafilatura deep-copies the cleaned tree first for the recovery, which runs on few
+    pages; `clean_again` rebuilds that same tree when it does.
+    """
     order = list(cleaned_tree.iter())
     result_body, temp_text, potential_tags = _extract_main(cleaned_tree, options)
     if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
+        backup_tree = clean_again()
         consumed = {twin for elem, twin in zip(order, backup_tree.iter(), strict=True) if elem.tag == "done"}
         result_body = recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
         temp_text = " ".join(result_body.itertext()).strip()
