@@ -3,77 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from copy import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.baseline import baseline, html2txt
-from trafilatura.core import (
-    ESCALATION_ACCEPT_RATIO,
-    ESCALATION_JUSTEXT_RATIO,
-    ESCALATION_MAX_LENGTH,
-    ESCALATION_PAGE_SHARE,
-    _forum_thread_page,
-)
-from trafilatura.external import compare_extraction, justext_rescue
-from trafilatura.htmlprocessing import (
-    convert_tags,
-    delete_by_link_density,
-    link_density_test_tables,
-    process_node,
-    prune_unwanted_nodes,
-    tree_cleaning,
-)
-from trafilatura.main_extractor import (
-    NOT_AT_THE_END,
-    REBUILT_BLOCKS,
-    _elem_text,
-    handle_textelem,
-    recover_wild_text,
-)
-from trafilatura.settings import (
-    INLINE_FORMATTABLE,
-    MIN_DUPLICATE_LENGTH,
-    TAG_CATALOG,
-    Extractor,
-)
-from trafilatura.utils import SPACING_PROTECTED, text_chars_test
-from trafilatura.xml import delete_element, xmltotxt
-from trafilatura.xpaths import (
-    _ARTICLE_CONTENT_CLASS_TOKENS,
-    _ARTICLE_CONTENT_ID_TOKENS,
-    _OVERALL_DISCARD_BOTH_TOKENS,
-    _OVERALL_DISCARD_CLASS_TOKENS,
-    _OVERALL_DISCARD_ID_TOKENS,
-    BODY_XPATH,
-    DISCARD_IMAGE_ELEMENTS,
-    RAW_TREE_PRUNE_XPATH,
-    REMOVE_COMMENTS_AND_LISTS_XPATH,
-    TEASER_DISCARD_XPATH,
-    _alt,
-)
 
-# Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time.
-_OPTIONS = {
-    (recall, fast): Extractor(
-        output_format="python", comments=False, tables=True, dedup=False, with_metadata=False,
-        recall=recall, fast=fast,
-    )
-    for recall in (False, True)
-    for fast in (False, True)
-}
-
-
-def extraction_options(url: str, *, recall: bool = False, fast: bool = False) -> Extractor:
-    # One options object per page; dedup stays off: trafilatura's dedup cache is
-    # process-wide, so results would depend on what the worker extracted before.
-    options = copy(_OPTIONS[recall, fast])
-    options.url = url
-    options.source = url.encode("utf-8", "replace").decode("utf-8")  # as Extractor(url=url) sets it
-    return options
+from archive.extraction.trafilatura_pass import may_prune, run_trafilatura
 
 
 def number_ordered_lists(tree: lxml_html.HtmlElement) -> None:
@@ -277,296 +213,6 @@ def _unwrap_swallowing_headers(blocks: list[tuple[lxml_html.HtmlElement, int]], 
             wrapper.tag = "div"
 
 
-# Every id and class on the page, read in C as plain strings.
-_IDS_AND_CLASSES = etree.XPath("//@id | //@class", smart_strings=False)
-# What an id or class must contain for trafilatura's raw-tree prunes (RAW_TREE_PRUNE_XPATH,
-# REMOVE_COMMENTS_AND_LISTS_XPATH) to match: "[Cc]omment", "comol", "disqus_thread",
-# "dsq-comments", "mvp-post-add-(box|wrap)", "infinite-?scroll", "elementor-share-buttons".
-_PRUNE_HOOKS = ("omment", "comol", "disqus_thread", "dsq-comments", "mvp-post-add-", "infinite",
-                "elementor-share-buttons")
-
-
-def _may_prune(tree: lxml_html.HtmlElement) -> bool:
-    """Whether trafilatura's raw-tree prunes can remove anything from `tree`.
-
-    Their XPaths call back into Python for every div and section of each tree they are
-    given (1.6 ms a pass); on 756 of 793 dev pages no id or class comes near them.
-    """
-    values = "\n".join(_IDS_AND_CLASSES(tree))
-    return any(hook in values for hook in _PRUNE_HOOKS)
-
-
-def _trafilatura(
-    tree: lxml_html.HtmlElement, url: str, *, recall: bool = False, fast: bool = False, prunable: bool = True
-) -> str:
-    """bare_extraction(tree, options=extraction_options(...)).text, stripped, for our options.
-
-    trafilatura_sequence inlined for comments off (the only branches we reach), less the
-    work it would waste on our trees: the copy bare_extraction makes for prunes that
-    match nothing (`prunable` False: the tree is only read after them), and in the fast
-    pass the pre-conversion backup only the external comparison reads.
-    """
-    options = extraction_options(url, recall=recall, fast=fast)
-    try:
-        body, text = _sequence(tree, options, prunable)
-    except (TypeError, ValueError):  # bare_extraction discards the page on these
-        return ""
-    if len(text) < options.min_output_size and options.min_output_comm_size > 0:
-        return ""  # no comments are extracted: too short
-    return (xmltotxt(body, options.formatting) or "").strip()
-
-
-def _sequence(
-    tree: lxml_html.HtmlElement, options: Extractor, prunable: bool
-) -> tuple[etree._Element, str]:
-    """trafilatura.core.trafilatura_sequence (2.3.1), comments off and never in precision mode.
-
-    The main text's body and its plain text; `tree` is left as it is.
-    """
-    is_forum = _forum_thread_page(tree)
-    if prunable:
-        tree = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
-        if not is_forum:
-            tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
-    body, text = _extract_and_compare(tree, options)
-    # 3. Baseline rescue on the uncleaned tree, kept only if it adds text.
-    if len(text) < options.min_extracted_size:
-        b_body, b_text, b_len = baseline(tree)
-        if b_len > len(text):
-            body, text = b_body, b_text
-    # 4. Recall escalation of a short text covering little of the page.
-    if (
-        options.focus == "balanced"
-        and 0 < len(text) < ESCALATION_MAX_LENGTH
-        and len(text) < ESCALATION_PAGE_SHARE * len(html2txt(tree))
-    ):
-        r_options = copy(options)
-        r_options.focus = "recall"
-        r_text = j_text = ""
-        with suppress(Exception):  # as trafilatura: a failed candidate is no candidate
-            r_body, r_text = _extract_and_compare(tree, r_options)  # trafilatura's _recall_retry
-        if not options.fast:
-            with suppress(Exception):
-                j_body, j_text = justext_rescue(copy(tree), options)
-        if len(j_text) > len(r_text) and len(j_text) > ESCALATION_JUSTEXT_RATIO * len(text):
-            body, text = j_body, j_text
-        elif len(r_text) >= options.min_extracted_size and len(r_text) > ESCALATION_ACCEPT_RATIO * len(text):
-            body, text = r_body, r_text
-    return body, text
-
-
-def _extract_and_compare(tree: lxml_html.HtmlElement, options: Extractor) -> tuple[etree._Element, str]:
-    """Stages 1-2: the main extractor, then the external comparison unless in fast mode."""
-    cleaned = tree_cleaning(copy(tree), options)
-    # The pre-conversion backup feeds the comparison only: the fast pass needs no copy.
-    backup = None if options.fast else copy(cleaned)
-    cleaned = convert_tags(cleaned, options, options.url)
-    body, text = _extract_content(cleaned, options, lambda: _cleaned(tree, options))
-    if backup is not None:
-        body, text = compare_extraction(backup, copy(tree), body, text, options)
-    return body, text
-
-
-# trafilatura's OVERALL_DISCARD_XPATH, with the same matches in the same order, tested in
-# Python on the elements that carry an attribute it reads: its re:test predicates call
-# back into Python for every element of the article (2 ms a pass, 0.75 this way).
-_DISCARD_CANDIDATES = (
-    etree.XPath(
-        ".//*[self::div or self::item or self::list or self::p or self::section or self::span]"
-        "[@id or @class or @role or @data-component or @data-lp-replacement-content]"
-    ),
-    etree.XPath(".//*[@id or @class or @style or @aria-hidden]"),
-)
-_DISCARD_ID = re.compile(_alt(_OVERALL_DISCARD_BOTH_TOKENS + _OVERALL_DISCARD_ID_TOKENS))
-_DISCARD_CLASS = re.compile(_alt(_OVERALL_DISCARD_BOTH_TOKENS + _OVERALL_DISCARD_CLASS_TOKENS))
-_HIDDEN_ID = re.compile("reader-comments|akismet")
-_HIDDEN_CLASS = re.compile(
-    "^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|hide-print| hidden| hide"
-    "|noprint|notloaded"
-)
-
-
-def _first_of(el: etree._Element, first: str, second: str) -> str:
-    """XPath's string(@first|@second): the value of whichever comes first in the source."""
-    a, b = el.get(first), el.get(second)
-    if a is None or b is None:
-        return a or b or ""
-    keys = el.keys()
-    return a if keys.index(first) < keys.index(second) else b
-
-
-def _boilerplate_boxes(tree: etree._Element) -> list[etree._Element]:
-    """OVERALL_DISCARD_XPATH[0]: navigation, sharing, ads, footers... by id, class and role."""
-    return [
-        el for el in _DISCARD_CANDIDATES[0](tree)
-        if el.get("data-lp-replacement-content") is not None
-        or "nav" in (el.get("role") or "").replace("N", "n")
-        or "MostPopularStories" in (el.get("data-component") or "")
-        or "cookie" in _first_of(el, "id", "class")
-        or _DISCARD_ID.search(el.get("id") or "")
-        or _DISCARD_CLASS.search(el.get("class") or "")
-    ]
-
-
-def _hidden_boxes(tree: etree._Element) -> list[etree._Element]:
-    """OVERALL_DISCARD_XPATH[1]: hidden elements and comment furniture."""
-    return [
-        el for el in _DISCARD_CANDIDATES[1](tree)
-        if el.get("class") == "comments-title"
-        or _first_of(el, "id", "class").startswith("reply-")
-        or "hidden" in _first_of(el, "id", "style")
-        or "display:none" in (el.get("style") or "")
-        or "display: none" in (el.get("style") or "")
-        or _HIDDEN_ID.search(el.get("id") or "")
-        or _HIDDEN_CLASS.search(el.get("class") or "")
-        or el.get("aria-hidden") == "true"
-    ]
-
-
-_OVERALL_DISCARD = [_boilerplate_boxes, _hidden_boxes]
-
-# BODY_XPATH[0] likewise: its re:test predicates on every div of the page cost 0.5 ms a pass.
-_FRAME_CANDIDATES = etree.XPath(
-    ".//*[self::article or self::div or self::main or self::section][@id or @class or @itemprop]"
-)
-_FRAME_ID = re.compile(_alt(_ARTICLE_CONTENT_ID_TOKENS))
-_FRAME_CLASS = re.compile(_alt(_ARTICLE_CONTENT_CLASS_TOKENS))
-
-
-def _article_frame(tree: etree._Element) -> list[etree._Element]:
-    """The first element BODY_XPATH[0] finds (the first in the source: it is first among its siblings)."""
-    for el in _FRAME_CANDIDATES(tree):
-        cls, ident = el.get("class"), el.get("id")
-        if (
-            cls in ("post", "entry")
-            or el.get("itemprop") == "articleBody"
-            or ident == "articleContent"
-            or _FRAME_ID.search(ident or "")
-            or _FRAME_CLASS.search(cls or "")
-        ):
-            return [el]
-    return []
-
-
-_FRAMES = [_article_frame, *BODY_XPATH[1:]]
-
-
-# The rest is trafilatura 2.3.1's main extractor (main_extractor.extract_content, _extract,
-# prune_unwanted_sections) as it runs with our options (never precision, no images or
-# links), calling _OVERALL_DISCARD instead of OVERALL_DISCARD_XPATH.
-
-
-def _prune_sections(tree: etree._Element, potential_tags: set[str], options: Extractor) -> etree._Element:
-    """prune_unwanted_sections: rule-based deletion of targeted document sections."""
-    tree = prune_unwanted_nodes(tree, _OVERALL_DISCARD, with_backup=True)  # type: ignore[arg-type]
-    if "graphic" not in potential_tags:
-        tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
-    if options.focus != "recall":
-        tree = prune_unwanted_nodes(tree, TEASER_DISCARD_XPATH)
-    for _ in range(2):
-        tree = delete_by_link_density(tree, "div", backtracking=True, favor_precision=False)
-        tree = delete_by_link_density(tree, "list", backtracking=False, favor_precision=False)
-        tree = delete_by_link_density(tree, "p", backtracking=False, favor_precision=False)
-    if "table" in potential_tags:
-        # collected before deleting: removing a table mid-iteration can skip the next one
-        boilerplate_tables = [elem for elem in tree.iter("table") if link_density_test_tables(elem) is True]
-        for elem in boilerplate_tables:
-            delete_element(elem, keep_tail=False)
-    etree.strip_tags(tree, "span", *(() if "ref" in potential_tags else ("ref",)))
-    return tree
-
-
-def _extract_main(tree: etree._Element, options: Extractor) -> tuple[etree._Element, str, set[str]]:
-    """_extract: the first content frame BODY_XPATH finds that yields text, converted."""
-    potential_tags = set(TAG_CATALOG)
-    if options.tables is True:
-        potential_tags.update(["table", "td", "th", "tr"])
-    result_body = etree.Element("body")
-    for expr in _FRAMES:
-        subtree = next((s for s in expr(tree) if s is not None), None)
-        if subtree is None:
-            continue
-        subtree = _prune_sections(subtree, potential_tags, options)
-        if len(subtree) == 0:
-            continue
-        ptest = subtree.xpath("//p//text()")
-        if not ptest or len("".join(ptest)) < options.min_extracted_size * 3:
-            potential_tags.add("div")
-        subelems = subtree.xpath(".//*")
-        tags = {e.tag for e in subelems}
-        inline = tags <= INLINE_FORMATTABLE | {"lb"}
-        if tags == {"lb"} or (subtree.tag == "div" and "div" in potential_tags and inline):
-            subelems = [subtree]
-        lead, start = None, len(result_body)
-        if subelems != [subtree] and text_chars_test(subtree.text):
-            lead = etree.Element("p")
-            lead.text = subtree.text
-            lead = process_node(lead, options)
-        for elem in subelems:
-            # an element already moved into result_body with its parent is not emitted twice
-            if elem.getroottree().getroot() is result_body:
-                continue
-            tag, tail = elem.tag, elem.tail
-            processed_elem = handle_textelem(elem, potential_tags, options)
-            if processed_elem is not None:
-                result_body.append(processed_elem)
-                if elem.getroottree().getroot() is not result_body:
-                    elem.tag = "done"
-            left_behind = processed_elem is None or processed_elem.tail is None
-            if tag in REBUILT_BLOCKS and text_chars_test(tail) and left_behind:
-                tail_elem = etree.Element("p")
-                tail_elem.text = tail
-                if process_node(tail_elem, options) is not None:
-                    result_body.append(tail_elem)
-        while len(result_body) > 0 and (result_body[-1].tag in NOT_AT_THE_END):
-            delete_element(result_body[-1], keep_tail=False)
-        if sum(e.tag != "graphic" for e in result_body) > 1:
-            if lead is not None:
-                result_body.insert(start, lead)
-            break
-    temp_text = " ".join(result_body.itertext()).strip()
-    return result_body, temp_text, potential_tags
-
-
-def _cleaned(tree: lxml_html.HtmlElement, options: Extractor) -> lxml_html.HtmlElement:
-    """The tree the main extractor starts from: cleaned and converted, as often as asked the same."""
-    return convert_tags(tree_cleaning(copy(tree), options), options, options.url)
-
-
-def _extract_content(
-    cleaned_tree: etree._Element, options: Extractor, clean_again: Callable[[], etree._Element]
-) -> tuple[etree._Element, str]:
-    """extract_content: the main frame's text, else the wild text recovered around it.
-
-    trafilatura deep-copies the cleaned tree first for the recovery, which runs on few
-    pages; `clean_again` rebuilds that same tree when it does.
-    """
-    order = list(cleaned_tree.iter())
-    result_body, temp_text, potential_tags = _extract_main(cleaned_tree, options)
-    if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
-        backup_tree = clean_again()
-        consumed = {twin for elem, twin in zip(order, backup_tree.iter(), strict=True) if elem.tag == "done"}
-        result_body = recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
-        temp_text = " ".join(result_body.itertext()).strip()
-    previous = None
-    for el in list(result_body):
-        current = _elem_text(el)
-        if current and current == previous and len(current) > MIN_DUPLICATE_LENGTH:
-            delete_element(el, keep_tail=False)
-        else:
-            previous = current
-    etree.strip_elements(result_body, "done")
-    etree.strip_tags(result_body, "div")
-    for linebreak in result_body.iter("lb"):
-        if (
-            linebreak.tail
-            and not text_chars_test(linebreak.tail)
-            and not any(anc.tag in SPACING_PROTECTED for anc in linebreak.iterancestors())
-        ):
-            linebreak.tail = None
-    return result_body, temp_text
-
-
 @contextmanager
 def _alone(root: lxml_html.HtmlElement | None) -> Iterator[None]:
     """Detach everything beside `root` and its ancestors (the <head> stays) until the block ends.
@@ -609,22 +255,22 @@ def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     # pass finds much less than the page's paragraphs hold, or much more than its
     # paragraphs, lists and headings together. Run it there.
     # Attributes stay as they are from here on, and a branch holds no more than the page.
-    prunable = _may_prune(tree)
+    prunable = may_prune(tree)
     with _alone(prose.branch):
-        text = _trafilatura(tree, url, fast=True, prunable=prunable)
+        text = run_trafilatura(tree, url, fast=True, prunable=prunable)
     whole = prose.total_chars + prose.other_chars
     if not _FALLBACK_BELOW * prose.total_chars <= len(text) <= _FALLBACK_ABOVE * whole:
         # On the whole page: readability scores the page it is given, and on a page cut
         # down to the prose's branch it kept the fast pass's short text (dev pages lost
         # most of their text that way).
-        text = _trafilatura(tree, url, prunable=prunable)
+        text = run_trafilatura(tree, url, prunable=prunable)
     if len(text) < _RECALL_BELOW * (prose.total_chars + prose.other_chars):
         # Much less text than the page holds in paragraphs and lists: trafilatura may have
         # stopped at the first of several containers. Its recall mode takes them all; keep
         # that only when it finds much more, since it also takes more furniture. (Run on
         # every page short of the whole prose, it cost a third of a trafilatura pass per
         # page and won on 6 of 793 dev pages; this gate keeps 5 of them.)
-        wider = _trafilatura(tree, url, recall=True, prunable=prunable)
+        wider = run_trafilatura(tree, url, recall=True, prunable=prunable)
         if len(wider.split()) > _RECALL_GAIN * len(text.split()):
             text = wider
     return text

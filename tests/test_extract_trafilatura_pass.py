@@ -1,0 +1,114 @@
+"""Our restated trafilatura sequence gives what trafilatura's own bare_extraction gives.
+
+archive/extraction/trafilatura_pass.py restates trafilatura 2.3.1's code to skip copies and
+Python callbacks; this is what keeps it honest when trafilatura is upgraded.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from trafilatura import bare_extraction
+from trafilatura.xpaths import (
+    BODY_XPATH,
+    OVERALL_DISCARD_XPATH,
+    RAW_TREE_PRUNE_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+)
+
+from archive.extraction.page import parse_page
+from archive.extraction.trafilatura_pass import (
+    _article_frame,
+    _boilerplate_boxes,
+    _hidden_boxes,
+    extraction_options,
+    may_prune,
+    run_trafilatura,
+)
+
+DATA = Path(__file__).parent / "data"
+PAGES = sorted([*DATA.glob("quality/*.html"), *DATA.glob("pages/*.html")])
+# (fast, recall): the fast pass, the whole-page pass with its fallback, the recall pass.
+MODES = [(True, False), (False, False), (False, True)]
+URL = "https://news.example.org/2026/11/28/a-story"
+
+
+def _box(attributes: str, words: str, tag: str = "div") -> str:
+    return f"<{tag} {attributes}><p>{words} is a sentence long enough to be kept as text here.</p></{tag}>"
+
+
+# One page holding a box for each rule the restated code tests in Python (the discard and
+# frame XPaths, the raw-tree prunes), with attributes in both orders where order matters.
+RULES_PAGE = (
+    "<html><head><title>Rules</title></head><body><div class='wrapper'>"
+    + _box("itemprop='articleBody'", "The frame opens", "div")
+    + _box("class='article-body'", "A second frame")
+    + "".join(f"<p>Paragraph {i} of the story says something new about the harbour works.</p>"
+              for i in range(12))
+    + _box("id='comments'", "Comment section id")
+    + _box("class='comment-list'", "Comment section class", "section")
+    + _box("class='infinite-scroll'", "Infinite scroll box")
+    + _box("class='share-buttons'", "Share box")
+    + _box("role='navigation'", "Navigation role")
+    + _box("data-component='MostPopularStories'", "Most popular component")
+    + _box("id='main' class='cookie-notice'", "Cookie class after id")
+    + _box("class='cookie-notice' id='main2'", "Cookie class before id")
+    + _box("data-lp-replacement-content='x'", "Replacement content", "section")
+    + _box("class='comments-title'", "Comments title")
+    + _box("id='reply-7'", "Reply id")
+    + _box("style='display:none'", "Display none")
+    + _box("style='display: none'", "Display none spaced")
+    + _box("id='box-hidden'", "Hidden id")
+    + _box("class='note hidden'", "Hidden class")
+    + _box("class='hide-on-mobile'", "Hide class")
+    + _box("aria-hidden='true'", "Aria hidden")
+    + _box("id='reader-comments'", "Reader comments")
+    + _box("class='message'", "Message class")
+    + _box("class='teaser'", "Teaser class")
+    + "".join(f"<p>Closing paragraph {i} adds the council's view on the harbour works.</p>"
+              for i in range(6))
+    + "</div></div></body></html>"
+).encode()
+
+
+def library_text(tree: object, fast: bool, recall: bool) -> str:
+    document = bare_extraction(copy.deepcopy(tree), url=URL,
+                               options=extraction_options(URL, recall=recall, fast=fast))
+    return "" if document is None or isinstance(document, dict) else (document.text or "").strip()
+
+
+def test_there_are_pages_to_compare() -> None:
+    assert len(PAGES) > 30
+
+
+@pytest.mark.parametrize("path", [*PAGES, None], ids=lambda p: p.name if p else "rules-page")
+def test_same_text_as_bare_extraction(path: Path | None) -> None:
+    page = parse_page(path.read_bytes() if path else RULES_PAGE, URL)
+    assert page is not None
+    for fast, recall in MODES:
+        expected = library_text(page.tree, fast, recall)
+        # The raw-tree prunes skipped where no id or class could match, and forced on.
+        for prunable in {may_prune(page.tree), True}:
+            ours = run_trafilatura(copy.deepcopy(page.tree), URL, fast=fast, recall=recall,
+                                   prunable=prunable)
+            assert ours == expected, (path, fast, recall, prunable)
+
+
+@pytest.mark.parametrize("path", [*PAGES, None], ids=lambda p: p.name if p else "rules-page")
+def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
+    """Each XPath restated in Python finds the same elements, in the same order."""
+    tree = parse_page(path.read_bytes() if path else RULES_PAGE, URL).tree  # type: ignore[union-attr]
+    assert _boilerplate_boxes(tree) == OVERALL_DISCARD_XPATH[0](tree)
+    assert _hidden_boxes(tree) == OVERALL_DISCARD_XPATH[1](tree)
+    assert _article_frame(tree) == BODY_XPATH[0](tree)[:1]
+    if not may_prune(tree):
+        assert not any(xpath(tree) for xpath in [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH])
+
+
+def test_the_rules_page_trips_every_python_test() -> None:
+    tree = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
+    assert len(_boilerplate_boxes(tree)) >= 5 and len(_hidden_boxes(tree)) >= 10
+    assert _article_frame(tree)[0].get("itemprop") == "articleBody"
+    assert may_prune(tree)
