@@ -137,15 +137,21 @@ _LONGEST_TEASER = 64
 
 def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     """Share of the text's words in lines that are, or open with, a link to another page."""
-    # Look up each line's word prefixes in the set, instead of testing every link text
-    # against every line (a link-heavy page has thousands of each).
-    # (A link of more than _LONGEST_TEASER words is no teaser: that bounds the search.)
-    longest = min(max((t.count(" ") + 1 for t in link_texts), default=0), _LONGEST_TEASER)
+    # Look up each line's opening words in a table of the link texts by their opening,
+    # instead of testing every link text against every line (a link-heavy page has
+    # thousands of each). (A link of more than _LONGEST_TEASER words is no teaser.)
+    by_opening: dict[str, list[str]] = {}
+    for link in link_texts:
+        words = link.split(" ")
+        if 3 <= len(words) <= _LONGEST_TEASER:
+            by_opening.setdefault(" ".join(words[:3]), []).append(link)
     total = linked = 0
     for line in text.split("\n"):
-        words = _norm(line).split()
+        normed = _norm(line)
+        words = normed.split()
         total += len(words)
-        if any(" ".join(words[:n]) in link_texts for n in range(3, min(len(words), longest) + 1)):
+        links = by_opening.get(" ".join(words[:3])) if len(words) >= 3 else None
+        if links and any(normed == link or normed.startswith(link + " ") for link in links):
             linked += len(words)
     return linked / total if total else 0.0
 
