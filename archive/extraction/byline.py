@@ -16,6 +16,7 @@ from archive.extraction.textdates import find_text_date
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
 _KEYS_OF = methodcaller("keys")
+_CLASS_ONLY = ["class"]
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
@@ -273,8 +274,18 @@ def scan_headline_region(
             candidates.add(nodes[index].getparent())
     markers: dict[str, bool] = {}
     for el, attributes in zip(nodes, map(_KEYS_OF, nodes), strict=True):
-        # (A comment has no attributes; a processing instruction's are not markup.)
-        if attributes and isinstance(el.tag, str) and _may_be_byline_markup(el, attributes, markers):
+        if not attributes:
+            continue
+        if attributes == _CLASS_ONLY:
+            # Most elements: their class alone decides, and the page repeats its classes.
+            marker = el.get("class")
+            telling = markers.get(marker) if marker else False
+            if telling is None:
+                telling = markers[marker] = _search_any_case(_AUTHOR_MARKUP_CASED, marker)
+            if telling:
+                candidates.add(el)
+        # (A processing instruction's pseudo-attributes are not markup.)
+        elif isinstance(el.tag, str) and _may_be_byline_markup(el, attributes, markers):
             candidates.add(el)
     date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
     byline_elements: list[lxml_html.HtmlElement] = []
