@@ -6,12 +6,17 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter, methodcaller
 
 from lxml import html as lxml_html
 
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
 from archive.extraction.textdates import find_text_date
 
+_TEXT_OF = attrgetter("text")
+_TAIL_OF = attrgetter("tail")
+_KEYS_OF = methodcaller("keys")
+_CLASS_ONLY = ["class"]
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
@@ -82,10 +87,41 @@ class HeadlineRegion:
     bylines: list[ShownByline]
 
 
-def _elsewhere(el: lxml_html.HtmlElement, around_headline: set[lxml_html.HtmlElement]) -> bool:
-    for node in (el, *el.iterancestors()):
+class _Elsewhere:
+    """Whether an element sits outside the article's own region (see _verdict).
+
+    The verdict on each element is remembered for the page: candidates share most of
+    their ancestors, and each would otherwise test them all again.
+    """
+
+    def __init__(self, around_headline: set[lxml_html.HtmlElement]) -> None:
+        self.around_headline = around_headline
+        self.known: dict[lxml_html.HtmlElement, bool] = {}
+
+    def __call__(self, el: lxml_html.HtmlElement) -> bool:
+        # The nearest ancestor-or-self with a verdict of its own decides.
+        path: list[lxml_html.HtmlElement] = []
+        node: lxml_html.HtmlElement | None = el
+        verdict = False
+        while node is not None:
+            known = self.known.get(node)
+            if known is not None:
+                verdict = known
+                break
+            path.append(node)
+            own = self._verdict(node)
+            if own is not None:
+                verdict = own
+                break
+            node = node.getparent()
+        for passed in path:
+            self.known[passed] = verdict
+        return verdict
+
+    def _verdict(self, node: lxml_html.HtmlElement) -> bool | None:
+        """True: elsewhere; False: the article's region; None: as its parent."""
         # A container that also holds the headline is the article's own region.
-        if node in around_headline or node.tag in ("body", "html"):
+        if node in self.around_headline or node.tag in ("body", "html"):
             return False
         if node.tag == "nav":
             return True
@@ -98,7 +134,7 @@ def _elsewhere(el: lxml_html.HtmlElement, around_headline: set[lxml_html.HtmlEle
             for t in marker.split()
         ):
             return True
-    return False
+        return None
 
 
 def _line(el: lxml_html.HtmlElement) -> str:
@@ -110,15 +146,19 @@ def _short_line(
     el: lxml_html.HtmlElement, limit: int, pieces: Iterator[str] | None = None
 ) -> str | None:
     """_line(el) when it is at most `limit` long, else None: a big element is not read to its end."""
-    words: list[str] = []
-    length = -1
+    read: list[str] = []
+    # A piece adds at most its length and a space to the line: its words are only
+    # counted when that bound passes the limit.
+    bound = -1
     for piece in el.itertext() if pieces is None else pieces:
-        piece_words = piece.split()
-        length += sum(map(len, piece_words)) + len(piece_words)
-        if length > limit:
-            return None
-        words += piece_words
-    return " ".join(words)
+        read.append(piece)
+        bound += len(piece) + 1
+        if bound > limit:
+            line = " ".join(" ".join(read).split())
+            if len(line) > limit:
+                return None
+            read, bound = [line], len(line)
+    return " ".join(" ".join(read).split())
 
 
 def _container(el: lxml_html.HtmlElement) -> tuple[lxml_html.HtmlElement, str | None]:
@@ -216,27 +256,37 @@ def scan_headline_region(
 ) -> HeadlineRegion:
     body = tree.find("body")
     root = body if body is not None else tree
-    order: dict[lxml_html.HtmlElement, int] = {}
+    # Every node, once: its index is its place in the page, and the list keeps each
+    # element's Python proxy alive for the rest of the scan (lxml.html builds a proxy
+    # through a Python class lookup, the main cost of visiting a node).
+    nodes = list(root.iter())
+    order: dict[lxml_html.HtmlElement, int] = dict(zip(nodes, itertools.count()))
     around_headline = set(headline.iterancestors()) if headline is not None else set()
-    # One cheap pass picks the few elements that may hold a date or a byline; the
+    # A cheap pass picks the few elements that may hold a date or a byline; the
     # exact tests then run on those alone. An element's own text is its text and
     # its children's tails, so a telling tail makes its parent a candidate.
     candidates: set[lxml_html.HtmlElement] = set()
+    for index in _telling(map(_TEXT_OF, nodes)):
+        if isinstance(nodes[index].tag, str):  # not a comment's text
+            candidates.add(nodes[index])
+    for index in _telling(map(_TAIL_OF, nodes)):
+        if index:  # the root's tail is outside it
+            candidates.add(nodes[index].getparent())
     markers: dict[str, bool] = {}
-    for index, el in enumerate(root.iter()):
-        tail = el.tail
-        if tail and index and _may_hold_date_or_byline(tail):
-            candidates.add(el.getparent())
-        if not isinstance(el.tag, str):
+    for el, attributes in zip(nodes, map(_KEYS_OF, nodes), strict=True):
+        if not attributes:
             continue
-        order[el] = index
-        text = el.text
-        if text and _may_hold_date_or_byline(text):
-            candidates.add(el)
-        else:
-            attributes = el.keys()
-            if attributes and _may_be_byline_markup(el, attributes, markers):
+        if attributes == _CLASS_ONLY:
+            # Most elements: their class alone decides, and the page repeats its classes.
+            marker = el.get("class")
+            telling = markers.get(marker) if marker else False
+            if telling is None:
+                telling = markers[marker] = _search_any_case(_AUTHOR_MARKUP_CASED, marker)
+            if telling:
                 candidates.add(el)
+        # (A processing instruction's pseudo-attributes are not markup.)
+        elif isinstance(el.tag, str) and _may_be_byline_markup(el, attributes, markers):
+            candidates.add(el)
     date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
     byline_elements: list[lxml_html.HtmlElement] = []
     for el in sorted(candidates, key=order.__getitem__):
@@ -250,10 +300,11 @@ def scan_headline_region(
             or (len(own) < 80 and (_BY_LINE.match(own.strip()) or _BY_LABEL.match(own.strip())))
         ):
             byline_elements.append(el)
+    elsewhere = _Elsewhere(around_headline)
     distance = _Distance(order, order.get(headline) if headline is not None else None)
     return HeadlineRegion(
-        dates=_dates(date_lines, around_headline, distance, month_first),
-        bylines=_bylines(byline_elements, around_headline, distance),
+        dates=_dates(date_lines, elsewhere, distance, month_first),
+        bylines=_bylines(byline_elements, elsewhere, distance),
     )
 
 
@@ -262,6 +313,17 @@ def _may_hold_date_or_byline(piece: str) -> bool:
     if "19" in piece or "20" in piece:
         return True
     return len(piece) < 80 and not piece.isspace() and _search_any_case(_BY_WORD_CASED, piece)
+
+
+def _telling(pieces: Iterable[str | None]) -> list[int]:
+    """Indices of the pieces that _may_hold_date_or_byline accepts.
+
+    Most pieces are the blank tails between tags: they are skipped without a call.
+    """
+    return [
+        index for index, piece in enumerate(pieces)
+        if piece and not piece.isspace() and _may_hold_date_or_byline(piece)
+    ]
 
 
 def _may_be_byline_markup(
@@ -293,7 +355,7 @@ def _search_any_case(pattern: tuple[re.Pattern[str], re.Pattern[str]], text: str
 
 def _dates(
     lines: list[tuple[lxml_html.HtmlElement, str]],
-    around_headline: set[lxml_html.HtmlElement],
+    elsewhere: _Elsewhere,
     distance: _Distance,
     month_first: bool,
 ) -> list[ShownDate]:
@@ -307,7 +369,7 @@ def _dates(
             # read the element's own text only.
             container, text = el, " ".join(own.split())
             pieces = [el.text, *(child.tail for child in el)]
-        if container in seen or _elsewhere(container, around_headline):
+        if container in seen or elsewhere(container):
             continue
         seen.add(container)
         parsed = find_text_date(text, month_first=month_first)
@@ -338,12 +400,12 @@ def _name_in_box(box: lxml_html.HtmlElement) -> str | None:
 
 def _bylines(
     elements: list[lxml_html.HtmlElement],
-    around_headline: set[lxml_html.HtmlElement],
+    elsewhere: _Elsewhere,
     distance: _Distance,
 ) -> list[ShownByline]:
     found: list[ShownByline] = []
     for el in elements:
-        if _elsewhere(el, around_headline):
+        if elsewhere(el):
             continue
         text = _short_line(el, 160, _texts_but_job_titles(el))
         names_from = el

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import methodcaller
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -36,12 +37,12 @@ class PageShape:
 # Text is counted from XPath's plain strings, which saves a Python proxy per element
 # (measuring was a tenth of the extraction's cost); script and style text is taken
 # out afterwards, from the outermost such elements only. Tag-filtered iter() and XPath
-# steps that name their element are what stay cheap on a page of thousands of elements.
+# steps that name their element are what stay cheap on a page of thousands of elements,
+# and each still walks the whole page: one walk serves every tag measured.
 _SKIPPED = ("script", "style", "noscript", "template")
 _TEXT = etree.XPath(".//text()", smart_strings=False)
 _OWN_TEXT = etree.XPath("descendant-or-self::text()", smart_strings=False)
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
-_LINKED_HEADINGS = etree.XPath(".//h2[.//a[@href]] | .//h3[.//a[@href]] | .//h4[.//a[@href]]")
 _APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt"})
 
 
@@ -49,50 +50,86 @@ def _chars(strings: list[str]) -> int:
     return sum(map(len, map(str.strip, strings)))
 
 
-def _skipped_chars(root: lxml_html.HtmlElement) -> int:
-    """Characters of script, style, noscript and template text (each counted once)."""
-    return sum(
-        _chars(_OWN_TEXT(el)) for el in root.iter(*_SKIPPED)
-        if next(el.iterancestors(*_SKIPPED), None) is None
-    )
-
-
 def measure(tree: lxml_html.HtmlElement) -> PageShape:
     body = tree.find("body")
     root = body if body is not None else tree
-    body_chars = _chars(_TEXT(root)) - _skipped_chars(root)
     link_chars = _chars(_LINK_TEXT(root))
-    paragraph_chars = sum(len(p.text_content().strip()) for p in root.iter("p"))
-    linked_headings = len(_LINKED_HEADINGS(root))
-    # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
-    dated_links = 0
-    for time in root.iter("time"):
-        parent = time.getparent()
-        if parent is not None and len(parent.text_content()) < 400 and any(
-            len(a.text_content().split()) >= 3 for a in parent.iter("a")
-        ):
-            dated_links += 1
-    app_root = next(root.iter("noscript"), None) is not None or any(
-        div.get("id") in _APP_ROOT_IDS for div in root.iter("div")
-    )
-    link_texts = frozenset(
-        normed
-        for a in root.iter("a")
-        if len(normed := _norm(a.text_content())) > 12 and normed.count(" ") >= 2
+    shape = _Elements()
+    # One walk for all the elements measured by tag: each walk of a page costs as much as
+    # the Python work on the few elements it finds.
+    for el in root.iter(*_MEASURED):
+        shape.add(el)
+    body_chars = _chars(_TEXT(root)) - shape.skipped_chars
+    if root.tag == "article":
+        shape.articles -= 1  # ".//article": the descendants only
+    app_root = shape.noscript or any(
+        map(_APP_ROOT_IDS.__contains__, map(_ID_OF, root.iter("div")))
     )
     return PageShape(
-        link_texts=link_texts,
+        link_texts=frozenset(shape.link_texts),
         body_chars=body_chars,
         link_chars=link_chars,
-        paragraph_chars=paragraph_chars,
-        article_elements=len(root.xpath(".//article")),
-        linked_headings=max(linked_headings, dated_links),
+        paragraph_chars=shape.paragraph_chars,
+        article_elements=shape.articles,
+        linked_headings=max(shape.linked_headings, shape.dated_links),
         has_noscript_or_app_root=app_root,
     )
 
 
+_MEASURED = ("a", "p", "h2", "h3", "h4", "time", "article", *_SKIPPED)
+_ID_OF = methodcaller("get", "id")
+
+
+class _Elements:
+    """What measure counts element by element, fed the elements of one walk."""
+
+    def __init__(self) -> None:
+        self.paragraph_chars = self.linked_headings = self.dated_links = self.articles = 0
+        self.skipped_chars = 0  # script, style, noscript and template text
+        self.noscript = False
+        self.link_texts: set[str] = set()  # normalised texts of links of three words or more
+
+    def add(self, el: lxml_html.HtmlElement) -> None:
+        tag = el.tag
+        if tag == "a":
+            text = _text_of(el)
+            # _norm's result is no longer than the lowercased text, which is the text's
+            # length but for "İ" (two characters lowercased): the short ones need no _norm.
+            if (
+                (len(text) > 12 or "\u0130" in text)
+                and len(normed := _norm(text)) > 12
+                and normed.count(" ") >= 2
+            ):
+                self.link_texts.add(normed)
+        elif tag == "p":
+            self.paragraph_chars += len(_text_of(el).strip())
+        elif tag == "time":
+            # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
+            parent = el.getparent()
+            if parent is not None and len(parent.text_content()) < 400 and any(
+                len(a.text_content().split()) >= 3 for a in parent.iter("a")
+            ):
+                self.dated_links += 1
+        elif tag == "article":
+            self.articles += 1
+        elif tag in _SKIPPED:
+            self.noscript = self.noscript or tag == "noscript"
+            if next(el.iterancestors(*_SKIPPED), None) is None:  # each text counted once
+                self.skipped_chars += _chars(_OWN_TEXT(el))
+        elif any(a.get("href") is not None for a in el.iter("a")):  # h2, h3, h4
+            self.linked_headings += 1
+
+
+def _text_of(el: lxml_html.HtmlElement) -> str:
+    """el.text_content(), without its XPath call for an element without children."""
+    return el.text_content() if len(el) else el.text or ""
+
+
+_WORDS = re.compile(r"\w+")
+
+
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(_WORDS.findall(text.lower()))
 
 
 _LONGEST_TEASER = 64
@@ -100,15 +137,21 @@ _LONGEST_TEASER = 64
 
 def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     """Share of the text's words in lines that are, or open with, a link to another page."""
-    # Look up each line's word prefixes in the set, instead of testing every link text
-    # against every line (a link-heavy page has thousands of each).
-    # (A link of more than _LONGEST_TEASER words is no teaser: that bounds the search.)
-    longest = min(max((t.count(" ") + 1 for t in link_texts), default=0), _LONGEST_TEASER)
+    # Look up each line's opening words in a table of the link texts by their opening,
+    # instead of testing every link text against every line (a link-heavy page has
+    # thousands of each). (A link of more than _LONGEST_TEASER words is no teaser.)
+    by_opening: dict[str, list[str]] = {}
+    for link in link_texts:
+        words = link.split(" ")
+        if 3 <= len(words) <= _LONGEST_TEASER:
+            by_opening.setdefault(" ".join(words[:3]), []).append(link)
     total = linked = 0
     for line in text.split("\n"):
-        words = _norm(line).split()
+        normed = _norm(line)
+        words = normed.split()
         total += len(words)
-        if any(" ".join(words[:n]) in link_texts for n in range(3, min(len(words), longest) + 1)):
+        links = by_opening.get(" ".join(words[:3])) if len(words) >= 3 else None
+        if links and any(normed == link or normed.startswith(link + " ") for link in links):
             linked += len(words)
     return linked / total if total else 0.0
 

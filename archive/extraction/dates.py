@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page
 from archive.extraction.shown import ShownDate
-from archive.extraction.textdates import find_text_date, in_sentence, publication_label
+from archive.extraction.textdates import date_in_sentence, find_text_date, publication_label
 
 # Choice, best first: a printed date labelled "Published" that the markup also states,
 # or one labelled "originally published"; the date printed beside the headline (unless
@@ -296,8 +297,9 @@ def _in_sentence(shown: ShownDate, page: Page) -> bool:
     # mentions a date, not a dateline.
     order = month_first(page)
     for segment in shown.segments:
-        if find_text_date(segment, month_first=order) is not None:
-            return in_sentence(segment, month_first=order)
+        verdict = date_in_sentence(segment, month_first=order)
+        if verdict is not None:  # the first segment that holds a date
+            return verdict
     return False
 
 
@@ -312,19 +314,26 @@ def _text_date(raw: str, page: Page) -> str | None:
     return parsed[0] if parsed else None
 
 
+# From the itemprop attributes to their elements: a test on every element of the page
+# costs more than walking the attributes (few elements carry an itemprop).
+_LABELLED_DATES = etree.XPath(
+    '//@itemprop[.="datePublished"]/parent::*[not(self::meta)] | //time[@pubdate] '
+    '| //abbr[contains(concat(" ", @class, " "), " published ")]'
+)
+_MODIFIED_DATES = etree.XPath('//@itemprop[.="dateModified"]/parent::*[not(self::meta)]')
+_DATETIMES = etree.XPath("//time[@datetime]")
+
+
 def _html_dates(tree: lxml_html.HtmlElement) -> list[str]:
     """Dates the markup itself labels as the publication date."""
     values: list[str] = []
-    for el in tree.xpath(
-        '//*[@itemprop="datePublished"][not(self::meta)] | //time[@pubdate] '
-        '| //abbr[contains(concat(" ", @class, " "), " published ")]'
-    ):
+    for el in _LABELLED_DATES(tree):
         raw = el.get("datetime") or el.get("content") or el.get("title") or el.text_content()
         if raw:
             values.append(raw)
     if values:
         return values
-    for el in tree.xpath("//time[@datetime]"):
+    for el in _DATETIMES(tree):
         if _in_excluded_context(el):
             continue
         values.append(el.get("datetime", ""))
@@ -374,7 +383,7 @@ def _find_modified(page: Page) -> str | None:
         for raw in page.meta.get(name, ()):
             if value := normalise_date(raw):
                 return value
-    for el in page.tree.xpath('//*[@itemprop="dateModified"][not(self::meta)]'):
+    for el in _MODIFIED_DATES(page.tree):
         raw = el.get("datetime") or el.get("content") or el.text_content()
         if raw and (value := normalise_date(raw)):
             return value

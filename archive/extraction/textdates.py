@@ -112,14 +112,21 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 def in_sentence(text: str, *, month_first: bool) -> bool:
     """Whether the first date written in `text` sits inside running prose, not a dateline."""
+    return date_in_sentence(text, month_first=month_first) is True
+
+
+def date_in_sentence(text: str, *, month_first: bool) -> bool | None:
+    """in_sentence(text), or None when `text` holds no date: one read for both questions."""
     found = _first_date(text, month_first)
     if found is None:
-        return False
+        return None
     start, end, _ = found
     return len(_WORD.findall(text[:start] + " " + text[end:])) >= _SENTENCE_WORDS
 
 
 def _first_date(text: str, month_first: bool) -> tuple[int, int, str] | None:
+    if "19" not in text and "20" not in text:
+        return None  # every pattern holds a year: spare the eight searches
     best: tuple[int, int, str] | None = None
     for pattern, kind in _PATTERNS:
         match = pattern.search(text)
