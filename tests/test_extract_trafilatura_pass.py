@@ -13,18 +13,22 @@ import pytest
 from trafilatura import bare_extraction
 from trafilatura.xpaths import (
     BODY_XPATH,
+    DISCARD_IMAGE_ELEMENTS,
     OVERALL_DISCARD_XPATH,
     RAW_TREE_PRUNE_XPATH,
     REMOVE_COMMENTS_AND_LISTS_XPATH,
+    TEASER_DISCARD_XPATH,
 )
 
 from archive.extraction.page import parse_page
 from archive.extraction.trafilatura_pass import (
+    EVERY_HOOK,
     _article_frame,
     _boilerplate_boxes,
+    _Gates,
     _hidden_boxes,
     extraction_options,
-    may_prune,
+    page_attributes,
     run_trafilatura,
 )
 
@@ -67,6 +71,11 @@ RULES_PAGE = (
     + _box("id='reader-comments'", "Reader comments")
     + _box("class='message'", "Message class")
     + _box("class='teaser'", "Teaser class")
+    + _box("id='Teaser-box'", "Teaser id")
+    + _box("class='image-caption'", "Caption class")
+    + _box("id='post-9' class='reply-box'", "Reply class after id")
+    + _box("id='hidden-note' style='color: red'", "Hidden id before style")
+    + _box("style='color: red' id='hidden-note2'", "Hidden id after style")
     + "".join(f"<p>Closing paragraph {i} adds the council's view on the harbour works.</p>"
               for i in range(6))
     + "</div></div></body></html>"
@@ -89,11 +98,11 @@ def test_same_text_as_bare_extraction(path: Path | None) -> None:
     assert page is not None
     for fast, recall in MODES:
         expected = library_text(page.tree, fast, recall)
-        # The raw-tree prunes skipped where no id or class could match, and forced on.
-        for prunable in {may_prune(page.tree), True}:
+        # The gated XPaths skipped where no id or class could match, and all forced on.
+        for attributes in (None, EVERY_HOOK):
             ours = run_trafilatura(copy.deepcopy(page.tree), URL, fast=fast, recall=recall,
-                                   prunable=prunable)
-            assert ours == expected, (path, fast, recall, prunable)
+                                   attributes=attributes)
+            assert ours == expected, (path, fast, recall, attributes)
 
 
 @pytest.mark.parametrize("path", [*PAGES, None], ids=lambda p: p.name if p else "rules-page")
@@ -103,12 +112,18 @@ def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
     assert _boilerplate_boxes(tree) == OVERALL_DISCARD_XPATH[0](tree)
     assert _hidden_boxes(tree) == OVERALL_DISCARD_XPATH[1](tree)
     assert _article_frame(tree) == BODY_XPATH[0](tree)[:1]
-    if not may_prune(tree):
+    gates = _Gates.of(page_attributes(tree))
+    if not gates.prune:
         assert not any(xpath(tree) for xpath in [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH])
+    if not gates.teasers:
+        assert not TEASER_DISCARD_XPATH[0](tree)
+    if not gates.captions:
+        assert not DISCARD_IMAGE_ELEMENTS[0](tree)
 
 
 def test_the_rules_page_trips_every_python_test() -> None:
     tree = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
     assert len(_boilerplate_boxes(tree)) >= 5 and len(_hidden_boxes(tree)) >= 10
     assert _article_frame(tree)[0].get("itemprop") == "articleBody"
-    assert may_prune(tree)
+    assert _Gates.of(page_attributes(tree)) == (True, True, True)
+    assert TEASER_DISCARD_XPATH[0](tree) and DISCARD_IMAGE_ELEMENTS[0](tree)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
-from archive.extraction.trafilatura_pass import may_prune, run_trafilatura
+from archive.extraction.trafilatura_pass import page_attributes, run_trafilatura
 
 
 def number_ordered_lists(tree: lxml_html.HtmlElement) -> None:
@@ -255,22 +255,22 @@ def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     # pass finds much less than the page's paragraphs hold, or much more than its
     # paragraphs, lists and headings together. Run it there.
     # Attributes stay as they are from here on, and a branch holds no more than the page.
-    prunable = may_prune(tree)
+    attributes = page_attributes(tree)
     with _alone(prose.branch):
-        text = run_trafilatura(tree, url, fast=True, prunable=prunable)
+        text = run_trafilatura(tree, url, fast=True, attributes=attributes)
     whole = prose.total_chars + prose.other_chars
     if not _FALLBACK_BELOW * prose.total_chars <= len(text) <= _FALLBACK_ABOVE * whole:
         # On the whole page: readability scores the page it is given, and on a page cut
         # down to the prose's branch it kept the fast pass's short text (dev pages lost
         # most of their text that way).
-        text = run_trafilatura(tree, url, prunable=prunable)
+        text = run_trafilatura(tree, url, attributes=attributes)
     if len(text) < _RECALL_BELOW * (prose.total_chars + prose.other_chars):
         # Much less text than the page holds in paragraphs and lists: trafilatura may have
         # stopped at the first of several containers. Its recall mode takes them all; keep
         # that only when it finds much more, since it also takes more furniture. (Run on
         # every page short of the whole prose, it cost a third of a trafilatura pass per
         # page and won on 6 of 793 dev pages; this gate keeps 5 of them.)
-        wider = run_trafilatura(tree, url, recall=True, prunable=prunable)
+        wider = run_trafilatura(tree, url, recall=True, attributes=attributes)
         if len(wider.split()) > _RECALL_GAIN * len(text.split()):
             text = wider
     return text
