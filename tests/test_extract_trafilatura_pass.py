@@ -127,3 +127,19 @@ def test_the_rules_page_trips_every_python_test() -> None:
     assert _article_frame(tree)[0].get("itemprop") == "articleBody"
     assert _Gates.of(page_attributes(tree)) == (True, True, True)
     assert TEASER_DISCARD_XPATH[0](tree) and DISCARD_IMAGE_ELEMENTS[0](tree)
+
+
+# Each of BODY_XPATH[0]'s tests alone (the rules page's first frame only exercises one),
+# with a decoy before it that only an over-eager test would take.
+FRAME_BOXES = ["class='post'", "class='entry'", "itemprop='articleBody'", "id='articleContent'",
+               "id='story-body-text'", "class='main post-body'", "id='post' class='x'"]
+
+
+@pytest.mark.parametrize("attributes", FRAME_BOXES)
+def test_each_frame_test_finds_what_the_xpath_finds(attributes: str) -> None:
+    page = (f"<html><body><div class='posts' id='entry-list'><p>Decoy.</p></div>"
+            f"<section {attributes}><p>The frame.</p></section></body></html>").encode()
+    tree = parse_page(page, URL).tree  # type: ignore[union-attr]
+    expected = BODY_XPATH[0](tree)[:1]
+    assert _article_frame(tree) == expected
+    assert attributes == "id='post' class='x'" or expected[0].tag == "section"

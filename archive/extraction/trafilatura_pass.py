@@ -300,24 +300,24 @@ def _hidden_boxes(tree: etree._Element) -> list[etree._Element]:
 
 _OVERALL_DISCARD = [_boilerplate_boxes, _hidden_boxes]
 
-# BODY_XPATH[0] likewise: its re:test predicates on every div of the page cost 0.5 ms a pass.
-_FRAME_CANDIDATES = etree.XPath(
-    ".//*[self::article or self::div or self::main or self::section][@id or @class or @itemprop]"
-)
+# BODY_XPATH[0] likewise: its re:test predicates on every div of the page cost 0.5 ms a pass
+# (and, as above, a tag-filtered walk that stops at the first match costs less than XPath
+# selecting the candidates).
+_FRAME_TAGS = ("article", "div", "main", "section")
 _FRAME_ID = re.compile(_alt(_ARTICLE_CONTENT_ID_TOKENS))
 _FRAME_CLASS = re.compile(_alt(_ARTICLE_CONTENT_CLASS_TOKENS))
 
 
 def _article_frame(tree: etree._Element) -> list[etree._Element]:
     """The first element BODY_XPATH[0] finds (the first in the source: it is first among its siblings)."""
-    for el in _FRAME_CANDIDATES(tree):
+    for el in tree.iterdescendants(_FRAME_TAGS):
         cls, ident = el.get("class"), el.get("id")
         if (
             cls in ("post", "entry")
             or el.get("itemprop") == "articleBody"
             or ident == "articleContent"
-            or _FRAME_ID.search(ident or "")
-            or _FRAME_CLASS.search(cls or "")
+            or (ident is not None and _FRAME_ID.search(ident))
+            or (cls is not None and _FRAME_CLASS.search(cls))
         ):
             return [el]
     return []
