@@ -10,7 +10,9 @@ import copy
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from trafilatura import bare_extraction
+from trafilatura.utils import load_html
 from trafilatura.xpaths import (
     BODY_XPATH,
     DISCARD_IMAGE_ELEMENTS,
@@ -143,3 +145,15 @@ def test_each_frame_test_finds_what_the_xpath_finds(attributes: str) -> None:
     expected = BODY_XPATH[0](tree)[:1]
     assert _article_frame(tree) == expected
     assert attributes == "id='post' class='x'" or expected[0].tag == "section"
+
+
+# Characters trafilatura's repair deletes (control bytes, U+FFFE, U+FFFF), and ones it keeps.
+ODD_CHARACTERS = [chr(c) for c in range(0x20)] + ["\ufffe", "\uffff", "\ufffd", "\u00e9"]
+
+
+@pytest.mark.parametrize("char", ODD_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_parsed_tree_is_trafilaturas(char: str) -> None:
+    """parse_page skips trafilatura's repair where the page needs none: the tree is the same."""
+    page = f"<!DOCTYPE html>\n<html><body><p>One {char} two.</p></body></html>".encode()
+    ours = parse_page(page, URL).tree  # type: ignore[union-attr]
+    assert etree.tostring(ours) == etree.tostring(load_html(page))
