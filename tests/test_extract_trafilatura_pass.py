@@ -25,6 +25,7 @@ from trafilatura.xpaths import (
 from archive.extraction.page import parse_page
 from archive.extraction.trafilatura_pass import (
     EVERY_HOOK,
+    SharedWork,
     _article_frame,
     _boilerplate_boxes,
     _Gates,
@@ -157,3 +158,34 @@ def test_parsed_tree_is_trafilaturas(char: str) -> None:
     page = f"<!DOCTYPE html>\n<html><body><p>One {char} two.</p></body></html>".encode()
     ours = parse_page(page, URL).tree  # type: ignore[union-attr]
     assert etree.tostring(ours) == etree.tostring(load_html(page))
+
+
+def _paragraphs(count: int, what: str) -> str:
+    return "".join(f"<p>{what} {i} tells what the council decided about the harbour works and the ferry.</p>"
+                   for i in range(count))
+
+
+# A short article beside a long sidebar: the whole-page pass retries in recall mode, which
+# keeps the teasers the balanced pass drops.
+RETRY_PAGE = (
+    "<html><head><title>Retry</title></head><body><article>" + _paragraphs(3, "Lead paragraph")
+    + "<div class='teaser'>" + _paragraphs(1, "Teaser paragraph") + "</div>"
+    + "<section class='teaser'>" + _paragraphs(1, "Teaser two") + "</section></article>"
+    + "<div class='sidebar'>" + _paragraphs(80, "Side note") + "</div></body></html>"
+).encode()
+
+
+@pytest.mark.parametrize("path", [*PAGES, None], ids=lambda p: p.name if p else "retry-page")
+def test_recall_pass_after_the_whole_page_pass(path: Path | None) -> None:
+    """The recall pass takes the whole-page pass's recall retry: still bare_extraction's text."""
+    tree = parse_page(path.read_bytes() if path else RETRY_PAGE, URL).tree  # type: ignore[union-attr]
+    shared: SharedWork = {}
+    assert run_trafilatura(tree, URL, shared=shared) == library_text(tree, fast=False, recall=False)
+    wider = run_trafilatura(tree, URL, recall=True, shared=shared)
+    assert wider == library_text(tree, fast=False, recall=True)
+    assert shared or path is not None  # the retry page has one to take
+    assert run_trafilatura(tree, URL, shared=shared) == library_text(tree, fast=False, recall=False)
+    # Another page's retry is not taken.
+    other = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
+    wider = run_trafilatura(other, URL, recall=True, shared=shared)
+    assert wider == library_text(other, fast=False, recall=True)

@@ -133,6 +133,18 @@ class _Gates(NamedTuple):
                    _CAPTION_HOOK in attributes)
 
 
+class _Made(NamedTuple):
+    """A main extraction in recall mode (stages 1-2) and the page tree it was made from."""
+
+    tree: lxml_html.HtmlElement
+    body: etree._Element
+    text: str
+
+
+# What one pass made that another on the same page can take as it is (see _sequence).
+SharedWork = dict[bool, _Made]
+
+
 def run_trafilatura(
     tree: lxml_html.HtmlElement,
     url: str,
@@ -140,6 +152,7 @@ def run_trafilatura(
     recall: bool = False,
     fast: bool = False,
     attributes: str | None = None,
+    shared: SharedWork | None = None,
 ) -> str:
     """bare_extraction(tree, options=extraction_options(...)).text, stripped, for our options.
 
@@ -148,11 +161,14 @@ def run_trafilatura(
     match nothing (the tree is only read after them), the XPaths that cannot match
     (`attributes`: page_attributes of `tree` or of a page holding it, read here if None),
     and in the fast pass the pre-conversion backup only the external comparison reads.
+
+    `shared`, one dict given to the passes on the same tree, unchanged in between: the
+    recall retry of a balanced pass is the recall pass's main extraction, kept there for it.
     """
     options = extraction_options(url, recall=recall, fast=fast)
     gates = _Gates.of(page_attributes(tree) if attributes is None else attributes)
     try:
-        body, text = _sequence(tree, options, gates)
+        body, text = _sequence(tree, options, gates, {} if shared is None else shared)
     except (TypeError, ValueError):  # bare_extraction discards the page on these
         return ""
     if len(text) < options.min_output_size and options.min_output_comm_size > 0:
@@ -160,17 +176,27 @@ def run_trafilatura(
     return (xmltotxt(body, options.formatting) or "").strip()
 
 
-def _sequence(tree: lxml_html.HtmlElement, options: Extractor, gates: _Gates) -> tuple[etree._Element, str]:
+def _sequence(
+    tree: lxml_html.HtmlElement, options: Extractor, gates: _Gates, shared: SharedWork
+) -> tuple[etree._Element, str]:
     """trafilatura.core.trafilatura_sequence (2.3.1), comments off and never in precision mode.
 
-    The main text's body and its plain text; `tree` is left as it is.
+    The main text's body and its plain text; `tree` is left as it is. `shared` holds the
+    main extraction in recall mode once a recall retry made it, by options.fast (the
+    options are then the same: Extractor(recall=True) differs in its focus only); what
+    is taken from it is only read (xmltotxt copies what it would change).
     """
+    page = tree
+    made = shared.get(options.fast)
     is_forum = _forum_thread_page(tree)
     if gates.prune:
         tree = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
         if not is_forum:
             tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
-    body, text = _extract_and_compare(tree, options, gates)
+    if options.focus == "recall" and made is not None and made.tree is page:
+        body, text = made.body, made.text
+    else:
+        body, text = _extract_and_compare(tree, options, gates)
     # 3. Baseline rescue on the uncleaned tree, kept only if it adds text.
     if len(text) < options.min_extracted_size:
         b_body, b_text, b_len = baseline(tree)
@@ -187,6 +213,7 @@ def _sequence(tree: lxml_html.HtmlElement, options: Extractor, gates: _Gates) ->
         r_text = j_text = ""
         with suppress(Exception):  # as trafilatura: a failed candidate is no candidate
             r_body, r_text = _extract_and_compare(tree, r_options, gates)  # trafilatura's _recall_retry
+            shared[options.fast] = _Made(page, r_body, r_text)
         if not options.fast:
             with suppress(Exception):
                 j_body, j_text = justext_rescue(copy(tree), options)
