@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 from trafilatura import bare_extraction
+from trafilatura.main_extractor import prune_unwanted_sections
+from trafilatura.settings import TAG_CATALOG
 from trafilatura.utils import load_html
 from trafilatura.xpaths import (
     BODY_XPATH,
@@ -30,6 +33,8 @@ from archive.extraction.trafilatura_pass import (
     _boilerplate_boxes,
     _Gates,
     _hidden_boxes,
+    _prune_sections,
+    _shape,
     extraction_options,
     page_attributes,
     run_trafilatura,
@@ -189,3 +194,34 @@ def test_recall_pass_after_the_whole_page_pass(path: Path | None) -> None:
     other = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
     wider = run_trafilatura(other, URL, recall=True, shared=shared)
     assert wider == library_text(other, fast=False, recall=True)
+
+
+# A frame whose second link-density round deletes what the first left: the first round's
+# list deletion leaves the other list link-dense enough to go.
+TWO_ROUNDS_FRAME = (
+    "<div><list><item><ref>timetable</ref></item><item>council timetable repairs ferry works harbour</item>"
+    "<item>decided harbour council ferry</item>"
+    "<item>council council pier spring harbour ferry works ferry ferry repairs</item>"
+    "<item><ref>decided</ref></item></list><list><item><ref>timetable works</ref></item><item>harbour</item>"
+    "<item><ref>ferry harbour repairs spring</ref></item></list></div>"
+)
+
+
+@pytest.mark.parametrize("frame", [TWO_ROUNDS_FRAME, RETRY_PAGE.decode(), RULES_PAGE.decode()])
+def test_section_pruning_is_trafilaturas(frame: str) -> None:
+    tree = lxml_html.fromstring(f"<html><body>{frame}</body></html>").find("body")[0]
+    options = extraction_options(URL)
+    tags = {*TAG_CATALOG, "table", "td", "th", "tr"}
+    expected = prune_unwanted_sections(copy.deepcopy(tree), set(tags), options)
+    ours = _prune_sections(copy.deepcopy(tree), set(tags), options, _Gates.of(EVERY_HOOK))
+    assert etree.tostring(ours) == etree.tostring(expected)
+
+
+def test_deleting_the_frame_itself_changes_its_shape() -> None:
+    """The frame can be deleted from its parent: its second link-density round then sees a
+    frame without a next sibling, and must run."""
+    body = lxml_html.fromstring("<html><body><div><p>One</p></div><p>Next</p></body></html>").find("body")
+    frame = body[0]
+    before = _shape(frame)
+    body.remove(frame)
+    assert _shape(frame) != before

@@ -358,6 +358,15 @@ _FRAMES = [_article_frame, *BODY_XPATH[1:]]
 # links), calling _OVERALL_DISCARD instead of OVERALL_DISCARD_XPATH.
 
 
+_COUNT_ELEMENTS = etree.XPath("count(descendant::*)")
+
+
+def _shape(tree: etree._Element) -> tuple[float, etree._Element | None]:
+    """What any deletion changes: the number of elements under `tree`, or its parent
+    (delete_by_link_density only deletes, and can delete the frame itself)."""
+    return _COUNT_ELEMENTS(tree), tree.getparent()  # type: ignore[return-value]
+
+
 def _prune_sections(
     tree: etree._Element, potential_tags: set[str], options: Extractor, gates: _Gates
 ) -> etree._Element:
@@ -367,10 +376,16 @@ def _prune_sections(
         tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
     if options.focus != "recall" and gates.teasers:
         tree = prune_unwanted_nodes(tree, TEASER_DISCARD_XPATH)
-    for _ in range(2):
-        tree = delete_by_link_density(tree, "div", backtracking=True, favor_precision=False)
-        tree = delete_by_link_density(tree, "list", backtracking=False, favor_precision=False)
-        tree = delete_by_link_density(tree, "p", backtracking=False, favor_precision=False)
+    # Two rounds over divs, lists and paragraphs. A call of the second round sees the tree
+    # its twin of the first round saw when nothing was deleted since: it deletes nothing.
+    changed: list[bool] = []
+    for call, tagname in enumerate(("div", "list", "p") * 2):
+        if call >= 3 and not any(changed[call - 3:]):
+            changed.append(False)
+            continue
+        before = _shape(tree)
+        tree = delete_by_link_density(tree, tagname, backtracking=tagname == "div", favor_precision=False)
+        changed.append(_shape(tree) != before)
     if "table" in potential_tags:
         # collected before deleting: removing a table mid-iteration can skip the next one
         boilerplate_tables = [elem for elem in tree.iter("table") if link_density_test_tables(elem) is True]
