@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
-from archive.extraction.trafilatura_pass import SharedWork, page_attributes, run_trafilatura
+from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
 
 
 def number_ordered_lists(tree: lxml_html.HtmlElement) -> None:
@@ -254,10 +254,10 @@ def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     # as much as its main pass and changes the text on few pages: those where the main
     # pass finds much less than the page's paragraphs hold, or much more than its
     # paragraphs, lists and headings together. Run it there.
-    # Attributes stay as they are from here on, and a branch holds no more than the page.
-    attributes = page_attributes(tree)
     with _alone(prose.branch):
-        text = run_trafilatura(tree, url, fast=True, attributes=attributes)
+        # Each pass reads the ids and classes of the tree it is given (the gates of XPaths
+        # that cannot match): here the branch's, half the page's to read, and fewer to match.
+        text = run_trafilatura(tree, url, fast=True)
     whole = prose.total_chars + prose.other_chars
     # What a full pass on the whole page made that a later one on it can take as it is.
     shared: SharedWork = {}
@@ -265,14 +265,14 @@ def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
         # On the whole page: readability scores the page it is given, and on a page cut
         # down to the prose's branch it kept the fast pass's short text (dev pages lost
         # most of their text that way).
-        text = run_trafilatura(tree, url, attributes=attributes, shared=shared)
+        text = run_trafilatura(tree, url, shared=shared)
     if len(text) < _RECALL_BELOW * (prose.total_chars + prose.other_chars):
         # Much less text than the page holds in paragraphs and lists: trafilatura may have
         # stopped at the first of several containers. Its recall mode takes them all; keep
         # that only when it finds much more, since it also takes more furniture. (Run on
         # every page short of the whole prose, it cost a third of a trafilatura pass per
         # page and won on 6 of 793 dev pages; this gate keeps 5 of them.)
-        wider = run_trafilatura(tree, url, recall=True, attributes=attributes, shared=shared)
+        wider = run_trafilatura(tree, url, recall=True, shared=shared)
         if len(wider.split()) > _RECALL_GAIN * len(text.split()):
             text = wider
     return text
