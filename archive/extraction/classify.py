@@ -30,6 +30,8 @@ class PageShape:
     paragraph_chars: int
     article_elements: int
     linked_headings: int
+    # Looked for on a page of under _SHELL_CHARS characters only: the one test that reads it
+    # asks that first, and finding an app root walked every <div> of every page.
     has_noscript_or_app_root: bool
     link_texts: frozenset[str]  # normalised texts of links of three words or more
 
@@ -44,6 +46,9 @@ _TEXT = etree.XPath(".//text()", smart_strings=False)
 _OWN_TEXT = etree.XPath("descendant-or-self::text()", smart_strings=False)
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt"})
+# Under this many characters of text outside scripts, a page with an app root or a
+# <noscript> is a shell that scripts fill.
+_SHELL_CHARS = 200
 
 
 def _chars(strings: list[str]) -> int:
@@ -62,8 +67,8 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
     body_chars = _chars(_TEXT(root)) - shape.skipped_chars
     if root.tag == "article":
         shape.articles -= 1  # ".//article": the descendants only
-    app_root = shape.noscript or any(
-        map(_APP_ROOT_IDS.__contains__, map(_ID_OF, root.iter("div")))
+    app_root = shape.noscript or (
+        body_chars < _SHELL_CHARS and any(map(_APP_ROOT_IDS.__contains__, map(_ID_OF, root.iter("div"))))
     )
     return PageShape(
         link_texts=frozenset(shape.link_texts),
@@ -167,7 +172,7 @@ def classify(
     for shown in (title, page.tree.findtext(".//title")):
         if shown and _SOFT_404.search(shown) and words < 150:
             return f"soft 404: title {shown.strip()[:60]!r}"
-    if shape.body_chars < 200 and shape.has_noscript_or_app_root:
+    if shape.body_chars < _SHELL_CHARS and shape.has_noscript_or_app_root:
         return "javascript-only shell: no text without scripts"
     if words < 20 and _JS_REQUIRED.search(page.tree.text_content()[:5000]):
         return "javascript-only shell: page asks to enable JavaScript"
