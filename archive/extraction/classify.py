@@ -145,19 +145,20 @@ def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     # Look up each line's opening words in a table of the link texts by their opening,
     # instead of testing every link text against every line (a link-heavy page has
     # thousands of each). (A link of more than _LONGEST_TEASER words is no teaser.)
+    # (A link text is _norm's: words joined by single spaces; only its first three are split off.)
     by_opening: dict[str, list[str]] = {}
     for link in link_texts:
-        words = link.split(" ")
-        if 3 <= len(words) <= _LONGEST_TEASER:
-            by_opening.setdefault(" ".join(words[:3]), []).append(link)
+        if 2 <= link.count(" ") < _LONGEST_TEASER:
+            by_opening.setdefault(" ".join(link.split(" ", 3)[:3]), []).append(link)
     total = linked = 0
     for line in text.split("\n"):
-        normed = _norm(line)
-        words = normed.split()
+        words = _WORDS.findall(line.lower())  # _norm(line) is these, joined
         total += len(words)
         links = by_opening.get(" ".join(words[:3])) if len(words) >= 3 else None
-        if links and any(normed == link or normed.startswith(link + " ") for link in links):
-            linked += len(words)
+        if links:
+            normed = " ".join(words)
+            if any(normed == link or normed.startswith(link + " ") for link in links):
+                linked += len(words)
     return linked / total if total else 0.0
 
 
