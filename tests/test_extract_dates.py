@@ -244,3 +244,30 @@ def test_a_review_sites_date_field_is_the_publication_date() -> None:
         "<div class='date-last-reviewed'><time datetime='2024-06-01'>June 1, 2024</time></div>",
     )
     assert reviewed.published == "2024-01-10T08:00:00+00:00"
+
+
+def test_dated_markup_is_told_apart_as_the_separate_queries_would() -> None:
+    # _DATED_MARKUP finds the publication and the update markup in one query; the Python
+    # tests that split it must pick what each XPath of its own picks, in document order.
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from archive.extraction import dates
+
+    published = etree.XPath(
+        '//@itemprop[.="datePublished"]/parent::*[not(self::meta)] | //time[@pubdate] '
+        '| //abbr[contains(concat(" ", @class, " "), " published ")]'
+    )
+    modified = etree.XPath('//@itemprop[.="dateModified"]/parent::*[not(self::meta)]')
+    tree = lxml_html.document_fromstring(
+        '<html><head><meta itemprop="datePublished" content="2024-01-01"></head><body>'
+        '<span itemprop="dateModified">2024-01-03</span><time pubdate itemprop="dateModified">x</time>'
+        '<abbr class="published">2024-01-02</abbr><abbr class="unpublished">no</abbr>'
+        '<abbr class="x published y" itemprop="datePublished">a</abbr><time datetime="2024">t</time>'
+        '<meta itemprop="dateModified" content="2024-02-02"><div itemprop="datePublished">d</div>'
+        '</body></html>'
+    )
+    found = dates._DATED_MARKUP(tree)
+    assert [el for el in found if dates._is_publication_markup(el)] == published(tree)
+    assert [el for el in found if dates._is_modified_markup(el)] == modified(tree)
+    assert len(published(tree)) == 4 and len(modified(tree)) == 2

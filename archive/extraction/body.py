@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
@@ -61,8 +63,12 @@ def _prose_weight(el: lxml_html.HtmlElement) -> int:
         links = sum(len(a.text_content()) for a in el.iter("a")) if el.tag == "p" else 0
         return max(0, len(text.strip()) - links)
     # Pages built from <div>s alone: a div whose own text is a paragraph counts as one.
-    own = (el.text or "") + "".join(child.tail or "" for child in el)
+    # (The children's tails read in C: a generator cost more than the rest of the test.)
+    own = (el.text or "") + "".join(filter(None, map(_TAIL_OF, el)))
     return len(own.strip()) if len(own.strip()) >= _MIN_DIV_TEXT else 0
+
+
+_TAIL_OF = attrgetter("tail")
 
 
 def _outside_content(el: lxml_html.HtmlElement) -> bool:
@@ -98,13 +104,22 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             blocks.append((el, weight))
     total = sum(weight for _, weight in blocks)
     _unwrap_swallowing_headers(blocks, total)
-    weights: dict[lxml_html.HtmlElement, int] = {}
+    # Each block's weight goes to its parent first, then each parent's sum to its
+    # ancestors: sibling paragraphs share their ancestors, which were counted once per
+    # paragraph. (The weights are entered in the same order as block by block.)
+    by_parent: dict[lxml_html.HtmlElement, int] = {}
     content = 0
     for el, weight in blocks:
         if _outside_content(el):
             continue
         content += weight
-        for ancestor in el.iterancestors():
+        parent = el.getparent()
+        if parent is not None:
+            by_parent[parent] = by_parent.get(parent, 0) + weight
+    weights: dict[lxml_html.HtmlElement, int] = {}
+    for parent, weight in by_parent.items():
+        weights[parent] = weights.get(parent, 0) + weight
+        for ancestor in parent.iterancestors():
             weights[ancestor] = weights.get(ancestor, 0) + weight
     other = sum(
         chars for el in tree.iter("li", "dd", "h2", "h3", "h4", "tr")
@@ -120,7 +135,7 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             # Elements holding over half the prose form one chain: this is an ancestor of best.
             if weight >= _BRANCH_SHARE * content and depth > branch_depth:
                 branch, branch_depth = element, depth
-    marked = tree.xpath('//article | //*[@itemprop="articleBody"]')
+    marked = _MARKED(tree)
     if marked and max(len(el.text_content()) for el in marked) >= _MARKUP_SHARE * total:
         # trafilatura chooses among the marked elements: it must see them all.
         return Prose(None, total, other, _enclosing(branch, marked))
@@ -136,6 +151,10 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
         card.tag = "div" if card.tag == "article" else card.tag
         card.attrib.pop("itemprop", None)
     return Prose(best, total, other, _enclosing(branch, [best]))
+
+
+# From the itemprop attributes to their elements: a test of every element cost 0.28 ms a page more.
+_MARKED = etree.XPath('//article | //@itemprop[.="articleBody"]/..')
 
 
 def _enclosing(

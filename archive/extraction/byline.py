@@ -15,8 +15,7 @@ from archive.extraction.textdates import find_text_date
 
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
-_KEYS_OF = methodcaller("keys")
-_CLASS_ONLY = ["class"]
+_ITEMS_OF = methodcaller("items")
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
@@ -272,21 +271,29 @@ def scan_headline_region(
     for index in _telling(map(_TAIL_OF, nodes)):
         if index:  # the root's tail is outside it
             candidates.add(nodes[index].getparent())
-    markers: dict[str, bool] = {}
-    for el, attributes in zip(nodes, map(_KEYS_OF, nodes), strict=True):
-        if not attributes:
-            continue
-        if attributes == _CLASS_ONLY:
-            # Most elements: their class alone decides, and the page repeats its classes.
-            marker = el.get("class")
-            telling = markers.get(marker) if marker else False
-            if telling is None:
-                telling = markers[marker] = _search_any_case(_AUTHOR_MARKUP_CASED, marker)
-            if telling:
+    markers: dict[str, bool] = {}  # the verdict on each class and id: the page repeats them
+    # Each element's attributes read in one call (el.get costs as much as el.items), and
+    # judged inline: a call per element with attributes cost more than the tests.
+    for el, attributes in zip(nodes, map(_ITEMS_OF, nodes), strict=True):
+        for name, value in attributes:
+            if name == "class" or name == "id":
+                if not value:
+                    continue
+                telling = markers.get(value)
+                if telling is None:
+                    telling = markers[value] = _search_any_case(_AUTHOR_MARKUP_CASED, value)
+            elif name == "href":
+                telling = el.tag == "a" and _AUTHOR_PAGE.search(value.lower()) is not None
+            elif name == "rel":
+                telling = value == "author"
+            elif name == "itemprop":
+                telling = "author" in value
+            else:
+                continue
+            # (A processing instruction's pseudo-attributes are not markup.)
+            if telling and isinstance(el.tag, str):
                 candidates.add(el)
-        # (A processing instruction's pseudo-attributes are not markup.)
-        elif isinstance(el.tag, str) and _may_be_byline_markup(el, attributes, markers):
-            candidates.add(el)
+                break
     date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
     byline_elements: list[lxml_html.HtmlElement] = []
     for el in sorted(candidates, key=order.__getitem__):
@@ -308,42 +315,22 @@ def scan_headline_region(
     )
 
 
-def _may_hold_date_or_byline(piece: str) -> bool:
-    """A piece of an element's own text that _YEAR_HINT or _BY_LINE could match in."""
-    if "19" in piece or "20" in piece:
-        return True
-    return len(piece) < 80 and not piece.isspace() and _search_any_case(_BY_WORD_CASED, piece)
-
-
 def _telling(pieces: Iterable[str | None]) -> list[int]:
-    """Indices of the pieces that _may_hold_date_or_byline accepts.
+    """Indices of the pieces of elements' own texts that _YEAR_HINT or _BY_LINE could match in.
 
-    Most pieces are the blank tails between tags: they are skipped without a call.
+    Most pieces are the blank tails between tags: they are skipped first. The tests are
+    inline (_search_any_case's, for _BY_WORD): a call per piece cost more than the tests.
     """
+    by_word = _BY_WORD_CASED[0].search
     return [
         index for index, piece in enumerate(pieces)
-        if piece and not piece.isspace() and _may_hold_date_or_byline(piece)
+        if piece and not piece.isspace() and (
+            "19" in piece or "20" in piece or (
+                len(piece) < 80
+                and (by_word(piece.lower()) if piece.isascii() else _BY_WORD.search(piece)) is not None
+            )
+        )
     ]
-
-
-def _may_be_byline_markup(
-    el: lxml_html.HtmlElement, attributes: list[str], seen: dict[str, bool]
-) -> bool:
-    """What _is_byline_markup needs; `seen` remembers the verdict on each class and id."""
-    if "rel" in attributes and el.get("rel") == "author":
-        return True
-    if "itemprop" in attributes and "author" in (el.get("itemprop") or ""):
-        return True
-    if "href" in attributes and _is_author_page_link(el):
-        return True
-    for name in ("class", "id"):
-        marker = el.get(name) if name in attributes else None
-        if marker:
-            if marker not in seen:
-                seen[marker] = _search_any_case(_AUTHOR_MARKUP_CASED, marker)
-            if seen[marker]:
-                return True
-    return False
 
 
 def _search_any_case(pattern: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> bool:

@@ -30,6 +30,8 @@ class PageShape:
     paragraph_chars: int
     article_elements: int
     linked_headings: int
+    # Looked for on a page of under _SHELL_CHARS characters only: the one test that reads it
+    # asks that first, and finding an app root walked every <div> of every page.
     has_noscript_or_app_root: bool
     link_texts: frozenset[str]  # normalised texts of links of three words or more
 
@@ -44,6 +46,9 @@ _TEXT = etree.XPath(".//text()", smart_strings=False)
 _OWN_TEXT = etree.XPath("descendant-or-self::text()", smart_strings=False)
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt"})
+# Under this many characters of text outside scripts, a page with an app root or a
+# <noscript> is a shell that scripts fill.
+_SHELL_CHARS = 200
 
 
 def _chars(strings: list[str]) -> int:
@@ -62,8 +67,8 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
     body_chars = _chars(_TEXT(root)) - shape.skipped_chars
     if root.tag == "article":
         shape.articles -= 1  # ".//article": the descendants only
-    app_root = shape.noscript or any(
-        map(_APP_ROOT_IDS.__contains__, map(_ID_OF, root.iter("div")))
+    app_root = shape.noscript or (
+        body_chars < _SHELL_CHARS and any(map(_APP_ROOT_IDS.__contains__, map(_ID_OF, root.iter("div"))))
     )
     return PageShape(
         link_texts=frozenset(shape.link_texts),
@@ -140,19 +145,20 @@ def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     # Look up each line's opening words in a table of the link texts by their opening,
     # instead of testing every link text against every line (a link-heavy page has
     # thousands of each). (A link of more than _LONGEST_TEASER words is no teaser.)
+    # (A link text is _norm's: words joined by single spaces; only its first three are split off.)
     by_opening: dict[str, list[str]] = {}
     for link in link_texts:
-        words = link.split(" ")
-        if 3 <= len(words) <= _LONGEST_TEASER:
-            by_opening.setdefault(" ".join(words[:3]), []).append(link)
+        if 2 <= link.count(" ") < _LONGEST_TEASER:
+            by_opening.setdefault(" ".join(link.split(" ", 3)[:3]), []).append(link)
     total = linked = 0
     for line in text.split("\n"):
-        normed = _norm(line)
-        words = normed.split()
+        words = _WORDS.findall(line.lower())  # _norm(line) is these, joined
         total += len(words)
         links = by_opening.get(" ".join(words[:3])) if len(words) >= 3 else None
-        if links and any(normed == link or normed.startswith(link + " ") for link in links):
-            linked += len(words)
+        if links:
+            normed = " ".join(words)
+            if any(normed == link or normed.startswith(link + " ") for link in links):
+                linked += len(words)
     return linked / total if total else 0.0
 
 
@@ -167,7 +173,7 @@ def classify(
     for shown in (title, page.tree.findtext(".//title")):
         if shown and _SOFT_404.search(shown) and words < 150:
             return f"soft 404: title {shown.strip()[:60]!r}"
-    if shape.body_chars < 200 and shape.has_noscript_or_app_root:
+    if shape.body_chars < _SHELL_CHARS and shape.has_noscript_or_app_root:
         return "javascript-only shell: no text without scripts"
     if words < 20 and _JS_REQUIRED.search(page.tree.text_content()[:5000]):
         return "javascript-only shell: page asks to enable JavaScript"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -175,7 +176,8 @@ def find_dates(
     for name in GENERIC_META:
         for raw in page.meta.get(name, ()):
             add(raw, "meta")
-    for raw in _html_dates(page.tree):
+    dated = _DATED_MARKUP(page.tree)
+    for raw in _html_dates(page.tree, dated):
         add(raw, "html")
     order = month_first(page)
     # By identity: the caller's list keeps every ShownDate alive while we look them up.
@@ -236,7 +238,7 @@ def find_dates(
             (c for c in ranked if "T" in c.value and c.value[:10] == chosen.value), chosen
         )
     updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
-    return DateFindings(found, chosen, _find_modified(page) or updated)
+    return DateFindings(found, chosen, _find_modified(page, dated) or updated)
 
 
 def _labelled_publication(
@@ -314,27 +316,46 @@ def _text_date(raw: str, page: Page) -> str | None:
     return parsed[0] if parsed else None
 
 
-# From the itemprop attributes to their elements: a test on every element of the page
-# costs more than walking the attributes (few elements carry an itemprop).
-_LABELLED_DATES = etree.XPath(
-    '//@itemprop[.="datePublished"]/parent::*[not(self::meta)] | //time[@pubdate] '
-    '| //abbr[contains(concat(" ", @class, " "), " published ")]'
+# The elements whose markup labels them the publication date, and those labelled the date
+# of an update (not <meta>s: those are read with the other meta tags), in one query, told
+# apart by _is_modified_markup and _is_publication_markup. From the itemprop attributes to
+# their elements: a test on every element of the page costs more than walking the attributes
+# (few elements carry an itemprop), and that walk cost 0.28 ms a page each time.
+_DATED_MARKUP = etree.XPath(
+    '//@itemprop[.="datePublished" or .="dateModified"]/parent::*[not(self::meta)]'
+    ' | //time[@pubdate] | //abbr[contains(concat(" ", @class, " "), " published ")]'
 )
-_MODIFIED_DATES = etree.XPath('//@itemprop[.="dateModified"]/parent::*[not(self::meta)]')
-_DATETIMES = etree.XPath("//time[@datetime]")
 
 
-def _html_dates(tree: lxml_html.HtmlElement) -> list[str]:
-    """Dates the markup itself labels as the publication date."""
+def _is_modified_markup(el: lxml_html.HtmlElement) -> bool:
+    return el.get("itemprop") == "dateModified"
+
+
+def _is_publication_markup(el: lxml_html.HtmlElement) -> bool:
+    """An element of _DATED_MARKUP that labels the publication date."""
+    return (
+        el.get("itemprop") == "datePublished"
+        or (el.tag == "time" and el.get("pubdate") is not None)
+        or (el.tag == "abbr" and " published " in f" {el.get('class', '')} ")
+    )
+
+
+def _html_dates(tree: lxml_html.HtmlElement, dated: list[lxml_html.HtmlElement]) -> list[str]:
+    """Dates the markup itself labels as the publication date (`dated`: _DATED_MARKUP's elements)."""
     values: list[str] = []
-    for el in _LABELLED_DATES(tree):
+    for el in dated:
+        if not _is_publication_markup(el):
+            continue
         raw = el.get("datetime") or el.get("content") or el.get("title") or el.text_content()
         if raw:
             values.append(raw)
     if values:
         return values
-    for el in _DATETIMES(tree):
-        if _in_excluded_context(el):
+    # (A tag-filtered walk, which stops at the first: "//time[@datetime]" cost more. It goes
+    # beside the root too, where libxml2 puts what follows a second <html>.)
+    tops = (*reversed(list(tree.itersiblings(preceding=True))), tree, *tree.itersiblings())
+    for el in itertools.chain.from_iterable(top.iter("time") for top in tops):
+        if el.get("datetime") is None or _in_excluded_context(el):
             continue
         values.append(el.get("datetime", ""))
         break
@@ -374,7 +395,7 @@ def _is_card(article: lxml_html.HtmlElement, outer: list[lxml_html.HtmlElement])
     )
 
 
-def _find_modified(page: Page) -> str | None:
+def _find_modified(page: Page, dated: list[lxml_html.HtmlElement]) -> str | None:
     for obj in page.ld_articles() or page.json_ld:
         raw = obj.get("dateModified")
         if isinstance(raw, str) and (value := normalise_date(raw)):
@@ -383,7 +404,7 @@ def _find_modified(page: Page) -> str | None:
         for raw in page.meta.get(name, ()):
             if value := normalise_date(raw):
                 return value
-    for el in _MODIFIED_DATES(page.tree):
+    for el in filter(_is_modified_markup, dated):
         raw = el.get("datetime") or el.get("content") or el.text_content()
         if raw and (value := normalise_date(raw)):
             return value
