@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -144,3 +145,14 @@ def test_the_crawl_process_never_loads_the_extractor() -> None:
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert len(modules) > 8
     assert loaded.stdout.strip() == "[]"
+
+
+def test_warm_up_makes_the_cycle_collector_rare() -> None:
+    from archive.extract_pool import _warm_up
+
+    before = gc.get_threshold()
+    try:
+        _warm_up()
+        assert gc.get_threshold()[0] >= 10_000
+    finally:
+        gc.set_threshold(*before)
