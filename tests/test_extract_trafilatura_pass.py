@@ -29,16 +29,14 @@ from archive.extraction.page import parse_page
 from archive.extraction.trafilatura_pass import (
     EVERY_HOOK,
     SharedWork,
-    _article_frame,
-    _boilerplate_boxes,
     _Gates,
-    _hidden_boxes,
     _prune_sections,
     _shape,
     extraction_options,
     page_attributes,
     run_trafilatura,
 )
+from archive.extraction.trafilatura_xpaths import article_frame, boilerplate_boxes, hidden_boxes
 
 DATA = Path(__file__).parent / "data"
 PAGES = sorted([*DATA.glob("quality/*.html"), *DATA.glob("pages/*.html")])
@@ -117,9 +115,9 @@ def test_same_text_as_bare_extraction(path: Path | None) -> None:
 def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
     """Each XPath restated in Python finds the same elements, in the same order."""
     tree = parse_page(path.read_bytes() if path else RULES_PAGE, URL).tree  # type: ignore[union-attr]
-    assert _boilerplate_boxes(tree) == OVERALL_DISCARD_XPATH[0](tree)
-    assert _hidden_boxes(tree) == OVERALL_DISCARD_XPATH[1](tree)
-    assert _article_frame(tree) == BODY_XPATH[0](tree)[:1]
+    assert boilerplate_boxes(tree) == OVERALL_DISCARD_XPATH[0](tree)
+    assert hidden_boxes(tree) == OVERALL_DISCARD_XPATH[1](tree)
+    assert article_frame(tree) == BODY_XPATH[0](tree)[:1]
     gates = _Gates.of(page_attributes(tree))
     if not gates.prune:
         assert not any(xpath(tree) for xpath in [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH])
@@ -131,8 +129,8 @@ def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
 
 def test_the_rules_page_trips_every_python_test() -> None:
     tree = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
-    assert len(_boilerplate_boxes(tree)) >= 5 and len(_hidden_boxes(tree)) >= 10
-    assert _article_frame(tree)[0].get("itemprop") == "articleBody"
+    assert len(boilerplate_boxes(tree)) >= 5 and len(hidden_boxes(tree)) >= 10
+    assert article_frame(tree)[0].get("itemprop") == "articleBody"
     assert _Gates.of(page_attributes(tree)) == (True, True, True)
     assert TEASER_DISCARD_XPATH[0](tree) and DISCARD_IMAGE_ELEMENTS[0](tree)
 
@@ -149,7 +147,7 @@ def test_each_frame_test_finds_what_the_xpath_finds(attributes: str) -> None:
             f"<section {attributes}><p>The frame.</p></section></body></html>").encode()
     tree = parse_page(page, URL).tree  # type: ignore[union-attr]
     expected = BODY_XPATH[0](tree)[:1]
-    assert _article_frame(tree) == expected
+    assert article_frame(tree) == expected
     assert attributes == "id='post' class='x'" or expected[0].tag == "section"
 
 
