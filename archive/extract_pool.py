@@ -33,9 +33,9 @@ def _warm_up() -> None:
     extract_article(_WARM_UP_PAGE, "http://warm-up.invalid/2024/01/02/warm-up")
     # A page allocates many short-lived objects (element proxies, strings) that form no
     # cycles worth chasing, and Python's default threshold (700 allocations) runs the
-    # cycle collector again and again within a page. Rarer runs saved 3% of
-    # extract_article's CPU on real pages (21.2 -> 20.6 ms a page, best of 4 interleaved
-    # rounds on 265 dev pages).
+    # cycle collector again and again within a page. Rarer runs saved 2.5-3% of
+    # extract_article's CPU on real pages: 20.5 -> 20.0 ms a page with (50000, 20, 20),
+    # 20.3 with (50000, 10, 10) (best of 3 interleaved rounds on 265 dev pages).
     gc.set_threshold(50_000, 20, 20)
 
 

@@ -73,7 +73,10 @@ from trafilatura.xpaths import (
 
 from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
 
-# Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time.
+# Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
+# page gets a shallow copy, so the copies share the mutable fields (date_params with the
+# worker's start date as max_date, the author and URL blacklists): nothing reads them
+# with metadata off, which is why this is safe. Turning metadata on needs fresh ones.
 _OPTIONS = {
     (recall, fast): Extractor(
         output_format="python", comments=False, tables=True, dedup=False, with_metadata=False,
@@ -157,7 +160,7 @@ def run_trafilatura(
     trafilatura_sequence inlined for comments off (the only branches we reach), less the
     work it would waste on our trees: the copy bare_extraction makes for prunes that
     match nothing (the tree is only read after them), the XPaths that cannot match
-    (`attributes`: page_attributes of `tree` or of a page holding it, read here if None),
+    (`attributes`: page_attributes of `tree`, read here if None; tests pass EVERY_HOOK),
     and in the fast pass the pre-conversion backup only the external comparison reads.
 
     `shared`, one dict given to the passes on the same tree, unchanged in between: the
@@ -352,7 +355,13 @@ def _extract_content(
     result_body, temp_text, potential_tags = _extract_main(cleaned_tree, options, gates)
     if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
         backup_tree = clean_again()
-        consumed = {twin for elem, twin in zip(order, backup_tree.iter(), strict=True) if elem.tag == "done"}
+        try:
+            pairs = zip(order, backup_tree.iter(), strict=True)
+            consumed = {twin for elem, twin in pairs if elem.tag == "done"}
+        except ValueError as exc:
+            # Not a ValueError: run_trafilatura turns those into an empty text, as trafilatura
+            # does; this is our restatement gone wrong and must show as an extraction error.
+            raise RuntimeError("trafilatura's recovery tree differs from the extracted one") from exc
         result_body = recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
         temp_text = " ".join(result_body.itertext()).strip()
     previous = None
