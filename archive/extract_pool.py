@@ -39,6 +39,10 @@ def _warm_up() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
+def _started() -> None:
+    """A task that does nothing: scheduling it makes pebble start the workers."""
+
+
 def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExtraction:
     from archive.extract import extract_article  # imported once per worker by _warm_up
 
@@ -66,6 +70,11 @@ class ExtractionPool:
             initializer=_warm_up,
             context=multiprocessing.get_context("spawn"),
         )
+        # pebble starts its workers at the first task. A crawl's first article would then
+        # wait for them to spawn, import the extractor and warm up (about 2 s of the first
+        # seconds of a crawl extracted almost nothing): start them now, while the crawl
+        # fetches robots.txt and its feeds.
+        self._pool.schedule(_started)
 
     def submit(
         self, body: bytes, url: str, hints: ExtractionHints | None = None

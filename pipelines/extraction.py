@@ -35,7 +35,7 @@ class ExtractionPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        _ = self.session.pool  # start (and warm) the workers before the first article arrives
+        _ = self.session.pool  # the workers start and warm up while the first pages download
 
     async def process_item(self, item: PageItem) -> PageItem:
         if item.kind != "article" or item.outcome != "article" or item.body is None:

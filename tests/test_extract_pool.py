@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -30,6 +31,17 @@ def pathological_page() -> bytes:
 def pool() -> Iterator[ExtractionPool]:
     with ExtractionPool(workers=1, timeout=2.0) as extraction_pool:
         yield extraction_pool
+
+
+def test_workers_start_before_the_first_page() -> None:
+    # A crawl creates its pool when the spider opens: the workers must be spawning and
+    # warming up from then on, not from the first article (pebble starts them lazily).
+    before = set(multiprocessing.active_children())
+    with ExtractionPool(workers=2, timeout=5.0):
+        deadline = time.monotonic() + 30
+        while len(set(multiprocessing.active_children()) - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(set(multiprocessing.active_children()) - before) == 2
 
 
 def test_extracts_in_a_worker(pool: ExtractionPool) -> None:

@@ -58,7 +58,7 @@ class WarcFileWriter:
         prefix: str = "newsarchive",
         max_size: int = 1_000_000_000,
         info: Mapping[str, str] | None = None,
-        gzip_level: int = 6,
+        gzip_level: int = 5,
         fsync: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         record_id: Callable[[], str] = new_record_id,
