@@ -292,6 +292,8 @@ def scan_headline_region(
     for index in _telling(map(_TAIL_OF, nodes)):
         if index:  # the root's tail is outside it
             candidates.add(nodes[index].getparent())
+    # The elements whose attributes tell (see _is_byline_markup): the others' markup is not read again.
+    marked: set[lxml_html.HtmlElement] = set()
     markers: dict[str, bool] = {}  # the verdict on each class and id: the page repeats them
     # Each element's attributes read in one call (el.get costs as much as el.items), and
     # judged inline: a call per element with attributes cost more than the tests.
@@ -313,18 +315,20 @@ def scan_headline_region(
                 continue
             # (A processing instruction's pseudo-attributes are not markup.)
             if telling and isinstance(el.tag, str):
-                candidates.add(el)
+                marked.add(el)
                 break
     date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
     byline_elements: list[lxml_html.HtmlElement] = []
-    for el in sorted(candidates, key=order.__getitem__):
-        if el.tag in _SKIP_TAGS:
+    for el in sorted(candidates | marked, key=order.__getitem__):
+        tag = el.tag
+        if tag in _SKIP_TAGS:
             continue
         own = " ".join([el.text or "", *(child.tail or "" for child in el)])
-        if _YEAR_HINT.search(own) and len(own) < 400:
+        if len(own) < 400 and _YEAR_HINT.search(own):
             date_lines.append((el, own))
-        if el.tag not in ("body", "article", "main", "meta", "link", "img") and (
-            _is_byline_markup(el)
+        if tag not in ("body", "article", "main", "meta", "link", "img") and (
+            # Markup that names a byline holds one of the attributes that marked the element.
+            (el in marked and _is_byline_markup(el))
             or (len(own) < 80 and (_BY_LINE.match(own.strip()) or _BY_LABEL.match(own.strip())))
         ):
             byline_elements.append(el)
