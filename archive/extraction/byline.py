@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter, methodcaller
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
@@ -16,6 +17,8 @@ from archive.extraction.textdates import find_text_date
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
 _ITEMS_OF = methodcaller("items")
+# Compiled once: el.xpath(expression) compiles it at every call.
+_ITEMPROP_NAME = etree.XPath('.//*[@itemprop="name"]')
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
@@ -148,11 +151,18 @@ def _short_line(
     el: lxml_html.HtmlElement, limit: int, pieces: Iterator[str] | None = None
 ) -> str | None:
     """_line(el) when it is at most `limit` long, else None: a big element is not read to its end."""
+    if pieces is None and not len(el) and isinstance(el.tag, str):
+        # A leaf's one piece is its text (itertext costs twice the rest of the work here).
+        # (Not a comment's: itertext raises on one.)
+        line = " ".join(el.text.split()) if el.text else ""
+        return line if len(line) <= limit else None
     read: list[str] = []
     # A piece adds at most its length and a space to the line: its words are only
-    # counted when that bound passes the limit.
+    # counted when that bound passes the limit. Blank pieces (indentation) add nothing.
     bound = -1
     for piece in el.itertext() if pieces is None else pieces:
+        if piece.isspace():
+            continue
         read.append(piece)
         bound += len(piece) + 1
         if bound > limit:
@@ -246,7 +256,7 @@ def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
 
 
 def _linked_names(el: lxml_html.HtmlElement) -> list[str]:
-    names = [_line(n) for n in el.xpath('.//*[@itemprop="name"]')]
+    names = [_line(n) for n in _ITEMPROP_NAME(el)]
     if not names:
         names = [
             " ".join(" ".join(_texts_but_job_titles(a)).split())
