@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter, methodcaller
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
@@ -16,6 +17,8 @@ from archive.extraction.textdates import find_text_date
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
 _ITEMS_OF = methodcaller("items")
+# Compiled once: el.xpath(expression) compiles it at every call.
+_ITEMPROP_NAME = etree.XPath('.//*[@itemprop="name"]')
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
@@ -47,6 +50,9 @@ _AUTHOR_PAGE = re.compile(
     r"[/-]authors?[/-]|[/-](?:writers?|contributors?|columnists?|journalists?|reporters?)/"
     r"|[?&_]author="
 )
+# Every _AUTHOR_PAGE match holds one of these words. Most links hold none: a search for
+# them alone costs a third of _AUTHOR_PAGE's, which tries its branches at every "/" and "-".
+_AUTHOR_PAGE_WORD = re.compile("author|writer|contributor|columnist|journalist|reporter")
 # The job title printed under the name: "<p class='name'>Jane Doe</p><p class='jobTitle'>Tech
 # Reporter</p>". Lower-cased class tokens.
 _JOB_TITLE_MARKUP = re.compile(
@@ -145,11 +151,18 @@ def _short_line(
     el: lxml_html.HtmlElement, limit: int, pieces: Iterator[str] | None = None
 ) -> str | None:
     """_line(el) when it is at most `limit` long, else None: a big element is not read to its end."""
+    if pieces is None and not len(el) and isinstance(el.tag, str):
+        # A leaf's one piece is its text (itertext costs twice the rest of the work here).
+        # (Not a comment's: itertext raises on one.)
+        line = " ".join(el.text.split()) if el.text else ""
+        return line if len(line) <= limit else None
     read: list[str] = []
     # A piece adds at most its length and a space to the line: its words are only
-    # counted when that bound passes the limit.
+    # counted when that bound passes the limit. Blank pieces (indentation) add nothing.
     bound = -1
     for piece in el.itertext() if pieces is None else pieces:
+        if piece.isspace():
+            continue
         read.append(piece)
         bound += len(piece) + 1
         if bound > limit:
@@ -208,7 +221,25 @@ def _is_taxonomy(el: lxml_html.HtmlElement) -> bool:
 
 
 def _is_author_page_link(el: lxml_html.HtmlElement) -> bool:
-    return el.tag == "a" and _AUTHOR_PAGE.search((el.get("href") or "").lower()) is not None
+    return el.tag == "a" and _is_author_page(el.get("href") or "")
+
+
+def _is_author_page(href: str) -> bool:
+    low = href.lower()
+    return _AUTHOR_PAGE_WORD.search(low) is not None and _AUTHOR_PAGE.search(low) is not None
+
+
+def _is_author_markup(marker: str) -> bool:
+    """_AUTHOR_MARKUP's test of a class or id, the plain ASCII ones lower-cased first."""
+    if marker.isascii():
+        low = marker.lower()
+        # Every match holds one of these words; most class names hold none, and six
+        # substring tests cost less than the pattern's search.
+        return (
+            "author" in low or "by" in low or "writer" in low or "contributor" in low
+            or "journalist" in low or "reporter" in low
+        ) and _AUTHOR_MARKUP_CASED[0].search(low) is not None
+    return _AUTHOR_MARKUP.search(marker) is not None
 
 
 def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
@@ -225,7 +256,7 @@ def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
 
 
 def _linked_names(el: lxml_html.HtmlElement) -> list[str]:
-    names = [_line(n) for n in el.xpath('.//*[@itemprop="name"]')]
+    names = [_line(n) for n in _ITEMPROP_NAME(el)]
     if not names:
         names = [
             " ".join(" ".join(_texts_but_job_titles(a)).split())
@@ -271,6 +302,8 @@ def scan_headline_region(
     for index in _telling(map(_TAIL_OF, nodes)):
         if index:  # the root's tail is outside it
             candidates.add(nodes[index].getparent())
+    # The elements whose attributes tell (see _is_byline_markup): the others' markup is not read again.
+    marked: set[lxml_html.HtmlElement] = set()
     markers: dict[str, bool] = {}  # the verdict on each class and id: the page repeats them
     # Each element's attributes read in one call (el.get costs as much as el.items), and
     # judged inline: a call per element with attributes cost more than the tests.
@@ -281,9 +314,9 @@ def scan_headline_region(
                     continue
                 telling = markers.get(value)
                 if telling is None:
-                    telling = markers[value] = _search_any_case(_AUTHOR_MARKUP_CASED, value)
+                    telling = markers[value] = _is_author_markup(value)
             elif name == "href":
-                telling = el.tag == "a" and _AUTHOR_PAGE.search(value.lower()) is not None
+                telling = el.tag == "a" and _is_author_page(value)
             elif name == "rel":
                 telling = value == "author"
             elif name == "itemprop":
@@ -292,18 +325,20 @@ def scan_headline_region(
                 continue
             # (A processing instruction's pseudo-attributes are not markup.)
             if telling and isinstance(el.tag, str):
-                candidates.add(el)
+                marked.add(el)
                 break
     date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
     byline_elements: list[lxml_html.HtmlElement] = []
-    for el in sorted(candidates, key=order.__getitem__):
-        if el.tag in _SKIP_TAGS:
+    for el in sorted(candidates | marked, key=order.__getitem__):
+        tag = el.tag
+        if tag in _SKIP_TAGS:
             continue
         own = " ".join([el.text or "", *(child.tail or "" for child in el)])
-        if _YEAR_HINT.search(own) and len(own) < 400:
+        if len(own) < 400 and _YEAR_HINT.search(own):
             date_lines.append((el, own))
-        if el.tag not in ("body", "article", "main", "meta", "link", "img") and (
-            _is_byline_markup(el)
+        if tag not in ("body", "article", "main", "meta", "link", "img") and (
+            # Markup that names a byline holds one of the attributes that marked the element.
+            (el in marked and _is_byline_markup(el))
             or (len(own) < 80 and (_BY_LINE.match(own.strip()) or _BY_LABEL.match(own.strip())))
         ):
             byline_elements.append(el)
