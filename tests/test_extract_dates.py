@@ -106,6 +106,12 @@ def test_year_first_bibliographic_date_is_read() -> None:
     assert find_text_date("Vol 12. 2021 March 5, 2024", month_first=True) == ("2024-03-05", False)
 
 
+def test_month_name_in_capitals_that_lower_does_not_map_back_is_read() -> None:
+    # "ARALIK" is Turkish "aralık" (December): its "I" lower-cases to "i", not to "ı".
+    assert find_text_date("ARALIK 3, 2019", month_first=True) == ("2019-12-03", False)
+    assert find_text_date("3 ARALIK 2019", month_first=False) == ("2019-12-03", False)
+
+
 def test_time_in_the_articles_own_footer_dates_it() -> None:
     footer = (
         "<footer class='article-footer'><span class='tags'>Tides</span>"

@@ -147,19 +147,28 @@ def _first_date(text: str, month_first: bool) -> tuple[int, int, str] | None:
     return best
 
 
+def _month_number(name: str) -> int:
+    number = _MONTH_OF.get(name.lower())
+    if number is None:
+        # re.I matched a case form that lower() does not map back: "ARALIK" is "aralık"
+        # (Turkish dotless i), whose upper case is a plain "I".
+        number = next(n for month, n in _MONTH_OF.items() if re.fullmatch(re.escape(month), name, re.I))
+    return number
+
+
 def _to_iso(groups: tuple[str | None, ...], kind: str, month_first: bool) -> str | None:
     parts = [g or "" for g in groups]
     if kind == "ymd":
         year, month, day = parts
     elif kind == "mdy-name":
         name, day, year = parts
-        month = str(_MONTH_OF[name.lower()])
+        month = str(_month_number(name))
     elif kind == "ymd-name":
         year, name, day = parts
-        month = str(_MONTH_OF[name.lower()])
+        month = str(_month_number(name))
     elif kind == "dmy-name":
         day, name, year = parts
-        month = str(_MONTH_OF[name.lower()])
+        month = str(_month_number(name))
     elif kind == "dmy":
         day, month, year = parts
     else:
