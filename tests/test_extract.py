@@ -210,3 +210,18 @@ def test_code_comments_are_not_page_comments() -> None:
     ).encode()
     result = extract_article(body, "https://blog.example/git-basics")
     assert "# initialise the repository" in result.text
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["ad", "ads-slot", "head", "shadow", "bio", "biography", "author-bio", "cta", "octa", "commentary",
+     "comments", "cookie-banner", "cookie", "credit", "photo-credit", "share-bar", "about-the-author",
+     "support-us", "subscription", "entry-content", "wp-block-embed", "taboola-below"],
+)
+def test_furniture_words_grouped_by_first_letter_match_as_the_plain_alternation(marker: str) -> None:
+    import re
+
+    from archive.extraction.boilerplate import _FURNITURE, _FURNITURE_WORDS
+
+    plain = re.compile("|".join(_FURNITURE_WORDS))
+    assert bool(_FURNITURE.search(marker)) == bool(plain.search(marker))
