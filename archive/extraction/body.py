@@ -11,6 +11,7 @@ from operator import attrgetter
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.boilerplate import element_text
 from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
 
 
@@ -61,8 +62,8 @@ def _prose_weight(el: lxml_html.HtmlElement) -> int:
     if el.tag in ("p", "pre", "blockquote"):
         if not len(el):  # no children, no links: its own text is its text_content()
             return len(el.text.strip()) if el.text else 0
-        text = el.text_content()
-        links = sum(len(a.text_content()) for a in el.iter("a")) if el.tag == "p" else 0
+        text = element_text(el)
+        links = sum(len(element_text(a)) for a in el.iter("a")) if el.tag == "p" else 0
         return max(0, len(text.strip()) - links)
     # Pages built from <div>s alone: a div whose own text is a paragraph counts as one.
     # (The children's tails read in C: a generator cost more than the rest of the test.)
@@ -98,8 +99,8 @@ def _unlinked_chars(el: lxml_html.HtmlElement) -> int:
     if not len(el):  # no children, no links: its own text is its text_content()
         text = len(el.text.strip()) if el.text else 0
         return text if text >= _MIN_BLOCK_CHARS else 0
-    text = len(el.text_content().strip())
-    return text - sum(len(a.text_content()) for a in el.iter("a")) if text >= _MIN_BLOCK_CHARS else 0
+    text = len(element_text(el).strip())
+    return text - sum(len(element_text(a)) for a in el.iter("a")) if text >= _MIN_BLOCK_CHARS else 0
 
 
 @dataclass
@@ -155,7 +156,7 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             if weight >= _BRANCH_SHARE * content and depth > branch_depth:
                 branch, branch_depth = element, depth
     marked = _MARKED(tree)
-    if marked and max(len(el.text_content()) for el in marked) >= _MARKUP_SHARE * total:
+    if marked and max(len(element_text(el)) for el in marked) >= _MARKUP_SHARE * total:
         # trafilatura chooses among the marked elements: it must see them all.
         return Prose(None, total, other, _enclosing(branch, marked))
     if best is not None:

@@ -105,6 +105,12 @@ def _forget_if_full() -> None:
             remembered.clear()
 
 
+def element_text(el: lxml_html.HtmlElement) -> str:
+    """el.text_content(), serialised in C: the XPath call behind text_content() cost 1.3 µs
+    an element, this 0.7 (the same text: every text node below it, no comments)."""
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
 class _Found:
     """What one walk over the page finds: furniture candidates, boxes whose class names an
     embed, and the elements later tests look at (gathered here, not by walking again)."""
@@ -202,7 +208,7 @@ def _leave_out_kept_and_code(found: _Found) -> None:
 def _small_boxes(boxes: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
     return [
         el for el in boxes
-        if len(el.text_content()) <= _MAX_BOX_CHARS and el.find(".//h1") is None
+        if len(element_text(el)) <= _MAX_BOX_CHARS and el.find(".//h1") is None
     ]
 
 
@@ -241,17 +247,17 @@ def _trailing_link_lists(
             continue
         if not all(_is_story_link(li) for li in lst.iterchildren("li")):
             continue
-        if not _LONG_PARAGRAPH_AFTER(lst) and len(lst.text_content()) <= paragraph_chars:
+        if not _LONG_PARAGRAPH_AFTER(lst) and len(element_text(lst)) <= paragraph_chars:
             found.append(lst)
     return found
 
 
 def _is_story_link(item: lxml_html.HtmlElement) -> bool:
     link = next(item.iter("a"))
-    title = " ".join(link.text_content().split())
+    title = " ".join(element_text(link).split())
     if len(title) < _MIN_TITLE_CHARS or link.get("href", "#").startswith("#"):
         return False
-    rest = " ".join(item.text_content().split()).replace(title, "", 1)
+    rest = " ".join(element_text(item).split()).replace(title, "", 1)
     return len(_ITEM_EXTRA.sub("", rest.lower())) <= 3
 
 
@@ -275,7 +281,7 @@ def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlE
 
 def _is_teaser(article: lxml_html.HtmlElement) -> bool:
     return (
-        len(article.text_content().strip()) <= _MAX_CARD_CHARS
+        len(element_text(article).strip()) <= _MAX_CARD_CHARS
         and bool(_LINKED_HEADING(article))
         and len(set(_HREFS(article))) == 1
     )
@@ -295,7 +301,7 @@ def _keep_embedded_text(embeds: list[lxml_html.HtmlElement]) -> None:
         if el.find(".//iframe") is not None or el.find(".//blockquote") is not None:
             continue
         if el.find(".//table") is None and (
-            sum(len(p.text_content()) for p in el.iter("p")) < _EMBED_MIN_PROSE
+            sum(len(element_text(p)) for p in el.iter("p")) < _EMBED_MIN_PROSE
         ):
             continue
         if _PRODUCT(el):
@@ -317,14 +323,14 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         found.lists.extend(top.iter("ul", "ol"))
     # Each paragraph measured once: furniture candidates nest, and each sums its paragraphs.
     # (The dict holds the elements: lxml then hands out the same proxy on each access.)
-    chars = {p: len(p.text_content()) for p in found.paragraphs}
+    chars = {p: len(element_text(p)) for p in found.paragraphs}
     total = sum(chars.values()) or 1
     doomed = []
     for el in found.candidates:
         # A container holding most of the page's prose is the article itself,
         # whatever its class says ("post has-comments"). (A dialog may repeat the
         # headline: "republish this story" boxes hold a copy of the article.)
-        inner = sum(chars[p] if p in chars else len(p.text_content()) for p in el.iter("p"))
+        inner = sum(chars[p] if p in chars else len(element_text(p)) for p in el.iter("p"))
         if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
             continue
         doomed.append(el)

@@ -9,6 +9,7 @@ from operator import methodcaller
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.boilerplate import element_text
 from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
 
 _SOFT_404 = re.compile(
@@ -49,6 +50,7 @@ _APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt"})
 # Under this many characters of text outside scripts, a page with an app root or a
 # <noscript> is a shell that scripts fill.
 _SHELL_CHARS = 200
+
 
 
 def _chars(strings: list[str]) -> int:
@@ -111,8 +113,8 @@ class _Elements:
         elif tag == "time":
             # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
             parent = el.getparent()
-            if parent is not None and len(parent.text_content()) < 400 and any(
-                len(a.text_content().split()) >= 3 for a in parent.iter("a")
+            if parent is not None and len(element_text(parent)) < 400 and any(
+                len(element_text(a).split()) >= 3 for a in parent.iter("a")
             ):
                 self.dated_links += 1
         elif tag == "article":
@@ -127,7 +129,7 @@ class _Elements:
 
 def _text_of(el: lxml_html.HtmlElement) -> str:
     """el.text_content(), without its XPath call for an element without children."""
-    return el.text_content() if len(el) else el.text or ""
+    return element_text(el) if len(el) else el.text or ""
 
 
 _WORDS = re.compile(r"\w+")
@@ -175,7 +177,7 @@ def classify(
             return f"soft 404: title {shown.strip()[:60]!r}"
     if shape.body_chars < _SHELL_CHARS and shape.has_noscript_or_app_root:
         return "javascript-only shell: no text without scripts"
-    if words < 20 and _JS_REQUIRED.search(page.tree.text_content()[:5000]):
+    if words < 20 and _JS_REQUIRED.search(element_text(page.tree)[:5000]):
         return "javascript-only shell: page asks to enable JavaScript"
     if _paywalled(page) and words < 120:
         return f"paywall stub: {words} words, isAccessibleForFree false"
