@@ -210,3 +210,35 @@ def test_code_comments_are_not_page_comments() -> None:
     ).encode()
     result = extract_article(body, "https://blog.example/git-basics")
     assert "# initialise the repository" in result.text
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["ad", "ads-slot", "head", "shadow", "bio", "biography", "author-bio", "cta", "octa", "commentary",
+     "comments", "cookie-banner", "cookie", "credit", "photo-credit", "share-bar", "about-the-author",
+     "support-us", "subscription", "entry-content", "wp-block-embed", "taboola-below"],
+)
+def test_furniture_words_grouped_by_first_letter_match_as_the_plain_alternation(marker: str) -> None:
+    import re
+
+    from archive.extraction.boilerplate import _FURNITURE, _FURNITURE_WORDS
+
+    plain = re.compile("|".join(_FURNITURE_WORDS))
+    assert bool(_FURNITURE.search(marker)) == bool(plain.search(marker))
+
+
+@pytest.mark.parametrize("teasers", [3, 4])
+def test_link_text_is_measured_on_pages_with_enough_teasers_to_read_it(teasers: int) -> None:
+    from lxml import html as lxml_html
+
+    from archive.extraction.classify import measure
+
+    cards = "".join(
+        f"<h2><a href='/s{i}'>Story number {i} here</a></h2><p>Blurb {i}.</p>" for i in range(teasers)
+    )
+    shape = measure(lxml_html.document_fromstring(f"<html><body><main>{cards}</main></body></html>"))
+    assert shape.linked_headings == teasers
+    if teasers >= 4:
+        assert shape.link_chars == sum(len(f"Story number {i} here") for i in range(teasers))
+    else:
+        assert shape.link_chars is None
