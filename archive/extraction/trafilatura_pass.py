@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.baseline import baseline, html2txt
+from trafilatura.baseline import baseline
 from trafilatura.core import (
     ESCALATION_ACCEPT_RATIO,
     ESCALATION_JUSTEXT_RATIO,
@@ -39,7 +39,6 @@ from trafilatura.core import (
     ESCALATION_PAGE_SHARE,
     _forum_thread_page,
 )
-from trafilatura.external import compare_extraction, justext_rescue
 from trafilatura.htmlprocessing import (
     convert_tags,
     delete_by_link_density,
@@ -71,6 +70,7 @@ from trafilatura.xpaths import (
     TEASER_DISCARD_XPATH,
 )
 
+from archive.extraction.trafilatura_fallback import COOKIE_BANNER, compare_extraction, html2txt, justext_rescue
 from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
 
 # Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
@@ -105,8 +105,9 @@ _PRUNE_HOOKS = ("omment", "comol", "disqus_thread", "dsq-comments", "mvp-post-ad
                 "elementor-share-buttons")
 # ... for TEASER_DISCARD_XPATH ("teaser" once its T is lowered) and DISCARD_IMAGE_ELEMENTS ("caption").
 _TEASER_HOOK, _CAPTION_HOOK = "easer", "caption"
-# Attribute values holding every hook: every gated XPath runs (the tests compare both ways).
-EVERY_HOOK = "\n".join([*_PRUNE_HOOKS, _TEASER_HOOK, _CAPTION_HOOK])
+# Attribute values holding every hook: every gated XPath runs (the tests compare both ways);
+# "cookiebot" matches COOKIE_BANNER.
+EVERY_HOOK = "\n".join([*_PRUNE_HOOKS, _TEASER_HOOK, _CAPTION_HOOK, "cookiebot"])
 
 
 def page_attributes(tree: lxml_html.HtmlElement) -> str:
@@ -127,11 +128,12 @@ class _Gates(NamedTuple):
     prune: bool
     teasers: bool
     captions: bool
+    cookies: bool  # basic_cleaning's cookie-banner test (trafilatura_fallback.clean_basically)
 
     @classmethod
     def of(cls, attributes: str) -> _Gates:
         return cls(any(hook in attributes for hook in _PRUNE_HOOKS), _TEASER_HOOK in attributes,
-                   _CAPTION_HOOK in attributes)
+                   _CAPTION_HOOK in attributes, COOKIE_BANNER.search(attributes) is not None)
 
 
 class _Made(NamedTuple):
@@ -207,7 +209,7 @@ def _sequence(
     if (
         options.focus == "balanced"
         and 0 < len(text) < ESCALATION_MAX_LENGTH
-        and len(text) < ESCALATION_PAGE_SHARE * len(html2txt(tree))
+        and len(text) < ESCALATION_PAGE_SHARE * len(html2txt(tree, gates.cookies))
     ):
         r_options = copy(options)
         r_options.focus = "recall"
@@ -217,7 +219,7 @@ def _sequence(
             shared[options.fast] = _Made(page, r_body, r_text)
         if not options.fast:
             with suppress(Exception):
-                j_body, j_text = justext_rescue(copy(tree), options)
+                j_body, j_text = justext_rescue(copy(tree), options, gates.cookies)
         if len(j_text) > len(r_text) and len(j_text) > ESCALATION_JUSTEXT_RATIO * len(text):
             body, text = j_body, j_text
         elif len(r_text) >= options.min_extracted_size and len(r_text) > ESCALATION_ACCEPT_RATIO * len(text):
@@ -229,13 +231,14 @@ def _extract_and_compare(
     tree: lxml_html.HtmlElement, options: Extractor, gates: _Gates
 ) -> tuple[etree._Element, str]:
     """Stages 1-2: the main extractor, then the external comparison unless in fast mode."""
-    cleaned = tree_cleaning(copy(tree), options)
-    # The pre-conversion backup feeds the comparison only: the fast pass needs no copy.
-    backup = None if options.fast else copy(cleaned)
-    cleaned = convert_tags(cleaned, options, options.url)
+    cleaned = convert_tags(tree_cleaning(copy(tree), options), options, options.url)
     body, text = _extract_content(cleaned, options, gates, lambda: _cleaned(tree, options))
-    if backup is not None:
-        body, text = compare_extraction(backup, copy(tree), body, text, options)
+    if not options.fast:
+        # The cleaned tree before conversion, which trafilatura copies for the comparison,
+        # is read by jusText only: made again on the few pages where it runs.
+        body, text = compare_extraction(
+            tree, lambda: tree_cleaning(copy(tree), options), body, text, options, gates.cookies
+        )
     return body, text
 
 
