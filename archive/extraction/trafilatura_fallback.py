@@ -25,8 +25,8 @@ from justext.core import PARAGRAPH_TAGS, revise_paragraph_classification
 from justext.utils import _replace_whitespace, get_stoplist
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.baseline import _spaced_text, basic_cleaning
 from trafilatura import external
+from trafilatura.baseline import _spaced_text, basic_cleaning
 from trafilatura.external import (
     JUSTEXT_OVERRIDE_RATIO,
     SANITIZED_XPATH,
@@ -113,7 +113,7 @@ def compare_extraction(
 def justext_rescue(
     tree: lxml_html.HtmlElement, options: Extractor, cookies: bool
 ) -> tuple[etree._Element, str]:
-    """external.justext_rescue (try_justext inlined): jusText's good paragraphs; `tree` is cleaned in place."""
+    """external.justext_rescue, try_justext inlined: jusText's good paragraphs (cleans `tree` in place)."""
     tree = clean_basically(tree, cookies)
     result_body = etree.Element("body")
     if options.lang in JUSTEXT_LANGUAGES:
@@ -174,9 +174,8 @@ class Paragraph:
         """justext.core.classify_paragraphs with trafilatura's arguments (50, 150, 0.1, 0.2, 0.25, True)."""
         text = self.text
         length = len(text)
-        if length and self.chars_count_in_links / length > 0.25:
-            self.cf_class = "bad"
-        elif "\xa9" in text or "&copy" in text or "select" in self.dom_path:
+        too_many_links = length and self.chars_count_in_links / length > 0.25
+        if too_many_links or "\xa9" in text or "&copy" in text or "select" in self.dom_path:
             self.cf_class = "bad"
         elif length < 50:
             self.cf_class = "bad" if self.chars_count_in_links > 0 else "short"

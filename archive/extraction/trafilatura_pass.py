@@ -70,7 +70,12 @@ from trafilatura.xpaths import (
     TEASER_DISCARD_XPATH,
 )
 
-from archive.extraction.trafilatura_fallback import COOKIE_BANNER, compare_extraction, html2txt, justext_rescue
+from archive.extraction.trafilatura_fallback import (
+    COOKIE_BANNER,
+    compare_extraction,
+    html2txt,
+    justext_rescue,
+)
 from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
 
 # Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
