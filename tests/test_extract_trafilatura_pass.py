@@ -7,6 +7,8 @@ Python callbacks; this is what keeps it honest when trafilatura is upgraded.
 from __future__ import annotations
 
 import copy
+import re
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from trafilatura.baseline import basic_cleaning
 from trafilatura.baseline import html2txt as library_html2txt
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.main_extractor import extract_content, prune_unwanted_sections
-from trafilatura.settings import TAG_CATALOG, Extractor
+from trafilatura.settings import _COOKIE_CONSENT_RE, BASIC_CLEAN_XPATH, TAG_CATALOG, Extractor
 from trafilatura.utils import load_html
 from trafilatura.xpaths import (
     BODY_XPATH,
@@ -33,11 +35,14 @@ from trafilatura.xpaths import (
 
 from archive.extraction.page import parse_page
 from archive.extraction.trafilatura_fallback import (
+    _BASIC_CLEAN_WITHOUT_COOKIES,
+    COOKIE_HOOKS,
     _all_stopwords,
     compare_extraction,
     html2txt,
     justext_rescue,
     make_paragraphs,
+    may_hold_cookie_banner,
     normalize,
 )
 from archive.extraction.trafilatura_pass import (
@@ -133,6 +138,8 @@ def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
     assert hidden_boxes(tree) == OVERALL_DISCARD_XPATH[1](tree)
     assert article_frame(tree) == BODY_XPATH[0](tree)[:1]
     gates = _Gates.of(page_attributes(tree))
+    if not gates.cookies:
+        assert _BASIC_CLEAN_WITHOUT_COOKIES(tree) == BASIC_CLEAN_XPATH(tree)
     if not gates.prune:
         assert not any(xpath(tree) for xpath in [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH])
     if not gates.teasers:
@@ -378,3 +385,28 @@ def test_paragraphs_of_odd_nodes_are_justexts() -> None:
         ParagraphMaker.make_paragraphs(tree)
     with pytest.raises(TypeError):
         make_paragraphs(tree)
+
+
+def test_the_cookie_gate_misses_no_cookie_banner() -> None:
+    """may_hold_cookie_banner is true wherever BASIC_CLEAN_XPATH's re:test(..., 'i') can match."""
+    assert _COOKIE_CONSENT_RE.lower() == _COOKIE_CONSENT_RE
+    # Each alternative holds a hook (none is inside parentheses: those hold no hook-bearing ones).
+    depth, alternatives = 0, [""]
+    for char in _COOKIE_CONSENT_RE:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            alternatives.append("")
+        else:
+            alternatives[-1] += char
+    assert len(alternatives) == 8 and all(any(h in alt for h in COOKIE_HOOKS) for alt in alternatives)
+    # The characters other than ASCII letters that re.IGNORECASE lets match an ASCII letter.
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    assert [c for c in map(chr, range(128, sys.maxunicode + 1)) if letter.fullmatch(c)] == [
+        "\u0130", "\u0131", "\u017f", "\u212a"
+    ]
+    banner = re.compile(_COOKIE_CONSENT_RE, re.IGNORECASE)
+    for value in ["COOKIE-BANNER", "site-coo\u212aie_notice", "COOK\u0130E-law", "cook\u0131e-bar",
+                  "borlab\u017f", "Notice--Cookie", "x\nconsent-SDK", "Moove_GDPR", "OneTrust"]:
+        assert banner.search(value) and may_hold_cookie_banner(f"wrapper\n{value}\nmain"), value
+    for value in ["cookie", "consent", "wrapper\nmain", "cookie\nbanner"]:
+        assert not banner.search(value) and not may_hold_cookie_banner(value), value

@@ -71,10 +71,10 @@ from trafilatura.xpaths import (
 )
 
 from archive.extraction.trafilatura_fallback import (
-    COOKIE_BANNER,
     compare_extraction,
     html2txt,
     justext_rescue,
+    may_hold_cookie_banner,
 )
 from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
 
@@ -111,7 +111,7 @@ _PRUNE_HOOKS = ("omment", "comol", "disqus_thread", "dsq-comments", "mvp-post-ad
 # ... for TEASER_DISCARD_XPATH ("teaser" once its T is lowered) and DISCARD_IMAGE_ELEMENTS ("caption").
 _TEASER_HOOK, _CAPTION_HOOK = "easer", "caption"
 # Attribute values holding every hook: every gated XPath runs (the tests compare both ways);
-# "cookiebot" matches COOKIE_BANNER.
+# "cookiebot" is a cookie banner for basic_cleaning.
 EVERY_HOOK = "\n".join([*_PRUNE_HOOKS, _TEASER_HOOK, _CAPTION_HOOK, "cookiebot"])
 
 
@@ -138,7 +138,7 @@ class _Gates(NamedTuple):
     @classmethod
     def of(cls, attributes: str) -> _Gates:
         return cls(any(hook in attributes for hook in _PRUNE_HOOKS), _TEASER_HOOK in attributes,
-                   _CAPTION_HOOK in attributes, COOKIE_BANNER.search(attributes) is not None)
+                   _CAPTION_HOOK in attributes, may_hold_cookie_banner(attributes))
 
 
 class _Made(NamedTuple):
