@@ -7,14 +7,22 @@ Python callbacks; this is what keeps it honest when trafilatura is upgraded.
 from __future__ import annotations
 
 import copy
+import re
+import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+from justext.core import ParagraphMaker, classify_paragraphs
+from justext.utils import normalize_whitespace
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura import bare_extraction
-from trafilatura.main_extractor import prune_unwanted_sections
-from trafilatura.settings import TAG_CATALOG
+from trafilatura import bare_extraction, external
+from trafilatura.baseline import basic_cleaning
+from trafilatura.baseline import html2txt as library_html2txt
+from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+from trafilatura.main_extractor import extract_content, prune_unwanted_sections
+from trafilatura.settings import _COOKIE_CONSENT_RE, BASIC_CLEAN_XPATH, TAG_CATALOG, Extractor
 from trafilatura.utils import load_html
 from trafilatura.xpaths import (
     BODY_XPATH,
@@ -26,6 +34,17 @@ from trafilatura.xpaths import (
 )
 
 from archive.extraction.page import parse_page
+from archive.extraction.trafilatura_fallback import (
+    _BASIC_CLEAN_WITHOUT_COOKIES,
+    COOKIE_HOOKS,
+    _all_stopwords,
+    compare_extraction,
+    html2txt,
+    justext_rescue,
+    make_paragraphs,
+    may_hold_cookie_banner,
+    normalize,
+)
 from archive.extraction.trafilatura_pass import (
     EVERY_HOOK,
     SharedWork,
@@ -119,6 +138,8 @@ def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
     assert hidden_boxes(tree) == OVERALL_DISCARD_XPATH[1](tree)
     assert article_frame(tree) == BODY_XPATH[0](tree)[:1]
     gates = _Gates.of(page_attributes(tree))
+    if not gates.cookies:
+        assert _BASIC_CLEAN_WITHOUT_COOKIES(tree) == BASIC_CLEAN_XPATH(tree)
     if not gates.prune:
         assert not any(xpath(tree) for xpath in [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH])
     if not gates.teasers:
@@ -131,7 +152,8 @@ def test_the_rules_page_trips_every_python_test() -> None:
     tree = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
     assert len(boilerplate_boxes(tree)) >= 5 and len(hidden_boxes(tree)) >= 10
     assert article_frame(tree)[0].get("itemprop") == "articleBody"
-    assert _Gates.of(page_attributes(tree)) == (True, True, True)
+    gates = _Gates.of(page_attributes(tree))
+    assert gates[:3] == (True, True, True) and gates.cookies
     assert TEASER_DISCARD_XPATH[0](tree) and DISCARD_IMAGE_ELEMENTS[0](tree)
 
 
@@ -223,3 +245,169 @@ def test_deleting_the_frame_itself_changes_its_shape() -> None:
     before = _shape(frame)
     body.remove(frame)
     assert _shape(frame) != before
+
+
+# What jusText's paragraph maker reads beside paragraphs: line breaks (two make a paragraph
+# break), links, comments, a namespaced tag, a select, odd spaces; a cookie banner for basic_cleaning.
+JUSTEXT_PAGE = (
+    "<html><head><title>jusText</title></head><body><div class='cookie-banner'>"
+    "We use cookies.</div>"
+    + _paragraphs(4, "Opening paragraph. It said that the ferry will run on time from the spring, when")
+    + "<div>Loose text<br>after one break<br><br>after two\r\n breaks<br><br><br>and three</div>"
+    + "<p>A <a href='/x'>link\tin</a> text <!-- a comment --> with\u00a0odd \u2003 spaces</p>"
+    + "<ul><li><a href='/a'>Home</a></li><li><a href='/b'>News page</a></li></ul>"
+    + "<select><option>Choose one of the many options offered to every reader here today</option></select>"
+    + "<svg:g>namespaced</svg:g><p>\u00a9 2026 The Harbour Gazette and its many contributors everywhere.</p>"
+    + "<footer>Footer text</footer><aside>Aside text</aside>" + _paragraphs(3, "Closing paragraph")
+    # Few stopwords: 24% of the words (long enough to be good), 28%, 11%.
+    + "<p>Harbour council approved ferry timetable repairs Tuesday: spring works budget four million"
+    " crowns, pier extension, dredging contract signed, Nordvik Marine Ltd.</p>"
+    + "<p>Harbour council ferry timetable repairs approved Tuesday: spring works budget four million"
+    " crowns, pier extension, dredging contract signed.</p>"
+    + "<p>Harbour approved ferry timetable repairs Tuesday: budget four million crowns, pier extension,"
+    " dredging contract signed, Nordvik Marine Ltd.</p>"
+    + "</body></html>"
+).encode()
+# One paragraph jusText keeps, shorter than a main text must be: a short main text longer
+# than it keeps its place.
+SHORT_PAGE = (
+    "<html><body><ul>" + "".join(f"<li><a href='/s{i}'>Section {i}</a></li>" for i in range(30)) + "</ul>"
+    "<div><p>Harbour council approved ferry timetable repairs Tuesday: spring works budget four million"
+    " crowns, pier extension, dredging contract signed, Nordvik Marine Ltd.</p></div></body></html>"
+).encode()
+FALLBACK_PAGES = [*PAGES, JUSTEXT_PAGE, SHORT_PAGE]
+
+
+def _page_id(page: Path | bytes) -> str:
+    return page.name if isinstance(page, Path) else "justext-page" if page is JUSTEXT_PAGE else "short-page"
+
+
+def _fallback_tree(page: Path | bytes) -> lxml_html.HtmlElement:
+    return parse_page(page.read_bytes() if isinstance(page, Path) else page, URL).tree  # type: ignore[union-attr]
+
+
+def _both_gates(tree: lxml_html.HtmlElement) -> list[bool]:
+    """The cookie gate as the page sets it, and forced on."""
+    return sorted({_Gates.of(page_attributes(tree)).cookies, True})
+
+
+@pytest.mark.parametrize("path", FALLBACK_PAGES, ids=_page_id)
+def test_paragraphs_are_justexts(path: Path | bytes) -> None:
+    tree = basic_cleaning(_fallback_tree(path))
+    expected = ParagraphMaker.make_paragraphs(tree)
+    ours = make_paragraphs(tree)
+    assert [(p.text, p.dom_path, p.chars_count_in_links) for p in ours] == [
+        (p.text, p.dom_path, p.chars_count_in_links) for p in expected
+    ]
+    stoplist = _all_stopwords()
+    classify_paragraphs(expected, stoplist, 50, 150, 0.1, 0.2, 0.25, True)
+    for paragraph in ours:
+        paragraph.classify(stoplist)
+    assert [p.cf_class for p in ours] == [p.cf_class for p in expected]
+
+
+@pytest.mark.parametrize("path", FALLBACK_PAGES, ids=_page_id)
+def test_justext_rescue_is_trafilaturas(path: Path | bytes) -> None:
+    tree = _fallback_tree(path)
+    options = extraction_options(URL)
+    for cleaned in (False, True):
+        source = tree_cleaning(copy.deepcopy(tree), options) if cleaned else tree
+        body, text = external.justext_rescue(copy.deepcopy(source), options)
+        for cookies in _both_gates(tree):
+            our_body, our_text = justext_rescue(copy.deepcopy(source), options, cookies)
+            assert (etree.tostring(our_body), our_text) == (etree.tostring(body), text)
+    assert path is not JUSTEXT_PAGE or "when 1 tells" in text
+
+
+@pytest.mark.parametrize("path", FALLBACK_PAGES, ids=_page_id)
+def test_html2txt_is_trafilaturas(path: Path | bytes) -> None:
+    tree = _fallback_tree(path)
+    before = etree.tostring(tree)
+    for cookies in _both_gates(tree):
+        assert html2txt(tree, cookies) == library_html2txt(tree)
+    assert etree.tostring(tree) == before
+
+
+def _clean_copy(tree: lxml_html.HtmlElement, options: Extractor) -> lxml_html.HtmlElement:
+    return tree_cleaning(copy.deepcopy(tree), options)
+
+
+@pytest.mark.parametrize("path", FALLBACK_PAGES, ids=_page_id)
+def test_compare_extraction_is_trafilaturas(path: Path | bytes) -> None:
+    """For the main extraction, an empty one (jusText runs) and a short one (readability wins)."""
+    tree = _fallback_tree(path)
+    for recall in (False, True):
+        options = extraction_options(URL, recall=recall)
+        cleaned = convert_tags(tree_cleaning(copy.deepcopy(tree), options), options, options.url)
+        main_body, main_text = extract_content(cleaned, options)
+        candidates = [(main_body, main_text), (etree.Element("body"), "")]
+        for length in (60, options.min_extracted_size - 1):  # readability wins; jusText's may be shorter
+            short_body = etree.Element("body")
+            etree.SubElement(short_body, "p").text = main_text[:length]
+            candidates.append((short_body, main_text[:length]))
+        for body, text in candidates:
+            expected = external.compare_extraction(tree_cleaning(copy.deepcopy(tree), options),
+                                                   copy.deepcopy(tree), copy.deepcopy(body), text, options)
+            for cookies in _both_gates(tree):
+                ours = compare_extraction(tree, partial(_clean_copy, tree, options),
+                                          copy.deepcopy(body), text, options, cookies)
+                assert (etree.tostring(ours[0]), ours[1]) == (etree.tostring(expected[0]), expected[1])
+
+
+SPACES = ["", "a", " ", "\n", "\r", "\t", "\u00a0", "\u2003", "\x1c", "\x85"]
+
+
+def test_normalize_is_justexts() -> None:
+    for a in SPACES:
+        for b in SPACES:
+            for c in SPACES:
+                text = f"x{a}{b}y{c}{a}z{b}"
+                assert normalize(text) == normalize_whitespace(text), repr(text)
+
+
+def test_paragraphs_of_odd_nodes_are_justexts() -> None:
+    """Comments and processing instructions (the parser turns both into comments), namespaced tags."""
+    tree = lxml_html.document_fromstring("<html><body><p>One <!-- c --> two</p><div>Three</div></body>")
+    paragraph = tree.find(".//p")
+    instruction = etree.ProcessingInstruction("php", "echo 1")
+    instruction.tail = " after the instruction"
+    paragraph.append(instruction)
+    etree.SubElement(paragraph, "{http://www.w3.org/2000/svg}a").text = "namespaced link"
+    etree.SubElement(tree.find(".//div"), "{http://www.w3.org/2000/svg}p").text = "namespaced paragraph"
+    tree.addprevious(etree.ProcessingInstruction("before"))
+    tree.addnext(etree.ProcessingInstruction("after"))
+    expected = ParagraphMaker.make_paragraphs(tree)
+    assert [(p.text, p.dom_path, p.chars_count_in_links) for p in make_paragraphs(tree)] == [
+        (p.text, p.dom_path, p.chars_count_in_links) for p in expected
+    ]
+    assert len(expected) == 3 and "two after the instructionnamespaced link" in expected[0].text
+    tree.find(".//div").append(etree.Entity("amp"))
+    with pytest.raises(TypeError):
+        ParagraphMaker.make_paragraphs(tree)
+    with pytest.raises(TypeError):
+        make_paragraphs(tree)
+
+
+def test_the_cookie_gate_misses_no_cookie_banner() -> None:
+    """may_hold_cookie_banner is true wherever BASIC_CLEAN_XPATH's re:test(..., 'i') can match."""
+    assert _COOKIE_CONSENT_RE.lower() == _COOKIE_CONSENT_RE
+    # Each alternative holds a hook (none is inside parentheses: those hold no hook-bearing ones).
+    depth, alternatives = 0, [""]
+    for char in _COOKIE_CONSENT_RE:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            alternatives.append("")
+        else:
+            alternatives[-1] += char
+    assert len(alternatives) == 8 and all(any(h in alt for h in COOKIE_HOOKS) for alt in alternatives)
+    # The characters other than ASCII letters that re.IGNORECASE lets match an ASCII letter.
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    assert [c for c in map(chr, range(128, sys.maxunicode + 1)) if letter.fullmatch(c)] == [
+        "\u0130", "\u0131", "\u017f", "\u212a"
+    ]
+    banner = re.compile(_COOKIE_CONSENT_RE, re.IGNORECASE)
+    for value in ["COOKIE-BANNER", "site-coo\u212aie_notice", "COOK\u0130E-law", "cook\u0131e-bar",
+                  "borlab\u017f", "Notice--Cookie", "x\nconsent-SDK", "Moove_GDPR", "OneTrust"]:
+        assert banner.search(value) and may_hold_cookie_banner(f"wrapper\n{value}\nmain"), value
+    for value in ["cookie", "consent", "wrapper\nmain", "cookie\nbanner"]:
+        assert not banner.search(value) and not may_hold_cookie_banner(value), value
