@@ -133,11 +133,16 @@ def main() -> None:
         server.terminate()
         server.wait()
     articles = int(stats.get("newsarchive/extraction/ok", 0))  # type: ignore[call-overload]
+    # Every article page the crawl extracted counts, as every page counts in the bare loop:
+    # a page that comes out not_article or empty cost its extraction all the same.
+    extracted = sum(int(v) for k, v in stats.items()  # type: ignore[call-overload]
+                    if k.startswith("newsarchive/extraction/"))
     responses = int(stats.get("response_received_count", 0))  # type: ignore[call-overload]
     cpu = float(stats.get("newsarchive/main_cpu_seconds", 0.0))  # type: ignore[arg-type]
     cpu_open = float(stats.get("newsarchive/main_cpu_seconds_open", 0.0))  # type: ignore[arg-type]
-    end_to_end = articles / elapsed
-    print(f"article pages: {len(pages)}  (crawl fetched {responses} responses, {articles} articles)")
+    end_to_end = extracted / elapsed
+    print(f"article pages: {len(pages)}  (crawl fetched {responses} responses, extracted {extracted}"
+          f" pages, {articles} of them articles)")
     print(f"bare trafilatura.extract, 1 process: {bare:7.1f} pages/s  (the faster of {bare_before:.1f}"
           f" before and {bare_after:.1f} after the crawl)")
     print(f"end-to-end crawl (WARC+extract+index): {end_to_end:7.1f} pages/s  ({elapsed:.1f} s)")
