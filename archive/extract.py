@@ -53,6 +53,10 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     page = parse_page(body, url)
     if page is None:
         return ArticleExtraction(status="empty", reason="no parsable HTML")
+    # Every element's Python proxy, held to the end: while one is alive, lxml hands it out
+    # again instead of building a new one, which was most of what each stage's walks over
+    # the page cost (1.2-1.3 ms of 17-19 a page in all).
+    proxies = list(page.tree.iter())
     # 2. Metadata from the page's own markup, before the body stage prunes anything.
     sitename = find_sitename(page)
     title, headline = find_headline(page, sitename, hints.feed_title if hints else None)
@@ -92,4 +96,5 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         result.status, result.reason = "not_article", reason
     elif not text:
         result.status, result.reason = "empty", "no main text found"
+    del proxies  # (held until here on purpose: see above)
     return result

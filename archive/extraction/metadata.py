@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -169,13 +170,22 @@ def find_tags(page: Page) -> list[str]:
         raw = page.meta_first("news_keywords", "keywords")
         tags = raw.split(",") if raw else []
     if not tags:
-        tags = [text_of(a) for a in page.tree.xpath('//a[@rel="tag"]')]
+        tags = [text_of(a) for a in _in_document(page.tree, "a") if a.get("rel") == "tag"]
     seen: list[str] = []
     for tag in tags:
         cleaned = _clean(tag)
         if cleaned and cleaned not in seen:
             seen.append(cleaned)
     return seen
+
+
+def _in_document(tree: lxml_html.HtmlElement, tag: str) -> Iterator[lxml_html.HtmlElement]:
+    """The document's elements of this tag, as "//tag" finds them: libxml2 may put what follows
+    a second <html> beside the root. (Filtered by tag in C: the XPath visited every node,
+    0.2 ms a page.)"""
+    root = tree.getroottree().getroot()
+    for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
+        yield from top.iter(tag)
 
 
 def find_section(page: Page) -> str | None:
@@ -201,9 +211,9 @@ def find_image(page: Page) -> str | None:
 
 
 def find_canonical(page: Page) -> str | None:
-    for link in page.tree.xpath('//link[@href][contains(concat(" ", @rel, " "), " canonical ")]'):
-        href = link.get("href", "").strip()
-        if href:
+    for link in _in_document(page.tree, "link"):
+        href = (link.get("href") or "").strip()
+        if href and " canonical " in f" {link.get('rel', '')} ":
             return urljoin(page.url, href)
     og_url = page.meta_first("og:url")
     return urljoin(page.url, og_url) if og_url else None
