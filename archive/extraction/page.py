@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,9 @@ class Page:
     url: str
     meta: dict[str, list[str]] = field(default_factory=dict)
     json_ld: list[dict[str, Any]] = field(default_factory=list)
+    # False when no element can carry itemprop="datePublished" or "dateModified": the
+    # source never writes either value after an itemprop (see _may_name_dates).
+    dated_itemprops: bool = True
 
     def meta_first(self, *names: str) -> str | None:
         for name in names:
@@ -142,6 +146,11 @@ def _repair(text: str, beginning: str, invalid_chars: bool) -> str:
 
 def load_html(body: bytes) -> lxml_html.HtmlElement | None:
     """trafilatura.utils.load_html on raw bytes, with our parser (same tree, cheaper elements)."""
+    return _load_html(body)[0]
+
+
+def _load_html(body: bytes) -> tuple[lxml_html.HtmlElement | None, bytes | None]:
+    """load_html's tree, and the bytes libxml2 parsed when it parsed them as they came."""
     raw: bytes | None = None
     try:
         raw = handle_compressed_file(body)
@@ -163,11 +172,12 @@ def load_html(body: bytes) -> lxml_html.HtmlElement | None:
             tree, parsed_bytes = _parse_bytes(repaired.encode("utf8", "surrogatepass")), True
         except Exception:  # as trafilatura's loader: try the bytes below
             tree = None
+    source = raw if parsed_bytes and repaired is text else None
     if (tree is None or len(tree) < 1) and not parsed_bytes:
         tree = _parse_bytes(repaired.encode("utf8", "surrogatepass"))
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
-        return None  # not HTML at all
-    return tree
+        return None, None  # not HTML at all
+    return tree, source
 
 
 def _parse_bytes(raw: bytes) -> lxml_html.HtmlElement | None:
@@ -177,15 +187,49 @@ def _parse_bytes(raw: bytes) -> lxml_html.HtmlElement | None:
         return None
 
 
+# The itemprop values that date a page, and what may stand between an itemprop and its value.
+_DATE_NAMES = re.compile(rb"date(?:Published|Modified)")
+_BEFORE_VALUE = b" \t\n\r\f\v\"'="
+_BEFORE_WINDOW = 64
+
+
+def _may_name_dates(source: bytes | None) -> bool:
+    """Whether an element of the page parsed from `source` may carry itemprop="datePublished"
+    or "dateModified". Looking for one in the source costs 0.04 ms a page, the XPath
+    that finds them 0.28; half the pages never write either name, most others in JSON-LD.
+
+    Exact but for a value written with character references ("&#100;atePublished"):
+    libxml2 keeps attribute values as written and lower-cases attribute names.
+    """
+    if source is None:  # decoded or repaired text: not worth the trouble
+        return True
+    for match in _DATE_NAMES.finditer(source):
+        before = source[max(0, match.start() - _BEFORE_WINDOW) : match.start()]
+        before = before.lower().rstrip(_BEFORE_VALUE)
+        # (An empty rest: the window held nothing but blanks, quotes and "=".)
+        if not before or before.endswith(b"itemprop"):
+            return True
+    return False
+
+
+def in_document(tree: lxml_html.HtmlElement, *tags: str) -> Iterator[lxml_html.HtmlElement]:
+    """The document's elements of these tags, in document order, as "//tag" finds them:
+    libxml2 may put what follows a second <html> beside the root. (Filtered by tag in C:
+    an XPath visits every node, 0.2 ms a page.)"""
+    root = tree.getroottree().getroot()
+    for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
+        yield from top.iter(*tags)
+
+
 def parse_page(body: bytes, url: str) -> Page | None:
-    tree = load_html(_drop_early_end_tags(body))
+    tree, source = _load_html(_drop_early_end_tags(body))
     if tree is None:
         return None
     if b"\xc3" in body and _DOUBLE_ENCODED.search(body):  # every pattern opens with \xc3
         # Repair before extraction: downstream, trafilatura drops the C1 control
         # characters that hold half of each broken sequence.
         _repair_text_nodes(tree)
-    page = Page(tree=tree, url=url)
+    page = Page(tree=tree, url=url, dated_itemprops=_may_name_dates(source))
     _collect_structured_data(page)
     return page
 
