@@ -53,6 +53,9 @@ class Page:
     # False when no element can carry itemprop="datePublished" or "dateModified": the
     # source never writes either value after an itemprop (see _may_name_dates).
     dated_itemprops: bool = True
+    # The document's <time> and <abbr> elements in order, from the walk that collects the
+    # structured data; None when that walk did not cover the whole document.
+    times_and_abbrs: list[lxml_html.HtmlElement] | None = None
 
     def meta_first(self, *names: str) -> str | None:
         for name in names:
@@ -247,11 +250,20 @@ def _repair_text_nodes(tree: lxml_html.HtmlElement) -> None:
 def _collect_structured_data(page: Page) -> None:
     """The meta tags and JSON-LD objects, found in one walk: a walk of a page costs 0.15 ms."""
     scripts = []
-    for el in page.tree.iter("meta", "script"):
-        if el.tag == "meta":
+    # (The dates' <time>s and <abbr>s cost next to nothing more in this walk, 0.15 ms in their own.)
+    dating = []
+    for el in page.tree.iter("meta", "script", "time", "abbr"):
+        tag = el.tag
+        if tag == "meta":
             _collect_meta(page, el)
-        elif "ld+json" in (el.get("type") or ""):
-            scripts.append(el)
+        elif tag == "script":
+            if "ld+json" in (el.get("type") or ""):
+                scripts.append(el)
+        else:
+            dating.append(el)
+    tree = page.tree
+    if tree.getparent() is None and tree.getprevious() is None and tree.getnext() is None:
+        page.times_and_abbrs = dating  # the root and nothing beside it: the whole document
     _collect_json_ld(page, scripts)
 
 
