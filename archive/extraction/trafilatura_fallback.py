@@ -33,13 +33,14 @@ from trafilatura.external import (
     _prefer_readability,
     jt_stoplist_init,
     sanitize_tree,
-    try_readability,
 )
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.settings import _COOKIE_CONSENT_RE, BASIC_CLEAN_XPATH, JUSTEXT_LANGUAGES, Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
+
+from archive.extraction.trafilatura_readability import try_readability
 
 # BASIC_CLEAN_XPATH is a union of tag and footer tests (in C) and a cookie-banner test by
 # regex on the id and class. Where no id or class matches the regex, the rest finds the same.
