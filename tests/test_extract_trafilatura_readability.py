@@ -19,7 +19,7 @@ from trafilatura import external
 from trafilatura.readability_lxml import REGEXES, Document
 
 from archive.extraction.page import parse_page
-from archive.extraction.trafilatura_readability import ReadabilityDocument, try_readability
+from archive.extraction.trafilatura_readability import ReadabilityDocument, _text, try_readability
 
 DATA = Path(__file__).parent / "data"
 PAGES = sorted([*DATA.glob("quality/*.html"), *DATA.glob("pages/*.html")])
@@ -52,6 +52,7 @@ UNLIKELY_PAGE = (
     + "<div class='Sponsor-box'>Sponsored <b class='pager'>p</b></div> loose tail"
     + _story(3, "Second part")
     + "<div class='a' id='b'>short ids</div><div class='' id=''>empty ids</div>"
+    + "<div class='com' id='bx'>An unlikely word only across the class and the id</div>"
     + "</article><div class='community'><p class='comment'>One comment, with commas, and more.</p></div>"
     + "<div id='footer'>" + _menu("class='foot-menu'") + "Footer text</div>"
     "</body></html>"
@@ -79,6 +80,7 @@ DIVS_PAGE = (
     "<div>Loose text <b>bold</b> tail one<br>tail two<br><i>it</i>  </div>"
     "<div><a href='/only'>a link wrapper</a></div><div><a href='/w'>wrapper</a> with loose text</div>"
     "<div><span><em>inline only, deep</em></span></div><div><picture>pic</picture>text</div>"
+    "<div><span>inline, then</span><address>an address block</address></div>"
     "<div><custom-el>custom</custom-el><pre-x>a custom tag that starts like pre</pre-x></div>"
     + _story(6, "Body")
     + "<div>" + "<img src='/i.jpg'>" * 4 + "<p>One paragraph with the images.</p></div>"
@@ -152,6 +154,21 @@ def test_each_step_is_the_librarys(page: Path | str) -> None:
         assert ours.get_link_density(elem) == theirs.get_link_density(elem)
     body, their_body = ours.doc.find("body"), theirs.doc.find("body")
     assert ours.sanitize(body, our_scores) == theirs.sanitize(their_body, their_scores)
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_id)
+def test_text_is_text_content(page: Path | str) -> None:
+    for elem in _tree(page).iter():
+        assert _text(elem) == elem.text_content()
+
+
+def test_text_of_odd_nodes_is_text_content() -> None:
+    """Comments, processing instructions and CDATA inside an element, tails of each."""
+    div = lxml_html.fragment_fromstring("<div>a<!-- comment -->b<p>c<?php echo 1 ?>d</p>e</div>")
+    etree.SubElement(div, "span").text = etree.CDATA("cdata")
+    div[-1].tail = "tail"
+    div.tail = "outside"
+    assert _text(div) == div.text_content() == "abcdecdatatail"
 
 
 def test_the_made_pages_reach_each_branch() -> None:
