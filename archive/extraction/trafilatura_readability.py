@@ -61,12 +61,22 @@ _COUNTED = sorted(TEXT_CLEAN_ELEMS - {"a"})
 
 def try_readability(htmlinput: HtmlElement) -> HtmlElement:
     """external.try_readability: readability's summary of `htmlinput` (which it changes), reparsed."""
+    return summary_tree(summarize(htmlinput))
+
+
+def summarize(htmlinput: HtmlElement) -> str | None:
+    """Readability's summary of `htmlinput` (which it changes), None where it fails."""
     try:
-        summary = fromstring_bytes(ReadabilityDocument(htmlinput, min_text_length=25).summary())
-        return summary if summary is not None else HtmlElement()
+        return ReadabilityDocument(htmlinput, min_text_length=25).summary()
     except Exception as err:  # noqa: BLE001 - as trafilatura: a failed run gives an empty tree
         LOGGER.warning("readability_lxml failed: %s", err)
-        return HtmlElement()
+        return None
+
+
+def summary_tree(summary: str | None) -> HtmlElement:
+    """The tree try_readability makes of a summary (fromstring_bytes fails without raising)."""
+    tree = None if summary is None else fromstring_bytes(summary)
+    return tree if tree is not None else HtmlElement()
 
 
 # trim without its lru_cache: the texts measured here are long and seldom measured twice, so
