@@ -334,8 +334,11 @@ def _clean_copy(tree: lxml_html.HtmlElement, options: Extractor) -> lxml_html.Ht
 
 @pytest.mark.parametrize("path", FALLBACK_PAGES, ids=_page_id)
 def test_compare_extraction_is_trafilaturas(path: Path | bytes) -> None:
-    """For the main extraction, an empty one (jusText runs) and a short one (readability wins)."""
+    """For the main extraction, an empty one (jusText runs) and a short one (readability wins);
+    also with one dict of readability summaries for all the comparisons on the page."""
     tree = _fallback_tree(path)
+    before = etree.tostring(tree)
+    summaries: dict[etree._Element, str] = {}
     for recall in (False, True):
         options = extraction_options(URL, recall=recall)
         cleaned = convert_tags(tree_cleaning(copy.deepcopy(tree), options), options, options.url)
@@ -349,9 +352,11 @@ def test_compare_extraction_is_trafilaturas(path: Path | bytes) -> None:
             expected = external.compare_extraction(tree_cleaning(copy.deepcopy(tree), options),
                                                    copy.deepcopy(tree), copy.deepcopy(body), text, options)
             for cookies in _both_gates(tree):
-                ours = compare_extraction(tree, partial(_clean_copy, tree, options),
-                                          copy.deepcopy(body), text, options, cookies)
-                assert (etree.tostring(ours[0]), ours[1]) == (etree.tostring(expected[0]), expected[1])
+                for kept in (None, summaries):
+                    ours = compare_extraction(tree, partial(_clean_copy, tree, options),
+                                              copy.deepcopy(body), text, options, cookies, kept)
+                    assert (etree.tostring(ours[0]), ours[1]) == (etree.tostring(expected[0]), expected[1])
+    assert list(summaries) == [tree] and etree.tostring(tree) == before
 
 
 SPACES = ["", "a", " ", "\n", "\r", "\t", "\u00a0", "\u2003", "\x1c", "\x85"]

@@ -9,7 +9,9 @@ What it leaves out of trafilatura's `external.compare_extraction`, `justext_resc
   lookup, and a path string and XPath built for every paragraph: a tree walk makes the
   same paragraphs, each with its text joined and normalized once instead of on every read;
 - the copies of the page the comparison takes before it knows it needs them: the
-  cleaned one only jusText reads, the raw one the recall bypass never reads.
+  cleaned one only jusText reads, the raw one the recall bypass never reads;
+- readability's work (trafilatura_readability.py restates it), and with `summaries` its
+  second run on the same tree (a pass's main extraction and its recall retry).
 
 tests/test_extract_trafilatura_pass.py compares each function with trafilatura's own.
 """
@@ -33,13 +35,14 @@ from trafilatura.external import (
     _prefer_readability,
     jt_stoplist_init,
     sanitize_tree,
-    try_readability,
 )
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.settings import _COOKIE_CONSENT_RE, BASIC_CLEAN_XPATH, JUSTEXT_LANGUAGES, Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
+
+from archive.extraction.trafilatura_readability import summarize, summary_tree, try_readability
 
 # BASIC_CLEAN_XPATH is a union of tag and footer tests (in C) and a cookie-banner test by
 # regex on the id and class. Where no id or class matches the regex, the rest finds the same.
@@ -87,19 +90,22 @@ def compare_extraction(
     text: str,
     options: Extractor,
     cookies: bool,
+    summaries: dict[etree._Element, str] | None = None,
 ) -> tuple[etree._Element, str]:
     """external.compare_extraction: the main extraction, readability's or jusText's.
 
     `tree` is the uncleaned page, left as it is (readability gets a copy); `cleaned()`
     makes the cleaned, unconverted tree jusText reads, on the few pages where it runs.
+    `summaries`: one dict for the comparisons made on the same trees, unchanged in between
+    (a pass's main extraction and its recall retry): readability runs once on each.
     """
     len_text = len(text)
     if options.focus == "recall" and len_text > options.min_extracted_size * 10:
         return body, text
-    raw_tree = copy(tree)
     if options.focus == "precision":
-        raw_tree = prune_unwanted_nodes(raw_tree, OVERALL_DISCARD_XPATH)
-    temppost_algo = try_readability(raw_tree)
+        temppost_algo = try_readability(prune_unwanted_nodes(copy(tree), OVERALL_DISCARD_XPATH))
+    else:
+        temppost_algo = summary_tree(_summary(tree, summaries))
     algo_text = trim(etree.tostring(temppost_algo, method="text", encoding="utf-8").decode("utf-8"))
     len_algo = len(algo_text)
     use_readability = _prefer_readability(body, temppost_algo, algo_text, len_text, len_algo, options)
@@ -121,6 +127,17 @@ def compare_extraction(
     if use_readability:
         body, text = sanitize_tree(body, options)  # type: ignore[arg-type]
     return body, text
+
+
+def _summary(tree: lxml_html.HtmlElement, summaries: dict[etree._Element, str] | None) -> str | None:
+    """Readability's summary of a copy of `tree`, kept in `summaries` (a failed run is run again,
+    to log its failure as trafilatura does on each)."""
+    summary = None if summaries is None else summaries.get(tree)
+    if summary is None:
+        summary = summarize(copy(tree))
+        if summaries is not None and summary is not None:
+            summaries[tree] = summary
+    return summary
 
 
 def justext_rescue(
