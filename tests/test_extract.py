@@ -242,3 +242,16 @@ def test_link_text_is_measured_on_pages_with_enough_teasers_to_read_it(teasers: 
         assert shape.link_chars == sum(len(f"Story number {i} here") for i in range(teasers))
     else:
         assert shape.link_chars is None
+
+
+def test_a_worker_does_not_keep_the_paragraphs_that_open_boxes() -> None:
+    # Box labels ("Read more") are remembered from page to page; whole paragraphs that open
+    # text boxes must not be, or a long-lived worker grows with every page it reads.
+    from archive.extraction import boilerplate
+
+    paragraph = "The council met on Tuesday to discuss the harbour wall and its repairs"
+    boxes = "".join(f"<div class='post'>{paragraph} {n}<br>More of box {n}.</div>" for n in range(20))
+    page = f"<html><body><article><h1>Harbour</h1>{boxes}<div>Read more<br><a href='/x'>X</a></div>"
+    extract_article(f"{page}</article></body></html>".encode(), "https://ledger.example/news/harbour")
+    assert "Read more" in boilerplate._LABELS
+    assert not any(paragraph in label for label in boilerplate._LABELS)

@@ -66,6 +66,7 @@ _BOX_TAGS = frozenset({"div", "section", "aside", "form"})
 _CODE_TAGS = frozenset({"pre", "code"})
 _MAX_BOX_CHARS = 500
 _MAX_LABEL_WORDS = 12
+_MAX_LABEL_CHARS = 200  # longer first lines are judged but not remembered
 # The walk's events: a comment's tail is text of the box around it (as itertext() reads it).
 _WALK_EVENTS = ("start", "end", "comment", "pi")
 
@@ -95,7 +96,13 @@ def _is_label(first: str) -> bool:
     labelled = _LABELS.get(first)
     if labelled is None:
         words = first.split()
-        labelled = _LABELS[first] = len(words) <= _MAX_LABEL_WORDS and is_furniture_line(" ".join(words))
+        if len(words) > _MAX_LABEL_WORDS:
+            return False
+        labelled = is_furniture_line(" ".join(words))
+        if len(first) <= _MAX_LABEL_CHARS:
+            # Longer lines are not remembered: any paragraph can open a box, and a worker
+            # that kept them held 98 MB after 1,500 pages of text boxes.
+            _LABELS[first] = labelled
     return labelled
 
 

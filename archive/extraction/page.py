@@ -52,7 +52,7 @@ class Page:
     json_ld: list[dict[str, Any]] = field(default_factory=list)
     # False when no element can carry itemprop="datePublished" or "dateModified": the
     # source never writes either value after an itemprop (see _may_name_dates).
-    dated_itemprops: bool = True
+    may_have_dated_itemprops: bool = True
     # The document's <time> and <abbr> elements in order, from the walk that collects the
     # structured data; None when that walk did not cover the whole document.
     times_and_abbrs: list[lxml_html.HtmlElement] | None = None
@@ -201,8 +201,9 @@ def _may_name_dates(source: bytes | None) -> bool:
     or "dateModified". Looking for one in the source costs 0.04 ms a page, the XPath
     that finds them 0.28; half the pages never write either name, most others in JSON-LD.
 
-    Exact but for a value written with character references ("&#100;atePublished"):
-    libxml2 keeps attribute values as written and lower-cases attribute names.
+    Exact but for a value written with character references ("&#100;atePublished"), which
+    libxml2 decodes and the source does not show; it lower-cases attribute names, hence
+    the lowered window.
     """
     if source is None:  # decoded or repaired text: not worth the trouble
         return True
@@ -232,7 +233,7 @@ def parse_page(body: bytes, url: str) -> Page | None:
         # Repair before extraction: downstream, trafilatura drops the C1 control
         # characters that hold half of each broken sequence.
         _repair_text_nodes(tree)
-    page = Page(tree=tree, url=url, dated_itemprops=_may_name_dates(source))
+    page = Page(tree=tree, url=url, may_have_dated_itemprops=_may_name_dates(source))
     _collect_structured_data(page)
     return page
 
