@@ -50,7 +50,6 @@ from archive.extraction.trafilatura_pass import (
     SharedWork,
     _Gates,
     _prune_sections,
-    _shape,
     extraction_options,
     page_attributes,
     run_trafilatura,
@@ -235,16 +234,6 @@ def test_section_pruning_is_trafilaturas(frame: str) -> None:
     expected = prune_unwanted_sections(copy.deepcopy(tree), set(tags), options)
     ours = _prune_sections(copy.deepcopy(tree), set(tags), options, _Gates.of(EVERY_HOOK))
     assert etree.tostring(ours) == etree.tostring(expected)
-
-
-def test_deleting_the_frame_itself_changes_its_shape() -> None:
-    """The frame can be deleted from its parent: its second link-density round then sees a
-    frame without a next sibling, and must run."""
-    body = lxml_html.fromstring("<html><body><div><p>One</p></div><p>Next</p></body></html>").find("body")
-    frame = body[0]
-    before = _shape(frame)
-    body.remove(frame)
-    assert _shape(frame) != before
 
 
 # What jusText's paragraph maker reads beside paragraphs: line breaks (two make a paragraph

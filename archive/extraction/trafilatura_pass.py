@@ -43,7 +43,6 @@ from trafilatura.core import (
 )
 from trafilatura.htmlprocessing import (
     convert_tags,
-    delete_by_link_density,
     link_density_test_tables,
     process_node,
     prune_unwanted_nodes,
@@ -78,6 +77,7 @@ from archive.extraction.trafilatura_fallback import (
     justext_rescue,
     may_hold_cookie_banner,
 )
+from archive.extraction.trafilatura_main import delete_by_link_density
 from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
 
 # Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
@@ -263,15 +263,6 @@ _FRAMES = [article_frame, *BODY_XPATH[1:]]
 # links), calling OVERALL_DISCARD instead of OVERALL_DISCARD_XPATH.
 
 
-_COUNT_ELEMENTS = etree.XPath("count(descendant::*)")
-
-
-def _shape(tree: etree._Element) -> tuple[float, etree._Element | None]:
-    """What any deletion changes: the number of elements under `tree`, or its parent
-    (delete_by_link_density only deletes, and can delete the frame itself)."""
-    return _COUNT_ELEMENTS(tree), tree.getparent()  # type: ignore[return-value]
-
-
 def _prune_sections(
     tree: etree._Element, potential_tags: set[str], options: Extractor, gates: _Gates
 ) -> etree._Element:
@@ -283,14 +274,12 @@ def _prune_sections(
         tree = prune_unwanted_nodes(tree, TEASER_DISCARD_XPATH)
     # Two rounds over divs, lists and paragraphs. A call of the second round sees the tree
     # its twin of the first round saw when nothing was deleted since: it deletes nothing.
-    changed: list[bool] = []
+    removed: list[bool] = []
     for call, tagname in enumerate(("div", "list", "p") * 2):
-        if call >= 3 and not any(changed[call - 3:]):
-            changed.append(False)
+        if call >= 3 and not any(removed[call - 3:]):
+            removed.append(False)
             continue
-        before = _shape(tree)
-        tree = delete_by_link_density(tree, tagname, backtracking=tagname == "div", favor_precision=False)
-        changed.append(_shape(tree) != before)
+        removed.append(delete_by_link_density(tree, tagname, backtracking=tagname == "div"))
     if "table" in potential_tags:
         # collected before deleting: removing a table mid-iteration can skip the next one
         boilerplate_tables = [elem for elem in tree.iter("table") if link_density_test_tables(elem) is True]
