@@ -189,6 +189,35 @@ def _paragraphs(count: int, what: str) -> str:
                    for i in range(count))
 
 
+# Text outside paragraphs, for each kind of element the main extractor handles there: loose
+# text in divs (kept as paragraphs when the frame's paragraphs are short), a w3-code div, line
+# breaks, struck text, headings, a quote, text in sections; with short paragraphs and with
+# enough paragraphs for loose text in divs to be dropped.
+LOOSE_TEXT = (
+    "<div>Loose text in a div, long enough to count as a sentence for the extractor here.</div>"
+    "<div class='w3-code'>print('hello')<br>x = 1</div>"
+    "<div>Before a break<br>after the break comes a loose line of text that is long enough.</div>"
+    "<div><s>Struck text that was removed from the story later on by the editors.</s> Its tail.</div>"
+    "<h2>A heading over the rest</h2><blockquote>A quoted line said by the mayor at the pier.</blockquote>"
+    "<section>Section text directly in a section element, long enough to count here.</section>"
+    "<section>Intro words<br>After the break in a section comes text long enough to keep.</section>"
+)
+LOOSE_PAGES = {
+    name: f"<html><body><article>{LOOSE_TEXT}{paragraphs}</article></body></html>".encode()
+    for name, paragraphs in [("loose-short", "<p>Short one.</p>"), ("loose-long", _paragraphs(14, "Long"))]
+}
+
+
+@pytest.mark.parametrize("name", LOOSE_PAGES)
+def test_loose_text_as_bare_extraction(name: str) -> None:
+    tree = parse_page(LOOSE_PAGES[name], URL).tree  # type: ignore[union-attr]
+    for fast, recall in MODES:
+        expected = library_text(tree, fast, recall)
+        assert run_trafilatura(copy.deepcopy(tree), URL, fast=fast, recall=recall) == expected, (fast, recall)
+    assert "Struck text" in expected and "After the break in a section" in expected
+    assert "print('hello')" in expected and ("Loose text" in expected) == (name == "loose-short")
+
+
 # A short article beside a long sidebar: the whole-page pass retries in recall mode, which
 # keeps the teasers the balanced pass drops.
 RETRY_PAGE = (

@@ -49,6 +49,7 @@ from trafilatura.htmlprocessing import (
     tree_cleaning,
 )
 from trafilatura.main_extractor import (
+    CODES_QUOTES,
     NOT_AT_THE_END,
     REBUILT_BLOCKS,
     _elem_text,
@@ -56,6 +57,7 @@ from trafilatura.main_extractor import (
     recover_wild_text,
 )
 from trafilatura.settings import (
+    INLINE_CONSUMING,
     INLINE_FORMATTABLE,
     MIN_DUPLICATE_LENGTH,
     TAG_CATALOG,
@@ -256,6 +258,11 @@ def _extract_and_compare(
 
 
 _FRAMES = [article_frame, *BODY_XPATH[1:]]
+# The tags handle_textelem does anything with: it discards the others ("done" among them:
+# two in five of those it is given) without changing them, and so do REBUILT_BLOCKS' tail
+# rule and the rest of _extract_main's loop.
+_HANDLED = frozenset({"list", *CODES_QUOTES, "head", "p", "lb", *INLINE_CONSUMING, "table", "graphic", "div"})
+assert REBUILT_BLOCKS <= _HANDLED
 
 
 # The rest is trafilatura 2.3.1's main extractor (main_extractor.extract_content, _extract,
@@ -313,15 +320,19 @@ def _extract_main(
         if tags == {"lb"} or (subtree.tag == "div" and "div" in potential_tags and inline):
             subelems = [subtree]
         lead, start = None, len(result_body)
+        divs = "div" in potential_tags
         if subelems != [subtree] and text_chars_test(subtree.text):
             lead = etree.Element("p")
             lead.text = subtree.text
             lead = process_node(lead, options)
         for elem in subelems:
+            tag = elem.tag
+            if tag not in _HANDLED or (tag == "div" and not divs and "w3-code" not in elem.get("class", "")):
+                continue  # handle_textelem would discard it untouched
             # an element already moved into result_body with its parent is not emitted twice
             if elem.getroottree().getroot() is result_body:
                 continue
-            tag, tail = elem.tag, elem.tail
+            tail = elem.tail
             processed_elem = handle_textelem(elem, potential_tags, options)
             if processed_elem is not None:
                 result_body.append(processed_elem)
