@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.htmlprocessing import convert_tags, link_density_test, tree_cleaning
+from trafilatura.htmlprocessing import convert_tags, link_density_test
 from trafilatura.htmlprocessing import delete_by_link_density as library_delete_by_link_density
+from trafilatura.htmlprocessing import tree_cleaning as library_tree_cleaning
+from trafilatura.settings import Extractor
 from trafilatura.utils import trim
 
 from archive.extraction.page import parse_page
@@ -24,12 +26,14 @@ from archive.extraction.trafilatura_main import (
     _LinkLengths,
     delete_by_link_density,
     least_trimmed_length,
+    tree_cleaning,
 )
 from archive.extraction.trafilatura_pass import extraction_options
 
 DATA = Path(__file__).parent / "data"
 PAGES = sorted([*DATA.glob("quality/*.html"), *DATA.glob("pages/*.html")])
 URL = "https://news.example.org/2026/11/28/a-story"
+MODES = [(False, False), (True, False), (False, True)]  # (recall, fast)
 SPACES = [" ", "\u00a0", "\u3000", " \u2003 ", "\n\t", "\u2028"]
 # Words parted by each kind of space, and long words: a text with few spaces has about as
 # many characters as its trimmed length.
@@ -99,7 +103,7 @@ def _converted(page: Path | str) -> etree._Element:
     raw = page.read_bytes() if isinstance(page, Path) else MADE_PAGES[page]
     tree = parse_page(raw, URL).tree  # type: ignore[union-attr]
     options = extraction_options(URL)
-    return convert_tags(tree_cleaning(copy.deepcopy(tree), options), options, options.url)
+    return convert_tags(library_tree_cleaning(copy.deepcopy(tree), options), options, options.url)
 
 
 ALL_PAGES = [*PAGES, *MADE_PAGES]
@@ -174,3 +178,51 @@ def test_least_trimmed_length_is_a_lower_bound() -> None:
     for text in texts:
         assert least_trimmed_length(text) <= len(trim(text)), repr(text)
     assert least_trimmed_length("one two\tthree") == 11
+
+
+# What tree_cleaning deletes, nested (an aside in an aside, then another: lxml's walk skips
+# what follows a deleted element's descendants), forms (a wrapper and a widget), formulas,
+# tables in figures and layout tables, empty elements; and a page whose paragraphs are all
+# in deleted elements (recall mode keeps them).
+CLEANING_PAGE = (
+    b"<html><body><form id='aspnetForm'><div><aside><p>Aside</p><aside>Inner aside</aside></aside>"
+    b"<aside>Second aside</aside><p>First paragraph of the story, long enough to be kept as it is.</p>"
+    b"<nav><ul><li><a href='/'>Home</a></li></ul><nav>inner nav</nav></nav><footer>Footer</footer>"
+    b"<p>Formula <math alttext='x^2'><mi>x</mi></math> and <math display='block'><semantics><mi>y</mi>"
+    b"<annotation encoding='application/x-tex'>y_1</annotation></semantics></math> after.</p>"
+    b"<figure><table><tr><td>Figure table</td></tr></table></figure><figure><img src='a.png'></figure>"
+    b"<table role='presentation'><tr><td>Layout cell</td></tr></table><div><span></span><p></p>tail</div>"
+    b"<script>var x;</script><style>p {}</style><select><option>One</option></select>"
+    b"<picture><source srcset='a.png'><img src='a.png'></picture><button>Press</button></div>"
+    b"<form><input name='q'><label>Search</label></form></form></body></html>"
+)
+ONLY_ASIDES_PAGE = (
+    b"<html><body><aside><p>Only paragraph, in an aside.</p></aside><div>Loose text</div></body></html>"
+)
+
+
+def _option_sets() -> list[Extractor]:
+    options = [extraction_options(URL, recall=recall, fast=fast) for recall, fast in MODES]
+    no_tables = copy.copy(options[0])
+    no_tables.tables = False
+    images = copy.copy(options[0])
+    images.images = True
+    return [*options, no_tables, images]
+
+
+CLEANING_PAGES = [*PAGES, CLEANING_PAGE, ONLY_ASIDES_PAGE]
+
+
+@pytest.mark.parametrize("page", CLEANING_PAGES, ids=lambda p: getattr(p, "name", "made"))
+def test_tree_cleaning_is_trafilaturas(page: Path | bytes) -> None:
+    tree = parse_page(page.read_bytes() if isinstance(page, Path) else page, URL).tree  # type: ignore[union-attr]
+    for options in _option_sets():
+        expected = etree.tostring(library_tree_cleaning(copy.deepcopy(tree), options))
+        assert etree.tostring(tree_cleaning(copy.deepcopy(tree), options)) == expected, options.focus
+
+
+def test_the_cleaning_page_is_cleaned() -> None:
+    tree = parse_page(CLEANING_PAGE, URL).tree  # type: ignore[union-attr]
+    text = etree.tostring(tree_cleaning(tree, extraction_options(URL)), encoding="unicode")
+    assert "Inner aside" not in text and "inner nav" not in text and "Footer" not in text
+    assert "First paragraph" in text and "\\[y_1\\]" in text and "Layout cell" in text

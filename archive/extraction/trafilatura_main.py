@@ -1,4 +1,4 @@
-"""Pieces of trafilatura 2.3.1's main extractor restated for less work on our trees.
+"""Pieces of trafilatura 2.3.1's tree cleaning and main extractor restated for less work on our trees.
 
 Each function names the trafilatura function it restates and gives the same result for
 the arguments trafilatura_pass.py passes; tests/test_extract_trafilatura_main.py compares
@@ -7,8 +7,18 @@ each with trafilatura's own on the test pages.
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 from lxml import etree
-from trafilatura.htmlprocessing import LINK_FARM_RATIO, is_paragraph_listing
+from trafilatura.htmlprocessing import (
+    LINK_FARM_RATIO,
+    PRESERVE_IMG_CLEANING,
+    _handle_forms,
+    is_paragraph_listing,
+    prune_html,
+    recover_math,
+)
+from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED, Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element
 
@@ -123,3 +133,52 @@ def delete_by_link_density(subtree: etree._Element, tagname: str, backtracking: 
         removed = removed or elem.getparent() is not None
         delete_element(elem)
     return removed
+
+
+def tree_cleaning(tree: etree._Element, options: Extractor) -> etree._Element:
+    """htmlprocessing.tree_cleaning (2.3.1): prune the tree by discarding unwanted elements.
+
+    trafilatura walks the tree once for each of the 55 tags it deletes; one walk tells
+    which of them the tree holds (a handful), and only those are walked again (each
+    as trafilatura walks it: deleting an element while iterating skips what follows its
+    descendants, and what is deleted depends on that).
+    """
+    recover_math(tree)
+    cleaning_list, stripping_list = MANUALLY_CLEANED.copy(), MANUALLY_STRIPPED.copy()
+    clean_forms = "form" in cleaning_list
+    if clean_forms:
+        cleaning_list.remove("form")
+    if not options.tables:
+        cleaning_list.extend(["table", "td", "th", "tr"])
+    else:
+        for elem in tree.iter("figure", "table"):
+            if elem.tag == "figure":
+                layout = elem.find(".//table") is not None
+            else:
+                layout = elem.get("role") in ("presentation", "none")
+            if layout:
+                elem.tag = "div"
+    if options.images:
+        cleaning_list = [e for e in cleaning_list if e not in PRESERVE_IMG_CLEANING]
+        stripping_list.remove("img")
+    etree.strip_tags(tree, stripping_list)
+    tcopy = None
+    if (
+        options.focus == "recall"
+        and tree.find(".//p") is not None
+        and (
+            "p" in cleaning_list
+            or not any(next(p.iterancestors(cleaning_list), tree) is tree for p in tree.iter("p"))
+        )
+    ):
+        tcopy = deepcopy(tree)
+    present = {elem.tag for elem in tree.iter(*cleaning_list)}
+    for expression in cleaning_list:
+        if expression in present:
+            for element in tree.iter(expression):
+                delete_element(element)
+    if tcopy is not None and tree.find(".//p") is None:
+        tree = tcopy
+    if clean_forms:
+        _handle_forms(tree)
+    return prune_html(tree, options.focus)

@@ -46,7 +46,6 @@ from trafilatura.htmlprocessing import (
     link_density_test_tables,
     process_node,
     prune_unwanted_nodes,
-    tree_cleaning,
 )
 from trafilatura.main_extractor import (
     CODES_QUOTES,
@@ -79,7 +78,7 @@ from archive.extraction.trafilatura_fallback import (
     justext_rescue,
     may_hold_cookie_banner,
 )
-from archive.extraction.trafilatura_main import delete_by_link_density
+from archive.extraction.trafilatura_main import delete_by_link_density, tree_cleaning
 from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
 
 # Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
