@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.htmlprocessing import convert_tags, link_density_test
+from trafilatura.htmlprocessing import convert_tags, link_density_test, prune_unwanted_nodes
 from trafilatura.htmlprocessing import delete_by_link_density as library_delete_by_link_density
 from trafilatura.htmlprocessing import tree_cleaning as library_tree_cleaning
 from trafilatura.settings import Extractor
 from trafilatura.utils import trim
+from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from archive.extraction.page import parse_page
 from archive.extraction.trafilatura_main import (
@@ -26,6 +27,7 @@ from archive.extraction.trafilatura_main import (
     _LinkLengths,
     delete_by_link_density,
     least_trimmed_length,
+    prune_discarded,
     tree_cleaning,
 )
 from archive.extraction.trafilatura_pass import extraction_options
@@ -226,3 +228,47 @@ def test_the_cleaning_page_is_cleaned() -> None:
     text = etree.tostring(tree_cleaning(tree, extraction_options(URL)), encoding="unicode")
     assert "Inner aside" not in text and "inner nav" not in text and "Footer" not in text
     assert "First paragraph" in text and "\\[y_1\\]" in text and "Layout cell" in text
+
+
+# Boxes OVERALL_DISCARD_XPATH finds, nested in each other (only the outer ones go) and around
+# the text: a share box holding most of it stays (the guard), the others go.
+DISCARD_PAGE = (
+    b"<html><body><div class='wrapper'><div class='share-buttons'><p>Share</p>"
+    b"<div style='display:none'>Hidden in a share box</div></div>"
+    b"<p>A paragraph of the story that is long enough to be most of the text here.</p>"
+    b"<div role='navigation'><ul><li>Home</li></ul></div><p aria-hidden='true'>Hidden</p>"
+    b"<div id='reader-comments'>Comments</div></div></body></html>"
+)
+GUARD_PAGE = (
+    b"<html><body><div><div class='share-buttons'><p>Nearly all of the text of the page is in this"
+    b" share box, which the guard keeps in place.</p></div><p>Rest.</p></div></body></html>"
+)
+# The guard's limit: a box holding 85 of 100 characters (up to 6/7 of the text goes), and a box
+# of 50 holding a hidden one of 40 (counted once: it goes).
+LIMIT_PAGE = (
+    b"<html><body><div><div class='share'>" + b"s" * 85 + b"</div><p>" + b"r" * 15 + b"</p></div></body>"
+)
+NESTED_PAGE = (
+    b"<html><body><div><div class='share'>" + b"s" * 10 + b"<p style='display:none'>" + b"h" * 40
+    + b"</p></div><p>" + b"r" * 50 + b"</p></div></body></html>"
+)
+
+
+@pytest.mark.parametrize("page", [*PAGES, DISCARD_PAGE, GUARD_PAGE, LIMIT_PAGE, NESTED_PAGE],
+                         ids=lambda p: getattr(p, "name", "made"))
+def test_prune_discarded_is_trafilaturas(page: Path | bytes) -> None:
+    tree = parse_page(page.read_bytes() if isinstance(page, Path) else page, URL).tree  # type: ignore[union-attr]
+    options = extraction_options(URL)
+    converted = convert_tags(library_tree_cleaning(tree, options), options, options.url)
+    for frame in [converted, *converted.iter("div", "article", "main", "section")]:
+        expected = prune_unwanted_nodes(copy.deepcopy(frame), OVERALL_DISCARD_XPATH, with_backup=True)
+        assert etree.tostring(prune_discarded(copy.deepcopy(frame))) == etree.tostring(expected)
+
+
+def test_the_discard_pages_delete_and_keep() -> None:
+    kept = etree.tostring(prune_discarded(parse_page(DISCARD_PAGE, URL).tree))  # type: ignore[union-attr]
+    assert b"A paragraph" in kept and b"Share" not in kept and b"Home" not in kept and b"Hidden" not in kept
+    outcomes = [(GUARD_PAGE, b"Nearly all", b"\0"), (LIMIT_PAGE, b"rr", b"ss"), (NESTED_PAGE, b"rr", b"hh")]
+    for page, kept, gone in outcomes:
+        pruned = etree.tostring(prune_discarded(parse_page(page, URL).tree))  # type: ignore[union-attr]
+        assert kept in pruned and gone not in pruned, page

@@ -22,6 +22,8 @@ from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED, Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element
 
+from archive.extraction.trafilatura_xpaths import discarded_boxes
+
 _STRING = etree.XPath("string()")  # what HtmlElement.text_content() reads, for any element
 
 # What may be a space to str.split() in a text encoded in UTF-8: the ASCII spaces, and the
@@ -182,3 +184,21 @@ def tree_cleaning(tree: etree._Element, options: Extractor) -> etree._Element:
     if clean_forms:
         _handle_forms(tree)
     return prune_html(tree, options.focus)
+
+
+def prune_discarded(tree: etree._Element) -> etree._Element:
+    """htmlprocessing.prune_unwanted_nodes (2.3.1) with OVERALL_DISCARD_XPATH and the backup
+    guard: the boxes both its expressions find (trafilatura_xpaths.discarded_boxes, one walk
+    instead of two) are deleted unless that would take more than 6/7 of the text; with no
+    box found, nothing is read (trafilatura reads the whole text for the guard).
+    """
+    boxes, hidden = discarded_boxes(tree)
+    matches = dict.fromkeys([*boxes, *hidden])
+    if not matches:
+        return tree
+    outer = [elem for elem in matches if not any(a in matches for a in elem.iterancestors())]
+    old_len = len(_STRING(tree))
+    if old_len - sum(len(_STRING(elem)) for elem in outer) > old_len / 7:
+        for elem in outer:
+            delete_element(elem)
+    return tree

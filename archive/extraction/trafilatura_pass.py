@@ -78,8 +78,8 @@ from archive.extraction.trafilatura_fallback import (
     justext_rescue,
     may_hold_cookie_banner,
 )
-from archive.extraction.trafilatura_main import delete_by_link_density, tree_cleaning
-from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
+from archive.extraction.trafilatura_main import delete_by_link_density, prune_discarded, tree_cleaning
+from archive.extraction.trafilatura_xpaths import article_frame
 
 # Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
 # page gets a shallow copy, so the copies share the mutable fields (date_params with the
@@ -266,14 +266,14 @@ assert REBUILT_BLOCKS <= _HANDLED
 
 # The rest is trafilatura 2.3.1's main extractor (main_extractor.extract_content, _extract,
 # prune_unwanted_sections) as it runs with our options (never precision, no images or
-# links), calling OVERALL_DISCARD instead of OVERALL_DISCARD_XPATH.
+# links), calling prune_discarded instead of pruning with OVERALL_DISCARD_XPATH.
 
 
 def _prune_sections(
     tree: etree._Element, potential_tags: set[str], options: Extractor, gates: _Gates
 ) -> etree._Element:
     """prune_unwanted_sections: rule-based deletion of targeted document sections."""
-    tree = prune_unwanted_nodes(tree, OVERALL_DISCARD, with_backup=True)  # type: ignore[arg-type]
+    tree = prune_discarded(tree)
     if "graphic" not in potential_tags and gates.captions:
         tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
     if options.focus != "recall" and gates.teasers:
