@@ -17,8 +17,10 @@ from lxml import html as lxml_html
 from trafilatura.htmlprocessing import convert_tags, link_density_test, prune_unwanted_nodes
 from trafilatura.htmlprocessing import delete_by_link_density as library_delete_by_link_density
 from trafilatura.htmlprocessing import tree_cleaning as library_tree_cleaning
+from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.utils import trim
+from trafilatura.xml import xmltotxt as library_xmltotxt
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from archive.extraction.page import parse_page
@@ -29,6 +31,7 @@ from archive.extraction.trafilatura_main import (
     least_trimmed_length,
     prune_discarded,
     tree_cleaning,
+    xmltotxt,
 )
 from archive.extraction.trafilatura_pass import extraction_options
 
@@ -272,3 +275,32 @@ def test_the_discard_pages_delete_and_keep() -> None:
     for page, kept, gone in outcomes:
         pruned = etree.tostring(prune_discarded(parse_page(page, URL).tree))  # type: ignore[union-attr]
         assert kept in pruned and gone not in pruned, page
+
+
+# Bodies as the extractor leaves them, with what sanitize handles: escaped line breaks and
+# spaces (which need an "&"), characters str.isprintable() refuses (tab, zero-width space, soft
+# hyphen), the line-break mark, blank lines, lists, cells.
+ODD_ESCAPES = "<p>One&amp;#10;two &amp;nbsp; three&amp;#13;four &amp;amp; five</p>"
+ODD_BODY = (
+    "<body><p>Tab\tand zero\u200bwidth and soft\u00adhyphen</p><p>Mark \u2424 here</p><p>   </p>"
+    "<head>Title</head><list><item>First</item><item>Second<lb/>line</item></list>"
+    "<table><row><cell>A</cell><cell>B</cell></row></table><quote>Quoted\u00a0text</quote></body>"
+)
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_id)
+def test_xmltotxt_is_trafilaturas(page: Path | str) -> None:
+    for recall in (False, True):
+        options = extraction_options(URL, recall=recall)
+        body, _ = extract_content(_converted(page), options)
+        assert xmltotxt(body) == library_xmltotxt(body, False)
+    assert xmltotxt(None) == library_xmltotxt(None, False) == ""
+
+
+@pytest.mark.parametrize("escapes", ["", ODD_ESCAPES])
+def test_xmltotxt_of_odd_text_is_trafilaturas(escapes: str) -> None:
+    body = etree.fromstring(ODD_BODY.replace("<body>", f"<body>{escapes}"))
+    expected = library_xmltotxt(body, False)
+    assert xmltotxt(body) == expected
+    assert "\u200b" not in expected and "\u2424" not in expected and "\n\n" not in expected
+    assert ("&" in "".join(body.itertext())) == bool(escapes)

@@ -8,6 +8,7 @@ each with trafilatura's own on the test pages.
 from __future__ import annotations
 
 from copy import deepcopy
+from html import unescape
 
 from lxml import etree
 from trafilatura.htmlprocessing import (
@@ -19,8 +20,8 @@ from trafilatura.htmlprocessing import (
     recover_math,
 )
 from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED, Extractor
-from trafilatura.utils import trim
-from trafilatura.xml import delete_element
+from trafilatura.utils import remove_control_characters, sanitize, trim
+from trafilatura.xml import delete_element, process_element
 
 from archive.extraction.trafilatura_xpaths import discarded_boxes
 
@@ -202,3 +203,20 @@ def prune_discarded(tree: etree._Element) -> etree._Element:
         for elem in outer:
             delete_element(elem)
     return tree
+
+
+def xmltotxt(xmloutput: etree._Element | None) -> str:
+    """xml.xmltotxt (2.3.1) without formatting: the plain text of an extracted body.
+
+    Its sanitize(text, preserve_space=True) takes each line through line_processing, whose
+    replacements of "&#13;", "&#10;" and "&nbsp;" need an "&": without one, each line only
+    loses its control characters, read here without the calls in between.
+    """
+    if xmloutput is None:
+        return ""
+    returnlist: list[str] = []
+    process_element(xmloutput, returnlist, False)
+    text = "".join(returnlist)
+    if "&" in text:
+        return unescape(sanitize(text, True) or "")
+    return "\n".join(filter(None, map(remove_control_characters, text.splitlines()))).replace("\u2424", "")

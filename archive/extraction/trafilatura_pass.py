@@ -63,7 +63,7 @@ from trafilatura.settings import (
     Extractor,
 )
 from trafilatura.utils import SPACING_PROTECTED, text_chars_test
-from trafilatura.xml import delete_element, xmltotxt
+from trafilatura.xml import delete_element
 from trafilatura.xpaths import (
     BODY_XPATH,
     DISCARD_IMAGE_ELEMENTS,
@@ -78,7 +78,12 @@ from archive.extraction.trafilatura_fallback import (
     justext_rescue,
     may_hold_cookie_banner,
 )
-from archive.extraction.trafilatura_main import delete_by_link_density, prune_discarded, tree_cleaning
+from archive.extraction.trafilatura_main import (
+    delete_by_link_density,
+    prune_discarded,
+    tree_cleaning,
+    xmltotxt,
+)
 from archive.extraction.trafilatura_xpaths import article_frame
 
 # Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
@@ -190,7 +195,7 @@ def run_trafilatura(
         return ""
     if len(text) < options.min_output_size and options.min_output_comm_size > 0:
         return ""  # no comments are extracted: too short
-    return (xmltotxt(body, options.formatting) or "").strip()
+    return xmltotxt(body).strip()  # formatting is off
 
 
 def _sequence(
