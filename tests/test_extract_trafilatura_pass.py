@@ -147,6 +147,14 @@ def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
         assert not DISCARD_IMAGE_ELEMENTS[0](tree)
 
 
+@pytest.mark.parametrize("path", [*PAGES, None], ids=lambda p: p.name if p else "rules-page")
+def test_page_attributes_are_every_id_and_class(path: Path | None) -> None:
+    """In any order: the gates only look for substrings within one value."""
+    tree = parse_page(path.read_bytes() if path else RULES_PAGE, URL).tree  # type: ignore[union-attr]
+    values = "\n".join(tree.xpath("//@id | //@class"))
+    assert sorted(page_attributes(tree).split("\n")) == sorted(values.split("\n"))
+
+
 def test_the_rules_page_trips_every_python_test() -> None:
     tree = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
     assert len(boilerplate_boxes(tree)) >= 5 and len(hidden_boxes(tree)) >= 10
