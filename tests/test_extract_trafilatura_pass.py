@@ -50,7 +50,6 @@ from archive.extraction.trafilatura_pass import (
     SharedWork,
     _Gates,
     _prune_sections,
-    _shape,
     extraction_options,
     page_attributes,
     run_trafilatura,
@@ -148,6 +147,14 @@ def test_python_tests_find_what_the_xpaths_find(path: Path | None) -> None:
         assert not DISCARD_IMAGE_ELEMENTS[0](tree)
 
 
+@pytest.mark.parametrize("path", [*PAGES, None], ids=lambda p: p.name if p else "rules-page")
+def test_page_attributes_are_every_id_and_class(path: Path | None) -> None:
+    """In any order: the gates only look for substrings within one value."""
+    tree = parse_page(path.read_bytes() if path else RULES_PAGE, URL).tree  # type: ignore[union-attr]
+    values = "\n".join(tree.xpath("//@id | //@class"))
+    assert sorted(page_attributes(tree).split("\n")) == sorted(values.split("\n"))
+
+
 def test_the_rules_page_trips_every_python_test() -> None:
     tree = parse_page(RULES_PAGE, URL).tree  # type: ignore[union-attr]
     assert len(boilerplate_boxes(tree)) >= 5 and len(hidden_boxes(tree)) >= 10
@@ -188,6 +195,35 @@ def test_parsed_tree_is_trafilaturas(char: str) -> None:
 def _paragraphs(count: int, what: str) -> str:
     return "".join(f"<p>{what} {i} tells what the council decided about the harbour works and the ferry.</p>"
                    for i in range(count))
+
+
+# Text outside paragraphs, for each kind of element the main extractor handles there: loose
+# text in divs (kept as paragraphs when the frame's paragraphs are short), a w3-code div, line
+# breaks, struck text, headings, a quote, text in sections; with short paragraphs and with
+# enough paragraphs for loose text in divs to be dropped.
+LOOSE_TEXT = (
+    "<div>Loose text in a div, long enough to count as a sentence for the extractor here.</div>"
+    "<div class='w3-code'>print('hello')<br>x = 1</div>"
+    "<div>Before a break<br>after the break comes a loose line of text that is long enough.</div>"
+    "<div><s>Struck text that was removed from the story later on by the editors.</s> Its tail.</div>"
+    "<h2>A heading over the rest</h2><blockquote>A quoted line said by the mayor at the pier.</blockquote>"
+    "<section>Section text directly in a section element, long enough to count here.</section>"
+    "<section>Intro words<br>After the break in a section comes text long enough to keep.</section>"
+)
+LOOSE_PAGES = {
+    name: f"<html><body><article>{LOOSE_TEXT}{paragraphs}</article></body></html>".encode()
+    for name, paragraphs in [("loose-short", "<p>Short one.</p>"), ("loose-long", _paragraphs(14, "Long"))]
+}
+
+
+@pytest.mark.parametrize("name", LOOSE_PAGES)
+def test_loose_text_as_bare_extraction(name: str) -> None:
+    tree = parse_page(LOOSE_PAGES[name], URL).tree  # type: ignore[union-attr]
+    for fast, recall in MODES:
+        expected = library_text(tree, fast, recall)
+        assert run_trafilatura(copy.deepcopy(tree), URL, fast=fast, recall=recall) == expected, (fast, recall)
+    assert "Struck text" in expected and "After the break in a section" in expected
+    assert "print('hello')" in expected and ("Loose text" in expected) == (name == "loose-short")
 
 
 # A short article beside a long sidebar: the whole-page pass retries in recall mode, which
@@ -235,16 +271,6 @@ def test_section_pruning_is_trafilaturas(frame: str) -> None:
     expected = prune_unwanted_sections(copy.deepcopy(tree), set(tags), options)
     ours = _prune_sections(copy.deepcopy(tree), set(tags), options, _Gates.of(EVERY_HOOK))
     assert etree.tostring(ours) == etree.tostring(expected)
-
-
-def test_deleting_the_frame_itself_changes_its_shape() -> None:
-    """The frame can be deleted from its parent: its second link-density round then sees a
-    frame without a next sibling, and must run."""
-    body = lxml_html.fromstring("<html><body><div><p>One</p></div><p>Next</p></body></html>").find("body")
-    frame = body[0]
-    before = _shape(frame)
-    body.remove(frame)
-    assert _shape(frame) != before
 
 
 # What jusText's paragraph maker reads beside paragraphs: line breaks (two make a paragraph

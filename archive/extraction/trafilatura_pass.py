@@ -43,13 +43,12 @@ from trafilatura.core import (
 )
 from trafilatura.htmlprocessing import (
     convert_tags,
-    delete_by_link_density,
     link_density_test_tables,
     process_node,
     prune_unwanted_nodes,
-    tree_cleaning,
 )
 from trafilatura.main_extractor import (
+    CODES_QUOTES,
     NOT_AT_THE_END,
     REBUILT_BLOCKS,
     _elem_text,
@@ -57,13 +56,14 @@ from trafilatura.main_extractor import (
     recover_wild_text,
 )
 from trafilatura.settings import (
+    INLINE_CONSUMING,
     INLINE_FORMATTABLE,
     MIN_DUPLICATE_LENGTH,
     TAG_CATALOG,
     Extractor,
 )
 from trafilatura.utils import SPACING_PROTECTED, text_chars_test
-from trafilatura.xml import delete_element, xmltotxt
+from trafilatura.xml import delete_element
 from trafilatura.xpaths import (
     BODY_XPATH,
     DISCARD_IMAGE_ELEMENTS,
@@ -78,7 +78,13 @@ from archive.extraction.trafilatura_fallback import (
     justext_rescue,
     may_hold_cookie_banner,
 )
-from archive.extraction.trafilatura_xpaths import OVERALL_DISCARD, article_frame
+from archive.extraction.trafilatura_main import (
+    delete_by_link_density,
+    prune_discarded,
+    tree_cleaning,
+    xmltotxt,
+)
+from archive.extraction.trafilatura_xpaths import article_frame
 
 # Built once: an Extractor reads its numbers from a ConfigParser, 0.1 ms each time. Each
 # page gets a shallow copy, so the copies share the mutable fields (date_params with the
@@ -103,8 +109,10 @@ def extraction_options(url: str, *, recall: bool = False, fast: bool = False) ->
     return options
 
 
-# Every id and class on the page, read in C as plain strings.
-_IDS_AND_CLASSES = etree.XPath("//@id | //@class", smart_strings=False)
+# Every id and every class on the page, read in C as plain strings (two expressions: their
+# union costs a sort into document order, which no gate reads).
+_IDS = etree.XPath("//@id", smart_strings=False)
+_CLASSES = etree.XPath("//@class", smart_strings=False)
 # What an id or class must contain for trafilatura's raw-tree prunes (RAW_TREE_PRUNE_XPATH,
 # REMOVE_COMMENTS_AND_LISTS_XPATH) to match: "[Cc]omment", "comol", "disqus_thread",
 # "dsq-comments", "mvp-post-add-(box|wrap)", "infinite-?scroll", "elementor-share-buttons".
@@ -119,7 +127,7 @@ EVERY_HOOK = "\n".join([*_PRUNE_HOOKS, _TEASER_HOOK, _CAPTION_HOOK, "cookiebot"]
 
 def page_attributes(tree: lxml_html.HtmlElement) -> str:
     """Every id and class value in `tree`, one a line: what run_trafilatura's gates read."""
-    return "\n".join(_IDS_AND_CLASSES(tree))
+    return "\n".join([*_IDS(tree), *_CLASSES(tree)])
 
 
 class _Gates(NamedTuple):
@@ -189,7 +197,7 @@ def run_trafilatura(
         return ""
     if len(text) < options.min_output_size and options.min_output_comm_size > 0:
         return ""  # no comments are extracted: too short
-    return (xmltotxt(body, options.formatting) or "").strip()
+    return xmltotxt(body).strip()  # formatting is off
 
 
 def _sequence(
@@ -256,41 +264,35 @@ def _extract_and_compare(
 
 
 _FRAMES = [article_frame, *BODY_XPATH[1:]]
+# The tags handle_textelem does anything with: it discards the others ("done" among them:
+# two in five of those it is given) without changing them, and so do REBUILT_BLOCKS' tail
+# rule and the rest of _extract_main's loop.
+_HANDLED = frozenset({"list", *CODES_QUOTES, "head", "p", "lb", *INLINE_CONSUMING, "table", "graphic", "div"})
+assert REBUILT_BLOCKS <= _HANDLED
 
 
 # The rest is trafilatura 2.3.1's main extractor (main_extractor.extract_content, _extract,
 # prune_unwanted_sections) as it runs with our options (never precision, no images or
-# links), calling OVERALL_DISCARD instead of OVERALL_DISCARD_XPATH.
-
-
-_COUNT_ELEMENTS = etree.XPath("count(descendant::*)")
-
-
-def _shape(tree: etree._Element) -> tuple[float, etree._Element | None]:
-    """What any deletion changes: the number of elements under `tree`, or its parent
-    (delete_by_link_density only deletes, and can delete the frame itself)."""
-    return _COUNT_ELEMENTS(tree), tree.getparent()  # type: ignore[return-value]
+# links), calling prune_discarded instead of pruning with OVERALL_DISCARD_XPATH.
 
 
 def _prune_sections(
     tree: etree._Element, potential_tags: set[str], options: Extractor, gates: _Gates
 ) -> etree._Element:
     """prune_unwanted_sections: rule-based deletion of targeted document sections."""
-    tree = prune_unwanted_nodes(tree, OVERALL_DISCARD, with_backup=True)  # type: ignore[arg-type]
+    tree = prune_discarded(tree)
     if "graphic" not in potential_tags and gates.captions:
         tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
     if options.focus != "recall" and gates.teasers:
         tree = prune_unwanted_nodes(tree, TEASER_DISCARD_XPATH)
     # Two rounds over divs, lists and paragraphs. A call of the second round sees the tree
     # its twin of the first round saw when nothing was deleted since: it deletes nothing.
-    changed: list[bool] = []
+    removed: list[bool] = []
     for call, tagname in enumerate(("div", "list", "p") * 2):
-        if call >= 3 and not any(changed[call - 3:]):
-            changed.append(False)
+        if call >= 3 and not any(removed[call - 3:]):
+            removed.append(False)
             continue
-        before = _shape(tree)
-        tree = delete_by_link_density(tree, tagname, backtracking=tagname == "div", favor_precision=False)
-        changed.append(_shape(tree) != before)
+        removed.append(delete_by_link_density(tree, tagname, backtracking=tagname == "div"))
     if "table" in potential_tags:
         # collected before deleting: removing a table mid-iteration can skip the next one
         boilerplate_tables = [elem for elem in tree.iter("table") if link_density_test_tables(elem) is True]
@@ -324,15 +326,19 @@ def _extract_main(
         if tags == {"lb"} or (subtree.tag == "div" and "div" in potential_tags and inline):
             subelems = [subtree]
         lead, start = None, len(result_body)
+        divs = "div" in potential_tags
         if subelems != [subtree] and text_chars_test(subtree.text):
             lead = etree.Element("p")
             lead.text = subtree.text
             lead = process_node(lead, options)
         for elem in subelems:
+            tag = elem.tag
+            if tag not in _HANDLED or (tag == "div" and not divs and "w3-code" not in elem.get("class", "")):
+                continue  # handle_textelem would discard it untouched
             # an element already moved into result_body with its parent is not emitted twice
             if elem.getroottree().getroot() is result_body:
                 continue
-            tag, tail = elem.tag, elem.tail
+            tail = elem.tail
             processed_elem = handle_textelem(elem, potential_tags, options)
             if processed_elem is not None:
                 result_body.append(processed_elem)

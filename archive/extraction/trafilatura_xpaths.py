@@ -57,13 +57,20 @@ def _first_of(el: etree._Element, first: str, second: str) -> str:
     return a if keys.index(first) < keys.index(second) else b
 
 
-def boilerplate_boxes(tree: etree._Element) -> list[etree._Element]:
-    """OVERALL_DISCARD_XPATH[0]: navigation, sharing, ads, footers... by id, class and role."""
+def discarded_boxes(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
+    """What OVERALL_DISCARD_XPATH's two expressions find, found in one walk that reads each
+    element's id and class once.
+
+    [0] navigation, sharing, ads, footers... by id, class and role (among _BOX_TAGS);
+    [1] hidden elements and comment furniture, among all elements.
+    """
     bad_ids, bad_classes = _Verdicts(_DISCARD_ID), _Verdicts(_DISCARD_CLASS)
-    found = []
-    for el in tree.iterdescendants(_BOX_TAGS):
-        ident, cls = el.get("id"), el.get("class")
-        if (
+    hidden_ids, hidden_classes = _Verdicts(_HIDDEN_ID), _Verdicts(_HIDDEN_CLASS)
+    boxes: list[etree._Element] = []
+    hidden: list[etree._Element] = []
+    for el in tree.iterdescendants(etree.Element):
+        ident, cls, style = el.get("id"), el.get("class"), el.get("style")
+        if el.tag in _BOX_TAGS and (
             (ident is not None and bad_ids[ident])
             or (cls is not None and bad_classes[cls])
             or (
@@ -74,21 +81,11 @@ def boilerplate_boxes(tree: etree._Element) -> list[etree._Element]:
             or "nav" in (el.get("role") or "").replace("N", "n")
             or "MostPopularStories" in (el.get("data-component") or "")
         ):
-            found.append(el)
-    return found
-
-
-def hidden_boxes(tree: etree._Element) -> list[etree._Element]:
-    """OVERALL_DISCARD_XPATH[1]: hidden elements and comment furniture."""
-    hidden_ids, hidden_classes = _Verdicts(_HIDDEN_ID), _Verdicts(_HIDDEN_CLASS)
-    found = []
-    for el in tree.iterdescendants(etree.Element):
-        ident, cls, style = el.get("id"), el.get("class"), el.get("style")
+            boxes.append(el)
         if ident is None and cls is None and style is None:
             if el.get("aria-hidden") == "true":
-                found.append(el)
-            continue
-        if (
+                hidden.append(el)
+        elif (
             (ident is not None and hidden_ids[ident])
             or (cls is not None and hidden_classes[cls])
             or (
@@ -102,11 +99,20 @@ def hidden_boxes(tree: etree._Element) -> list[etree._Element]:
             or (style is not None and ("display:none" in style or "display: none" in style))
             or el.get("aria-hidden") == "true"
         ):
-            found.append(el)
-    return found
+            hidden.append(el)
+    return boxes, hidden
 
 
-OVERALL_DISCARD = [boilerplate_boxes, hidden_boxes]
+def boilerplate_boxes(tree: etree._Element) -> list[etree._Element]:
+    """OVERALL_DISCARD_XPATH[0]: navigation, sharing, ads, footers... by id, class and role."""
+    return discarded_boxes(tree)[0]
+
+
+def hidden_boxes(tree: etree._Element) -> list[etree._Element]:
+    """OVERALL_DISCARD_XPATH[1]: hidden elements and comment furniture."""
+    return discarded_boxes(tree)[1]
+
+
 
 # BODY_XPATH[0] likewise: its re:test predicates on every div of the page cost 0.5 ms a pass
 # (and, as above, a tag-filtered walk that stops at the first match costs less than XPath
