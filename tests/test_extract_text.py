@@ -7,6 +7,7 @@ from lxml import html as lxml_html
 
 from archive.extract import extract_article
 from archive.extraction.body import find_prose
+from archive.extraction.cleanup import clean_lines
 
 URL = "https://example.org/guides/story"
 
@@ -385,3 +386,11 @@ def test_a_digest_whose_body_is_a_list_of_story_links_keeps_the_list() -> None:
     )
     text = extract_article(html, URL).text
     assert "part 0" in text and "part 7" in text
+
+
+def test_clean_lines_judges_furniture_lines_of_sixty_words_at_most() -> None:
+    # Words are counted up to one past the limit (cleanup.clean_lines): 60 is furniture, 61 prose.
+    sixty = "Copyright " + " ".join(["word"] * 59)
+    assert clean_lines(f"Body text here.\n{sixty}", title=None, authors=[]) == "Body text here."
+    kept = f"Body text here.\n{sixty} more"
+    assert clean_lines(kept, title=None, authors=[]) == kept

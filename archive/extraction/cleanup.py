@@ -168,8 +168,11 @@ def clean_lines(
         stripped = line.strip().lstrip("-•*· ").strip()
         # Cheap tests first, on every line of every page: a line this short cannot hold
         # more words; a placeholder opens with a bracket and a date ends with a digit.
+        # (Splitting at most _MAX_FURNITURE_WORDS times counts the words up to one more:
+        # a paragraph is not cut into all its words.)
         if (
-            len(stripped) <= 2 * _MAX_FURNITURE_WORDS or len(stripped.split()) <= _MAX_FURNITURE_WORDS
+            len(stripped) <= 2 * _MAX_FURNITURE_WORDS
+            or len(stripped.split(None, _MAX_FURNITURE_WORDS)) <= _MAX_FURNITURE_WORDS
         ) and is_furniture_line(stripped):
             continue
         if stripped[:1] in _PLACEHOLDER_OPENERS and _PLACEHOLDER.match(stripped):
