@@ -29,6 +29,7 @@ from archive.extraction.trafilatura_main import (
     _LinkLengths,
     delete_by_link_density,
     least_trimmed_length,
+    plain_copy,
     prune_discarded,
     tree_cleaning,
     xmltotxt,
@@ -304,3 +305,36 @@ def test_xmltotxt_of_odd_text_is_trafilaturas(escapes: str) -> None:
     assert xmltotxt(body) == expected
     assert "\u200b" not in expected and "\u2424" not in expected and "\n\n" not in expected
     assert ("&" in "".join(body.itertext())) == bool(escapes)
+
+
+def _odd_roots() -> list[lxml_html.HtmlElement]:
+    """Roots plain_copy must copy as they are: text before the first child, a tail, attribute
+    names etree would refuse (the HTML parser keeps them), comments and a form among the children."""
+    lead = lxml_html.fromstring(b'<html lang="en" xmlns:og="o" xml:lang="en"><body><p>A</p></body></html>')
+    lead.text = "lead text"
+    tailed = lxml_html.fromstring(b"<html><body><form><input name=q></form><!-- c --><p>B</p></body></html>")
+    tailed.tail = "after"
+    refused = lxml_html.fromstring(b'<html {a}="1" b="2"><head><title>T</title></head><body>C</body></html>')
+    return [lead, tailed, refused]
+
+
+@pytest.mark.parametrize("tree", [*(parse_page((DATA / p).read_bytes(), URL).tree for p in PAGES[::4]),
+                                  *_odd_roots()])
+def test_plain_copy_is_a_copy(tree: lxml_html.HtmlElement) -> None:
+    made = plain_copy(tree)
+    assert made is not tree and made.getparent() is None and made.getroottree().getroot() is made
+    assert etree.tostring(made) == etree.tostring(copy.copy(tree))
+    assert made.tail == tree.tail
+    assert all(isinstance(e, lxml_html.HtmlMixin) for e in made.iter() if isinstance(e.tag, str))
+    assert made.xpath("//*") == list(made.iter("*"))  # absolute paths start at the copy's root
+    for elem in made.iter():
+        elem.text = "changed"
+    assert all(elem.text != "changed" for elem in tree.iter())
+
+
+def test_plain_copy_looks_classes_up_in_c() -> None:
+    """The elements of a plain copy of a parsed page are plain HtmlElements, not the form classes
+    lxml.html's lookup gives (which is how one sees the Python lookup was not called)."""
+    tree = lxml_html.fromstring(b"<html><body><form><input name=q><label>L</label></form></body></html>")
+    assert {type(e).__name__ for e in plain_copy(tree).iter()} == {"HtmlElement"}
+    assert "FormElement" in {type(e).__name__ for e in copy.copy(tree).iter()}
