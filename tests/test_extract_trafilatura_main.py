@@ -338,3 +338,30 @@ def test_plain_copy_looks_classes_up_in_c() -> None:
     tree = lxml_html.fromstring(b"<html><body><form><input name=q><label>L</label></form></body></html>")
     assert {type(e).__name__ for e in plain_copy(tree).iter()} == {"HtmlElement"}
     assert "FormElement" in {type(e).__name__ for e in copy.copy(tree).iter()}
+
+
+def _odd_heads() -> list[lxml_html.HtmlElement]:
+    """Heads whose content changes what tree_cleaning does: nested asides (the first one deleted
+    ends the walk over asides, so the body's aside stays), and the only <p> of the page (in recall
+    mode tree_cleaning keeps a copy of the tree for it, and returns that copy)."""
+    nested = lxml_html.fromstring(b"<html><head></head><body><aside>Out</aside><p>Kept</p></body></html>")
+    outer = etree.SubElement(nested[0], "aside")
+    etree.SubElement(outer, "aside").text = "inner"
+    only_p = lxml_html.fromstring(b"<html><head><title>T</title></head><body><div>Text</div></body></html>")
+    etree.SubElement(only_p[0], "p").text = "A paragraph in the head"
+    return [nested, only_p]
+
+
+@pytest.mark.parametrize("tree", [*(parse_page((DATA / p).read_bytes(), URL).tree for p in PAGES[::3]),
+                                  *_odd_heads()])
+def test_a_hollow_head_is_cleaned_as_trafilatura_cleans(tree: lxml_html.HtmlElement) -> None:
+    for recall in (False, True):
+        options = extraction_options(URL, recall=recall)
+        expected = etree.tostring(library_tree_cleaning(copy.copy(tree), options))
+        assert etree.tostring(tree_cleaning(plain_copy(tree, hollow_head=True), options)) == expected
+
+
+def test_a_head_is_hollowed() -> None:
+    tree = parse_page((DATA / PAGES[0]).read_bytes(), URL).tree
+    assert tree is not None and tree[0].tag == "head" and len(tree[0])
+    assert len(plain_copy(tree, hollow_head=True)[0]) == 0

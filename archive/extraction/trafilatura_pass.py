@@ -369,7 +369,7 @@ def _extract_main(
 
 def _cleaned(tree: lxml_html.HtmlElement, options: Extractor) -> lxml_html.HtmlElement:
     """The tree the main extractor starts from: cleaned and converted, as often as asked the same."""
-    return convert_tags(tree_cleaning(plain_copy(tree), options), options, options.url)
+    return convert_tags(tree_cleaning(plain_copy(tree, hollow_head=True), options), options, options.url)
 
 
 def _extract_content(
