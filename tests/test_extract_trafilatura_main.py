@@ -365,3 +365,24 @@ def test_a_head_is_hollowed() -> None:
     tree = parse_page((DATA / PAGES[0]).read_bytes(), URL).tree
     assert tree is not None and tree[0].tag == "head" and len(tree[0])
     assert len(plain_copy(tree, hollow_head=True)[0]) == 0
+
+
+# Bodies in the shapes each branch of _process_outside handles: blocks after loose text,
+# textless blocks, inline elements empty or not (with tails), lists with tails (inside items
+# and out), rows with head cells, graphics, line breaks, code, and text after every one.
+SHAPE_BODIES = [
+    "<body>loose<p>After loose</p>tail<hi>hi</hi> <hi/>lost tail<del>d<hi>x</hi>y</del>z"
+    "<list><item>One</item><item>Two<list><item>Sub</item></list> item tail</item></list>  list tail "
+    "<p/>  p tail<head>H</head><lb/>  lb tail<quote><p>In quote</p></quote><code>c</code>after code"
+    "<table><row><cell role='head'>A</cell><cell>B</cell></row><row><cell>1<p>para</p></cell></row></table>"
+    "<graphic src='x.png' alt='alt'/> graphic tail<div>div text<p>inner</p></div>div tail<ref>r</ref></body>",
+    "<body><p>first</p><p> </p><list><item/></list><p><hi>only inline</hi></p>end</body>",
+    "<body>text only</body>",
+    "<body/>",
+]
+
+
+@pytest.mark.parametrize("markup", SHAPE_BODIES)
+def test_xmltotxt_of_shapes_is_trafilaturas(markup: str) -> None:
+    body = etree.fromstring(markup)
+    assert xmltotxt(body) == library_xmltotxt(body, False)

@@ -20,9 +20,17 @@ from trafilatura.htmlprocessing import (
     prune_html,
     recover_math,
 )
-from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED, Extractor
+from trafilatura.settings import INLINE_CONSUMING, MANUALLY_CLEANED, MANUALLY_STRIPPED, Extractor
 from trafilatura.utils import remove_control_characters, sanitize, trim
-from trafilatura.xml import delete_element, process_element
+from trafilatura.xml import (
+    NEWLINE_ELEMS,
+    SEPARATORS,
+    SPECIAL_FORMATTING,
+    _append_tail,
+    delete_element,
+    process_element,
+    replace_element_text,
+)
 
 from archive.extraction.trafilatura_xpaths import discarded_boxes
 
@@ -253,7 +261,8 @@ def prune_discarded(tree: etree._Element) -> etree._Element:
 
 
 def xmltotxt(xmloutput: etree._Element | None) -> str:
-    """xml.xmltotxt (2.3.1) without formatting: the plain text of an extracted body.
+    """xml.xmltotxt (2.3.1) without formatting: the plain text of an extracted body (its
+    process_element restated in _process_outside where no cell or item encloses an element).
 
     Its sanitize(text, preserve_space=True) takes each line through line_processing, whose
     replacements of "&#13;", "&#10;" and "&nbsp;" need an "&": without one, each line only
@@ -262,8 +271,56 @@ def xmltotxt(xmloutput: etree._Element | None) -> str:
     if xmloutput is None:
         return ""
     returnlist: list[str] = []
-    process_element(xmloutput, returnlist, False)
+    _process_outside(xmloutput, returnlist)
     text = "".join(returnlist)
     if "&" in text:
         return unescape(sanitize(text, True) or "")
     return "\n".join(filter(None, map(remove_control_characters, text.splitlines()))).replace("\u2424", "")
+
+
+# What process_element renders in ways _process_outside leaves to it: cells and items (they
+# set in_cell, in_item for their descendants), rows (their head separator), graphics.
+_DELEGATED = frozenset({"cell", "item", "row", "graphic"})
+
+
+def _process_outside(element: etree._Element, returnlist: list[str]) -> None:
+    """xml.process_element (2.3.1) without formatting, for an element outside any cell or item.
+
+    There, most of its tests are settled: no marker, no cell bars, no item closing, and
+    a block's separator is a newline; what is left is its text, its children, a newline
+    or space after it, and its tail. Cells, items, rows and graphics go to process_element.
+    """
+    tag = element.tag
+    if tag in _DELEGATED:
+        process_element(element, returnlist, False)
+        return
+    newline = tag in NEWLINE_ELEMS
+    if newline and (returnlist[-1][-1:] if returnlist else "") not in SEPARATORS:
+        returnlist.append("\n")
+    consumes = tag in INLINE_CONSUMING and len(element) > 0
+    renders = bool(element.text) or consumes
+    if renders:
+        returnlist.append(replace_element_text(element, False))
+    else:
+        for child in element:
+            _process_outside(child, returnlist)
+        if not newline:
+            return  # nor its tail: process_element returns here too
+        returnlist.append("\n")
+    if not consumes and renders:
+        for child in element:
+            _process_outside(child, returnlist)
+    if newline:
+        returnlist.append("\n")
+    elif tag not in SPECIAL_FORMATTING:
+        text = " "
+        if (returnlist[-1][-1:] if returnlist else "") in SEPARATORS:
+            text = ""
+        if text:
+            returnlist.append(text)
+    tail = element.tail
+    if tail:
+        if tag == "list":
+            _append_tail(element, returnlist, False, False)
+        else:
+            returnlist.append(tail.lstrip() if newline else tail)
