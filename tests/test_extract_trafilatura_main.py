@@ -29,6 +29,7 @@ from archive.extraction.trafilatura_main import (
     _LinkLengths,
     delete_by_link_density,
     least_trimmed_length,
+    plain_copy,
     prune_discarded,
     tree_cleaning,
     xmltotxt,
@@ -304,3 +305,84 @@ def test_xmltotxt_of_odd_text_is_trafilaturas(escapes: str) -> None:
     assert xmltotxt(body) == expected
     assert "\u200b" not in expected and "\u2424" not in expected and "\n\n" not in expected
     assert ("&" in "".join(body.itertext())) == bool(escapes)
+
+
+def _odd_roots() -> list[lxml_html.HtmlElement]:
+    """Roots plain_copy must copy as they are: text before the first child, a tail, attribute
+    names etree would refuse (the HTML parser keeps them), comments and a form among the children."""
+    lead = lxml_html.fromstring(b'<html lang="en" xmlns:og="o" xml:lang="en"><body><p>A</p></body></html>')
+    lead.text = "lead text"
+    tailed = lxml_html.fromstring(b"<html><body><form><input name=q></form><!-- c --><p>B</p></body></html>")
+    tailed.tail = "after"
+    refused = lxml_html.fromstring(b'<html {a}="1" b="2"><head><title>T</title></head><body>C</body></html>')
+    return [lead, tailed, refused]
+
+
+@pytest.mark.parametrize("tree", [*(parse_page((DATA / p).read_bytes(), URL).tree for p in PAGES[::4]),
+                                  *_odd_roots()])
+def test_plain_copy_is_a_copy(tree: lxml_html.HtmlElement) -> None:
+    made = plain_copy(tree)
+    assert made is not tree and made.getparent() is None and made.getroottree().getroot() is made
+    assert etree.tostring(made) == etree.tostring(copy.copy(tree))
+    assert made.tail == tree.tail
+    assert all(isinstance(e, lxml_html.HtmlMixin) for e in made.iter() if isinstance(e.tag, str))
+    assert made.xpath("//*") == list(made.iter("*"))  # absolute paths start at the copy's root
+    for elem in made.iter():
+        elem.text = "changed"
+    assert all(elem.text != "changed" for elem in tree.iter())
+
+
+def test_plain_copy_looks_classes_up_in_c() -> None:
+    """The elements of a plain copy of a parsed page are plain HtmlElements, not the form classes
+    lxml.html's lookup gives (which is how one sees the Python lookup was not called)."""
+    tree = lxml_html.fromstring(b"<html><body><form><input name=q><label>L</label></form></body></html>")
+    assert {type(e).__name__ for e in plain_copy(tree).iter()} == {"HtmlElement"}
+    assert "FormElement" in {type(e).__name__ for e in copy.copy(tree).iter()}
+
+
+def _odd_heads() -> list[lxml_html.HtmlElement]:
+    """Heads whose content changes what tree_cleaning does: nested asides (the first one deleted
+    ends the walk over asides, so the body's aside stays), and the only <p> of the page (in recall
+    mode tree_cleaning keeps a copy of the tree for it, and returns that copy)."""
+    nested = lxml_html.fromstring(b"<html><head></head><body><aside>Out</aside><p>Kept</p></body></html>")
+    outer = etree.SubElement(nested[0], "aside")
+    etree.SubElement(outer, "aside").text = "inner"
+    only_p = lxml_html.fromstring(b"<html><head><title>T</title></head><body><div>Text</div></body></html>")
+    etree.SubElement(only_p[0], "p").text = "A paragraph in the head"
+    return [nested, only_p]
+
+
+@pytest.mark.parametrize("tree", [*(parse_page((DATA / p).read_bytes(), URL).tree for p in PAGES[::3]),
+                                  *_odd_heads()])
+def test_a_hollow_head_is_cleaned_as_trafilatura_cleans(tree: lxml_html.HtmlElement) -> None:
+    for recall in (False, True):
+        options = extraction_options(URL, recall=recall)
+        expected = etree.tostring(library_tree_cleaning(copy.copy(tree), options))
+        assert etree.tostring(tree_cleaning(plain_copy(tree, hollow_head=True), options)) == expected
+
+
+def test_a_head_is_hollowed() -> None:
+    tree = parse_page((DATA / PAGES[0]).read_bytes(), URL).tree
+    assert tree is not None and tree[0].tag == "head" and len(tree[0])
+    assert len(plain_copy(tree, hollow_head=True)[0]) == 0
+
+
+# Bodies in the shapes each branch of _process_outside handles: blocks after loose text,
+# textless blocks, inline elements empty or not (with tails), lists with tails (inside items
+# and out), rows with head cells, graphics, line breaks, code, and text after every one.
+SHAPE_BODIES = [
+    "<body>loose<p>After loose</p>tail<hi>hi</hi> <hi/>lost tail<del>d<hi>x</hi>y</del>z"
+    "<list><item>One</item><item>Two<list><item>Sub</item></list> item tail</item></list>  list tail "
+    "<p/>  p tail<head>H</head><lb/>  lb tail<quote><p>In quote</p></quote><code>c</code>after code"
+    "<table><row><cell role='head'>A</cell><cell>B</cell></row><row><cell>1<p>para</p></cell></row></table>"
+    "<graphic src='x.png' alt='alt'/> graphic tail<div>div text<p>inner</p></div>div tail<ref>r</ref></body>",
+    "<body><p>first</p><p> </p><list><item/></list><p><hi>only inline</hi></p>end</body>",
+    "<body>text only</body>",
+    "<body/>",
+]
+
+
+@pytest.mark.parametrize("markup", SHAPE_BODIES)
+def test_xmltotxt_of_shapes_is_trafilaturas(markup: str) -> None:
+    body = etree.fromstring(markup)
+    assert xmltotxt(body) == library_xmltotxt(body, False)

@@ -80,6 +80,7 @@ from archive.extraction.trafilatura_fallback import (
 )
 from archive.extraction.trafilatura_main import (
     delete_by_link_density,
+    plain_copy,
     prune_discarded,
     tree_cleaning,
     xmltotxt,
@@ -257,7 +258,7 @@ def _extract_and_compare(
     summaries: dict[etree._Element, str] | None = None,
 ) -> tuple[etree._Element, str]:
     """Stages 1-2: the main extractor, then the external comparison unless in fast mode."""
-    cleaned = convert_tags(tree_cleaning(copy(tree), options), options, options.url)
+    cleaned = _cleaned(tree, options)
     body, text = _extract_content(cleaned, options, gates, lambda: _cleaned(tree, options))
     if not options.fast:
         # The cleaned tree before conversion, which trafilatura copies for the comparison,
@@ -368,7 +369,7 @@ def _extract_main(
 
 def _cleaned(tree: lxml_html.HtmlElement, options: Extractor) -> lxml_html.HtmlElement:
     """The tree the main extractor starts from: cleaned and converted, as often as asked the same."""
-    return convert_tags(tree_cleaning(copy(tree), options), options, options.url)
+    return convert_tags(tree_cleaning(plain_copy(tree, hollow_head=True), options), options, options.url)
 
 
 def _extract_content(
