@@ -35,9 +35,8 @@ from archive.extraction.trafilatura_main import (
     xmltotxt,
 )
 from archive.extraction.trafilatura_pass import extraction_options
+from tests.extraction_pages import DATA, PAGES
 
-DATA = Path(__file__).parent / "data"
-PAGES = sorted([*DATA.glob("quality/*.html"), *DATA.glob("pages/*.html")])
 URL = "https://news.example.org/2026/11/28/a-story"
 MODES = [(False, False), (True, False), (False, True)]  # (recall, fast)
 SPACES = [" ", "\u00a0", "\u3000", " \u2003 ", "\n\t", "\u2028"]

@@ -55,9 +55,8 @@ from archive.extraction.trafilatura_pass import (
     run_trafilatura,
 )
 from archive.extraction.trafilatura_xpaths import article_frame, boilerplate_boxes, hidden_boxes
+from tests.extraction_pages import PAGES
 
-DATA = Path(__file__).parent / "data"
-PAGES = sorted([*DATA.glob("quality/*.html"), *DATA.glob("pages/*.html")])
 # (fast, recall): the fast pass, the whole-page pass with its fallback, the recall pass.
 MODES = [(True, False), (False, False), (False, True)]
 URL = "https://news.example.org/2026/11/28/a-story"

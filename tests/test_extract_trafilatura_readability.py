@@ -20,9 +20,8 @@ from trafilatura.readability_lxml import REGEXES, Document
 
 from archive.extraction.page import parse_page
 from archive.extraction.trafilatura_readability import ReadabilityDocument, _text, try_readability
+from tests.extraction_pages import PAGES
 
-DATA = Path(__file__).parent / "data"
-PAGES = sorted([*DATA.glob("quality/*.html"), *DATA.glob("pages/*.html")])
 URL = "https://news.example.org/2026/11/28/a-story"
 
 
