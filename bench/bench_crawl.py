@@ -65,9 +65,13 @@ def site_config(base: str, articles: int, corpus: Path | None) -> str:
         from corpus_site import site_config as corpus_config
 
         return corpus_config(base, articles)
-    # The demo config, but with every article in range: `since` would cap a big site's crawl.
+    # The demo config, but with every article in reach: `since` would cap a big site's crawl,
+    # and the depth and page caps stop the walk through its section pages (the sitemap lists
+    # four in five articles, as real sitemaps often leave some out).
     demo = (ROOT / "config" / "sites" / "demo.toml").read_text()
-    return re.sub(r"(?m)^since = .*$", 'since = "3650d"', demo)
+    demo = re.sub(r"(?m)^since = .*$", 'since = "3650d"', demo)
+    demo = re.sub(r"(?m)^max_depth = .*$", "max_depth = 1000", demo)
+    return re.sub(r"(?m)^max_pages = .*$", f"max_pages = {2 * articles + 100}", demo)
 
 
 def fetch(url: str) -> bytes:
@@ -153,9 +157,10 @@ def main() -> None:
           f" with start-up, {1000 * cpu_open / max(responses, 1):.1f} ms from spider open to close"
           f" (start-up {cpu - cpu_open:.1f} s)")
     # What the machine allows: every article costs one extract_article in a worker plus the
-    # crawl process's own CPU per response, and the cores are shared by both.
+    # crawl process's own CPU for its response and its share of the others (feeds, sitemaps,
+    # section pages), and the cores are shared by both.
     cores = os.cpu_count() or 1
-    ceiling = cores / (1 / bare_ours + cpu / max(responses, 1))
+    ceiling = cores / (1 / bare_ours + cpu / max(extracted, 1))
     print(f"CPU-bound ceiling on {cores} cores: {ceiling:.1f} pages/s = {ceiling / bare:.2f}x bare loop")
     print(f"crawl process peak RSS: {int(stats.get('newsarchive/main_peak_rss_kb', 0)) / 1024:.0f} MB")  # type: ignore[call-overload]
 

@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -278,3 +279,91 @@ def test_concurrent_writers_threads_keep_records_whole(tmp_path: Path) -> None:
     assert len(metadata) == 2000
     for n, position in enumerate(positions):
         assert metadata[position.record_id] == b'{"n": %d}' % n
+
+
+def test_writers_share_fsyncs_and_none_returns_before_its_record_is_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: a slow fsync covers the records flushed while it waited its turn."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    real_fsync = os.fsync
+    synced_upto: dict[int, int] = {}  # inode -> bytes on disk when its last fsync started
+    calls: list[int] = []
+    guard = threading.Lock()
+
+    def slow_fsync(fd: int) -> None:
+        stat = os.fstat(fd)
+        time.sleep(0.01)  # a slow disk: writers pile up behind the fsync in progress
+        real_fsync(fd)
+        with guard:
+            calls.append(fd)
+            synced_upto[stat.st_ino] = max(synced_upto.get(stat.st_ino, 0), stat.st_size)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    writer = WarcFileWriter(tmp_path)
+
+    def write(n: int) -> None:
+        position = writer.write_metadata(f"http://x.test/{n}", b"{}", refers_to=None)
+        inode = os.stat(tmp_path / (position.file + ".open")).st_ino
+        with guard:  # returned only once an fsync that began after the record was written ended
+            assert synced_upto.get(inode, 0) >= position.offset + position.length
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(200)))
+    writer.close()
+    assert len(calls) < 100  # one each would be 200 (+ the file's own)
+    records = [r for path in warc_files(tmp_path) for r in iter_records(path)]
+    assert sum(r.rec_type == "metadata" for r in records) == 200
+
+
+def test_a_failed_fsync_fails_every_record_it_was_to_cover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import threading
+
+    real_fsync = os.fsync
+    entered, release = threading.Event(), threading.Event()
+    writer = WarcFileWriter(tmp_path)
+    writer.write_metadata("http://x.test/first", b"{}", refers_to=None)  # file open, all synced
+    (open_file,) = tmp_path.glob("*.open")
+
+    def failing_fsync(fd: int) -> None:
+        if not entered.is_set():
+            entered.set()
+            release.wait(5)
+            raise OSError(errno.EIO, "I/O error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            writer.write_metadata(f"http://x.test/{n}", b"{}", refers_to=None)
+        except OSError as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=write, args=(1,))
+    first.start()
+    assert entered.wait(5)
+    size = open_file.stat().st_size
+    second = threading.Thread(target=write, args=(2,))
+    second.start()
+    deadline = time.monotonic() + 5
+    while open_file.stat().st_size == size and time.monotonic() < deadline:
+        time.sleep(0.001)  # the second record is flushed and waits for the fsync in progress
+    release.set()
+    first.join(5)
+    second.join(5)
+    # The second record was flushed but never synced: it must not claim it was.
+    assert len(errors) == 2
+    assert sorted(type(e).__name__ for e in errors) == ["OSError", "OSError"]
+    assert sum("left as .open for salvage" in str(e) for e in errors) == 1
+    # The next write goes to a fresh file; the failed one stays .open for salvage.
+    writer.write_metadata("http://x.test/3", b"{}", refers_to=None)
+    writer.close()
+    assert open_file.exists()
+    assert len(warc_files(tmp_path)) == 1
