@@ -75,11 +75,7 @@ class WarcFileWriter:
         self._host = _safe_host(hostname or socket.gethostname())
         self._pid = os.getpid() if pid is None else pid
         self._serializer = RecordSerializer(record_id)
-        self._lock = threading.Lock()  # the file: appends, rollover, close
-        self._sync_lock = threading.Lock()  # one fsync at a time, taken outside the file lock
-        self._generation = 0  # one per file started: durability is tracked per file
-        self._synced = 0  # bytes of the current file known to be fsynced
-        self._lost: dict[int, str] = {}  # generations of abandoned files -> their names
+        self._lock = threading.Lock()
         self._serial = 0
         self._file: io.BufferedWriter | None = None
         self._name = ""
@@ -100,15 +96,13 @@ class WarcFileWriter:
         req_gz = gzip_member(req[2], self.gzip_level)
         with self._lock:
             # One write and one fsync for the pair: the exchange is the unit that is durable.
-            offset, written = self._append(resp_gz + req_gz)
-            positions = ExchangePositions(
+            offset = self._append(resp_gz + req_gz)
+            return ExchangePositions(
                 response=WarcPosition(self._name, offset, len(resp_gz), resp[0], resp[1]),
                 request=WarcPosition(
                     self._name, offset + len(resp_gz), len(req_gz), req[0], req[1]
                 ),
             )
-        self._make_durable(written)
-        return positions
 
     def write_metadata(
         self,
@@ -125,10 +119,8 @@ class WarcFileWriter:
         )
         member = gzip_member(data, self.gzip_level)
         with self._lock:
-            offset, written = self._append(member)
-            position = WarcPosition(self._name, offset, len(member), record_id, digest)
-        self._make_durable(written)
-        return position
+            offset = self._append(member)
+            return WarcPosition(self._name, offset, len(member), record_id, digest)
 
     def close(self) -> None:
         """Finish the current file (rename it to its final name). Idempotent."""
@@ -147,12 +139,8 @@ class WarcFileWriter:
 
     # -- files -------------------------------------------------------------------------
 
-    def _append(self, data: bytes) -> tuple[int, tuple[int, int]]:
-        """Write and flush ``data`` (whole gzip members) to a file with room for it.
-
-        Returns its offset, and (file generation, end offset) for `_make_durable`. Called
-        under the lock; the fsync is not, so that writers can share one (group commit).
-        """
+    def _append(self, data: bytes) -> int:
+        """Write ``data`` (whole gzip members) to a file with room for it; return its offset."""
         if self._closed:
             raise ValueError("WarcFileWriter is closed")
         if self._file is not None and self._size + len(data) > self.max_size:
@@ -161,15 +149,15 @@ class WarcFileWriter:
             self._start_file()
         assert self._file is not None
         offset = self._size
-        self._write(data)
-        return offset, (self._generation, self._size)
+        self._write_durably(data)
+        return offset
 
-    def _write(self, data: bytes, *, sync: bool = False) -> None:
+    def _write_durably(self, data: bytes) -> None:
         assert self._file is not None
         try:
             self._file.write(data)
             self._file.flush()
-            if sync and self.fsync:
+            if self.fsync:
                 os.fsync(self._file.fileno())
         except BaseException:
             # The file may now end in a partial member: never write after it. Leave it as
@@ -177,40 +165,6 @@ class WarcFileWriter:
             self._abandon_file()
             raise
         self._size += len(data)
-        if sync:
-            self._synced = self._size
-
-    def _make_durable(self, written: tuple[int, int]) -> None:
-        """Return once the file is fsynced up to `written`; raise if it cannot be.
-
-        Group commit: an fsync covers every record flushed before it started, so the writers
-        that arrive while one runs share the next instead of each queueing its own on the
-        file lock (an fsync takes ~5 ms on this disk; two per page held the crawl back).
-        """
-        if not self.fsync:
-            return
-        generation, end = written
-        with self._sync_lock:
-            with self._lock:
-                if generation in self._lost:
-                    raise OSError(f"{self._lost[generation]}: a write failed before this record "
-                                  "was synced; the file is left as .open for salvage")
-                if generation != self._generation or self._file is None or self._synced >= end:
-                    return  # synced already: by another writer, or whole by _finish_file
-                # A descriptor of our own: a rollover may close the file during the fsync.
-                fd, target = os.dup(self._file.fileno()), self._size
-            try:
-                os.fsync(fd)
-            except BaseException:
-                with self._lock:
-                    if generation == self._generation:
-                        self._abandon_file()
-                raise
-            finally:
-                os.close(fd)
-            with self._lock:
-                if generation == self._generation:
-                    self._synced = max(self._synced, target)
 
     def _start_file(self) -> None:
         now = self._clock().astimezone(UTC)
@@ -234,7 +188,14 @@ class WarcFileWriter:
             raise
         self._file = open(fd, "wb")  # noqa: SIM115 - held open across calls, closed in _finish_file
         self._name, self._size = name, 0
-        self._generation, self._synced = self._generation + 1, 0
+        try:
+            self._begin_file(name, now)
+        except BaseException:
+            self._abandon_file()  # never write records into a file without its warcinfo
+            raise
+
+    def _begin_file(self, name: str, now: datetime) -> None:
+        """Make the new file's name durable and write its warcinfo record."""
         if self.fsync:
             fsync_directory(self.directory)
         fields = {
@@ -246,22 +207,30 @@ class WarcFileWriter:
         # The writer states what it is itself; info adds robots policy, user agent, operator...
         fields.update((k, v) for k, v in self.info.items() if k not in fields)
         _, record = self._serializer.warcinfo(name, now, fields)
-        self._write(gzip_member(record, self.gzip_level), sync=True)
+        self._write_durably(gzip_member(record, self.gzip_level))
 
     def _finish_file(self) -> None:
         if self._file is None:
             return
-        self._file.flush()
-        if self.fsync:
-            os.fsync(self._file.fileno())
-        # Renamed while still locked, so a salvage run can never take a finished file for
-        # one left by a crash.
-        os.rename(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
-        if self.fsync:
-            fsync_directory(self.directory)
+        try:
+            self._file.flush()
+            if self.fsync:
+                os.fsync(self._file.fileno())
+            # Renamed while still locked, so a salvage run can never take a finished file for
+            # one left by a crash.
+            os.rename(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
+        except BaseException:
+            # Linux reports a failed writeback once and may drop its pages, so a second fsync
+            # would succeed over what was lost: never finish (or write on in) this file.
+            self._abandon_file()
+            raise
         self._file.close()  # also releases the flock
         self._file = None
         self.files_written.append(self._name)
+        if self.fsync:
+            # After the close: a failure here leaves a whole file (at worst under its `.open`
+            # name after a crash, which salvage restores), and the writer free to go on.
+            fsync_directory(self.directory)
 
     def _abandon_file(self) -> None:
         if self._file is not None:
@@ -269,4 +238,3 @@ class WarcFileWriter:
             with contextlib.suppress(OSError):
                 self._file.close()
             self._file = None
-            self._lost[self._generation] = self._name + OPEN_SUFFIX
