@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import errno
 import gzip
 import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+import archive.warc.writer as writer_module
 from archive.warc import (
     ExchangePositions,
     HttpRequestData,
@@ -280,26 +283,28 @@ def test_concurrent_writers_threads_keep_records_whole(tmp_path: Path) -> None:
         assert metadata[position.record_id] == b'{"n": %d}' % n
 
 
+def fails_once(real: Callable[[Any], None]) -> Callable[[Any], None]:
+    """`real`, but its first call raises EIO: a disk that failed one writeback."""
+    failures = [OSError(errno.EIO, "I/O error")]
+
+    def call(arg: Any) -> None:
+        if failures:
+            raise failures.pop()
+        real(arg)
+
+    return call
+
+
 @pytest.mark.parametrize("when", ["rollover", "close"])
 def test_a_file_whose_fsync_failed_is_never_finished_or_written_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
     """Linux reports a failed writeback once and may drop its pages: a second fsync of the
     file would succeed over what was lost. The file stays `.open`, for salvage."""
-    import errno
-
-    real_fsync = os.fsync
-    failures = [OSError(errno.EIO, "I/O error")]
-
-    def fsync_failing_once(fd: int) -> None:
-        if failures:
-            raise failures.pop()
-        real_fsync(fd)
-
     writer = WarcFileWriter(tmp_path, max_size=20_000)
     writer.write_metadata("http://x.test/first", b"{}", refers_to=None)
     (open_file,) = tmp_path.glob("*.open")
-    monkeypatch.setattr(os, "fsync", fsync_failing_once)
+    monkeypatch.setattr(os, "fsync", fails_once(os.fsync))
     with pytest.raises(OSError, match="I/O error"):
         if when == "close":
             writer.close()
@@ -315,21 +320,9 @@ def test_a_file_whose_fsync_failed_is_never_finished_or_written_on(
 def test_a_failed_directory_sync_after_finishing_leaves_the_writer_working(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import errno
-
-    import archive.warc.writer as writer_module
-
-    real = writer_module.fsync_directory
-    failures = [OSError(errno.EIO, "I/O error")]
-
-    def failing_once(directory: Path) -> None:
-        if failures:
-            raise failures.pop()
-        real(directory)
-
     writer = WarcFileWriter(tmp_path)
     writer.write_metadata("http://x.test/1", b"{}", refers_to=None)
-    monkeypatch.setattr(writer_module, "fsync_directory", failing_once)
+    monkeypatch.setattr(writer_module, "fsync_directory", fails_once(writer_module.fsync_directory))
     with pytest.raises(OSError, match="I/O error"):
         writer.close()  # the file was synced and renamed: only its directory entry failed
     assert len(warc_files(tmp_path)) == 1 and not list(tmp_path.glob("*.open"))
@@ -341,18 +334,10 @@ def test_a_failed_directory_sync_after_finishing_leaves_the_writer_working(
 def test_a_file_that_cannot_begin_is_never_written_into(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import errno
-
-    import archive.warc.writer as writer_module
-
-    def failing(directory: Path) -> None:
-        raise OSError(errno.EIO, "I/O error")
-
     writer = WarcFileWriter(tmp_path)
-    monkeypatch.setattr(writer_module, "fsync_directory", failing)
+    monkeypatch.setattr(writer_module, "fsync_directory", fails_once(writer_module.fsync_directory))
     with pytest.raises(OSError, match="I/O error"):
         writer.write_metadata("http://x.test/1", b"{}", refers_to=None)
-    monkeypatch.undo()
     writer.write_metadata("http://x.test/2", b"{}", refers_to=None)
     writer.close()
     (finished,) = warc_files(tmp_path)
