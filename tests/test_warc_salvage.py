@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,8 @@ def test_lost_warcinfo_is_replaced(tmp_path: Path) -> None:
 
 def test_zero_byte_and_garbage_files(tmp_path: Path) -> None:
     (tmp_path / "a-1.warc.gz.open").write_bytes(b"")
+    an_hour_ago = time.time() - 3600
+    os.utime(tmp_path / "a-1.warc.gz.open", (an_hour_ago, an_hour_ago))
     (tmp_path / "b-1.warc.gz.open").write_bytes(b"this was never a gzip file\n" * 10)
     empty, garbage = salvage_directory(tmp_path)
     assert empty.warc_file is None and "empty file" in empty.message
@@ -239,3 +242,54 @@ def test_sigkilled_writer_loses_nothing_it_fsynced(
     assert {file for file, _, _ in durable} <= {p.name for p in warc_files(tmp_path)}
     if kill_after == 23:
         assert len(warc_files(tmp_path)) > 1  # the kill found rolled-over files behind it
+
+
+@pytest.mark.parametrize("looker", ["salvage", "verify"])
+def test_a_writer_starting_a_file_survives_a_look_at_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, looker: str
+) -> None:
+    """Another crawl's start-up salvage, or `newsarchive verify`, may look at a writer's new
+    `.open` file between its creation and its lock: the writer must go on undisturbed."""
+    import fcntl
+    import threading
+    import types
+
+    import archive.warc.writer as writer_module
+
+    def in_the_window(fd: int, operation: int) -> None:
+        (new_file,) = tmp_path.glob("*.open")
+        if looker == "salvage":
+            (result,) = salvage_directory(tmp_path)
+            assert result.skipped and new_file.exists()
+        else:  # verify's look: a shared lock, held here a little longer than it would be
+            peek = open(new_file, "rb")  # noqa: SIM115 - closed by the timer
+            fcntl.flock(peek.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            threading.Timer(0.2, peek.close).start()
+        fcntl.flock(fd, operation)
+
+    monkeypatch.setattr(writer_module, "fcntl", types.SimpleNamespace(
+        flock=in_the_window, LOCK_EX=fcntl.LOCK_EX, LOCK_NB=fcntl.LOCK_NB))
+    with WarcFileWriter(tmp_path) as writer:
+        writer.write_exchange(*sample_exchange())
+    assert [r.rec_type for r in iter_records(warc_files(tmp_path)[0])] == [
+        "warcinfo", "response", "request"]
+    assert verify_directory(tmp_path).ok
+
+
+def test_a_file_closed_as_salvage_reaches_it_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archive.warc.salvage as salvage_module
+
+    writer = WarcFileWriter(tmp_path)
+    writer.write_exchange(*sample_exchange())
+    salvage_file = salvage_module.salvage_file
+
+    def closing_first(path: Path) -> object:
+        writer.close()  # the running crawl rolls over between the listing and the salvage
+        return salvage_file(path)
+
+    monkeypatch.setattr(salvage_module, "salvage_file", closing_first)
+    (result,) = salvage_directory(tmp_path)
+    assert result.skipped and "closed by its writer meanwhile" in result.message
+    assert verify_directory(tmp_path).ok

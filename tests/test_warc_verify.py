@@ -161,3 +161,38 @@ def test_a_file_being_written_is_not_a_problem(tmp_path: Path) -> None:
     leftover.write_bytes(b"")
     report = verify_directory(tmp_path)
     assert not report.ok and "left by a crash" in report.format()
+
+
+def _raw_record(warc_type: str, extra_headers: str, block: bytes) -> bytes:
+    head = (f"WARC/1.1\r\nWARC-Type: {warc_type}\r\nWARC-Record-ID: <urn:uuid:odd>\r\n"
+            f"WARC-Date: 2026-11-28T04:00:00Z\r\nWARC-Target-URI: http://x.test/\r\n{extra_headers}"
+            f"Content-Length: {len(block)}\r\n\r\n")
+    return head.encode() + block + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize("odd", [
+    _raw_record("resource", "WARC-Block-Digest: shake_128:AAAA\r\n", b"hello"),  # needs a length
+    _raw_record("response", "Content-Type: application/http; msgtype=response\r\n",
+                "HTTP/1.1 \u00b9 OK\r\n\r\nhi".encode("latin-1")),  # isdigit(), but not int()
+])
+def test_an_odd_record_is_reported_not_raised(
+    tmp_path: Path, serializer: RecordSerializer, odd: bytes
+) -> None:
+    from archive.warc import salvage_directory
+
+    name = "news-20261128040000000-00000-h-1.warc.gz"
+    resp_id, resp, req = exchange_records(serializer)
+    build(tmp_path / name, [warcinfo(serializer, name), resp, req, odd])
+    (problem,) = verify_directory(tmp_path).problems
+    assert problem.file == name and problem.offset is not None
+    # Left by a crash, the same bytes are salvaged: the good records kept, the odd one set aside.
+    (tmp_path / name).rename(tmp_path / (name + ".open"))
+    (result,) = salvage_directory(tmp_path)
+    assert result.records_kept == 3 and len(result.quarantined) == 1
+    assert verify_directory(tmp_path).ok
+
+
+def test_an_open_entry_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "x.warc.gz.open").mkdir()
+    (problem,) = verify_directory(tmp_path).problems
+    assert problem.file == "x.warc.gz.open" and "cannot read" in problem.message

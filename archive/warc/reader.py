@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX, WarcPosition, final_n
 READ_SIZE = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b\x08"
 HTTP_RECORD_TYPES = ("response", "request", "revisit")
+_STATUS = re.compile(r"[0-9]{1,5}")  # what int() takes and a status can be
 
 
 class WarcFormatError(Exception):
@@ -117,7 +119,7 @@ def digest_matches(expected: str, data: bytes) -> bool:
     algorithm, _, encoded = expected.partition(":")
     try:
         digest = hashlib.new(algorithm.strip().lower().replace("-", ""), data).digest()
-    except ValueError:
+    except (ValueError, TypeError):  # unknown, or a variable-length one (shake_*) with no length
         return False
     encoded = encoded.strip()
     return base64.b32encode(digest).decode() == encoded.upper() or digest.hex() == encoded.lower()
@@ -186,7 +188,8 @@ def parse_record(data: bytes, file: str, offset: int, length: int) -> WarcRecord
             raise fail(f"bad HTTP header: {exc}") from exc
         if rec_type != "request":
             status = start_line.split(" ", 2)[1:2]
-            if not status or not status[0].isdigit():
+            # ASCII digits only: str.isdigit() also takes "¹", which int() refuses.
+            if not status or not _STATUS.fullmatch(status[0]):
                 raise fail(f"bad HTTP status line {start_line[:80]!r}")
             http_status = int(status[0])
         payload = block[http_end + 4 :]

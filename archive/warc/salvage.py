@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ QUARANTINE_DIR = "quarantine"
 TEMP_SUFFIX = ".salvage"
 HTTP_PAIR_TYPES = ("request", "response")
 COPY_SIZE = 1024 * 1024
+# An empty `.open` file younger than this may be a live writer's, between its create and its lock.
+EMPTY_FILE_GRACE_S = 60.0
 
 
 @dataclass
@@ -94,7 +97,11 @@ def held_by_writer(open_path: Path) -> bool:
 def salvage_file(open_path: Path) -> SalvageResult:
     """Salvage one `.open` file into its final `.warc.gz` name."""
     open_path = Path(open_path)
-    with open(open_path, "rb") as source:
+    try:
+        source = open(open_path, "rb")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:  # its writer closed (renamed) it since the directory was listed
+        return _closed_meanwhile(open_path)
+    with source:
         try:
             fcntl.flock(source.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -107,9 +114,13 @@ def salvage_file(open_path: Path) -> SalvageResult:
         except FileNotFoundError:
             same_file = False
         if not same_file:  # its writer closed (renamed) it while we waited for the lock
-            return SalvageResult(open_path, None, skipped=True,
-                                 message=f"{open_path.name}: closed by its writer meanwhile")
+            return _closed_meanwhile(open_path)
         return _salvage_locked(open_path)
+
+
+def _closed_meanwhile(open_path: Path) -> SalvageResult:
+    return SalvageResult(open_path, None, skipped=True,
+                         message=f"{open_path.name}: closed by its writer meanwhile")
 
 
 def _salvage_locked(open_path: Path) -> SalvageResult:
@@ -123,6 +134,10 @@ def _salvage_locked(open_path: Path) -> SalvageResult:
         result.message = f"{open_path.name}: {final.name} already exists; moved to quarantine"
         return result
     if size == 0:
+        if time.time() - open_path.stat().st_mtime < EMPTY_FILE_GRACE_S:
+            # A writer creates its file, then locks it: this may be one between the two.
+            return SalvageResult(open_path, None, skipped=True,
+                                 message=f"{open_path.name}: new and empty, left for its writer")
         open_path.unlink()
         result.message = f"{open_path.name}: empty file (crash before the first record), removed"
         return result

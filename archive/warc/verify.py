@@ -71,7 +71,12 @@ def verify_directory(warc_dir: Path) -> VerifyReport:
         report.problems.append(VerifyProblem(str(warc_dir), None, "no such directory"))
         return report
     for left_open in sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
-        if held_by_writer(left_open):
+        try:
+            live = held_by_writer(left_open)
+        except OSError as exc:  # not a file, or not ours to read
+            report.problems.append(VerifyProblem(left_open.name, None, f"cannot read: {exc}"))
+            continue
+        if live:
             report.being_written.append(left_open.name)
             continue
         report.problems.append(VerifyProblem(

@@ -178,10 +178,12 @@ class WarcFileWriter:
             self.directory / (name + OPEN_SUFFIX), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644
         )
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Blocking: a `newsarchive verify` or another crawl's start-up salvage may hold a
+            # lock on the new, empty file for a moment (salvage leaves a new empty file alone).
+            fcntl.flock(fd, fcntl.LOCK_EX)
             if os.fstat(fd).st_nlink == 0:
-                # Another process's start-up salvage saw the empty file before we locked it and
-                # removed it: writing on would archive into a file nobody can see.
+                # Another process's salvage removed the empty file before we locked it:
+                # writing on would archive into a file nobody can see.
                 raise FileNotFoundError(f"{name}{OPEN_SUFFIX} was removed as it was created")
         except OSError:
             os.close(fd)
