@@ -194,6 +194,50 @@ def test_bad_metadata_is_a_clear_error(tmp_path: Path) -> None:
     assert count(db, "captures") == 0
 
 
+@pytest.mark.parametrize(("change", "error"), [
+    ({"site": None}, "no 'site'"),
+    ({"site": ["demo"]}, "field site holds list"),
+    ({"status": "two hundred"}, "field status holds str"),
+    ({"aliases": "http://x.test/a"}, "aliases is not a list of URLs"),
+    ({"aliases": [{"url": "http://x.test/a"}]}, "aliases is not a list of URLs"),
+    ({"discovery": {"source": {"a": 1}}}, "discovery.source holds dict"),
+    ({"article": {"status": "ok", "text": 123}}, "article.text holds int"),
+    ({"fetched_at": "0001-01-01T00:30:00+01:00"}, "out of range in UTC"),
+])
+def test_malformed_metadata_is_refused_whole(
+    tmp_path: Path, change: dict[str, object], error: str
+) -> None:
+    """Hand-edited or foreign payloads: a CaptureError naming the field, never a TypeError or
+    an SQLite error halfway through (which would undo a whole batch of a file's captures)."""
+    db = open_index(tmp_path / "index.db")
+    bad = doc("/news/a", "x")
+    with pytest.raises(CaptureError, match=error):
+        apply_capture(db, CaptureDoc({**bad.metadata, **change}, None, None))
+    assert count(db, "captures") == 0
+
+
+def test_a_page_date_out_of_range_in_utc_is_kept_but_not_indexed_as_time(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    capture = doc("/news/a", "x")
+    capture.metadata["article"]["published"] = "0001-01-01T00:00:00+05:00"
+    apply_capture(db, capture)
+    assert db.execute("select published, published_utc from articles").fetchone() == (
+        "0001-01-01T00:00:00+05:00", None)
+
+
+def test_date_candidates_are_stored_the_same_whatever_their_key_order(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    capture = doc("/news/a", "x")
+    apply_capture(db, capture)
+    stored = db.execute("select date_candidates from articles").fetchone()[0]
+    # A re-extraction's dicts come in the dataclass' field order, the crawl's JSON sorted.
+    capture.metadata["article"]["date_candidates"] = [
+        {"source": "json_ld", "value": "2026-11-27T09:30:00+01:00"}]
+    apply_capture(db, capture)
+    assert db.execute("select date_candidates from articles").fetchone()[0] == stored
+    assert stored == '[{"source": "json_ld", "value": "2026-11-27T09:30:00+01:00"}]'
+
+
 def test_crawl_runs(tmp_path: Path) -> None:
     db = open_index(tmp_path / "index.db")
     run = start_run(db, "demo", "2026-11-28T04:00:00+00:00")

@@ -86,16 +86,42 @@ def test_metadata_in_a_file_indexed_by_a_later_run(tmp_path: Path) -> None:
     assert row["warc_file"] == positions.response.file
 
 
-def test_unreadable_file_is_reported_and_retried(tmp_path: Path) -> None:
+def test_a_cut_file_is_reported_indexed_as_far_as_it_goes_and_read_again_when_whole(
+    tmp_path: Path,
+) -> None:
     warcs = tmp_path / "warcs"
     crawl_demo(warcs, None, max_size=3000)
     victim = sorted(warcs.glob("*.warc.gz"))[1]
-    victim.write_bytes(victim.read_bytes()[:-20])
+    whole = victim.read_bytes()
+    victim.write_bytes(whole[:-20])  # e.g. a copy into the archive still under way
     db = open_index(tmp_path / "index.db")
     stats = index_warc_directory(db, warcs)
     assert len(stats.problems) == 1 and victim.name in stats.problems[0]
-    assert victim.name not in {r["name"] for r in db.table("indexed_files").rows}
-    assert stats.files_indexed == stats.files_seen - 1
+    assert "unreadable" in stats.problems[0]
+    assert stats.files_indexed == stats.files_seen
+    victim.write_bytes(whole)  # whole again: a file of another size is read again
+    stats = index_warc_directory(db, warcs)
+    assert stats.files_indexed == 1 and not stats.problems and stats.unpaired_responses == 0
+    clean = open_index(tmp_path / "clean.db")
+    index_warc_directory(clean, warcs)
+    assert dump(tmp_path / "index.db") == dump(tmp_path / "clean.db")
+
+
+def test_damage_inside_a_closed_file_costs_only_the_records_in_it(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    (path,) = warcs.glob("*.warc.gz")
+    clean = open_index(tmp_path / "clean.db")
+    index_warc_directory(clean, warcs)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 200] = bytes(200)  # bit rot
+    path.write_bytes(bytes(data))
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert stats.problems and all(path.name in p for p in stats.problems)
+    lost = clean.execute("select count(*) from captures").fetchone()[0] - stats.captures
+    assert 0 <= lost <= 1 and stats.captures >= 5  # the damaged record's capture at most
 
 
 def test_rebuild_replaces_the_index(tmp_path: Path) -> None:
@@ -201,3 +227,16 @@ def test_a_bad_metadata_record_is_reported_and_the_rest_indexed(tmp_path: Path) 
     assert [row["url"] for row in db.table("captures").rows] == ["http://x.test/a"]
     assert len(stats.problems) == 1 and "fetched_at" in stats.problems[0]
     db.close()
+
+
+def test_an_unreadable_metadata_record_is_reported_not_skipped(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    crawl.article("/news/good", "Good one.")
+    crawl.writer.write_metadata(BASE + "/news/cut", b'{"newsarchive": 1, "url": "htt', refers_to=None)
+    crawl.writer.write_metadata(BASE + "/news/latin1", b'{"newsarchive": 1, "t": "caf\xe9"}',
+                                refers_to=None)
+    crawl.writer.close()
+    stats = index_warc_directory(open_index(tmp_path / "index.db"), warcs)
+    assert stats.articles == 1 and len(stats.problems) == 2
+    assert all("is not readable JSON" in p for p in stats.problems)

@@ -62,6 +62,10 @@ def test_empty_and_raw_errors(db: sqlite_utils.Database) -> None:
     with pytest.raises(SearchQueryError, match="cannot search"):
         search(db, "harbour AND (", raw=True)
     assert len(search(db, "harb*", raw=True)) == 2
+    with pytest.raises(SearchQueryError, match="not UTF-8"):
+        search(db, "caf\udce9")  # "café" from a Latin-1 terminal, as Python passes it on
+    with pytest.raises(SearchQueryError, match="limit must be from 1"):
+        search(db, "harbour", limit=10**20)
 
 
 def test_fts_query_quoting() -> None:

@@ -17,7 +17,10 @@ def normalize_time(value: str, *, what: str = "time") -> str:
         raise CaptureError(f"{what} is not an ISO 8601 date-time: {value!r}") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        return parsed.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError as exc:  # "0001-01-01T00:00:00+05:00" is before year 1 in UTC
+        raise CaptureError(f"{what} is out of range in UTC: {value!r}") from exc
 
 
 def utc_or_none(value: str | None) -> str | None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+# More rows than anyone reads in a terminal, and within what SQLite can bind.
+MAX_LIMIT = 100_000
 SEARCH_SQL = """
 select
   articles.canonical_url, articles.url, articles.site, articles.title, articles.published,
@@ -78,8 +80,14 @@ def search(
     through (NEAR, OR, prefix*, column filters) and turns its syntax errors into
     SearchQueryError.
     """
-    if limit < 1:
-        raise SearchQueryError(f"limit must be at least 1, not {limit}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchQueryError(f"limit must be from 1 to {MAX_LIMIT:,}, not {limit}")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:  # bytes a non-UTF-8 terminal passed in (surrogate escapes)
+        raise SearchQueryError(
+            f"the query {query!r} is not UTF-8 text: is the terminal's encoding UTF-8?"
+        ) from None
     match = query.strip() if raw else fts_query(query)
     if not match:
         raise SearchQueryError("empty search: type at least one word")

@@ -29,7 +29,7 @@ from archive.index.store import (
     open_index,
     transaction,
 )
-from archive.warc.reader import WarcFormatError, WarcRecordData, iter_records, read_record, warc_files
+from archive.warc.reader import WarcFormatError, WarcRecordData, read_record, scan_file, warc_files
 from archive.warc.records import WarcPosition
 
 if TYPE_CHECKING:
@@ -102,8 +102,10 @@ class _Responses:
             if found is None:
                 return None
             row = dict(zip([d[0] for d in cursor.description], found, strict=True))
-            # Deleted by forget_taken(), in the transaction that applies this capture.
-            self.taken.append(record_id)
+        # Deleted by forget_taken(), in the transaction that applies this capture; also when
+        # found in this run: a file read again (it grew, or was cut before) may have left
+        # the response stored as unpaired by the earlier run.
+        self.taken.append(record_id)
         return WarcPosition(
             row["warc_file"], row["warc_offset"], row["warc_length"], row["record_id"],
             row["payload_digest"],
@@ -125,7 +127,11 @@ class _Responses:
 
 
 def metadata_payload(record: WarcRecordData) -> dict[str, Any] | None:
-    """The newsarchive JSON of a metadata record, or None for any other record."""
+    """The newsarchive JSON of a metadata record, or None for any other record.
+
+    Raises CaptureError for a JSON metadata record that cannot be read: a capture would
+    otherwise go missing from the index without a word.
+    """
     if record.rec_type != "metadata":
         return None
     content_type = (record.warc_header("Content-Type") or "").split(";")[0].strip().lower()
@@ -133,8 +139,10 @@ def metadata_payload(record: WarcRecordData) -> dict[str, Any] | None:
         return None
     try:
         payload = json.loads(record.payload)
-    except ValueError:
-        return None
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise CaptureError(
+            f"metadata record of {record.target_uri} is not readable JSON: {exc}"
+        ) from None
     if not isinstance(payload, dict) or "newsarchive" not in payload:
         return None
     return payload
@@ -159,14 +167,25 @@ def _docs(
     path: Path, responses: _Responses, stats: IndexStats, progress: tqdm[Any]
 ) -> Iterator[CaptureDoc]:
     offset = 0
-    for record in iter_records(path):
+    # scan_file, not iter_records: a damaged stretch of a closed file (bit rot) costs only the
+    # records in it; the file cannot be salvaged, so reading it again would not do better.
+    for entry in scan_file(path):
+        progress.update(entry.offset + entry.length - offset)
+        offset = entry.offset + entry.length
+        if entry.record is None:
+            stats.problems.append(f"{entry.error} ({entry.length} bytes unreadable; the "
+                                  "records around them are indexed)")
+            continue
+        record = entry.record
         stats.records += 1
-        progress.update(record.position.offset + record.position.length - offset)
-        offset = record.position.offset + record.position.length
         if record.rec_type in RESPONSE_TYPES:
             responses.add(record)
             continue
-        metadata = metadata_payload(record)
+        try:
+            metadata = metadata_payload(record)
+        except CaptureError as exc:
+            stats.problems.append(f"{record.position.file} at offset {record.position.offset}: {exc}")
+            continue
         if metadata is None:
             continue
         refers_to = record.warc_header("WARC-Refers-To")
@@ -247,11 +266,11 @@ def index_warc_directory(
     """Bring the index up to date with the closed WARC files of `warc_dir`.
 
     Incremental: a file already indexed with the same size is skipped. Idempotent: every
-    capture goes through apply_capture, the function the live crawl calls. A file that
-    cannot be read to its end is reported in `problems`, not marked indexed, and retried on
-    the next run (after `salvage`). With `reextract`, pages are extracted again from the
-    archived response instead of trusting the stored JSON, in an ExtractionPool (one
-    worker per core, `extract_timeout` seconds per page).
+    capture goes through apply_capture, the function the live crawl calls. A damaged stretch
+    of a file is reported in `problems` and the records around it are indexed; a file that
+    cannot be read at all is reported and retried on the next run. With `reextract`, pages
+    are extracted again from the archived response instead of trusting the stored JSON, in
+    an ExtractionPool (one worker per core, `extract_timeout` seconds per page).
     """
     started = time.monotonic()
     warc_dir = Path(warc_dir)
@@ -280,8 +299,8 @@ def index_warc_directory(
                     db, warc_dir, path, pool=pool, responses=responses, stats=stats,
                     progress=bar,
                 )
-            except WarcFormatError as exc:
-                stats.problems.append(f"{exc} (file not marked indexed; salvage it and rerun)")
+            except OSError as exc:
+                stats.problems.append(f"{path.name}: cannot read: {exc} (not marked indexed)")
                 continue
             stats.files_indexed += 1
     stats.unpaired_responses = int(

@@ -162,6 +162,7 @@ def capture_row(doc: CaptureDoc) -> dict[str, Any]:
     for key in ("url", "fetched_at", "outcome"):
         if not meta.get(key):
             raise CaptureError(f"metadata payload has no {key!r} (url={meta.get('url')!r})")
+    _check_types(meta)
     url = str(meta["url"])
     article = meta.get("article") if isinstance(meta.get("article"), Mapping) else None
     discovery = meta.get("discovery") if isinstance(meta.get("discovery"), Mapping) else None
@@ -182,6 +183,43 @@ def capture_row(doc: CaptureDoc) -> dict[str, Any]:
         **_position_columns(doc.response),
         **_position_columns(doc.metadata_position, prefix="metadata_"),
     }
+
+
+# The scalar fields the index stores or reads as text or numbers. A payload holding anything
+# else (hand-edited, or from another tool) is refused as a whole, with a CaptureError naming
+# the field, not half-applied by a TypeError in the middle of a file's batch.
+_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "site": str, "url": str, "canonical_url": str, "status": int, "content_type": str,
+    "outcome": str, "reason": str,
+}
+_ARTICLE_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "status": str, "text": str, "title": str, "published": str, "modified": str,
+    "language": str, "description": str, "sitename": str, "section": str, "image": str,
+    "date_source": str, "canonical_url": str, "reason": str,
+}
+
+
+def _check_types(meta: Mapping[str, Any]) -> None:
+    def check(fields: Mapping[str, type | tuple[type, ...]], values: Mapping[str, Any],
+              prefix: str) -> None:
+        for key, kind in fields.items():
+            value = values.get(key)
+            if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+                raise CaptureError(f"metadata field {prefix}{key} holds {type(value).__name__} "
+                                   f"{value!r:.80} (url={meta.get('url')!r:.200})")
+
+    check(_SCALARS, meta, "")
+    if isinstance(meta.get("discovery"), Mapping):
+        check({"source": str}, meta["discovery"], "discovery.")
+    if isinstance(meta.get("article"), Mapping):
+        check(_ARTICLE_SCALARS, meta["article"], "article.")
+    aliases = meta.get("aliases")
+    if aliases is not None and not (
+        isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)
+    ):
+        raise CaptureError(f"metadata field aliases is not a list of URLs: {aliases!r:.80}")
+    if is_indexed_article(meta) and not meta.get("site"):
+        raise CaptureError(f"metadata payload of an article has no 'site' (url={meta['url']!r})")
 
 
 def _json_list(value: Any) -> str:
@@ -209,7 +247,10 @@ def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any]) -> dict
         "tags": _json_list(article.get("tags")),
         "image": article.get("image"),
         "date_source": article.get("date_source"),
-        "date_candidates": json.dumps(article.get("date_candidates") or [], ensure_ascii=False),
+        # Sorted keys: the crawl's metadata JSON is written sorted, a re-extraction's is not.
+        "date_candidates": json.dumps(
+            article.get("date_candidates") or [], ensure_ascii=False, sort_keys=True
+        ),
         "text": text,
         "capture_id": capture["id"],
         **{k: capture[k] for k in _position_columns(None)},
@@ -330,10 +371,15 @@ def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
             _refresh_version(db, capture["canonical_url"], capture["content_sha1"], article)
             _write_article(db, article)
         for alias in doc.metadata.get("aliases") or []:
-            # First sighting wins, so applying captures again or in another order changes nothing.
+            # The earliest sighting wins (then the smaller URL), so applying captures again or
+            # in any order gives the same row.
             db.execute(
-                "insert or ignore into article_aliases (alias_url, canonical_url, site, first_seen) "
-                "values (?, ?, ?, ?)",
+                "insert into article_aliases (alias_url, canonical_url, site, first_seen) "
+                "values (?, ?, ?, ?) on conflict (alias_url) do update set "
+                "canonical_url = excluded.canonical_url, site = excluded.site, "
+                "first_seen = excluded.first_seen "
+                "where (excluded.first_seen, excluded.canonical_url) "
+                "< (article_aliases.first_seen, article_aliases.canonical_url)",
                 [alias, capture["canonical_url"], capture["site"], capture["fetched_at"]],
             )
 
