@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from archive.index import check_index
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
@@ -236,6 +237,20 @@ def test_date_candidates_are_stored_the_same_whatever_their_key_order(tmp_path: 
     apply_capture(db, capture)
     assert db.execute("select date_candidates from articles").fetchone()[0] == stored
     assert stored == '[{"source": "json_ld", "value": "2026-11-27T09:30:00+01:00"}]'
+
+
+def test_a_reextraction_that_takes_back_the_only_article_removes_its_row(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    capture = doc("/news/story", "The harbour wall collapsed.")
+    apply_capture(db, capture)
+    capture.metadata = {**capture.metadata, "outcome": "not_article",
+                        "article": {**capture.metadata["article"], "status": "not_article"}}
+    apply_capture(db, capture)  # what `index --reextract` does when the extractor changed its mind
+    clean = open_index(tmp_path / "clean.db")
+    apply_capture(clean, capture)
+    assert count(db, "articles") == count(db, "article_versions") == 0
+    assert dump(tmp_path / "index.db") == dump(tmp_path / "clean.db")
+    assert check_index(db) == []
 
 
 def test_crawl_runs(tmp_path: Path) -> None:

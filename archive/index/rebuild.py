@@ -213,7 +213,14 @@ def _reextract(
             jobs.append((doc, pool.submit(body, url, hints)))
     for doc, future in jobs:
         # The pool never raises through a future: a stuck page comes back as "timeout".
-        doc.metadata = with_article(doc.metadata, future.result())
+        article = future.result()
+        if article.status in ("timeout", "error"):
+            # A page the extractor cannot finish now says nothing new about it: keep what
+            # the crawl stored, or re-extraction on a busy machine would drop articles.
+            stats.problems.append(f"cannot re-extract {doc.metadata.get('url')} "
+                                  f"({article.status}: {article.reason}); kept its stored extraction")
+            continue
+        doc.metadata = with_article(doc.metadata, article)
         stats.reextracted += 1
 
 

@@ -349,6 +349,26 @@ def _write_article(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     _upsert_if_changed(db, "articles", "canonical_url", row, existing)
 
 
+def _drop_article_left_without_text(
+    db: sqlite_utils.Database, canonical_url: str, capture_id: str
+) -> None:
+    """A re-extraction took back the only ok extraction of an article: its row goes too.
+
+    When other captures of the article still have text, the row keeps showing this one's
+    old extraction (the index holds no other capture's metadata): `index --rebuild` gives
+    the row of the latest of them.
+    """
+    row = _get(db, "select capture_id from articles where canonical_url = ?", [canonical_url])
+    if row is None or row["capture_id"] != capture_id:
+        return
+    left = db.execute(
+        "select count(*) from captures where canonical_url = ? and content_sha1 is not null",
+        [canonical_url],
+    ).fetchone()[0]
+    if not left:
+        db.execute("delete from articles where canonical_url = ?", [canonical_url])
+
+
 def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
     """Project one capture into the index, in one transaction (a savepoint if one is open).
 
@@ -367,6 +387,8 @@ def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
         ) != (capture["canonical_url"], capture["content_sha1"]):
             # A re-extraction changed this capture's text: its old version may be gone.
             _refresh_version(db, previous["canonical_url"], previous["content_sha1"], None)
+            if article is None or article["canonical_url"] != previous["canonical_url"]:
+                _drop_article_left_without_text(db, previous["canonical_url"], capture["id"])
         if article is not None:
             _refresh_version(db, capture["canonical_url"], capture["content_sha1"], article)
             _write_article(db, article)
