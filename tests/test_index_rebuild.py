@@ -242,3 +242,36 @@ def test_an_unreadable_metadata_record_is_reported_not_skipped(tmp_path: Path) -
     stats = index_warc_directory(open_index(tmp_path / "index.db"), warcs)
     assert stats.articles == 1 and len(stats.problems) == 2
     assert all("is not readable JSON" in p for p in stats.problems)
+
+
+def test_a_run_stopped_before_marking_a_file_gives_the_same_index_when_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer rolled over between a response (file A) and its metadata (file B); the run
+    stops after B's captures are committed but before B is marked indexed."""
+    import archive.index.rebuild as rebuild_module
+
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None, max_size=1)  # every write starts a new file
+    crawl.article("/news/a", "Text of a.")
+    crawl.writer.close()
+    assert len(list(warcs.glob("*.warc.gz"))) == 2
+    clean = open_index(tmp_path / "clean.db")
+    index_warc_directory(clean, warcs)
+    persist = rebuild_module._Responses.persist
+    calls = []
+
+    def stopping(self: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:  # in the transaction that marks file B indexed
+            raise KeyboardInterrupt
+        persist(self)
+
+    monkeypatch.setattr(rebuild_module._Responses, "persist", stopping)
+    db = open_index(tmp_path / "index.db")
+    with pytest.raises(KeyboardInterrupt):
+        index_warc_directory(db, warcs)
+    monkeypatch.undo()
+    stats = index_warc_directory(db, warcs)
+    assert not stats.problems and stats.unpaired_responses == 0
+    assert dump(tmp_path / "index.db") == dump(tmp_path / "clean.db")

@@ -102,7 +102,7 @@ class _Responses:
             if found is None:
                 return None
             row = dict(zip([d[0] for d in cursor.description], found, strict=True))
-        # Deleted by forget_taken(), in the transaction that applies this capture; also when
+        # Deleted by forget_taken() once this file is marked indexed; also when
         # found in this run: a file read again (it grew, or was cut before) may have left
         # the response stored as unpaired by the earlier run.
         self.taken.append(record_id)
@@ -112,7 +112,8 @@ class _Responses:
         )
 
     def forget_taken(self) -> None:
-        """Delete the stored responses that have met their metadata (in a transaction)."""
+        """Delete the stored responses that have met their metadata (in the transaction that
+        marks their metadata's file indexed)."""
         for record_id in self.taken:
             self.db.execute("delete from unpaired_responses where record_id = ?", [record_id])
         self.taken.clear()
@@ -237,7 +238,6 @@ def _index_file(
         if pool is not None:
             _reextract(warc_dir, batch, pool, stats)
         with transaction(db):
-            responses.forget_taken()
             for doc in batch:
                 try:
                     apply_capture(db, doc)  # a savepoint: a bad record undoes only itself
@@ -249,7 +249,9 @@ def _index_file(
                 stats.captures += 1
                 stats.articles += is_indexed_article(doc.metadata)
     # Marked indexed only once all of its captures are in; a crash before this just means
-    # the file is read again next time (applying a capture twice changes nothing).
+    # the file is read again next time (applying a capture twice changes nothing). The
+    # stored responses its captures took are deleted here too, not with their batch: a
+    # file read again must find them again.
     with transaction(db):
         responses.forget_taken()
         responses.persist()
