@@ -122,3 +122,70 @@ def test_malformed_entries_are_skipped_not_fatal() -> None:
     sitemap = parse_sitemap(b"""<urlset><url><loc>http://[x</loc></url>
         <url><loc>http://x.test/d</loc></url></urlset>""", "http://x.test/s.xml")
     assert [link.url for link in sitemap.links] == ["http://x.test/d"]
+
+
+RSS = '<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>{}</channel></rss>'
+
+
+def rss(*items: str) -> bytes:
+    return RSS.format("".join(f"<item>{item}</item>" for item in items)).encode()
+
+
+def test_a_date_out_of_every_range_costs_only_its_date() -> None:
+    body = rss("<link>/news/good</link>",
+               "<link>/news/bad</link><pubDate>Fri, 20 Nov 99999999999999999999 09:15:00 +0000</pubDate>")
+    assert [(e.url[-4:], e.published) for e in parse_feed(body, BASE)] == [
+        ("good", None), ("/bad", None)]
+    sitemap = (b'<urlset><url><loc>http://127.0.0.1:8765/news/a</loc>'
+               b'<lastmod>2026-11-20T09:15:00+99999999999999999999</lastmod></url></urlset>')
+    assert [e.published for e in parse_sitemap(sitemap, BASE).links] == [None]
+
+
+def test_entries_without_a_link_are_skipped_not_read_as_the_feed_itself() -> None:
+    body = rss(
+        '<atom:link href="http://127.0.0.1:8765/feeds/rss.xml" rel="self"/><link>/news/a</link>',
+        '<title>A podcast episode</title><guid isPermaLink="false">ep-12</guid>',
+        "<title>No link at all</title>",
+    )
+    assert [e.url for e in parse_feed(body, BASE)] == ["http://127.0.0.1:8765/news/a"]
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>Only an enclosure</title>
+      <link rel="enclosure" href="/a.mp3"/></entry><entry><title>Full rel</title>
+      <link rel="http://www.iana.org/assignments/relation/alternate" href="/news/b"/></entry></feed>"""
+    assert [e.url for e in parse_feed(atom, BASE)] == ["http://127.0.0.1:8765/news/b"]
+    feed = {"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "12345", "title": "no url"}, {"id": "http://127.0.0.1:8765/news/c"}]}
+    assert [e.url for e in parse_feed(json.dumps(feed).encode(), BASE)] == [
+        "http://127.0.0.1:8765/news/c"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_json_feed_with_a_byte_order_mark(encoding: str) -> None:
+    feed = {"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "/news/a"}]}
+    (entry,) = parse_feed(json.dumps(feed).encode(encoding), BASE)
+    assert entry.url == "http://127.0.0.1:8765/news/a"
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"items": [' + b"9" * 5000 + b"]}"])
+def test_json_that_cannot_be_read_is_a_feed_error(body: bytes) -> None:
+    with pytest.raises(FeedError, match="not valid JSON Feed"):
+        parse_feed(body, BASE)
+
+
+def test_blank_lines_after_a_byte_order_mark() -> None:
+    body = b"\xef\xbb\xbf\r\n  " + rss("<link>/news/a</link>")
+    assert [e.url for e in parse_feed(body, BASE)] == ["http://127.0.0.1:8765/news/a"]
+
+
+def test_gzip_sitemap_of_several_members() -> None:
+    half = b"<url><loc>http://127.0.0.1:8765/news/b</loc></url></urlset>"
+    body = gzip.compress(b"<urlset><url><loc>http://127.0.0.1:8765/news/a</loc></url>") + gzip.compress(half)
+    assert [e.url[-1] for e in parse_sitemap(body, BASE).links] == ["a", "b"]
+
+
+def test_a_sitemap_is_read_up_to_the_protocol_limit() -> None:
+    from archive.discovery.sitemaps import MAX_SITEMAP_URLS
+
+    urls = "".join(f"<url><loc>http://127.0.0.1:8765/news/{n}</loc></url>"
+                   for n in range(MAX_SITEMAP_URLS + 7))
+    sitemap = parse_sitemap(f"<urlset>{urls}</urlset>".encode(), BASE)
+    assert (len(sitemap.links), sitemap.dropped) == (MAX_SITEMAP_URLS, 7)

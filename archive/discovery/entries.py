@@ -34,7 +34,7 @@ def keep_valid(build: Callable[[T], DiscoveredLink | None], elements: Iterable[T
     for element in elements:
         try:
             entry = build(element)
-        except ValueError:
+        except (ValueError, OverflowError):
             continue
         if entry is not None and entry.url:
             kept.append(entry)
@@ -51,7 +51,8 @@ def normalise_date(value: object) -> str | None:
     except ValueError:
         try:
             parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        # OverflowError: a year or an offset of twenty digits ("+99999999999999999999")
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     return parsed.isoformat()
 

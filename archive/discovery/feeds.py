@@ -10,6 +10,9 @@ from lxml import etree
 from archive.discovery.entries import DiscoveredLink, keep_valid, normalise_date
 from archive.discovery.xml import child_text, local, parse_xml
 
+ATOM = "http://www.w3.org/2005/Atom"
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
 
 class FeedError(ValueError):
     """The body is not a feed we can read."""
@@ -17,7 +20,7 @@ class FeedError(ValueError):
 
 def parse_feed(body: bytes, url: str) -> list[DiscoveredLink]:
     """Links from an RSS 2.0, Atom or JSON Feed document; relative links resolve against `url`."""
-    if body.lstrip()[:1] in (b"{", b"["):
+    if _looks_like_json(body):
         return _json_feed(body, url)
     try:
         root = parse_xml(body)
@@ -31,17 +34,31 @@ def parse_feed(body: bytes, url: str) -> list[DiscoveredLink]:
     raise FeedError(f"{url}: root element <{kind}> is not rss, RDF or Atom feed")
 
 
-def _rss_item(item: etree._Element, base: str) -> DiscoveredLink:
-    link = child_text(item, "link")
+def _looks_like_json(body: bytes) -> bool:
+    for bom, encoding in _BOMS:  # json.loads reads a body with a byte-order mark
+        if body.startswith(bom):
+            return body[len(bom):len(bom) + 64].decode(encoding, "ignore").lstrip()[:1] in "{["
+    return body.lstrip()[:1] in (b"{", b"[")
+
+
+def _rss_item(item: etree._Element, base: str) -> DiscoveredLink | None:
+    # The item's own <link>, not an <atom:link> beside it (which names the feed itself).
+    link = next((
+        (child.text or "").strip() for child in item
+        if local(child.tag) == "link" and etree.QName(child).namespace != ATOM
+        and (child.text or "").strip()
+    ), None)
     if not link:
         for child in item:
             if local(child.tag) == "guid" and child.get("isPermaLink", "true") != "false":
                 link = (child.text or "").strip()
+    if not link:
+        return None  # urljoin would make it the feed's own URL
     keywords = tuple(
         (c.text or "").strip() for c in item if local(c.tag) == "category" and c.text
     )
     return DiscoveredLink(
-        url=urljoin(base, link or ""),
+        url=urljoin(base, link),
         source="feed",
         title=child_text(item, "title"),
         published=normalise_date(child_text(item, "pubDate") or child_text(item, "date")),
@@ -49,12 +66,15 @@ def _rss_item(item: etree._Element, base: str) -> DiscoveredLink:
     )
 
 
-def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink:
+def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink | None:
     href = ""
     for child in entry:
-        if local(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
-            href = child.get("href", "")
+        rel = child.get("rel", "alternate").removeprefix("http://www.iana.org/assignments/relation/")
+        if local(child.tag) == "link" and rel == "alternate" and child.get("href", "").strip():
+            href = child.get("href", "").strip()
             break
+    if not href:
+        return None  # urljoin would make it the feed's own URL
     keywords = tuple(
         c.get("term", "") for c in entry if local(c.tag) == "category" and c.get("term")
     )
@@ -70,8 +90,10 @@ def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink:
 def _json_feed(body: bytes, base: str) -> list[DiscoveredLink]:
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FeedError(f"{base}: not valid JSON Feed ({exc})") from None
+    # ValueError covers JSONDecodeError, UnicodeDecodeError and a 5,000-digit number;
+    # RecursionError, arrays nested thousands deep.
+    except (ValueError, RecursionError) as exc:
+        raise FeedError(f"{base}: not valid JSON Feed ({type(exc).__name__}: {exc})") from None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise FeedError(f"{base}: JSON Feed without an 'items' list")
@@ -79,8 +101,11 @@ def _json_feed(body: bytes, base: str) -> list[DiscoveredLink]:
 
 
 def _json_item(item: dict[str, object], base: str) -> DiscoveredLink | None:
-    link = item.get("url") or item.get("external_url") or item.get("id")
-    if not isinstance(link, str):
+    link = item.get("url") or item.get("external_url")
+    ident = item.get("id")
+    if not link and isinstance(ident, str) and ident.startswith(("http://", "https://")):
+        link = ident  # an id may be the permalink; "12345" is not a link
+    if not isinstance(link, str) or not link.strip():
         return None
     tags = item.get("tags")
     title = item.get("title")

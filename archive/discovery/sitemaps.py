@@ -14,6 +14,9 @@ from archive.discovery.xml import child_text, local, parse_xml
 
 # A sitemap may be served gzipped as a file (not Content-Encoding); cap what we inflate.
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+# The sitemap protocol's limit per file: a hostile sitemap of a million URLs would otherwise
+# hold the crawl's one thread for a minute and its memory for the rest of the run.
+MAX_SITEMAP_URLS = 50_000
 
 
 class SitemapError(ValueError):
@@ -24,19 +27,28 @@ class SitemapError(ValueError):
 class Sitemap:
     is_index: bool
     links: list[DiscoveredLink]  # for an index: the child sitemaps
+    dropped: int = 0  # entries past MAX_SITEMAP_URLS, not read
 
 
 def _inflate(body: bytes, url: str) -> bytes:
     if body[:2] != b"\x1f\x8b":
         return body
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, MAX_SITEMAP_BYTES + 1)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise SitemapError(f"{url}: broken gzip sitemap ({exc})") from None
-    if len(data) > MAX_SITEMAP_BYTES:
-        raise SitemapError(f"{url}: gzip sitemap inflates past {MAX_SITEMAP_BYTES} bytes")
-    return data
+    parts: list[bytes] = []
+    size = 0
+    rest = body
+    while rest[:2] == b"\x1f\x8b":  # every member: `cat a.gz b.gz` is one valid gzip file
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            parts.append(inflater.decompress(rest, MAX_SITEMAP_BYTES + 1 - size))
+        except (zlib.error, gzip.BadGzipFile) as exc:
+            raise SitemapError(f"{url}: broken gzip sitemap ({exc})") from None
+        size += len(parts[-1])
+        if size > MAX_SITEMAP_BYTES:
+            raise SitemapError(f"{url}: gzip sitemap inflates past {MAX_SITEMAP_BYTES} bytes")
+        if not inflater.eof:
+            break  # cut short: the XML parser says where
+        rest = inflater.unused_data
+    return b"".join(parts)
 
 
 def parse_sitemap(body: bytes, url: str) -> Sitemap:
@@ -55,8 +67,9 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
         return Sitemap(is_index=True, links=children)
     if kind != "urlset":
         raise SitemapError(f"{url}: root element <{kind}> is not urlset or sitemapindex")
-    entries = (e for e in root if local(e.tag) == "url" and child_text(e, "loc"))
-    return Sitemap(is_index=False, links=keep_valid(lambda e: _url_entry(e, url), entries))
+    entries = [e for e in root if local(e.tag) == "url" and child_text(e, "loc")]
+    read = keep_valid(lambda e: _url_entry(e, url), entries[:MAX_SITEMAP_URLS])
+    return Sitemap(is_index=False, links=read, dropped=max(0, len(entries) - MAX_SITEMAP_URLS))
 
 
 def _url_entry(entry: etree._Element, base: str) -> DiscoveredLink:

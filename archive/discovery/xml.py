@@ -21,7 +21,8 @@ _PARSER_ARGS = {
 def parse_xml(body: bytes) -> etree._Element:
     """Parse untrusted XML bytes; raises etree.XMLSyntaxError on malformed input."""
     parser = etree.XMLParser(**_PARSER_ARGS)  # type: ignore[arg-type]
-    root = etree.fromstring(body.lstrip(), parser=parser)
+    # Blank lines before <?xml ...?> are common and harmless; after a UTF-8 byte-order mark too.
+    root = etree.fromstring(body.removeprefix(b"\xef\xbb\xbf").lstrip(), parser=parser)
     if root is None:
         raise etree.XMLSyntaxError("empty document", None, 0, 0, None)  # type: ignore[call-arg]
     return root

@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 
 from archive.config import SiteConfig, parse_duration, rebase
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
+from archive.discovery.sitemaps import MAX_SITEMAP_URLS
 from archive.index import archived_articles
 from archive.urls import canonical_url
 from crawler.items import PageItem
@@ -285,6 +286,10 @@ class NewsSpider(Spider):
             self.logger.warning("%s", exc)
             yield item
             return
+        if sitemap.dropped:
+            item.reason = (f"{sitemap.dropped:,} entries past the protocol's {MAX_SITEMAP_URLS:,}"
+                           " per file not read")
+            self.logger.warning("%s: %s", response.url, item.reason)
         yield item
         depth = response.meta["hops"] + 1
         for link in sitemap.links:
