@@ -27,6 +27,7 @@ from archive.cron import check_cron
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_DURATION = timedelta(days=36_500)  # a century: more than any archive's reach back
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,7 +42,14 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a duration like '30m', '2h' or '7d'")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        duration = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        duration = MAX_DURATION + MAX_DURATION
+    if duration > MAX_DURATION:
+        # Longer would overflow a date once subtracted from now ("since", "revisit_after").
+        raise ValueError(f"{text!r} is longer than {MAX_DURATION.days:,} days")
+    return duration
 
 
 def _http_url(value: str) -> str:

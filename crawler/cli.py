@@ -113,7 +113,8 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--serve/--no-serve", default=False, show_default=True,
               help="Serve the index with Datasette on 127.0.0.1 when the crawl is done.")
 @click.option("--port", default=8001, show_default=True, help="Datasette port for --serve.")
-@click.option("--articles", default=64, show_default=True, help="Articles on the demo site.")
+@click.option("--articles", default=64, show_default=True, type=click.IntRange(min=16),
+              help="Articles on the demo site (at least 16).")
 def demo(data: Path, sites: Path, serve: bool, port: int, articles: int) -> None:
     """Start the bundled demo news site on 127.0.0.1, crawl it offline, and fill DATA.
 

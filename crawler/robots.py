@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlsplit
 
 from protego import Protego
 
 
 def origin(url: str) -> str:
+    """scheme://host[:port] as Scrapy's Request writes it (host lowercased, IDNA-encoded): the
+    requests held for an origin's robots.txt are filed under their Request.url, and released
+    under the URL the config wrote ("http://LocalHost", "http://bücher.de")."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    host = parts.hostname or ""
+    with contextlib.suppress(UnicodeError):  # a name IDNA cannot encode stays as written
+        host = host.encode("idna").decode("ascii")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:  # a port that is not a number: the request will fail on its own
+        return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    return f"{parts.scheme.lower()}://{host}{port}"
 
 
 class RobotsRules:

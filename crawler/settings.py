@@ -33,7 +33,10 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 NEWSARCHIVE_RETRY_AFTER_MAX = 300.0
 NEWSARCHIVE_RETRY_AFTER_TIMES = 3
 # Who runs this crawl: goes into the User-Agent and the warcinfo records.
-NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "+https://github.com/newsarchive/newsarchive")
+# One line: a CR or LF in it would end the User-Agent header and start another of its own.
+NEWSARCHIVE_CONTACT = " ".join(
+    os.environ.get("NEWSARCHIVE_CONTACT", "+https://github.com/newsarchive/newsarchive").split()
+)
 
 # Pinned host names (like curl --resolve), e.g. {"news.example": "203.0.113.7"}; with
 # NEWSARCHIVE_HOSTS_ONLY, names not listed fail as DNS errors without any lookup.

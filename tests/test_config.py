@@ -80,6 +80,20 @@ def test_bad_since(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("line", [
+    "since = '999999999d'", "since = '99999999999999999999w'", "every = '999999999999d'",
+    "revisit_after = '999999999d'",
+])
+def test_a_duration_too_long_to_subtract_from_now(tmp_path: Path, line: str) -> None:
+    # It used to load, then fail the crawl with OverflowError (or crash the loader).
+    path = write(tmp_path, GOOD + line + "\n")
+    field = line.split()[0]
+    message = error_of(path)
+    assert message.startswith(f"{path}: {field}: ")
+    assert ("longer than 36,500 days" in message) or (
+        field == "since" and "neither an ISO date" in message)
+
+
 def test_missing_required_field(tmp_path: Path) -> None:
     path = write(tmp_path, 'allowed_domains = ["example.com"]\nfeeds = ["https://example.com/rss"]\n')
     assert error_of(path) == f"{path}: article_patterns: Field required"

@@ -47,3 +47,25 @@ def test_every_setting_of_ours_is_documented() -> None:
                              .read_text(), re.MULTILINE))
     readme = (root / "README.md").read_text()
     assert defined and not {name for name in defined if f"`{name}`" not in readme}
+
+
+def test_a_contact_with_line_breaks_stays_one_header_line() -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NEWSARCHIVE_CONTACT": "me@x.org\r\nX-Evil: 1"}
+    agent = subprocess.run(
+        [sys.executable, "-c", "import crawler.settings as s; print(repr(s.USER_AGENT))"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    assert "me@x.org X-Evil: 1" in agent and "\\r" not in agent and "\\n" not in agent
+
+
+def test_demo_refuses_too_few_articles_with_a_usage_error() -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    result = CliRunner().invoke(main, ["demo", "--articles", "0"])
+    assert result.exit_code == 2 and "x>=16" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -1,0 +1,24 @@
+"""Requests held for an origin's robots.txt are filed by their Request.url and released by the
+URL the site config wrote: both must give one origin, or the crawl silently fetches nothing."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+
+from crawler.robots import origin
+
+
+@pytest.mark.parametrize("written", [
+    "http://LocalHost:8799/feeds/rss.xml",
+    "HTTPS://News.Example.COM/",
+    "http://bücher.de:8799/",
+    "http://[::1]:8799/x",
+    "http://127.0.0.1/",
+])
+def test_a_request_and_the_url_it_was_made_from_share_an_origin(written: str) -> None:
+    assert origin(Request(written).url) == origin(written)
+
+
+def test_origin_keeps_scheme_host_and_port_only() -> None:
+    assert origin("http://user:pw@LocalHost:8799/a?b#c") == "http://localhost:8799"
