@@ -9,11 +9,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.config import ConfigError, SiteConfig, load_sites, rebase
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DATASETTE_CONFIG = Path("config/datasette.yaml")
 DEFAULT_SCHEDULE = Path("config/schedule.toml")
@@ -45,6 +48,15 @@ def _check_site(sites: Path, name: str) -> SiteConfig:
             f"no site {name!r} in {sites} (known: {', '.join(sorted(known)) or 'none'})"
         )
     return known[name]
+
+
+def _open_index(path: Path) -> sqlite_utils.Database:
+    from archive.index import IndexUnusable, open_index
+
+    try:
+        return open_index(path)
+    except IndexUnusable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _summary(stats: dict[str, Any]) -> str:
@@ -92,6 +104,8 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
             rebase(config, arguments["base_url"])
         except ConfigError as exc:
             raise click.BadParameter(str(exc), param_hint="--arg") from None
+    if (data / "index.db").exists():
+        _open_index(data / "index.db").close()  # a damaged index: say so before crawling
     stats = run_crawl(site, data, sites, arguments, _pairs(overrides, "--set"))
     click.echo(_summary(stats), err=True)
     if stats.get("newsarchive/outcome") != "ok":
@@ -182,7 +196,7 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
       newsarchive index --data ./data              # index what is new
       newsarchive index --rebuild --reextract      # start over with today's extractor
     """
-    from archive.index import index_warc_directory, open_index, rebuild_index
+    from archive.index import index_warc_directory, rebuild_index
     from archive.warc import salvage_directory
 
     warc_dir = data / "warc"
@@ -197,7 +211,7 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
         except RuntimeError as exc:
             raise click.ClickException(str(exc)) from None
     else:
-        db = open_index(data / "index.db")
+        db = _open_index(data / "index.db")
         try:
             stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
         finally:
@@ -219,12 +233,12 @@ def search(data: Path, sites: Path, query: str, limit: int, site_name: str | Non
     Example:
       newsarchive search '"central bank" rate' --limit 5
     """
-    from archive.index import SearchQueryError, open_index
+    from archive.index import SearchQueryError
     from archive.index import search as search_index
 
     if not (data / "index.db").exists():
         raise click.ClickException(f"no index at {data / 'index.db'}: run a crawl or `newsarchive index`")
-    db = open_index(data / "index.db")
+    db = _open_index(data / "index.db")
     try:
         hits = search_index(db, query, limit, site=site_name)
     except SearchQueryError as exc:
@@ -286,12 +300,11 @@ def runs(data: Path, sites: Path, site_name: str | None, limit: int) -> None:
     Example:
       newsarchive runs --site demo --limit 5
     """
-    from archive.index import open_index
     from archive.index.runs import format_runs, recent_runs
 
     if not (data / "index.db").exists():
         raise click.ClickException(f"no index at {data / 'index.db'}: run a crawl first")
-    db = open_index(data / "index.db")
+    db = _open_index(data / "index.db")
     try:
         found = recent_runs(db, site_name, limit)
     finally:

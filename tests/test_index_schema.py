@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from archive.index.schema import applied_migrations, migration_names, migrations
@@ -149,3 +150,23 @@ def test_opening_a_fresh_index_waits_for_another_processs_first_write(tmp_path: 
     finally:
         releaser.join()
         writer.close()
+
+
+@pytest.mark.parametrize("make", ["garbage", "directory"])
+def test_an_index_file_that_is_no_database_is_a_clear_error(tmp_path: Path, make: str) -> None:
+    from click.testing import CliRunner
+
+    from archive.index import IndexUnusable
+    from crawler.cli import main
+
+    path = tmp_path / "index.db"
+    if make == "garbage":
+        path.write_bytes(b"not a database, but something someone saved here\n" * 100)
+    else:
+        path.mkdir()
+    with pytest.raises(IndexUnusable, match=str(path)):
+        open_index(path)
+    for command in (["search", "harbour"], ["runs"], ["crawl", "demo"]):
+        result = CliRunner().invoke(main, [*command, "--data", str(tmp_path)])
+        assert result.exit_code == 1 and "cannot be used as the index" in result.output, command
+        assert isinstance(result.exception, SystemExit)  # a clean error, no traceback

@@ -11,6 +11,7 @@ from archive.index.rebuild import IndexStats, index_warc_directory, rebuild_inde
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
+    IndexUnusable,
     apply_capture,
     finish_run,
     open_index,
@@ -21,6 +22,7 @@ from archive.index.store import (
 __all__ = [
     "CaptureDoc",
     "CaptureError",
+    "IndexUnusable",
     "IndexStats",
     "SearchHit",
     "SearchQueryError",

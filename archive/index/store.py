@@ -46,10 +46,30 @@ class CaptureDoc:
     metadata_position: Position | None  # the metadata record itself
 
 
+class IndexUnusable(Exception):
+    """The index file is not an SQLite database we can open (damaged, or not a file)."""
+
+
 def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
-    """Open (creating if needed) the index at `path`, WAL mode, migrations applied."""
+    """Open (creating if needed) the index at `path`, WAL mode, migrations applied.
+
+    Raises IndexUnusable, naming the file, when it is no SQLite database (the WARC files,
+    the source of truth, can rebuild it).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _open(path, busy_timeout_ms)
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise IndexUnusable(
+            f"{path} cannot be used as the index ({exc}): move it aside and run "
+            "`newsarchive index --rebuild`, which builds it again from the WARC files"
+        ) from exc
+
+
+def _open(path: Path, busy_timeout_ms: int) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     # busy_timeout first: the WAL switch and the migrations may wait on another writer.
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
