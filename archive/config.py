@@ -56,7 +56,24 @@ def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an absolute http(s) URL")
+    try:
+        parts.port  # noqa: B018 - urllib checks the port when it is read
+    except ValueError:
+        raise ValueError(f"{value!r} has no valid port (1-65535)") from None
     return value
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
+                     r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+
+def ascii_host(host: str) -> str:
+    """A host name as requests carry it: lowercased, IDNA-encoded, without a trailing dot."""
+    host = host.lower().rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def _regex(value: str) -> str:
@@ -109,8 +126,9 @@ class SiteConfig(BaseModel):
     start_urls: list[str] = []
     article_patterns: list[Regex] = Field(min_length=1)
     follow_patterns: list[Regex] = []
-    max_pages: int = Field(default=10_000, gt=0)
-    max_depth: int = Field(default=3, ge=0)
+    # strict: TOML has integers; `true` or "10" is a slip, not a number
+    max_pages: int = Field(default=10_000, gt=0, strict=True)
+    max_depth: int = Field(default=3, ge=0, strict=True)
     since: Annotated[str, AfterValidator(_since)] | None = None
     # Loopback, private and link-local addresses are refused (SSRF) unless listed here as
     # networks, e.g. ["127.0.0.1/32"] for the demo site: an explicit, narrow opt-in.
@@ -147,10 +165,17 @@ class SiteConfig(BaseModel):
     @field_validator("allowed_domains")
     @classmethod
     def _domains(cls, values: list[str]) -> list[str]:
+        domains = []
         for value in values:
             if "/" in value or ":" in value:
                 raise ValueError(f"{value!r} is a URL, not a domain (write 'example.com')")
-        return [v.lower() for v in values]
+            domain = ascii_host(value)
+            if value.startswith("*."):
+                raise ValueError(f"{value!r}: write {value[2:]!r}, which covers its subdomains")
+            if not _DOMAIN.match(domain):
+                raise ValueError(f"{value!r} is not a domain name like 'example.com'")
+            domains.append(domain)
+        return domains
 
     @field_validator("every", "revisit_after")
     @classmethod
@@ -172,6 +197,9 @@ class SiteConfig(BaseModel):
             raise ValueError("give at least one of feeds, sitemaps or start_urls")
         if self.schedule and self.every:
             raise ValueError("give either schedule or every, not both")
+        for url, kind in self.seeds:
+            if not self.on_site(url):  # the crawl would drop it as off-site, and find nothing
+                raise ValueError(f"{kind} {url!r} is not on allowed_domains {self.allowed_domains}")
         return self
 
     def absolute(self, url: str) -> str:
@@ -188,7 +216,7 @@ class SiteConfig(BaseModel):
 
     def on_site(self, url: str) -> bool:
         """Is the URL's host one of allowed_domains or below one?"""
-        host = urlsplit(url).hostname or ""
+        host = ascii_host(urlsplit(url).hostname or "")
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     def allows_address(self, address: str) -> bool:

@@ -68,9 +68,7 @@ def test_relative_seed_needs_base_url(tmp_path: Path) -> None:
 
 def test_wrong_type(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + "max_pages = 'many'\n")
-    assert error_of(path) == (
-        f"{path}: max_pages: Input should be a valid integer, unable to parse string as an integer"
-    )
+    assert error_of(path) == f"{path}: max_pages: Input should be a valid integer"
 
 
 def test_bad_since(tmp_path: Path) -> None:
@@ -92,6 +90,31 @@ def test_a_duration_too_long_to_subtract_from_now(tmp_path: Path, line: str) -> 
     assert message.startswith(f"{path}: {field}: ")
     assert ("longer than 36,500 days" in message) or (
         field == "since" and "neither an ISO date" in message)
+
+
+@pytest.mark.parametrize(("line", "error"), [
+    ("max_pages = true", "max_pages: Input should be a valid integer"),
+    ("max_pages = '10'", "max_pages: Input should be a valid integer"),
+    ("base_url = 'https://example.com:99999'", "base_url: 'https://example.com:99999' has no valid port"),
+    ("allowed_domains = ['*.example.com']", "write 'example.com', which covers its subdomains"),
+    ("allowed_domains = ['exa mple.com']", "'exa mple.com' is not a domain name"),
+    ("allowed_domains = ['']", "'' is not a domain name"),
+    ("allowed_domains = ['other.org']", "'https://example.com/rss' is not on allowed_domains"),
+    ("base_url = 'https://example.com'\nsitemaps = ['//evil.org/sitemap.xml']",
+     "'https://evil.org/sitemap.xml' is not on allowed_domains"),
+])
+def test_values_that_would_only_fail_at_crawl_time(tmp_path: Path, line: str, error: str) -> None:
+    path = write(tmp_path, GOOD.replace('allowed_domains = ["example.com"]\n', "") + line + "\n"
+                 if line.startswith("allowed_domains") else GOOD + line + "\n")
+    assert error in error_of(path)
+
+
+def test_domains_are_compared_as_requests_carry_them(tmp_path: Path) -> None:
+    path = write(tmp_path, 'allowed_domains = ["Bücher.DE."]\nfeeds = ["https://bücher.de/rss"]\n'
+                 "article_patterns = ['/a/']\n")
+    site = load_site(path)
+    assert site.allowed_domains == ["xn--bcher-kva.de"]
+    assert site.on_site("https://www.xn--bcher-kva.de/a/1") and site.on_site("https://bücher.de/a/1")
 
 
 def test_missing_required_field(tmp_path: Path) -> None:
@@ -133,11 +156,14 @@ def test_since_duration_and_date(tmp_path: Path) -> None:
 
 
 def test_rebase_resolves_paths(tmp_path: Path) -> None:
-    site = load_site(write(tmp_path, GOOD + "base_url = 'http://127.0.0.1:8765'\nstart_urls = ['/']\n"))
+    local = GOOD.replace('["example.com"]', '["example.com", "127.0.0.1"]')
+    site = load_site(write(tmp_path, local + "base_url = 'http://127.0.0.1:8765'\nstart_urls = ['/']\n"))
     moved = rebase(site, "http://127.0.0.1:40000")
     assert ("http://127.0.0.1:40000/", "page") in moved.seeds
     with pytest.raises(ConfigError, match="^base_url: 'nope' is not an absolute http"):
         rebase(site, "nope")
+    with pytest.raises(ConfigError, match="'http://staging.test/' is not on allowed_domains"):
+        rebase(site, "http://staging.test")  # the crawl would drop every seed as off-site
 
 
 def test_shipped_configs_validate() -> None:

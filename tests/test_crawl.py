@@ -108,8 +108,8 @@ def test_zero_request_run_is_an_error(tmp_path: Path) -> None:
     sites = tmp_path / "sites"
     sites.mkdir()
     (sites / "nowhere.toml").write_text(
-        "allowed_domains = ['example.invalid']\n"
-        "feeds = ['http://elsewhere.invalid/rss']\n"  # off-site: never requested
+        "allowed_domains = ['127.0.0.1']\n"
+        "feeds = ['http://127.0.0.1:9/rss']\n"  # loopback, not opted in: never requested
         "article_patterns = ['/news/']\n")
     crawl = scrapy_crawl("nowhere", tmp_path / "data", sites=sites)
     assert crawl.returncode == 1
