@@ -95,7 +95,7 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
     Example:
       newsarchive crawl demo -a base_url=http://127.0.0.1:8765 --data ./data
     """
-    from crawler.runner import run_crawl
+    from crawler.runner import SettingsError, run_crawl
 
     config = _check_site(sites, site)
     arguments = _pairs(spider_args, "--arg")
@@ -106,7 +106,10 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
             raise click.BadParameter(str(exc), param_hint="--arg") from None
     if (data / "index.db").exists():
         _open_index(data / "index.db").close()  # a damaged index: say so before crawling
-    stats = run_crawl(site, data, sites, arguments, _pairs(overrides, "--set"))
+    try:
+        stats = run_crawl(site, data, sites, arguments, _pairs(overrides, "--set"))
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None
     click.echo(_summary(stats), err=True)
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)

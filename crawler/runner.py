@@ -9,6 +9,12 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from crawler.settings_check import settings_problems
+
+
+class SettingsError(ValueError):
+    """A project setting has a value the crawl cannot use."""
+
 
 def crawl_settings(data: Path, sites: Path, overrides: dict[str, Any] | None = None) -> Any:
     """Project settings (crawler.settings) with the data and sites directories set."""
@@ -23,8 +29,15 @@ def crawl_settings(data: Path, sites: Path, overrides: dict[str, Any] | None = N
 
 def run_crawl(site: str, data: Path, sites: Path, spider_args: dict[str, str] | None = None,
               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Crawl one site to completion; returns Scrapy's stats (`newsarchive/outcome` says how it went)."""
-    process = CrawlerProcess(crawl_settings(data, sites, overrides))
+    """Crawl one site to completion; returns Scrapy's stats (`newsarchive/outcome` says how it went).
+
+    Raises SettingsError, before anything starts, for a project setting the crawl cannot use.
+    """
+    settings = crawl_settings(data, sites, overrides)
+    problems = settings_problems(settings)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(site)
     process.crawl(crawler, **(spider_args or {}))
     process.start()

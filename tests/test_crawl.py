@@ -117,6 +117,15 @@ def test_zero_request_run_is_an_error(tmp_path: Path) -> None:
     assert crawl.stats()["newsarchive/outcome"] == "failed"
 
 
+def test_scrapy_crawl_of_an_unknown_site_is_a_usage_error(tmp_path: Path) -> None:
+    crawl = scrapy_crawl("nosuchsite", tmp_path / "data")
+    assert crawl.returncode == 2
+    assert "no site 'nosuchsite' (known: demo, themoscowtimes)" in crawl.log
+    assert "Traceback" not in crawl.log
+    crawl = scrapy_crawl("demo", tmp_path / "data", settings={"WARC_GZIP_LEVEL": "42"})
+    assert crawl.returncode == 2 and "setting WARC_GZIP_LEVEL='42' must be from 0 to 9" in crawl.log
+
+
 def test_cli_crawl_and_unknown_site(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     cli = [sys.executable, "-m", "crawler.cli"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from scrapy.utils.project import get_project_settings
 
 from crawler.middlewares.retry_after import retry_after_seconds
@@ -69,3 +71,30 @@ def test_demo_refuses_too_few_articles_with_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["demo", "--articles", "0"])
     assert result.exit_code == 2 and "x>=16" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_shipped_settings_pass_their_own_checks() -> None:
+    from crawler.settings_check import settings_problems
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    assert settings_problems(get_project_settings()) == []
+
+
+@pytest.mark.parametrize(("name", "value", "problem"), [
+    ("NEWSARCHIVE_HOSTS", "notjson", "is not JSON"),
+    ("NEWSARCHIVE_HOSTS", '["127.0.0.1"]', "is not a mapping"),
+    ("NEWSARCHIVE_EXTRACT_WORKERS", "abc", "is not a whole number"),
+    ("NEWSARCHIVE_EXTRACT_TIMEOUT", "-1", "must be more than 0"),
+    ("NEWSARCHIVE_MAX_BODY", "abc", "is not a whole number"),
+    ("WARC_GZIP_LEVEL", "42", "must be from 0 to 9"),
+])
+def test_a_bad_setting_stops_the_crawl_before_it_starts(
+    tmp_path: Path, name: str, value: str, problem: str
+) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    result = CliRunner().invoke(main, ["crawl", "demo", "--data", str(tmp_path), "-s", f"{name}={value}"])
+    assert result.exit_code == 2 and f"setting {name}={value!r} {problem}" in result.output
+    assert not (tmp_path / "warc").exists()  # nothing started

@@ -7,13 +7,22 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.settings_check import settings_problems
+
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one site name")
         assert self.crawler_process
-        crawler = self._create_crawler(args[0])
+        problems = settings_problems(self.settings)
+        if problems:
+            raise UsageError("; ".join(problems))
+        try:
+            crawler = self._create_crawler(args[0])
+        except KeyError:  # the spider loader's "Spider not found", as a traceback otherwise
+            known = ", ".join(self.crawler_process.spider_loader.list()) or "none"
+            raise UsageError(f"no site {args[0]!r} (known: {known})") from None
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         outcome = crawler.stats.get_value("newsarchive/outcome") if crawler.stats else None

@@ -1,0 +1,68 @@
+"""The project's own settings checked before a crawl starts: a bad value (`-s`, a schedule
+file's [settings], the environment) gets one line naming it, not a traceback mid-crawl."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+
+def _int(low: int, high: int | None = None) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return "is not a whole number"
+        if number < low or (high is not None and number > high):
+            return f"must be from {low} to {high}" if high is not None else f"must be at least {low}"
+        return None
+
+    return check
+
+
+def _positive_float(value: Any) -> str | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "is not a number"
+    return None if number > 0 else "must be more than 0"
+
+
+def _hosts(value: Any) -> str | None:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return 'is not JSON like {"example.com": "127.0.0.1"}'
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return 'is not a mapping of host names to addresses like {"example.com": "127.0.0.1"}'
+    return None
+
+
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
+    "NEWSARCHIVE_EXTRACT_TIMEOUT": _positive_float,
+    "NEWSARCHIVE_MAX_BODY": _int(0),
+    "NEWSARCHIVE_RUN_ID": _int(0),
+    "NEWSARCHIVE_HOSTS": _hosts,
+    "NEWSARCHIVE_RETRY_AFTER_MAX": _positive_float,
+    "NEWSARCHIVE_RETRY_AFTER_TIMES": _int(0),
+    "WARC_GZIP_LEVEL": _int(0, 9),
+    "WARC_MAX_SIZE": _int(1),
+}
+
+
+def settings_problems(settings: Any) -> list[str]:
+    """One line per setting whose value the crawl cannot use."""
+    problems = []
+    for name, check in _CHECKS.items():
+        value = settings.get(name)
+        if value is None:
+            continue
+        problem = check(value)
+        if problem:
+            problems.append(f"setting {name}={value!r} {problem}")
+    return problems
