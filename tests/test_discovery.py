@@ -189,3 +189,11 @@ def test_a_sitemap_is_read_up_to_the_protocol_limit() -> None:
                    for n in range(MAX_SITEMAP_URLS + 7))
     sitemap = parse_sitemap(f"<urlset>{urls}</urlset>".encode(), BASE)
     assert (len(sitemap.links), sitemap.dropped) == (MAX_SITEMAP_URLS, 7)
+
+
+def test_atom_links_resolve_against_xml_base() -> None:
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://127.0.0.1:8765/news/2026/">
+      <entry><link rel="alternate" type="text/html" href="a"/></entry>
+      <entry xml:base="../2025/"><link href="b"/></entry></feed>"""
+    assert [e.url for e in parse_feed(body, BASE)] == [
+        "http://127.0.0.1:8765/news/2026/a", "http://127.0.0.1:8765/news/2025/b"]

@@ -71,7 +71,8 @@ def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink | None:
     for child in entry:
         rel = child.get("rel", "alternate").removeprefix("http://www.iana.org/assignments/relation/")
         if local(child.tag) == "link" and rel == "alternate" and child.get("href", "").strip():
-            href = child.get("href", "").strip()
+            # Atom resolves against xml:base where the feed sets one (lxml reads it, inherited).
+            href = urljoin(urljoin(base, child.base or ""), child.get("href", "").strip())
             break
     if not href:
         return None  # urljoin would make it the feed's own URL
@@ -79,7 +80,7 @@ def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink | None:
         c.get("term", "") for c in entry if local(c.tag) == "category" and c.get("term")
     )
     return DiscoveredLink(
-        url=urljoin(base, href),
+        url=href,
         source="feed",
         title=child_text(entry, "title"),
         published=normalise_date(child_text(entry, "published") or child_text(entry, "updated")),
