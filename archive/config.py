@@ -57,9 +57,11 @@ def _http_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an absolute http(s) URL")
     try:
-        parts.port  # noqa: B018 - urllib checks the port when it is read
+        port = parts.port  # urllib checks the port when it is read
     except ValueError:
-        raise ValueError(f"{value!r} has no valid port (1-65535)") from None
+        port = 0
+    if port == 0:
+        raise ValueError(f"{value!r} has no valid port (1-65535)")
     return value
 
 

@@ -21,12 +21,19 @@ def _int(low: int, high: int | None = None) -> Callable[[Any], str | None]:
     return check
 
 
-def _positive_float(value: Any) -> str | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "is not a number"
-    return None if number > 0 else "must be more than 0"
+def _float(*, above: float | None = None, least: float | None = None) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return "is not a number"
+        if above is not None and not number > above:
+            return f"must be more than {above:g}"
+        if least is not None and number < least:
+            return f"must be at least {least:g}"
+        return None
+
+    return check
 
 
 def _hosts(value: Any) -> str | None:
@@ -44,13 +51,13 @@ def _hosts(value: Any) -> str | None:
 
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
-    "NEWSARCHIVE_EXTRACT_TIMEOUT": _positive_float,
+    "NEWSARCHIVE_EXTRACT_TIMEOUT": _float(above=0),
     "NEWSARCHIVE_MAX_BODY": _int(0),
     "NEWSARCHIVE_RUN_ID": _int(0),
     "NEWSARCHIVE_HOSTS": _hosts,
-    "NEWSARCHIVE_RETRY_AFTER_MAX": _positive_float,
+    "NEWSARCHIVE_RETRY_AFTER_MAX": _float(least=0),  # 0: never wait for a Retry-After
     "NEWSARCHIVE_RETRY_AFTER_TIMES": _int(0),
-    "WARC_GZIP_LEVEL": _int(0, 9),
+    "WARC_GZIP_LEVEL": _int(-1, 9),  # -1: zlib's default level
     "WARC_MAX_SIZE": _int(1),
 }
 

@@ -96,6 +96,7 @@ def test_a_duration_too_long_to_subtract_from_now(tmp_path: Path, line: str) -> 
     ("max_pages = true", "max_pages: Input should be a valid integer"),
     ("max_pages = '10'", "max_pages: Input should be a valid integer"),
     ("base_url = 'https://example.com:99999'", "base_url: 'https://example.com:99999' has no valid port"),
+    ("base_url = 'https://example.com:0'", "base_url: 'https://example.com:0' has no valid port"),
     ("allowed_domains = ['*.example.com']", "write 'example.com', which covers its subdomains"),
     ("allowed_domains = ['exa mple.com']", "'exa mple.com' is not a domain name"),
     ("allowed_domains = ['']", "'' is not a domain name"),

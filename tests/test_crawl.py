@@ -123,7 +123,7 @@ def test_scrapy_crawl_of_an_unknown_site_is_a_usage_error(tmp_path: Path) -> Non
     assert "no site 'nosuchsite' (known: demo, themoscowtimes)" in crawl.log
     assert "Traceback" not in crawl.log
     crawl = scrapy_crawl("demo", tmp_path / "data", settings={"WARC_GZIP_LEVEL": "42"})
-    assert crawl.returncode == 2 and "setting WARC_GZIP_LEVEL='42' must be from 0 to 9" in crawl.log
+    assert crawl.returncode == 2 and "setting WARC_GZIP_LEVEL='42' must be from -1 to 9" in crawl.log
 
 
 def test_cli_crawl_and_unknown_site(tmp_path: Path) -> None:

@@ -153,9 +153,10 @@ def test_entries_without_a_link_are_skipped_not_read_as_the_feed_itself() -> Non
       <link rel="http://www.iana.org/assignments/relation/alternate" href="/news/b"/></entry></feed>"""
     assert [e.url for e in parse_feed(atom, BASE)] == ["http://127.0.0.1:8765/news/b"]
     feed = {"version": "https://jsonfeed.org/version/1.1", "items": [
-        {"id": "12345", "title": "no url"}, {"id": "http://127.0.0.1:8765/news/c"}]}
+        {"id": "12345", "title": "no url"}, {"id": "http://127.0.0.1:8765/news/c"},
+        {"id": "/news/d"}]}
     assert [e.url for e in parse_feed(json.dumps(feed).encode(), BASE)] == [
-        "http://127.0.0.1:8765/news/c"]
+        "http://127.0.0.1:8765/news/c", "http://127.0.0.1:8765/news/d"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
@@ -180,6 +181,9 @@ def test_gzip_sitemap_of_several_members() -> None:
     half = b"<url><loc>http://127.0.0.1:8765/news/b</loc></url></urlset>"
     body = gzip.compress(b"<urlset><url><loc>http://127.0.0.1:8765/news/a</loc></url>") + gzip.compress(half)
     assert [e.url[-1] for e in parse_sitemap(body, BASE).links] == ["a", "b"]
+    junk = b"\x1f\x8b\x00 not a member"  # after a whole member, gzip tools ignore it
+    whole = gzip.compress(b"<urlset>" + half)
+    assert [e.url[-1] for e in parse_sitemap(whole + junk, BASE).links] == ["b"]
 
 
 def test_a_sitemap_is_read_up_to_the_protocol_limit() -> None:

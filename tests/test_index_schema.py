@@ -170,3 +170,22 @@ def test_an_index_file_that_is_no_database_is_a_clear_error(tmp_path: Path, make
         result = CliRunner().invoke(main, [*command, "--data", str(tmp_path)])
         assert result.exit_code == 1 and "cannot be used as the index" in result.output, command
         assert isinstance(result.exception, SystemExit)  # a clean error, no traceback
+
+
+def test_a_full_disk_is_not_called_a_damaged_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is fine: telling the operator to throw it away and rebuild would be wrong."""
+    import archive.index.store as store
+    from archive.index import IndexUnusable
+
+    apply = store.apply_migrations
+
+    def on_a_full_disk(db: sqlite_utils.Database) -> list[str]:
+        db.execute("PRAGMA max_page_count = 2")  # what SQLite reports when the disk is full
+        return apply(db)
+
+    monkeypatch.setattr(store, "apply_migrations", on_a_full_disk)
+    with pytest.raises(sqlite3.OperationalError, match="full") as caught:
+        open_index(tmp_path / "index.db")
+    assert not isinstance(caught.value, IndexUnusable)

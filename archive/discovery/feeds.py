@@ -104,8 +104,8 @@ def _json_feed(body: bytes, base: str) -> list[DiscoveredLink]:
 def _json_item(item: dict[str, object], base: str) -> DiscoveredLink | None:
     link = item.get("url") or item.get("external_url")
     ident = item.get("id")
-    if not link and isinstance(ident, str) and ident.startswith(("http://", "https://")):
-        link = ident  # an id may be the permalink; "12345" is not a link
+    if not link and isinstance(ident, str) and ident.startswith(("http://", "https://", "/")):
+        link = ident  # an id may be the permalink (or its path); "12345" is not a link
     if not isinstance(link, str) or not link.strip():
         return None
     tags = item.get("tags")

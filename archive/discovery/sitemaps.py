@@ -41,6 +41,8 @@ def _inflate(body: bytes, url: str) -> bytes:
         try:
             parts.append(inflater.decompress(rest, MAX_SITEMAP_BYTES + 1 - size))
         except (zlib.error, gzip.BadGzipFile) as exc:
+            if parts:
+                break  # junk after a whole member, as gzip tools allow: keep what came before
             raise SitemapError(f"{url}: broken gzip sitemap ({exc})") from None
         size += len(parts[-1])
         if size > MAX_SITEMAP_BYTES:

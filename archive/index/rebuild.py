@@ -310,6 +310,10 @@ def index_warc_directory(
                 )
             except OSError as exc:
                 stats.problems.append(f"{path.name}: cannot read: {exc} (not marked indexed)")
+                # Its responses stay stored until the file is read whole: forget what this
+                # run took or met of them, or the next file's marking would act on it.
+                responses.taken.clear()
+                responses.pending.clear()
                 continue
             stats.files_indexed += 1
     stats.unpaired_responses = int(

@@ -61,7 +61,11 @@ def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> s
     try:
         return _open(path, busy_timeout_ms)
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        # Only a file that is no database: a full disk, a read-only file system or a busy
+        # index is a storage problem, and the index itself is fine.
+        message = str(exc)
+        damaged = "file is not a database" in message or "malformed" in message
+        if not (damaged or (path.exists() and not path.is_file())):
             raise
         raise IndexUnusable(
             f"{path} cannot be used as the index ({exc}): move it aside and run "
