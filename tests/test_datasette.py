@@ -14,8 +14,8 @@ from datasette.plugins import pm
 from markupsafe import escape
 
 import archive.datasette_plugin
+from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory
-from archive.index.store import open_index
 from tests.index_docs import BASE, Crawl, article_dict, metadata
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,14 +13,13 @@ import pytest
 import sqlite_utils
 
 from archive.index import check_index
+from archive.index.database import open_index, transaction
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
     apply_capture,
     finish_run,
-    open_index,
     start_run,
-    transaction,
 )
 from tests.index_docs import BASE, doc, dump
 
@@ -149,7 +148,8 @@ def test_failure_mid_transaction_leaves_nothing(tmp_path: Path) -> None:
 
 CRASH_SCRIPT = """
 import os, sys
-from archive.index.store import apply_capture, open_index
+from archive.index.database import open_index
+from archive.index.store import apply_capture
 from tests.index_docs import doc
 db = open_index(sys.argv[1])
 # Die (no cleanup, like kill -9) inside the transaction, right after the articles row.

@@ -12,8 +12,8 @@ import pytest
 import sqlite_utils
 
 from archive.index.content import ContentEncodingError, decode_body
+from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory, rebuild_index
-from archive.index.store import open_index
 from archive.warc.reader import read_record
 from archive.warc.records import HttpRequestData, HttpResponseData
 from tests.index_docs import BASE, FETCHED, Crawl, article_dict, crawl_demo, dump, metadata

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from archive.index.database import open_index
 from archive.index.schema import applied_migrations, migration_names, migrations
-from archive.index.store import apply_capture, open_index
+from archive.index.store import apply_capture
 from tests.index_docs import doc
 
 
@@ -176,16 +177,16 @@ def test_a_full_disk_is_not_called_a_damaged_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The index is fine: telling the operator to throw it away and rebuild would be wrong."""
-    import archive.index.store as store
+    import archive.index.database as database
     from archive.index import IndexUnusable
 
-    apply = store.apply_migrations
+    apply = database.apply_migrations
 
     def on_a_full_disk(db: sqlite_utils.Database) -> list[str]:
         db.execute("PRAGMA max_page_count = 2")  # what SQLite reports when the disk is full
         return apply(db)
 
-    monkeypatch.setattr(store, "apply_migrations", on_a_full_disk)
+    monkeypatch.setattr(database, "apply_migrations", on_a_full_disk)
     with pytest.raises(sqlite3.OperationalError, match="full") as caught:
         open_index(tmp_path / "index.db")
     assert not isinstance(caught.value, IndexUnusable)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from archive.index.database import open_index
 from archive.index.query import (
     SearchQueryError,
     archived_articles,
@@ -14,7 +15,7 @@ from archive.index.query import (
     fts_query,
     search,
 )
-from archive.index.store import apply_capture, open_index
+from archive.index.store import apply_capture
 from tests.index_docs import BASE, doc
 
 

@@ -1,5 +1,6 @@
 """The SQLite index of the archive: schema, the write path, the WARC rebuild, and search."""
 
+from archive.index.database import IndexUnusable, open_index, transaction
 from archive.index.query import (
     SearchHit,
     SearchQueryError,
@@ -11,12 +12,9 @@ from archive.index.rebuild import IndexStats, index_warc_directory, rebuild_inde
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
-    IndexUnusable,
     apply_capture,
     finish_run,
-    open_index,
     start_run,
-    transaction,
 )
 
 __all__ = [

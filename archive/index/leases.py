@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.index.store import finish_run, transaction
+from archive.index.database import transaction
+from archive.index.store import finish_run
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,13 @@ from tqdm import tqdm
 
 from archive.capture import EXTRACTED_OUTCOMES, discovered_of, hints_from_discovery, outcome_for
 from archive.index.content import ContentEncodingError, decode_body
+from archive.index.database import open_index, transaction
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
     Position,
     apply_capture,
     is_indexed_article,
-    open_index,
-    transaction,
 )
 from archive.warc.reader import WarcFormatError, WarcRecordData, read_record, scan_file, warc_files
 from archive.warc.records import WarcPosition
