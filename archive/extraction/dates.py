@@ -6,13 +6,13 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date
 from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.datevalues import normalise_date
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page, in_document
 from archive.extraction.shown import ShownDate
@@ -43,12 +43,6 @@ MODIFIED_META = (
     "dcterms.modified", "dc.date.modified", "article.updated", "lastmod", "last-modified",
 )
 
-_ISO = re.compile(
-    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?"
-)
-_NUMERIC = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b|^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
-_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?\s*$")
 _URL_DATE = re.compile(
     r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.html?|$)"
 )
@@ -56,63 +50,6 @@ _EXCLUDED_TIME_CONTEXT = re.compile(
     r"comment|related|sidebar|recommend|popular|trending|teaser|more-|reply", re.I
 )
 _FOOTER = re.compile(r"footer", re.I)
-
-
-def normalise_date(value: str, *, now: datetime | None = None) -> str | None:
-    """ISO 8601 text keeping only what the value states: a day, or a time with its offset."""
-    value = value.strip()
-    if not value:
-        return None
-    iso = _ISO.match(value)
-    if iso:
-        year, month, day, hour, minute, second, offset = iso.groups()
-        return _compose(year, month, day, hour, minute, second, offset, now)
-    compact = _COMPACT.match(value)
-    if compact:
-        year, month, day, hour, minute, second = compact.groups()
-        return _compose(year, month, day, hour, minute, second, None, now)
-    numeric = _NUMERIC.match(value)
-    if numeric:
-        y1, m1, d1, d2, m2, y2 = numeric.groups()
-        return _compose(y1 or y2, m1 or m2, d1 or d2, None, None, None, None, now)
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if not _plausible(parsed.replace(tzinfo=None), now):
-        return None
-    return parsed.isoformat()
-
-
-def _compose(
-    year: str, month: str, day: str, hour: str | None, minute: str | None,
-    second: str | None, offset: str | None, now: datetime | None,
-) -> str | None:
-    try:
-        day_value = datetime(int(year), int(month), int(day))
-        if hour is not None and minute is not None:
-            day_value = day_value.replace(hour=int(hour), minute=int(minute), second=int(second or 0))
-    except ValueError:
-        return None
-    if not _plausible(day_value, now):
-        return None
-    if hour is None:
-        return day_value.date().isoformat()
-    text = day_value.isoformat()
-    if offset:
-        if offset == "Z":
-            return text + "+00:00"
-        digits = offset[1:].replace(":", "")
-        if len(digits) == 2:
-            digits += "00"
-        return f"{text}{offset[0]}{digits[:2]}:{digits[2:4]}"
-    return text
-
-
-def _plausible(value: datetime, now: datetime | None) -> bool:
-    limit = (now or datetime.now(UTC)).replace(tzinfo=None) + timedelta(days=2)
-    return datetime(1990, 1, 1) <= value <= limit
-
 
 @dataclass
 class DateFindings:

@@ -1,0 +1,71 @@
+"""Normalise the dates pages state in markup ("2024-03-04T10:00Z", "20240304", "Mon, 04 Mar
+2024 10:00:00 GMT") to ISO 8601 text that keeps only what the value states."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+_ISO = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_NUMERIC = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b|^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?\s*$")
+
+
+def normalise_date(value: str, *, now: datetime | None = None) -> str | None:
+    """ISO 8601 text keeping only what the value states: a day, or a time with its offset."""
+    value = value.strip()
+    if not value:
+        return None
+    iso = _ISO.match(value)
+    if iso:
+        year, month, day, hour, minute, second, offset = iso.groups()
+        return _compose(year, month, day, hour, minute, second, offset, now)
+    compact = _COMPACT.match(value)
+    if compact:
+        year, month, day, hour, minute, second = compact.groups()
+        return _compose(year, month, day, hour, minute, second, None, now)
+    numeric = _NUMERIC.match(value)
+    if numeric:
+        y1, m1, d1, d2, m2, y2 = numeric.groups()
+        return _compose(y1 or y2, m1 or m2, d1 or d2, None, None, None, None, now)
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not _plausible(parsed.replace(tzinfo=None), now):
+        return None
+    return parsed.isoformat()
+
+
+def _compose(
+    year: str, month: str, day: str, hour: str | None, minute: str | None,
+    second: str | None, offset: str | None, now: datetime | None,
+) -> str | None:
+    try:
+        day_value = datetime(int(year), int(month), int(day))
+        if hour is not None and minute is not None:
+            day_value = day_value.replace(hour=int(hour), minute=int(minute), second=int(second or 0))
+    except ValueError:
+        return None
+    if not _plausible(day_value, now):
+        return None
+    if hour is None:
+        return day_value.date().isoformat()
+    text = day_value.isoformat()
+    if offset:
+        if offset == "Z":
+            return text + "+00:00"
+        digits = offset[1:].replace(":", "")
+        if len(digits) == 2:
+            digits += "00"
+        return f"{text}{offset[0]}{digits[:2]}:{digits[2:4]}"
+    return text
+
+
+def _plausible(value: datetime, now: datetime | None) -> bool:
+    limit = (now or datetime.now(UTC)).replace(tzinfo=None) + timedelta(days=2)
+    return datetime(1990, 1, 1) <= value <= limit
