@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.extract import ArticleExtraction, extract_article
+from archive.extract import ArticleExtraction, ExtractionHints, extract_article
 from archive.extraction.model import DateCandidate
 from archive.extraction.textdates import find_text_date, in_sentence, publication_label
 
@@ -187,6 +187,46 @@ def test_updated_line_below_the_summary_dates_a_page_that_states_nothing_else() 
     summary = "<ul>" + "<li>Check the tide table before you set out</li>" * 60 + "</ul>"
     result = page(body=summary + "<p>Last updated: November 13, 2025</p>" + PROSE)
     assert result.published == "2025-11-13"
+
+
+def test_updated_line_beside_the_headline_beats_a_lone_json_ld_date() -> None:
+    # The JSON-LD's datePublished is the CMS's creation; the page shows readers its update.
+    result = page(
+        ld(datePublished="2021-08-12T19:35:44+00:00", dateModified="2025-02-22T22:13:14+00:00"),
+        "<div class='byline'><div>Last Updated: 2025-02-22</div><div>By Ada Byrne</div></div>",
+    )
+    assert result.published is not None
+    assert result.published[:10] == "2025-02-22"
+    assert DateCandidate("2021-08-12T19:35:44+00:00", "json_ld") in result.date_candidates
+
+
+def test_a_publication_meta_tag_beats_the_updated_line_beside_the_headline() -> None:
+    result = page(
+        ld(datePublished="2021-08-12T19:35:44+00:00")
+        + '<meta property="article:published_time" content="2021-08-12T19:35:44+00:00">',
+        "<div class='byline'><div>Last Updated: 2025-02-22</div><div>By Ada Byrne</div></div>",
+    )
+    assert result.published == "2021-08-12T19:35:44+00:00"
+
+
+def test_a_printed_publication_date_beats_the_updated_line_beside_the_headline() -> None:
+    result = page(
+        ld(datePublished="2021-08-12T19:35:44+00:00"),
+        "<div class='byline'><div>Published August 12, 2021</div>"
+        "<div>Updated February 22, 2025</div></div>",
+    )
+    assert result.published is not None
+    assert result.published[:10] == "2021-08-12"
+
+
+def test_a_feeds_date_beats_the_updated_line_of_a_page_without_structured_data() -> None:
+    html = (
+        "<html lang='en'><head><title>Reading the tide tables</title></head><body><article>"
+        "<h1>Reading the tide tables</h1><div class='byline'><div>Last Updated: 2025-02-22</div>"
+        f"<div>By Ada Byrne</div></div>{PROSE}</article></body></html>"
+    )
+    hints = ExtractionHints(feed_published="2021-08-12T19:35:44+00:00")
+    assert extract_article(html.encode(), URL, hints).published == "2021-08-12T19:35:44+00:00"
 
 
 def test_time_in_a_last_reviewed_field_is_no_publication_date() -> None:

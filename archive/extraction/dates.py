@@ -22,7 +22,8 @@ from archive.extraction.textdates import date_in_sentence, find_text_date, publi
 # or one labelled "originally published"; the date printed beside the headline (unless
 # it is later than the structured data's: an unlabelled update); a printed "Published"
 # line further down when nothing beside the headline dates the page; the page's
-# structured data (JSON-LD, meta tags, dated markup); the crawl's feed and news
+# structured data (JSON-LD, meta tags, dated markup), unless it is JSON-LD alone and the
+# page prints only an "Updated" date beside the headline; the crawl's feed and news
 # sitemap; a printed date further down; the day in the URL; when nothing else dates
 # the page, a "Published" line anywhere on it, else its "Updated" line.
 # An HTTP Last-Modified is kept as a candidate but never chosen: dynamic pages send
@@ -165,6 +166,8 @@ def find_dates(
     labelled = _labelled_publication(printed, labels, structured, chosen is None)
     if labelled is not None:
         chosen = add(labelled.value, "html")
+    if chosen is None:
+        chosen = _shown_update(shown, printed, structured, add)
     if chosen is None and ranked and not _only_a_webpage_date(page, found):
         chosen = ranked[0]
     if chosen is None:
@@ -195,6 +198,22 @@ def _labelled_publication(
         or next((d for d in lines if labels[id(d)] == "original"), None)
         or (lines[0] if lines and nothing_chosen else None)
     )
+
+
+def _shown_update(
+    shown: list[ShownDate], printed: list[ShownDate], structured: list[DateCandidate],
+    add: Callable[[Any, str], DateCandidate | None],
+) -> DateCandidate | None:
+    """The "Updated" date printed beside the headline, when it is the only date there and
+    the markup states the publication in JSON-LD alone: the page presents that date as
+    its own, and a lone JSON-LD datePublished is most often the CMS's creation date (a
+    meta tag or dated markup naming the publication is a deliberate statement: it wins)."""
+    if not structured or any(c.source != "json_ld" for c in structured) or any(
+        d.distance <= _BYLINE_REACH for d in printed
+    ):
+        return None
+    update = next((d for d in shown if d.updated and d.distance <= _BYLINE_REACH), None)
+    return add(update.value, "html") if update is not None else None
 
 
 def _undated_fallback(
