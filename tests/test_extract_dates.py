@@ -200,6 +200,20 @@ def test_updated_line_beside_the_headline_beats_a_lone_json_ld_date() -> None:
     assert DateCandidate("2021-08-12T19:35:44+00:00", "json_ld") in result.date_candidates
 
 
+def test_a_teasers_time_does_not_keep_the_lone_json_ld_date_over_the_updated_line() -> None:
+    teaser = (
+        "<div class='more'><a href='/notes/tide-clocks'>Tide clocks</a>"
+        "<time datetime='2025-10-23'>23 October 2025</time></div>"
+    )
+    byline = "<div class='byline'><div>Page updated: 12 November 2025</div></div>"
+    body = PROSE + "<p>High water at noon.</p>" * 320  # the teaser: far below the headline
+    result = page(ld(datePublished="2025-11-13"), byline, body + teaser)
+    assert result.published == "2025-11-12"
+    # A <time> the markup labels the publication is a statement: it stands.
+    dated = "<p>Posted <time itemprop='datePublished' datetime='2025-11-13'>13 Nov</time></p>"
+    assert page(ld(datePublished="2025-11-13"), byline, body + dated).published == "2025-11-13"
+
+
 def test_a_publication_meta_tag_beats_the_updated_line_beside_the_headline() -> None:
     result = page(
         ld(datePublished="2021-08-12T19:35:44+00:00")

@@ -167,7 +167,12 @@ def find_dates(
     if labelled is not None:
         chosen = add(labelled.value, "html")
     if chosen is None:
-        chosen = _shown_update(shown, printed, structured, add)
+        # Against an "Updated" line beside the headline, a <time> that no markup labels
+        # the publication (the page's first, perhaps a teaser's) states nothing.
+        stated = structured if any(map(_is_publication_markup, dated)) else [
+            c for c in structured if c.source != "html"
+        ]
+        chosen = _shown_update(shown, printed, stated, add)
     if chosen is None and ranked and not _only_a_webpage_date(page, found):
         chosen = ranked[0]
     if chosen is None:
@@ -205,7 +210,7 @@ def _shown_update(
     add: Callable[[Any, str], DateCandidate | None],
 ) -> DateCandidate | None:
     """The "Updated" date printed beside the headline, when it is the only date there and
-    the markup states the publication in JSON-LD alone: the page presents that date as
+    `structured` states the publication in JSON-LD alone: the page presents that date as
     its own, and a lone JSON-LD datePublished is most often the CMS's creation date (a
     meta tag or dated markup naming the publication is a deliberate statement: it wins)."""
     if not structured or any(c.source != "json_ld" for c in structured) or any(
