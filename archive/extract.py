@@ -37,10 +37,12 @@ def extract_article(
     """Extract one page. A page that breaks extraction gives status "error" with a reason.
 
     Only a caller's mistake raises: `body` must be bytes (the raw payload, never
-    decoded text, so that trafilatura can detect the real charset).
+    decoded text, so that trafilatura can detect the real charset), `url` a str.
     """
     if not isinstance(body, bytes):
         raise TypeError(f"extract_article needs the raw bytes, got {type(body).__name__}")
+    if not isinstance(url, str):  # (None used to fail inside, reported as the page's error)
+        raise TypeError(f"extract_article needs the page's URL as str, got {type(url).__name__}")
     try:
         return _extract(body, url, hints)
     except Exception as exc:  # one page must not stop a crawl or a rebuild; the reason is kept

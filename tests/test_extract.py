@@ -195,6 +195,8 @@ def test_soft_404_is_not_an_article() -> None:
 def test_decoded_text_is_refused() -> None:
     with pytest.raises(TypeError, match="raw bytes"):
         extract_article("<html></html>", "https://example.com/x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="URL as str"):
+        extract_article(b"<html></html>", None)  # type: ignore[arg-type]
 
 
 def test_code_comments_are_not_page_comments() -> None:

@@ -331,3 +331,10 @@ def test_dated_markup_is_told_apart_as_the_separate_queries_would() -> None:
     assert [el for el in found if dates._is_publication_markup(el)] == published(tree)
     assert [el for el in found if dates._is_modified_markup(el)] == modified(tree)
     assert len(published(tree)) == 4 and len(modified(tree)) == 2
+
+
+def test_year_first_date_with_dots_is_read() -> None:
+    assert find_text_date("Essay - Published: 2025.12.17 |", month_first=True) == ("2025-12-17", False)
+    assert find_text_date("2025. 12. 17. 09:30", month_first=False) == ("2025-12-17", False)
+    assert find_text_date("Requires version 2019.1.2.3 or later", month_first=True) is None
+    assert page(byline="<p>Essay - Published: 2025.12.17</p>").published == "2025-12-17"

@@ -55,6 +55,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # ISO 8601, also as a timestamp printed whole ("2022-11-23T08:10+02:00").
     (re.compile(rf"\b{_YEAR}-(\d{{1,2}})-(\d{{1,2}})(?:\b|(?=T\d))"), "ymd", "-"),
     (re.compile(rf"\b{_YEAR}/(\d{{1,2}})/(\d{{1,2}})\b"), "ymd", "/"),
+    # Year first with dots, as East Asian and Hungarian pages print it ("2025.12.17",
+    # "2025. 12. 17."); not a version number's longer run ("2019.1.2.3").
+    (re.compile(rf"(?<![\d.]){_YEAR}\.\s?(\d{{1,2}})\.\s?(\d{{1,2}})\b(?!\.\d)"), "ymd", "."),
     (re.compile(rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"), "ymd", "年"),
     (re.compile(rf"(?<![\w.]){_WORD_THEN_DAY_YEAR}{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I), "mdy-name", ""),
     # Year first, as bibliographic records print it ("2023 Jan 7", citation_publication_date).
