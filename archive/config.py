@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from archive import urlpatterns
 from archive.cron import check_cron
 
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -79,10 +80,7 @@ def ascii_host(host: str) -> str:
 
 
 def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
+    urlpatterns.check(value)
     return value
 
 
@@ -229,10 +227,10 @@ class SiteConfig(BaseModel):
         return any(ip in ipaddress.ip_network(net) for net in self.allow_private_networks)
 
     def is_article(self, url: str) -> bool:
-        return any(re.search(p, url) for p in self.article_patterns)
+        return any(urlpatterns.search(p, url) for p in self.article_patterns)
 
     def is_followed(self, url: str) -> bool:
-        return any(re.search(p, url) for p in self.follow_patterns)
+        return any(urlpatterns.search(p, url) for p in self.follow_patterns)
 
     def since_datetime(self, now: datetime | None = None) -> datetime | None:
         """The oldest publication date still wanted, as an aware UTC datetime."""

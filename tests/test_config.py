@@ -48,8 +48,26 @@ def test_bad_regex(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + "follow_patterns = ['/section/(']\n")
     assert error_of(path) == (
         f"{path}: follow_patterns.0: '/section/(' is not a valid regular expression "
-        "(missing ), unterminated subpattern at position 9)"
+        "(missing ) at position 10)"
     )
+
+
+def test_pattern_that_backtracks_forever_is_cut_off_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Python's re takes ages on this (each "a" run splits two ways) and cannot be
+    # interrupted, not even by SIGTERM: a crawl meeting such a URL hung for good.
+    path = write(tmp_path, GOOD.replace("article_patterns = ['/\\d{4}/\\d{2}/\\d{2}/']",
+                                        "article_patterns = ['/(a|aa)+$', '/story/']"))
+    site = load_site(path)
+    hostile = "https://example.com/" + "a" * 80 + "!"
+    with caplog.at_level("ERROR", logger="archive.urlpatterns"):
+        assert not site.is_article(hostile)
+        assert not site.is_article(hostile + "!")  # reported once
+    assert site.is_article("https://example.com/aaaa")  # the pattern still serves other URLs
+    assert site.is_article("https://example.com/story/x")
+    errors = [r.getMessage() for r in caplog.records]
+    assert len(errors) == 1 and "'/(a|aa)+$'" in errors[0] and hostile in errors[0]
 
 
 def test_bad_url(tmp_path: Path) -> None:
