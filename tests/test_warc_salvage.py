@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -25,6 +26,7 @@ from archive.warc import (
     warc_files,
 )
 from archive.warc.serialize import gzip_member
+from archive.warc.writer import safe_host
 from tests.warc_support import sample_exchange
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,6 +164,27 @@ def test_zero_byte_and_garbage_files(tmp_path: Path) -> None:
     assert garbage.quarantined[0].read_bytes() == b"this was never a gzip file\n" * 10
     assert list(tmp_path.glob("*.warc.gz*")) == []
     assert verify_directory(tmp_path).ok
+
+
+def test_empty_file_is_left_to_a_live_writer_and_removed_once_its_writer_is_gone(
+    tmp_path: Path,
+) -> None:
+    # A writer creates its file, then locks it: a fresh empty file may be a live writer's.
+    # The file's name ends with its writer's host and pid, so a dead writer's is removed
+    # at once (a crawl SIGKILLed just after creating its file left it for a minute).
+    host = safe_host(socket.gethostname())
+    live = tmp_path / f"demo-20261128000000000-00000-{host}-{os.getpid()}.warc.gz.open"
+    gone_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    dead = tmp_path / f"demo-20261128000000000-00000-{host}-{gone_pid}.warc.gz.open"
+    elsewhere = tmp_path / f"demo-20261128000000000-00000-otherhost-{gone_pid}.warc.gz.open"
+    for path in (live, dead, elsewhere):
+        path.write_bytes(b"")
+    results = {r.open_file: r for r in salvage_directory(tmp_path)}
+    assert results[live].skipped and "left for its writer" in results[live].message
+    assert results[elsewhere].skipped  # another host's pid tells nothing here
+    assert not results[dead].skipped and "empty file" in results[dead].message
+    assert not dead.exists() and live.exists() and elsewhere.exists()
 
 
 def test_file_of_a_running_writer_is_left_alone(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from typing import BinaryIO
 from archive.warc.reader import scan_file
 from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX, final_name
 from archive.warc.serialize import SOFTWARE, RecordSerializer, gzip_member
-from archive.warc.writer import fsync_directory
+from archive.warc.writer import fsync_directory, safe_host
 
 QUARANTINE_DIR = "quarantine"
 TEMP_SUFFIX = ".salvage"
@@ -118,6 +119,26 @@ def salvage_file(open_path: Path) -> SalvageResult:
         return _salvage_locked(open_path)
 
 
+def _writer_gone(open_path: Path) -> bool:
+    """Is the process that made this file known to be gone? Its name ends with the writer's
+    host and pid (`...-{host}-{pid}.warc.gz.open`): on this host, a pid with no process
+    cannot be a writer between its create and its lock. Otherwise (another host, a live
+    pid, a name of another shape) nobody can tell."""
+    stem = open_path.name.removesuffix(WARC_SUFFIX + OPEN_SUFFIX)
+    parts = stem.rsplit("-", 2)
+    if len(parts) != 3 or not (parts[2].isascii() and parts[2].isdigit()):
+        return False
+    if parts[1] != safe_host(socket.gethostname()):
+        return False
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):  # PermissionError: alive, another user's
+        return False
+    return False
+
+
 def _closed_meanwhile(open_path: Path) -> SalvageResult:
     return SalvageResult(open_path, None, skipped=True,
                          message=f"{open_path.name}: closed by its writer meanwhile")
@@ -134,7 +155,7 @@ def _salvage_locked(open_path: Path) -> SalvageResult:
         result.message = f"{open_path.name}: {final.name} already exists; moved to quarantine"
         return result
     if size == 0:
-        if time.time() - open_path.stat().st_mtime < EMPTY_FILE_GRACE_S:
+        if not _writer_gone(open_path) and time.time() - open_path.stat().st_mtime < EMPTY_FILE_GRACE_S:
             # A writer creates its file, then locks it: this may be one between the two.
             return SalvageResult(open_path, None, skipped=True,
                                  message=f"{open_path.name}: new and empty, left for its writer")

@@ -34,7 +34,8 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _safe_host(host: str) -> str:
+def safe_host(host: str) -> str:
+    """The host as it appears in file names: no '-', so that the pid after it can be read back."""
     return re.sub(r"[^A-Za-z0-9.]+", "_", host) or "localhost"
 
 
@@ -72,7 +73,7 @@ class WarcFileWriter:
         self.gzip_level = gzip_level
         self.fsync = fsync
         self._clock = clock
-        self._host = _safe_host(hostname or socket.gethostname())
+        self._host = safe_host(hostname or socket.gethostname())
         self._pid = os.getpid() if pid is None else pid
         self._serializer = RecordSerializer(record_id)
         self._lock = threading.Lock()
