@@ -177,6 +177,16 @@ def test_blank_lines_after_a_byte_order_mark() -> None:
     assert [e.url for e in parse_feed(body, BASE)] == ["http://127.0.0.1:8765/news/a"]
 
 
+@pytest.mark.parametrize("encoding,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")])
+def test_blank_lines_after_a_utf16_byte_order_mark(encoding: str, bom: bytes) -> None:
+    sitemap = ('\r\n\n  <?xml version="1.0" encoding="UTF-16"?>'
+               "<urlset><url><loc>http://127.0.0.1:8765/news/a</loc></url></urlset>")
+    body = bom + sitemap.encode(encoding)
+    assert [e.url for e in parse_sitemap(body, BASE).links] == ["http://127.0.0.1:8765/news/a"]
+    feed = bom + ("\n" + rss("<link>/news/b</link>").decode()).encode(encoding)
+    assert [e.url for e in parse_feed(feed, BASE)] == ["http://127.0.0.1:8765/news/b"]
+
+
 def test_gzip_sitemap_of_several_members() -> None:
     half = b"<url><loc>http://127.0.0.1:8765/news/b</loc></url></urlset>"
     body = gzip.compress(b"<urlset><url><loc>http://127.0.0.1:8765/news/a</loc></url>") + gzip.compress(half)

@@ -21,11 +21,27 @@ _PARSER_ARGS = {
 def parse_xml(body: bytes) -> etree._Element:
     """Parse untrusted XML bytes; raises etree.XMLSyntaxError on malformed input."""
     parser = etree.XMLParser(**_PARSER_ARGS)  # type: ignore[arg-type]
-    # Blank lines before <?xml ...?> are common and harmless; after a UTF-8 byte-order mark too.
-    root = etree.fromstring(body.removeprefix(b"\xef\xbb\xbf").lstrip(), parser=parser)
+    root = etree.fromstring(_without_leading_blanks(body), parser=parser)
     if root is None:
         raise etree.XMLSyntaxError("empty document", None, 0, 0, None)  # type: ignore[call-arg]
     return root
+
+
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BLANKS = frozenset(" \t\r\n")
+
+
+def _without_leading_blanks(body: bytes) -> bytes:
+    """Blank lines before <?xml ...?> are common and harmless, after a byte-order mark too;
+    libxml2 refuses them. A UTF-16 BOM stays (it tells the encoding) and the blank code
+    units after it go."""
+    for bom, encoding in _UTF16_BOMS:
+        if body.startswith(bom):
+            start = len(bom)
+            while body[start:start + 2].decode(encoding, "ignore") in _BLANKS:  # "" at the end
+                start += 2
+            return bom + body[start:]
+    return body.removeprefix(b"\xef\xbb\xbf").lstrip()
 
 
 def local(tag: object) -> str:
