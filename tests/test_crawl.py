@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -28,6 +29,25 @@ def test_crawl_finishes_ok(demo_crawl: Crawl) -> None:
     assert stats["newsarchive/outcome"] == "ok"
     assert stats["finish_reason"] == "finished"
     assert stats.get("log_count/ERROR", 0) == 0
+
+
+def test_crawl_process_freezes_what_start_up_left_out_of_the_collectors_sight(
+    demo_crawl: Crawl,
+) -> None:
+    # Scrapy's and Twisted's modules, the settings, the site configs: well over 10,000
+    # objects that every full collection walked again (crawler/extensions/gctuning.py).
+    assert demo_crawl.stats()["newsarchive/gc_frozen_objects"] > 10_000
+
+
+def test_gc_threshold_zero_keeps_pythons_defaults() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions.gctuning import GcTuning
+
+    before = gc.get_threshold(), gc.get_freeze_count()
+    crawler = get_crawler(settings_dict={"NEWSARCHIVE_GC_THRESHOLD": 0})
+    GcTuning.from_crawler(crawler).spider_opened()
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
 def test_every_article_discovered_and_fetched_once(demo_crawl: Crawl) -> None:
