@@ -252,9 +252,11 @@ def search(data: Path, sites: Path, query: str, limit: int, site_name: str | Non
         click.echo("no articles match", err=True)
         return
     for number, hit in enumerate(hits, 1):
-        click.echo(f"{number:>3}. {hit.title or '(no title)'}  [{hit.site}, {(hit.published or '')[:10]}]")
+        # One line each: a snippet spans paragraphs, and a title may hold a line break.
+        title = " ".join((hit.title or "(no title)").split())
+        click.echo(f"{number:>3}. {title}  [{hit.site}, {(hit.published or '')[:10]}]")
         click.echo(f"     {hit.canonical_url}")
-        click.echo(f"     {hit.snippet}")
+        click.echo(f"     {' '.join(hit.snippet.split())}")
         click.echo(f"     WARC {hit.warc_file} @ {hit.warc_offset}")
 
 

@@ -133,3 +133,12 @@ def test_cli_search_prints_ranked_results(demo_crawl: Crawl) -> None:
     first = result.stdout.splitlines()[0]
     assert first.startswith("  1. " + title)
     assert "WARC newsarchive-demo-" in result.stdout
+    # Snippets that span a paragraph break stay on their line (the demo's "Officials in ..."
+    # sentences start paragraphs).
+    many = subprocess.run([*cli[:-1], "officials", "--limit", "50"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    lines = many.stdout.splitlines()
+    assert len(lines) >= 8 and len(lines) % 4 == 0, many.stdout
+    for number in range(len(lines) // 4):
+        assert lines[4 * number].startswith(f"{number + 1:>3}. ")
+        assert all(line.startswith("     ") for line in lines[4 * number + 1 : 4 * number + 4])
