@@ -33,7 +33,7 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 NEWSARCHIVE_RETRY_AFTER_MAX = 300.0
 NEWSARCHIVE_RETRY_AFTER_TIMES = 3
 # The crawl process's first-generation GC threshold, set at spider open after gc.freeze()
-# (0: Python's defaults). See crawler/extensions/gctuning.py.
+# (0: Python's defaults). See crawler/extensions/tuning.py.
 NEWSARCHIVE_GC_THRESHOLD = 10_000
 # Who runs this crawl: goes into the User-Agent and the warcinfo records.
 # One line: a CR or LF in it would end the User-Agent header and start another of its own.
@@ -98,7 +98,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.runguard.RunGuard": 100,
-    "crawler.extensions.gctuning.GcTuning": 200,
+    "crawler.extensions.tuning.ProcessTuning": 200,
 }
 
 LOG_LEVEL = "INFO"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import subprocess
 import sys
@@ -35,19 +36,28 @@ def test_crawl_process_freezes_what_start_up_left_out_of_the_collectors_sight(
     demo_crawl: Crawl,
 ) -> None:
     # Scrapy's and Twisted's modules, the settings, the site configs: well over 10,000
-    # objects that every full collection walked again (crawler/extensions/gctuning.py).
+    # objects that every full collection walked again (crawler/extensions/tuning.py).
     assert demo_crawl.stats()["newsarchive/gc_frozen_objects"] > 10_000
 
 
-def test_gc_threshold_zero_keeps_pythons_defaults() -> None:
+def test_gc_threshold_zero_keeps_pythons_defaults_and_scrapy_logs_at_log_level() -> None:
     from scrapy.utils.test import get_crawler
 
-    from crawler.extensions.gctuning import GcTuning
+    from crawler.extensions.tuning import ProcessTuning
 
-    before = gc.get_threshold(), gc.get_freeze_count()
-    crawler = get_crawler(settings_dict={"NEWSARCHIVE_GC_THRESHOLD": 0})
-    GcTuning.from_crawler(crawler).spider_opened()
-    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    scrapy_logger = logging.getLogger("scrapy")
+    before = gc.get_threshold(), gc.get_freeze_count(), scrapy_logger.level
+    crawler = get_crawler(settings_dict={"NEWSARCHIVE_GC_THRESHOLD": 0, "LOG_LEVEL": "INFO"})
+    try:
+        ProcessTuning.from_crawler(crawler).spider_opened()
+        assert (gc.get_threshold(), gc.get_freeze_count()) == before[:2]
+        # Scrapy filters in its handler only: DEBUG records were built, then dropped.
+        assert scrapy_logger.level == logging.INFO and not scrapy_logger.isEnabledFor(logging.DEBUG)
+        scrapy_logger.setLevel(logging.WARNING)  # a level set on purpose stays
+        ProcessTuning.from_crawler(crawler).spider_opened()
+        assert scrapy_logger.level == logging.WARNING
+    finally:
+        scrapy_logger.setLevel(before[2])
 
 
 def test_every_article_discovered_and_fetched_once(demo_crawl: Crawl) -> None:
