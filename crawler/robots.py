@@ -38,7 +38,8 @@ class RobotsRules:
 
     def learn(self, url: str, body: bytes | None) -> None:
         """Record an origin's robots.txt; None means no rules (missing robots.txt)."""
-        text = body.decode("utf-8", errors="replace") if body is not None else None
+        # utf-8-sig: a byte-order mark kept in front of "User-agent" hid the first group.
+        text = body.decode("utf-8-sig", errors="replace") if body is not None else None
         self._rules[origin(url)] = Protego.parse(text) if text is not None else None
 
     def forbid_all(self, url: str) -> None:

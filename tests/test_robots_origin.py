@@ -22,3 +22,13 @@ def test_a_request_and_the_url_it_was_made_from_share_an_origin(written: str) ->
 
 def test_origin_keeps_scheme_host_and_port_only() -> None:
     assert origin("http://user:pw@LocalHost:8799/a?b#c") == "http://localhost:8799"
+
+
+def test_byte_order_mark_does_not_hide_the_first_group() -> None:
+    from crawler.robots import RobotsRules
+
+    rules = RobotsRules("newsarchive/0.1")
+    rules.learn("http://127.0.0.1:8799/robots.txt",
+                b"\xef\xbb\xbfUser-agent: *\nDisallow: /a/secret\n")
+    assert not rules.allowed("http://127.0.0.1:8799/a/secret")
+    assert rules.allowed("http://127.0.0.1:8799/a/open")

@@ -148,6 +148,15 @@ class NewsSpider(Spider):
             self._stat("bad_links")
             self.logger.warning("skipped a malformed link: %s", exc)
             return False
+        # Scrapy's UrlLengthMiddleware drops a longer request without a callback or errback:
+        # a document counted as open would then never close, and the articles and start
+        # pages waiting for discovery to end were never requested.
+        limit = self.settings.getint("URLLENGTH_LIMIT")
+        if limit and len(url) > limit:
+            self._stat("long_links")
+            self.logger.warning("skipped a link of %d characters (URLLENGTH_LIMIT %d): %s...",
+                                len(url), limit, url[:200])
+            return False
         return True
 
     def _article(self, link: DiscoveredLink, depth: int, **meta: Any) -> Iterator[Any]:
