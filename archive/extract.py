@@ -23,7 +23,7 @@ from archive.extraction.metadata import (
 )
 from archive.extraction.model import ArticleExtraction, DateCandidate, ExtractionHints
 from archive.extraction.page import parse_page
-from archive.extraction.textfix import fix_double_encoding
+from archive.extraction.textfix import fix_double_encoding, one_line, text_only
 
 __all__ = ["ArticleExtraction", "DateCandidate", "ExtractionHints", "extract_article"]
 
@@ -48,6 +48,17 @@ def extract_article(
     except Exception as exc:  # one page must not stop a crawl or a rebuild; the reason is kept
         logger.exception("extraction failed on %s", url)
         return ArticleExtraction(status="error", reason=f"{type(exc).__name__}: {exc}")
+
+
+def _text_only(result: ArticleExtraction) -> None:
+    """Control characters and lone surrogates out of every field the page's markup wrote."""
+    result.text = text_only(result.text) if result.text else result.text
+    for name in ("title", "description", "sitename", "section"):
+        value = getattr(result, name)
+        if value:
+            setattr(result, name, one_line(value) or None)
+    result.authors = [name for name in map(one_line, result.authors) if name]
+    result.tags = [tag for tag in map(one_line, result.tags) if tag]
 
 
 def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExtraction:
@@ -92,6 +103,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         date_candidates=dates.candidates,
         date_source=published.source if published else None,
     )
+    _text_only(result)
     # 4. Is it an article at all? The text is kept either way: the index decides.
     reason = classify(page, shape, text, title, {c.source for c in dates.candidates})
     if reason is not None:

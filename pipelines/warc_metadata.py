@@ -28,6 +28,12 @@ def aliases_of(item: PageItem) -> list[str]:
     return sorted(seen - {item.canonical_url}) if item.outcome == "article" else []
 
 
+def encode_metadata(metadata: dict[str, Any]) -> bytes:
+    """The record's JSON as UTF-8. A lone surrogate (a JSON Feed's "\\udc00" escape in a title)
+    cannot be UTF-8: it becomes "?", where it raised and the capture never reached the index."""
+    return json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8", errors="replace")
+
+
 def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict[str, Any]:
     discovery = item.discovery[0] if item.discovery else None
     return {
@@ -61,8 +67,7 @@ class WarcMetadataPipeline:
         docs: list[CaptureDoc] = []
         chain: list[CaptureRef | None] = list(item.captures) or [None]
         for number, capture in enumerate(chain):
-            payload = json.dumps(metadata_for(item, capture, last=number == len(chain) - 1),
-                                 ensure_ascii=False, sort_keys=True).encode("utf-8")
+            payload = encode_metadata(metadata_for(item, capture, last=number == len(chain) - 1))
             # The index gets the JSON as a rebuild will read it back from the WARC, not the
             # dict it came from: one input, one result.
             metadata = json.loads(payload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,24 @@ def test_a_worker_does_not_keep_the_paragraphs_that_open_boxes() -> None:
     extract_article(f"{page}</article></body></html>".encode(), "https://ledger.example/news/harbour")
     assert "Read more" in boilerplate._LABELS
     assert not any(paragraph in label for label in boilerplate._LABELS)
+
+
+def test_control_characters_and_lone_surrogates_are_not_kept() -> None:
+    # JSON-LD escapes reach the result as characters: an ESC in a title is a command to the
+    # terminal that prints it, and a lone surrogate cannot be written as UTF-8 (the page's
+    # metadata record failed to encode, and the capture was lost from the index).
+    page = (
+        '<html><head><title>Harbour \x1b]0;pwned\x07 plan</title>'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Harbour \\u001b]0;pwned\\u0007 plan", "description": "A \\u001b[31m note",'
+        ' "author": {"@type": "Person", "name": "Ann \\udc00 Lee"}, "datePublished": "2026-11-20"}'
+        "</script></head><body><article><p>"
+        + "Tide tables give the height of the water for every hour of the day. " * 8
+        + "\x1b[2J</p></article></body></html>"
+    )
+    result = extract_article(page.encode(), "https://riverside.example/news/harbour-plan")
+    assert result.status == "ok"
+    assert result.title == "Harbour ]0;pwned plan"
+    assert result.description == "A [31m note" and result.authors == ["Ann Lee"]
+    assert "\x1b" not in result.text and "Tide tables give" in result.text
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # raised before

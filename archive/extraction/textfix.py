@@ -1,4 +1,5 @@
-"""Repair text that was encoded twice (UTF-8 read as Windows-1252 and saved again: "donâ€™t")."""
+"""Repair text that was encoded twice (UTF-8 read as Windows-1252 and saved again: "donâ€™t"),
+and drop what is not text at all (control characters, lone surrogates)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,19 @@ def fix_double_encoding(text: str) -> str:
     if not text or not _LEAD.search(text) or not (_MOJIBAKE.search(text) or "\u00c2" in text):
         return text
     return _STRAY_A_CIRCUMFLEX.sub("", _MOJIBAKE.sub(_repair, text))
+
+
+# C0 and C1 controls but tab and newline, and lone surrogates (JSON-LD's "\\u001b" and
+# "\\udc00" escapes): none is text, an ESC printed to a terminal is a command to it, and a
+# surrogate cannot be written as UTF-8 (the page's metadata record failed to encode).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def text_only(value: str) -> str:
+    """`value` without control characters (tab and newline stay) or lone surrogates."""
+    return _NOT_TEXT.sub("", value) if _NOT_TEXT.search(value) else value
+
+
+def one_line(value: str) -> str:
+    """A title, name or label: what is not text becomes a space, and runs of spaces one."""
+    return " ".join(_NOT_TEXT.sub(" ", value).split()) if _NOT_TEXT.search(value) else value
