@@ -8,6 +8,7 @@ WARC files are in `warc/` beside the first database file (DATA/warc beside DATA/
 from __future__ import annotations
 
 import asyncio
+import codecs
 import re
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,24 @@ def _headers_table(headers: list[tuple[str, str]]) -> str:
     return f"<table>{rows}</table>"
 
 
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+
+
+def _charset(content_type: str | None) -> str:
+    """The archived Content-Type's charset when Python knows it, else UTF-8."""
+    found = _CHARSET.search(content_type or "")
+    if found:
+        try:
+            return codecs.lookup(found.group(1)).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
 def _page(record: WarcRecordData, body: bytes, note: str) -> str:
     pos = record.position
-    shown = body[:SHOWN_BYTES].decode("utf-8", errors="replace")
+    # In the archived charset: a windows-1251 page read as UTF-8 showed only U+FFFD.
+    shown = body[:SHOWN_BYTES].decode(_charset(record.http_header("Content-Type")), errors="replace")
     cut = f" (first {SHOWN_BYTES:,} of {len(body):,} bytes)" if len(body) > SHOWN_BYTES else ""
     http = ""
     if record.http_headers is not None:
@@ -108,6 +124,8 @@ async def warc_record(request: Any, datasette: Any) -> Response:
         return Response.text(f"no WARC file {file}", status=404)
     except WarcFormatError as exc:
         return Response.text(f"cannot read a record there: {exc}", status=404)
+    except (OSError, ValueError, OverflowError) as exc:  # a directory, no permission, a huge offset
+        return Response.text(f"cannot read {file} at {offset}: {exc}", status=404)
     note = ""
     try:
         body = decode_body(record.payload, record.http_header("Content-Encoding"))

@@ -144,10 +144,11 @@ class Crawl:
     def fetch(
         self, path: str, body: bytes = b"<html>page</html>", *, meta: dict[str, Any],
         encoding: str | None = None, write_metadata: bool = True,
+        content_type: str = "text/html; charset=utf-8",
     ) -> CaptureDoc | None:
         self.n += 1
         when = FETCHED.replace(minute=self.n % 60, second=self.n // 60)
-        headers = [("Content-Type", "text/html; charset=utf-8")]
+        headers = [("Content-Type", content_type)]
         payload = body
         if encoding == "gzip":
             payload = gzip.compress(body)

@@ -150,3 +150,25 @@ def test_plugin_record_view(data: Path, plugin: None) -> None:
     assert page.status_code == 200 and "sandbox" in page.headers["content-security-policy"]
     assert page.content.startswith(b"<html>")
     assert bad.status_code == 404 and missing.status_code == 404
+
+
+def test_plugin_record_view_reads_the_archived_charset_and_refuses_odd_requests(
+    tmp_path: Path, plugin: None
+) -> None:
+    crawl = Crawl(tmp_path / "warc", None)
+    text = "Центральный банк повысил ставку"
+    crawl.fetch("/news/rate", b"<html><p>" + text.encode("cp1251") + b"</p></html>",
+                meta=metadata("/news/rate", article=article_dict(text, title="Ставка")),
+                content_type="text/html; charset=windows-1251")
+    crawl.writer.close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")
+    row = db.table("articles").get(BASE + "/news/rate")
+    db.close()
+    (tmp_path / "warc" / "folder.warc.gz").mkdir()
+    record, huge, folder = get(
+        tmp_path, f"/-/warc/{row['warc_file']}/{row['warc_offset']}",
+        f"/-/warc/{row['warc_file']}/99999999999999999999", "/-/warc/folder.warc.gz/0",
+    )
+    assert record.status_code == 200 and text in record.text  # was U+FFFD throughout
+    assert huge.status_code == 404 and folder.status_code == 404  # both were 500
