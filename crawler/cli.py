@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import shutil
 import subprocess
 import sys
@@ -251,6 +252,9 @@ def search(data: Path, sites: Path, query: str, limit: int, site_name: str | Non
     if not hits:
         click.echo("no articles match", err=True)
         return
+    # Archived text holds characters a non-UTF-8 terminal cannot show: shown as "?", no traceback.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")
     for number, hit in enumerate(hits, 1):
         # One line each: a snippet spans paragraphs, and a title may hold a line break.
         title = " ".join((hit.title or "(no title)").split())

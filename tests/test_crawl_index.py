@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -138,6 +139,12 @@ def test_cli_search_prints_ranked_results(demo_crawl: Crawl) -> None:
     many = subprocess.run([*cli[:-1], "officials", "--limit", "50"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     lines = many.stdout.splitlines()
+    # A Latin-1 terminal gets "?" for what it cannot show (the snippet's "…" raised
+    # UnicodeEncodeError before).
+    ascii_terminal = subprocess.run(cli, cwd=ROOT, capture_output=True, timeout=60,
+                                    env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+    assert ascii_terminal.returncode == 0, ascii_terminal.stderr
+    assert b"?" in ascii_terminal.stdout and b"Traceback" not in ascii_terminal.stderr
     assert len(lines) >= 8 and len(lines) % 4 == 0, many.stdout
     for number in range(len(lines) // 4):
         assert lines[4 * number].startswith(f"{number + 1:>3}. ")

@@ -89,3 +89,16 @@ def test_check_index(db: sqlite_utils.Database) -> None:
     assert len(problems) == 2
     assert "articles_fts does not match" in problems[0]
     assert problems[1] == "1 articles without their capture row"
+
+
+def test_odd_input_is_a_search_error_not_an_sqlite_one(db: sqlite_utils.Database) -> None:
+    # A NUL ended SQLite's string ("unterminated string"); raw mode let FTS5's own
+    # complaints through as sqlite3.OperationalError.
+    assert [h.url for h in search(db, "harbour\x00wall")] == [BASE + "/news/storm"]
+    for raw in ("*harbour", '"', 'harbour "wall'):
+        with pytest.raises(SearchQueryError, match="cannot search for"):
+            search(db, raw, raw=True)
+    # An empty site (an unset $SITE in a script) searched every site.
+    for empty in ("", "  "):
+        with pytest.raises(SearchQueryError, match="empty site name"):
+            search(db, "harbour", site=empty)

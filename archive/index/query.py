@@ -52,6 +52,7 @@ def fts_query(text: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word must appear, "quoted
     phrases" stay phrases, and FTS syntax characters (- : * ^ ( ) AND OR NOT) lose their
     meaning instead of raising a syntax error. An unclosed quote is closed."""
+    text = text.replace("\x00", " ")  # SQLite would end the string there: "unterminated string"
     if text.count('"') % 2:
         text += '"'
     parts = []
@@ -91,7 +92,9 @@ def search(
     match = query.strip() if raw else fts_query(query)
     if not match:
         raise SearchQueryError("empty search: type at least one word")
-    sql = SEARCH_SQL.format(site_filter="and articles.site = :site" if site else "")
+    if site is not None and not site.strip():  # an unset $SITE in a script: not "every site"
+        raise SearchQueryError("empty site name: give one, or leave the site out")
+    sql = SEARCH_SQL.format(site_filter="and articles.site = :site" if site is not None else "")
     params = {
         "query": match, "limit": limit, "open": highlight[0], "close": highlight[1],
         "tokens": snippet_tokens, "site": site,
@@ -100,7 +103,9 @@ def search(
         rows = db.execute(sql, params).fetchall()
     except sqlite3.OperationalError as exc:
         message = str(exc)
-        if "fts5" in message or "syntax error" in message or "no such column" in message:
+        if any(marker in message for marker in (
+            "fts5", "syntax error", "no such column", "special query", "unterminated string",
+        )):
             raise SearchQueryError(f"cannot search for {query!r}: {message}") from exc
         raise
     return [
