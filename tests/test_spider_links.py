@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from archive.config import load_site
+from archive.discovery import DiscoveredLink
 from crawler.spiderloader import spider_class
 
 SITE = """
@@ -31,3 +36,42 @@ def test_a_link_longer_than_urllength_limit_is_skipped_not_left_open(tmp_path: P
     assert crawler.stats.get_value("newsarchive/long_links") == 1
     short = list(spider._request("http://127.0.0.1:8799/sitemap-2.xml", "sitemap", 0))
     assert len(short) == 1 and spider.frontier.open_documents == 1
+
+
+def _spider(tmp_path: Path) -> Any:
+    (tmp_path / "local.toml").write_text(SITE)
+    cls = spider_class(load_site(tmp_path / "local.toml"))
+    crawler = get_crawler(cls)
+    spider = cls.from_crawler(crawler)
+    crawler.spider = spider
+    return spider
+
+
+def _redirect(spider: Any, url: str, location: bytes | None) -> list[Any]:
+    request = Request(url, meta={"kind": "article", "hops": 0, "canonical": url})
+    headers = {"Location": location} if location is not None else {}
+    response = HtmlResponse(url, status=301, headers=headers, body=b"", request=request)
+    return list(spider._redirect(response, "article"))
+
+
+def test_redirect_location_is_read_as_utf8_and_keeps_how_the_article_was_found(
+    tmp_path: Path,
+) -> None:
+    spider = _spider(tmp_path)
+    old = "http://127.0.0.1:8799/news/old"
+    list(spider._article(DiscoveredLink(url=old, source="feed", title="Harbour plan"), 0))
+    out = _redirect(spider, old, "/news/café-story".encode())  # raw UTF-8 bytes
+    target = "http://127.0.0.1:8799/news/caf%C3%A9-story"  # was caf%C3%83%C2%A9: a 404
+    assert out[0].outcome == "redirect" and out[0].reason == f"redirects to {target}"
+    assert target in spider.frontier.requested  # its request waits for discovery to end
+    # The feed's entry (its date, its title) goes with the article to its new URL.
+    assert [link.source for link in spider.frontier.discovered[target]] == ["feed", "redirect"]
+    assert "http://127.0.0.1:8799/news/old" not in spider.frontier.discovered
+
+
+@pytest.mark.parametrize("location", [None, b"", b"http://[bad", b"http://127.0.0.1:99999/x"])
+def test_redirect_without_a_usable_location_is_recorded_as_such(
+    tmp_path: Path, location: bytes | None
+) -> None:
+    (item,) = _redirect(_spider(tmp_path), "http://127.0.0.1:8799/news/gone", location)
+    assert item.outcome == "bad_redirect" and "without a usable Location" in item.reason

@@ -11,6 +11,7 @@ from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from archive.config import SiteConfig, parse_duration, rebase
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
@@ -226,12 +227,17 @@ class NewsSpider(Spider):
     def _redirect(self, response: Response, kind: str) -> Iterator[Any]:
         """Record the hop; request the target unless it closes a loop or was fetched already."""
         item = self._item(response, kind, outcome="redirect")
-        location = _header(response, b"Location")
         chain = [*response.meta.get("redirect_chain", []), canonical_url(response.url)]
-        target = response.urljoin(location) if location else None
+        target = _location(response)
+        if target is None:
+            item.outcome = "bad_redirect"
+            item.reason = f"redirect without a usable Location: {_header(response, b'Location')!r}"
+            self.logger.warning("%s at %s", item.reason, response.url)
+            yield item
+            return
         item.reason = f"redirects to {target}"
         too_many = len(chain) > self.settings.getint("REDIRECT_MAX_TIMES", 20)
-        if target is None or canonical_url(target) in chain or too_many:
+        if canonical_url(target) in chain or too_many:
             item.outcome = "redirect_loop"
             item.reason = f"redirect loop: {' -> '.join(chain)} -> {target}"
             self.logger.warning("%s", item.reason)
@@ -240,7 +246,10 @@ class NewsSpider(Spider):
             yield item
             depth, meta = response.meta["hops"], {"redirect_chain": chain}
             if kind == "article":
+                # How the old URL was found (a feed's date, a news sitemap's title) goes with it.
+                found = self.frontier.discovered.pop(chain[-1], [])
                 yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
+                self.frontier.discovered.setdefault(canonical_url(target), [])[:0] = found
             else:
                 yield from self._request(target, kind, depth, **meta)
 
@@ -363,6 +372,21 @@ class NewsSpider(Spider):
         yield item
         if kind in _DOCUMENTS:
             yield from self._document_done()
+
+
+def _location(response: Response) -> str | None:
+    """The absolute redirect target, or None when Location is missing or unusable. Its raw
+    bytes are read as UTF-8 and percent-encoded, as Scrapy's own redirects do (as Latin-1,
+    "/café" became "/caf%C3%83%C2%A9", a page that does not exist)."""
+    raw = response.headers.get(b"Location")
+    if not raw:
+        return None
+    try:
+        target = response.urljoin(safe_url_string(raw))
+        canonical_url(target)
+    except ValueError:  # "http://[bad", port 99999
+        return None
+    return target
 
 
 def _header(response: Response, name: bytes) -> str | None:
