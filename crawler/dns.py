@@ -12,12 +12,16 @@ from twisted.internet import defer
 from twisted.internet.base import ReactorBase
 from twisted.internet.error import DNSLookupError
 
+from archive.config import ascii_host
+
 
 class PinnedHosts:
     """The pinned names of a crawl, shared by the resolver and the SSRF guard."""
 
     def __init__(self, hosts: dict[str, str], only: bool):
-        self.hosts = {name.lower(): address for name, address in hosts.items()}
+        # As requests carry the name (IDNA, lowercase, no trailing dot): a pin written
+        # "bücher.example" was never looked up, the request asking for "xn--bcher-kva.example".
+        self.hosts = {ascii_host(name): address for name, address in hosts.items()}
         self.only = only
 
     @classmethod
@@ -27,7 +31,7 @@ class PinnedHosts:
 
     def lookup(self, name: str) -> str | None:
         """The pinned address, None to resolve normally; DNSLookupError when only pins count."""
-        address = self.hosts.get(name.lower())
+        address = self.hosts.get(ascii_host(name))
         if address is None and self.only:
             raise DNSLookupError(f"{name}: not in NEWSARCHIVE_HOSTS (NEWSARCHIVE_HOSTS_ONLY is on)")
         return address

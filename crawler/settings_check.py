@@ -3,6 +3,7 @@ file's [settings], the environment) gets one line naming it, not a traceback mid
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +47,11 @@ def _hosts(value: Any) -> str | None:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         return 'is not a mapping of host names to addresses like {"example.com": "127.0.0.1"}'
+    for name, address in value.items():
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:  # every request to that name failed, in a run "that sent no request"
+            return f"pins {name!r} to {address!r}, which is not an IP address"
     return None
 
 

@@ -88,6 +88,8 @@ def test_the_shipped_settings_pass_their_own_checks() -> None:
 @pytest.mark.parametrize(("name", "value", "problem"), [
     ("NEWSARCHIVE_HOSTS", "notjson", "is not JSON"),
     ("NEWSARCHIVE_HOSTS", '["127.0.0.1"]', "is not a mapping"),
+    ("NEWSARCHIVE_HOSTS", '{"news.example": "localhost"}',
+     "pins 'news.example' to 'localhost', which is not an IP address"),
     ("NEWSARCHIVE_EXTRACT_WORKERS", "abc", "is not a whole number"),
     ("NEWSARCHIVE_EXTRACT_TIMEOUT", "-1", "must be more than 0"),
     ("NEWSARCHIVE_MAX_BODY", "abc", "is not a whole number"),
@@ -103,3 +105,14 @@ def test_a_bad_setting_stops_the_crawl_before_it_starts(
     result = CliRunner().invoke(main, ["crawl", "demo", "--data", str(tmp_path), "-s", f"{name}={value}"])
     assert result.exit_code == 2 and f"setting {name}={value!r} {problem}" in result.output
     assert not (tmp_path / "warc").exists()  # nothing started
+
+
+def test_pinned_names_match_as_requests_carry_them() -> None:
+    from crawler.dns import PinnedHosts
+
+    pinned = PinnedHosts({"Bücher.Example.": "127.0.0.1", "news.example": "::1"}, only=False)
+    # Requests carry the IDNA form; a pin written in Unicode was never looked up.
+    assert pinned.lookup("xn--bcher-kva.example") == "127.0.0.1"
+    assert pinned.lookup("bücher.example") == "127.0.0.1"
+    assert pinned.lookup("NEWS.example.") == "::1"
+    assert pinned.lookup("other.example") is None
