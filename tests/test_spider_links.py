@@ -75,3 +75,13 @@ def test_redirect_without_a_usable_location_is_recorded_as_such(
 ) -> None:
     (item,) = _redirect(_spider(tmp_path), "http://127.0.0.1:8799/news/gone", location)
     assert item.outcome == "bad_redirect" and "without a usable Location" in item.reason
+
+
+def test_a_page_linked_again_is_not_counted_against_max_pages_again(tmp_path: Path) -> None:
+    spider = _spider(tmp_path)
+    page = "http://127.0.0.1:8799/section/harbour?page=2"
+    first = list(spider._request(page, "page", 1))
+    assert len(first) == 1 and spider.frontier.scheduled == 1  # (robots.txt asked first)
+    for again in (page, page + "#top"):
+        assert list(spider._request(again, "page", 2)) == []
+    assert spider.frontier.scheduled == 1  # Scrapy's dupe filter would drop them after counting

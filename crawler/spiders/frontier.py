@@ -26,6 +26,7 @@ class Frontier:
         self.held: dict[str, list[Request]] = {}  # origin -> requests waiting for its robots.txt
         self.requested: set[str] = set()  # canonical article URLs requested or skipped
         self.documents_seen: set[str] = set()
+        self.pages_seen: set[str] = set()  # section and listing pages requested
         self.open_documents = 0  # feeds and sitemaps scheduled and not yet read
         self.waiting_articles: list[tuple[str, int, dict[str, object]]] = []
         self.scheduled = 0
@@ -55,6 +56,16 @@ class Frontier:
         if key in self.documents_seen:
             return False
         self.documents_seen.add(key)
+        return True
+
+    def first_page(self, url: str) -> bool:
+        """A page linked again is not counted against max_pages again: Scrapy's dupe filter
+        would drop the request after it was counted (5 section pages linking each other
+        used up a budget of 20 on 9 fetches)."""
+        key = canonical_url(url)
+        if key in self.pages_seen:
+            return False
+        self.pages_seen.add(key)
         return True
 
     def hold(self, request: Request) -> bool:

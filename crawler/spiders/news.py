@@ -107,6 +107,8 @@ class NewsSpider(Spider):
             return
         if kind in _DOCUMENTS and not frontier.first_document(url):
             return
+        if kind == "page" and not frontier.first_page(url):
+            return
         if frontier.scheduled >= self.site.max_pages:
             self._stat("max_pages_reached")
             return
