@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Self
 from urllib.parse import urljoin, urlsplit
 
@@ -16,17 +17,25 @@ from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
 
-def adopt_canonical(item: PageItem, declared: str) -> None:
+def adopt_canonical(item: PageItem, declared: str, is_article: Callable[[str], bool]) -> None:
     """Store the article under the URL its rel=canonical declares, when that is on the same
-    host; the URL it was fetched by becomes an alias. Another host's claim is not trusted."""
+    host and is an article's URL by the site's patterns; the URL it was fetched by becomes an
+    alias. Another host's claim is not trusted, nor a claim to the home or a section page:
+    two stories whose templates both declared "/" were stored as two versions of one."""
     target = canonical_url(urljoin(item.url, declared))
-    if target != item.canonical_url and urlsplit(target).netloc == urlsplit(item.canonical_url).netloc:
-        item.aliases.append(item.canonical_url)
-        item.canonical_url = target
+    if target == item.canonical_url or urlsplit(target).netloc != urlsplit(item.canonical_url).netloc:
+        return
+    if not is_article(target):
+        logger.warning("%s declares rel=canonical %s, which is no article's URL: kept as fetched",
+                       item.url, target)
+        return
+    item.aliases.append(item.canonical_url)
+    item.canonical_url = target
 
 
 class ExtractionPipeline:
     def __init__(self, crawler: Crawler):
+        self.crawler = crawler
         self.session = ArchiveSession.of(crawler)
         self.stats = crawler.stats
 
@@ -47,7 +56,8 @@ class ExtractionPipeline:
         item.outcome = outcome_for(result.status)
         item.reason = result.reason
         if result.status == "ok" and result.canonical_url:
-            adopt_canonical(item, result.canonical_url)
+            site = getattr(self.crawler.spider, "site", None)
+            adopt_canonical(item, result.canonical_url, site.is_article if site else lambda _: True)
         item.body = None  # the WARC has it; do not carry it through the other pipelines
         if item.outcome != "article":
             logger.info("%s: %s (%s)", item.url, item.outcome.replace("_", " "), item.reason or "no reason")
