@@ -10,7 +10,7 @@ import pytest
 
 from archive.demosite import DemoSite
 from archive.demosite import hostile_pages as pages
-from archive.demosite.hostile import FEED_LINKS, GZIP_BOMB_INFLATED, OVERSIZED_BYTES
+from archive.demosite.hostile import FEED_LINKS, GZIP_BOMB_INFLATED
 from archive.warc import iter_records, warc_files
 from tests.conftest import Crawl
 from tests.hardening_support import (
@@ -22,6 +22,7 @@ from tests.hardening_support import (
     assert_finished,
     assert_logged,
     capture_with,
+    captures,
     crawl_theme,
     dead_port,
     query,
@@ -107,7 +108,9 @@ def test_oversized_body_archived_truncated(crawl: Crawl) -> None:
     record = next(r for path in warc_files(crawl.warc_dir) for r in iter_records(path)
                   if r.rec_type == "response" and r.target_uri == url)
     assert record.warc_header("WARC-Truncated") == "length"
-    assert MAX_BODY <= len(record.payload) < OVERSIZED_BYTES
+    assert len(record.payload) == MAX_BODY  # exactly the limit, not the chunk that crossed it
+    (capture,) = captures(crawl, url)
+    assert capture.reason == f"body cut at {MAX_BODY} bytes (NEWSARCHIVE_MAX_BODY)"
 
 
 def test_connection_refused_recorded(crawl: Crawl) -> None:

@@ -92,6 +92,11 @@ class WarcCaptureMiddleware:
         # The response moves on only once its records are on disk.
         if self.session.failed:
             raise IgnoreRequest(self.session.failed)
+        if "download_stopped" in response.flags and 0 < self.max_body < len(response.body):
+            # The chunk that crossed the limit arrived whole: keep exactly NEWSARCHIVE_MAX_BODY
+            # bytes, as documented (a body that had all arrived was archived whole, yet
+            # marked truncated, "cut at" its full length).
+            response = response.replace(body=response.body[: self.max_body])
         try:
             positions = await asyncio.to_thread(
                 self.session.writer.write_exchange, request_data(request), response_data(response, fetched_at)
