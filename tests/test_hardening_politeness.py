@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import closing
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 
 from archive.demosite import DemoSite
-from archive.demosite.hostile import PAGE_LINKS, PRIVATE_LINKS, RETRY_AFTER_SECONDS
-from tests.conftest import Crawl
+from archive.demosite.hostile import (
+    LONG_RETRY_AFTER_SECONDS,
+    PAGE_LINKS,
+    PRIVATE_LINKS,
+    RETRY_AFTER_SECONDS,
+)
+from tests.conftest import FAST, ROOT, Crawl
 from tests.hardening_support import (
     article_rows,
     assert_archive_sound,
@@ -19,6 +32,7 @@ from tests.hardening_support import (
     captures,
     crawl_theme,
     site_of,
+    write_site,
 )
 
 
@@ -77,3 +91,37 @@ def test_503_retry_waits_until_retry_after_date(crawl: Crawl) -> None:
     assert capture_with(crawl, url, "article").status == 200
     assert_logged(crawl, url, "503")
     assert article_rows(crawl, url) == 1
+
+
+def test_sigterm_during_a_long_retry_after_pause_stops_the_crawl(tmp_path: Path) -> None:
+    # The host asks for LONG_RETRY_AFTER_SECONDS (250 s, under NEWSARCHIVE_RETRY_AFTER_MAX);
+    # a crawl told to stop sat it out before exiting, past the scheduler's 60 s of grace.
+    with DemoSite(n_articles=16) as site:
+        write_site(tmp_path / "sites", "hostile-long-pause", site.url, "long_pause")
+        data = tmp_path / "data"
+        command = [sys.executable, "-m", "scrapy", "crawl", "hostile-long-pause",
+                   "-s", f"NEWSARCHIVE_DATA={data}", "-s", f"NEWSARCHIVE_SITES={tmp_path / 'sites'}"]
+        for key, value in FAST.items():
+            command += ["-s", f"{key}={value}"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        crawl = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(600):  # the 429 has been answered: the retry now waits
+                if site.hits("/hostile/a/long-pause") >= 1 or crawl.poll() is not None:
+                    break
+                time.sleep(0.05)
+            assert site.hits("/hostile/a/long-pause") == 1, "the crawl never asked"
+            time.sleep(1)
+            crawl.send_signal(signal.SIGTERM)
+            _, log = crawl.communicate(timeout=LONG_RETRY_AFTER_SECONDS / 4)
+        finally:
+            crawl.kill()
+    assert "Spider closed (shutdown)" in log  # (an interrupted run exits 1)
+    with closing(sqlite3.connect(data / "index.db")) as db:
+        (outcome,) = db.execute("select outcome from crawl_runs").fetchone()
+        (reason,) = db.execute("select reason from captures where url like '%/long-pause' "
+                               "and outcome = 'fetch_error'").fetchone()
+    assert outcome == "interrupted"
+    assert "the crawl stopped while" in reason and "Retry-After" in reason
+    assert site.hits("/hostile/a/long-pause") == 1  # not fetched again against its wish

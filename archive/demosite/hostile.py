@@ -28,6 +28,7 @@ ATTRIBUTES = 100_000
 FRONT_PAGE_LINKS = 2_000
 PRIVATE_LINKS = 40
 RETRY_AFTER_SECONDS = 1
+LONG_RETRY_AFTER_SECONDS = 250  # under NEWSARCHIVE_RETRY_AFTER_MAX: a crawl waits it out
 
 # Articles are /hostile/a/<slug>; a site config's article pattern for all of them:
 ARTICLE_PATTERN = r"/hostile/(?:private/)?a/[a-z0-9-]+"
@@ -51,6 +52,7 @@ FEED_LINKS: dict[str, list[str]] = {
         "/hostile/a/empty", "/hostile/a/soft-404", "/hostile/a/paywall", "/hostile/a/js-shell",
         "/hostile/a/front-page", "/hostile/a/quiet-harbour",
     ],
+    "long_pause": ["/hostile/a/long-pause"],
     "duplicates": [
         "/hostile/a/duplicate-story?utm_source=feed&utm_medium=rss&utm_campaign=morning",
         "/hostile/a/duplicate-story?fbclid=IwAR0hostileHerald",
@@ -63,6 +65,7 @@ PAGE_LINKS: dict[str, list[str]] = {
     "politeness": [f"/hostile/private/a/draft-{n:02d}" for n in range(1, PRIVATE_LINKS + 1)],
     "security": [],
     "bad_input": ["/hostile/calendar/2026/03", "/hostile/archive?page=1"],
+    "long_pause": [],
     "duplicates": [],
 }
 THEMES = tuple(FEED_LINKS)
@@ -170,6 +173,13 @@ def rate_limited(state: SiteState, request: DemoRequest, path: str) -> DemoRespo
         return DemoResponse(429, pages.links_page("Too many requests", []), HTML,
                             [("Retry-After", str(RETRY_AFTER_SECONDS))])
     return DemoResponse(200, _control(state, path))
+
+
+@story("long-pause")
+def long_pause(state: SiteState, request: DemoRequest, path: str) -> DemoResponse:
+    # Always 429, asking for minutes: a crawl stopped meanwhile must not wait them out.
+    return DemoResponse(429, pages.links_page("Too many requests", []), HTML,
+                        [("Retry-After", str(LONG_RETRY_AFTER_SECONDS))])
 
 
 @story("overloaded")
