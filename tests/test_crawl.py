@@ -225,3 +225,16 @@ def test_cli_bad_base_url_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "base_url: 'notaurl' is not an absolute http(s) URL" in result.stderr
+
+
+def test_feeds_and_sitemaps_are_not_cut_at_max_body(tmp_path: Path) -> None:
+    # NEWSARCHIVE_MAX_BODY guards against huge pages; a feed or sitemap over it was cut and
+    # gave no links at all, though sitemaps may be 50 MB. Here every body is over 3,000 bytes.
+    with DemoSite(n_articles=16) as site:
+        crawl = scrapy_crawl("demo", tmp_path / "data", base_url=site.url,
+                             settings={"NEWSARCHIVE_MAX_BODY": "3000"})
+    documents = [i for i in crawl.items if i["kind"] in ("feed", "sitemap")]
+    assert documents and all(i["outcome"] != "truncated" for i in documents)
+    # Their links were followed: the articles were fetched (and cut, being over the limit).
+    cut = [i for i in crawl.items if i["kind"] == "article" and i["outcome"] == "truncated"]
+    assert len(cut) >= 12

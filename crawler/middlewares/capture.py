@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 
+from archive.discovery.sitemaps import MAX_SITEMAP_BYTES
 from archive.warc.records import HttpRequestData, HttpResponseData
 from crawler.items import CaptureRef
 from crawler.session import ArchiveSession
@@ -79,11 +80,18 @@ class WarcCaptureMiddleware:
         # Retries copy meta: each attempt counts its own bytes against NEWSARCHIVE_MAX_BODY.
         request.meta["_newsarchive_bytes"] = 0
 
+    def limit(self, request: Request) -> int:
+        """NEWSARCHIVE_MAX_BODY, but never under what the sitemap protocol allows for a feed or
+        sitemap: a 25 MB sitemap was cut at 20 MiB and gave no links at all."""
+        if request.meta.get("kind") in ("feed", "sitemap"):
+            return max(self.max_body, MAX_SITEMAP_BYTES)
+        return self.max_body
+
     def bytes_received(self, data: bytes, request: Request, **kwargs: Any) -> None:
-        """Cut a body at NEWSARCHIVE_MAX_BODY and keep what arrived (archived as truncated)."""
+        """Cut a body at its limit and keep what arrived (archived as truncated)."""
         received = request.meta.get("_newsarchive_bytes", 0) + len(data)
         request.meta["_newsarchive_bytes"] = received
-        if received > self.max_body:
+        if received > self.limit(request):
             raise StopDownload(fail=False)
 
     async def process_response(self, request: Request, response: Response) -> Response:
@@ -92,11 +100,11 @@ class WarcCaptureMiddleware:
         # The response moves on only once its records are on disk.
         if self.session.failed:
             raise IgnoreRequest(self.session.failed)
-        if "download_stopped" in response.flags and 0 < self.max_body < len(response.body):
+        if "download_stopped" in response.flags and 0 < self.limit(request) < len(response.body):
             # The chunk that crossed the limit arrived whole: keep exactly NEWSARCHIVE_MAX_BODY
             # bytes, as documented (a body that had all arrived was archived whole, yet
             # marked truncated, "cut at" its full length).
-            response = response.replace(body=response.body[: self.max_body])
+            response = response.replace(body=response.body[: self.limit(request)])
         try:
             positions = await asyncio.to_thread(
                 self.session.writer.write_exchange, request_data(request), response_data(response, fetched_at)
