@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import yaml
@@ -172,3 +174,14 @@ def test_plugin_record_view_reads_the_archived_charset_and_refuses_odd_requests(
     )
     assert record.status_code == 200 and text in record.text  # was U+FFFD throughout
     assert huge.status_code == 404 and folder.status_code == 404  # both were 500
+
+
+def test_home_page_links_work_behind_a_base_url(data: Path) -> None:
+    # Behind a proxy at /archive/, "/index/search" left the proxy; a relative link stays in it
+    # (the description is shown on the home page only).
+    links = re.findall(r'href="([^"]+)"', METADATA["description_html"])
+    assert links and not any(link.startswith("/") for link in links)
+    home, *targets = get(data, "/", *(urljoin("/", link) for link in links),
+                         settings={**SETTINGS, "base_url": "/archive/"})
+    assert all(f'href="{link}"' in home.text for link in links)
+    assert [t.status_code for t in targets] == [200] * len(links)
