@@ -90,6 +90,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590), Redirect (600) and Retry (550): it sees the
     # response as received, and every hop of a redirect or retry.
     "crawler.middlewares.capture.WarcCaptureMiddleware": 950,
+    # Last on the way out, first on the way back: a response from a refused address is
+    # refused before the capture archives it.
+    "crawler.middlewares.guard.AnsweringAddressGuardMiddleware": 990,
 }
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 100,

@@ -133,3 +133,19 @@ def test_loopback_is_refused_without_the_opt_in(tmp_path: Path) -> None:
     assert "allow_private_networks" in (capture.reason or "")
     assert_logged(crawl, robots, "non-global address")
     assert_archive_sound(crawl)
+
+
+def test_the_answering_address_is_checked_before_the_response_is_archived() -> None:
+    # process_response runs from the highest order down: at the guard's own 50, the capture
+    # (950) had already archived what a refused address sent (DNS can change between our
+    # lookup and Twisted's). Scrapy orders the middlewares with build_component_list.
+    import os
+
+    from scrapy.utils.conf import build_component_list
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    on_the_way_back = build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))[::-1]
+    assert on_the_way_back.index("crawler.middlewares.guard.AnsweringAddressGuardMiddleware") < (
+        on_the_way_back.index("crawler.middlewares.capture.WarcCaptureMiddleware"))

@@ -30,8 +30,8 @@ class AddressGuardMiddleware:
 
     URLs from feeds and sitemaps are untrusted: a link or a redirect to a loopback, private,
     link-local or otherwise non-global address is refused unless the site config lists the
-    network in `allow_private_networks`. The address the response came from is checked again
-    (a DNS answer can change between our lookup and Twisted's)."""
+    network in `allow_private_networks`. The address the response came from is checked again,
+    by AnsweringAddressGuardMiddleware, before the response is archived."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -60,11 +60,6 @@ class AddressGuardMiddleware:
                     "(allow it with allow_private_networks in the site config)"
                 )
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        site, address = self._site(), response.ip_address
-        if site is not None and address is not None and not site.allows_address(str(address)):
-            raise RefusedRequest(f"refused {request.url}: answered from the non-global address {address}")
-        return response
 
     async def _addresses(self, host: str, port: int) -> list[str]:
         try:
@@ -87,3 +82,23 @@ class AddressGuardMiddleware:
         addresses = sorted({str(info[4][0]) for info in infos})
         self._resolved[(host, port)] = (time.monotonic() + _CACHE_SECONDS, addresses)
         return addresses
+
+
+class AnsweringAddressGuardMiddleware:
+    """The address a response came from, checked again (a DNS answer can change between our
+    lookup and Twisted's). Ordered above the WARC capture (950): process_response runs from
+    the highest order down, and at the guard's own 50 the capture had already archived what
+    the refused address sent."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        site, address = getattr(self.crawler.spider, "site", None), response.ip_address
+        if site is not None and address is not None and not site.allows_address(str(address)):
+            raise RefusedRequest(f"refused {request.url}: answered from the non-global address {address}")
+        return response
