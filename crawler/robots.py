@@ -30,7 +30,10 @@ class RobotsRules:
     races under concurrency (DESIGN.md), so the spider asks here before it yields a request."""
 
     def __init__(self, user_agent: str):
-        self.user_agent = user_agent
+        # Groups are matched on the product token alone (RFC 9309 2.2.1): Protego matches any
+        # part of what it is given, so "User-agent: github" applied to our full User-Agent,
+        # whose contact URL holds "github".
+        self.user_agent = user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else user_agent
         self._rules: dict[str, Protego | None] = {}
 
     def known(self, url: str) -> bool:

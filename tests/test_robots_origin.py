@@ -32,3 +32,13 @@ def test_byte_order_mark_does_not_hide_the_first_group() -> None:
                 b"\xef\xbb\xbfUser-agent: *\nDisallow: /a/secret\n")
     assert not rules.allowed("http://127.0.0.1:8799/a/secret")
     assert rules.allowed("http://127.0.0.1:8799/a/open")
+
+
+def test_groups_match_our_product_token_not_any_part_of_the_user_agent() -> None:
+    from crawler.robots import RobotsRules
+
+    rules = RobotsRules("newsarchive/0.1.0 (news archiving crawler; +https://github.com/newsarchive)")
+    rules.learn("http://127.0.0.1:8799/robots.txt", b"User-agent: github\nDisallow: /\n")
+    assert rules.allowed("http://127.0.0.1:8799/news/a")  # "github" is not our token
+    rules.learn("http://127.0.0.1:8799/robots.txt", b"User-agent: NewsArchive\nDisallow: /private/\n")
+    assert not rules.allowed("http://127.0.0.1:8799/private/a")  # matched case-insensitively
