@@ -196,3 +196,15 @@ def test_an_open_entry_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
     (tmp_path / "x.warc.gz.open").mkdir()
     (problem,) = verify_directory(tmp_path).problems
     assert problem.file == "x.warc.gz.open" and "cannot read" in problem.message
+
+
+def test_a_block_ending_in_other_bytes_than_crlf_crlf_is_named(serializer: RecordSerializer) -> None:
+    from archive.warc.reader import WarcFormatError, parse_record
+
+    _, _, meta = serializer.metadata(
+        "http://x/", b"{}", refers_to=None, content_type="application/json", date=WHEN
+    )
+    for bad, said in ((meta[:-4] + b"XX", "b'XX'"), (meta[:-4] + b"\r\nX\n", "b'\\r\\nX\\n'")):
+        with pytest.raises(WarcFormatError) as caught:
+            parse_record(bad, "bad.warc.gz", 0, len(bad))
+        assert f"the block ends with {said}, not CRLF CRLF" in str(caught.value)  # was "-2 unexpected bytes"

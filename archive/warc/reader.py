@@ -163,6 +163,8 @@ def parse_record(data: bytes, file: str, offset: int, length: int) -> WarcRecord
     if trailer != b"\r\n\r\n":
         if b"\r\n\r\n".startswith(trailer):
             raise fail("record cut short: missing the CRLF CRLF after the block")
+        if len(trailer) <= 4:  # (the count below would be 0 or negative)
+            raise fail(f"the block ends with {trailer!r}, not CRLF CRLF: Content-Length is wrong")
         raise fail(
             f"{len(trailer) - 4} unexpected bytes after the record: Content-Length is wrong or "
             "the gzip member holds more than one record"
