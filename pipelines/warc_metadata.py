@@ -65,7 +65,9 @@ class WarcMetadataPipeline:
         if self.session.failed:  # the disk is full: write nothing more, the crawl is stopping
             raise DropItem(self.session.failed)
         docs: list[CaptureDoc] = []
-        chain: list[CaptureRef | None] = list(item.captures) or [None]
+        chain: list[CaptureRef | None] = list(item.captures)
+        if item.unanswered or not chain:
+            chain.append(None)
         for number, capture in enumerate(chain):
             payload = encode_metadata(metadata_for(item, capture, last=number == len(chain) - 1))
             # The index gets the JSON as a rebuild will read it back from the WARC, not the

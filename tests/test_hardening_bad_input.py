@@ -41,6 +41,7 @@ FETCH_CASES = {
     "lying-length": ("fetch_error", r"DataLoss|ResponseFailed"),
     "dropped": ("fetch_error", r"DataLoss|ResponseFailed"),
     "slow": ("fetch_error", r"Timeout|took longer"),
+    "flaky-then-slow": ("fetch_error", r"Timeout|took longer"),
     "many-attributes": ("extraction_timeout", r"took longer|timed out|timeout"),
 }
 NOT_ARTICLES = {
@@ -93,6 +94,14 @@ def test_fetch_failure_recorded_with_reason(crawl: Crawl, slug: str) -> None:
     assert re.search(said, capture.reason or "", re.I), capture
     assert_logged(crawl, url)
     assert article_rows(crawl, url) == 0
+
+
+def test_an_error_after_a_retried_response_gets_a_row_of_its_own(crawl: Crawl) -> None:
+    # A 500 (archived), then retries that time out (nothing archived): the timeout was booked
+    # onto the 500's record, as if the 500 had timed out, and no row said it was retried.
+    rows = sorted(captures(crawl, _url(crawl, "flaky-then-slow")), key=lambda c: c.status or 0)
+    assert [(c.status, c.outcome) for c in rows] == [(None, "fetch_error"), (500, "retried")]
+    assert re.search(r"Timeout|took longer", rows[0].reason or "", re.I) and rows[1].reason is None
 
 
 def test_gzip_bomb_archived_compressed_and_never_inflated_in_full(crawl: Crawl) -> None:

@@ -45,7 +45,8 @@ FEED_LINKS: dict[str, list[str]] = {
     ],
     "bad_input": [
         "/hostile/a/gzip-bomb", "/hostile/a/oversized", "/hostile/a/lying-length",
-        "/hostile/a/dropped", "/hostile/a/slow", "/hostile/loop/a", "/hostile/a/png-as-html",
+        "/hostile/a/dropped", "/hostile/a/slow", "/hostile/a/flaky-then-slow", "/hostile/loop/a",
+        "/hostile/a/png-as-html",
         "/hostile/a/pdf-as-html", "/hostile/a/nested-divs", "/hostile/a/many-attributes",
         "/hostile/a/cp1251-no-charset", "/hostile/a/cp1251-wrong-header",
         "/hostile/a/cp1251-wrong-meta", "/hostile/a/koi8r", "/hostile/a/utf16-bom",
@@ -246,6 +247,14 @@ def dropped(state: SiteState, request: DemoRequest, path: str) -> DemoResponse:
 
 @story("slow")
 def slow(state: SiteState, request: DemoRequest, path: str) -> DemoResponse:
+    return DemoResponse(200, _control(state, path), wait=SLOW_SECONDS)
+
+
+@story("flaky-then-slow")
+def flaky_then_slow(state: SiteState, request: DemoRequest, path: str) -> DemoResponse:
+    # A 500, then retries that time out: the timeouts archive nothing of their own.
+    if state.count(path) == 1:
+        return DemoResponse(500, pages.links_page("Server error", []), HTML)
     return DemoResponse(200, _control(state, path), wait=SLOW_SECONDS)
 
 

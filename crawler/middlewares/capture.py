@@ -59,6 +59,13 @@ def response_data(response: Response, fetched_at: datetime) -> HttpResponseData:
     )
 
 
+def attempt_of(request: Request) -> tuple[int, int]:
+    """Which attempt of a URL this request is: each retry (Scrapy's, or after a Retry-After)
+    counts one up. An error's item asks whether its own attempt was archived (a 500, then a
+    timeout: the timeout archived nothing, and was booked onto the 500's record)."""
+    return request.meta.get("retry_times", 0), request.meta.get("retry_after_times", 0)
+
+
 class WarcCaptureMiddleware:
     """Ordered above HttpCompressionMiddleware (590), so bodies are archived still encoded."""
 
@@ -124,6 +131,7 @@ class WarcCaptureMiddleware:
         )
         # A new list, not append: redirect and retry copies share the original meta's list.
         request.meta["warc_captures"] = [*request.meta.get("warc_captures", []), capture]
+        request.meta["_newsarchive_captured_attempt"] = attempt_of(request)
         if self.crawler.stats:
             self.crawler.stats.inc_value("newsarchive/warc_records", 2)
         return response

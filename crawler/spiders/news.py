@@ -19,6 +19,7 @@ from archive.discovery.sitemaps import MAX_SITEMAP_URLS
 from archive.index import archived_articles
 from archive.urls import canonical_url
 from crawler.items import PageItem
+from crawler.middlewares.capture import attempt_of
 from crawler.middlewares.guard import RefusedRequest
 from crawler.robots import origin
 from crawler.session import ArchiveSession
@@ -363,6 +364,7 @@ class NewsSpider(Spider):
         elif isinstance(failure.value, RefusedRequest):
             item = self._refused(request.url, kind, str(failure.value))
             item.captures = list(request.meta.get("warc_captures", []))
+            item.unanswered = True  # refused before it was sent, or before it was archived
         else:
             item = PageItem(
                 site=self.site.name, url=request.url, canonical_url=canonical_url(request.url),
@@ -371,6 +373,7 @@ class NewsSpider(Spider):
                 reason=f"{failure.type.__name__}: {failure.getErrorMessage()}" if failure.type else None,
             )
             self.logger.warning("fetch failed for %s: %s", request.url, item.reason)
+            item.unanswered = request.meta.get("_newsarchive_captured_attempt") != attempt_of(request)
         yield item
         if kind in _DOCUMENTS:
             yield from self._document_done()
