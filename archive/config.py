@@ -279,16 +279,30 @@ def load_site(path: Path) -> SiteConfig:
 
 
 def load_sites(directory: Path) -> dict[str, SiteConfig]:
-    """Every `*.toml` in the directory, by site name."""
+    """Every `*.toml` in the directory, by site name; the first wrong one raises."""
+    sites, broken = read_sites(directory)
+    if broken:
+        raise next(iter(broken.values()))
+    return sites
+
+
+def read_sites(directory: Path) -> tuple[dict[str, SiteConfig], dict[str, ConfigError]]:
+    """The good configs by site name, and the wrong ones' errors by file stem (the name a
+    site gets by default): one site's typo need not stop another site's crawl."""
     if not directory.is_dir():
         raise ConfigError(f"{directory}: sites directory does not exist")
     sites: dict[str, SiteConfig] = {}
+    broken: dict[str, ConfigError] = {}
     for path in sorted(directory.glob("*.toml")):
-        site = load_site(path)
-        if site.name in sites:
-            raise ConfigError(f"{path}: name: site {site.name!r} is defined twice")
+        try:
+            site = load_site(path)
+            if site.name in sites:
+                raise ConfigError(f"{path}: name: site {site.name!r} is defined twice")
+        except ConfigError as exc:
+            broken[path.stem] = exc
+            continue
         sites[site.name] = site
-    return sites
+    return sites, broken
 
 
 def rebase(site: SiteConfig, base_url: str) -> SiteConfig:

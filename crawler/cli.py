@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.config import ConfigError, SiteConfig, load_sites, rebase
+from archive.config import ConfigError, SiteConfig, read_sites, rebase
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -41,9 +41,11 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _check_site(sites: Path, name: str) -> SiteConfig:
     try:
-        known = load_sites(sites)
+        known, broken = read_sites(sites)  # another site's broken config is not this one's
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if name not in known and name in broken:
+        raise click.ClickException(str(broken[name]))
     if name not in known:
         raise click.ClickException(
             f"no site {name!r} in {sites} (known: {', '.join(sorted(known)) or 'none'})"

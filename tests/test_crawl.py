@@ -238,3 +238,21 @@ def test_feeds_and_sitemaps_are_not_cut_at_max_body(tmp_path: Path) -> None:
     # Their links were followed: the articles were fetched (and cut, being over the limit).
     cut = [i for i in crawl.items if i["kind"] == "article" and i["outcome"] == "truncated"]
     assert len(cut) >= 12
+
+
+def test_another_sites_broken_config_does_not_stop_this_crawl(tmp_path: Path) -> None:
+    # A config being edited while the scheduler runs failed every site's crawls (each
+    # `scrapy crawl` loaded the whole directory); now only that site's crawl stops.
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "nowhere.toml").write_text(
+        "allowed_domains = ['127.0.0.1']\n"
+        "feeds = ['http://127.0.0.1:9/rss']\n"  # loopback, not opted in: never requested
+        "article_patterns = ['/news/']\n")
+    (sites / "typo.toml").write_text("allowed_domains = ['example.com']\nbogus_key = 1\n")
+    crawl = scrapy_crawl("nowhere", tmp_path / "data", sites=sites)
+    assert crawl.returncode == 1 and "sent no request at all" in crawl.log  # it ran
+    broken = scrapy_crawl("typo", tmp_path / "data2", sites=sites)
+    assert broken.returncode == 2 and f"{sites / 'typo.toml'}: " in broken.log
+    assert "bogus_key: unknown key" in broken.log
+    assert "Traceback" not in broken.log
