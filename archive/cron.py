@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -73,6 +73,8 @@ def cron_trigger(expr: str, timezone: tzinfo | str | None = None) -> CronTrigger
 
 
 def check_cron(expr: str) -> str:
-    """Pydantic validator: the expression unchanged when it is a valid cron expression."""
-    cron_trigger(expr, timezone="UTC")
+    """Pydantic validator: the expression unchanged when it is a valid cron expression that
+    can fire ("0 3 30 2 *", 30 February, was accepted and the service then did nothing)."""
+    if cron_trigger(expr, timezone="UTC").get_next_fire_time(None, datetime.now(UTC)) is None:
+        raise ValueError(f"{expr!r} never matches a date")
     return expr

@@ -87,6 +87,15 @@ def test_site_with_bad_cron_names_file_and_field(tmp_path: Path) -> None:
     )
 
 
+def test_site_whose_cron_never_fires_names_file_and_field(tmp_path: Path) -> None:
+    # 30 February: accepted, and the service then logged "next run None" and did nothing.
+    path = site_file(tmp_path, 'schedule = "0 3 30 2 *"')
+    with pytest.raises(ConfigError) as info:
+        load_site(path)
+    assert str(info.value) == f"{path}: schedule: '0 3 30 2 *' never matches a date"
+    load_site(site_file(tmp_path, 'schedule = "0 0 29 2 *"'))  # leap days do come
+
+
 def test_site_every_must_be_a_positive_duration(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"every: '0s' is no time at all"):
         load_site(site_file(tmp_path, 'every = "0s"'))

@@ -26,7 +26,10 @@ class CrawlRun:
     def duration(self) -> timedelta | None:
         if not self.finished:
             return None
-        return datetime.fromisoformat(self.finished) - datetime.fromisoformat(self.started)
+        try:
+            return datetime.fromisoformat(self.finished) - datetime.fromisoformat(self.started)
+        except (ValueError, TypeError):  # a hand-edited or imported row: no duration, no traceback
+            return None
 
     @property
     def running(self) -> bool:
