@@ -134,13 +134,19 @@ def test_missing_page_is_recorded(demo_crawl: Crawl) -> None:
         (site.manifest.special["not_found"], 404)]
 
 
-def test_zero_request_run_is_an_error(tmp_path: Path) -> None:
+def _nowhere_site(tmp_path: Path) -> Path:
+    """A sites directory with one site whose only feed is never requested."""
     sites = tmp_path / "sites"
     sites.mkdir()
     (sites / "nowhere.toml").write_text(
         "allowed_domains = ['127.0.0.1']\n"
         "feeds = ['http://127.0.0.1:9/rss']\n"  # loopback, not opted in: never requested
         "article_patterns = ['/news/']\n")
+    return sites
+
+
+def test_zero_request_run_is_an_error(tmp_path: Path) -> None:
+    sites = _nowhere_site(tmp_path)
     crawl = scrapy_crawl("nowhere", tmp_path / "data", sites=sites)
     assert crawl.returncode == 1
     assert "sent no request at all" in crawl.log
@@ -243,12 +249,7 @@ def test_feeds_and_sitemaps_are_not_cut_at_max_body(tmp_path: Path) -> None:
 def test_another_sites_broken_config_does_not_stop_this_crawl(tmp_path: Path) -> None:
     # A config being edited while the scheduler runs failed every site's crawls (each
     # `scrapy crawl` loaded the whole directory); now only that site's crawl stops.
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    (sites / "nowhere.toml").write_text(
-        "allowed_domains = ['127.0.0.1']\n"
-        "feeds = ['http://127.0.0.1:9/rss']\n"  # loopback, not opted in: never requested
-        "article_patterns = ['/news/']\n")
+    sites = _nowhere_site(tmp_path)
     (sites / "typo.toml").write_text("allowed_domains = ['example.com']\nbogus_key = 1\n")
     crawl = scrapy_crawl("nowhere", tmp_path / "data", sites=sites)
     assert crawl.returncode == 1 and "sent no request at all" in crawl.log  # it ran
