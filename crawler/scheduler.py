@@ -23,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from archive.config import ConfigError, load_sites, parse_duration
 from archive.index import open_index
+from archive.index.leases import sweep_stale_leases
 from archive.index.runs import last_started
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
@@ -88,6 +89,9 @@ class SchedulerService:
     def _add_jobs(self, scheduler: BackgroundScheduler) -> None:
         db = open_index(self.context.index)
         try:
+            for lease in sweep_stale_leases(db):
+                failed = f"; run {lease.run_id} recorded as failed" if lease.run_id else ""
+                logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, failed)
             started = last_started(db)
         finally:
             db.close()

@@ -292,3 +292,26 @@ def test_bad_schedule_is_a_clear_error(setup: Setup) -> None:
         "expression '61': the last value (61) is higher than the maximum value (59))"
     )
     assert not (setup.data / "index.db").exists()
+
+
+def test_a_starting_scheduler_fails_the_runs_its_dead_predecessors_left(setup: Setup) -> None:
+    # A crawl SIGKILLed with its scheduler stayed "running" until its site's next turn took
+    # the lease: never, for a site taken off the schedule ("gone" here).
+    from archive.index.leases import renew_lease, take_lease
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    setup.data.mkdir(parents=True)
+    db = open_index(setup.data / "index.db")
+    run_id = start_run(db, "gone", datetime.now(UTC).isoformat())
+    lease = take_lease(db, "crawl:gone", 3600, pid=gone.pid)
+    assert renew_lease(db, lease, 3600, run_id=run_id, child_pid=gone.pid)
+    db.close()
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        failed = wait_for("the orphan run failed", lambda: [
+            r for r in setup.finished("gone") if r["outcome"] == "failed"], setup)
+        assert service.stop() == 0
+    assert json.loads(failed[0]["stats"])["newsarchive/failure"].startswith("its scheduler went away")
+    assert "crawl:gone: its holder is gone" in service.log

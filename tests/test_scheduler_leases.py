@@ -16,7 +16,14 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from archive.index import finish_run, open_index, start_run
-from archive.index.leases import LeaseHeld, lease_holder, release_lease, renew_lease, take_lease
+from archive.index.leases import (
+    LeaseHeld,
+    lease_holder,
+    release_lease,
+    renew_lease,
+    sweep_stale_leases,
+    take_lease,
+)
 from archive.index.runs import format_runs, last_started, recent_runs
 from crawler.cli import main
 
@@ -129,3 +136,19 @@ def test_cli_runs(tmp_path: Path) -> None:
     assert result.output.splitlines()[1].split() == ["demo", "2026-11-28", "07:00:00", "running"]
     result = runner.invoke(main, ["runs", "--data", str(tmp_path), "--site", "nowhere"])
     assert result.exit_code == 0 and "no crawl runs of 'nowhere'" in result.output
+
+
+def test_stale_leases_are_swept_when_a_scheduler_starts(
+        db: sqlite_utils.Database, dead_pid: int) -> None:
+    # A crawl SIGKILLed with its scheduler stayed "running" until its site's next turn took
+    # the lease: a week later for a weekly schedule, never for a site taken off it.
+    run_id = start_run(db, "demo", datetime.now(UTC).isoformat())
+    stale = take_lease(db, "crawl:demo", 60, pid=dead_pid, host=HOST)
+    assert renew_lease(db, stale, 60, run_id=run_id, child_pid=dead_pid)
+    live = take_lease(db, "crawl:other", 60, host=HOST)  # this process: alive
+    swept = sweep_stale_leases(db, host=HOST)
+    assert [lease.name for lease in swept] == ["crawl:demo"]
+    assert lease_holder(db, "crawl:demo") is None
+    assert lease_holder(db, "crawl:other") == live
+    (outcome,) = db.execute("select outcome from crawl_runs where id = ?", [run_id]).fetchone()
+    assert outcome == "failed"

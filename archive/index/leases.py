@@ -123,6 +123,25 @@ def _fail_orphan_run(db: sqlite_utils.Database, stale: Lease) -> None:
                    {"newsarchive/failure": f"its scheduler went away ({stale.owner})"})
 
 
+def sweep_stale_leases(db: sqlite_utils.Database, host: str | None = None) -> list[Lease]:
+    """Drop every stale lease, recording the run it shows as running as failed. Called when a
+    scheduler starts: a run SIGKILLed with its scheduler (an OOM kill, a power cut) otherwise
+    stayed "running" until its site's next turn took the lease, a week later for a weekly one."""
+    host = socket.gethostname() if host is None else host
+    now = time.time()
+    swept = []
+    with transaction(db):
+        cursor = db.execute("select * from job_leases")
+        names = [c[0] for c in cursor.description]
+        for lease in [Lease.from_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]:
+            if is_stale(lease, now, host):
+                _fail_orphan_run(db, lease)
+                db.execute("delete from job_leases where name = ? and token = ?",
+                           [lease.name, lease.token])
+                swept.append(lease)
+    return swept
+
+
 def renew_lease(db: sqlite_utils.Database, lease: Lease, ttl: float, *, child_pid: int | None = None,
                 run_id: int | None = None) -> bool:
     """Extend the lease (and note the crawl's pid and run); False when it is no longer ours."""
