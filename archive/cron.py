@@ -49,6 +49,28 @@ def crontab_day_of_week(field: str, expr: str = "") -> str:
     return ",".join(_DAY_NAMES[day] for day in sorted(days))
 
 
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# crontab's day-of-month and month items: numbers, ranges, steps (month names become numbers).
+_NUMERIC_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
+
+
+def crontab_numeric(field: str, name: str, expr: str) -> str:
+    """A day-of-month or month field as crontab(5) reads it, month names as numbers.
+
+    APScheduler 3 matches month names with an unanchored pattern: "jan-dec/2" lost its step
+    (every month, not every other one), and "lastx" in the day field passed as its "last"."""
+    if name == "month":
+        def number(word: re.Match[str]) -> str:
+            if word[0].lower() not in _MONTH_NAMES:
+                raise ValueError(f"{expr!r}: {word[0]!r} is not a month (1-12 or jan-dec)")
+            return str(_MONTH_NAMES.index(word[0].lower()) + 1)
+
+        field = re.sub(r"[A-Za-z]+", number, field)
+    if not _NUMERIC_FIELD.match(field):
+        raise ValueError(f"{expr!r}: {field!r} is not a crontab {name} field")
+    return field
+
+
 def cron_trigger(expr: str, timezone: tzinfo | str | None = None) -> CronTrigger:
     """`*/30 * * * *` -> CronTrigger, with crontab's weekday numbering; ValueError when wrong."""
     fields = expr.split()
@@ -65,6 +87,7 @@ def cron_trigger(expr: str, timezone: tzinfo | str | None = None) -> CronTrigger
             "(cron and APScheduler disagree on what both mean)"
         )
     weekdays = crontab_day_of_week(day_of_week, expr)
+    day, month = crontab_numeric(day, "day-of-month", expr), crontab_numeric(month, "month", expr)
     try:
         return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekdays,
                            timezone=timezone)

@@ -63,11 +63,33 @@ def test_cron_every_thirty_minutes() -> None:
     assert next_fire("*/30 * * * *", NOW + timedelta(minutes=1)) == NOW + timedelta(minutes=30)
 
 
+@pytest.mark.parametrize(("named", "numbered"), [
+    ("0 3 1 jan-dec/2 *", "0 3 1 1-12/2 *"),  # APScheduler 3 dropped the step: every month
+    ("0 3 1 feb/2 *", "0 3 1 2-12/2 *"),
+    ("0 3 1 JAN-jun/2,dec *", "0 3 1 1-6/2,12 *"),
+])
+def test_month_names_mean_what_their_numbers_mean(named: str, numbered: str) -> None:
+    def fires(expr: str) -> list[str]:
+        trigger, when = cron_trigger(expr, "UTC"), datetime(2026, 1, 1, tzinfo=UTC)
+        out = []
+        for _ in range(8):
+            when = trigger.get_next_fire_time(None, when + timedelta(minutes=1))
+            out.append(when.strftime("%Y-%m"))
+        return out
+
+    assert fires(named) == fires(numbered)
+    assert len(set(fires(named))) == 8 and fires(named)[1] != "2026-02"
+
+
 @pytest.mark.parametrize(("expr", "message"), [
     ("* * * *", "'* * * *' is not a cron expression: it has 4 fields, cron has 5"),
     ("0 3 * * 8", "'0 3 * * 8': '8' is not a day of the week (0-7 or sun-sat)"),
     ("0 3 1 * mon", "'0 3 1 * mon': restrict the day of the month or the day of the week, not both"),
     ("0 25 * * *", "'0 25 * * *' is not a valid cron expression (Error validating expression '25'"),
+    # APScheduler 3 matches these loosely: "lastx" passed as its "last" (no crontab has it).
+    ("0 3 lastx * *", "'0 3 lastx * *': 'lastx' is not a crontab day-of-month field"),
+    ("0 3 L * *", "'0 3 L * *': 'L' is not a crontab day-of-month field"),
+    ("0 3 1 foo *", "'0 3 1 foo *': 'foo' is not a month (1-12 or jan-dec)"),
 ])
 def test_bad_cron_expressions(expr: str, message: str) -> None:
     with pytest.raises(ValueError) as info:
