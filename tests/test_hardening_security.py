@@ -149,3 +149,33 @@ def test_the_answering_address_is_checked_before_the_response_is_archived() -> N
     on_the_way_back = build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))[::-1]
     assert on_the_way_back.index("crawler.middlewares.guard.AnsweringAddressGuardMiddleware") < (
         on_the_way_back.index("crawler.middlewares.capture.WarcCaptureMiddleware"))
+
+
+def test_a_response_from_a_refused_address_is_refused(tmp_path: Path) -> None:
+    # The request-side check passed (DNS said 127.0.0.1); the answer came from 10.0.0.7.
+    import ipaddress
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from archive.config import load_site
+    from crawler.middlewares.guard import AnsweringAddressGuardMiddleware, RefusedRequest
+    from crawler.spiderloader import spider_class
+
+    (tmp_path / "local.toml").write_text(
+        "allowed_domains = ['127.0.0.1']\nallow_private_networks = ['127.0.0.1/32']\n"
+        "feeds = ['http://127.0.0.1:8799/rss']\narticle_patterns = ['/news/']\n")
+    cls = spider_class(load_site(tmp_path / "local.toml"))
+    crawler = get_crawler(cls)
+    crawler.spider = cls.from_crawler(crawler)
+    guard = AnsweringAddressGuardMiddleware.from_crawler(crawler)
+    request = Request("http://127.0.0.1:8799/news/a")
+
+    def answered_from(address: str) -> HtmlResponse:
+        return HtmlResponse(request.url, body=b"<p>secret</p>", request=request,
+                            ip_address=ipaddress.ip_address(address))
+
+    assert guard.process_response(request, answered_from("127.0.0.1")).status == 200
+    with pytest.raises(RefusedRequest, match="answered from the non-global address 10.0.0.7"):
+        guard.process_response(request, answered_from("10.0.0.7"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -144,6 +145,10 @@ class NewsSpider(Spider):
         if request.meta["kind"] in _DOCUMENTS:
             yield from self._document_done()
 
+    @functools.cached_property
+    def _url_limit(self) -> int:
+        return self.settings.getint("URLLENGTH_LIMIT")  # read once: every link of a page asks
+
     def _readable(self, url: str) -> bool:
         """A URL we can parse at all; a broken one ("http://[x", port 99999) is skipped, logged."""
         try:
@@ -155,7 +160,7 @@ class NewsSpider(Spider):
         # Scrapy's UrlLengthMiddleware drops a longer request without a callback or errback:
         # a document counted as open would then never close, and the articles and start
         # pages waiting for discovery to end were never requested.
-        limit = self.settings.getint("URLLENGTH_LIMIT")
+        limit = self._url_limit
         if limit and len(url) > limit:
             self._stat("long_links")
             self.logger.warning("skipped a link of %d characters (URLLENGTH_LIMIT %d): %s...",
