@@ -53,11 +53,13 @@ def _check_site(sites: Path, name: str) -> SiteConfig:
     return known[name]
 
 
-def _open_index(path: Path) -> sqlite_utils.Database:
-    from archive.index import IndexUnusable, open_index
+def _open_index(path: Path, *, read_only: bool = False) -> sqlite_utils.Database:
+    """The index at `path`; `read_only` for commands that only read it, so they also work
+    on an archive on read-only media."""
+    from archive.index import IndexUnusable, open_index, open_index_for_reading
 
     try:
-        return open_index(path)
+        return open_index_for_reading(path) if read_only else open_index(path)
     except IndexUnusable as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -244,7 +246,7 @@ def search(data: Path, sites: Path, query: str, limit: int, site_name: str | Non
 
     if not (data / "index.db").exists():
         raise click.ClickException(f"no index at {data / 'index.db'}: run a crawl or `newsarchive index`")
-    db = _open_index(data / "index.db")
+    db = _open_index(data / "index.db", read_only=True)
     try:
         hits = search_index(db, query, limit, site=site_name)
     except SearchQueryError as exc:
@@ -315,7 +317,7 @@ def runs(data: Path, sites: Path, site_name: str | None, limit: int) -> None:
 
     if not (data / "index.db").exists():
         raise click.ClickException(f"no index at {data / 'index.db'}: run a crawl first")
-    db = _open_index(data / "index.db")
+    db = _open_index(data / "index.db", read_only=True)
     try:
         found = recent_runs(db, site_name, limit)
     finally:

@@ -1,6 +1,6 @@
 """The SQLite index of the archive: schema, the write path, the WARC rebuild, and search."""
 
-from archive.index.database import IndexUnusable, open_index, transaction
+from archive.index.database import IndexUnusable, open_index, open_index_for_reading, transaction
 from archive.index.query import (
     SearchHit,
     SearchQueryError,
@@ -30,6 +30,7 @@ __all__ = [
     "finish_run",
     "index_warc_directory",
     "open_index",
+    "open_index_for_reading",
     "rebuild_index",
     "search",
     "start_run",

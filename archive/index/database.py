@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.index.schema import apply_migrations
+from archive.index.schema import apply_migrations, migrations
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -40,6 +40,49 @@ def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> s
             f"{path} cannot be used as the index ({exc}): move it aside and run "
             "`newsarchive index --rebuild`, which builds it again from the WARC files"
         ) from exc
+
+
+def open_index_for_reading(path: Path | str) -> sqlite_utils.Database:
+    """Open the index at `path` only to read it (search, runs), as open_index does when the
+    file can be written; else read-only, so an archive on read-only media (a snapshot, a
+    mounted share, a copy handed to a researcher) can be searched. open_index failed there
+    with "unable to open database file": it switches the file to WAL mode and migrates it.
+
+    Raises IndexUnusable, naming the file, for a damaged file, or for a read-only index of an
+    older schema, which only `newsarchive index` on a writable copy can bring up to date.
+    """
+    path = Path(path)
+    try:
+        return open_index(path)
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc) and "unable to open" not in str(exc):
+            raise
+    db = _open_read_only(path)
+    if migrations.pending(db):
+        db.close()
+        raise IndexUnusable(
+            f"{path} is read-only and of an older schema: copy it (with the WARC files) "
+            "somewhere writable and run `newsarchive index` there to bring it up to date"
+        )
+    return db
+
+
+def _open_read_only(path: Path) -> sqlite_utils.Database:
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL index in a directory nobody may write: SQLite cannot create its -shm file.
+        # Immutable reads the main file alone, which is exact here: nobody can write it,
+        # and a cleanly closed WAL index has nothing left in a -wal file.
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise IndexUnusable(f"{path} cannot be read as the index ({exc})") from exc
+    return sqlite_utils.Database(conn)
 
 
 def _open(path: Path, busy_timeout_ms: int) -> sqlite_utils.Database:
