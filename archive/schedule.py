@@ -173,13 +173,17 @@ class FirstRun:
 
 
 def first_run(job: PlannedJob, last_started: datetime | None, now: datetime,
-              timezone: tzinfo) -> FirstRun:
+              timezone: tzinfo, *, interrupted: bool = False) -> FirstRun:
     """Decide from the last recorded start whether a run was missed while nothing was running.
 
     An interval is due `every` after the last start (at once when there never was one); a
     cron schedule at its first time after the last start (never run: not missed, it waits
-    for its time). However many runs were missed, one runs: they are coalesced.
+    for its time). However many runs were missed, one runs: they are coalesced. A last run
+    that was `interrupted` (the service stopped under it) did not make its crawl: it runs
+    again at once, where a weekly crawl cut short by a restart waited a week.
     """
+    if interrupted and last_started is not None:
+        return FirstRun(job.trigger(timezone), missed=last_started)
     if job.every is not None:
         if last_started is None:
             return FirstRun(job.trigger(timezone), missed=now)

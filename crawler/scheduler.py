@@ -24,7 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from archive.config import ConfigError, load_sites, parse_duration
 from archive.index import open_index
 from archive.index.leases import sweep_stale_leases
-from archive.index.runs import last_started
+from archive.index.runs import interrupted_last, last_started
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
 
@@ -93,18 +93,23 @@ class SchedulerService:
                 failed = f"; run {lease.run_id} recorded as failed" if lease.run_id else ""
                 logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, failed)
             started = last_started(db)
+            interrupted = interrupted_last(db)
         finally:
             db.close()
         now = datetime.now(scheduler.timezone)
         for job in self.jobs:
             # Only crawls have a history (crawl_runs) to catch up from; tasks wait for their time.
             last = started.get(job.target) if job.kind == "crawl" else None
-            first = first_run(job, last, now, scheduler.timezone)
+            cut = job.kind == "crawl" and job.target in interrupted
+            first = first_run(job, last, now, scheduler.timezone, interrupted=cut)
             extra: dict[str, Any] = {}
             if job.kind == "crawl" and first.missed is not None:
                 extra["next_run_time"] = now
                 if last is None:
                     logger.info("%s: never crawled: crawling now", job.id)
+                elif cut:
+                    logger.info("%s: its last run (started %s) was interrupted: running it again now",
+                                job.id, last.isoformat(timespec="seconds"))
                 else:
                     logger.info("%s: a run due at %s was missed (last run started %s): running it now, "
                                 "once", job.id, first.missed.isoformat(timespec="seconds"),

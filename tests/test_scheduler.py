@@ -262,21 +262,28 @@ def test_missed_run_is_caught_up_once_after_restart(setup: Setup) -> None:
     # The history a scheduler that was down for three days leaves: its last runs.
     db = open_index(setup.data / "index.db")
     now = datetime.now(UTC)
-    for site, started in (("demo", now - timedelta(days=3)), ("fresh", now - timedelta(minutes=1))):
+    for site, started, outcome in (("demo", now - timedelta(days=3), "ok"),
+                                   ("fresh", now - timedelta(minutes=1), "ok"),
+                                   ("cut", now - timedelta(minutes=1), "interrupted")):
         run_id = start_run(db, site, started.isoformat())
-        finish_run(db, run_id, (started + timedelta(seconds=5)).isoformat(), "ok", {"pages": 1})
+        finish_run(db, run_id, (started + timedelta(seconds=5)).isoformat(), outcome, {"pages": 1})
     db.close()
     with DemoSite(n_articles=16) as site:
         write_site(setup.sites, site.url, 'schedule = "0 3 * * *"')      # missed 3 times: runs once
         write_site(setup.sites, site.url, 'every = "10m"', name="fresh")  # not due: does not run
+        write_site(setup.sites, site.url, 'every = "7d"', name="cut")     # cut short: runs again
         service = setup.start()
-        wait_for("the caught-up run", lambda: len(setup.finished()) >= 2, setup)
+        wait_for("the caught-up runs", lambda: len(setup.finished()) >= 2
+                 and len(setup.finished("cut")) >= 2, setup)
         time.sleep(3)  # a second catch-up would have started by now
         assert service.stop() == 0
     runs = setup.runs()
     assert len(runs) == 2 and runs[1]["outcome"] == "ok", runs
     assert len(setup.runs("fresh")) == 1
+    cut = setup.runs("cut")
+    assert len(cut) == 2 and cut[1]["outcome"] == "ok", cut
     assert "crawl:demo: a run due at" in service.log and "was missed" in service.log
+    assert "crawl:cut: its last run (started" in service.log and "was interrupted" in service.log
     assert "crawl:fresh: every 10m, next run" in service.log
 
 

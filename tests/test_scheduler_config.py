@@ -209,6 +209,17 @@ def test_interval_missed_while_down_runs_once() -> None:
     assert first.missed == NOW - timedelta(hours=5)
 
 
+def test_an_interrupted_last_run_runs_again_at_once() -> None:
+    """A weekly crawl the service's restart cut short did not make its crawl: it runs now."""
+    cut = NOW - timedelta(minutes=5)
+    weekly = crawl(every="7d")
+    assert first_run(weekly, cut, NOW, UTC).missed is None  # finished: next week
+    assert first_run(weekly, cut, NOW, UTC, interrupted=True).missed == cut
+    nightly = crawl(schedule="0 3 * * *")
+    assert first_run(nightly, cut, NOW, UTC, interrupted=True).missed == cut
+    assert first_run(nightly, None, NOW, UTC, interrupted=True).missed is None
+
+
 def test_cron_missed_since_last_run() -> None:
     job = crawl(schedule="0 3 * * *")
     assert first_run(job, None, NOW, UTC).missed is None  # never run: wait for 03:00

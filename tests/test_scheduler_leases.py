@@ -24,7 +24,7 @@ from archive.index.leases import (
     sweep_stale_leases,
     take_lease,
 )
-from archive.index.runs import format_runs, last_started, recent_runs
+from archive.index.runs import format_runs, interrupted_last, last_started, recent_runs
 from crawler.cli import main
 
 HOST = "this-host"
@@ -107,6 +107,16 @@ def runs_db(db: sqlite_utils.Database) -> None:
         finish_run(db, run_id, (started + timedelta(seconds=75.5)).isoformat(), outcome,
                    {"pages": 40, "articles": 16, "errors": 0} if outcome == "ok" else {})
     start_run(db, "demo", (start + timedelta(hours=3)).isoformat())
+
+
+def test_interrupted_last_names_sites_whose_latest_run_was_cut(db: sqlite_utils.Database) -> None:
+    start = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+    for number, (site, outcome) in enumerate(
+        [("demo", "interrupted"), ("demo", "ok"), ("other", "ok"), ("other", "interrupted")]
+    ):
+        started = start + timedelta(hours=number)
+        finish_run(db, start_run(db, site, started.isoformat()), started.isoformat(), outcome, {})
+    assert interrupted_last(db) == {"other"}
 
 
 def test_recent_runs_and_last_started(db: sqlite_utils.Database) -> None:

@@ -59,6 +59,16 @@ def last_started(db: sqlite_utils.Database) -> dict[str, datetime]:
     return {site: datetime.fromisoformat(started) for site, started in rows if started}
 
 
+def interrupted_last(db: sqlite_utils.Database) -> set[str]:
+    """The sites whose latest run was interrupted (the scheduler stopped, a Ctrl-C): the
+    crawl that run was due to make is still to do."""
+    rows = db.execute(
+        "select site, outcome from crawl_runs as run where started = "
+        "(select max(started) from crawl_runs where site = run.site)"
+    ).fetchall()
+    return {site for site, outcome in rows if outcome == "interrupted"}
+
+
 def _seconds(delta: timedelta | None) -> str:
     if delta is None:
         return ""
