@@ -192,7 +192,7 @@ def test_second_scheduler_does_not_double_run(setup: Setup) -> None:
     runs = setup.runs()
     assert all(r["outcome"] in ("ok", "interrupted") for r in runs), runs
     assert_no_overlap(runs)
-    assert "skipped, still running elsewhere (scheduler pid" in setup.logs()
+    assert "skipped, still running elsewhere (pid" in setup.logs()
 
 
 def test_killed_crawl_is_recorded_failed_and_next_run_succeeds(setup: Setup) -> None:
@@ -320,5 +320,5 @@ def test_a_starting_scheduler_fails_the_runs_its_dead_predecessors_left(setup: S
         failed = wait_for("the orphan run failed", lambda: [
             r for r in setup.finished("gone") if r["outcome"] == "failed"], setup)
         assert service.stop() == 0
-    assert json.loads(failed[0]["stats"])["newsarchive/failure"].startswith("its scheduler went away")
+    assert json.loads(failed[0]["stats"])["newsarchive/failure"].startswith("the process holding its lease went away")
     assert "crawl:gone: its holder is gone" in service.log

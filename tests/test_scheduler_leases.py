@@ -51,7 +51,7 @@ def test_lease_is_exclusive_until_released(db: sqlite_utils.Database) -> None:
     with pytest.raises(LeaseHeld) as held:
         take_lease(db, "crawl:demo", 60, host=HOST)
     assert held.value.holder.token == lease.token
-    assert str(held.value).startswith(f"crawl:demo is leased to scheduler pid {os.getpid()} on {HOST}")
+    assert str(held.value).startswith(f"crawl:demo is leased to pid {os.getpid()} on {HOST}")
     take_lease(db, "crawl:other", 60, host=HOST)  # other sites are independent
     release_lease(db, lease)
     again = take_lease(db, "crawl:demo", 60, host=HOST)
@@ -68,7 +68,7 @@ def test_lease_of_a_dead_scheduler_is_taken_over_and_its_run_failed(
     assert lease_holder(db, "crawl:demo") == lease
     row = db.table("crawl_runs").get(run_id)
     assert row["outcome"] == "failed"
-    assert f"its scheduler went away (scheduler pid {dead_pid}" in json.loads(row["stats"])[
+    assert f"the process holding its lease went away (pid {dead_pid}" in json.loads(row["stats"])[
         "newsarchive/failure"]
     assert not renew_lease(db, stale, 60), "the old owner may no longer renew it"
     release_lease(db, stale)  # nor release it

@@ -31,8 +31,10 @@ class Lease:
 
     @property
     def owner(self) -> str:
-        child = f", crawl pid {self.child_pid}" if self.child_pid else ""
-        return f"scheduler pid {self.pid} on {self.host}{child}, since {self.acquired}"
+        # The holder is a scheduler (its crawl's pid noted once spawned) or a crawl started
+        # by hand (scrapy crawl, newsarchive crawl): "scheduler pid" misnamed the second.
+        child = f", its crawl pid {self.child_pid}" if self.child_pid else ""
+        return f"pid {self.pid} on {self.host}{child}, since {self.acquired}"
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Lease:
@@ -120,7 +122,7 @@ def _fail_orphan_run(db: sqlite_utils.Database, stale: Lease) -> None:
     row = db.execute("select outcome from crawl_runs where id = ?", [stale.run_id]).fetchone()
     if row is not None and row[0] == "running":
         finish_run(db, stale.run_id, datetime.now(UTC).isoformat(), "failed",
-                   {"newsarchive/failure": f"its scheduler went away ({stale.owner})"})
+                   {"newsarchive/failure": f"the process holding its lease went away ({stale.owner})"})
 
 
 def sweep_stale_leases(db: sqlite_utils.Database, host: str | None = None) -> list[Lease]:
