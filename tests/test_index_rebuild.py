@@ -16,6 +16,7 @@ from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory, rebuild_index
 from archive.warc.reader import read_record
 from archive.warc.records import HttpRequestData, HttpResponseData
+from archive.warc.salvage import salvage_directory
 from tests.index_docs import BASE, FETCHED, Crawl, article_dict, crawl_demo, dump, metadata
 
 
@@ -275,3 +276,45 @@ def test_a_run_stopped_before_marking_a_file_gives_the_same_index_when_run_again
     stats = index_warc_directory(db, warcs)
     assert not stats.problems and stats.unpaired_responses == 0
     assert dump(tmp_path / "index.db") == dump(tmp_path / "clean.db")
+
+
+def test_a_salvage_that_cuts_records_out_of_a_live_indexed_file_leaves_no_row_pointing_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """A crawl indexes its file as it writes it. When it dies and the salvage cuts a damaged
+    record out of that file, the records after it move up: the cut captures' rows named
+    offsets that then held other pages' records, and `newsarchive index` kept them."""
+    warcs = tmp_path / "warcs"
+    live = open_index(tmp_path / "live.db")
+    crawl = Crawl(warcs, live)
+    first = crawl.article("/news/harbour", "The old harbour wall collapsed.")
+    cut = crawl.article("/news/harbour", "The old harbour wall collapsed. Update: repairs.")
+    crawl.article("/news/market", "A quiet day at the market.")
+    lost = crawl.article("/news/ferry", "The ferry did not sail.")
+    crawl.article("/news/school", "The school reopened after the storm.")
+    crawl.writer.close()
+    assert first and cut and lost and cut.response and lost.response
+    (path,) = warcs.glob("*.warc.gz")
+    # The crawl died before closing its file; bit rot hit the latest harbour version and the
+    # ferry story (their response records), in the middle of the file.
+    data = bytearray(path.read_bytes())
+    for damaged in (cut.response, lost.response):
+        data[damaged.offset + damaged.length // 2] ^= 0xFF
+    path.unlink()
+    path.with_name(path.name + ".open").write_bytes(bytes(data))
+    (salvaged,) = salvage_directory(warcs)
+    assert salvaged.bytes_dropped > 0
+    stats = index_warc_directory(live, warcs)
+    assert sum("no longer in the file" in p for p in stats.problems) == 2, stats.problems
+    shown = {url: (file, offset) for url, file, offset in
+             live.execute("select url, warc_file, warc_offset from articles")}
+    live.close()
+    # Every article row names its own response; the harbour story shows its first version again.
+    assert BASE + "/news/ferry" not in shown and len(shown) == 3
+    for url, (file, offset) in shown.items():
+        assert read_record(warcs, file, offset).target_uri == url
+    assert first.response and shown[BASE + "/news/harbour"][1] == first.response.offset
+    rebuilt = open_index(tmp_path / "rebuilt.db")
+    index_warc_directory(rebuilt, warcs)
+    rebuilt.close()
+    assert dump(tmp_path / "rebuilt.db") == dump(tmp_path / "live.db")

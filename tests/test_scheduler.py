@@ -320,5 +320,6 @@ def test_a_starting_scheduler_fails_the_runs_its_dead_predecessors_left(setup: S
         failed = wait_for("the orphan run failed", lambda: [
             r for r in setup.finished("gone") if r["outcome"] == "failed"], setup)
         assert service.stop() == 0
-    assert json.loads(failed[0]["stats"])["newsarchive/failure"].startswith("the process holding its lease went away")
+    failure = json.loads(failed[0]["stats"])["newsarchive/failure"]
+    assert failure.startswith("the process holding its lease went away")
     assert "crawl:gone: its holder is gone" in service.log

@@ -26,6 +26,8 @@ from archive.index.store import (
     CaptureError,
     Position,
     apply_capture,
+    capture_id,
+    forget_capture,
     is_indexed_article,
 )
 from archive.warc.reader import WarcFormatError, WarcRecordData, read_record, scan_file, warc_files
@@ -230,12 +232,14 @@ def _index_file(
 ) -> None:
     size = path.stat().st_size
     records_before, captures_before = stats.records, stats.captures
+    seen: set[str] = set()
     docs = _docs(path, responses, stats, progress)
     # Read and (re-)extract a batch outside the transaction, so the write lock is held
     # only while writing: a live crawl writing to the same index waits milliseconds.
     while batch := list(islice(docs, BATCH)):
         if pool is not None:
             _reextract(warc_dir, batch, pool, stats)
+        seen.update(map(capture_id, batch))
         with transaction(db):
             for doc in batch:
                 try:
@@ -252,6 +256,7 @@ def _index_file(
     # stored responses its captures took are deleted here too, not with their batch: a
     # file read again must find them again.
     with transaction(db):
+        _forget_unseen(db, warc_dir, path.name, seen, stats)
         responses.forget_taken()
         responses.persist()
         db.table("indexed_files").upsert(
@@ -265,6 +270,53 @@ def _index_file(
             },
             pk="name",
         )
+
+
+def _forget_unseen(
+    db: sqlite_utils.Database, warc_dir: Path, name: str, seen: set[str], stats: IndexStats
+) -> None:
+    """Drop the captures the index holds from file `name` (their metadata record in it) that
+    reading it did not find. A crawl indexes its file as it writes it; when the crawl dies
+    and the salvage cuts a damaged stretch out of that file, the records after it move up,
+    and the rows of the cut captures named offsets that now hold other pages' records."""
+    rows = db.execute("select id from captures where metadata_warc_file = ?", [name]).fetchall()
+    for (gone,) in rows:
+        if gone in seen:
+            continue
+        stats.problems.append(f"{name}: capture {gone} is no longer in the file (cut by a "
+                              "salvage?): removed from the index")
+        article_url = forget_capture(db, gone)
+        if article_url is not None:
+            _show_latest_capture(db, warc_dir, article_url, stats)
+
+
+def _show_latest_capture(
+    db: sqlite_utils.Database, warc_dir: Path, article_url: str, stats: IndexStats
+) -> None:
+    """Apply the latest remaining capture of an article again, read back from its metadata
+    record, to give the article the row that capture makes."""
+    cursor = db.execute(
+        "select * from captures where canonical_url = ? and content_sha1 is not null "
+        "and metadata_warc_file is not null order by fetched_at desc, id desc limit 1",
+        [article_url],
+    )
+    found = cursor.fetchone()
+    if found is None:
+        return
+    row = dict(zip([d[0] for d in cursor.description], found, strict=True))
+    try:
+        record = read_record(warc_dir, row["metadata_warc_file"], row["metadata_warc_offset"])
+        metadata = metadata_payload(record)
+        if metadata is None:
+            raise CaptureError("its metadata record holds no newsarchive JSON")
+        response = None if row["warc_file"] is None else WarcPosition(
+            row["warc_file"], row["warc_offset"], row["warc_length"], row["warc_record_id"],
+            row["payload_digest"],
+        )
+        apply_capture(db, CaptureDoc(metadata, response, record.position))
+    except (OSError, WarcFormatError, CaptureError) as exc:
+        stats.problems.append(f"cannot show {article_url} from its capture {row['id']}: {exc}; "
+                              "run `newsarchive index --rebuild`")
 
 
 def index_warc_directory(

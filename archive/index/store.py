@@ -305,6 +305,27 @@ def _drop_article_left_without_text(
         db.execute("delete from articles where canonical_url = ?", [canonical_url])
 
 
+def forget_capture(db: sqlite_utils.Database, capture_id: str) -> str | None:
+    """Remove a capture whose records are no longer in the WARC files (a salvage cut them
+    out of a crash's damaged file), with its share of article_versions.
+
+    Returns the article URL whose row showed this capture: that row is deleted too, and
+    the caller applies the article's latest remaining capture again, if it has one.
+    """
+    row = _get(db, "select canonical_url, content_sha1 from captures where id = ?", [capture_id])
+    if row is None:
+        return None
+    db.execute("delete from captures where id = ?", [capture_id])
+    if row["content_sha1"] is None:
+        return None
+    _refresh_version(db, row["canonical_url"], row["content_sha1"], None)
+    shown = _get(db, "select capture_id from articles where canonical_url = ?", [row["canonical_url"]])
+    if shown is None or shown["capture_id"] != capture_id:
+        return None
+    db.execute("delete from articles where canonical_url = ?", [row["canonical_url"]])
+    return str(row["canonical_url"])
+
+
 def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
     """Project one capture into the index, in one transaction (a savepoint if one is open).
 
