@@ -6,6 +6,7 @@ import contextlib
 import functools
 import io
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -213,17 +214,20 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     for result in salvage_directory(warc_dir):
         if not result.skipped:
             click.echo(f"salvaged: {result.message}", err=True)
-    if rebuild:
-        try:
+    try:
+        if rebuild:
             stats = rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress)
-        except RuntimeError as exc:
-            raise click.ClickException(str(exc)) from None
-    else:
-        db = _open_index(data / "index.db")
-        try:
-            stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
-        finally:
-            db.close()
+        else:
+            db = _open_index(data / "index.db")
+            try:
+                stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+            finally:
+                db.close()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (sqlite3.OperationalError, OSError) as exc:
+        # A read-only data directory (a snapshot, a mounted share) or a full disk.
+        raise click.ClickException(f"cannot write the index in {data}: {exc}") from None
     click.echo(stats.format(), err=True)
     if stats.problems:
         sys.exit(1)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import shutil
 import sqlite3
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import brotli
+import pytest
 import sqlite_utils
 
 from archive.index.store import CaptureDoc, apply_capture
@@ -191,3 +194,14 @@ def crawl_demo(warc_dir: Path, db: sqlite_utils.Database | None, max_size: int =
     crawl.fetch("/news/gone", meta=metadata("/news/gone", outcome="fetch_error", status=None))
     crawl.fetch("/news/404", meta=metadata("/news/404", outcome="http_error", status=404))
     crawl.writer.close()
+
+
+def read_only_view(source: Path, view: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run `command` with `view` a read-only bind mount of `source`, in a private mount
+    namespace (root, as in CI, writes through file modes, so a chmod proves nothing)."""
+    view.mkdir()
+    script = 'mount --bind "$1" "$2" && mount -o remount,ro,bind "$2" && shift 2 && exec "$@"'
+    if shutil.which("unshare") is None:
+        pytest.fail("this test needs util-linux's unshare (mount namespaces)")
+    return subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", str(source), str(view),
+                           *command], capture_output=True, text=True, timeout=60)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,16 @@ from archive.index.rebuild import index_warc_directory, rebuild_index
 from archive.warc.reader import read_record
 from archive.warc.records import HttpRequestData, HttpResponseData
 from archive.warc.salvage import salvage_directory
-from tests.index_docs import BASE, FETCHED, Crawl, article_dict, crawl_demo, dump, metadata
+from tests.index_docs import (
+    BASE,
+    FETCHED,
+    Crawl,
+    article_dict,
+    crawl_demo,
+    dump,
+    metadata,
+    read_only_view,
+)
 
 
 def test_rebuild_equals_live_index(tmp_path: Path) -> None:
@@ -318,3 +329,65 @@ def test_a_salvage_that_cuts_records_out_of_a_live_indexed_file_leaves_no_row_po
     index_warc_directory(rebuilt, warcs)
     rebuilt.close()
     assert dump(tmp_path / "rebuilt.db") == dump(tmp_path / "live.db")
+
+
+def test_files_indexed_before_aliases_were_stored_are_read_again(tmp_path: Path) -> None:
+    """Files marked indexed before migration 0010 were read when no alias was stored: after
+    the upgrade `index` skipped them, and their aliases never reached article_aliases."""
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    crawl.fetch("/news/harbour", meta={**metadata("/news/harbour", article=article_dict("Wall fell.")),
+                                       "aliases": [BASE + "/amp/news/harbour"]})
+    crawl.writer.close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, warcs)
+    # The index as an older version left it: the file marked indexed, no alias stored.
+    db.execute("delete from article_aliases")
+    db.execute("delete from _sqlite_migrations where name = '0011_reread_for_aliases'")
+    db.conn.commit()
+    db.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert stats.files_indexed == 1 and stats.problems == []
+    assert [r["alias_url"] for r in db.table("article_aliases").rows] == [BASE + "/amp/news/harbour"]
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_and_the_others_indexed(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    (path,) = warcs.glob("*.warc.gz")
+    latin1 = Path(os.fsdecode(bytes(warcs) + b"/archiv-caf\xe9.warc.gz"))
+    latin1.write_bytes(path.read_bytes())
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert stats.problems == [
+        "archiv-caf\ufffd.warc.gz: the file name is not UTF-8; rename the file to index it"
+    ]
+    assert stats.files_indexed == 1 and stats.captures == 7
+    assert [r["name"] for r in db.table("indexed_files").rows] == [path.name]
+
+
+def test_rebuild_over_a_damaged_index_puts_the_new_one_in_place(tmp_path: Path) -> None:
+    """What the message for a damaged index says to do: `newsarchive index --rebuild`."""
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    damaged = tmp_path / "index.db"
+    damaged.write_bytes(os.urandom(8192))
+    stats = rebuild_index(damaged, warcs)
+    assert len(stats.problems) == 1 and "is damaged" in stats.problems[0]
+    assert (tmp_path / "index.db.damaged").stat().st_size == 8192
+    db = open_index(damaged)
+    assert db.execute("select count(*) from captures").fetchone()[0] == 7
+    db.close()
+
+
+def test_index_on_a_read_only_data_directory_is_a_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    crawl_demo(data / "warc", None)
+    cli = [sys.executable, "-m", "crawler.cli"]
+    for extra in ([], ["--rebuild"]):
+        view = tmp_path / f"ro{len(extra)}"
+        done = read_only_view(data, view, [*cli, "index", "--no-progress", "--data", str(view), *extra])
+        assert done.returncode == 1, done.stderr
+        assert f"Error: cannot write the index in {view}" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from archive.index.query import (
     search,
 )
 from archive.index.store import apply_capture
-from tests.index_docs import BASE, doc
+from tests.index_docs import BASE, doc, read_only_view
 
 
 @pytest.fixture
@@ -107,27 +105,16 @@ def test_odd_input_is_a_search_error_not_an_sqlite_one(db: sqlite_utils.Database
             search(db, "harbour", site=empty)
 
 
-def _read_only_view(source: Path, view: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run `command` with `view` a read-only bind mount of `source`, in a private mount
-    namespace (root, as in CI, writes through file modes, so a chmod proves nothing)."""
-    view.mkdir()
-    script = 'mount --bind "$1" "$2" && mount -o remount,ro,bind "$2" && shift 2 && exec "$@"'
-    if shutil.which("unshare") is None:
-        pytest.fail("this test needs util-linux's unshare (mount namespaces)")
-    return subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", str(source), str(view),
-                           *command], capture_output=True, text=True, timeout=60)
-
-
 def test_search_and_runs_work_on_read_only_media(db: sqlite_utils.Database, tmp_path: Path) -> None:
     """An archive copied to read-only media (a snapshot, a mounted share) is still searchable:
     open_index switches to WAL and migrates, and failed there with "unable to open database file"."""
     db.close()
     cli = [sys.executable, "-m", "crawler.cli"]
     view = tmp_path / "ro"
-    found = _read_only_view(tmp_path, view, [*cli, "search", "harbour", "--data", str(view)])
+    found = read_only_view(tmp_path, view, [*cli, "search", "harbour", "--data", str(view)])
     assert found.returncode == 0, found.stderr
     assert "Harbour wall falls" in found.stdout and "Market prices rise" in found.stdout
-    runs = _read_only_view(tmp_path, tmp_path / "ro2", [*cli, "runs", "--data", str(tmp_path / "ro2")])
+    runs = read_only_view(tmp_path, tmp_path / "ro2", [*cli, "runs", "--data", str(tmp_path / "ro2")])
     assert runs.returncode == 0 and "no crawl runs" in runs.stderr, runs.stderr
 
 
@@ -138,6 +125,6 @@ def test_read_only_index_of_an_older_schema_is_named(tmp_path: Path) -> None:
     db.close()
     cli = [sys.executable, "-m", "crawler.cli"]
     view = tmp_path / "ro"
-    found = _read_only_view(tmp_path, view, [*cli, "search", "harbour", "--data", str(view)])
+    found = read_only_view(tmp_path, view, [*cli, "search", "harbour", "--data", str(view)])
     assert found.returncode == 1
     assert "is read-only and of an older schema" in found.stderr and "Traceback" not in found.stderr

@@ -354,6 +354,8 @@ def index_warc_directory(
             tqdm(total=total, unit="B", unit_scale=True, desc="indexing", disable=not progress)
         )
         for path in todo:
+            if not _utf8_name(path, stats):
+                continue
             try:
                 _index_file(
                     db, warc_dir, path, pool=pool, responses=responses, stats=stats,
@@ -374,6 +376,18 @@ def index_warc_directory(
     return stats
 
 
+def _utf8_name(path: Path, stats: IndexStats) -> bool:
+    # The index stores file names as text: a name in another encoding (a file copied from a
+    # Latin-1 system) failed the whole run at that file, on every run.
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        stats.problems.append(f"{shown}: the file name is not UTF-8; rename the file to index it")
+        return False
+    return True
+
+
 def rebuild_index(
     db_path: Path, warc_dir: Path, *, reextract: bool = False, progress: bool = False
 ) -> IndexStats:
@@ -389,13 +403,24 @@ def rebuild_index(
     for leftover in _sqlite_files(fresh):
         leftover.unlink(missing_ok=True)
     db = open_index(fresh)
+    damaged = False
     try:
         stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
         if db_path.exists():
-            _copy_crawl_runs(db, db_path)
+            try:
+                _copy_crawl_runs(db, db_path)
+            except sqlite3.DatabaseError as exc:
+                # What open_index tells the owner of a damaged index to do: rebuild it.
+                damaged = True
+                stats.problems.append(f"{db_path} is damaged ({exc}): its crawl runs (not kept "
+                                      f"in the WARC files) are lost; it is kept as {db_path}.damaged")
     finally:
         db.close()
-    if db_path.exists():
+    if damaged:
+        os.replace(db_path, db_path.with_name(db_path.name + ".damaged"))
+        for leftover in _sqlite_files(db_path)[1:]:
+            leftover.unlink(missing_ok=True)
+    elif db_path.exists():
         # Closing the last connection checkpoints and deletes the -wal file; if it is
         # still there, someone else holds the index open.
         with closing(sqlite3.connect(db_path)) as conn:

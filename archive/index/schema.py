@@ -234,6 +234,15 @@ def m0010_article_aliases(db: sqlite_utils.Database) -> None:
     db.table("article_aliases").create_index(["canonical_url"])
 
 
+@migrations(name="0011_reread_for_aliases")
+def m0011_reread_for_aliases(db: sqlite_utils.Database) -> None:
+    # Files marked indexed before 0010 were read when no alias was stored, and `index` skips
+    # marked files: their aliases never reached article_aliases, and crawls fetched those
+    # URLs again. The next `newsarchive index` reads every file once more (applying a
+    # capture again changes nothing else).
+    db.execute("delete from indexed_files")
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
