@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import WarcFileWriter, WarcFormatError, iter_records, read_record, warc_files
+from archive.warc.reader import OversizedMember, scan_file
 from archive.warc.serialize import RecordSerializer, gzip_member
 from tests.warc_support import sample_exchange, sequential_ids
 
@@ -45,6 +47,25 @@ def test_two_records_in_one_member_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "joined.warc.gz"
     path.write_bytes(gzip_member(resp + req))
     with pytest.raises(WarcFormatError, match="more than one record"):
+        list(iter_records(path))
+
+
+def test_a_whole_file_gzipped_at_once_is_not_inflated_whole(tmp_path: Path) -> None:
+    """`gzip file.warc`, a common form of other tools' WARCs: one member of many records.
+    It was inflated into memory whole (640 MB for a 6 MB file) before being refused."""
+    records = []
+    for number in range(40):  # 40 records of ~300 KB: 12 MB uncompressed
+        (_, _, resp), _ = RecordSerializer(sequential_ids()).exchange(
+            *sample_exchange(body=b"<p>%d</p>" % number + os.urandom(150_000).hex().encode(),
+                             gzip_body=False))
+        records.append(resp)
+    path = tmp_path / "whole.warc.gz"
+    path.write_bytes(gzip_member(b"".join(records)))
+    (entry,) = scan_file(path)
+    assert entry.record is None and entry.offset == 0 and entry.length == path.stat().st_size
+    assert isinstance(entry.error, OversizedMember) and "more than one record" in str(entry.error)
+    assert entry.error.kept < len(records[0]) + 2 * 1024 * 1024  # the first record, about
+    with pytest.raises(OversizedMember):
         list(iter_records(path))
 
 

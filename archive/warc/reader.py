@@ -35,6 +35,34 @@ class WarcFormatError(Exception):
         self.reason = reason
 
 
+class OversizedMember(WarcFormatError):
+    """A gzip member that holds more than one record (a whole file gzipped at once): read to
+    its end without keeping it, so its `length` is known and the file goes on after it."""
+
+    def __init__(self, file: str, offset: int, length: int, kept: int) -> None:
+        super().__init__(file, offset, f"gzip member holds more than one record ({length} bytes "
+                                       f"compressed; a whole file gzipped at once?)")
+        self.length = length
+        self.kept = kept
+
+
+# What one member may hold beyond the record its WARC header announces (the block's
+# trailing CRLFs, a little slack), and how far its header may reach.
+_MEMBER_SLACK = 64 * 1024
+_HEADER_REACH = 1024 * 1024
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d+)[ \t]*\r?$")
+
+
+def _record_limit(head: bytes) -> int | None:
+    """How many uncompressed bytes the record starting with `head` may take, once its WARC
+    header is complete (None before: more must be read)."""
+    end = head.find(b"\r\n\r\n")
+    if end < 0:
+        return None if len(head) < _HEADER_REACH else _HEADER_REACH
+    length = _CONTENT_LENGTH.search(head, 0, end + 2)
+    return end + 4 + (int(length[1]) if length else 0) + _MEMBER_SLACK
+
+
 @dataclass
 class WarcRecordData:
     """One record read back, with its position and its raw (still content-encoded) payload."""
@@ -80,12 +108,20 @@ class GzipMembers:
             return None
         decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
         parts: list[bytes] = []
-        consumed = 0
+        consumed = kept = 0
+        limit: int | None = None
         while True:
             try:
-                parts.append(decompressor.decompress(data))
+                part = decompressor.decompress(data)
             except zlib.error as exc:  # bad header, bad deflate data, CRC or length mismatch
                 raise WarcFormatError(self._file, offset, f"corrupt gzip member ({exc})") from exc
+            # Kept only up to what one record can take: a whole file gzipped as one member
+            # (`gzip file.warc`) was inflated into memory whole, 640 MB for a 6 MB file.
+            if limit is None or kept <= limit:
+                parts.append(part)
+                kept += len(part)
+                if limit is None:
+                    limit = _record_limit(b"".join(parts)[:_HEADER_REACH])
             if decompressor.eof:
                 self._carry = decompressor.unused_data
                 consumed += len(data) - len(self._carry)
@@ -97,6 +133,8 @@ class GzipMembers:
                     self._file, offset, f"gzip member cut short: file ends {consumed} bytes in"
                 )
         self.pos = offset + consumed
+        if limit is not None and kept > limit:
+            raise OversizedMember(self._file, offset, consumed, kept)
         return offset, consumed, b"".join(parts)
 
 
@@ -284,6 +322,10 @@ def scan_file(path: Path) -> Iterator[ScanEntry]:
         while offset < size:
             try:
                 member = GzipMembers(f, path.name, offset).next_member()
+            except OversizedMember as exc:  # a whole member, its end known: go on after it
+                yield ScanEntry(offset, exc.length, error=exc)
+                offset += exc.length
+                continue
             except WarcFormatError as exc:  # broken gzip: its end is unknown, look for the next
                 good = _next_good(f, path.name, offset + 1)
                 end = good if good is not None else size
