@@ -279,3 +279,31 @@ def test_control_characters_and_lone_surrogates_are_not_kept() -> None:
     assert result.description == "A [31m note" and result.authors == ["Ann Lee"]
     assert "\x1b" not in result.text and "Tide tables give" in result.text
     json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # raised before
+
+
+def test_text_that_is_not_double_encoded_is_left_as_it_is() -> None:
+    """"ß“", "Ö" and a no-break space, "É…" are pairs a double-encoded page also holds: repaired
+    unasked they became "ߓ" (an NKo letter), a Hebrew accent and "Ʌ" on a valid UTF-8 page."""
+    lines = ["Die Stadt nannte den Umbau „groß“ und teuer.", "Die SPÖ\u00a0stimmten dagegen.",
+             "Das CAFÉ… blieb geöffnet, sagte der Wirt."]
+    page = (
+        "<html lang='de'><head><meta charset='utf-8'><title>Der Umbau am Hafen</title></head>"
+        "<body><article><h1>Der Umbau am Hafen</h1>"
+        + "".join(f"<p>{line} " + "Der Hafen bleibt bis zum Frühjahr eine Baustelle. " * 6 + "</p>"
+                  for line in lines)
+        + "</article></body></html>"
+    )
+    result = extract_article(page.encode(), "https://hafen.example/2026/11/20/umbau")
+    assert result.status == "ok"
+    for line in lines:  # (trafilatura writes a no-break space as a space)
+        assert line.replace("\u00a0", " ") in result.text
+    # A page whose text is double-encoded is still repaired.
+    broken = page.replace("„groß“", "â€žgroÃŸâ€œ").replace("Frühjahr", "FrÃ¼hjahr")
+    repaired = extract_article(broken.encode(), "https://hafen.example/2026/11/20/umbau")
+    assert lines[0] in repaired.text and "Frühjahr" in repaired.text and "Ã" not in repaired.text
+    russian = ("<html lang='ru'><head><meta charset='utf-8'><title>Новый мост</title></head><body>"
+               "<article><h1>Новый мост</h1><p>" + "Движение по новому мосту открыли утром. " * 8
+               + "</p></article></body></html>")
+    read_as_latin1 = russian.encode("utf-8").decode("latin-1").encode("utf-8")
+    result = extract_article(read_as_latin1, "https://vestnik.example/2026/11/20/most")
+    assert "Движение по новому мосту открыли утром." in result.text

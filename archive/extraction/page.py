@@ -18,7 +18,7 @@ from trafilatura.utils import (
     repair_faulty_html,
 )
 
-from archive.extraction.textfix import fix_double_encoding
+from archive.extraction.textfix import repair_mojibake
 
 ARTICLE_TYPES = frozenset(
     {
@@ -36,9 +36,17 @@ LISTING_TYPES = frozenset(
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# UTF-8 bytes of text that was already UTF-8 read as Latin-1/cp1252 ("â€™" stored as UTF-8).
+# UTF-8 bytes of text that was already UTF-8 read as Latin-1/cp1252 ("â€™" stored as UTF-8):
+# "Ã" or "Â" before a continuation byte read as cp1252 ("Ã©", "Â "), "â€", a letter before a
+# C1 control (read as Latin-1: "â\x80\x99"), or two pairs in a row (Cyrillic "Ð¿Ñ€", Greek
+# "Î±Î"). One pair alone is real text as often: "Ö" or "é"
+# before a no-break space, "ß“": a valid German or French page was "repaired" into NKo
+# letters and Hebrew accents.
+_MOJIBAKE_PAIR = rb"\xc3[\x80-\xbf](?:[\xc2\xc5\xcb][\x80-\xbf]|\xe2[\x80-\xbf]{2})"
 _DOUBLE_ENCODED = re.compile(
-    rb"\xc3[\x80-\xbf]\xc2[\x80-\xbf]|\xc3\xa2\xe2\x82\xac|\xc3[\x82\x83\xa2][\xc2\xc5\xe2]"
+    rb"\xc3[\x82\x83](?:[\xc2\xc5\xcb][\x80-\xbf]|\xe2[\x80-\xbf]{2})|\xc3\xa2\xe2\x82\xac"
+    rb"|\xc3[\x80-\xbf]\xc2[\x80-\x9f]"
+    rb"|(?:" + _MOJIBAKE_PAIR + rb"){2}"
 )
 
 
@@ -241,11 +249,11 @@ def parse_page(body: bytes, url: str) -> Page | None:
 def _repair_text_nodes(tree: lxml_html.HtmlElement) -> None:
     for el in tree.iter():
         if el.text:
-            el.text = fix_double_encoding(el.text)
+            el.text = repair_mojibake(el.text)
         if el.tail:
-            el.tail = fix_double_encoding(el.tail)
+            el.tail = repair_mojibake(el.tail)
         if el.tag == "meta" and el.get("content"):
-            el.set("content", fix_double_encoding(el.get("content", "")))
+            el.set("content", repair_mojibake(el.get("content", "")))
 
 
 def _collect_structured_data(page: Page) -> None:

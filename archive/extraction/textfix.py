@@ -49,8 +49,23 @@ _STRAY_A_CIRCUMFLEX = re.compile(r"(?<=[a-z0-9.,;:!?)%])\u00c2(?= |$)", re.M)
 _LEAD = re.compile("[\xc2-\xf4]")
 
 
+# What only double-encoded text holds: "Ã©", "Â " and "â€™" are é, a no-break space and ’
+# read as cp1252. Other pairs _MOJIBAKE names are real text as often: "groß“", "SPÖ" and a
+# no-break space, "CAFÉ…" became "groߓ", "SP֠" and "CAFɅ" when repaired unasked.
+_MARKER = re.compile("[\xc2\xc3]" + _CONTINUATION + "|\xe2\u20ac")
+
+
 def fix_double_encoding(text: str) -> str:
-    """Undo UTF-8 read as Latin-1/cp1252, sequence by sequence; other text is left alone."""
+    """Undo UTF-8 read as Latin-1/cp1252, sequence by sequence, in text that shows it is
+    double-encoded; other text is left alone."""
+    if not text or not _LEAD.search(text) or not (_MARKER.search(text) or "\u00c2" in text):
+        return text
+    return repair_mojibake(text)
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Latin-1/cp1252 in every sequence that can be it: for text of a page
+    whose bytes show double encoding (Cyrillic read so holds none of _MARKER's pairs)."""
     if not text or not _LEAD.search(text) or not (_MOJIBAKE.search(text) or "\u00c2" in text):
         return text
     return _STRAY_A_CIRCUMFLEX.sub("", _MOJIBAKE.sub(_repair, text))
