@@ -22,7 +22,12 @@ def adopt_canonical(item: PageItem, declared: str, is_article: Callable[[str], b
     host and is an article's URL by the site's patterns; the URL it was fetched by becomes an
     alias. Another host's claim is not trusted, nor a claim to the home or a section page:
     two stories whose templates both declared "/" were stored as two versions of one."""
-    target = canonical_url(urljoin(item.url, declared))
+    try:
+        target = canonical_url(urljoin(item.url, declared))
+    except ValueError as exc:  # what urlsplit cannot read (extract_article checks its own output)
+        logger.warning("%s declares rel=canonical %r, which is no URL (%s): kept as fetched",
+                       item.url, declared, exc)
+        return
     if target == item.canonical_url or urlsplit(target).netloc != urlsplit(item.canonical_url).netloc:
         return
     if not is_article(target):

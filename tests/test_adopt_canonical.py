@@ -33,3 +33,12 @@ def test_a_claim_to_the_home_or_a_section_page_or_another_host_is_not() -> None:
         page = item("/news/2026/bridge-closure")
         adopt_canonical(page, declared, is_article)
         assert page.canonical_url == SITE + "/news/2026/bridge-closure" and page.aliases == []
+
+
+def test_a_declared_url_that_cannot_be_read_keeps_the_page_as_fetched() -> None:
+    """canonical_url() raised for a port of 99999, and the item, dropped by Scrapy, never got
+    its metadata record or its index row."""
+    for declared in ("https://riverside.example:99999/news/2026/harbour-plan", "http://[broken/"):
+        page = item("/news/2026/harbour-plan")
+        adopt_canonical(page, declared, is_article)
+        assert page.canonical_url == SITE + "/news/2026/harbour-plan" and page.aliases == []

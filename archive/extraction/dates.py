@@ -12,7 +12,7 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from archive.extraction.datevalues import normalise_date
+from archive.extraction.datevalues import normalise_date, plausible_date
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page, in_document
 from archive.extraction.shown import ShownDate
@@ -78,10 +78,15 @@ _META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
 _OTHER_DATE_FIELD = re.compile(r"modif|updat|revis|reviewed|last[-_]?review", re.I)
 
 
+# No page states more dates than this; a hostile one's thousands stay out of the index.
+MAX_CANDIDATES = 100
+
+
 def find_dates(
     page: Page, hints: ExtractionHints | None, shown: list[ShownDate]
 ) -> DateFindings:
     found: list[DateCandidate] = []
+    kept: set[tuple[str, str]] = set()  # `not in` the list was quadratic: 15,000 metas, 20 s
 
     def add(raw: Any, source: str) -> DateCandidate | None:
         if isinstance(raw, list) and raw:
@@ -89,10 +94,12 @@ def find_dates(
         if not isinstance(raw, str):
             return None
         value = normalise_date(raw) or _text_date(raw, page)
-        if not value:
+        # Every value, whatever read it: text dates ("March 4, 2099") had no range check.
+        if not value or not plausible_date(value):
             return None
         candidate = DateCandidate(value=value, source=source)
-        if candidate not in found:
+        if (value, source) not in kept and len(found) < MAX_CANDIDATES:
+            kept.add((value, source))
             found.append(candidate)
         return candidate
 
@@ -183,7 +190,8 @@ def find_dates(
             (c for c in ranked if "T" in c.value and c.value[:10] == chosen.value), chosen
         )
     updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
-    return DateFindings(found, chosen, _find_modified(page, dated) or updated)
+    modified = _find_modified(page, dated) or updated
+    return DateFindings(found, chosen, modified if modified and plausible_date(modified) else None)
 
 
 def _labelled_publication(

@@ -23,6 +23,8 @@ def normalise_date(value: str, *, now: datetime | None = None) -> str | None:
     iso = _ISO.match(value)
     if iso:
         year, month, day, hour, minute, second, offset = iso.groups()
+        if hour is not None and offset is None:
+            offset = _zone_offset(value[iso.end():])
         return _compose(year, month, day, hour, minute, second, offset, now)
     compact = _COMPACT.match(value)
     if compact:
@@ -62,8 +64,40 @@ def _compose(
         digits = offset[1:].replace(":", "")
         if len(digits) == 2:
             digits += "00"
+        if len(digits) != 4 or int(digits[:2]) > 14 or int(digits[2:]) > 59:
+            # "+99:99", or "+530" read as "+53": the day stands, the time's zone is unknown
+            # (a wrong offset put published_utc hours off, or made it NULL).
+            return day_value.date().isoformat()
         return f"{text}{offset[0]}{digits[:2]}:{digits[2:4]}"
     return text
+
+
+# Zone names after an ISO time ("2024-03-04T10:00:00 EST", "... GMT+0200"): the offsets of the
+# unambiguous ones. Another name leaves the day only: a time read as UTC would be hours off.
+_ZONES = {"UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00", "EST": "-05:00", "EDT": "-04:00",
+          "CST": "-06:00", "CDT": "-05:00", "MST": "-07:00", "MDT": "-06:00", "PST": "-08:00",
+          "PDT": "-07:00"}
+_ZONE = re.compile(r"^\s*\(?([A-Za-z]{1,5})\)?\s*(?:([+-]\d{2}):?(\d{2}))?\s*$")
+
+
+def _zone_offset(rest: str) -> str | None:
+    """The offset a zone name after the time states; "?" (no valid offset) for an unknown name."""
+    zone = _ZONE.match(rest)
+    if zone is None:
+        return None
+    name, hours, minutes = zone.groups()
+    if name.upper() in ("UTC", "GMT") and hours:
+        return f"{hours}:{minutes}"
+    return _ZONES.get(name.upper(), "?")
+
+
+def plausible_date(value: str, now: datetime | None = None) -> bool:
+    """Whether an ISO 8601 date (or date and time) lies between 1990 and two days from now."""
+    try:
+        day = datetime.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return _plausible(day, now)
 
 
 def _plausible(value: datetime, now: datetime | None) -> bool:

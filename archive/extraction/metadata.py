@@ -125,7 +125,7 @@ def find_headline(
             page.meta_first("og:title", "twitter:title"),
             _clean(_ld_value(page, "headline")),
             _clean(page.tree.findtext(".//title")),
-            feed_title,
+            _clean(feed_title),  # a feed's title may hold line breaks, or only blanks
         )
         if r
     ]
@@ -157,6 +157,11 @@ def find_headline(
     return None, None
 
 
+# No page has more tags than this; a hostile one's 40,000 would all go into the metadata
+# record and the index.
+MAX_TAGS = 100
+
+
 def find_tags(page: Page) -> list[str]:
     tags = [t for t in page.meta.get("article:tag", []) if t.strip()]
     if not tags:
@@ -170,12 +175,9 @@ def find_tags(page: Page) -> list[str]:
         tags = raw.split(",") if raw else []
     if not tags:
         tags = [text_of(a) for a in in_document(page.tree, "a") if a.get("rel") == "tag"]
-    seen: list[str] = []
-    for tag in tags:
-        cleaned = _clean(tag)
-        if cleaned and cleaned not in seen:
-            seen.append(cleaned)
-    return seen
+    # A dict keeps the first of each: `not in` a list made 40,000 keywords cost 12.6 s.
+    seen = dict.fromkeys(cleaned for tag in tags if (cleaned := _clean(tag)))
+    return list(seen)[:MAX_TAGS]
 
 
 def find_section(page: Page) -> str | None:
@@ -197,16 +199,30 @@ def find_image(page: Page) -> str | None:
         if isinstance(value, dict):
             value = value.get("url")
         image = _clean(value)
-    return urljoin(page.url, image) if image else None
+    return web_url(page.url, image) if image else None
 
 
 def find_canonical(page: Page) -> str | None:
     for link in in_document(page.tree, "link"):
         href = (link.get("href") or "").strip()
         if href and " canonical " in f" {link.get('rel', '')} ":
-            return urljoin(page.url, href)
+            return web_url(page.url, href)
     og_url = page.meta_first("og:url")
-    return urljoin(page.url, og_url) if og_url else None
+    return web_url(page.url, og_url) if og_url else None
+
+
+def web_url(base: str, reference: str) -> str | None:
+    """`reference` resolved against the page's URL, when that makes an http(s) URL with a valid
+    host and port. "http://[broken" raised from urljoin and the whole page came out "error";
+    a port of 99999 passed here and then failed the crawl's canonical adoption, which lost
+    the page's metadata record; javascript: and data: values were kept as links."""
+    try:
+        url = urljoin(base, reference)
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port out of range
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def find_language(page: Page) -> str | None:

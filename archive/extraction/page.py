@@ -295,7 +295,7 @@ def _collect_json_ld(page: Page, scripts: list[lxml_html.HtmlElement]) -> None:
             continue
         try:
             data = json.loads(_CONTROL.sub(" ", raw), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested 3,000 deep: the whole page came out "error"
             continue
         _flatten(data, page.json_ld, depth=0)
 
