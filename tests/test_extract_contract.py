@@ -96,3 +96,17 @@ def test_a_feed_title_is_one_line_and_a_blank_one_is_none() -> None:
                               ("   ", None)):
         result = extract_article(bare, URL, ExtractionHints(feed_title=feed_title))
         assert result.title == title
+
+
+def test_a_comment_marked_up_as_one_is_not_article_text() -> None:
+    comment = ('<div itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+               '<span itemprop="author">Bob</span><p itemprop="text">I totally disagree with this, '
+               "the council is wrong about everything and should resign.</p></div>")
+    result = extract_article(page(body=BODY + comment), URL)
+    assert "approved the budget" in result.text and "should resign" not in result.text
+
+
+@pytest.mark.parametrize("byline", ["By Monday", "Facebook", "By Twitter"])
+def test_a_day_or_a_share_button_in_the_byline_slot_is_no_author(byline: str) -> None:
+    result = extract_article(page(body=f'<p class="byline">{byline}</p>' + BODY), URL)
+    assert result.authors == []

@@ -67,8 +67,13 @@ _ASIDE = re.compile(r"\s*\((?:[^()]*\)|[^()]*$)")
 # ("van", "de", "bin") but for these, and "with" joins two names.
 _LONG_PARTICLES = frozenset({"della", "delle", "degli", "dello", "with"})
 # What templates print when the author field is empty.
+# Words a byline slot holds when it names nobody: CMS defaults, the day printed beside it,
+# the share buttons after it. ("Staff" stays: reviewed bylines keep it as the author.)
 _PLACEHOLDER_NAMES = frozenset(
-    {"undefined", "null", "none", "unknown", "admin", "administrator", "webmaster"}
+    {"undefined", "null", "none", "unknown", "admin", "administrator", "webmaster",
+     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+     "facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok", "whatsapp", "pinterest",
+     "email", "share", "print"}
 )
 # A company's legal form ends an organisation's name: "Kneib Dentistry PC", "Acme Inc".
 _LEGAL_FORM = re.compile(r"\s(?:inc|llc|ltd|gmbh|corp|corporation|pc|pllc|plc)\.?$", re.I)

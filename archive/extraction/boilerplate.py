@@ -49,15 +49,16 @@ def _by_first_letter(words: tuple[str, ...]) -> str:
 _FURNITURE = re.compile(_by_first_letter(_FURNITURE_WORDS))
 _KEEP_TAGS = frozenset({"html", "body", "main", "article", "h1"})
 # Dialogs (cookie settings, sign-in, republishing terms) open over the page, not in the
-# article; an element marked as its author (schema.org) is a byline or an author box, never
-# the body. (Not the `hidden` attribute: streamed React pages hide their whole body until a
-# script moves it into place.) The attribute values that say so, by attribute. Read in the
-# walk from each element's items(), with its class and id: an XPath over the attributes cost
-# 0.35 ms a page, the two el.get() calls it replaces as much as the items() call.
+# article; an element marked as its author (schema.org) is a byline or an author box, and
+# one marked as a comment on it a reader's comment, never the body. (Not the `hidden`
+# attribute: streamed React pages hide their whole body until a script moves it into place.)
+# The attribute values that say so, by attribute. Read in the walk from each element's
+# items(), with its class and id: an XPath over the attributes cost 0.35 ms a page, the two
+# el.get() calls it replaces as much as the items() call.
 _UNSHOWN = {
     "role": frozenset({"dialog", "alertdialog"}),
     "aria-modal": frozenset({"true"}),
-    "itemprop": frozenset({"author"}),
+    "itemprop": frozenset({"author", "comment"}),
 }
 
 
