@@ -110,3 +110,14 @@ def test_a_comment_marked_up_as_one_is_not_article_text() -> None:
 def test_a_day_or_a_share_button_in_the_byline_slot_is_no_author(byline: str) -> None:
     result = extract_article(page(body=f'<p class="byline">{byline}</p>' + BODY), URL)
     assert result.authors == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read_as_utf16(encoding: str) -> None:
+    """Mostly ASCII markup in UTF-16 is valid UTF-8 too: it came out with the NULs dropped and
+    every Cyrillic letter garbled ('!>25B CB25@48;'), status ok."""
+    html = ("<html><head><title>Новости</title></head><body><article><h1>Совет утвердил бюджет</h1>"
+            "<p>" + "Городской совет во вторник утвердил новый бюджет на следующий год. " * 8
+            + "</p></article></body></html>")
+    result = extract_article(html.encode(encoding), "https://news.example.ru/2024/03/04/budget")
+    assert result.title == "Совет утвердил бюджет" and "Городской совет" in result.text

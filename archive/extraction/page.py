@@ -165,7 +165,11 @@ def _load_html(body: bytes) -> tuple[lxml_html.HtmlElement | None, bytes | None]
     raw: bytes | None = None
     try:
         raw = handle_compressed_file(body)
-        text = raw.decode("utf-8")
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is not None:
+            text, raw = raw.decode(utf16, errors="replace"), None
+        else:
+            text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text, raw = decode_file(body), None
     beginning = text[:50].lower()
@@ -189,6 +193,23 @@ def _load_html(body: bytes) -> tuple[lxml_html.HtmlElement | None, bytes | None]
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
         return None, None  # not HTML at all
     return tree, source
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 of mostly ASCII markup without a byte-order mark: NULs in every other byte of
+    its beginning. It is valid UTF-8 too, and came out with the NULs dropped and every
+    non-ASCII letter garbled ('!>25B CB25@48;'), status ok."""
+    head = raw[:1024]
+    if len(head) < 64 or b"\x00" not in head:
+        return None
+    pairs = len(head) // 2
+    # A quarter of the pairs hold an ASCII character (the markup), none a NUL on the other side.
+    odd, even = head[1::2].count(0) / pairs, head[::2].count(0) / pairs
+    if odd > 0.25 and even < 0.02:
+        return "utf-16-le"
+    if even > 0.25 and odd < 0.02:
+        return "utf-16-be"
+    return None
 
 
 def _parse_bytes(raw: bytes) -> lxml_html.HtmlElement | None:
