@@ -26,6 +26,10 @@ _WARM_UP_PAGE = (
 
 
 def _warm_up() -> None:
+    # A signal to the crawl's whole process group (kill -- -PGID, timeout(1), a terminal's
+    # job control) killed the workers mid-page while the crawl itself stopped cleanly: the
+    # pages in flight came out "worker died" and the pool broke. The crawl stops them itself.
+    os.setpgrp()
     # A fresh process spends its first pages compiling trafilatura's and htmldate's
     # patterns; do it once here, outside any page's timeout.
     from archive.extract import extract_article
@@ -80,7 +84,12 @@ class ExtractionPool:
         self, body: bytes, url: str, hints: ExtractionHints | None = None
     ) -> Future[ArticleExtraction]:
         outcome: Future[ArticleExtraction] = Future()
-        task = self._pool.schedule(_extract, args=(body, url, hints), timeout=self.timeout)
+        try:
+            task = self._pool.schedule(_extract, args=(body, url, hints), timeout=self.timeout)
+        except RuntimeError as exc:  # the pool is stopped or broken (its workers were killed)
+            logger.error("extraction pool unusable, %s not extracted: %s", url, exc)
+            outcome.set_result(ArticleExtraction.failed("error", f"extraction pool unusable: {exc}"))
+            return outcome
 
         def settle(done: Future[ArticleExtraction]) -> None:
             if not outcome.cancelled():

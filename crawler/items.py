@@ -41,3 +41,8 @@ class PageItem:
     # its own, and the attempts before it keep theirs ("retried").
     unanswered: bool = False
     capture_docs: list[Any] = field(default_factory=list)  # archive.index.CaptureDoc, set by pipelines
+
+    def __repr__(self) -> str:
+        # Scrapy logs the item with any error in a pipeline: the whole page body and the
+        # extracted text made each such log line hundreds of kilobytes.
+        return f"<PageItem {self.kind} {self.url} outcome={self.outcome}>"

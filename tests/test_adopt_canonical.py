@@ -42,3 +42,11 @@ def test_a_declared_url_that_cannot_be_read_keeps_the_page_as_fetched() -> None:
         page = item("/news/2026/harbour-plan")
         adopt_canonical(page, declared, is_article)
         assert page.canonical_url == SITE + "/news/2026/harbour-plan" and page.aliases == []
+
+
+def test_an_item_shows_itself_without_its_body() -> None:
+    """Scrapy logs the item with an error in a pipeline: the body made each line ~250 KB."""
+    page = item("/news/2026/harbour-plan")
+    page.body = b"<html>" + b"x" * 250_000
+    page.article = {"text": "y" * 12_000}
+    assert repr(page) == f"<PageItem article {SITE}/news/2026/harbour-plan outcome=article>"

@@ -128,3 +128,42 @@ def _lease_taken(index: Path) -> bool:
             return db.execute("select count(*) from job_leases where name = 'crawl:demo'").fetchone()[0] > 0
     except sqlite3.OperationalError:  # the schema is still being created
         return False
+
+
+def _articles_so_far(index: Path) -> set[str]:
+    try:
+        return _indexed_articles(index)
+    except sqlite3.OperationalError:  # the crawl is still creating the index
+        return set()
+
+
+def test_sigterm_to_the_process_group_stops_the_crawl_not_its_extraction(tmp_path: Path) -> None:
+    """`kill -- -PGID`, timeout(1), a terminal's job control: the signal reached the extraction
+    workers too, they died mid-page, the pool broke, and every page in flight came out an
+    extraction error (with its whole item, body included, in the log)."""
+    data = tmp_path / "data"
+    with DemoSite(n_articles=120, delay=0.05) as site:
+        command = [sys.executable, "-m", "scrapy", "crawl", "demo", "-a", f"base_url={site.url}",
+                   "-s", f"NEWSARCHIVE_DATA={data}", "-s", f"NEWSARCHIVE_SITES={SITES}"]
+        for key, value in FAST.items():
+            command += ["-s", f"{key}={value}"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        crawl = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 90
+            while len(_articles_so_far(data / "index.db")) < 5:
+                assert crawl.poll() is None, "the crawl ended before it was stopped"
+                assert time.monotonic() < deadline, "the crawl extracted too slowly"
+                time.sleep(0.05)
+            os.killpg(crawl.pid, signal.SIGTERM)
+            _, log = crawl.communicate(timeout=60)
+        finally:
+            crawl.kill()
+    assert "Spider closed (shutdown)" in log
+    assert "Unexpected error within the Pool" not in log and "worker died" not in log
+    with closing(sqlite3.connect(data / "index.db")) as db:
+        (outcome,) = db.execute("select outcome from crawl_runs").fetchone()
+        errors = db.execute("select count(*) from captures where article_status = 'error'").fetchone()
+    assert outcome == "interrupted" and errors == (0,)
+    assert verify_directory(data / "warc").ok
