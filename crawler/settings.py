@@ -57,7 +57,13 @@ WARC_GZIP_LEVEL = 5
 WARC_FSYNC = True
 WARC_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
 
-USER_AGENT = f"newsarchive/{archive.__version__} (news archiving crawler; {NEWSARCHIVE_CONTACT})"
+def user_agent(contact: str) -> str:
+    """Our User-Agent naming `contact`, on one line (the spider builds it again from the final
+    settings: `-s NEWSARCHIVE_CONTACT=...` and schedule.toml's [settings] reach it that way)."""
+    return f"newsarchive/{archive.__version__} (news archiving crawler; {' '.join(contact.split())})"
+
+
+USER_AGENT = user_agent(NEWSARCHIVE_CONTACT)
 # robots.txt is checked by our spider before a request is scheduled: Scrapy's
 # middleware races under concurrency (DESIGN.md).
 ROBOTSTXT_OBEY = False

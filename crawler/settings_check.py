@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,13 @@ def _hosts(value: Any) -> str | None:
     return None
 
 
+def _file_name_part(value: Any) -> str | None:
+    # "../x" wrote the WARC files beside DATA/warc, where verify and index never look.
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", str(value)):
+        return None
+    return "must be letters, digits, '.', '_' or '-' (it starts every WARC file's name)"
+
+
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
     "NEWSARCHIVE_EXTRACT_TIMEOUT": _float(above=0),
@@ -66,6 +74,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "NEWSARCHIVE_GC_THRESHOLD": _int(0),  # 0: Python's defaults
     "WARC_GZIP_LEVEL": _int(-1, 9),  # -1: zlib's default level
     "WARC_MAX_SIZE": _int(1),
+    "WARC_PREFIX": _file_name_part,
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from scrapy.utils.project import get_project_settings
 
+import archive
 from crawler.middlewares.retry_after import retry_after_seconds
 
 
@@ -94,6 +95,7 @@ def test_the_shipped_settings_pass_their_own_checks() -> None:
     ("NEWSARCHIVE_EXTRACT_TIMEOUT", "-1", "must be more than 0"),
     ("NEWSARCHIVE_MAX_BODY", "abc", "is not a whole number"),
     ("WARC_GZIP_LEVEL", "42", "must be from -1 to 9"),
+    ("WARC_PREFIX", "../x", "must be letters, digits, '.', '_' or '-'"),
 ])
 def test_a_bad_setting_stops_the_crawl_before_it_starts(
     tmp_path: Path, name: str, value: str, problem: str
@@ -116,3 +118,24 @@ def test_pinned_names_match_as_requests_carry_them() -> None:
     assert pinned.lookup("bücher.example") == "127.0.0.1"
     assert pinned.lookup("NEWS.example.") == "::1"
     assert pinned.lookup("other.example") is None
+
+
+def test_a_contact_given_as_a_setting_reaches_the_user_agent(tmp_path: Path) -> None:
+    """The README documents `-s NEWSARCHIVE_CONTACT=...`; settings.py built USER_AGENT from the
+    environment at import, so the setting never reached a request. An explicit USER_AGENT wins."""
+    from archive.demosite import DemoSite
+    from archive.warc import iter_records, warc_files
+    from tests.conftest import scrapy_crawl
+
+    agents = {}
+    with DemoSite(n_articles=16) as site:
+        for name, settings in (("contact", {"NEWSARCHIVE_CONTACT": "mailto:ops@example.org\n"}),
+                               ("explicit", {"NEWSARCHIVE_CONTACT": "mailto:ops@example.org",
+                                             "USER_AGENT": "MyArchiver/2.0"})):
+            crawl = scrapy_crawl("demo", tmp_path / name, base_url=site.url,
+                                 settings={**settings, "CLOSESPIDER_PAGECOUNT": "3"})
+            agents[name] = {r.http_header("User-Agent") for f in warc_files(crawl.data / "warc")
+                            for r in iter_records(f) if r.rec_type == "request"}
+    assert agents["contact"] == {
+        f"newsarchive/{archive.__version__} (news archiving crawler; mailto:ops@example.org)"}
+    assert agents["explicit"] == {"MyArchiver/2.0"}

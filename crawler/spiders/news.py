@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
@@ -24,6 +25,7 @@ from crawler.middlewares.capture import attempt_of
 from crawler.middlewares.guard import RefusedRequest
 from crawler.robots import origin
 from crawler.session import ArchiveSession
+from crawler.settings import user_agent
 from crawler.spiders.frontier import Frontier
 
 # Discovery documents first: they carry dates that decide what `since` skips.
@@ -42,6 +44,18 @@ class NewsSpider(Spider):
             self.site = rebase(self.site, base_url)
         self._frontier: Frontier | None = None
         self._pages_started = False
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # settings.py built USER_AGENT from the environment's contact when it was imported: a
+        # contact given as a setting (-s, schedule.toml) never reached the requests. A
+        # USER_AGENT set above the project's own settings stays as given. (At "spider"
+        # priority: Scrapy applies the process's settings to the crawler again, and the
+        # project's USER_AGENT would win back at "project".)
+        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
+            contact = str(settings.get("NEWSARCHIVE_CONTACT") or "")
+            settings.set("USER_AGENT", user_agent(contact), priority="spider")
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
