@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +20,9 @@ from archive.config import ConfigError, SiteConfig, read_sites, rebase
 if TYPE_CHECKING:
     import sqlite_utils
 
-DATASETTE_CONFIG = Path("config/datasette.yaml")
+# The checkout's config, wherever the command runs from: a relative path served the demo
+# without its canned queries when run outside the project root.
+DATASETTE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "datasette.yaml"
 DEFAULT_SCHEDULE = Path("config/schedule.toml")
 
 
@@ -135,10 +137,14 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @common_options
 @click.option("--serve/--no-serve", default=False, show_default=True,
               help="Serve the index with Datasette on 127.0.0.1 when the crawl is done.")
-@click.option("--port", default=8001, show_default=True, help="Datasette port for --serve.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              help="Datasette port for --serve.")
+@click.option("--site-port", default=8765, show_default=True, type=click.IntRange(1, 65535),
+              help="Port of the demo news site (the same each run: the port is part of every "
+                   "archived URL, and a new one made a second run archive every article again).")
 @click.option("--articles", default=64, show_default=True, type=click.IntRange(min=16),
               help="Articles on the demo site (at least 16).")
-def demo(data: Path, sites: Path, serve: bool, port: int, articles: int) -> None:
+def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articles: int) -> None:
     """Start the bundled demo news site on 127.0.0.1, crawl it offline, and fill DATA.
 
     \b
@@ -149,7 +155,17 @@ def demo(data: Path, sites: Path, serve: bool, port: int, articles: int) -> None
     from crawler.runner import run_crawl
 
     _check_site(sites, "demo")
-    with DemoSite(n_articles=articles) as site:
+    if serve:
+        _port_free(port, "--port", "Datasette")  # before the crawl, not after it
+    if (data / "index.db").exists():
+        _open_index(data / "index.db").close()  # a damaged index: say so before crawling
+    site = DemoSite(n_articles=articles, port=site_port)
+    try:
+        site.start()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot serve the demo site on 127.0.0.1:{site_port} ({exc}); "
+                                 "is another demo running?", param_hint="--site-port") from None
+    with site:
         click.echo(f"demo news site at {site.url}", err=True)
         # The demo server is ours and local: no politeness delay needed.
         stats = run_crawl("demo", data, sites, {"base_url": site.url},
@@ -159,18 +175,30 @@ def demo(data: Path, sites: Path, serve: bool, port: int, articles: int) -> None
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)
     if serve:
-        _serve(data / "index.db", port)
+        sys.exit(_serve(data / "index.db", port))
 
 
-def _serve(database: Path, port: int) -> None:
+def _port_free(port: int, option: str, what: str) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise click.BadParameter(f"{what} cannot listen on 127.0.0.1:{port} ({exc})",
+                                     param_hint=option) from None
+
+
+def _serve(database: Path, port: int) -> int:
+    """Serve `database` with Datasette until Ctrl-C; Datasette's exit status (0 after Ctrl-C)."""
     datasette = shutil.which("datasette") or str(Path(sys.executable).with_name("datasette"))
     command = [datasette, "serve", str(database), "--host", "127.0.0.1", "--port", str(port)]
     if DATASETTE_CONFIG.exists():
         command += ["--metadata", str(DATASETTE_CONFIG)]
     command += ["--setting", "suggest_facets", "off", "--setting", "sql_time_limit_ms", "3000"]
     click.echo(f"serving the archive at http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops Datasette: a normal end
-        subprocess.run(command, check=False)
+    try:
+        return subprocess.run(command, check=False).returncode
+    except KeyboardInterrupt:  # Ctrl-C stops Datasette: a normal end
+        return 0
 
 
 @main.command()

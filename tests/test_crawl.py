@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -180,17 +182,51 @@ def test_cli_crawl_and_unknown_site(tmp_path: Path) -> None:
     assert list((tmp_path / "warc").glob("*.warc.gz"))
 
 
-def test_newsarchive_demo_command(tmp_path: Path) -> None:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_newsarchive_demo_command_run_twice_archives_each_article_once(tmp_path: Path) -> None:
+    """Each run served the demo site on a new free port, which is part of every archived URL:
+    a second `make demo` put every article in the index twice."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "demo", "--no-serve", "--articles", "16",
-         "--data", str(tmp_path / "data")],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=180)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "demo news site at http://127.0.0.1:" in result.stderr
-    assert "outcome ok" in result.stderr
+    port = _free_port()
+    command = [sys.executable, "-m", "crawler.cli", "demo", "--no-serve", "--articles", "16",
+               "--site-port", str(port), "--data", str(tmp_path / "data")]
+    for _ in range(2):
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env,
+                                timeout=180)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert f"demo news site at http://127.0.0.1:{port}" in result.stderr
+        assert "outcome ok" in result.stderr
     assert list((tmp_path / "data" / "warc").glob("newsarchive-demo-*.warc.gz"))
-    assert (tmp_path / "data" / "index.db").exists()
+    with closing(sqlite3.connect(tmp_path / "data" / "index.db")) as db:
+        urls = [row[0] for row in db.execute("select canonical_url from articles")]
+    assert len(urls) >= 10 and all(url.startswith(f"http://127.0.0.1:{port}/") for url in urls)
+    assert len({url.split("/", 3)[3] for url in urls}) == len(urls)
+
+
+def test_demo_refuses_ports_it_cannot_use_before_crawling(tmp_path: Path) -> None:
+    import socket
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        for option, port in (("--site-port", taken), ("--port", taken), ("--port", 70000)):
+            result = subprocess.run(
+                [sys.executable, "-m", "crawler.cli", "demo", "--serve", "--articles", "16",
+                 "--site-port", str(_free_port()), option, str(port), "--data", str(tmp_path)],
+                cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+            assert result.returncode == 2 and "Invalid value for" in result.stderr, result.stderr
+            assert option in result.stderr
+            assert "Traceback" not in result.stderr
+    assert not (tmp_path / "warc").exists()  # refused before crawling
 
 
 def test_every_command_has_help() -> None:
