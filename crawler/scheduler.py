@@ -21,12 +21,14 @@ from apscheduler.events import (
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from archive.config import ConfigError, load_sites, parse_duration
+from archive.config import ConfigError, parse_duration, read_sites
 from archive.index import open_index
 from archive.index.leases import sweep_stale_leases
 from archive.index.runs import interrupted_last, last_started
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
+from crawler.runner import crawl_settings
+from crawler.settings_check import settings_problems
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,17 @@ class SchedulerService:
 
     def __init__(self, data: Path, sites: Path, schedule_file: Path | None):
         self.schedule: ScheduleFile = load_schedule(schedule_file)
-        self.jobs: list[PlannedJob] = plan_jobs(load_sites(sites), self.schedule)
+        # The crawl settings are checked now: a bad value failed every crawl, on every turn,
+        # with the reason only in each crawl's log.
+        problems = settings_problems(crawl_settings(data, sites, dict(self.schedule.settings)))
+        if problems:
+            raise ConfigError(f"{schedule_file}: settings: {'; '.join(problems)}")
+        # One site's broken config leaves that site unscheduled (logged at start), not every
+        # site: a typo in one file stopped the whole archive at the next restart.
+        good, self.broken = read_sites(sites)
+        self.jobs: list[PlannedJob] = plan_jobs(good, self.schedule)
+        if self.broken and not self.jobs:
+            raise next(iter(self.broken.values()))
         if not self.jobs:
             raise ConfigError(
                 f"{sites}: nothing to schedule: give a site `schedule` (cron) or `every` (e.g. '2h'), "
@@ -74,6 +86,8 @@ class SchedulerService:
             signal.signal(signum, self._on_signal)
         scheduler = self._scheduler()
         scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        for problem in self.broken.values():
+            logger.error("not scheduled: %s", problem)
         self._add_jobs(scheduler)
         scheduler.start()
         for job in scheduler.get_jobs():

@@ -301,6 +301,32 @@ def test_bad_schedule_is_a_clear_error(setup: Setup) -> None:
     assert not (setup.data / "index.db").exists()
 
 
+def test_a_bad_crawl_setting_in_the_schedule_file_stops_the_service_at_start(setup: Setup) -> None:
+    """It failed every crawl, on every turn, with the reason only in each crawl's log."""
+    write_site(setup.sites, "http://127.0.0.1:9", 'every = "1h"')
+    text = setup.schedule.read_text(encoding="utf-8")
+    setup.schedule.write_text(text.replace("[settings]\n", "[settings]\nWARC_GZIP_LEVEL = 42\n"))
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "schedule", "--data", str(setup.data),
+         "--sites", str(setup.sites), "--schedule-file", str(setup.schedule)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: {setup.schedule}: settings: setting WARC_GZIP_LEVEL=42 must be from -1 to 9")
+
+
+def test_one_broken_site_config_leaves_the_other_sites_scheduled(setup: Setup) -> None:
+    """A typo in one site's file stopped every site's crawls at the next restart."""
+    broken = write_site(setup.sites, "http://127.0.0.1:9", 'every = "1s"\nbogus_key = 1', name="typo")
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        wait_for("the good site's run", lambda: len(setup.finished()) >= 1, setup)
+        assert service.stop() == 0
+    assert setup.finished()[0]["outcome"] == "ok" and setup.runs("typo") == []
+    assert f"not scheduled: {broken}: bogus_key: unknown key" in service.log
+
+
 def test_a_starting_scheduler_fails_the_runs_its_dead_predecessors_left(setup: Setup) -> None:
     # A crawl SIGKILLed with its scheduler stayed "running" until its site's next turn took
     # the lease: never, for a site taken off the schedule ("gone" here).
