@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.config import ConfigError, SiteConfig, read_sites, rebase
+from archive.config import ConfigError, SiteConfig, read_sites
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -104,14 +104,13 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
       newsarchive crawl demo -a base_url=http://127.0.0.1:8765 --data ./data
     """
     from crawler.runner import SettingsError, run_crawl
+    from crawler.spiders.news import spider_args_problem
 
     config = _check_site(sites, site)
     arguments = _pairs(spider_args, "--arg")
-    if "base_url" in arguments:
-        try:
-            rebase(config, arguments["base_url"])
-        except ConfigError as exc:
-            raise click.BadParameter(str(exc), param_hint="--arg") from None
+    problem = spider_args_problem(config, arguments)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--arg")
     if (data / "index.db").exists():
         _open_index(data / "index.db").close()  # a damaged index: say so before crawling
     try:
@@ -337,7 +336,8 @@ def schedule(data: Path, sites: Path, schedule_file: Path | None) -> None:
 @main.command()
 @common_options
 @click.option("--site", "site_name", default=None, help="Only runs of this site.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many runs.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many runs.")
 def runs(data: Path, sites: Path, site_name: str | None, limit: int) -> None:
     """Recent crawl runs, latest first: site, start, duration, pages, articles, errors, outcome.
 

@@ -19,8 +19,10 @@ SPIDER_MODULES: list[str] = []
 COMMANDS_MODULE = "crawler.commands"
 
 # Where the archive lives and where site configs are read from (the CLI sets both too).
-NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA", "data")
-NEWSARCHIVE_SITES = os.environ.get("NEWSARCHIVE_SITES", "config/sites")
+# (An empty variable is unset, as the CLI reads it: "" was the current directory, and
+# `scrapy list` read pyproject.toml as a site config.)
+NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA") or "data"
+NEWSARCHIVE_SITES = os.environ.get("NEWSARCHIVE_SITES") or "config/sites"
 # The crawl_runs row to record this crawl in (set by the scheduler); 0: the crawl makes its own.
 NEWSARCHIVE_RUN_ID = 0
 # Extraction worker processes (0 = one per core) and the per-page time limit in seconds.

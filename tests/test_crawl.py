@@ -12,6 +12,8 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from archive.demosite import DemoSite
 from tests.conftest import ROOT, Crawl, scrapy_crawl
 
@@ -293,3 +295,38 @@ def test_another_sites_broken_config_does_not_stop_this_crawl(tmp_path: Path) ->
     assert broken.returncode == 2 and f"{sites / 'typo.toml'}: " in broken.log
     assert "bogus_key: unknown key" in broken.log
     assert "Traceback" not in broken.log
+
+
+@pytest.mark.parametrize(("argument", "message"), [
+    ("base_url=garbage", "base_url: 'garbage' is not an absolute http(s) URL"),
+    ("name=other", "unknown spider argument 'name': the only one is base_url"),
+])
+def test_spider_arguments_the_crawl_cannot_use_are_a_usage_error(
+    tmp_path: Path, argument: str, message: str
+) -> None:
+    """`-a name=other` archived the crawl as another site (its runs, lease and WARC names),
+    dodging the one-crawl-per-site lease; a bad base_url gave two tracebacks."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    for command in ([sys.executable, "-m", "scrapy", "crawl", "demo", "-a", argument,
+                     "-s", f"NEWSARCHIVE_DATA={tmp_path}"],
+                    [sys.executable, "-m", "crawler.cli", "crawl", "demo", "-a", argument,
+                     "--data", str(tmp_path)]):
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env,
+                                timeout=60)
+        assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "warc").exists()
+
+
+def test_empty_data_and_sites_variables_are_unset_for_scrapy_too(tmp_path: Path) -> None:
+    """`NEWSARCHIVE_SITES= scrapy list` read pyproject.toml as a site config, and an empty
+    NEWSARCHIVE_DATA archived into the project root; the CLI already read "" as unset."""
+    env = {**os.environ, "NEWSARCHIVE_SITES": "", "NEWSARCHIVE_DATA": ""}
+    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT,
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["demo", "themoscowtimes"]
+    probe = "from scrapy.utils.project import get_project_settings as g; print(g()['NEWSARCHIVE_DATA'])"
+    data = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                          env={**env, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}, timeout=60)
+    assert data.stdout.strip() == "data"

@@ -162,3 +162,13 @@ def test_stale_leases_are_swept_when_a_scheduler_starts(
     assert lease_holder(db, "crawl:other") == live
     (outcome,) = db.execute("select outcome from crawl_runs where id = ?", [run_id]).fetchone()
     assert outcome == "failed"
+
+
+def test_runs_refuses_a_limit_sqlite_cannot_hold(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    open_index(tmp_path / "index.db").close()
+    result = CliRunner().invoke(main, ["runs", "--data", str(tmp_path), "--limit", "99999999999999999999"])
+    assert result.exit_code == 2 and "--limit" in result.output  # an OverflowError traceback before

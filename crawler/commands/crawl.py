@@ -8,6 +8,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from crawler.settings_check import settings_problems
+from crawler.spiders.news import spider_args_problem
 
 
 class Command(ScrapyCrawl):
@@ -23,6 +24,10 @@ class Command(ScrapyCrawl):
         except KeyError:  # the spider loader's "Spider not found", as a traceback otherwise
             known = ", ".join(self.crawler_process.spider_loader.list()) or "none"
             raise UsageError(f"no site {args[0]!r} (known: {known})") from None
+        site = getattr(crawler.spidercls, "site", None)
+        problem = spider_args_problem(site, opts.spargs) if site is not None else None
+        if problem:
+            raise UsageError(problem)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         outcome = crawler.stats.get_value("newsarchive/outcome") if crawler.stats else None

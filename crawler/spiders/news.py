@@ -15,7 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from archive.config import SiteConfig, parse_duration, rebase
+from archive.config import ConfigError, SiteConfig, parse_duration, rebase
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
 from archive.discovery.sitemaps import MAX_SITEMAP_URLS
 from archive.index import archived_articles
@@ -416,3 +416,18 @@ def _location(response: Response) -> str | None:
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def spider_args_problem(site: SiteConfig, arguments: dict[str, Any]) -> str | None:
+    """Why these `-a` arguments cannot start a crawl of `site`, or None. Spider arguments
+    become spider attributes: `-a name=other` archived the crawl as another site (its runs,
+    its lease, its WARC names), and a bad base_url failed with two tracebacks."""
+    unknown = sorted(set(arguments) - {"base_url"})
+    if unknown:
+        return f"unknown spider argument {unknown[0]!r}: the only one is base_url"
+    if "base_url" in arguments:
+        try:
+            rebase(site, arguments["base_url"])
+        except ConfigError as exc:
+            return str(exc)
+    return None
