@@ -386,8 +386,18 @@ def test_the_server_command_refuses_bad_options_in_one_line() -> None:
     for options, message in (
         (["--articles", "3"], "needs at least 16 articles, got 3"),
         (["--now", "yesterday"], "argument --now: invalid"),
+        # Read as the machine's local time, though the help says it needs an offset.
+        (["--now", "2026-01-01T00:00"], "has no UTC offset"),
+        (["--port", "70000"], "70000 is not a port"),  # an OverflowError traceback
+        (["--delay", "-1"], "-1 is not a delay"),  # accepted, then every request failed
     ):
         run = subprocess.run([sys.executable, "-m", "archive.demosite", *options],
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 2
         assert message in run.stderr and "Traceback" not in run.stderr
+    with DemoSite(n_articles=16) as site:  # the README's `--port 8765 &`, run twice
+        port = str(urlsplit(site.url).port)
+        run = subprocess.run([sys.executable, "-m", "archive.demosite", "--port", port],
+                             capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and f"cannot serve on 127.0.0.1:{port}" in run.stderr
+    assert "Traceback" not in run.stderr
