@@ -56,6 +56,15 @@ def _check_site(sites: Path, name: str) -> SiteConfig:
     return known[name]
 
 
+def _check_data(data: Path) -> None:
+    """Before crawling: the data directory can be written, and its index (if any) used."""
+    from crawler.session import DataDir
+
+    problem = DataDir(data).problem()
+    if problem:
+        raise click.ClickException(problem)
+
+
 def _open_index(path: Path, *, read_only: bool = False) -> sqlite_utils.Database:
     """The index at `path`; `read_only` for commands that only read it, so they also work
     on an archive on read-only media."""
@@ -111,8 +120,7 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
     problem = spider_args_problem(config, arguments)
     if problem:
         raise click.BadParameter(problem, param_hint="--arg")
-    if (data / "index.db").exists():
-        _open_index(data / "index.db").close()  # a damaged index: say so before crawling
+    _check_data(data)
     try:
         stats = run_crawl(site, data, sites, arguments, _pairs(overrides, "--set"))
     except SettingsError as exc:
@@ -156,8 +164,7 @@ def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articl
     _check_site(sites, "demo")
     if serve:
         _port_free(port, "--port", "Datasette")  # before the crawl, not after it
-    if (data / "index.db").exists():
-        _open_index(data / "index.db").close()  # a damaged index: say so before crawling
+    _check_data(data)
     site = DemoSite(n_articles=articles, port=site_port)
     try:
         site.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,25 @@ class DataDir:
     @property
     def index(self) -> Path:
         return self.root / "index.db"
+
+    def problem(self) -> str | None:
+        """Why a crawl cannot write here, or None; creates the directory. A directory that
+        cannot be created or written (a read-only mount, a file in its path) failed the
+        crawl with a traceback per component, and its last line blamed the site's config."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root):
+                pass
+        except OSError as exc:
+            return f"cannot write to the data directory {self.root}: {exc}"
+        if self.index.exists():
+            from archive.index import IndexUnusable, open_index
+
+            try:
+                open_index(self.index).close()
+            except IndexUnusable as exc:
+                return str(exc)
+        return None
 
 
 class ArchiveSession:

@@ -330,3 +330,22 @@ def test_empty_data_and_sites_variables_are_unset_for_scrapy_too(tmp_path: Path)
     data = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
                           env={**env, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}, timeout=60)
     assert data.stdout.strip() == "data"
+
+
+def test_a_data_directory_the_crawl_cannot_use_is_one_clear_error(tmp_path: Path) -> None:
+    """A directory that cannot be created or written gave a traceback per component, and the
+    last line blamed the site's config; a damaged index gave six tracebacks to scrapy crawl."""
+    (tmp_path / "afile").write_text("")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "index.db").write_bytes(os.urandom(8192))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    for data, message in ((tmp_path / "afile" / "data", "cannot write to the data directory"),
+                          (damaged, "cannot be used as the index")):
+        for command in ([sys.executable, "-m", "scrapy", "crawl", "demo",
+                         "-s", f"NEWSARCHIVE_DATA={data}"],
+                        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "--data", str(data)]):
+            result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env,
+                                    timeout=60)
+            assert result.returncode in (1, 2) and message in result.stderr, result.stderr[-2000:]
+            assert "Traceback" not in result.stderr

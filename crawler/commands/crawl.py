@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.session import DataDir
 from crawler.settings_check import settings_problems
 from crawler.spiders.news import spider_args_problem
 
@@ -15,10 +17,13 @@ class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one site name")
-        assert self.crawler_process
+        assert self.crawler_process and self.settings is not None
         problems = settings_problems(self.settings)
         if problems:
             raise UsageError("; ".join(problems))
+        problem = DataDir(Path(self.settings.get("NEWSARCHIVE_DATA", "data"))).problem()
+        if problem:
+            raise UsageError(problem)
         try:
             crawler = self._create_crawler(args[0])
         except KeyError:  # the spider loader's "Spider not found", as a traceback otherwise
