@@ -75,14 +75,21 @@ class Setup:
     schedule: Path
     services: list[Service]
 
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "crawler.cli", "schedule", "--data", str(self.data),
+                "--sites", str(self.sites), "--schedule-file", str(self.schedule)]
+
+    def refused(self) -> subprocess.CompletedProcess[str]:
+        """A service that stops at start (a config error): its exit status and output."""
+        return subprocess.run(self.command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
     def start(self) -> Service:
         log_path = self.tmp / f"scheduler-{len(self.services)}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
         with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "crawler.cli", "schedule", "--data", str(self.data),
-                 "--sites", str(self.sites), "--schedule-file", str(self.schedule)],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=log,
+                                    stderr=subprocess.STDOUT)
         service = Service(proc, log_path)
         self.services.append(service)
         return service
@@ -289,10 +296,7 @@ def test_missed_run_is_caught_up_once_after_restart(setup: Setup) -> None:
 
 def test_bad_schedule_is_a_clear_error(setup: Setup) -> None:
     path = write_site(setup.sites, "http://127.0.0.1:9", 'schedule = "61 * * * *"')
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "schedule", "--data", str(setup.data),
-         "--sites", str(setup.sites), "--schedule-file", str(setup.schedule)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = setup.refused()
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"Error: {path}: schedule: '61 * * * *' is not a valid cron expression (Error validating "
@@ -306,10 +310,7 @@ def test_a_bad_crawl_setting_in_the_schedule_file_stops_the_service_at_start(set
     write_site(setup.sites, "http://127.0.0.1:9", 'every = "1h"')
     text = setup.schedule.read_text(encoding="utf-8")
     setup.schedule.write_text(text.replace("[settings]\n", "[settings]\nWARC_GZIP_LEVEL = 42\n"))
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "schedule", "--data", str(setup.data),
-         "--sites", str(setup.sites), "--schedule-file", str(setup.schedule)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = setup.refused()
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"Error: {setup.schedule}: settings: setting WARC_GZIP_LEVEL=42 must be from -1 to 9")
