@@ -167,3 +167,32 @@ def test_sigterm_to_the_process_group_stops_the_crawl_not_its_extraction(tmp_pat
         errors = db.execute("select count(*) from captures where article_status = 'error'").fetchone()
     assert outcome == "interrupted" and errors == (0,)
     assert verify_directory(data / "warc").ok
+
+
+def _started_runs(index: Path) -> int:
+    try:
+        with closing(sqlite3.connect(index, timeout=0.05)) as db:
+            return int(db.execute("select count(*) from crawl_runs").fetchone()[0])
+    except sqlite3.OperationalError:  # not created, or being written
+        return 0
+
+
+def test_a_stop_signal_right_after_the_spider_opens_still_records_the_run(tmp_path: Path) -> None:
+    """A SIGTERM between the spider's opening and the engine's start closed nothing: the run
+    stayed "running" and its lease was held by a dead pid until the site's next crawl."""
+    data = tmp_path / "data"
+    with DemoSite(n_articles=16, delay=0.3) as site:
+        crawl = _start_crawl(site, data)
+        try:
+            deadline = time.monotonic() + 60
+            while not _started_runs(data / "index.db"):  # the run has begun: stop it at once
+                assert crawl.poll() is None and time.monotonic() < deadline
+                time.sleep(0.002)
+            crawl.send_signal(signal.SIGTERM)
+            crawl.wait(timeout=60)
+        finally:
+            crawl.kill()
+    with closing(sqlite3.connect(data / "index.db")) as db:
+        runs = db.execute("select outcome from crawl_runs").fetchall()
+        leases = db.execute("select * from job_leases").fetchall()
+    assert runs == [("interrupted",)] and leases == []

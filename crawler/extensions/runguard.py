@@ -93,6 +93,22 @@ class RunGuard:
         renew_lease(self.session.index, self.lease, LEASE_TTL, run_id=self.run_id)
         self._renewal = task.LoopingCall(self._renew)
         self._renewal.start(LEASE_TTL / 4, now=False)
+        from twisted.internet import reactor
+
+        # (The zope interface's signature has no self: mypy reads "before" as the phase's slot.)
+        reactor.addSystemEventTrigger(
+            "before", "shutdown", self._stopped_before_close, spider)  # type: ignore[arg-type]
+
+    def _stopped_before_close(self, spider: Spider) -> None:
+        """The reactor stops and spider_closed never came: a stop signal landed in the moment
+        between the spider's opening and the engine's start, and Scrapy then closes nothing.
+        The run stayed "running" and its lease held by a dead pid until the site's next crawl."""
+        if self.lease is None and self._renewal is None:
+            return  # closed, or never started
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("newsarchive/outcome", "interrupted")
+        self._finish("interrupted", {"newsarchive/failure": "stopped before the crawl began",
+                                     **self.crawler.stats.get_stats()})
 
     def _renew(self) -> None:
         if self.lease is not None:
@@ -119,6 +135,10 @@ class RunGuard:
             logger.error("crawl of %s got no response at all: is the site (or the network) down?",
                          spider.name)
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
+        self._finish(outcome, stats)
+
+    def _finish(self, outcome: str, stats: dict[str, Any]) -> None:
+        """Record the run's end and give its lease back (once)."""
         if self.run_id is not None:
             summary = {
                 "pages": stats.get("response_received_count", 0),
@@ -132,6 +152,7 @@ class RunGuard:
                 logger.error("could not record the end of run %s: %s", self.run_id, exc)
         if self._renewal is not None and self._renewal.running:
             self._renewal.stop()
+        self._renewal = None
         if self.lease is not None:
             with contextlib.suppress(sqlite3.Error):  # a lease left behind goes stale with our pid
                 release_lease(self.session.index, self.lease)
