@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -80,8 +81,16 @@ def ascii_host(host: str) -> str:
 
 
 def _regex(value: str) -> str:
+    if not value:
+        # An empty pattern matches every URL: every page of the site became an "article".
+        raise ValueError("an empty pattern matches every URL")
     urlpatterns.check(value)
     return value
+
+
+def _toml_date(value: Any) -> Any:
+    """`since = 2026-01-31` unquoted is a TOML date: read it as its ISO text."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _since(value: str) -> str:
@@ -129,7 +138,7 @@ class SiteConfig(BaseModel):
     # strict: TOML has integers; `true` or "10" is a slip, not a number
     max_pages: int = Field(default=10_000, gt=0, strict=True)
     max_depth: int = Field(default=3, ge=0, strict=True)
-    since: Annotated[str, AfterValidator(_since)] | None = None
+    since: Annotated[str, BeforeValidator(_toml_date), AfterValidator(_since)] | None = None
     # Loopback, private and link-local addresses are refused (SSRF) unless listed here as
     # networks, e.g. ["127.0.0.1/32"] for the demo site: an explicit, narrow opt-in.
     allow_private_networks: list[Network] = []

@@ -118,6 +118,8 @@ def test_a_duration_too_long_to_subtract_from_now(tmp_path: Path, line: str) -> 
     ("allowed_domains = ['*.example.com']", "write 'example.com', which covers its subdomains"),
     ("allowed_domains = ['exa mple.com']", "'exa mple.com' is not a domain name"),
     ("allowed_domains = ['']", "'' is not a domain name"),
+    # An empty pattern matched every URL: every page of the site became an "article".
+    ("follow_patterns = ['']", "follow_patterns.0: an empty pattern matches every URL"),
     ("allowed_domains = ['other.org']", "'https://example.com/rss' is not on allowed_domains"),
     ("base_url = 'https://example.com'\nsitemaps = ['//evil.org/sitemap.xml']",
      "'https://evil.org/sitemap.xml' is not on allowed_domains"),
@@ -170,6 +172,9 @@ def test_since_duration_and_date(tmp_path: Path) -> None:
     site = load_site(write(tmp_path, GOOD + "since = '7d'\n"))
     assert site.since_datetime(now) == now - timedelta(days=7)
     site = load_site(write(tmp_path, GOOD + "since = '2026-01-31'\n"))
+    assert site.since_datetime(now) == datetime(2026, 1, 31, tzinfo=UTC)
+    # Unquoted, TOML reads a date: it was refused as "Input should be a valid string".
+    site = load_site(write(tmp_path, GOOD + "since = 2026-01-31\n"))
     assert site.since_datetime(now) == datetime(2026, 1, 31, tzinfo=UTC)
     assert parse_duration("2h") == timedelta(hours=2)
 
