@@ -121,3 +121,13 @@ def test_utf16_without_a_byte_order_mark_is_read_as_utf16(encoding: str) -> None
             + "</p></article></body></html>")
     result = extract_article(html.encode(encoding), "https://news.example.ru/2024/03/04/budget")
     assert result.title == "Совет утвердил бюджет" and "Городской совет" in result.text
+
+
+def test_an_inline_script_over_libxml2s_text_limit_does_not_cost_the_body() -> None:
+    """libxml2 stops at a text node over 10 MB: an 11 MB state blob in <head> (__NEXT_DATA__)
+    lost the page its whole body, status "empty"."""
+    blob = ('<script id="__NEXT_DATA__" type="application/json">{"props": "'
+            + "a" * 11_000_000 + '"}</script>')
+    result = extract_article(page(blob), URL)
+    assert result.status == "ok" and "approved the budget" in result.text
+    assert result.title == "Budget approved by council"

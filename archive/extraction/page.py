@@ -254,8 +254,36 @@ def in_document(tree: lxml_html.HtmlElement, *tags: str) -> Iterator[lxml_html.H
         yield from top.iter(*tags)
 
 
+# libxml2 stops at a text node over 10 MB (huge_tree would also lift its depth limit): an
+# 11 MB inline state blob (__NEXT_DATA__) in <head> lost the page its whole body ("empty").
+_HUGE_PAGE = 8 * 1024 * 1024
+_HUGE_SCRIPT = 1024 * 1024
+
+
+def _without_huge_scripts(body: bytes) -> bytes:
+    """A page over _HUGE_PAGE with its <script> and <style> contents over _HUGE_SCRIPT left
+    out (found with find(), not a regex: unclosed tags in a hostile page stay linear)."""
+    if len(body) < _HUGE_PAGE:
+        return body
+    low = body.lower()
+    kept: list[bytes] = []
+    start = 0
+    for tag in (b"script", b"style"):
+        position = 0
+        while (opening := low.find(b"<" + tag, position)) >= 0:
+            content = low.find(b">", opening) + 1
+            closing = low.find(b"</" + tag, content) if content else -1
+            if closing < 0:
+                break
+            if closing - content > _HUGE_SCRIPT and content >= start:
+                kept.append(body[start:content])
+                start = closing
+            position = closing
+    return b"".join([*kept, body[start:]]) if kept else body
+
+
 def parse_page(body: bytes, url: str) -> Page | None:
-    tree, source = _load_html(_drop_early_end_tags(body))
+    tree, source = _load_html(_drop_early_end_tags(_without_huge_scripts(body)))
     if tree is None:
         return None
     if b"\xc3" in body and _DOUBLE_ENCODED.search(body):  # every pattern opens with \xc3
