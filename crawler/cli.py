@@ -240,6 +240,7 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
       newsarchive index --rebuild --reextract      # start over with today's extractor
     """
     from archive.index import index_warc_directory, rebuild_index
+    from archive.index.rebuild import index_lock
     from archive.warc import salvage_directory
 
     warc_dir = data / "warc"
@@ -252,11 +253,12 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
         if rebuild:
             stats = rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress)
         else:
-            db = _open_index(data / "index.db")
-            try:
-                stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
-            finally:
-                db.close()
+            with index_lock(data / "index.db"):
+                db = _open_index(data / "index.db")
+                try:
+                    stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+                finally:
+                    db.close()
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     except (sqlite3.OperationalError, OSError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ import sqlite_utils
 
 from archive.index.content import ContentEncodingError, decode_body
 from archive.index.database import open_index
-from archive.index.rebuild import index_warc_directory, rebuild_index
+from archive.index.rebuild import index_lock, index_warc_directory, rebuild_index
+from archive.index.store import start_run
 from archive.warc.reader import read_record
 from archive.warc.records import HttpRequestData, HttpResponseData
 from archive.warc.salvage import salvage_directory
+from tests.conftest import ROOT
 from tests.index_docs import (
     BASE,
     FETCHED,
@@ -391,3 +394,57 @@ def test_index_on_a_read_only_data_directory_is_a_clear_error(tmp_path: Path) ->
         assert done.returncode == 1, done.stderr
         assert f"Error: cannot write the index in {view}" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_a_file_read_again_keeps_the_responses_paired_from_earlier_files(tmp_path: Path) -> None:
+    """A response in file A, its metadata rolled over into B: reading B again (its size
+    changed, or two index runs overlapped) found the response nowhere, as the first run had
+    paired it. The capture lost its response position and the index disagreed with a rebuild."""
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None, max_size=2500)
+    padding = os.urandom(1500).hex().encode()  # the response fills file A
+    harbour = crawl.fetch("/news/harbour", b"<html><body>" + padding + b"</body></html>",
+                          meta=metadata("/news/harbour", article=article_dict("The wall fell.")))
+    market = crawl.article("/news/market", "A quiet day at the market.")
+    crawl.writer.close()
+    assert harbour and market and harbour.response and harbour.metadata_position
+    assert harbour.response.file != harbour.metadata_position.file
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, warcs)
+    later = warcs / harbour.metadata_position.file
+    with later.open("ab") as grown:  # re-copied, or grown: the file is read again
+        grown.write(later.read_bytes()[-100:])
+    stats = index_warc_directory(db, warcs)
+    assert stats.files_indexed == 1
+    row = db.execute("select warc_file, warc_offset from articles where url like '%/harbour'").fetchone()
+    db.close()
+    assert row == (harbour.response.file, harbour.response.offset)
+    rebuilt = open_index(tmp_path / "rebuilt.db")
+    index_warc_directory(rebuilt, warcs)
+    rebuilt.close()
+    assert dump(tmp_path / "rebuilt.db") == dump(tmp_path / "index.db")
+
+
+def test_one_index_run_at_a_time(tmp_path: Path) -> None:
+    """Two rebuilds at once built into one `.rebuild` file and moved each other's half-built
+    index over the real one: the crawl runs, kept nowhere else, were lost (7 times in 8)."""
+    data = tmp_path / "data"
+    crawl_demo(data / "warc", None)
+    rebuild_index(data / "index.db", data / "warc")
+    db = open_index(data / "index.db")
+    run = start_run(db, "demo", "2026-11-28T04:00:00+00:00")
+    db.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    with index_lock(data / "index.db"):  # another run holds the index
+        with pytest.raises(RuntimeError, match="another `newsarchive index` is running"):
+            rebuild_index(data / "index.db", data / "warc")
+        for extra in ([], ["--rebuild"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "crawler.cli", "index", "--no-progress", "--data", str(data),
+                 *extra], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+            assert result.returncode == 1 and "another `newsarchive index` is running" in result.stderr
+    stats = rebuild_index(data / "index.db", data / "warc")  # free again
+    assert stats.captures == 7
+    db = open_index(data / "index.db")
+    assert [r["id"] for r in db.table("crawl_runs").rows] == [run]
+    db.close()

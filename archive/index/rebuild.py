@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import sqlite3
@@ -27,6 +28,7 @@ from archive.index.store import (
     Position,
     apply_capture,
     capture_id,
+    fetch_row,
     forget_capture,
     is_indexed_article,
 )
@@ -96,13 +98,10 @@ class _Responses:
     def take(self, record_id: str) -> WarcPosition | None:
         row = self.pending.pop(record_id, None)
         if row is None:
-            cursor = self.db.execute(
-                "select * from unpaired_responses where record_id = ?", [record_id]
-            )
-            found = cursor.fetchone()
-            if found is None:
-                return None
-            row = dict(zip([d[0] for d in cursor.description], found, strict=True))
+            row = fetch_row(self.db, "select * from unpaired_responses where record_id = ?",
+                            [record_id])
+            if row is None:
+                return self._paired_before(record_id)
         # Deleted by forget_taken() once this file is marked indexed; also when
         # found in this run: a file read again (it grew, or was cut before) may have left
         # the response stored as unpaired by the earlier run.
@@ -111,6 +110,19 @@ class _Responses:
             row["warc_file"], row["warc_offset"], row["warc_length"], row["record_id"],
             row["payload_digest"],
         )
+
+    def _paired_before(self, record_id: str) -> WarcPosition | None:
+        """A response an earlier run (or the crawl) already paired with this metadata record:
+        the file holding the metadata is read again (it changed size, or two runs overlap) and
+        the response, in an earlier file, is read no more. Without this the capture lost its
+        response position, and a later rebuild disagreed with the index."""
+        row = fetch_row(self.db, "select warc_file, warc_offset, warc_length, warc_record_id, "
+                       "payload_digest from captures where id = ? and warc_file is not null",
+                       [record_id])
+        if row is None:
+            return None
+        return WarcPosition(row["warc_file"], row["warc_offset"], row["warc_length"],
+                            row["warc_record_id"], row["payload_digest"])
 
     def forget_taken(self) -> None:
         """Delete the stored responses that have met their metadata (in the transaction that
@@ -295,15 +307,14 @@ def _show_latest_capture(
 ) -> None:
     """Apply the latest remaining capture of an article again, read back from its metadata
     record, to give the article the row that capture makes."""
-    cursor = db.execute(
+    row = fetch_row(
+        db,
         "select * from captures where canonical_url = ? and content_sha1 is not null "
         "and metadata_warc_file is not null order by fetched_at desc, id desc limit 1",
         [article_url],
     )
-    found = cursor.fetchone()
-    if found is None:
+    if row is None:
         return
-    row = dict(zip([d[0] for d in cursor.description], found, strict=True))
     try:
         record = read_record(warc_dir, row["metadata_warc_file"], row["metadata_warc_offset"])
         metadata = metadata_payload(record)
@@ -388,6 +399,24 @@ def _utf8_name(path: Path, stats: IndexStats) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def index_lock(db_path: Path) -> Iterator[None]:
+    """One index run (`newsarchive index`, with or without --rebuild) at a time on an index;
+    RuntimeError when another holds it. Two rebuilds built into one `.rebuild` file and moved
+    each other's half-built index over the real one (its crawl runs, kept nowhere else, were
+    lost); two incremental runs paired one response twice. The live crawl needs no lock: it
+    writes one transaction per page."""
+    path = Path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another `newsarchive index` is running on {path}: let it "
+                               "finish, then run this one again") from None
+        yield
+
+
 def rebuild_index(
     db_path: Path, warc_dir: Path, *, reextract: bool = False, progress: bool = False
 ) -> IndexStats:
@@ -399,6 +428,11 @@ def rebuild_index(
     file would be applied to the new database.
     """
     db_path = Path(db_path)
+    with index_lock(db_path):
+        return _rebuild(db_path, warc_dir, reextract=reextract, progress=progress)
+
+
+def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) -> IndexStats:
     fresh = db_path.with_name(db_path.name + ".rebuild")
     for leftover in _sqlite_files(fresh):
         leftover.unlink(missing_ok=True)

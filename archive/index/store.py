@@ -193,7 +193,8 @@ def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any]) -> dict
     }
 
 
-def _get(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+def fetch_row(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    """The first row `sql` selects, as a dict; None when there is none."""
     cursor = db.execute(sql, params)
     row = cursor.fetchone()
     if row is None:
@@ -230,17 +231,17 @@ def _refresh_version(
 ) -> None:
     """Recompute one article_versions row from the captures that produced that text."""
     where = "canonical_url = ? and content_sha1 = ?"
-    agg = _get(
+    agg = fetch_row(
         db,
         f"select count(*) as n, max(fetched_at) as last from captures where {where}",
         [canonical_url, sha1],
     )
-    existing = _get(db, f"select * from article_versions where {where}", [canonical_url, sha1])
+    existing = fetch_row(db, f"select * from article_versions where {where}", [canonical_url, sha1])
     if not agg or not agg["n"]:
         if existing is not None:
             db.execute(f"delete from article_versions where {where}", [canonical_url, sha1])
         return
-    first = _get(
+    first = fetch_row(
         db,
         "select id, fetched_at, warc_file, warc_offset, warc_length, warc_record_id, payload_digest"
         f" from captures where {where} order by fetched_at, id limit 1",
@@ -265,7 +266,7 @@ def _refresh_version(
 
 def _write_article(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     key = row["canonical_url"]
-    existing = _get(db, "select * from articles where canonical_url = ?", [key])
+    existing = fetch_row(db, "select * from articles where canonical_url = ?", [key])
     # The row holds the latest capture. (fetched_at, capture id) orders captures totally,
     # so live crawl and rebuild agree whatever order the captures arrive in; >= lets a
     # re-extraction of the same capture replace its own row.
@@ -274,7 +275,7 @@ def _write_article(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
         existing["capture_id"],
     ):
         row = {k: existing[k] for k in row}
-    derived = _get(
+    derived = fetch_row(
         db,
         "select min(first_fetched_at) as first, count(*) as n"
         " from article_versions where canonical_url = ?",
@@ -294,7 +295,7 @@ def _drop_article_left_without_text(
     old extraction (the index holds no other capture's metadata): `index --rebuild` gives
     the row of the latest of them.
     """
-    row = _get(db, "select capture_id from articles where canonical_url = ?", [canonical_url])
+    row = fetch_row(db, "select capture_id from articles where canonical_url = ?", [canonical_url])
     if row is None or row["capture_id"] != capture_id:
         return
     left = db.execute(
@@ -312,14 +313,14 @@ def forget_capture(db: sqlite_utils.Database, capture_id: str) -> str | None:
     Returns the article URL whose row showed this capture: that row is deleted too, and
     the caller applies the article's latest remaining capture again, if it has one.
     """
-    row = _get(db, "select canonical_url, content_sha1 from captures where id = ?", [capture_id])
+    row = fetch_row(db, "select canonical_url, content_sha1 from captures where id = ?", [capture_id])
     if row is None:
         return None
     db.execute("delete from captures where id = ?", [capture_id])
     if row["content_sha1"] is None:
         return None
     _refresh_version(db, row["canonical_url"], row["content_sha1"], None)
-    shown = _get(db, "select capture_id from articles where canonical_url = ?", [row["canonical_url"]])
+    shown = fetch_row(db, "select capture_id from articles where canonical_url = ?", [row["canonical_url"]])
     if shown is None or shown["capture_id"] != capture_id:
         return None
     db.execute("delete from articles where canonical_url = ?", [row["canonical_url"]])
@@ -337,7 +338,7 @@ def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
     if capture["content_sha1"] is not None:
         article = _article_row(capture, doc.metadata["article"])
     with transaction(db):
-        previous = _get(db, "select * from captures where id = ?", [capture["id"]])
+        previous = fetch_row(db, "select * from captures where id = ?", [capture["id"]])
         _upsert_if_changed(db, "captures", "id", capture, previous)
         if previous and previous["content_sha1"] and (
             previous["canonical_url"], previous["content_sha1"]
