@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -56,3 +57,17 @@ def test_exchange_bigger_than_max_size_gets_a_file_of_its_own(tmp_path: Path) ->
     assert big.request.file == big.response.file
     assert [len(list(iter_records(p))) for p in warc_files(tmp_path)] == [3, 3, 3]
     assert verify_directory(tmp_path).ok
+
+
+def test_a_clock_step_back_never_names_a_file_before_the_previous_one(tmp_path: Path) -> None:
+    """Readers take the files in name order: after a clock step back (NTP) at a rollover the
+    new file sorted first, and the index (a rebuild too) met a metadata record before the
+    response it refers to: the article lost its response position."""
+    now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
+    with WarcFileWriter(tmp_path, max_size=1000, clock=lambda: now[0]) as writer:
+        first = writer.write_exchange(*sample_exchange(body=html_page(3000)))
+        now[0] -= timedelta(seconds=2)
+        metadata = writer.write_metadata("http://127.0.0.1:8080/news", b'{"x": 1}',
+                                         refers_to=first.response.record_id)
+    assert metadata.file != first.response.file
+    assert [p.name for p in warc_files(tmp_path)] == [first.response.file, metadata.file]

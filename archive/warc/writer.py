@@ -71,6 +71,7 @@ class WarcFileWriter:
         self.max_size = max_size
         self.info = dict(info or {})
         self.gzip_level = gzip_level
+        self._last_start: datetime | None = None
         self.fsync = fsync
         self._clock = clock
         self._host = safe_host(hostname or socket.gethostname())
@@ -169,6 +170,12 @@ class WarcFileWriter:
 
     def _start_file(self) -> None:
         now = self._clock().astimezone(UTC)
+        # Never a name that sorts before this writer's previous file: readers take files in
+        # name order, and after a clock step back (NTP) a rollover file sorted first, so the
+        # index (a rebuild too) met a metadata record before the response it refers to.
+        if self._last_start is not None and now < self._last_start:
+            now = self._last_start
+        self._last_start = now
         stamp = f"{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}"
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._host}-{self._pid}{WARC_SUFFIX}"
         self._serial += 1
