@@ -56,6 +56,8 @@ class DataDir:
                 open_index(self.index).close()
             except IndexUnusable as exc:
                 return str(exc)
+            except sqlite3.Error as exc:  # a full disk, a lock held past the busy timeout
+                return f"cannot use the index {self.index}: {exc}"
         return None
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from archive.demosite import DemoSite
+from archive.index import open_index
 from archive.warc import iter_records, salvage_directory, verify_directory, warc_files
-from tests.conftest import scrapy_crawl
+from tests.conftest import ROOT, scrapy_crawl
 
 
 @pytest.fixture
@@ -51,3 +53,26 @@ def test_disk_full_stops_crawl_and_keeps_what_was_written(small_disk: Path, tmp_
     assert report.ok, report.format()
     kept = [r for path in warc_files(copy) for r in iter_records(path)]
     assert sum(r.rec_type == "response" for r in kept) >= indexed > 0
+
+
+def test_an_index_the_crawl_cannot_write_stops_it_before_it_starts(tmp_path: Path) -> None:
+    """An index that cannot take the crawl's lease (a full disk, a read-only file, a lock held
+    past the busy timeout): the crawl ran on with neither a lease (a second crawl of the site
+    could start beside it) nor a crawl_runs row, after a traceback."""
+    data = tmp_path / "data"
+    data.mkdir()
+    open_index(data / "index.db").close()
+    index = data / "index.db"
+    with DemoSite() as site:
+        command = [sys.executable, "-m", "scrapy", "crawl", "demo", "-a", f"base_url={site.url}",
+                   "-s", f"NEWSARCHIVE_DATA={data}"]
+        # The index file alone read-only, in a private mount namespace (root writes through
+        # file modes).
+        script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
+        result = subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", str(index), *command],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert site.hits(site.manifest.articles[0].path) == 0
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "cannot take the lease of demo in the index (attempt to write a readonly database)" in (
+        result.stderr)
+    assert "Spider closed (storage_error)" in result.stderr

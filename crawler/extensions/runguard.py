@@ -81,16 +81,24 @@ class RunGuard:
         # A crawl started by hand takes the same lease as a scheduled one: never two at once.
         try:
             self.lease = take_lease(self.session.index, f"crawl:{spider.name}", LEASE_TTL)
+            self.run_id = start_run(self.session.index, spider.name, datetime.now(UTC).isoformat())
+            renew_lease(self.session.index, self.lease, LEASE_TTL, run_id=self.run_id)
         except LeaseHeld as held:
             logger.error("another crawl of %s is running (%s): not starting this one",
                          spider.name, held.holder.owner)
-            spider.not_started = True  # type: ignore[attr-defined]
-            assert self.crawler.engine is not None
-            self._closing = deferred_from_coro(
-                self.crawler.engine.close_spider_async(reason="already_running"))
+            self._not_started(spider, "already_running")
             return
-        self.run_id = start_run(self.session.index, spider.name, datetime.now(UTC).isoformat())
-        renew_lease(self.session.index, self.lease, LEASE_TTL, run_id=self.run_id)
+        except sqlite3.Error as exc:
+            # A full disk or an index locked past the busy timeout: the crawl ran on with
+            # neither a lease (a second crawl could start beside it) nor a crawl_runs row.
+            logger.error("cannot take the lease of %s in the index (%s): not starting this crawl",
+                         spider.name, exc)
+            if self.lease is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    release_lease(self.session.index, self.lease)
+                self.lease = None
+            self._not_started(spider, "storage_error")
+            return
         self._renewal = task.LoopingCall(self._renew)
         self._renewal.start(LEASE_TTL / 4, now=False)
         from twisted.internet import reactor
@@ -98,6 +106,11 @@ class RunGuard:
         # (The zope interface's signature has no self: mypy reads "before" as the phase's slot.)
         reactor.addSystemEventTrigger(
             "before", "shutdown", self._stopped_before_close, spider)  # type: ignore[arg-type]
+
+    def _not_started(self, spider: Spider, reason: str) -> None:
+        spider.not_started = True  # type: ignore[attr-defined]
+        assert self.crawler.engine is not None
+        self._closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def _stopped_before_close(self, spider: Spider) -> None:
         """The reactor stops and spider_closed never came: a stop signal landed in the moment
