@@ -18,7 +18,7 @@ from archive.index.content import ContentEncodingError, decode_body
 from archive.index.database import open_index
 from archive.index.rebuild import index_lock, index_warc_directory, rebuild_index
 from archive.index.store import start_run
-from archive.warc.reader import read_record
+from archive.warc.reader import read_record, warc_files
 from archive.warc.records import HttpRequestData, HttpResponseData
 from archive.warc.salvage import salvage_directory
 from tests.conftest import ROOT
@@ -448,3 +448,15 @@ def test_one_index_run_at_a_time(tmp_path: Path) -> None:
     db = open_index(data / "index.db")
     assert [r["id"] for r in db.table("crawl_runs").rows] == [run]
     db.close()
+
+
+def test_a_warc_file_gone_since_it_was_indexed_is_reported(tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None, max_size=3000)
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, warcs)
+    gone = warc_files(warcs)[1]
+    gone.unlink()
+    stats = index_warc_directory(db, warcs)
+    assert stats.problems == [f"{gone.name} was indexed but is no longer in {warcs}: its captures "
+                              "point nowhere (restore it, or run `newsarchive index --rebuild`)"]

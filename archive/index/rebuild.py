@@ -349,6 +349,12 @@ def index_warc_directory(
     files = warc_files(warc_dir)
     stats.files_seen = len(files)
     done = {row["name"]: row["size"] for row in db.table("indexed_files").rows}
+    # A file indexed before and gone now: its captures point nowhere ("0 files indexed, all up
+    # to date" said nothing of it). Only `verify` noticed.
+    present = {p.name for p in files}
+    stats.problems += [f"{name} was indexed but is no longer in {warc_dir}: its captures point "
+                       "nowhere (restore it, or run `newsarchive index --rebuild`)"
+                       for name in sorted(done) if name not in present]
     # Re-extraction is about files already indexed: it reads them all again.
     todo = files if reextract else [p for p in files if done.get(p.name) != p.stat().st_size]
     stats.files_skipped = len(files) - len(todo)
