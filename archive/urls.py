@@ -15,7 +15,9 @@ _TRACKING = re.compile(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # AMP copies of an article: /amp/ as the first or last path segment, ?amp, ?outputType=amp.
-_AMP_SUFFIX = re.compile(r"/amp/?$")
+# The last one goes with its own slash only: "/story/amp" is "/story" ("/story/" was requested,
+# a 404 on sites without trailing slashes), "/story/amp/" is "/story/".
+_AMP_SUFFIX = re.compile(r"/amp(/?)$")
 _AMP_PREFIX = re.compile(r"^/amp(?=/)")
 
 
@@ -43,6 +45,6 @@ def canonical_url(url: str) -> str:
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not _TRACKING.match(k) and not (k.lower() == "amp" or (k == "outputType" and v == "amp"))
     ]
-    path = _AMP_PREFIX.sub("", _AMP_SUFFIX.sub("/", parts.path)) or "/"
+    path = _AMP_PREFIX.sub("", _AMP_SUFFIX.sub(r"\1", parts.path)) or "/"
     rebuilt = urlunsplit((scheme, netloc, path, urlencode(query), ""))
     return _w3lib_canonical(rebuilt, keep_fragments=False)

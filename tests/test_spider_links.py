@@ -34,6 +34,9 @@ def test_a_link_longer_than_urllength_limit_is_skipped_not_left_open(tmp_path: P
     assert list(spider._request(long_sitemap, "sitemap", 0)) == []
     assert spider.frontier.open_documents == 0 and spider.frontier.scheduled == 0
     assert crawler.stats.get_value("newsarchive/long_links") == 1
+    # Measured as requested: 30 Cyrillic letters are 180 characters percent-encoded.
+    assert list(spider._request("http://127.0.0.1:8799/карта-" + "ж" * 24 + ".xml", "sitemap", 0)) == []
+    assert crawler.stats.get_value("newsarchive/long_links") == 2
     short = list(spider._request("http://127.0.0.1:8799/sitemap-2.xml", "sitemap", 0))
     assert len(short) == 1 and spider.frontier.open_documents == 1
 

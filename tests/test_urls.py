@@ -13,6 +13,8 @@ SAME = [
     ("https://example.com:443/news/a#comments", "https://example.com/news/a"),
     ("https://example.com/amp/2022/10/15/a-1", "https://example.com/2022/10/15/a-1"),
     ("https://example.com/news/a/amp/", "https://example.com/news/a/"),
+    # Not "/news/a/": a 404 on sites without trailing slashes.
+    ("https://example.com/news/a/amp", "https://example.com/news/a"),
     ("https://bücher.example/a", "https://xn--bcher-kva.example/a"),
     ("http://example.com/news/a?b=2&a=1", "http://example.com/news/a?a=1&b=2"),
 ]
