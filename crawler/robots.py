@@ -25,6 +25,9 @@ def origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{host}{port}"
 
 
+MAX_ROBOTS = 500 * 1024
+
+
 class RobotsRules:
     """Parsed robots.txt per origin. Scrapy's own middleware checks after scheduling and
     races under concurrency (DESIGN.md), so the spider asks here before it yields a request."""
@@ -41,6 +44,10 @@ class RobotsRules:
 
     def learn(self, url: str, body: bytes | None) -> None:
         """Record an origin's robots.txt; None means no rules (missing robots.txt)."""
+        if body is not None and len(body) > MAX_ROBOTS:
+            # RFC 9309 2.5: at least 500 KiB must be read, and no more need be. A 5 MB file
+            # took 6 s to learn and 140 ms for every URL checked after it, on the reactor.
+            body = body[:body.rfind(b"\n", 0, MAX_ROBOTS) + 1 or MAX_ROBOTS]
         # utf-8-sig: a byte-order mark kept in front of "User-agent" hid the first group.
         text = body.decode("utf-8-sig", errors="replace") if body is not None else None
         self._rules[origin(url)] = Protego.parse(text) if text is not None else None

@@ -211,3 +211,22 @@ def test_atom_links_resolve_against_xml_base() -> None:
       <entry xml:base="../2025/"><link href="b"/></entry></feed>"""
     assert [e.url for e in parse_feed(body, BASE)] == [
         "http://127.0.0.1:8765/news/2026/a", "http://127.0.0.1:8765/news/2025/b"]
+
+
+def test_a_feed_with_an_undefined_entity_or_a_stray_byte_keeps_its_links() -> None:
+    """One &nbsp; in a description or one cp1252 byte in a UTF-8 feed lost all its links."""
+    items = b"".join(b"<item><title>Story %d</title><link>https://example.com/news/%d</link>"
+                     b"<description>A&nbsp;cafe\x92s tale</description></item>" % (n, n)
+                     for n in range(3))
+    body = b'<?xml version="1.0" encoding="utf-8"?><rss><channel>' + items + b"</channel></rss>"
+    links = parse_feed(body, "https://example.com/feed")
+    assert [link.url for link in links] == [f"https://example.com/news/{n}" for n in range(3)]
+    with pytest.raises(FeedError):
+        parse_feed(b"<html><body>not a feed at all", "https://example.com/feed")
+
+
+def test_rss_items_honour_xml_base() -> None:
+    body = (b'<rss><channel xml:base="https://example.com/news/"><item>'
+            b"<link>2024/01/15/story</link></item></channel></rss>")
+    links = parse_feed(body, "https://example.com/feeds/rss.xml")
+    assert [link.url for link in links] == ["https://example.com/news/2024/01/15/story"]

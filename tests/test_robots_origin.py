@@ -42,3 +42,17 @@ def test_groups_match_our_product_token_not_any_part_of_the_user_agent() -> None
     assert rules.allowed("http://127.0.0.1:8799/news/a")  # "github" is not our token
     rules.learn("http://127.0.0.1:8799/robots.txt", b"User-agent: NewsArchive\nDisallow: /private/\n")
     assert not rules.allowed("http://127.0.0.1:8799/private/a")  # matched case-insensitively
+
+
+def test_robots_txt_is_read_to_500_kib_as_rfc_9309_allows() -> None:
+    """A 5 MB robots.txt took 6 s to learn and 140 ms for every URL checked after it, on the
+    reactor thread; RFC 9309 2.5 sets the limit a crawler must read at 500 KiB."""
+    from crawler.robots import MAX_ROBOTS, RobotsRules
+
+    head = b"User-agent: *\nDisallow: /private/\n"
+    filler = b"# " + b"x" * 98 + b"\n"
+    body = head + filler * (MAX_ROBOTS // len(filler)) + b"Disallow: /news/\n"
+    rules = RobotsRules("newsarchive/0.1 (+https://example.org)")
+    rules.learn("http://example.com/robots.txt", body)
+    assert not rules.allowed("http://example.com/private/a")
+    assert rules.allowed("http://example.com/news/a")  # the line past 500 KiB is not read

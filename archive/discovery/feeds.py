@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import urljoin
 
 from lxml import etree
 
 from archive.discovery.entries import DiscoveredLink, keep_valid, normalise_date
 from archive.discovery.xml import child_text, local, parse_xml
+
+logger = logging.getLogger(__name__)
 
 ATOM = "http://www.w3.org/2005/Atom"
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
@@ -25,7 +28,21 @@ def parse_feed(body: bytes, url: str) -> list[DiscoveredLink]:
     try:
         root = parse_xml(body)
     except etree.XMLSyntaxError as exc:
-        raise FeedError(f"{url}: not a well-formed feed ({exc})") from None
+        # One &nbsp; in a description or one cp1252 byte in a UTF-8 feed lost all its links;
+        # feeds carry both often. Read on past them, and say so (what gives no link at all
+        # stays an error).
+        try:
+            links = _feed_links(parse_xml(body, recover=True), url)
+        except (etree.XMLSyntaxError, FeedError):
+            links = []
+        if not links:
+            raise FeedError(f"{url}: not a well-formed feed ({exc})") from None
+        logger.warning("%s: not well-formed XML (%s): read what could be read", url, exc)
+        return links
+    return _feed_links(root, url)
+
+
+def _feed_links(root: etree._Element, url: str) -> list[DiscoveredLink]:
     kind = local(root.tag)
     if kind == "rss" or kind == "RDF":
         return keep_valid(lambda e: _rss_item(e, url), (e for e in root.iter() if local(e.tag) == "item"))
@@ -42,6 +59,7 @@ def _looks_like_json(body: bytes) -> bool:
 
 
 def _rss_item(item: etree._Element, base: str) -> DiscoveredLink | None:
+    base = urljoin(base, item.base or "")  # xml:base on the item or above it, as Atom has it
     # The item's own <link>, not an <atom:link> beside it (which names the feed itself).
     link = next((
         (child.text or "").strip() for child in item

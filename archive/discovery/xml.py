@@ -18,9 +18,11 @@ _PARSER_ARGS = {
 }
 
 
-def parse_xml(body: bytes) -> etree._Element:
-    """Parse untrusted XML bytes; raises etree.XMLSyntaxError on malformed input."""
-    parser = etree.XMLParser(**_PARSER_ARGS)  # type: ignore[arg-type]
+def parse_xml(body: bytes, *, recover: bool = False) -> etree._Element:
+    """Parse untrusted XML bytes; raises etree.XMLSyntaxError on malformed input. With
+    `recover`, libxml2 reads past what it can (an undefined entity, a stray byte) instead,
+    with the same hardening."""
+    parser = etree.XMLParser(**{**_PARSER_ARGS, "recover": recover})  # type: ignore[arg-type]
     root = etree.fromstring(_without_leading_blanks(body), parser=parser)
     if root is None:
         raise etree.XMLSyntaxError("empty document", None, 0, 0, None)  # type: ignore[call-arg]
