@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from urllib.parse import urljoin
@@ -14,6 +15,8 @@ from archive.discovery.xml import child_text, local, parse_xml
 logger = logging.getLogger(__name__)
 
 ATOM = "http://www.w3.org/2005/Atom"
+# Where a document declares its entities: its internal DTD subset, before the root element.
+_DECLARATIONS = 64 * 1024
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
@@ -30,11 +33,12 @@ def parse_feed(body: bytes, url: str) -> list[DiscoveredLink]:
     except etree.XMLSyntaxError as exc:
         # One &nbsp; in a description or one cp1252 byte in a UTF-8 feed lost all its links;
         # feeds carry both often. Read on past them, and say so (what gives no link at all
-        # stays an error).
-        try:
-            links = _feed_links(parse_xml(body, recover=True), url)
-        except (etree.XMLSyntaxError, FeedError):
-            links = []
+        # stays an error). Not a feed that declares entities: an expansion bomb or an
+        # external entity is an attack, refused whole.
+        links = []
+        if b"<!ENTITY" not in body[:_DECLARATIONS]:
+            with contextlib.suppress(etree.XMLSyntaxError, FeedError):
+                links = _feed_links(parse_xml(body, recover=True), url)
         if not links:
             raise FeedError(f"{url}: not a well-formed feed ({exc})") from None
         logger.warning("%s: not well-formed XML (%s): read what could be read", url, exc)
