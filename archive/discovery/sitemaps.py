@@ -31,26 +31,35 @@ class Sitemap:
 
 
 def _inflate(body: bytes, url: str) -> bytes:
+    """Every member of a gzip body (`cat a.gz b.gz` is one valid gzip file), fed to zlib in
+    chunks: handing it the whole rest of the body for each member copied that rest into
+    unused_data each time, and a 6 MB body of tiny members took 40 s on the reactor thread."""
     if body[:2] != b"\x1f\x8b":
         return body
+    view = memoryview(body)
     parts: list[bytes] = []
-    size = 0
-    rest = body
-    while rest[:2] == b"\x1f\x8b":  # every member: `cat a.gz b.gz` is one valid gzip file
+    size = position = 0
+    while body[position:position + 2] == b"\x1f\x8b":
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        whole = len(parts)  # the members read whole so far
         try:
-            parts.append(inflater.decompress(rest, MAX_SITEMAP_BYTES + 1 - size))
+            while not inflater.eof and (chunk := view[position:position + _CHUNK]):
+                parts.append(inflater.decompress(chunk, MAX_SITEMAP_BYTES + 1 - size))
+                size += len(parts[-1])
+                if size > MAX_SITEMAP_BYTES or inflater.unconsumed_tail:
+                    raise SitemapError(f"{url}: gzip sitemap inflates past {MAX_SITEMAP_BYTES} bytes")
+                position += len(chunk) - len(inflater.unused_data)
         except (zlib.error, gzip.BadGzipFile) as exc:
-            if parts:
+            if whole:
+                del parts[whole:]
                 break  # junk after a whole member, as gzip tools allow: keep what came before
             raise SitemapError(f"{url}: broken gzip sitemap ({exc})") from None
-        size += len(parts[-1])
-        if size > MAX_SITEMAP_BYTES:
-            raise SitemapError(f"{url}: gzip sitemap inflates past {MAX_SITEMAP_BYTES} bytes")
         if not inflater.eof:
             break  # cut short: the XML parser says where
-        rest = inflater.unused_data
     return b"".join(parts)
+
+
+_CHUNK = 64 * 1024
 
 
 def parse_sitemap(body: bytes, url: str) -> Sitemap:
