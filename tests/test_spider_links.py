@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from archive.config import load_site
@@ -88,3 +89,25 @@ def test_a_page_linked_again_is_not_counted_against_max_pages_again(tmp_path: Pa
     for again in (page, page + "#top"):
         assert list(spider._request(again, "page", 2)) == []
     assert spider.frontier.scheduled == 1  # Scrapy's dupe filter would drop them after counting
+
+
+def test_child_sitemaps_dated_before_since_are_not_fetched(tmp_path: Path) -> None:
+    """A site's monthly sitemaps back to 2019 used up max_pages before any article."""
+    (tmp_path / "local.toml").write_text(SITE + 'since = "30d"\n')
+    cls = spider_class(load_site(tmp_path / "local.toml"))
+    crawler = get_crawler(cls)
+    spider = cls.from_crawler(crawler)
+    crawler.spider = spider
+    base = "http://127.0.0.1:8799"
+    today = datetime.now(UTC).date().isoformat()
+    children = [("/sitemap-2019-01.xml", "2019-01-31"), ("/sitemap-current.xml", today),
+                ("/sitemap-undated.xml", None)]
+    index = ('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(
+        f"<sitemap><loc>{base}{path}</loc>" + (f"<lastmod>{day}</lastmod>" if day else "")
+        + "</sitemap>" for path, day in children) + "</sitemapindex>")
+    request = Request(base + "/sitemap.xml", meta={"kind": "sitemap", "hops": 0})
+    response = XmlResponse(base + "/sitemap.xml", body=index.encode(), request=request)
+    spider.frontier.robots.learn(base + "/robots.txt", None)
+    requested = [r.url for r in spider.parse_sitemap(response) if isinstance(r, Request)]
+    assert requested == [base + "/sitemap-current.xml", base + "/sitemap-undated.xml"]
+    assert crawler.stats.get_value("newsarchive/skipped_since_sitemaps") == 1

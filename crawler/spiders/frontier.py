@@ -42,6 +42,12 @@ class Frontier:
             return canonical, "already_archived"
         return canonical, "new"
 
+    def dated_before_since(self, link: DiscoveredLink) -> bool:
+        """A child sitemap whose lastmod is before `since` lists nothing newer: a site's
+        monthly sitemaps back to 2019 used up max_pages before any article was fetched."""
+        published = as_utc(link.published)
+        return self.since is not None and published is not None and published < self.since
+
     def too_old(self, canonical: str) -> bool:
         """Does any feed or sitemap date this article before `since`? Asked when the request
         is released, once every feed and sitemap has had its say."""

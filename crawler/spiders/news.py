@@ -337,7 +337,10 @@ class NewsSpider(Spider):
         depth = response.meta["hops"] + 1
         for link in sitemap.links:
             if sitemap.is_index:
-                yield from self._request(link.url, "sitemap", depth)
+                if self.frontier.dated_before_since(link):
+                    self._stat("skipped_since_sitemaps")
+                else:
+                    yield from self._request(link.url, "sitemap", depth)
             elif link.source == "news_sitemap" or self.site.is_article(link.url):
                 yield from self._article(link, depth)
             elif self.site.is_followed(link.url) and depth <= self.site.max_depth:
