@@ -111,3 +111,18 @@ def test_child_sitemaps_dated_before_since_are_not_fetched(tmp_path: Path) -> No
     requested = [r.url for r in spider.parse_sitemap(response) if isinstance(r, Request)]
     assert requested == [base + "/sitemap-current.xml", base + "/sitemap-undated.xml"]
     assert crawler.stats.get_value("newsarchive/skipped_since_sitemaps") == 1
+
+
+def test_a_section_page_fetched_first_as_an_article_is_still_read_for_links(tmp_path: Path) -> None:
+    """A feed's topic link or a withdrawn story's redirect fetched a section page as an
+    "article"; reached later as a page, Scrapy's dupe filter dropped that request, and the
+    articles only that section linked were never found."""
+    spider = _spider(tmp_path)
+    base = "http://127.0.0.1:8799"
+    spider.frontier.robots.learn(base + "/robots.txt", None)
+    section = base + "/section/world"
+    (as_article,) = spider._request(section, "article", 0, canonical=section)
+    (as_page,) = spider._request(section, "page", 1)
+    # The frontier deduplicates pages itself (first_page); Scrapy's filter must not.
+    assert as_page.dont_filter and as_page.meta["kind"] == "page"
+    assert list(spider._request(section, "page", 1)) == []

@@ -137,7 +137,10 @@ class NewsSpider(Spider):
             # fetched is not fetched again, and a loop ends in the errback-free "redirect_loop".
             meta={"kind": kind, "hops": depth, "dont_redirect": True,
                   "handle_httpstatus_list": _REDIRECTS, **meta},
-            dont_filter=kind in _DOCUMENTS,
+            # Documents and pages are deduplicated above (first_document, first_page): Scrapy's
+            # filter dropped a section page already fetched as an "article" (a feed's topic
+            # link, a withdrawn story's redirect), and the articles only it linked were missed.
+            dont_filter=kind in _DOCUMENTS or kind == "page",
         )
         if frontier.robots.known(url):
             yield from self._if_allowed(request)
