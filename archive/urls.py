@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonical
 
@@ -41,10 +41,22 @@ def canonical_url(url: str) -> str:
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host:  # IPv6 literal
         netloc = f"[{host}]" if port in (None, _DEFAULT_PORTS.get(scheme)) else f"[{host}]:{port}"
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not _TRACKING.match(k) and not (k.lower() == "amp" or (k == "outputType" and v == "amp"))
-    ]
     path = _AMP_PREFIX.sub("", _AMP_SUFFIX.sub(r"\1", parts.path)) or "/"
-    rebuilt = urlunsplit((scheme, netloc, path, urlencode(query), ""))
-    return _w3lib_canonical(rebuilt, keep_fragments=False)
+    page = _w3lib_canonical(urlunsplit((scheme, netloc, path, "", "")), keep_fragments=False)
+    # The query's pairs as the site wrote them, sorted, unsafe characters percent-encoded:
+    # decoded and encoded again, "march%E9s" (Latin-1) became "march%EF%BF%BDs" and
+    # "?/archives/2026/x" became "?%2Farchives%2F2026%2Fx=", both 404s (the crawl requests
+    # the canonical URL).
+    pairs = sorted(quote(pair, safe=_QUERY_SAFE) for pair in parts.query.split("&")
+                   if pair and not _marker(pair))
+    return f"{page}?{'&'.join(pairs)}" if pairs else page
+
+
+_QUERY_SAFE = "%/:=?~+!$,;'@()*[]"
+
+
+def _marker(pair: str) -> bool:
+    """A query pair that never changes what a news page shows: tracking, or an AMP switch."""
+    key, _, value = pair.partition("=")
+    key, value = unquote_plus(key), unquote_plus(value)
+    return bool(_TRACKING.match(key)) or key.lower() == "amp" or (key == "outputType" and value == "amp")

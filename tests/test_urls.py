@@ -17,6 +17,10 @@ SAME = [
     ("https://example.com/news/a/amp", "https://example.com/news/a"),
     ("https://bücher.example/a", "https://xn--bcher-kva.example/a"),
     ("http://example.com/news/a?b=2&a=1", "http://example.com/news/a?a=1&b=2"),
+    # The query as the site wrote it: decoded and encoded again these were 404s.
+    ("http://example.com/news?rubrique=march%E9s", "http://example.com/news?rubrique=march%E9s"),
+    ("http://example.com/index.php?/archives/2026/x", "http://example.com/index.php?/archives/2026/x"),
+    ("http://example.com/news?q=café&utm_source=rss", "http://example.com/news?q=caf%C3%A9"),
 ]
 
 
