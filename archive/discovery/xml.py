@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+
 from lxml import etree
 
 # resolve_entities=False keeps external entities (file reads) and entity bombs unexpanded;
@@ -27,6 +30,26 @@ def parse_xml(body: bytes, *, recover: bool = False) -> etree._Element:
     if root is None:
         raise etree.XMLSyntaxError("empty document", None, 0, 0, None)  # type: ignore[call-arg]
     return root
+
+
+def iter_children(body: bytes) -> tuple[str, Iterator[etree._Element]]:
+    """The root's tag and its children, each parsed as it ends and freed once the caller has
+    read it: a 127 KB gzip sitemap of 2 million tiny entries built a 1.1 GB tree. Hardened
+    as parse_xml; raises etree.XMLSyntaxError (while iterating too) on malformed input."""
+    context = etree.iterparse(io.BytesIO(_without_leading_blanks(body)), events=("start", "end"),
+                              **_PARSER_ARGS)  # type: ignore[call-overload]
+    _, root = next(context)
+
+    def children() -> Iterator[etree._Element]:
+        depth = 0
+        for event, element in context:
+            depth += 1 if event == "start" else -1
+            if event == "end" and depth == 0:
+                yield element
+                element.clear()
+                while element.getprevious() is not None:
+                    del root[0]  # what was read before it
+    return str(root.tag), children()
 
 
 _UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))

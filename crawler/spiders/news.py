@@ -333,8 +333,9 @@ class NewsSpider(Spider):
             yield item
             return
         if sitemap.dropped:
-            item.reason = (f"{sitemap.dropped:,} entries past the protocol's {MAX_SITEMAP_URLS:,}"
-                           " per file not read")
+            more = "or more " if sitemap.dropped >= MAX_SITEMAP_URLS else ""
+            item.reason = (f"{sitemap.dropped:,} {more}entries past the protocol's "
+                           f"{MAX_SITEMAP_URLS:,} per file not read")
             self.logger.warning("%s: %s", response.url, item.reason)
         yield item
         depth = response.meta["hops"] + 1
