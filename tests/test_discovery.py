@@ -255,3 +255,15 @@ def test_a_sitemap_of_millions_of_tiny_entries_is_read_as_it_comes() -> None:
     with pytest.raises(SitemapError, match="not a well-formed sitemap"):
         parse_sitemap(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                       b"<url><loc>/a</loc></url><url><loc>", "http://x.test/cut.xml")
+
+
+def test_a_feed_gives_at_most_as_many_links_as_a_sitemap_may() -> None:
+    """A 53 MB feed of 1.5 million items put every one in the crawl's frontier (~0.9 KB each)."""
+    from archive.discovery.feeds import MAX_FEED_LINKS
+
+    items = b"".join(b"<item><link>/news/%d</link></item>" % n for n in range(MAX_FEED_LINKS + 9))
+    links = parse_feed(b"<rss><channel>" + items + b"</channel></rss>", BASE)
+    assert len(links) == MAX_FEED_LINKS and links[-1].url.endswith(f"/news/{MAX_FEED_LINKS - 1}")
+    entries = b"".join(b'<entry><link href="/a/%d"/></entry>' % n for n in range(MAX_FEED_LINKS + 9))
+    atom = parse_feed(b'<feed xmlns="http://www.w3.org/2005/Atom">' + entries + b"</feed>", BASE)
+    assert len(atom) == MAX_FEED_LINKS

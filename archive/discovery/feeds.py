@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 from urllib.parse import urljoin
@@ -15,6 +16,9 @@ from archive.discovery.xml import child_text, local, parse_xml
 logger = logging.getLogger(__name__)
 
 ATOM = "http://www.w3.org/2005/Atom"
+# No feed announces more articles than a sitemap may (its protocol's limit): a 53 MB feed of
+# 1.5 million items put every one in the crawl's frontier, at about 0.9 KB each.
+MAX_FEED_LINKS = 50_000
 # Where a document declares its entities: its internal DTD subset, before the root element.
 _DECLARATIONS = 64 * 1024
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
@@ -49,9 +53,11 @@ def parse_feed(body: bytes, url: str) -> list[DiscoveredLink]:
 def _feed_links(root: etree._Element, url: str) -> list[DiscoveredLink]:
     kind = local(root.tag)
     if kind == "rss" or kind == "RDF":
-        return keep_valid(lambda e: _rss_item(e, url), (e for e in root.iter() if local(e.tag) == "item"))
+        items = (e for e in root.iter() if local(e.tag) == "item")
+        return keep_valid(lambda e: _rss_item(e, url), itertools.islice(items, MAX_FEED_LINKS))
     if kind == "feed":
-        return keep_valid(lambda e: _atom_entry(e, url), (e for e in root if local(e.tag) == "entry"))
+        entries = (e for e in root if local(e.tag) == "entry")
+        return keep_valid(lambda e: _atom_entry(e, url), itertools.islice(entries, MAX_FEED_LINKS))
     raise FeedError(f"{url}: root element <{kind}> is not rss, RDF or Atom feed")
 
 
@@ -120,7 +126,8 @@ def _json_feed(body: bytes, base: str) -> list[DiscoveredLink]:
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise FeedError(f"{base}: JSON Feed without an 'items' list")
-    return keep_valid(lambda item: _json_item(item, base), (i for i in items if isinstance(i, dict)))
+    entries = (i for i in items if isinstance(i, dict))
+    return keep_valid(lambda item: _json_item(item, base), itertools.islice(entries, MAX_FEED_LINKS))
 
 
 def _json_item(item: dict[str, object], base: str) -> DiscoveredLink | None:
