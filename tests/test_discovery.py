@@ -267,3 +267,12 @@ def test_a_feed_gives_at_most_as_many_links_as_a_sitemap_may() -> None:
     entries = b"".join(b'<entry><link href="/a/%d"/></entry>' % n for n in range(MAX_FEED_LINKS + 9))
     atom = parse_feed(b'<feed xmlns="http://www.w3.org/2005/Atom">' + entries + b"</feed>", BASE)
     assert len(atom) == MAX_FEED_LINKS
+
+
+def test_a_guid_or_an_atom_id_is_a_link_only_when_it_is_a_url() -> None:
+    rss = (b"<rss><channel><item><guid>12345</guid></item>"
+           b"<item><guid>https://example.com/news/b</guid></item></channel></rss>")
+    assert [link.url for link in parse_feed(rss, BASE)] == ["https://example.com/news/b"]
+    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>https://example.com/news/c</id>'
+            b"</entry><entry><id>tag:example.com,2026:d</id></entry></feed>")
+    assert [link.url for link in parse_feed(atom, BASE)] == ["https://example.com/news/c"]

@@ -78,8 +78,12 @@ def _rss_item(item: etree._Element, base: str) -> DiscoveredLink | None:
     ), None)
     if not link:
         for child in item:
-            if local(child.tag) == "guid" and child.get("isPermaLink", "true") != "false":
-                link = (child.text or "").strip()
+            guid = (child.text or "").strip()
+            # A permalink guid, when it is a URL: "12345" (the default isPermaLink="true" kept
+            # by CMSs that number their items) was fetched as FEED_DIR/12345.
+            if local(child.tag) == "guid" and child.get("isPermaLink", "true") != "false" \
+                    and guid.startswith(("http://", "https://")):
+                link = guid
     if not link:
         return None  # urljoin would make it the feed's own URL
     keywords = tuple(
@@ -102,6 +106,10 @@ def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink | None:
             # Atom resolves against xml:base where the feed sets one (lxml reads it, inherited).
             href = urljoin(urljoin(base, child.base or ""), child.get("href", "").strip())
             break
+    if not href:
+        # An entry with no alternate link may have its permalink as its id.
+        ident = child_text(entry, "id") or ""
+        href = ident if ident.startswith(("http://", "https://")) else ""
     if not href:
         return None  # urljoin would make it the feed's own URL
     keywords = tuple(
