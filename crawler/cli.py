@@ -239,8 +239,7 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
       newsarchive index --data ./data              # index what is new
       newsarchive index --rebuild --reextract      # start over with today's extractor
     """
-    from archive.index import index_warc_directory, rebuild_index
-    from archive.index.rebuild import index_lock
+    from archive.index import index_lock, index_warc_directory, rebuild_index
     from archive.warc import salvage_directory
 
     warc_dir = data / "warc"

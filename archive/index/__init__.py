@@ -8,7 +8,8 @@ from archive.index.query import (
     check_index,
     search,
 )
-from archive.index.rebuild import IndexStats, index_warc_directory, rebuild_index
+from archive.index.rebuild import IndexStats, index_warc_directory
+from archive.index.replace import index_lock, rebuild_index
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
@@ -28,6 +29,7 @@ __all__ = [
     "archived_articles",
     "check_index",
     "finish_run",
+    "index_lock",
     "index_warc_directory",
     "open_index",
     "open_index_for_reading",
