@@ -112,13 +112,8 @@ class _Responses:
         the file holding the metadata is read again (it changed size, or two runs overlap) and
         the response, in an earlier file, is read no more. Without this the capture lost its
         response position, and a later rebuild disagreed with the index."""
-        row = fetch_row(self.db, "select warc_file, warc_offset, warc_length, warc_record_id, "
-                       "payload_digest from captures where id = ? and warc_file is not null",
-                       [record_id])
-        if row is None:
-            return None
-        return WarcPosition(row["warc_file"], row["warc_offset"], row["warc_length"],
-                            row["warc_record_id"], row["payload_digest"])
+        row = fetch_row(self.db, "select * from captures where id = ?", [record_id])
+        return _response_of(row) if row is not None else None
 
     def forget_taken(self) -> None:
         """Delete the stored responses that have met their metadata (in the transaction that
@@ -316,14 +311,18 @@ def _show_latest_capture(
         metadata = metadata_payload(record)
         if metadata is None:
             raise CaptureError("its metadata record holds no newsarchive JSON")
-        response = None if row["warc_file"] is None else WarcPosition(
-            row["warc_file"], row["warc_offset"], row["warc_length"], row["warc_record_id"],
-            row["payload_digest"],
-        )
-        apply_capture(db, CaptureDoc(metadata, response, record.position))
+        apply_capture(db, CaptureDoc(metadata, _response_of(row), record.position))
     except (OSError, WarcFormatError, CaptureError) as exc:
         stats.problems.append(f"cannot show {article_url} from its capture {row['id']}: {exc}; "
                               "run `newsarchive index --rebuild`")
+
+
+def _response_of(capture: dict[str, Any]) -> WarcPosition | None:
+    """Where a `captures` row's response record is; None for a fetch without a response."""
+    if capture["warc_file"] is None:
+        return None
+    return WarcPosition(capture["warc_file"], capture["warc_offset"], capture["warc_length"],
+                        capture["warc_record_id"], capture["payload_digest"])
 
 
 def index_warc_directory(
