@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any
 
-import brotli
 import pytest
 import sqlite_utils
 
-from archive.index.content import ContentEncodingError, decode_body
 from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory
 from archive.index.replace import rebuild_index
@@ -174,27 +171,6 @@ def test_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     crawl_demo(warcs, None)
     index_warc_directory(open_index(tmp_path / "index.db"), warcs, progress=True)
     assert "indexing" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("encoding", "encode"),
-    [
-        ("gzip", gzip.compress),
-        ("br", brotli.compress),
-        ("deflate", lambda b: __import__("zlib").compress(b)),
-        ("gzip, br", lambda b: brotli.compress(gzip.compress(b))),
-        (None, lambda b: b),
-    ],
-)
-def test_decode_body(encoding: str | None, encode: Any) -> None:
-    assert decode_body(encode(b"<p>hello</p>"), encoding) == b"<p>hello</p>"
-
-
-def test_decode_body_errors() -> None:
-    with pytest.raises(ContentEncodingError, match="zstd"):
-        decode_body(b"x", "zstd")
-    with pytest.raises(ContentEncodingError, match="not valid gzip"):
-        decode_body(b"not gzip", "gzip")
 
 
 def test_reextract_has_a_per_page_timeout(tmp_path: Path) -> None:
