@@ -19,11 +19,15 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.index.content import ContentEncodingError, decode_body
+from archive.index.query import SearchQueryError, fts_query
 from archive.warc.reader import WarcFormatError, WarcRecordData, read_record
 
 PLUGIN = "newsarchive"
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 SHOWN_BYTES = 200_000
+# What the viewer decodes of a compressed payload: 2 KB of gzip in gzip inflates to gigabytes,
+# and every request for it did so in memory (the crawl's own limit is 64 MiB).
+DECODED_BYTES = 16 * 1024 * 1024
 _FILE = re.compile(r"[A-Za-z0-9._-]+\.warc\.gz")
 # Show an archived page without letting it run scripts or fetch anything from the live web.
 PAGE_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -73,23 +77,50 @@ def _headers_table(headers: list[tuple[str, str]]) -> str:
 
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+# A Content-Type as the viewer passes it on: a hostile server's NUL or line break in the
+# archived header made the server drop the connection.
+_MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*;[ -~]*)?")
 
 
-def _charset(content_type: str | None) -> str:
-    """The archived Content-Type's charset when Python knows it, else UTF-8."""
+def _charset(content_type: str | None) -> str | None:
+    """The archived Content-Type's charset when Python knows it."""
     found = _CHARSET.search(content_type or "")
     if found:
         try:
             return codecs.lookup(found.group(1)).name
         except LookupError:
             pass
-    return "utf-8"
+    return None
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, bool]:
+    """The payload as text, and whether it is in the charset its header names.
+
+    In the archived charset (a windows-1251 page read as UTF-8 showed only U+FFFD); when the
+    bytes are not valid in it (a header that lies), as extraction reads them: UTF-8, else
+    the page's own declaration or a guess.
+    """
+    charset = _charset(content_type) or "utf-8"
+    try:
+        return body.decode(charset), True
+    except UnicodeDecodeError:
+        from trafilatura.utils import decode_file  # imported here: the viewer rarely needs it
+
+        return decode_file(body), False
+
+
+def _served_type(content_type: str | None, charset_holds: bool) -> str:
+    """The Content-Type ?view=page serves: the archived one when well formed, without a
+    charset the bytes do not hold (the browser then reads the page's <meta charset>)."""
+    if not content_type or not _MEDIA_TYPE.fullmatch(content_type.strip()):
+        return "application/octet-stream"
+    content_type = content_type.strip()
+    return content_type if charset_holds else content_type.split(";", 1)[0]
 
 
 def _page(record: WarcRecordData, body: bytes, note: str) -> str:
     pos = record.position
-    # In the archived charset: a windows-1251 page read as UTF-8 showed only U+FFFD.
-    shown = body[:SHOWN_BYTES].decode(_charset(record.http_header("Content-Type")), errors="replace")
+    shown = _decode(body[:SHOWN_BYTES], record.http_header("Content-Type"))[0]
     cut = f" (first {SHOWN_BYTES:,} of {len(body):,} bytes)" if len(body) > SHOWN_BYTES else ""
     http = ""
     if record.http_headers is not None:
@@ -110,32 +141,57 @@ def _page(record: WarcRecordData, body: bytes, note: str) -> str:
     )
 
 
+def _body(record: WarcRecordData) -> tuple[bytes, str]:
+    """The payload without its Content-Encoding, or as archived with a note why."""
+    try:
+        return decode_body(
+            record.payload, record.http_header("Content-Encoding"), max_size=DECODED_BYTES
+        ), ""
+    except ContentEncodingError as exc:
+        return record.payload, f"Shown as archived: {exc}"
+
+
 async def warc_record(request: Any, datasette: Any) -> Response:
     """/-/warc/FILE/OFFSET: one archived record; ?view=page renders its payload sandboxed."""
-    file, offset = request.url_vars["file"], int(request.url_vars["offset"])
+    file = request.url_vars["file"]
     directory = warc_dir(datasette)
+    try:
+        offset = int(request.url_vars["offset"])
+    except ValueError:  # more digits than int() reads: no file is that long either
+        return Response.text("no record at that offset", status=404)
     if directory is None or not _FILE.fullmatch(file):
         return Response.text("no such WARC file", status=404)
+    loop = asyncio.get_running_loop()
     try:
-        record = await asyncio.get_running_loop().run_in_executor(
-            None, read_record, directory, file, offset
-        )
+        record = await loop.run_in_executor(None, read_record, directory, file, offset)
     except FileNotFoundError:
         return Response.text(f"no WARC file {file}", status=404)
     except WarcFormatError as exc:
         return Response.text(f"cannot read a record there: {exc}", status=404)
     except (OSError, ValueError, OverflowError) as exc:  # a directory, no permission, a huge offset
         return Response.text(f"cannot read {file} at {offset}: {exc}", status=404)
-    note = ""
-    try:
-        body = decode_body(record.payload, record.http_header("Content-Encoding"))
-    except ContentEncodingError as exc:
-        body, note = record.payload, f"Shown as archived: {exc}"
+    # Off the event loop: decoding a large page held every other request for seconds.
+    body, note = await loop.run_in_executor(None, _body, record)
     if request.args.get("view") == "page":
-        content_type = record.http_header("Content-Type") or "application/octet-stream"
+        content_type = record.http_header("Content-Type")
+        holds = bool(note) or _decode(body, content_type)[1]
         return Response(body, headers={"Content-Security-Policy": PAGE_CSP},
-                        content_type=content_type)
-    return Response.html(_page(record, body, note))
+                        content_type=_served_type(content_type, holds))
+    return Response.html(await loop.run_in_executor(None, _page, record, body, note))
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    # The canned search's query, made safe as `newsarchive search` makes it: Datasette's
+    # escape_fts() let a NUL or a quoted phrase across a line break raise FTS5 errors.
+    conn.create_function("newsarchive_fts_query", 1, _match_expression, deterministic=True)
+
+
+def _match_expression(text: Any) -> str:
+    try:
+        return fts_query(str(text or ""))
+    except SearchQueryError:
+        return '""'  # an empty search matches nothing
 
 
 @hookimpl

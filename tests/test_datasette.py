@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,9 @@ from markupsafe import escape
 import archive.datasette_plugin
 from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory
-from tests.index_docs import BASE, Crawl, article_dict, metadata
+from archive.warc.records import HttpRequestData, HttpResponseData
+from archive.warc.writer import WarcFileWriter
+from tests.index_docs import BASE, FETCHED, Crawl, article_dict, metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
@@ -82,10 +85,22 @@ def test_canned_search_is_ranked_with_snippets(data: Path) -> None:
     assert all(row["warc_file"] and row["warc_offset"] is not None for row in rows)
 
 
-@pytest.mark.parametrize("q", ["", '"', "harbour AND (", "-wall", "title:x", "NEAR("])
+@pytest.mark.parametrize(
+    "q",
+    ["", '"', "harbour AND (", "-wall", "title:x", "NEAR(",
+     # Datasette's escape_fts() passed these to FTS5 (400: unterminated string, syntax error).
+     "harbour%00", '"the harbour%0A(wall)"', '"harbour%0A-wall"'],
+)
 def test_canned_search_never_errors_on_input(data: Path, q: str) -> None:
     [r] = get(data, "/index/search.json?_shape=array&q=" + q.replace("(", "%28"))
     assert r.status_code == 200, r.text
+
+
+def test_canned_search_keeps_quoted_phrases(data: Path) -> None:
+    phrase, words = get(data, "/index/search.json?_shape=array&q=%22harbour+wall%22",
+                        "/index/search.json?_shape=array&q=harbour+closed")
+    assert [row["url"] for row in phrase.json()] == [BASE + "/news/storm"]
+    assert {row["url"] for row in words.json()} == {BASE + "/news/storm", BASE + "/news/market"}
 
 
 def test_other_canned_queries(data: Path) -> None:
@@ -174,6 +189,48 @@ def test_plugin_record_view_reads_the_archived_charset_and_refuses_odd_requests(
     )
     assert record.status_code == 200 and text in record.text  # was U+FFFD throughout
     assert huge.status_code == 404 and folder.status_code == 404  # both were 500
+
+
+def archive_odd_responses(tmp_path: Path) -> dict[str, str]:
+    """Responses a hostile or broken server sends, archived as received: their record paths."""
+    writer = WarcFileWriter(tmp_path / "warc", fsync=False)
+    paths = {}
+    cyrillic = "<html><p>Центральный банк повысил ставку</p></html>".encode("cp1251")
+    for name, headers, payload in [
+        # 2 KB of gzip in gzip that inflates to 32 MiB: the view inflated it whole, in memory.
+        ("bomb", [("Content-Type", "text/html"), ("Content-Encoding", "gzip, gzip")],
+         gzip.compress(gzip.compress(bytes(32 * 1024 * 1024)))),
+        ("lying", [("Content-Type", "text/html; charset=utf-8")], cyrillic),
+        ("nul", [("Content-Type", "text/html\x00; charset=utf-8")], b"<html><p>nul</p></html>"),
+    ]:
+        positions = writer.write_exchange(
+            HttpRequestData("GET", f"{BASE}/{name}", [("Host", "127.0.0.1:8765")]),
+            HttpResponseData(f"{BASE}/{name}", 200, "OK", headers, payload, FETCHED),
+        )
+        paths[name] = f"/-/warc/{positions.response.file}/{positions.response.offset}"
+    writer.close()
+    open_index(tmp_path / "index.db").close()
+    return paths
+
+
+def test_plugin_record_view_of_hostile_responses(tmp_path: Path, plugin: None) -> None:
+    paths = archive_odd_responses(tmp_path)
+    bomb, bomb_page, lying, lying_page, nul_page, digits = get(
+        tmp_path, paths["bomb"], paths["bomb"] + "?view=page", paths["lying"],
+        paths["lying"] + "?view=page", paths["nul"] + "?view=page",
+        paths["nul"].rsplit("/", 1)[0] + "/" + "9" * 4301,
+    )
+    # Decoded up to a limit, then shown as archived with the reason.
+    assert bomb.status_code == 200 and "Shown as archived" in bomb.text
+    assert "more than 16,777,216 bytes" in bomb.text
+    assert bomb_page.status_code == 200 and len(bomb_page.content) < 100_000
+    # A header that names a charset the bytes are not in: read as extraction reads them.
+    assert "Центральный банк" in lying.text
+    assert lying_page.headers["content-type"] == "text/html"  # the browser reads the page
+    # A NUL in the archived Content-Type made the server drop the connection.
+    assert nul_page.status_code == 200
+    assert nul_page.headers["content-type"] == "application/octet-stream"
+    assert digits.status_code == 404  # 4,301 digits: int() refused them, a 500
 
 
 def test_home_page_links_work_behind_a_base_url(data: Path) -> None:
