@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from archive.index.database import open_index
+from archive.index.database import open_index, transaction
 from archive.index.query import (
     SearchQueryError,
     archived_articles,
@@ -128,3 +129,26 @@ def test_read_only_index_of_an_older_schema_is_named(tmp_path: Path) -> None:
     found = read_only_view(tmp_path, view, [*cli, "search", "harbour", "--data", str(view)])
     assert found.returncode == 1
     assert "is read-only and of an older schema" in found.stderr and "Traceback" not in found.stderr
+
+
+def test_read_only_copy_with_a_write_ahead_log_but_no_shm_is_refused(tmp_path: Path) -> None:
+    """A copy taken while a crawl wrote (backup tools often skip -shm): the immutable read
+    skipped the -wal file's commits and searched without them, without a word."""
+    live = tmp_path / "live"
+    db = open_index(live / "index.db")
+    db.execute("pragma wal_autocheckpoint = 0")  # the commit stays in the -wal file
+    with transaction(db):
+        apply_capture(db, doc("/news/storm", "The harbour wall fell in the storm.",
+                              title="Harbour wall falls"))
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("index.db", "index.db-wal"):
+        shutil.copy(live / name, copy / name)
+    db.close()
+    assert (copy / "index.db-wal").stat().st_size > 0
+    cli = [sys.executable, "-m", "crawler.cli"]
+    view = tmp_path / "ro"
+    found = read_only_view(copy, view, [*cli, "search", "harbour", "--data", str(view)])
+    assert found.returncode == 1, found.stdout
+    assert "index.db-wal beside it holds changes" in found.stderr
+    assert "Traceback" not in found.stderr

@@ -75,7 +75,15 @@ def _open_read_only(path: Path) -> sqlite_utils.Database:
     except sqlite3.OperationalError:
         # A WAL index in a directory nobody may write: SQLite cannot create its -shm file.
         # Immutable reads the main file alone, which is exact here: nobody can write it,
-        # and a cleanly closed WAL index has nothing left in a -wal file.
+        # and a cleanly closed WAL index has nothing left in a -wal file. A copy taken
+        # while a crawl ran has: immutable would skip its last commits without a word.
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise IndexUnusable(
+                f"{path} is read-only and {wal.name} beside it holds changes SQLite can only "
+                f"read with its {path.name}-shm file, which is missing: copy the index with "
+                "both files, or copy it somewhere writable and search there"
+            ) from None
         conn = sqlite3.connect(f"{uri}?immutable=1", uri=True)
     try:
         conn.execute("select count(*) from sqlite_master").fetchone()
