@@ -338,3 +338,30 @@ def test_year_first_date_with_dots_is_read() -> None:
     assert find_text_date("2025. 12. 17. 09:30", month_first=False) == ("2025-12-17", False)
     assert find_text_date("Requires version 2019.1.2.3 or later", month_first=True) is None
     assert page(byline="<p>Essay - Published: 2025.12.17</p>").published == "2025-12-17"
+
+
+def test_a_headline_in_the_sites_masthead_is_still_the_headline() -> None:
+    # Themes print the headline in a "hero" header (id='masthead'): it is the page's own
+    # heading when it says what the title declares, and the dateline is measured from it.
+    links = "".join(f"<li><a href='/s/{i}'>Section {i}</a></li>" for i in range(200))
+    nav = f"<nav><ul>{links}</ul></nav>"
+    html = (
+        f"<html><head><title>Reading the tide tables | Riverside Notes</title></head><body>{nav}"
+        "<header id='masthead' class='site-header'><h1>Reading the tide tables</h1></header>"
+        f"<article><p class='byline'>By Ada Byrne</p><p>May 12, 2024</p>{PROSE * 3}</article>"
+        "</body></html>"
+    )
+    result = extract_article(html.encode(), URL)
+    assert result.title == "Reading the tide tables"
+    assert result.published == "2024-05-12"
+
+
+def test_a_dated_byline_far_from_the_headline_dates_an_otherwise_undated_page() -> None:
+    notes = "".join(
+        f"<p>Note {i} on <em>tides</em>, <b>currents</b> and <i>depths</i>.</p>" for i in range(120)
+    )
+    byline = "<p>Interview by <a href='/people/ada-byrne'>Ada Byrne</a></p><p>December 3, 2025.</p>"
+    assert page(body=PROSE + notes + f"<div class='meta'>{byline}</div>").published == "2025-12-03"
+    # The same date far away without a byline beside it says nothing about the page.
+    plain = "<p>Tide gauge reading</p><p>December 3, 2025.</p>"
+    assert page(body=PROSE + notes + f"<div class='meta'>{plain}</div>").published is None

@@ -233,15 +233,26 @@ def _undated_fallback(
     shown: list[ShownDate], labels: dict[int, str | None],
     add: Callable[[Any, str], DateCandidate | None],
 ) -> DateCandidate | None:
-    """For a page nothing else dates: a line labelled "Published" anywhere on it, else
-    its "Updated" line near the headline: the date the page presents as its own."""
+    """For a page nothing else dates: a line labelled "Published" anywhere on it, else a
+    dated byline anywhere, else its "Updated" line near the headline: the date the page
+    presents as its own."""
     published = next(
         (d for d in shown if not d.updated and labels[id(d)] is not None), None
-    )
+    ) or next((d for d in shown if not d.updated and _dated_byline(d)), None)
     if published is not None:
         return add(published.value, "html")
     update = next((d for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
     return add(update.value, "html") if update is not None else None
+
+
+# A line's part that ends in "by" names who wrote it: "Written by", "Interview by", "Von".
+_BYLINE_SEGMENT = re.compile(r"(?:^|\s)(?:by|von|par|por|door|av|przez)\s*:?$", re.I)
+
+
+def _dated_byline(shown: ShownDate) -> bool:
+    """A date printed in one line with a byline ("Interview by Jane Doe · December 3, 2025"):
+    the article's dateline, wherever the page's layout put it."""
+    return any(_BYLINE_SEGMENT.search(s) for s in shown.segments[:3])
 
 
 def _only_a_webpage_date(page: Page, found: list[DateCandidate]) -> bool:

@@ -101,7 +101,12 @@ def _similarity(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
 
 
-def _is_site_heading(el: lxml_html.HtmlElement, text: str, sitename: str | None) -> bool:
+def _is_site_heading(
+    el: lxml_html.HtmlElement, text: str, sitename: str | None, *, declared: bool = False
+) -> bool:
+    """The site's name set as a heading. A heading that says what the page declares as its
+    title is the page's own, even inside a masthead (themes print the headline in a "hero"
+    header); only a navigation, a footer or a link home still rules it out."""
     if sitename and _norm(text) == _norm(sitename):
         return True
     for node in (el, *el.iterancestors()):
@@ -110,7 +115,7 @@ def _is_site_heading(el: lxml_html.HtmlElement, text: str, sitename: str | None)
         if node.tag in ("article", "main", "body"):
             return False
         marker = f"{node.get('class', '')} {node.get('id', '')}"
-        if len(marker) > 1 and any(_LOGO_CONTEXT.search(t) for t in marker.split()):
+        if not declared and len(marker) > 1 and any(_LOGO_CONTEXT.search(t) for t in marker.split()):
             return True
     return False
 
@@ -129,26 +134,29 @@ def find_headline(
         )
         if r
     ]
+    ref_norms = [_norm(r) for r in references]
     headings = []
     for h1 in page.tree.iter("h1"):
         text = text_of(h1)
-        if 3 < len(text) < 300 and not _is_site_heading(h1, text, sitename):
-            headings.append((h1, text))
-    ref_norms = [_norm(r) for r in references]
-    for h1, text in headings:
+        if not 3 < len(text) < 300:
+            continue
         normed = _norm(text)
-        if any(normed == r or (len(normed) > 15 and normed in r) for r in ref_norms):
+        declared = any(normed == r or (len(normed) > 15 and normed in r) for r in ref_norms)
+        if not _is_site_heading(h1, text, sitename, declared=declared):
+            headings.append((h1, text, declared))
+    for h1, text, declared in headings:
+        if declared:
             return text, h1
     if headings:
         # SEO titles often differ from the headline a reader sees; pick the h1 that
         # looks most like the declared title, preferring one inside the article.
-        def score(item: tuple[lxml_html.HtmlElement, str]) -> float:
-            h1, text = item
+        def score(item: tuple[lxml_html.HtmlElement, str, bool]) -> float:
+            h1, text, _ = item
             similar = max((_similarity(text, r) for r in references), default=0.0)
             inside = any(a.tag in ("article", "main") for a in h1.iterancestors())
             return similar + (0.3 if inside else 0.0)
 
-        h1, text = max(headings, key=score)
+        h1, text, _ = max(headings, key=score)
         return text, h1
     for ref in references:
         stripped = strip_site_suffix(ref, sitename, page.url)
