@@ -18,7 +18,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.index.content import ContentEncodingError, decode_body
+from archive.index.content import ContentEncodingError, undo_content_encoding
 from archive.index.query import SearchQueryError, fts_query
 from archive.warc.reader import WarcFormatError, WarcRecordData, read_record
 
@@ -144,11 +144,12 @@ def _page(record: WarcRecordData, body: bytes, note: str) -> str:
 def _body(record: WarcRecordData) -> tuple[bytes, str]:
     """The payload without its Content-Encoding, or as archived with a note why."""
     try:
-        return decode_body(
+        body, left = undo_content_encoding(
             record.payload, record.http_header("Content-Encoding"), max_size=DECODED_BYTES
-        ), ""
+        )
     except ContentEncodingError as exc:
         return record.payload, f"Shown as archived: {exc}"
+    return body, f"Content-Encoding {', '.join(left)} is not one we know: shown as received" if left else ""
 
 
 async def warc_record(request: Any, datasette: Any) -> Response:

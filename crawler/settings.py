@@ -95,7 +95,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.guard.AddressGuardMiddleware": 50,
     # Above RetryMiddleware (550): honour Retry-After on 429/503 per host.
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
-    # Above HttpCompressionMiddleware (590), Redirect (600) and Retry (550): it sees the
+    # Content-Encoding undone strictly, as a re-extraction undoes it (in the place of
+    # Scrapy's HttpCompressionMiddleware, which keeps what inflated before an error).
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.decoding.ArchiveDecodingMiddleware": 590,
+    # Above the decoding (590), Redirect (600) and Retry (550): it sees the
     # response as received, and every hop of a redirect or retry.
     "crawler.middlewares.capture.WarcCaptureMiddleware": 950,
     # Last on the way out, first on the way back: a response from a refused address is

@@ -28,20 +28,32 @@ class ContentEncodingError(ValueError):
     """A payload that does not decode as its Content-Encoding says, or decodes too large."""
 
 
+class DecodedTooLarge(ContentEncodingError):
+    """A payload that decodes to more than the limit asked for."""
+
+
 class _Output:
-    def __init__(self, max_size: int) -> None:
+    def __init__(self, max_size: int, partial: bool) -> None:
         self.parts: list[bytes] = []
         self.size = 0
         self.max_size = max_size
+        self.partial = partial  # a body we cut ourselves: what inflated is all there is
 
     def add(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.max_size:
-            raise ContentEncodingError(f"decodes to more than {self.max_size:,} bytes")
+            raise DecodedTooLarge(f"decodes to more than {self.max_size:,} bytes")
         self.parts.append(data)
 
     def value(self) -> bytes:
         return b"".join(self.parts)
+
+    def clear(self) -> None:
+        self.parts, self.size = [], 0
+
+    def cut_short(self) -> None:
+        if not self.partial:
+            raise ContentEncodingError("the compressed stream is cut short")
 
 
 def _zlib_stream(data: bytes, wbits: int, out: _Output, *, members: bool) -> None:
@@ -64,59 +76,54 @@ def _zlib_stream(data: bytes, wbits: int, out: _Output, *, members: bool) -> Non
                 pending = b""
             produced = inflater.decompress(pending, _CHUNK)
             if not pending and not produced and not inflater.eof:
-                raise ContentEncodingError("the compressed stream is cut short")
+                out.cut_short()
+                return
             out.add(produced)
         pos -= len(inflater.unused_data)
-        if not members or pos >= len(data):
-            return
-        # Zero padding after the last member is allowed (gzip(1) reads past it).
-        if data[pos] == 0 and data.count(0, pos) == len(data) - pos:
+        # What follows a whole member is another member, or padding or junk that browsers
+        # ignore, as Scrapy's gunzip does (a page served with a stray newline after it).
+        if not members or not data.startswith(b"\x1f\x8b", pos):
             return
 
 
-def _gunzip(data: bytes, max_size: int) -> bytes:
-    out = _Output(max_size)
+def _gunzip(data: bytes, out: _Output) -> None:
     _zlib_stream(data, 16 + zlib.MAX_WBITS, out, members=True)
-    return out.value()
 
 
-def _inflate(data: bytes, max_size: int) -> bytes:
+def _inflate(data: bytes, out: _Output) -> None:
     # "deflate" is meant to be zlib-wrapped, but many servers send raw deflate.
-    out = _Output(max_size)
     try:
         _zlib_stream(data, zlib.MAX_WBITS, out, members=False)
     except zlib.error:
-        out = _Output(max_size)
+        out.clear()
         _zlib_stream(data, -zlib.MAX_WBITS, out, members=False)
-    return out.value()
 
 
-def _unbrotli(data: bytes, max_size: int) -> bytes:
-    out = _Output(max_size)
+def _unbrotli(data: bytes, out: _Output) -> None:
     decompressor = brotli.Decompressor()
     out.add(decompressor.process(data, output_buffer_limit=_CHUNK))
     while not decompressor.is_finished():
         chunk = decompressor.process(b"", output_buffer_limit=_CHUNK)
         if not chunk:
-            raise ContentEncodingError("the compressed stream is cut short")
+            out.cut_short()
+            return
         out.add(chunk)
-    return out.value()
 
 
-def _unzstd(data: bytes, max_size: int) -> bytes:
+def _unzstd(data: bytes, out: _Output) -> None:
     """Every frame of `data` (a zstd stream may hold several), 64 KiB in and out at a time."""
-    out = _Output(max_size)
     view, pos = memoryview(data), 0
     decompressor = zstd.ZstdDecompressor()
     while True:
         if decompressor.eof:
             pos -= len(decompressor.unused_data)
             if pos >= len(data):
-                return out.value()
+                return
             decompressor = zstd.ZstdDecompressor()
         if decompressor.needs_input:
             if pos >= len(data):
-                raise ContentEncodingError("the compressed stream is cut short")
+                out.cut_short()
+                return
             pending: bytes | memoryview = view[pos : pos + _CHUNK]
             pos += len(pending)
         else:
@@ -124,32 +131,56 @@ def _unzstd(data: bytes, max_size: int) -> bytes:
         out.add(decompressor.decompress(pending, max_length=_CHUNK))
 
 
-_DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
+def _identity(data: bytes, out: _Output) -> None:
+    out.add(data)
+
+
+_DECODERS: dict[str, Callable[[bytes, _Output], None]] = {
     "gzip": _gunzip,
     "x-gzip": _gunzip,
     "deflate": _inflate,
     "br": _unbrotli,
     "zstd": _unzstd,
-    "identity": lambda data, max_size: data,
+    "identity": _identity,
 }
+
+
+def undo_content_encoding(
+    payload: bytes, content_encoding: str | None, *, max_size: int = MAX_DECODED,
+    partial: bool = False,
+) -> tuple[bytes, list[str]]:
+    """The body as the page author wrote it, and the codings left on it.
+
+    Codings apply in the order listed: they are undone in reverse, up to the first one
+    nobody knows ("Content-Encoding: utf-8" on a plain page), which is left on the body as
+    Scrapy and browsers leave it. The crawl decodes with this too (crawler/middlewares/
+    decoding.py), so a re-extraction reads every archived body as the crawl read it.
+
+    A stream that ends before its end is an error, but with `partial` (a body the crawl cut
+    at its own limit: what inflated is all there is, and it is archived as truncated).
+    """
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    if not payload or not codings:
+        return payload, codings
+    if len(codings) > MAX_CODINGS:
+        raise ContentEncodingError(f"{len(codings)} content codings stacked (at most {MAX_CODINGS})")
+    body = payload
+    while codings:
+        decoder = _DECODERS.get(codings[-1])
+        if decoder is None:
+            break
+        out = _Output(max_size, partial)
+        try:
+            decoder(body, out)
+            body = out.value()
+        except (OSError, EOFError, zlib.error, brotli.error, zstd.ZstdError) as exc:
+            raise ContentEncodingError(f"payload is not valid {codings[-1]}: {exc}") from exc
+        codings.pop()
+    return body, codings
 
 
 def decode_body(
     payload: bytes, content_encoding: str | None, *, max_size: int = MAX_DECODED
 ) -> bytes:
-    """The body as the page author wrote it. Codings apply in the order listed: undo in reverse."""
-    if not content_encoding or not payload:
-        return payload
-    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
-    if len(codings) > MAX_CODINGS:
-        raise ContentEncodingError(f"{len(codings)} content codings stacked (at most {MAX_CODINGS})")
-    body = payload
-    for coding in reversed(codings):
-        decoder = _DECODERS.get(coding)
-        if decoder is None:
-            raise ContentEncodingError(f"unsupported Content-Encoding {coding!r}")
-        try:
-            body = decoder(body, max_size)
-        except (OSError, EOFError, zlib.error, brotli.error, zstd.ZstdError) as exc:
-            raise ContentEncodingError(f"payload is not valid {coding}: {exc}") from exc
-    return body
+    """The body without the Content-Encodings we know (see undo_content_encoding)."""
+    return undo_content_encoding(payload, content_encoding, max_size=max_size)[0]

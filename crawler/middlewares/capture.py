@@ -16,6 +16,7 @@ from scrapy.http import Headers, Response
 from archive.discovery.sitemaps import MAX_SITEMAP_BYTES
 from archive.warc.records import HttpRequestData, HttpResponseData
 from crawler.items import CaptureRef
+from crawler.robots import MAX_ROBOTS
 from crawler.session import ArchiveSession
 
 
@@ -45,7 +46,12 @@ def request_data(request: Request) -> HttpRequestData:
 
 
 def response_data(response: Response, fetched_at: datetime) -> HttpResponseData:
-    cut = "download_stopped" in response.flags or "dataloss" in response.flags
+    # WARC 1.1's reasons: cut at our limit ("length"), or the server's connection lost
+    # mid-body (Scrapy's "dataloss", when DOWNLOAD_FAIL_ON_DATALOSS is off: "disconnect").
+    truncated = (
+        "length" if "download_stopped" in response.flags
+        else "disconnect" if "dataloss" in response.flags else None
+    )
     return HttpResponseData(
         url=response.url,
         status=response.status,
@@ -55,7 +61,7 @@ def response_data(response: Response, fetched_at: datetime) -> HttpResponseData:
         fetched_at=fetched_at,
         http_version=response.protocol or "HTTP/1.1",
         ip_address=str(response.ip_address) if response.ip_address else None,
-        truncated="length" if cut else None,
+        truncated=truncated,
     )
 
 
@@ -67,7 +73,7 @@ def attempt_of(request: Request) -> tuple[int, int]:
 
 
 class WarcCaptureMiddleware:
-    """Ordered above HttpCompressionMiddleware (590), so bodies are archived still encoded."""
+    """Ordered above the decoding middleware (590), so bodies are archived still encoded."""
 
     def __init__(self, crawler: Crawler):
         self.session = ArchiveSession.of(crawler)
@@ -89,9 +95,13 @@ class WarcCaptureMiddleware:
 
     def limit(self, request: Request) -> int:
         """NEWSARCHIVE_MAX_BODY, but never under what the sitemap protocol allows for a feed or
-        sitemap: a 25 MB sitemap was cut at 20 MiB and gave no links at all."""
+        sitemap (a 25 MB sitemap was cut at 20 MiB and gave no links at all), nor under the
+        500 KiB of a robots.txt that RFC 9309 says to read (a lower limit cut its rules short:
+        a Disallow past the cut was not obeyed)."""
         if request.meta.get("kind") in ("feed", "sitemap"):
             return max(self.max_body, MAX_SITEMAP_BYTES)
+        if request.meta.get("kind") == "robots":
+            return max(self.max_body, MAX_ROBOTS)
         return self.max_body
 
     def bytes_received(self, data: bytes, request: Request, **kwargs: Any) -> None:

@@ -237,9 +237,15 @@ class NewsSpider(Spider):
         try:
             if response.status in _REDIRECTS:
                 yield from self._redirect(response, kind)
-            elif "download_stopped" in response.flags:
+            elif "download_stopped" in response.flags or "dataloss" in response.flags:
+                # Part of the page: archived (marked truncated), never extracted as if whole,
+                # and fetched again by the next crawl.
                 item = self._item(response, kind, outcome="truncated")
-                item.reason = f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
+                item.reason = (
+                    f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
+                    if "download_stopped" in response.flags
+                    else f"connection lost after {len(response.body)} bytes of the body"
+                )
                 self.logger.warning("%s: %s", response.url, item.reason)
                 yield item
             else:
@@ -283,7 +289,14 @@ class NewsSpider(Spider):
 
     def parse_robots(self, response: Response) -> Iterable[Any]:
         asked = response.meta["robots_origin"]
-        self.frontier.robots.learn(asked, response.body)
+        if "dataloss" in response.flags:
+            # The connection dropped mid-file (DOWNLOAD_FAIL_ON_DATALOSS off): rules cut
+            # short may have lost their Disallow lines. As an unreachable robots.txt: nothing.
+            self.logger.warning("robots.txt at %s cut short by the server: not crawling that origin",
+                                response.url)
+            self.frontier.robots.forbid_all(asked)
+        else:
+            self.frontier.robots.learn(asked, response.body)
         yield self._item(response, "robots")
         for request in self.frontier.release(asked):
             yield from self._if_allowed(request)
