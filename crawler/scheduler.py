@@ -43,7 +43,10 @@ class SchedulerService:
         self.schedule: ScheduleFile = load_schedule(schedule_file)
         # The crawl settings are checked now: a bad value failed every crawl, on every turn,
         # with the reason only in each crawl's log.
-        problems = settings_problems(crawl_settings(data, sites, dict(self.schedule.settings)))
+        # As the crawls get them: text after `-s NAME=`, where a TOML 1000000.5 or true
+        # passed as a number and failed every crawl as "1000000.5" or "True".
+        passed = dict(s.split("=", 1) for s in self.schedule.scrapy_settings())
+        problems = settings_problems(crawl_settings(data, sites, passed))
         if problems:
             raise ConfigError(f"{schedule_file}: settings: {'; '.join(problems)}")
         # One site's broken config leaves that site unscheduled (logged at start), not every

@@ -12,6 +12,8 @@ from typing import Any
 
 def _int(low: int, high: int | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
+        if isinstance(value, bool):  # int(True) is 1: a TOML `true` passed, then failed as "True"
+            return "is not a whole number"
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -25,6 +27,8 @@ def _int(low: int, high: int | None = None) -> Callable[[Any], str | None]:
 
 def _float(*, above: float | None = None, least: float | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
+        if isinstance(value, bool):
+            return "is not a number"
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -36,6 +40,18 @@ def _float(*, above: float | None = None, least: float | None = None) -> Callabl
         return None
 
     return check
+
+
+def _bool(value: Any) -> str | None:
+    # What Scrapy's getbool reads; "no" or "off" raised mid-start, and the crawl went on
+    # without its WARC writer and blamed the network.
+    if isinstance(value, bool) or value in ("True", "true", "False", "false"):
+        return None
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return "is not true or false (True, False, 1 or 0)"
+    return None
 
 
 def _hosts(value: Any) -> str | None:
@@ -64,6 +80,21 @@ def _file_name_part(value: Any) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
+    # Scrapy's own, that a schedule file's [settings] or `-s` may well set.
+    "CONCURRENT_REQUESTS": _int(1),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": _int(1),
+    "CONCURRENT_ITEMS": _int(1),
+    "DOWNLOAD_DELAY": _float(least=0),
+    "DOWNLOAD_TIMEOUT": _float(above=0),
+    "DOWNLOAD_MAXSIZE": _int(0),
+    "RETRY_TIMES": _int(0),
+    "AUTOTHROTTLE_START_DELAY": _float(least=0),
+    "AUTOTHROTTLE_MAX_DELAY": _float(least=0),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": _float(above=0),
+    "CLOSESPIDER_TIMEOUT": _float(least=0),
+    "CLOSESPIDER_ITEMCOUNT": _int(0),
+    "CLOSESPIDER_PAGECOUNT": _int(0),
+    # Ours.
     "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
     "NEWSARCHIVE_EXTRACT_TIMEOUT": _float(above=0),
     "NEWSARCHIVE_MAX_BODY": _int(0),
@@ -79,13 +110,25 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
 
 
 def settings_problems(settings: Any) -> list[str]:
-    """One line per setting whose value the crawl cannot use."""
+    """One line per setting whose value the crawl cannot use: those above, and every
+    setting whose default is True or False (ours and Scrapy's)."""
     problems = []
-    for name, check in _CHECKS.items():
+    for name in sorted({*_CHECKS, *_flags()}):
         value = settings.get(name)
         if value is None:
             continue
-        problem = check(value)
+        problem = _CHECKS.get(name, _bool)(value)
         if problem:
             problems.append(f"setting {name}={value!r} {problem}")
     return problems
+
+
+def _flags() -> set[str]:
+    from scrapy.settings import default_settings
+
+    from crawler import settings as ours
+
+    return {
+        name for module in (default_settings, ours) for name, value in vars(module).items()
+        if name.isupper() and isinstance(value, bool)
+    }

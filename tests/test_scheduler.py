@@ -305,15 +305,25 @@ def test_bad_schedule_is_a_clear_error(setup: Setup) -> None:
     assert not (setup.data / "index.db").exists()
 
 
-def test_a_bad_crawl_setting_in_the_schedule_file_stops_the_service_at_start(setup: Setup) -> None:
+@pytest.mark.parametrize(("line", "problem"), [
+    ("WARC_GZIP_LEVEL = 42", "WARC_GZIP_LEVEL='42' must be from -1 to 9"),
+    # Checked as the crawls get them, after `-s`: these passed as TOML values, then failed
+    # every crawl ("1000000.5", "True"), or crashed its start with a traceback ("no").
+    ("WARC_MAX_SIZE = 1000000.5", "WARC_MAX_SIZE='1000000.5' is not a whole number"),
+    ("NEWSARCHIVE_EXTRACT_TIMEOUT = true", "NEWSARCHIVE_EXTRACT_TIMEOUT='True' is not a number"),
+    ('WARC_FSYNC = "no"', "WARC_FSYNC='no' is not true or false (True, False, 1 or 0)"),
+    ('CONCURRENT_REQUESTS = "many"', "CONCURRENT_REQUESTS='many' is not a whole number"),
+])
+def test_a_bad_crawl_setting_in_the_schedule_file_stops_the_service_at_start(
+    setup: Setup, line: str, problem: str
+) -> None:
     """It failed every crawl, on every turn, with the reason only in each crawl's log."""
     write_site(setup.sites, "http://127.0.0.1:9", 'every = "1h"')
     text = setup.schedule.read_text(encoding="utf-8")
-    setup.schedule.write_text(text.replace("[settings]\n", "[settings]\nWARC_GZIP_LEVEL = 42\n"))
+    setup.schedule.write_text(text.replace("[settings]\n", f"[settings]\n{line}\n"))
     result = setup.refused()
     assert result.returncode == 1
-    assert result.stderr.strip() == (
-        f"Error: {setup.schedule}: settings: setting WARC_GZIP_LEVEL=42 must be from -1 to 9")
+    assert result.stderr.strip() == f"Error: {setup.schedule}: settings: setting {problem}"
 
 
 def test_one_broken_site_config_leaves_the_other_sites_scheduled(setup: Setup) -> None:

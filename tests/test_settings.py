@@ -96,6 +96,14 @@ def test_the_shipped_settings_pass_their_own_checks() -> None:
     ("NEWSARCHIVE_MAX_BODY", "abc", "is not a whole number"),
     ("WARC_GZIP_LEVEL", "42", "must be from -1 to 9"),
     ("WARC_PREFIX", "../x", "must be letters, digits, '.', '_' or '-'"),
+    # Scrapy's getbool raised in spider_opened: the crawl went on without its archive and
+    # ended "got no response at all: is the site (or the network) down?".
+    ("WARC_FSYNC", "no", "is not true or false (True, False, 1 or 0)"),
+    ("WARC_ENABLED", "off", "is not true or false (True, False, 1 or 0)"),
+    ("NEWSARCHIVE_HOSTS_ONLY", "yes", "is not true or false (True, False, 1 or 0)"),
+    ("AUTOTHROTTLE_ENABLED", "nope", "is not true or false (True, False, 1 or 0)"),
+    ("CONCURRENT_REQUESTS", "many", "is not a whole number"),
+    ("DOWNLOAD_DELAY", "-1", "must be at least 0"),
 ])
 def test_a_bad_setting_stops_the_crawl_before_it_starts(
     tmp_path: Path, name: str, value: str, problem: str
