@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Options for the demo, e.g. make demo DEMO_ARGS="--site-port 8766 --port 8002"
+DEMO_ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/newsarchive demo --serve
+	$(BIN)/newsarchive demo --serve $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check archive pipelines crawler tests bench

@@ -93,17 +93,22 @@ def _toml_date(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _on_domains(url: str, domains: list[str]) -> bool:
+    host = ascii_host(urlsplit(url).hostname or "")
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
 def _since(value: str) -> str:
+    if _DURATION.match(value.strip()):
+        parse_duration(value)  # its own message: "'40000d' is longer than 36,500 days"
+        return value
     try:
-        parse_duration(value)
+        date.fromisoformat(value[:10])
+        datetime.fromisoformat(value)
     except ValueError:
-        try:
-            date.fromisoformat(value[:10])
-            datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(
-                f"{value!r} is neither an ISO date (2026-01-31) nor a duration like '7d'"
-            ) from None
+        raise ValueError(
+            f"{value!r} is neither an ISO date (2026-01-31) nor a duration like '7d'"
+        ) from None
     return value
 
 
@@ -160,15 +165,21 @@ class SiteConfig(BaseModel):
     @field_validator("feeds", "sitemaps", "start_urls")
     @classmethod
     def _seeds(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        base, domains = info.data.get("base_url"), info.data.get("allowed_domains")
         for number, value in enumerate(values):
             if value.startswith("/"):
-                if not info.data.get("base_url"):
+                if not base:
                     raise ValueError(f"[{number}] {value!r} is a path: set base_url or give a full URL")
+                url = urljoin(str(base), value)
             else:
                 try:
                     _http_url(value)
                 except ValueError as exc:
                     raise ValueError(f"[{number}] {exc}") from None
+                url = value
+            # Here, not once the whole file is read: the message then named no field.
+            if domains and not _on_domains(url, domains):  # the crawl would drop it as off-site
+                raise ValueError(f"[{number}] {url!r} is not on allowed_domains {domains}")
         return values
 
     @field_validator("allowed_domains")
@@ -206,9 +217,6 @@ class SiteConfig(BaseModel):
             raise ValueError("give at least one of feeds, sitemaps or start_urls")
         if self.schedule and self.every:
             raise ValueError("give either schedule or every, not both")
-        for url, kind in self.seeds:
-            if not self.on_site(url):  # the crawl would drop it as off-site, and find nothing
-                raise ValueError(f"{kind} {url!r} is not on allowed_domains {self.allowed_domains}")
         return self
 
     def absolute(self, url: str) -> str:
@@ -225,8 +233,7 @@ class SiteConfig(BaseModel):
 
     def on_site(self, url: str) -> bool:
         """Is the URL's host one of allowed_domains or below one?"""
-        host = ascii_host(urlsplit(url).hostname or "")
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return _on_domains(url, self.allowed_domains)
 
     def allows_address(self, address: str) -> bool:
         """May the crawl connect to this IP? Global addresses yes; others only if opted in."""
@@ -299,7 +306,10 @@ def read_sites(directory: Path) -> tuple[dict[str, SiteConfig], dict[str, Config
     """The good configs by site name, and the wrong ones' errors by file stem (the name a
     site gets by default): one site's typo need not stop another site's crawl."""
     if not directory.is_dir():
-        raise ConfigError(f"{directory}: sites directory does not exist")
+        hint = "" if directory.is_absolute() else (
+            f" in {Path.cwd()} (run from the project root, or give --sites or NEWSARCHIVE_SITES)"
+        )
+        raise ConfigError(f"{directory}: sites directory does not exist{hint}")
     sites: dict[str, SiteConfig] = {}
     broken: dict[str, ConfigError] = {}
     for path in sorted(directory.glob("*.toml")):

@@ -38,6 +38,7 @@ class RobotsRules:
         # whose contact URL holds "github".
         self.user_agent = user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else user_agent
         self._rules: dict[str, Protego | None] = {}
+        self._unreachable: set[str] = set()
 
     def known(self, url: str) -> bool:
         return origin(url) in self._rules
@@ -55,6 +56,11 @@ class RobotsRules:
     def forbid_all(self, url: str) -> None:
         # An unreachable robots.txt (5xx) means "do not crawl" (RFC 9309, 2.3.1.4).
         self._rules[origin(url)] = Protego.parse("User-agent: *\nDisallow: /\n")
+        self._unreachable.add(origin(url))
+
+    def unreachable(self, url: str) -> bool:
+        """Whether the URL's origin is closed because its robots.txt could not be read."""
+        return origin(url) in self._unreachable
 
     def allowed(self, url: str) -> bool:
         rules = self._rules.get(origin(url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import ConfigError, load_site, load_sites, parse_duration, rebase
+from archive.config import ConfigError, load_site, load_sites, parse_duration, read_sites, rebase
 
 GOOD = """
 allowed_domains = ["example.com"]
@@ -121,6 +122,11 @@ def test_a_duration_too_long_to_subtract_from_now(tmp_path: Path, line: str) -> 
     # An empty pattern matched every URL: every page of the site became an "article".
     ("follow_patterns = ['']", "follow_patterns.0: an empty pattern matches every URL"),
     ("allowed_domains = ['other.org']", "'https://example.com/rss' is not on allowed_domains"),
+    # Named by field: the check ran once the file was read, and the message said "(file)".
+    ("start_urls = ['https://other.org/news']",
+     "start_urls: [0] 'https://other.org/news' is not on allowed_domains ['example.com']"),
+    # A duration past a century was called "neither an ISO date nor a duration".
+    ("since = '40000d'", "since: '40000d' is longer than 36,500 days"),
     ("base_url = 'https://example.com'\nsitemaps = ['//evil.org/sitemap.xml']",
      "'https://evil.org/sitemap.xml' is not on allowed_domains"),
 ])
@@ -215,3 +221,15 @@ def test_scrapy_list_shows_sites(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["news", "other"]
+
+
+def test_a_relative_sites_directory_that_is_missing_says_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `newsarchive crawl demo` run outside the project root: "config/sites: sites directory
+    # does not exist" gave no hint why.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=rf"in {re.escape(str(tmp_path))} \(run from the project root"):
+        read_sites(Path("config/sites"))
+    with pytest.raises(ConfigError, match=r"does not exist$"):
+        read_sites(tmp_path / "nowhere")

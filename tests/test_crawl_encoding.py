@@ -170,6 +170,9 @@ def test_a_robots_txt_cut_in_transit_keeps_the_crawl_off_its_origin(
     assert server.hits == ["/robots.txt"]
     assert "robots.txt unreachable" in result.log
     assert result.stats()["newsarchive/outcome"] == "failed"
+    # The feed waiting for it is not blamed on the site's rules, which were never read.
+    assert "/rss not fetched: its origin's robots.txt could not be read" in result.log
+    assert "robots.txt disallows" not in result.log
 
 
 def test_a_connection_lost_mid_body_is_a_truncated_capture(server: _Server, tmp_path: Path) -> None:

@@ -158,7 +158,11 @@ class NewsSpider(Spider):
             return
         self.frontier.scheduled -= 1
         self._stat("robots_disallowed")
-        self.logger.info("robots.txt disallows %s: not fetched", request.url)
+        if self.frontier.robots.unreachable(request.url):
+            # Not what the site's rules say: the log blamed them for a robots.txt never read.
+            self.logger.info("%s not fetched: its origin's robots.txt could not be read", request.url)
+        else:
+            self.logger.info("robots.txt disallows %s: not fetched", request.url)
         if request.meta["kind"] in _DOCUMENTS:
             yield from self._document_done()
 
