@@ -282,16 +282,20 @@ def search(data: Path, sites: Path, query: str, limit: int, site_name: str | Non
     """
     from archive.index import SearchQueryError
     from archive.index import search as search_index
+    from archive.index.query import unknown_site_problem
 
     if not (data / "index.db").exists():
         raise click.ClickException(f"no index at {data / 'index.db'}: run a crawl or `newsarchive index`")
     db = _open_index(data / "index.db", read_only=True)
     try:
         hits = search_index(db, query, limit, site=site_name)
+        unknown = None if hits else unknown_site_problem(db, site_name)
     except SearchQueryError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
+    if unknown:
+        raise click.ClickException(unknown)
     if not hits:
         click.echo("no articles match", err=True)
         return
@@ -353,6 +357,7 @@ def runs(data: Path, sites: Path, site_name: str | None, limit: int) -> None:
     Example:
       newsarchive runs --site demo --limit 5
     """
+    from archive.index.query import unknown_site_problem
     from archive.index.runs import format_runs, recent_runs
 
     if not (data / "index.db").exists():
@@ -360,8 +365,11 @@ def runs(data: Path, sites: Path, site_name: str | None, limit: int) -> None:
     db = _open_index(data / "index.db", read_only=True)
     try:
         found = recent_runs(db, site_name, limit)
+        unknown = None if found else unknown_site_problem(db, site_name)
     finally:
         db.close()
+    if unknown:
+        raise click.ClickException(unknown)
     if not found:
         click.echo("no crawl runs" + (f" of {site_name!r}" if site_name else ""), err=True)
         return

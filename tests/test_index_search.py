@@ -152,3 +152,21 @@ def test_read_only_copy_with_a_write_ahead_log_but_no_shm_is_refused(tmp_path: P
     assert found.returncode == 1, found.stdout
     assert "index.db-wal beside it holds changes" in found.stderr
     assert "Traceback" not in found.stderr
+
+
+def test_a_site_the_index_does_not_hold_is_named_by_search_and_runs(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """A typo ('demoo') printed "no articles match" / "no crawl runs" and exited 0."""
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    db.close()
+    for command in (["search", "harbour", "--site", "demoo"], ["runs", "--site", "demoo"]):
+        result = CliRunner().invoke(main, [*command, "--data", str(tmp_path)])
+        assert result.exit_code == 1, result.output
+        assert "no site 'demoo' in this index (its sites: demo, other)" in result.output
+    # A site it holds, with nothing to show: still an empty answer, exit 0.
+    quiet = CliRunner().invoke(main, ["search", "harbour", "--site", "other", "--data", str(tmp_path)])
+    assert quiet.exit_code == 0 and "no articles match" in quiet.output

@@ -117,6 +117,24 @@ def search(
     ]
 
 
+def indexed_sites(db: sqlite_utils.Database) -> list[str]:
+    """Every site the index holds a capture or a crawl run of."""
+    rows = db.execute("select site from captures where site is not null "
+                      "union select site from crawl_runs order by 1").fetchall()
+    return [site for (site,) in rows]
+
+
+def unknown_site_problem(db: sqlite_utils.Database, site: str | None) -> str | None:
+    """A clear message when `site` names no site of this index (a typo printed "no articles
+    match" and exited 0, as if the site had none)."""
+    if site is None:
+        return None
+    sites = indexed_sites(db)
+    if site in sites:
+        return None
+    return f"no site {site!r} in this index (its sites: {', '.join(sites) or 'none yet'})"
+
+
 def archived_articles(db: sqlite_utils.Database, site: str) -> dict[str, str]:
     """canonical URL -> last fetch time of every article of `site` already in the index.
 
