@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from backports import zstd
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import ROOT, Crawl, scrapy_crawl
+from tests.http_support import QuietHandler
 
 WORDS = "The harbour council voted on Tuesday to extend the ferry service for another year. "
 ARTICLE = (
@@ -52,23 +53,23 @@ PAGES: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {
 ROBOTS = b"User-agent: *\nAllow: /news/\nDisallow: /news/plain\n"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: _Server
 
     def do_GET(self) -> None:
         self.server.hits.append(self.path)
         port = self.server.server_address[1]
         if self.path == "/robots.txt" and self.server.plain_robots:
-            self._send(200, [("Content-Type", "text/plain")], ROBOTS)
+            self.send(200, ROBOTS, [("Content-Type", "text/plain")])
         elif self.path == "/robots.txt" and self.path not in self.server.lost:
             body = gzip.compress(ROBOTS)
-            self._send(200, [("Content-Encoding", "gzip")],
-                       cut(body) if self.server.cut_robots else body)
+            self.send(200, cut(body) if self.server.cut_robots else body,
+                      [("Content-Encoding", "gzip")])
         elif self.path == "/rss":
             items = "".join(f"<item><title>{p}</title><link>http://127.0.0.1:{port}{p}</link></item>"
                             for p in self.server.pages if p != "/news/target")
-            self._send(200, [("Content-Type", "application/rss+xml")],
-                       f"<rss version='2.0'><channel>{items}</channel></rss>".encode())
+            self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
+                      [("Content-Type", "application/rss+xml")])
         elif self.path in self.server.lost:
             # Content-Length promises the whole body; the connection drops half way.
             body = ROBOTS * 4 if self.path == "/robots.txt" else page("Lost")
@@ -81,20 +82,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif self.path in self.server.pages:
             status, headers, body = self.server.pages[self.path]
-            self._send(status, [("Content-Type", "text/html; charset=utf-8"), *headers], body)
+            self.send(status, body, [("Content-Type", "text/html; charset=utf-8"), *headers])
         else:
-            self._send(404, [], b"not found")
-
-    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            self.send(404, b"not found")
 
 
 class _Server(ThreadingHTTPServer):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import scrapy_crawl
+from tests.http_support import QuietHandler
 
 ARTICLE = b"""<html><head><title>A story</title></head><body><article><h1>A story</h1>
 <p>The harbour council voted on Tuesday to extend the ferry service for another year.</p>
@@ -19,36 +20,27 @@ ARTICLE = b"""<html><head><title>A story</title></head><body><article><h1>A stor
 </article></body></html>"""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
         port = self.server.server_address[1]
         rules_at = self.server.rules_at  # type: ignore[attr-defined]
         if self.path == "/robots.txt" and rules_at:
             # Another origin (another port): like http -> https or example.com -> www.
-            self._send(301, b"", [("Location", f"{rules_at}/robots.txt")])
+            self.send(301, b"", [("Location", f"{rules_at}/robots.txt")])
         elif self.path == "/robots.txt":
-            self._send(200, b"User-agent: *\nDisallow: /private/\n", [("Content-Type", "text/plain")])
+            self.send(200, b"User-agent: *\nDisallow: /private/\n", [("Content-Type", "text/plain")])
         elif self.path == "/rss":
             items = "".join(f"<item><title>{p}</title><link>http://127.0.0.1:{port}{p}</link></item>"
                             for p in ("/news/story", "/private/secret"))
-            self._send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
+            self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
                        [("Content-Type", "application/rss+xml")])
         elif self.path in ("/news/story", "/private/secret"):
             self.server.hits.append(self.path)  # type: ignore[attr-defined]
-            self._send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
         else:
-            self._send(404, b"not found", [])
+            self.send(404, b"not found", [])
 
-    def _send(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def _serve(rules_at: str) -> ThreadingHTTPServer:
