@@ -21,6 +21,10 @@ from archive.index.content import (
 PAGE = b"<html><p>" + b"The harbour wall fell in the storm. " * 4000 + b"</p></html>"
 
 
+CODECS = [("gzip", gzip.compress), ("deflate", zlib.compress), ("br", brotli.compress),
+          ("zstd", zstd.compress)]
+
+
 def raw_deflate(data: bytes) -> bytes:
     return zlib.compress(data)[2:-4]
 
@@ -51,21 +55,13 @@ def test_every_member_and_frame_is_read() -> None:
     assert decode_body(gzip.compress(b"x") * 20_000, "gzip") == b"x" * 20_000
 
 
-@pytest.mark.parametrize(
-    ("encoding", "encode"),
-    [("gzip", gzip.compress), ("deflate", zlib.compress), ("br", brotli.compress),
-     ("zstd", zstd.compress)],
-)
+@pytest.mark.parametrize(("encoding", "encode"), CODECS)
 def test_a_cut_payload_is_an_error(encoding: str, encode: Callable[[bytes], bytes]) -> None:
     with pytest.raises(ContentEncodingError, match="cut short|not valid"):
         decode_body(encode(PAGE)[:-40], encoding)
 
 
-@pytest.mark.parametrize(
-    ("encoding", "encode"),
-    [("gzip", gzip.compress), ("deflate", zlib.compress), ("br", brotli.compress),
-     ("zstd", zstd.compress)],
-)
+@pytest.mark.parametrize(("encoding", "encode"), CODECS)
 def test_output_stops_at_the_limit(encoding: str, encode: Callable[[bytes], bytes]) -> None:
     with pytest.raises(ContentEncodingError, match="more than 1,000 bytes"):
         decode_body(encode(PAGE), encoding, max_size=1000)
