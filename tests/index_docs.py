@@ -103,7 +103,7 @@ def dump(path: Any) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(path)
     try:
         out = {}
-        for table in ("captures", "articles", "article_versions"):
+        for table in ("captures", "articles", "article_versions", "article_aliases"):
             out[table] = sorted(conn.execute(f"select * from {table}").fetchall(), key=repr)
         out["articles_fts"] = sorted(
             conn.execute(
@@ -188,7 +188,10 @@ def crawl_demo(warc_dir: Path, db: sqlite_utils.Database | None, max_size: int =
     crawl = Crawl(warc_dir, db, max_size)
     crawl.fetch("/feed.xml", b"<rss/>", meta=metadata("/feed.xml", outcome="feed"))
     crawl.article("/news/harbour", "The old harbour wall collapsed.", encoding="gzip")
-    crawl.article("/news/market", "A quiet day at the market.")
+    # Found under a tracking URL too: the alias must survive a rebuild.
+    crawl.fetch("/news/market", PAGE.encode(), meta={
+        **metadata("/news/market", article=article_dict("A quiet day at the market.")),
+        "aliases": [BASE + "/news/market?utm_source=feed"]})
     crawl.fetch("/tag/weather", meta=metadata("/tag/weather", outcome="not_article"))
     crawl.article("/news/harbour", "The old harbour wall collapsed. Update: repairs.")
     crawl.fetch("/news/gone", meta=metadata("/news/gone", outcome="fetch_error", status=None))

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
@@ -99,11 +100,11 @@ def test_same_seed_and_time_give_the_same_site() -> None:
     assert DemoSite(now=NOW, seed=8).manifest.articles[10].title != article.title
 
 
-def test_large_site_builds_fast() -> None:
-    started = time.perf_counter()
+def test_large_site_builds() -> None:
+    # (How fast is bench/'s business: bench_crawl.py serves 2,000 articles.)
     big = DemoSite(n_articles=2000, now=NOW)
-    assert time.perf_counter() - started < 5
     assert len(big.manifest.articles) == 2000
+    assert len({a.path for a in big.manifest.articles}) == 2000
 
 
 def test_too_small_a_site_is_refused() -> None:
@@ -375,11 +376,15 @@ def test_hits_count_paths_with_their_query() -> None:
         assert fresh.requested_paths() == ["/section/science?page=2"] * 2 + ["/"]
 
 
-def test_delay_slows_every_response() -> None:
+def test_delay_is_slept_before_every_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.demosite.server as server
+
+    slept: list[float] = []
+    monkeypatch.setattr(server, "time", SimpleNamespace(time=time.time, sleep=slept.append))
     with DemoSite(now=NOW, delay=0.2) as slow:
-        started = time.perf_counter()
         assert fetch(slow, "/about")[0] == 200
-        assert time.perf_counter() - started >= 0.2
+        assert fetch(slow, "/")[0] == 200
+    assert slept == [0.2, 0.2]
 
 
 def test_the_server_command_refuses_bad_options_in_one_line() -> None:

@@ -60,13 +60,11 @@ def test_hints_reach_the_worker(pool: ExtractionPool) -> None:
 
 
 def test_stuck_page_times_out_and_the_next_page_still_extracts(pool: ExtractionPool) -> None:
-    started = time.monotonic()
     stuck = pool.submit(pathological_page(), "https://example.com/stuck")
     after = pool.submit((PAGES / "news-article.html").read_bytes(), ARTICLE_URL)
     result = stuck.result(timeout=60)
     assert result.status == "timeout"
-    assert result.reason and "2s" in result.reason
-    assert time.monotonic() - started < 30
+    assert result.reason and "2s" in result.reason  # the pool's limit, not trafilatura's minutes
     # Same pool, one worker: it was killed and replaced, and the queue moved on.
     following = after.result(timeout=60)
     assert following.status == "ok"

@@ -216,7 +216,8 @@ def to_internal(state: SiteState, request: DemoRequest, path: str) -> DemoRespon
 
 @story("to-file")
 def to_file(state: SiteState, request: DemoRequest, path: str) -> DemoResponse:
-    return DemoResponse(302, b"", None, [("Location", "file:///etc/passwd")])
+    # A target no feed or page links: only the redirect leads there.
+    return DemoResponse(302, b"", None, [("Location", "file:///etc/hostname")])
 
 
 # Bad input on the wire.
