@@ -87,3 +87,22 @@ def test_a_run_cut_short_by_the_stop_is_interrupted_whatever_its_exit_status(tmp
     assert run is not None and run.outcome == "interrupted"
     assert stats["newsarchive/failure"] == "exited with status 1 when the scheduler stopped"
 
+
+def test_sigterm_as_the_spider_opens_is_recorded_interrupted_by_the_crawl(setup: Setup) -> None:
+    """Regression (bug hunt): a stop between the spider's opening and the engine's start
+    closes no spider; the scheduled crawl recorded nothing, and the scheduler called the run
+    failed (exit status 1), so it did not run again at start."""
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        log = setup.data / "logs" / "crawl-demo-run1.log"
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "Spider opened" in log.read_text(errors="replace")):
+            assert time.monotonic() < deadline, f"no spider opened:\n{service.log[-3000:]}"
+            time.sleep(0.005)
+        service.proc.send_signal(signal.SIGTERM)
+        assert service.proc.wait(30) == 0, service.log[-3000:]
+    [run] = setup.runs()
+    assert run["outcome"] == "interrupted", service.log[-3000:]
+    # The crawl recorded its own end (the scheduler adds an exit code when it has to).
+    assert "newsarchive/exit_code" not in json.loads(run["stats"]), run["stats"]

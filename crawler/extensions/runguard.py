@@ -72,6 +72,7 @@ class RunGuard:
         self.lease: Lease | None = None
         self._renewal: task.LoopingCall | None = None
         self._closing: object = None
+        self._finished = False  # the run's end is recorded
         # CPU spent before the spider opened is start-up (imports, Scrapy's own set-up): a
         # constant, reported apart from what each page costs.
         self._cpu_at_open = 0.0
@@ -85,8 +86,16 @@ class RunGuard:
 
     def spider_opened(self, spider: Spider) -> None:
         self._cpu_at_open = cpu_seconds()
+        from twisted.internet import reactor
+
+        # (The zope interface's signature has no self: mypy reads "before" as the phase's slot.)
+        reactor.addSystemEventTrigger(
+            "before", "shutdown", self._stopped_before_close, spider)  # type: ignore[arg-type]
         if self.given_run_id is not None:
-            self.run_id = self.given_run_id  # the scheduler holds the lease for this run
+            # The scheduler holds the lease for this run. Its end is ours to record all the
+            # same, a stop in the moment before the engine starts included (the trigger above):
+            # the scheduler, seeing no end recorded, called such a run failed, without stats.
+            self.run_id = self.given_run_id
             return
         # A crawl started by hand takes the same lease as a scheduled one: never two at once.
         try:
@@ -116,11 +125,6 @@ class RunGuard:
             return
         self._renewal = task.LoopingCall(self._renew)
         self._renewal.start(LEASE_TTL / 4, now=False)
-        from twisted.internet import reactor
-
-        # (The zope interface's signature has no self: mypy reads "before" as the phase's slot.)
-        reactor.addSystemEventTrigger(
-            "before", "shutdown", self._stopped_before_close, spider)  # type: ignore[arg-type]
 
     def _not_started(self, spider: Spider, reason: str) -> None:
         spider.not_started = True  # type: ignore[attr-defined]
@@ -131,7 +135,7 @@ class RunGuard:
         """The reactor stops and spider_closed never came: a stop signal landed in the moment
         between the spider's opening and the engine's start, and Scrapy then closes nothing.
         The run stayed "running" and its lease held by a dead pid until the site's next crawl."""
-        if self.lease is None and self._renewal is None:
+        if self.run_id is None or self._finished:
             return  # closed, or never started
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newsarchive/outcome", "interrupted")
@@ -186,6 +190,7 @@ class RunGuard:
 
     def _finish(self, outcome: str, stats: dict[str, Any]) -> None:
         """Record the run's end and give its lease back (once)."""
+        self._finished = True
         if self.run_id is not None:
             summary = {
                 "pages": stats.get("response_received_count", 0),
