@@ -98,6 +98,11 @@ class SchedulerService:
         scheduler.shutdown(wait=False)
         self._stop_running()
         logger.info("scheduler stopped")
+        # Nothing is left to stop. Python gives its handlers' signals their default action back
+        # as it exits, and a second Ctrl-C or SIGTERM landing then killed the process: exit
+        # status 130 or 143 after a clean stop. (Python leaves an ignored signal ignored.)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
         return 0
 
     def _add_jobs(self, scheduler: BackgroundScheduler) -> None:

@@ -106,3 +106,22 @@ def test_sigterm_as_the_spider_opens_is_recorded_interrupted_by_the_crawl(setup:
     assert run["outcome"] == "interrupted", service.log[-3000:]
     # The crawl recorded its own end (the scheduler adds an exit code when it has to).
     assert "newsarchive/exit_code" not in json.loads(run["stats"]), run["stats"]
+
+
+def test_signals_after_the_service_stopped_do_not_change_its_exit_status(setup: Setup) -> None:
+    """Regression (bug hunt): Ctrl-C twice exited 130 (143 for SIGTERM) when the second came
+    as the stopped service exited, where Python gives signals their default action back."""
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        wait_for("the first run", lambda: setup.finished(), setup)
+        service.proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 30
+        while "scheduler stopped" not in service.log:
+            assert time.monotonic() < deadline and service.proc.poll() is None, service.log[-3000:]
+            time.sleep(0.01)
+        while service.proc.poll() is None:  # Ctrl-C held down while the process exits
+            service.proc.send_signal(signal.SIGINT)
+            time.sleep(0.001)
+        assert service.proc.wait(30) == 0, service.log[-3000:]
+    assert "Traceback" not in service.log
