@@ -339,6 +339,9 @@ def schedule(data: Path, sites: Path, schedule_file: Path | None) -> None:
         service = SchedulerService(data, sites, schedule_file)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    # As `crawl` does: an index that cannot be used (not a database, a newer schema, a full
+    # disk) is a one-line error now, not a traceback from the service's first look at it.
+    _check_data(data)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     # APScheduler reports every run and skip itself; the service logs them with their stats.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

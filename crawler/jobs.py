@@ -93,6 +93,10 @@ class JobRunner:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 # SIGTERM goes to the crawl alone: Scrapy stops gracefully and closes its
                 # extraction workers itself. SIGKILL takes the workers down with it.
+                # The crawl may have had a SIGTERM already (`systemctl stop` signals the
+                # whole unit): it is sent anyway, since only the crawl can tell whether one
+                # came (a `kill` of the scheduler alone reaches no crawl), and the crawl takes
+                # a second SIGTERM within seconds as the same stop (RepeatedStopSignal).
                 if group:
                     os.killpg(child.pid, signum)
                 else:
@@ -214,7 +218,10 @@ class JobRunner:
             # own shutdown before Scrapy had its signal handlers up.
             failure = describe_exit(returncode) if returncode else "exited without recording its end"
             outcome = "failed"
-            if self.stopping and returncode in (-signal.SIGTERM, -signal.SIGKILL):
+            if self.stopping:
+                # Whatever its exit status: a crawl the stop cut short did not make its crawl and
+                # runs again at start. A stop reaches a crawl in more ways than our own SIGTERM
+                # (systemd signals it too; Scrapy then exits 1), and `failed` was never rerun.
                 outcome, failure = "interrupted", f"{failure} when the scheduler stopped"
             finish_run(db, run_id, datetime.now(UTC).isoformat(), outcome,
                        {"newsarchive/failure": failure, "newsarchive/exit_code": returncode})

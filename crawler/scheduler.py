@@ -67,27 +67,41 @@ class SchedulerService:
         self.runner = JobRunner(self.context)
         self._stop = threading.Event()
         self._force = threading.Event()
+        # Built now, not in run(): a time zone that cannot be used is a start-up error with a
+        # one-line message, like every other problem found here.
+        self.scheduler = self._scheduler(schedule_file)
 
-    def _scheduler(self) -> BackgroundScheduler:
+    def _scheduler(self, schedule_file: Path | None) -> BackgroundScheduler:
         grace = self.schedule.scheduler.misfire_grace_time
-        return BackgroundScheduler(
-            timezone=self.schedule.scheduler.timezone,
-            # A thread per job: a run never waits for a free worker (and so never "misfires").
-            executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs))},
-            job_defaults={
-                # One run per job in this process (the lease covers other processes); runs
-                # missed meanwhile collapse into one instead of queueing up.
-                "max_instances": 1,
-                "coalesce": True,
-                "misfire_grace_time": parse_duration(grace).total_seconds() if grace else None,
-            },
-        )
+        try:
+            return BackgroundScheduler(
+                timezone=self.schedule.scheduler.timezone,
+                # A thread per job: a run never waits for a free worker (and so never "misfires").
+                executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs))},
+                job_defaults={
+                    # One run per job in this process (the lease covers other processes); runs
+                    # missed meanwhile collapse into one instead of queueing up.
+                    "max_instances": 1,
+                    "coalesce": True,
+                    "misfire_grace_time": parse_duration(grace).total_seconds() if grace else None,
+                },
+            )
+        except (LookupError, ValueError) as exc:
+            # The zone, unset, is the machine's as tzlocal reads it, and tzlocal refuses a POSIX
+            # TZ such as TZ=UTC0 (ZoneInfoNotFoundError, a LookupError) or a TZ path it cannot
+            # use (ValueError). A zone set in the file was checked when the file was read.
+            # args[0]: str() of a KeyError is its repr, quotes and a "\n" in it.
+            reason = " ".join(str(exc.args[0] if exc.args else exc).split())
+            raise ConfigError(
+                f"cannot tell the machine's time zone ({reason}): set [scheduler] timezone "
+                f"(e.g. 'UTC') in {schedule_file or 'a schedule file (--schedule-file)'}"
+            ) from None
 
     def run(self) -> int:
         """Run until SIGTERM or SIGINT; then stop the running jobs cleanly. The exit status."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
-        scheduler = self._scheduler()
+        scheduler = self.scheduler
         scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         for problem in self.broken.values():
             logger.error("not scheduled: %s", problem)
@@ -101,6 +115,11 @@ class SchedulerService:
         scheduler.shutdown(wait=False)
         self._stop_running()
         logger.info("scheduler stopped")
+        # Nothing is left to stop. Python gives its handlers' signals their default action back
+        # as it exits, and a second Ctrl-C or SIGTERM landing then killed the process: exit
+        # status 130 or 143 after a clean stop. (Python leaves an ignored signal ignored.)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
         return 0
 
     def _add_jobs(self, scheduler: BackgroundScheduler) -> None:

@@ -114,6 +114,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.runguard.RunGuard": 100,
     "crawler.extensions.tuning.ProcessTuning": 200,
+    "crawler.extensions.stopsignal.RepeatedStopSignal": 300,
 }
 
 LOG_LEVEL = "INFO"

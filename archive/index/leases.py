@@ -33,7 +33,8 @@ class Lease:
     def owner(self) -> str:
         # The holder is a scheduler (its crawl's pid noted once spawned) or a crawl started
         # by hand (scrapy crawl, newsarchive crawl): "scheduler pid" misnamed the second.
-        child = f", its crawl pid {self.child_pid}" if self.child_pid else ""
+        # (A crawl started by hand notes its own pid as the crawl's: not repeated.)
+        child = f", its crawl pid {self.child_pid}" if self.child_pid not in (None, self.pid) else ""
         return f"pid {self.pid} on {self.host}{child}, since {self.acquired}"
 
     @classmethod

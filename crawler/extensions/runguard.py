@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import resource
 import sqlite3
 from datetime import UTC, datetime
@@ -15,16 +16,25 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archive.index import finish_run, start_run
-from archive.index.leases import Lease, LeaseHeld, release_lease, renew_lease, take_lease
+from archive.index.leases import (
+    Lease,
+    LeaseHeld,
+    lease_holder,
+    release_lease,
+    renew_lease,
+    take_lease,
+)
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
 # Seconds a hand-started crawl's lease lasts without renewal (renewed every quarter of it).
 LEASE_TTL = 120.0
+# The close reason (and outcome) of a hand-started crawl whose lease somebody else took.
+LEASE_LOST = "lease_lost"
 
 
 def run_outcome(reason: str, stats: dict[str, Any]) -> str:
-    if reason in ("storage_error", "already_running"):
+    if reason in ("storage_error", "already_running", LEASE_LOST):
         return reason
     if not stats.get("downloader/request_count") or not stats.get("response_received_count"):
         return "failed"
@@ -62,6 +72,7 @@ class RunGuard:
         self.lease: Lease | None = None
         self._renewal: task.LoopingCall | None = None
         self._closing: object = None
+        self._finished = False  # the run's end is recorded
         # CPU spent before the spider opened is start-up (imports, Scrapy's own set-up): a
         # constant, reported apart from what each page costs.
         self._cpu_at_open = 0.0
@@ -75,14 +86,27 @@ class RunGuard:
 
     def spider_opened(self, spider: Spider) -> None:
         self._cpu_at_open = cpu_seconds()
+        from twisted.internet import reactor
+
+        # (The zope interface's signature has no self: mypy reads "before" as the phase's slot.)
+        reactor.addSystemEventTrigger(
+            "before", "shutdown", self._stopped_before_close, spider)  # type: ignore[arg-type]
         if self.given_run_id is not None:
-            self.run_id = self.given_run_id  # the scheduler holds the lease for this run
+            # The scheduler holds the lease for this run. Its end is ours to record all the
+            # same, a stop in the moment before the engine starts included (the trigger above):
+            # the scheduler, seeing no end recorded, called such a run failed, without stats.
+            self.run_id = self.given_run_id
             return
         # A crawl started by hand takes the same lease as a scheduled one: never two at once.
         try:
             self.lease = take_lease(self.session.index, f"crawl:{spider.name}", LEASE_TTL)
             self.run_id = start_run(self.session.index, spider.name, datetime.now(UTC).isoformat())
-            renew_lease(self.session.index, self.lease, LEASE_TTL, run_id=self.run_id)
+            # Our own pid as the lease's crawl pid: on this host a lease whose crawl is alive
+            # is never taken over, expired or not. Without it a crawl suspended (Ctrl-Z, a
+            # stalled disk) past LEASE_TTL lost its lease to the scheduler, which recorded
+            # the run failed and started a second crawl of the site beside it.
+            renew_lease(self.session.index, self.lease, LEASE_TTL, child_pid=os.getpid(),
+                        run_id=self.run_id)
         except LeaseHeld as held:
             logger.error("another crawl of %s is running (%s): not starting this one",
                          spider.name, held.holder.owner)
@@ -101,11 +125,6 @@ class RunGuard:
             return
         self._renewal = task.LoopingCall(self._renew)
         self._renewal.start(LEASE_TTL / 4, now=False)
-        from twisted.internet import reactor
-
-        # (The zope interface's signature has no self: mypy reads "before" as the phase's slot.)
-        reactor.addSystemEventTrigger(
-            "before", "shutdown", self._stopped_before_close, spider)  # type: ignore[arg-type]
 
     def _not_started(self, spider: Spider, reason: str) -> None:
         spider.not_started = True  # type: ignore[attr-defined]
@@ -116,7 +135,7 @@ class RunGuard:
         """The reactor stops and spider_closed never came: a stop signal landed in the moment
         between the spider's opening and the engine's start, and Scrapy then closes nothing.
         The run stayed "running" and its lease held by a dead pid until the site's next crawl."""
-        if self.lease is None and self._renewal is None:
+        if self.run_id is None or self._finished:
             return  # closed, or never started
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newsarchive/outcome", "interrupted")
@@ -124,11 +143,30 @@ class RunGuard:
                                      **self.crawler.stats.get_stats()})
 
     def _renew(self) -> None:
-        if self.lease is not None:
-            try:
-                renew_lease(self.session.index, self.lease, LEASE_TTL)
-            except sqlite3.Error as exc:  # busy or full: the next renewal tries again
-                logger.warning("could not renew the crawl lease: %s", exc)
+        if self.lease is None:
+            return
+        try:
+            kept = renew_lease(self.session.index, self.lease, LEASE_TTL)
+        except sqlite3.Error as exc:  # busy or full: the next renewal tries again
+            logger.warning("could not renew the crawl lease: %s", exc)
+            return
+        if not kept:
+            # Another process holds the site's lease now (taken on another host after it
+            # expired, or deleted by hand): it may be crawling the site already. Two crawls
+            # of one site must not run on, so this one stops, cleanly.
+            logger.error("lost the lease of %s to %s: stopping this crawl", self.lease.name,
+                         self._holder_now())
+            self.lease = None  # no longer ours: neither renewed nor released from now on
+            assert self.crawler.engine is not None
+            self._closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason=LEASE_LOST))
+
+    def _holder_now(self) -> str:
+        assert self.lease is not None
+        with contextlib.suppress(sqlite3.Error):
+            holder = lease_holder(self.session.index, self.lease.name)
+            if holder is not None:
+                return holder.owner
+        return "nobody (its row is gone)"
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
@@ -152,6 +190,7 @@ class RunGuard:
 
     def _finish(self, outcome: str, stats: dict[str, Any]) -> None:
         """Record the run's end and give its lease back (once)."""
+        self._finished = True
         if self.run_id is not None:
             summary = {
                 "pages": stats.get("response_received_count", 0),

@@ -1,0 +1,127 @@
+"""Stopping `newsarchive schedule` under a crawl, the ways a service manager and an operator do:
+the cut run is recorded `interrupted` (and so runs again at start), by the crawl when it can."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from archive.demosite import DemoSite
+from archive.index import open_index
+from archive.index.runs import get_run
+from archive.schedule import PlannedJob
+from archive.warc.verify import verify_directory
+from crawler.jobs import JobContext, JobRunner
+from tests.test_scheduler import Setup, running_crawl, wait_for, write_site
+from tests.test_scheduler import setup as setup  # the fixture  # noqa: F401
+
+# A stand-in crawl that exits with status 1 on SIGTERM, as Scrapy does when a stop cuts it
+# short in some ways (a forced stop, a stop before its engine started).
+EXITS_1_ON_SIGTERM = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_systemd_stop_signals_crawl_and_scheduler_at_once_and_the_crawl_stops_cleanly(
+        setup: Setup) -> None:
+    """Regression (bug hunt): `systemctl stop` (KillMode=control-group) SIGTERMs the crawl and
+    the scheduler, which forwards its own: Scrapy took the second as "force", left the WARC
+    .open and no stats, exited 1, and the run was recorded failed, never to be rerun."""
+    with DemoSite(n_articles=200, delay=0.5) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        lease = wait_for("a crawl writing its WARC", lambda: running_crawl(setup), setup)
+        os.kill(lease["child_pid"], signal.SIGTERM)
+        service.proc.send_signal(signal.SIGTERM)
+        assert service.proc.wait(30) == 0, service.log[-3000:]
+    [run] = setup.runs()
+    crawl_log = (setup.data / "logs" / f"crawl-demo-run{run['id']}.log").read_text()
+    assert run["outcome"] == "interrupted", service.log[-3000:]
+    assert "forcing unclean shutdown" not in crawl_log
+    assert "Received SIGTERM again within 5 s of the first: the same stop request" in crawl_log
+    stats = json.loads(run["stats"])
+    assert stats["finish_reason"] == "shutdown"  # recorded by the crawl itself, with its stats
+    assert not list((setup.data / "warc").glob("*.open"))
+    report = verify_directory(setup.data / "warc")
+    assert report.ok and report.records > 0, report.format()
+
+
+class _ExitsOneContext(JobContext):
+    def crawl_command(self, site: str, run_id: int) -> list[str]:
+        return [sys.executable, "-c", EXITS_1_ON_SIGTERM]
+
+
+def test_a_run_cut_short_by_the_stop_is_interrupted_whatever_its_exit_status(tmp_path: Path) -> None:
+    """It was `failed` unless the crawl died of SIGTERM or SIGKILL: Scrapy exits 1 when a stop
+    cuts it short, and a failed run is not run again at start."""
+    data = tmp_path / "data"
+    data.mkdir()
+    runner = JobRunner(_ExitsOneContext(data, tmp_path / "sites", lease_ttl=6))
+    job = PlannedJob("crawl:demo", "crawl", "demo", None, timedelta(hours=1))
+    worker = threading.Thread(target=runner.run, args=[job])
+    worker.start()
+    log = data / "logs" / "crawl-demo-run1.log"
+    deadline = time.monotonic() + 30
+    while not (log.exists() and "ready" in log.read_text()):
+        assert time.monotonic() < deadline, "the stand-in crawl did not start"
+        time.sleep(0.05)
+    runner.stop()
+    assert runner.signal_children(signal.SIGTERM) == 1
+    worker.join(30)
+    assert not worker.is_alive()
+    db = open_index(data / "index.db")
+    try:
+        run = get_run(db, 1)
+        stats = json.loads(db.execute("select stats from crawl_runs where id = 1").fetchone()[0])
+    finally:
+        db.close()
+    assert run is not None and run.outcome == "interrupted"
+    assert stats["newsarchive/failure"] == "exited with status 1 when the scheduler stopped"
+
+
+def test_sigterm_as_the_spider_opens_is_recorded_interrupted_by_the_crawl(setup: Setup) -> None:
+    """Regression (bug hunt): a stop between the spider's opening and the engine's start
+    closes no spider; the scheduled crawl recorded nothing, and the scheduler called the run
+    failed (exit status 1), so it did not run again at start."""
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        log = setup.data / "logs" / "crawl-demo-run1.log"
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "Spider opened" in log.read_text(errors="replace")):
+            assert time.monotonic() < deadline, f"no spider opened:\n{service.log[-3000:]}"
+            time.sleep(0.005)
+        service.proc.send_signal(signal.SIGTERM)
+        assert service.proc.wait(30) == 0, service.log[-3000:]
+    [run] = setup.runs()
+    assert run["outcome"] == "interrupted", service.log[-3000:]
+    # The crawl recorded its own end (the scheduler adds an exit code when it has to).
+    assert "newsarchive/exit_code" not in json.loads(run["stats"]), run["stats"]
+
+
+def test_signals_after_the_service_stopped_do_not_change_its_exit_status(setup: Setup) -> None:
+    """Regression (bug hunt): Ctrl-C twice exited 130 (143 for SIGTERM) when the second came
+    as the stopped service exited, where Python gives signals their default action back."""
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        wait_for("the first run", lambda: setup.finished(), setup)
+        service.proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 30
+        while "scheduler stopped" not in service.log:
+            assert time.monotonic() < deadline and service.proc.poll() is None, service.log[-3000:]
+            time.sleep(0.01)
+        while service.proc.poll() is None:  # Ctrl-C held down while the process exits
+            service.proc.send_signal(signal.SIGINT)
+            time.sleep(0.001)
+        assert service.proc.wait(30) == 0, service.log[-3000:]
+    assert "Traceback" not in service.log
