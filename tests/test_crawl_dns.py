@@ -17,11 +17,11 @@ class _Feed(_Handler):
         if self.path == "/rss":
             items = "".join(f"<item><title>{host}</title><link>http://{host}:{port}/news/story</link></item>"
                             for host in ("news.test", "missing.test"))
-            self._send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), [])
+            self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), [])
         elif self.path == "/news/story":
-            self._send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
         else:
-            self._send(404, b"", [])
+            self.send(404, b"", [])
 
 
 def test_dns_failure_is_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:

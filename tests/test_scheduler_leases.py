@@ -145,7 +145,7 @@ def test_cli_runs(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.output.splitlines()[1].split() == ["demo", "2026-11-28", "07:00:00", "running"]
     result = runner.invoke(main, ["runs", "--data", str(tmp_path), "--site", "nowhere"])
-    assert result.exit_code == 0 and "no crawl runs of 'nowhere'" in result.output
+    assert result.exit_code == 1 and "no site 'nowhere' in this index (its sites: demo" in result.output
 
 
 def test_stale_leases_are_swept_when_a_scheduler_starts(

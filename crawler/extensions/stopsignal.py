@@ -60,9 +60,25 @@ class RepeatedStopSignal:
             self._first = now
         handler = self._handler
         if callable(handler):
+            self._call_keeping_our_place(handler, signum, frame)
+
+    def _call_keeping_our_place(self, handler: Handler, signum: int, frame: FrameType | None) -> None:
+        """Run Scrapy's handler; the successor it installs for SIGTERM ("force") goes behind
+        this one, never in the signal's slot: installed there, even for the moment until this
+        one took the slot back, a second SIGTERM landing in that moment forced the stop."""
+        install = signal.signal
+
+        def behind_us(signum: int, new: Handler) -> Handler:
+            if signum != signal.SIGTERM:
+                return install(signum, new)
+            previous, self._handler = self._handler, new
+            return previous
+
+        signal.signal = behind_us  # type: ignore[assignment]  # main thread only, for one call
+        try:
             handler(signum, frame)
-        # The handler may have installed its successor (Scrapy's "force"): stand in front of it.
-        self.install()
+        finally:
+            signal.signal = install
 
     @staticmethod
     def _log(message: str, *args: object) -> None:
