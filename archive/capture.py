@@ -49,3 +49,15 @@ def discovered_of(metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         return [d for d in metadata["discovered"] if isinstance(d, Mapping)]
     first = metadata.get("discovery")
     return [first] if isinstance(first, Mapping) else []
+
+
+def aliases_for(
+    outcome: str, canonical_url: str, known: Sequence[str], discovered: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """Every other URL an article is known by: `known` (the rel=canonical it moved from) and
+    each URL it was discovered under that differs from its canonical one (utm_*, fbclid,
+    AMP...). Only an article has aliases."""
+    if outcome != "article":
+        return []
+    seen = {*known, *(d["url"] for d in discovered if isinstance(d.get("url"), str) and d["url"])}
+    return sorted(seen - {canonical_url})

@@ -145,7 +145,8 @@ def _body(record: WarcRecordData) -> tuple[bytes, str]:
     """The payload without its Content-Encoding, or as archived with a note why."""
     try:
         body, left = undo_content_encoding(
-            record.payload, record.http_header("Content-Encoding"), max_size=DECODED_BYTES
+            record.payload, ", ".join(record.http_header_values("Content-Encoding")),
+            max_size=DECODED_BYTES,
         )
     except ContentEncodingError as exc:
         return record.payload, f"Shown as archived: {exc}"

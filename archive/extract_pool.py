@@ -79,6 +79,7 @@ class ExtractionPool:
         # seconds of a crawl extracted almost nothing): start them now, while the crawl
         # fetches robots.txt and its feeds.
         self._pool.schedule(_started)
+        self._queued: set[Future[ArticleExtraction]] = set()  # pebble's futures not done yet
 
     def submit(
         self, body: bytes, url: str, hints: ExtractionHints | None = None
@@ -92,9 +93,11 @@ class ExtractionPool:
             return outcome
 
         def settle(done: Future[ArticleExtraction]) -> None:
+            self._queued.discard(done)
             if not outcome.cancelled():
                 outcome.set_result(self._settle(done, url))
 
+        self._queued.add(task)
         task.add_done_callback(settle)
         # A caller that gives up on the page (asyncio cancellation) frees the worker.
         outcome.add_done_callback(lambda f: task.cancel() if f.cancelled() else None)
@@ -125,5 +128,14 @@ class ExtractionPool:
     def __enter__(self) -> ExtractionPool:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        # Leaving on an error or a Ctrl-C: the queued pages are not wanted any more, and
+        # close() made an interrupted `index --reextract` extract every one of them first.
+        # Each is cancelled (its future says so); pebble's stop() alone left them pending.
+        for task in list(self._queued):
+            task.cancel()
+        self._pool.stop()
+        self._pool.join()

@@ -258,6 +258,12 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
                     stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
                 finally:
                     db.close()
+    except KeyboardInterrupt:
+        click.echo("interrupted: " + (
+            f"{data / 'index.db'} is as it was before the rebuild" if rebuild else
+            "what was indexed so far is kept; `newsarchive index` again goes on from there"
+        ), err=True)
+        sys.exit(130)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     except (sqlite3.OperationalError, OSError) as exc:

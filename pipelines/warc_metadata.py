@@ -9,6 +9,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from archive.capture import aliases_for
 from archive.index import CaptureDoc
 from crawler.items import CaptureRef, PageItem
 from crawler.session import ArchiveSession
@@ -22,10 +23,7 @@ def hop_outcome(capture: CaptureRef) -> str:
 
 
 def aliases_of(item: PageItem) -> list[str]:
-    """Every other URL this page is known by: the rel=canonical it moved from, and each URL it
-    was discovered under that differs from its canonical one (utm_*, fbclid, AMP...)."""
-    seen = {*item.aliases, *(d["url"] for d in item.discovery if d.get("url"))}
-    return sorted(seen - {item.canonical_url}) if item.outcome == "article" else []
+    return aliases_for(item.outcome, item.canonical_url, item.aliases, item.discovery)
 
 
 def encode_metadata(metadata: dict[str, Any]) -> bytes:

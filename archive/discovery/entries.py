@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
+from archive.extraction.textfix import one_line
+
 T = TypeVar("T")
 
 
@@ -18,6 +20,15 @@ class DiscoveredLink:
     title: str | None = None
     published: str | None = None  # ISO 8601 as the source gave it (normalised)
     keywords: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # Text as the feed wrote it may hold what is not text (a JSON Feed's "\udc00"): the
+        # crawl's extraction dropped it, the metadata record wrote it as "?", and a
+        # re-extraction from that record then gave the article another title and version.
+        if self.title is not None:
+            object.__setattr__(self, "title", one_line(self.title))
+        if self.keywords:
+            object.__setattr__(self, "keywords", tuple(one_line(k) for k in self.keywords))
 
     def to_dict(self) -> dict[str, Any]:
         # Every field is a str or a tuple of str: a shallow copy is enough (asdict deep-copies,

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from tqdm import tqdm
 
-from archive.capture import EXTRACTED_OUTCOMES, discovered_of, hints_from_discovery, outcome_for
+from archive.capture import (
+    EXTRACTED_OUTCOMES,
+    aliases_for,
+    discovered_of,
+    hints_from_discovery,
+    outcome_for,
+)
 from archive.index.content import ContentEncodingError, decode_body
 from archive.index.database import transaction
 from archive.index.store import (
@@ -24,6 +30,7 @@ from archive.index.store import (
     Position,
     apply_capture,
     capture_id,
+    capture_row,
     fetch_row,
     forget_capture,
     is_indexed_article,
@@ -158,18 +165,46 @@ def extraction_input(
 ) -> tuple[bytes, str, ExtractionHints]:
     """What extract_article needs for an archived page: its decoded body, URL and hints."""
     record = read_record(warc_dir, response.file, response.offset)
-    body = decode_body(record.payload, record.http_header("Content-Encoding"))
-    hints = hints_from_discovery(discovered_of(metadata), record.http_header("Last-Modified"))
+    # Repeated header lines read as the crawl reads them: every Content-Encoding line (in
+    # order), and the last Last-Modified (Scrapy's Headers.get): with the first, a page sent
+    # with two got another date here, and "gzip" then "br" could not be decoded at all.
+    codings = ", ".join(record.http_header_values("Content-Encoding"))
+    body = decode_body(record.payload, codings)
+    last_modified = next(reversed(record.http_header_values("Last-Modified")), None)
+    hints = hints_from_discovery(discovered_of(metadata), last_modified)
     return body, str(metadata["url"]), hints
 
 
 def with_article(metadata: dict[str, Any], article: ArticleExtraction) -> dict[str, Any]:
-    """The metadata with a new extraction; ok / not_article decide the outcome again."""
-    return {**metadata, "outcome": outcome_for(article.status), "article": article.to_dict()}
+    """The metadata as the crawl writes it for this extraction: ok / not_article decide the
+    outcome again, and with it the reason and the aliases (a timed-out page that now comes
+    out an article kept the timeout's reason and none of the URLs it was found under)."""
+    outcome = outcome_for(article.status)
+    stored = metadata.get("aliases")
+    known = [a for a in stored if isinstance(a, str)] if isinstance(stored, list) else []
+    canonical = str(metadata.get("canonical_url") or metadata.get("url"))
+    return {
+        **metadata, "outcome": outcome, "article": article.to_dict(), "reason": article.reason,
+        "aliases": aliases_for(outcome, canonical, known, discovered_of(metadata)),
+    }
+
+
+class _Pending:
+    """Bytes read, counted until the batch they hold is extracted."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def update(self, n: int) -> None:
+        self.bytes += n
+
+    def take(self) -> int:
+        taken, self.bytes = self.bytes, 0
+        return taken
 
 
 def _docs(
-    path: Path, responses: _Responses, stats: IndexStats, progress: tqdm[Any]
+    path: Path, responses: _Responses, stats: IndexStats, progress: tqdm[Any] | _Pending
 ) -> Iterator[CaptureDoc]:
     offset = 0
     # scan_file, not iter_records: a damaged stretch of a closed file (bit rot) costs only the
@@ -211,7 +246,10 @@ def _reextract(
     for doc in batch:
         if doc.response is not None and doc.metadata.get("outcome") in EXTRACTED_OUTCOMES:
             try:
+                capture_row(doc)  # a payload the index refuses: reported when it is applied
                 body, url, hints = extraction_input(warc_dir, doc.response, doc.metadata)
+            except CaptureError:
+                continue
             except (ContentEncodingError, WarcFormatError, FileNotFoundError) as exc:
                 stats.problems.append(f"cannot re-extract {doc.metadata.get('url')}: {exc}")
                 continue
@@ -236,12 +274,17 @@ def _index_file(
     size = path.stat().st_size
     records_before, captures_before = stats.records, stats.captures
     seen: set[str] = set()
-    docs = _docs(path, responses, stats, progress)
+    # Re-extracting, the time goes into extraction, after each batch is read: the bar moves
+    # as the batches are extracted (it sat at 0% and jumped to 100% at the end).
+    pending = _Pending() if pool is not None else None
+    docs = _docs(path, responses, stats, pending or progress)
     # Read and (re-)extract a batch outside the transaction, so the write lock is held
     # only while writing: a live crawl writing to the same index waits milliseconds.
     while batch := list(islice(docs, BATCH)):
         if pool is not None:
             _reextract(warc_dir, batch, pool, stats)
+        if pending is not None:
+            progress.update(pending.take())
         seen.update(map(capture_id, batch))
         with transaction(db):
             for doc in batch:
@@ -254,6 +297,8 @@ def _index_file(
                     continue
                 stats.captures += 1
                 stats.articles += is_indexed_article(doc.metadata)
+    if pending is not None:
+        progress.update(pending.take())  # the records after the last capture
     # Marked indexed only once all of its captures are in; a crash before this just means
     # the file is read again next time (applying a capture twice changes nothing). The
     # stored responses its captures took are deleted here too, not with their batch: a

@@ -56,7 +56,15 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
     db = open_index(fresh)
     damaged = False
     try:
-        stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+        try:
+            stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed: the old index stays as it was, and half a new
+            # one is no use to anybody (it was left behind as NAME.rebuild).
+            db.close()
+            for partial in _sqlite_files(fresh):
+                partial.unlink(missing_ok=True)
+            raise
         if db_path.exists():
             try:
                 _copy_crawl_runs(db, db_path)

@@ -89,6 +89,11 @@ class WarcRecordData:
         lower = name.lower()
         return next((v for k, v in self.http_headers or [] if k.lower() == lower), None)
 
+    def http_header_values(self, name: str) -> list[str]:
+        """Every line of a repeated HTTP header, in order."""
+        lower = name.lower()
+        return [v for k, v in self.http_headers or [] if k.lower() == lower]
+
 
 class GzipMembers:
     """Reads consecutive gzip members from a binary file one at a time, exactly."""

@@ -1,0 +1,192 @@
+"""`index --reextract` stores what a crawl with the same extractor stores, reads repeated
+headers and odd payloads as the crawl does, and stops promptly when interrupted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import brotli
+import pytest
+from tqdm import tqdm
+
+from archive.discovery.entries import DiscoveredLink
+from archive.extract_pool import ExtractionPool
+from archive.index import index_warc_directory, open_index
+from archive.index import rebuild as rebuild_module
+from archive.warc.records import HttpRequestData, HttpResponseData
+from archive.warc.writer import WarcFileWriter
+from tests.index_docs import BASE, FETCHED, PAGE, Crawl, article_dict, metadata
+
+TITLE = "Harbour wall gives way in the night storm"
+
+
+def test_a_timed_out_page_that_now_extracts_gets_the_crawls_reason_and_aliases(tmp_path: Path) -> None:
+    # The case --reextract is for: the crawl's machine was busy and the extraction timed out.
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    meta: dict[str, Any] = {
+        **metadata("/news/harbour", outcome="extraction_timeout",
+                   article={"status": "timeout", "reason": "extraction took longer than 1s"}),
+        "reason": "extraction took longer than 1s; worker replaced",
+        "discovered": [{"url": BASE + "/news/harbour?utm_source=feed", "source": "feed"},
+                       {"url": BASE + "/news/harbour", "source": "sitemap"}],
+        "aliases": [],
+    }
+    crawl.fetch("/news/harbour", PAGE.encode(), meta=meta)
+    crawl.writer.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs, reextract=True)
+    assert stats.reextracted == 1 and stats.problems == []
+    [capture] = db.execute("select outcome, reason from captures").fetchall()
+    assert capture == ("article", None)  # was the timeout's reason on an article
+    assert db.execute("select alias_url from article_aliases").fetchall() == [
+        (BASE + "/news/harbour?utm_source=feed",)]  # the URL it was found under, as a crawl keeps
+
+
+def test_an_article_reextracted_into_a_non_article_keeps_no_aliases() -> None:
+    from archive.extract import ArticleExtraction
+    from archive.index.rebuild import with_article
+
+    stored = {**metadata("/news/x", article=article_dict("text")),
+              "aliases": [BASE + "/news/x?utm_source=feed"]}
+    now = with_article(stored, ArticleExtraction.failed("not_article", "a tag page"))
+    assert (now["outcome"], now["reason"], now["aliases"]) == ("not_article", "a tag page", [])
+
+
+def test_a_payload_the_index_refuses_is_reported_not_a_crash(tmp_path: Path) -> None:
+    # An article's metadata without "url": a plain rebuild reported it; --reextract died
+    # with KeyError and built nothing, on every run.
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    bad = metadata("/news/bad", article=article_dict("text"))
+    del bad["url"]
+    crawl.fetch("/news/bad", PAGE.encode(), meta=bad)
+    crawl.article("/news/good", "stored text")
+    crawl.writer.close()
+    stats = index_warc_directory(open_index(tmp_path / "index.db"), warcs, reextract=True)
+    assert stats.reextracted == 1 and stats.articles == 1
+    assert [p for p in stats.problems if "has no 'url'" in p]
+
+
+def test_repeated_header_lines_are_read_as_the_crawl_reads_them(tmp_path: Path) -> None:
+    # Scrapy reads every Content-Encoding line and the last Last-Modified; the re-extraction
+    # read the first of each: "gzip" then "br" could not be decoded, and the date differed.
+    writer = WarcFileWriter(tmp_path / "warcs", fsync=False)
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
+               ("Content-Encoding", "br"), ("Last-Modified", "Mon, 02 Mar 2026 08:00:00 GMT"),
+               ("Last-Modified", "Fri, 20 Nov 2026 17:30:00 GMT")]
+    positions = writer.write_exchange(
+        HttpRequestData("GET", BASE + "/news/harbour", [("Host", "127.0.0.1:8765")]),
+        HttpResponseData(BASE + "/news/harbour", 200, "OK", headers,
+                         brotli.compress(gzip.compress(PAGE.encode())), FETCHED))
+    meta = {**metadata("/news/harbour", article=article_dict("stored")), "fetched_at": FETCHED.isoformat()}
+    writer.write_metadata(BASE + "/news/harbour", json.dumps(meta).encode(),
+                          refers_to=positions.response.record_id)
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, tmp_path / "warcs", reextract=True)
+    assert stats.problems == [] and stats.reextracted == 1
+    title, candidates = db.execute("select title, date_candidates from articles").fetchone()
+    assert title == TITLE
+    assert {"source": "http_last_modified", "value": "2026-11-20T17:30:00+00:00"} in json.loads(candidates)
+
+
+def test_a_feed_title_holds_only_text() -> None:
+    # A JSON Feed's "\udc00": the crawl's extraction dropped it, the metadata record wrote it
+    # as "?", and a re-extraction gave the article another title (and a new version).
+    link = DiscoveredLink(BASE + "/a", "feed", title="Harbour \udc00 council\x1b votes",
+                          keywords=("ports\udc00",))
+    assert (link.title, link.keywords) == ("Harbour council votes", ("ports",))
+
+
+def test_leaving_the_pool_on_an_error_drops_the_queued_pages() -> None:
+    # Ctrl-C in `index --reextract` waited for every queued page to be extracted first.
+    attributes = " ".join(f'a{i}="{i}"' for i in range(100_000))  # trafilatura takes minutes
+    slow = f"<html><body><div {attributes}><p>{'text ' * 500}</p></div></body></html>".encode()
+    with pytest.raises(KeyboardInterrupt), ExtractionPool(workers=1, timeout=60) as pool:
+        futures = [pool.submit(slow, f"{BASE}/slow/{n}") for n in range(4)]
+        raise KeyboardInterrupt
+    statuses = [f.result(timeout=60).status for f in futures]
+    assert statuses == ["error"] * 4  # cancelled with the pool, not extracted one by one
+
+
+def test_an_interrupted_rebuild_leaves_the_old_index_and_no_half_built_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive.index import rebuild_index
+
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    crawl.article("/news/harbour", "stored text")
+    crawl.writer.close()
+    index_warc_directory(open_index(tmp_path / "index.db"), warcs)
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rebuild_module, "_reextract", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        rebuild_index(tmp_path / "index.db", warcs, reextract=True)
+    assert not list(tmp_path.glob("index.db.rebuild*"))  # it was left behind
+    with sqlite3.connect(tmp_path / "index.db") as conn:
+        assert conn.execute("select count(*) from articles").fetchone() == (1,)
+
+
+def test_the_progress_bar_moves_as_pages_are_extracted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It counted bytes read, and reading a batch comes before extracting it: the bar sat
+    # at 0% while pages were extracted, then jumped.
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    for n in range(3):
+        crawl.article(f"/news/{n}", "stored text")
+    crawl.writer.close()
+    seen: list[tuple[int, float]] = []  # (pages re-extracted, bar position) at each extraction
+    real_reextract = rebuild_module._reextract
+
+    def reextract(warc_dir: Path, batch: list[Any], pool: Any, stats: Any) -> None:
+        seen.append((stats.reextracted, bars[0].n))
+        real_reextract(warc_dir, batch, pool, stats)
+
+    bars: list[tqdm[Any]] = []
+    real_tqdm = rebuild_module.tqdm
+
+    def keep_bar(*args: Any, **kwargs: Any) -> tqdm[Any]:
+        bars.append(real_tqdm(*args, **kwargs))
+        return bars[-1]
+
+    monkeypatch.setattr(rebuild_module, "_reextract", reextract)
+    monkeypatch.setattr(rebuild_module, "tqdm", keep_bar)
+    monkeypatch.setattr(rebuild_module, "BATCH", 1)
+    index_warc_directory(open_index(tmp_path / "index.db"), warcs, reextract=True, progress=True)
+    # Before each batch's extraction, the bar shows only the batches extracted before it.
+    positions = [position for _, position in seen]
+    assert positions[0] == 0 and positions == sorted(positions) and len(set(positions)) == 3
+    assert bars[0].n == bars[0].total
+
+
+def test_ctrl_c_in_index_says_what_state_the_index_is_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import archive.index
+    from crawler.cli import main
+
+    (tmp_path / "warc").mkdir()
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(archive.index, "rebuild_index", interrupted)
+    monkeypatch.setattr(archive.index, "index_warc_directory", interrupted)
+    rebuild = CliRunner().invoke(main, ["index", "--rebuild", "--data", str(tmp_path)])
+    assert rebuild.exit_code == 130  # it printed "Aborted!" alone
+    assert "interrupted:" in rebuild.output and "is as it was before the rebuild" in rebuild.output
+    update = CliRunner().invoke(main, ["index", "--data", str(tmp_path)])
+    assert update.exit_code == 130 and "what was indexed so far is kept" in update.output
