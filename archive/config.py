@@ -25,6 +25,7 @@ from pydantic_core import ErrorDetails
 
 from archive import urlpatterns
 from archive.cron import check_cron
+from archive.urls import canonical_url
 
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -91,6 +92,21 @@ def _regex(value: str) -> str:
 def _toml_date(value: Any) -> Any:
     """`since = 2026-01-31` unquoted is a TOML date: read it as its ISO text."""
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _matches(patterns: list[str], url: str) -> bool:
+    """Whether a pattern matches the URL as linked, or as the crawl requests it: a link with
+    tracking parameters ("/news/beta?utm_source=homepage") never matched a pattern ending in
+    `$`, and the article was never fetched."""
+    if any(urlpatterns.search(p, url) for p in patterns):
+        return True
+    if "?" not in url and "/amp" not in url:
+        return False  # nothing canonical_url would take away
+    try:
+        canonical = canonical_url(url)
+    except ValueError:
+        return False
+    return canonical != url and any(urlpatterns.search(p, canonical) for p in patterns)
 
 
 def _on_domains(url: str, domains: list[str]) -> bool:
@@ -243,10 +259,10 @@ class SiteConfig(BaseModel):
         return any(ip in ipaddress.ip_network(net) for net in self.allow_private_networks)
 
     def is_article(self, url: str) -> bool:
-        return any(urlpatterns.search(p, url) for p in self.article_patterns)
+        return _matches(self.article_patterns, url)
 
     def is_followed(self, url: str) -> bool:
-        return any(urlpatterns.search(p, url) for p in self.follow_patterns)
+        return _matches(self.follow_patterns, url)
 
     def since_datetime(self, now: datetime | None = None) -> datetime | None:
         """The oldest publication date still wanted, as an aware UTC datetime."""
@@ -300,6 +316,24 @@ def load_sites(directory: Path) -> dict[str, SiteConfig]:
     if broken:
         raise next(iter(broken.values()))
     return sites
+
+
+def sites_sharing_a_domain(site: SiteConfig, directory: Path) -> list[str]:
+    """The other sites in `directory` whose allowed_domains overlap `site`'s (one is the
+    other or below it)."""
+    try:
+        others, _ = read_sites(directory)
+    except ConfigError:
+        return []
+
+    def overlap(a: str, b: str) -> bool:
+        return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+    return sorted(
+        name for name, other in others.items()
+        if name != site.name
+        and any(overlap(a, b) for a in site.allowed_domains for b in other.allowed_domains)
+    )
 
 
 def read_sites(directory: Path) -> tuple[dict[str, SiteConfig], dict[str, ConfigError]]:

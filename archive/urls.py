@@ -47,12 +47,22 @@ def canonical_url(url: str) -> str:
     # decoded and encoded again, "march%E9s" (Latin-1) became "march%EF%BF%BDs" and
     # "?/archives/2026/x" became "?%2Farchives%2F2026%2Fx=", both 404s (the crawl requests
     # the canonical URL).
-    pairs = sorted(quote(pair, safe=_QUERY_SAFE) for pair in parts.query.split("&")
-                   if pair and not _marker(pair))
+    pairs = sorted(_ESCAPE.sub(_normal_escape, quote(pair, safe=_QUERY_SAFE))
+                   for pair in parts.query.split("&") if pair and not _marker(pair))
     return f"{page}?{'&'.join(pairs)}" if pairs else page
 
 
 _QUERY_SAFE = "%/:=?~+!$,;'@()*[]"
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _normal_escape(escape: re.Match[str]) -> str:
+    """One spelling for equivalent escapes (RFC 3986 6.2.2): upper-case hex, and unreserved
+    characters as themselves. "caf%c3%a9" and "caf%C3%A9", "%7E" and "~", were two keys: the
+    second run fetched the article again and stored it twice."""
+    char = chr(int(escape.group(1), 16))
+    return char if char in _UNRESERVED else "%" + escape.group(1).upper()
 
 
 def _marker(pair: str) -> bool:

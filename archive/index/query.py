@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
+
+from archive.urls import canonical_url
 
 # More rows than anyone reads in a terminal, and within what SQLite can bind.
 MAX_LIMIT = 100_000
@@ -135,18 +139,27 @@ def unknown_site_problem(db: sqlite_utils.Database, site: str | None) -> str | N
     return f"no site {site!r} in this index (its sites: {', '.join(sites) or 'none yet'})"
 
 
-def archived_articles(db: sqlite_utils.Database, site: str) -> dict[str, str]:
-    """canonical URL -> last fetch time of every article of `site` already in the index.
+def archived_articles(db: sqlite_utils.Database, sites: str | Sequence[str]) -> dict[str, str]:
+    """canonical URL -> last fetch time of every article of `sites` already in the index,
+    under its canonical URL and its aliases (as linked, and canonical: the crawl looks links
+    up by their canonical URL, and "/old?utm_source=rss" was never found again).
 
     A new crawl skips these (or revisits the stale ones): what was archived is known from
     our own index, not from Scrapy's JOBDIR, which loses requests on a kill (DESIGN.md)."""
-    rows = db.execute(
-        "select canonical_url, fetched_at from articles where site = :site "
-        "union all select alias_url, articles.fetched_at from article_aliases "
-        "join articles using (canonical_url) where articles.site = :site",
-        {"site": site},
-    )
-    return {url: fetched_at for url, fetched_at in rows.fetchall()}
+    names = [sites] if isinstance(sites, str) else list(sites)
+    marks = ", ".join("?" for _ in names)
+    archived = dict(db.execute(
+        f"select canonical_url, fetched_at from articles where site in ({marks})", names
+    ).fetchall())
+    aliases = db.execute(
+        "select alias_url, articles.fetched_at from article_aliases join articles "
+        f"using (canonical_url) where articles.site in ({marks})", names
+    ).fetchall()
+    for alias, fetched_at in aliases:
+        archived[alias] = fetched_at
+        with contextlib.suppress(ValueError):
+            archived.setdefault(canonical_url(alias), fetched_at)
+    return archived
 
 
 def check_index(db: sqlite_utils.Database) -> list[str]:

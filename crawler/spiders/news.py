@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from archive.config import ConfigError, SiteConfig, parse_duration, rebase
+from archive.config import ConfigError, SiteConfig, parse_duration, rebase, sites_sharing_a_domain
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
 from archive.discovery.sitemaps import MAX_SITEMAP_URLS
 from archive.index import archived_articles
@@ -82,8 +83,12 @@ class NewsSpider(Spider):
                 yield output
 
     def _already_archived(self) -> set[str]:
-        """Articles a previous run archived and that are not due for a revisit."""
-        archived = archived_articles(ArchiveSession.of(self.crawler).index, self.site.name)
+        """Articles a previous run archived and that are not due for a revisit: this site's,
+        and those of the sites it shares a domain with (two sites' configs on one domain
+        fetched the articles both link on every run, and took the row from each other)."""
+        sites = [self.site.name, *sites_sharing_a_domain(
+            self.site, Path(self.settings.get("NEWSARCHIVE_SITES") or "config/sites"))]
+        archived = archived_articles(ArchiveSession.of(self.crawler).index, sites)
         if self.site.revisit_after is None:
             return set(archived)
         stale = (datetime.now(UTC) - parse_duration(self.site.revisit_after)).isoformat()
@@ -126,6 +131,11 @@ class NewsSpider(Spider):
         if kind == "page" and not frontier.first_page(url):
             return
         if frontier.scheduled >= self.site.max_pages:
+            if not self.crawler.stats or not self.crawler.stats.get_value("newsarchive/max_pages_reached"):
+                # Once, at the first link left out: the run still ends ok, and only the stats
+                # said its budget had cut it short.
+                self.logger.warning("max_pages (%d) reached: %s and the links found after it "
+                                    "are not fetched this run", self.site.max_pages, url)
             self._stat("max_pages_reached")
             return
         frontier.scheduled += 1
@@ -371,7 +381,9 @@ class NewsSpider(Spider):
         yield self._item(response, "page")
         if not isinstance(response, TextResponse):
             return
-        depth = response.meta["hops"] + 1
+        yield from self._links(response, response.meta["hops"] + 1)
+
+    def _links(self, response: TextResponse, depth: int) -> Iterator[Any]:
         # Only hrefs matched against our patterns: Scrapy's LinkExtractor canonicalises every
         # link first and cost ~70 ms on a page with a mega menu (DESIGN.md: 31-35 ms).
         # Off-site links are dropped by _request.
@@ -398,6 +410,13 @@ class NewsSpider(Spider):
         item.body = response.body
         item.last_modified = _header(response, b"Last-Modified")
         yield item
+        depth = response.meta["hops"] + 1
+        if (isinstance(response, TextResponse) and self.site.is_followed(response.url)
+                and depth <= self.site.max_depth):
+            # Both patterns match it: archived as an article (extraction decides), and its
+            # links read as follow_patterns ask (a section page matching a broad article
+            # pattern was a dead end: its page 2 and its stories were never fetched).
+            yield from self._links(response, depth)
 
     def on_error(self, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]

@@ -1,0 +1,177 @@
+"""What the crawl fetches at the edges of its site config: links with tracking parameters,
+pages both patterns match, URLs spelled two ways, sites sharing a domain, its page budget."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Crawl, scrapy_crawl
+from tests.http_support import QuietHandler
+
+WORDS = "The harbour council voted on Tuesday to extend the ferry service for another year. "
+
+
+def article(title: str) -> bytes:
+    return (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            + "".join(f"<p>{WORDS * 3} Paragraph {n}.</p>" for n in range(8))
+            + "</article></body></html>").encode()
+
+
+def listing(*links: str) -> bytes:
+    items = "".join(f"<li><a href='{link}'>{link}</a></li>" for link in links)
+    return f"<html><body><h1>Section</h1><ul>{items}</ul></body></html>".encode()
+
+
+def feed(port: int, *paths: str) -> bytes:
+    items = "".join(f"<item><title>{p}</title><link>http://127.0.0.1:{port}{p}</link></item>"
+                    for p in paths)
+    return f"<rss version='2.0'><channel>{items}</channel></rss>".encode()
+
+
+class _Server(ThreadingHTTPServer):
+    routes: dict[str, tuple[int, bytes, list[tuple[str, str]]]]
+    hits: list[str]
+
+
+class _Handler(QuietHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        if self.path == "/robots.txt":
+            self.send(200, b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")])
+            return
+        # As real sites do, a query the page does not use (utm_*) is ignored.
+        routes = self.server.routes
+        status, body, headers = routes.get(self.path) or routes.get(
+            self.path.split("?", 1)[0], (404, b"not found", []))
+        kind = "application/rss+xml" if body.startswith(b"<rss") else "text/html; charset=utf-8"
+        self.send(status, body, [("Content-Type", kind), *headers])
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    httpd = _Server(("127.0.0.1", 0), _Handler)
+    httpd.routes, httpd.hits = {}, []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def site(tmp_path: Path, server: _Server, name: str = "edge", **keys: str) -> Path:
+    sites = tmp_path / "sites"
+    sites.mkdir(exist_ok=True)
+    lines = {"base_url": f"'http://127.0.0.1:{server.server_address[1]}'",
+             "allowed_domains": "['127.0.0.1']", "allow_private_networks": "['127.0.0.1/32']",
+             "article_patterns": r"['/news/[a-z-]+$']", **keys}
+    (sites / f"{name}.toml").write_text("".join(f"{k} = {v}\n" for k, v in lines.items()))
+    return sites
+
+
+def crawl(tmp_path: Path, name: str = "edge") -> Crawl:
+    result = scrapy_crawl(name, tmp_path / "data", sites=tmp_path / "sites")
+    assert result.returncode == 0, result.log[-3000:]
+    return result
+
+
+def articles(result: Crawl) -> list[str]:
+    with closing(sqlite3.connect(result.index)) as db:
+        return [row[0].split("/", 3)[3] for row in db.execute("select canonical_url from articles "
+                                                              "order by 1")]
+
+
+def test_links_with_tracking_parameters_match_the_patterns(server: _Server, tmp_path: Path) -> None:
+    # Patterns end in `$` (as the README's do): "/news/beta?utm_source=homepage" matched none,
+    # and the article was never fetched, without a word.
+    server.routes = {
+        "/section/world": (200, listing("/news/beta?utm_source=homepage",
+                                        "/section/world-two?utm_source=nav"), []),
+        "/section/world-two": (200, listing("/news/gamma"), []),
+        "/news/beta": (200, article("Beta"), []), "/news/gamma": (200, article("Gamma"), []),
+    }
+    site(tmp_path, server, start_urls="['/section/world']",
+         follow_patterns=r"['/section/[a-z-]+$']")
+    assert articles(crawl(tmp_path)) == ["news/beta", "news/gamma"]
+
+
+def test_a_page_both_patterns_match_is_archived_and_its_links_followed(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Fetched as an article only, the section page was a dead end: its stories never fetched.
+    server.routes = {
+        "/start": (200, listing("/news/section/world"), []),
+        "/news/section/world": (200, listing("/news/story-one", "/news/story-two"), []),
+        "/news/story-one": (200, article("One"), []), "/news/story-two": (200, article("Two"), []),
+    }
+    site(tmp_path, server, start_urls="['/start']",
+         article_patterns="['/news/']", follow_patterns=r"['/news/section/[a-z]+$']")
+    crawl(tmp_path)
+    assert {"/news/story-one", "/news/story-two"} <= set(server.hits)
+
+
+def test_escapes_spelled_two_ways_are_one_article(server: _Server, tmp_path: Path) -> None:
+    # "caf%c3%a9" and "caf%C3%A9" are one URL (RFC 3986): the second run fetched it again
+    # and the index held it twice.
+    port = server.server_address[1]
+    page = (200, article("Cafe"), [])
+    server.routes = {"/rss": (200, feed(port, "/news/cafe?id=caf%c3%a9"), []),
+                     "/rss2": (200, feed(port, "/news/cafe?id=caf%C3%A9"), []),
+                     "/news/cafe?id=caf%C3%A9": page, "/news/cafe?id=caf%c3%a9": page}
+    site(tmp_path, server, feeds="['/rss']", article_patterns=r"['/news/cafe\?id=']")
+    crawl(tmp_path)
+    site(tmp_path, server, feeds="['/rss2']", article_patterns=r"['/news/cafe\?id=']")
+    result = crawl(tmp_path)
+    assert len(articles(result)) == 1
+    assert len([hit for hit in server.hits if hit.startswith("/news/cafe")]) == 1
+
+
+def test_sites_sharing_a_domain_do_not_fetch_each_others_articles_again(
+    server: _Server, tmp_path: Path
+) -> None:
+    port = server.server_address[1]
+    server.routes = {"/rss": (200, feed(port, "/news/shared"), []),
+                     "/news/shared": (200, article("Shared"), [])}
+    site(tmp_path, server, name="first", feeds="['/rss']")
+    site(tmp_path, server, name="second", feeds="['/rss']")
+    crawl(tmp_path, "first")
+    result = crawl(tmp_path, "second")
+    assert server.hits.count("/news/shared") == 1
+    assert result.stats()["newsarchive/already_archived"] == 1
+    with closing(sqlite3.connect(result.index)) as db:
+        assert db.execute("select site from articles").fetchall() == [("first",)]  # not taken over
+
+
+def test_an_alias_found_with_tracking_parameters_is_known_to_the_next_run(
+    server: _Server, tmp_path: Path
+) -> None:
+    # The feed's "/news/old-name?utm_source=rss" redirects to the article: stored as linked,
+    # the alias was never found again, and every run fetched the old URL once more.
+    port = server.server_address[1]
+    server.routes = {
+        "/rss": (200, feed(port, "/news/old-name?utm_source=rss"), []),
+        "/news/old-name": (301, b"", [("Location", f"http://127.0.0.1:{port}/news/new-name")]),
+        "/news/new-name": (200, article("New name"), []),
+    }
+    site(tmp_path, server, feeds="['/rss']")
+    crawl(tmp_path)
+    crawl(tmp_path)
+    assert server.hits.count("/news/old-name") == 1
+
+
+def test_a_run_cut_short_by_max_pages_says_so(server: _Server, tmp_path: Path) -> None:
+    port = server.server_address[1]
+    stories = [f"/news/story-{n}" for n in "abcdef"]
+    server.routes = {"/rss": (200, feed(port, *stories), []),
+                     **{path: (200, article(path), []) for path in stories}}
+    site(tmp_path, server, feeds="['/rss']", max_pages="4")
+    result = crawl(tmp_path)
+    assert len(articles(result)) == 3  # the feed is one of the four pages
+    assert "max_pages (4) reached" in result.log
