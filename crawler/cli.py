@@ -113,7 +113,7 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
       newsarchive crawl demo -a base_url=http://127.0.0.1:8765 --data ./data
     """
     from crawler.runner import SettingsError, run_crawl
-    from crawler.spiders.news import spider_args_problem
+    from crawler.spiders.arguments import spider_args_problem
 
     config = _check_site(sites, site)
     arguments = _pairs(spider_args, "--arg")

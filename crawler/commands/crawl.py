@@ -10,7 +10,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.session import DataDir
 from crawler.settings_check import settings_problems
-from crawler.spiders.news import spider_args_problem
+from crawler.spiders.arguments import spider_args_problem
 
 
 class Command(ScrapyCrawl):

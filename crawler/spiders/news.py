@@ -16,7 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from archive.config import ConfigError, SiteConfig, parse_duration, rebase, sites_sharing_a_domain
+from archive.config import SiteConfig, parse_duration, rebase, sites_sharing_a_domain
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
 from archive.discovery.sitemaps import MAX_SITEMAP_URLS
 from archive.index import archived_articles
@@ -28,6 +28,7 @@ from crawler.robots import origin
 from crawler.session import ArchiveSession
 from crawler.settings import user_agent
 from crawler.spiders.frontier import Frontier
+from crawler.spiders.responses import header, location
 
 # Discovery documents first: they carry dates that decide what `since` skips.
 _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10}
@@ -233,7 +234,7 @@ class NewsSpider(Spider):
             canonical_url=response.meta.get("canonical") or canonical_url(response.url),
             kind=kind,
             status=response.status,
-            content_type=_header(response, b"Content-Type"),
+            content_type=header(response, b"Content-Type"),
             fetched_at=datetime.now(UTC).isoformat(),
             captures=list(response.meta.get("warc_captures", [])),
             outcome=outcome or kind,
@@ -276,10 +277,10 @@ class NewsSpider(Spider):
         """Record the hop; request the target unless it closes a loop or was fetched already."""
         item = self._item(response, kind, outcome="redirect")
         chain = [*response.meta.get("redirect_chain", []), canonical_url(response.url)]
-        target = _location(response)
+        target = location(response)
         if target is None:
             item.outcome = "bad_redirect"
-            item.reason = f"redirect without a usable Location: {_header(response, b'Location')!r}"
+            item.reason = f"redirect without a usable Location: {header(response, b'Location')!r}"
             self.logger.warning("%s at %s", item.reason, response.url)
             yield item
             return
@@ -408,7 +409,7 @@ class NewsSpider(Spider):
         found = self.frontier.discovered.pop(item.canonical_url, [])
         item.discovery = [link.to_dict() for link in found]
         item.body = response.body
-        item.last_modified = _header(response, b"Last-Modified")
+        item.last_modified = header(response, b"Last-Modified")
         yield item
         depth = response.meta["hops"] + 1
         if (isinstance(response, TextResponse) and self.site.is_followed(response.url)
@@ -443,37 +444,3 @@ class NewsSpider(Spider):
         if kind in _DOCUMENTS:
             yield from self._document_done()
 
-
-def _location(response: Response) -> str | None:
-    """The absolute redirect target, or None when Location is missing or unusable. Its raw
-    bytes are read as UTF-8 and percent-encoded, as Scrapy's own redirects do (as Latin-1,
-    "/café" became "/caf%C3%83%C2%A9", a page that does not exist)."""
-    raw = response.headers.get(b"Location")
-    if not raw:
-        return None
-    try:
-        target = response.urljoin(safe_url_string(raw))
-        canonical_url(target)
-    except ValueError:  # "http://[bad", port 99999
-        return None
-    return target
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
-def spider_args_problem(site: SiteConfig, arguments: dict[str, Any]) -> str | None:
-    """Why these `-a` arguments cannot start a crawl of `site`, or None. Spider arguments
-    become spider attributes: `-a name=other` archived the crawl as another site (its runs,
-    its lease, its WARC names), and a bad base_url failed with two tracebacks."""
-    unknown = sorted(set(arguments) - {"base_url"})
-    if unknown:
-        return f"unknown spider argument {unknown[0]!r}: the only one is base_url"
-    if "base_url" in arguments:
-        try:
-            rebase(site, arguments["base_url"])
-        except ConfigError as exc:
-            return str(exc)
-    return None
