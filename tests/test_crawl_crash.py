@@ -117,6 +117,7 @@ def test_second_crawl_of_a_site_does_not_start(tmp_path: Path) -> None:
         assert first.wait(timeout=120) == 0
     assert second.returncode == 1
     assert "another crawl of demo is running" in second.log
+    assert "sent no request at all" not in second.log  # it blamed the site's config too
     assert site.hits("/robots.txt") == 1  # the second crawl sent nothing
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,3 +197,43 @@ def test_a_warc_file_gone_since_it_was_indexed_is_reported(tmp_path: Path) -> No
     stats = index_warc_directory(db, warcs)
     assert stats.problems == [f"{gone.name} was indexed but is no longer in {warcs}: its captures "
                               "point nowhere (restore it, or run `newsarchive index --rebuild`)"]
+
+
+def test_a_rebuild_keeps_what_a_crawl_wrote_while_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crawl that wrote during a long rebuild: its articles were in the old index and the
+    WARC files, not in the new index, and the swap lost them (until a later `index`)."""
+    from archive.index import replace
+
+    warcs = tmp_path / "warcs"
+    live = open_index(tmp_path / "index.db")
+    before = Crawl(warcs, live)
+    before.article("/news/before", "Written before the rebuild.")
+    before.writer.close()
+    real = replace.index_warc_directory
+    calls = []
+
+    def rebuild_while_a_crawl_writes(*args: Any, **kwargs: Any) -> Any:
+        stats = real(*args, **kwargs)
+        if not calls:  # the crawl writes its new file, and indexes it live, meanwhile
+            crawling = open_index(tmp_path / "index.db")
+            during = Crawl(warcs, crawling)
+            during.article("/news/during", "Written while the rebuild ran.")
+            during.writer.close()
+            crawling.close()
+        calls.append(stats)
+        return stats
+
+    monkeypatch.setattr(replace, "index_warc_directory", rebuild_while_a_crawl_writes)
+    live.execute("insert into job_leases (name, token, host, pid, acquired, expires) "
+                 "values ('crawl:demo', 't', 'h', 1, '2026-11-28T00:00:00+00:00', 0)")
+    live.conn.commit()
+    live.close()
+    stats = replace.rebuild_index(tmp_path / "index.db", warcs)
+    assert len(calls) == 2 and stats.problems == []
+    db = open_index(tmp_path / "index.db")
+    assert {r["url"] for r in db.table("articles").rows} == {BASE + "/news/before", BASE + "/news/during"}
+    # The lease of a run still open goes with the runs: a SIGKILLed crawl's run is closed
+    # as failed through it (without it the run stayed `running` for ever).
+    assert [r["name"] for r in db.table("job_leases").rows] == ["crawl:demo"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,6 +73,7 @@ def test_truncated_file_passes_warcio_check_but_not_verify(tmp_path: Path) -> No
 
 def test_open_and_empty_files_are_reported(tmp_path: Path) -> None:
     (tmp_path / "a.warc.gz.open").write_bytes(b"")
+    os.utime(tmp_path / "a.warc.gz.open", (time.time() - 120, time.time() - 120))  # not new
     (tmp_path / "b.warc.gz").write_bytes(b"")
     report = verify_directory(tmp_path)
     assert messages(report) == [
@@ -159,8 +163,27 @@ def test_a_file_being_written_is_not_a_problem(tmp_path: Path) -> None:
     writer.close()
     leftover = tmp_path / "newsarchive-20261128000000000-00009-host-1.warc.gz.open"
     leftover.write_bytes(b"")
+    os.utime(leftover, (time.time() - 120, time.time() - 120))
     report = verify_directory(tmp_path)
     assert not report.ok and "left by a crash" in report.format()
+
+
+def test_a_file_its_writer_is_creating_or_closing_is_not_a_crash(tmp_path: Path) -> None:
+    """`verify` during a rollover called a healthy archive's files "left by a crash": one a
+    writer had just created and not yet locked, and one renamed to its final name meanwhile."""
+    from archive.warc.salvage import open_file_state
+    from archive.warc.writer import safe_host
+
+    host = safe_host(socket.gethostname())
+    new = tmp_path / f"newsarchive-20261128000000000-00001-{host}-{os.getpid()}.warc.gz.open"
+    new.write_bytes(b"")  # created, not yet locked: salvage leaves it alone, so does verify
+    assert open_file_state(new) == "writing"
+    assert verify_directory(tmp_path).ok
+    assert open_file_state(tmp_path / "gone.warc.gz.open") == "closed"  # renamed after the listing
+    # An empty file whose writer is known to be gone (this host, no such process) is a leftover.
+    dead = tmp_path / f"newsarchive-20261128000000000-00002-{host}-999999999.warc.gz.open"
+    dead.write_bytes(b"")
+    assert open_file_state(dead) == "left"
 
 
 def _raw_record(warc_type: str, extra_headers: str, block: bytes) -> bytes:

@@ -64,6 +64,15 @@ class IndexStats:
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    def absorb(self, later: IndexStats) -> None:
+        """Add a later run over the same directory (a catch-up pass) to these figures."""
+        for name in ("files_indexed", "records", "captures", "articles", "reextracted",
+                     "unpaired_metadata", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(later, name))
+        self.files_seen = max(self.files_seen, later.files_seen)
+        self.unpaired_responses = later.unpaired_responses
+        self.problems += later.problems
+
     def format(self) -> str:
         lines = [
             f"{self.files_indexed} WARC files indexed, {self.files_skipped} already up to date; "

@@ -55,9 +55,17 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
         leftover.unlink(missing_ok=True)
     db = open_index(fresh)
     damaged = False
+    watch = _Writes(db_path)
     try:
         try:
             stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+            # A crawl that wrote meanwhile (new WARC files, records added to its own) put its
+            # pages in the old index, and they were lost at the swap: read what is new since,
+            # as `newsarchive index` would, until the old index stops changing.
+            for _ in range(CATCH_UP_ROUNDS):
+                if not watch.changed():
+                    break
+                stats.absorb(index_warc_directory(db, warc_dir, reextract=reextract))
         except BaseException:
             # Interrupted (Ctrl-C) or failed: the old index stays as it was, and half a new
             # one is no use to anybody (it was left behind as NAME.rebuild).
@@ -75,6 +83,7 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
                                       f"in the WARC files) are lost; it is kept as {db_path}.damaged")
     finally:
         db.close()
+        watch.close()
     if damaged:
         os.replace(db_path, db_path.with_name(db_path.name + ".damaged"))
         for leftover in _sqlite_files(db_path)[1:]:
@@ -87,24 +96,58 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
         if any(p.exists() for p in _sqlite_files(db_path)[1:]):
             raise RuntimeError(
                 f"{db_path} is open in another process (a crawl or Datasette?); stop it and "
-                f"rerun, or use the rebuilt index at {fresh}"
+                f"rerun, or put the rebuilt index {fresh} in its place and run `newsarchive "
+                "index` once the crawl is over (it lacks what the crawl writes from now on)"
             )
     os.replace(fresh, db_path)
     return stats
 
 
+# How many times a rebuild reads what a live crawl added meanwhile before it gives up waiting
+# for the crawl (the in-use check then stops it).
+CATCH_UP_ROUNDS = 5
+
+
+class _Writes:
+    """Whether anybody committed to the old index since this was made (or last asked)."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path) if path.exists() else None
+        self._version = self._current()
+
+    def _current(self) -> int | None:
+        if self._conn is None:
+            return None
+        try:
+            version: int = self._conn.execute("pragma data_version").fetchone()[0]
+        except sqlite3.DatabaseError:  # damaged: the rebuild is what fixes it
+            return None
+        return version
+
+    def changed(self) -> bool:
+        now = self._current()
+        changed, self._version = now != self._version, now
+        return changed
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
 def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> None:
+    """What the WARC files do not hold: the runs, and the leases of the runs still open (a
+    SIGKILLed crawl's lease is how its `running` row is found and closed as failed; without
+    it the row stayed `running` for ever)."""
     db.execute("attach database ? as previous", [str(old_path)])
     try:
         tables = {r[0] for r in db.execute("select name from previous.sqlite_master")}
-        if "crawl_runs" not in tables:
-            return
-        old_columns = {r[1] for r in db.execute("pragma previous.table_info(crawl_runs)")}
-        columns = ", ".join(c for c in db.table("crawl_runs").columns_dict if c in old_columns)
         with transaction(db):
-            db.execute(
-                f"insert into crawl_runs ({columns}) select {columns} from previous.crawl_runs"
-            )
+            for table in ("crawl_runs", "job_leases"):
+                if table not in tables:
+                    continue
+                old_columns = {r[1] for r in db.execute(f"pragma previous.table_info({table})")}
+                columns = ", ".join(c for c in db.table(table).columns_dict if c in old_columns)
+                db.execute(f"insert into {table} ({columns}) select {columns} from previous.{table}")
     finally:
         db.execute("detach database previous")
 

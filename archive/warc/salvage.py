@@ -81,18 +81,34 @@ def salvage_directory(warc_dir: Path) -> list[SalvageResult]:
     return results
 
 
-def held_by_writer(open_path: Path) -> bool:
-    """Is a running WarcFileWriter still writing this `.open` file (it holds an flock)?"""
+def open_file_state(open_path: Path) -> str:
+    """What a `.open` file is: "writing" (a running WarcFileWriter holds its flock, or it is a
+    new empty file a writer may not have locked yet), "closed" (renamed to its final name
+    since the directory was listed: that name is read with the others) or "left" (by a crash).
+
+    Told apart as salvage tells them: `verify` during a rollover called a file being closed,
+    or one just created, "left by a crash" on a healthy archive.
+    """
     try:
         with open(open_path, "rb") as source:
             try:
                 fcntl.flock(source.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                return True
+                return "writing"
+            try:
+                same_file = os.stat(open_path).st_ino == os.fstat(source.fileno()).st_ino
+            except FileNotFoundError:
+                same_file = False
             fcntl.flock(source.fileno(), fcntl.LOCK_UN)
-    except FileNotFoundError:  # closed (renamed) meanwhile
-        return False
-    return False
+            if not same_file:  # closed (renamed) between our open and our lock
+                return "closed"
+            if os.fstat(source.fileno()).st_size == 0 and not _writer_gone(open_path) and (
+                time.time() - os.fstat(source.fileno()).st_mtime < EMPTY_FILE_GRACE_S
+            ):
+                return "writing"  # between its writer's create and its lock
+    except FileNotFoundError:  # closed (renamed) before our open
+        return "closed"
+    return "left"
 
 
 def salvage_file(open_path: Path) -> SalvageResult:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from archive.warc.reader import WarcRecordData, scan_file, warc_files
 from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX
-from archive.warc.salvage import held_by_writer
+from archive.warc.salvage import open_file_state
 
 HTTP_PAIR = {"response": "request", "request": "response"}
 
@@ -72,13 +72,15 @@ def verify_directory(warc_dir: Path) -> VerifyReport:
         return report
     for left_open in sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
         try:
-            live = held_by_writer(left_open)
+            state = open_file_state(left_open)
         except OSError as exc:  # not a file, or not ours to read
             report.problems.append(VerifyProblem(left_open.name, None, f"cannot read: {exc}"))
             continue
-        if live:
+        if state == "writing":
             report.being_written.append(left_open.name)
             continue
+        if state == "closed":
+            continue  # verified under its final name below
         report.problems.append(VerifyProblem(
             left_open.name, None,
             "still open: left by a crash (start-up salvage, or `newsarchive index`, closes it)",

@@ -179,7 +179,9 @@ class RunGuard:
         self.crawler.stats.set_value("newsarchive/main_peak_rss_kb", peak_rss_kb(usage))
         stats = self.crawler.stats.get_stats()
         outcome = run_outcome(reason, stats)
-        if not stats.get("downloader/request_count"):
+        if reason in ("storage_error", "already_running", LEASE_LOST):
+            pass  # said when it happened; "sent no request at all" would blame the config
+        elif not stats.get("downloader/request_count"):
             logger.error("crawl of %s sent no request at all: check its feeds, sitemaps and start_urls",
                          spider.name)
         elif not stats.get("response_received_count"):
