@@ -49,7 +49,7 @@ def test_a_timed_out_page_that_now_extracts_gets_the_crawls_reason_and_aliases(t
 
 def test_an_article_reextracted_into_a_non_article_keeps_no_aliases() -> None:
     from archive.extract import ArticleExtraction
-    from archive.index.rebuild import with_article
+    from archive.index.reextract import with_article
 
     stored = {**metadata("/news/x", article=article_dict("text")),
               "aliases": [BASE + "/news/x?utm_source=feed"]}
@@ -128,7 +128,7 @@ def test_an_interrupted_rebuild_leaves_the_old_index_and_no_half_built_one(
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(rebuild_module, "_reextract", interrupted)
+    monkeypatch.setattr(rebuild_module, "reextract_batch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         rebuild_index(tmp_path / "index.db", warcs, reextract=True)
     assert not list(tmp_path.glob("index.db.rebuild*"))  # it was left behind
@@ -147,11 +147,11 @@ def test_the_progress_bar_moves_as_pages_are_extracted(
         crawl.article(f"/news/{n}", "stored text")
     crawl.writer.close()
     seen: list[tuple[int, float]] = []  # (pages re-extracted, bar position) at each extraction
-    real_reextract = rebuild_module._reextract
+    real_reextract = rebuild_module.reextract_batch
 
-    def reextract(warc_dir: Path, batch: list[Any], pool: Any, stats: Any) -> None:
-        seen.append((stats.reextracted, bars[0].n))
-        real_reextract(warc_dir, batch, pool, stats)
+    def reextract(warc_dir: Path, batch: list[Any], pool: Any, problems: list[str]) -> int:
+        seen.append((len(seen), bars[0].n))
+        return real_reextract(warc_dir, batch, pool, problems)
 
     bars: list[tqdm[Any]] = []
     real_tqdm = rebuild_module.tqdm
@@ -160,7 +160,7 @@ def test_the_progress_bar_moves_as_pages_are_extracted(
         bars.append(real_tqdm(*args, **kwargs))
         return bars[-1]
 
-    monkeypatch.setattr(rebuild_module, "_reextract", reextract)
+    monkeypatch.setattr(rebuild_module, "reextract_batch", reextract)
     monkeypatch.setattr(rebuild_module, "tqdm", keep_bar)
     monkeypatch.setattr(rebuild_module, "BATCH", 1)
     index_warc_directory(open_index(tmp_path / "index.db"), warcs, reextract=True, progress=True)

@@ -1,0 +1,81 @@
+"""`index --reextract`: archived pages extracted again, stored as a crawl would store them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archive.capture import (
+    EXTRACTED_OUTCOMES,
+    aliases_for,
+    discovered_of,
+    hints_from_discovery,
+    outcome_for,
+)
+from archive.index.content import ContentEncodingError, decode_body
+from archive.index.store import CaptureDoc, CaptureError, Position, capture_row
+from archive.warc.reader import WarcFormatError, read_record
+
+if TYPE_CHECKING:
+    from archive.extract import ArticleExtraction, ExtractionHints
+    from archive.extract_pool import ExtractionPool
+
+
+def extraction_input(
+    warc_dir: Path, response: Position, metadata: dict[str, Any]
+) -> tuple[bytes, str, ExtractionHints]:
+    """What extract_article needs for an archived page: its decoded body, URL and hints."""
+    record = read_record(warc_dir, response.file, response.offset)
+    # Repeated header lines read as the crawl reads them: every Content-Encoding line (in
+    # order), and the last Last-Modified (Scrapy's Headers.get): with the first, a page sent
+    # with two got another date here, and "gzip" then "br" could not be decoded at all.
+    codings = ", ".join(record.http_header_values("Content-Encoding"))
+    body = decode_body(record.payload, codings)
+    last_modified = next(reversed(record.http_header_values("Last-Modified")), None)
+    hints = hints_from_discovery(discovered_of(metadata), last_modified)
+    return body, str(metadata["url"]), hints
+
+
+def with_article(metadata: dict[str, Any], article: ArticleExtraction) -> dict[str, Any]:
+    """The metadata as the crawl writes it for this extraction: ok / not_article decide the
+    outcome again, and with it the reason and the aliases (a timed-out page that now comes
+    out an article kept the timeout's reason and none of the URLs it was found under)."""
+    outcome = outcome_for(article.status)
+    stored = metadata.get("aliases")
+    known = [a for a in stored if isinstance(a, str)] if isinstance(stored, list) else []
+    canonical = str(metadata.get("canonical_url") or metadata.get("url"))
+    return {
+        **metadata, "outcome": outcome, "article": article.to_dict(), "reason": article.reason,
+        "aliases": aliases_for(outcome, canonical, known, discovered_of(metadata)),
+    }
+
+
+def reextract_batch(
+    warc_dir: Path, batch: list[CaptureDoc], pool: ExtractionPool, problems: list[str]
+) -> int:
+    """Extract a batch of archived pages again (in the pool), in place; how many were."""
+    jobs = []
+    done = 0
+    for doc in batch:
+        if doc.response is not None and doc.metadata.get("outcome") in EXTRACTED_OUTCOMES:
+            try:
+                capture_row(doc)  # a payload the index refuses: reported when it is applied
+                body, url, hints = extraction_input(warc_dir, doc.response, doc.metadata)
+            except CaptureError:
+                continue
+            except (ContentEncodingError, WarcFormatError, FileNotFoundError) as exc:
+                problems.append(f"cannot re-extract {doc.metadata.get('url')}: {exc}")
+                continue
+            jobs.append((doc, pool.submit(body, url, hints)))
+    for doc, future in jobs:
+        # The pool never raises through a future: a stuck page comes back as "timeout".
+        article = future.result()
+        if article.status in ("timeout", "error"):
+            # A page the extractor cannot finish now says nothing new about it: keep what
+            # the crawl stored, or re-extraction on a busy machine would drop articles.
+            problems.append(f"cannot re-extract {doc.metadata.get('url')} "
+                                  f"({article.status}: {article.reason}); kept its stored extraction")
+            continue
+        doc.metadata = with_article(doc.metadata, article)
+        done += 1
+    return done
