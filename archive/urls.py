@@ -65,6 +65,15 @@ def _normal_escape(escape: re.Match[str]) -> str:
     return char if char in _UNRESERVED else "%" + escape.group(1).upper()
 
 
+def has_markers(url: str) -> bool:
+    """Whether canonical_url would take tracking or AMP markers off this URL: a cheap test
+    for the links of a page, most of which it would leave as they are."""
+    path, _, query = url.partition("?")
+    if "/amp" in path:
+        return True
+    return any(_marker(pair) for pair in query.split("#", 1)[0].split("&") if pair)
+
+
 def _marker(pair: str) -> bool:
     """A query pair that never changes what a news page shows: tracking, or an AMP switch."""
     key, _, value = pair.partition("=")

@@ -40,3 +40,13 @@ def test_different_pages_stay_different() -> None:
 def test_invalid_port_is_a_clear_value_error() -> None:
     with pytest.raises(ValueError, match="has an invalid port"):
         canonical_url("http://example.com:99999/a")
+
+
+def test_has_markers_says_when_canonical_url_takes_something_off() -> None:
+    from archive.urls import has_markers
+
+    for url in ("https://x.test/a?utm_source=feed", "https://x.test/a?id=1&fbclid=2",
+                "https://x.test/amp/a", "https://x.test/a/amp", "https://x.test/a?amp"):
+        assert has_markers(url) and canonical_url(url) != url, url
+    for url in ("https://x.test/a", "https://x.test/a?id=1", "https://x.test/a?page=2#top"):
+        assert not has_markers(url), url

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from archive.urls import canonical_url
+from archive.urls import canonical_url, has_markers
 
 # More rows than anyone reads in a terminal, and within what SQLite can bind.
 MAX_LIMIT = 100_000
@@ -157,8 +157,9 @@ def archived_articles(db: sqlite_utils.Database, sites: str | Sequence[str]) -> 
     ).fetchall()
     for alias, fetched_at in aliases:
         archived[alias] = fetched_at
-        with contextlib.suppress(ValueError):
-            archived.setdefault(canonical_url(alias), fetched_at)
+        if has_markers(alias):  # 26 us a URL: only where it changes anything
+            with contextlib.suppress(ValueError):
+                archived.setdefault(canonical_url(alias), fetched_at)
     return archived
 
 
