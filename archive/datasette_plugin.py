@@ -109,6 +109,14 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, bool]:
         return decode_file(body), False
 
 
+def _in_charset(body: bytes, content_type: str | None) -> bool:
+    try:
+        body.decode(_charset(content_type) or "utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _served_type(content_type: str | None, charset_holds: bool) -> str:
     """The Content-Type ?view=page serves: the archived one when well formed, without a
     charset the bytes do not hold (the browser then reads the page's <meta charset>)."""
@@ -176,7 +184,8 @@ async def warc_record(request: Any, datasette: Any) -> Response:
     body, note = await loop.run_in_executor(None, _body, record)
     if request.args.get("view") == "page":
         content_type = record.http_header("Content-Type")
-        holds = bool(note) or _decode(body, content_type)[1]
+        # Off the event loop, and without the fallback's charset guessing: only the verdict.
+        holds = bool(note) or await loop.run_in_executor(None, _in_charset, body, content_type)
         return Response(body, headers={"Content-Security-Policy": PAGE_CSP},
                         content_type=_served_type(content_type, holds))
     return Response.html(await loop.run_in_executor(None, _page, record, body, note))
