@@ -143,15 +143,22 @@ class ArchiveSession:
 
     def storage_failed(self, error: OSError | sqlite3.Error, what: str) -> None:
         """The disk is full (or failing): stop the crawl, once, with a clear message. What was
-        written before stays valid: each WARC record is fsynced and each page is one
-        transaction; an interrupted write is cut off by the salvage at the next start."""
+        written before stays valid: each WARC record is fsynced and each page lands in the
+        index whole or not at all; an interrupted write is cut off by the salvage at the next
+        start."""
         if self.failed is not None:
             return
         self.failed = f"cannot write {what} under {self.data.root}: {error}; stopping the crawl"
         logger.error("%s", self.failed)
-        engine = self.crawler.engine
-        if engine is not None and self.crawler.stats is not None:
+        if self.crawler.stats is not None:
+            # Read by the run's outcome: a failure while the spider closes (the index's last
+            # commit) comes too late to be the close reason.
             self.crawler.stats.set_value("newsarchive/storage_error", str(error))
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # Scrapy raises until the crawl starts (a component used alone)
+            engine = None
+        if engine is not None:
             self._closing = deferred_from_coro(engine.close_spider_async(reason="storage_error"))
 
     def close(self) -> None:

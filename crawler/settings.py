@@ -28,6 +28,9 @@ NEWSARCHIVE_RUN_ID = 0
 # Extraction worker processes (0 = one per core) and the per-page time limit in seconds.
 NEWSARCHIVE_EXTRACT_WORKERS = 0
 NEWSARCHIVE_EXTRACT_TIMEOUT = 30.0
+# Seconds of pages the index takes in one commit (each page still lands whole or not at all);
+# 0 commits every page on its own. See pipelines/index.py.
+NEWSARCHIVE_INDEX_COMMIT_INTERVAL = 1.0
 # Bodies longer than this are cut and archived with WARC-Truncated: length.
 NEWSARCHIVE_MAX_BODY = 20 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024

@@ -25,7 +25,9 @@ def _int(low: int, high: int | None = None) -> Callable[[Any], str | None]:
     return check
 
 
-def _float(*, above: float | None = None, least: float | None = None) -> Callable[[Any], str | None]:
+def _float(
+    *, above: float | None = None, least: float | None = None, most: float | None = None
+) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if isinstance(value, bool):
             return "is not a number"
@@ -35,8 +37,12 @@ def _float(*, above: float | None = None, least: float | None = None) -> Callabl
             return "is not a number"
         if above is not None and not number > above:
             return f"must be more than {above:g}"
+        if number != number:  # NaN passes every comparison below
+            return "is not a number"
         if least is not None and number < least:
             return f"must be at least {least:g}"
+        if most is not None and number > most:
+            return f"must be at most {most:g}"
         return None
 
     return check
@@ -97,6 +103,8 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     # Ours.
     "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
     "NEWSARCHIVE_EXTRACT_TIMEOUT": _float(above=0),
+    # 0: a commit per page; the pages of an interval are held in memory until their commit.
+    "NEWSARCHIVE_INDEX_COMMIT_INTERVAL": _float(least=0, most=60),
     "NEWSARCHIVE_MAX_BODY": _int(0),
     "NEWSARCHIVE_RUN_ID": _int(0),
     "NEWSARCHIVE_HOSTS": _hosts,

@@ -36,6 +36,8 @@ LEASE_LOST = "lease_lost"
 def run_outcome(reason: str, stats: dict[str, Any]) -> str:
     if reason in ("storage_error", "already_running", LEASE_LOST):
         return reason
+    if stats.get("newsarchive/storage_error"):
+        return "storage_error"  # found while the spider closed (ArchiveSession.storage_failed)
     if not stats.get("downloader/request_count") or not stats.get("response_received_count"):
         return "failed"
     if reason == "finished":
