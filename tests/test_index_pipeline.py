@@ -4,7 +4,11 @@ nothing is held back past the interval or the crawl's end."""
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -13,9 +17,11 @@ import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from archive.demosite import DemoSite
 from crawler.items import PageItem
 from crawler.session import ArchiveSession
 from pipelines.index import IndexPipeline
+from tests.conftest import FAST, ROOT, SITES
 from tests.index_docs import BASE, doc
 
 
@@ -124,3 +130,41 @@ def test_a_group_the_index_refuses_stops_the_crawl_naming_its_pages(tmp_path: Pa
     assert "database is locked" in session.failed
     assert pipeline.stats is not None and pipeline.stats.get_value("newsarchive/index/not_indexed") == 2
     assert _indexed(tmp_path) == set() and pipeline.pending == []
+
+
+def test_a_running_crawl_shows_its_articles_before_it_ends(tmp_path: Path) -> None:
+    """Pages commit while the crawl goes on (not all at its close): a researcher watching the
+    index sees articles arrive, and a crawl killed mid-way has its earlier pages indexed."""
+    data = tmp_path / "data"
+    with DemoSite(n_articles=16, delay=0.4) as site:
+        # One request at a time at 0.4 s each: the crawl lasts several seconds.
+        command = [sys.executable, "-m", "scrapy", "crawl", "demo", "-a", f"base_url={site.url}",
+                   "-s", f"NEWSARCHIVE_DATA={data}", "-s", f"NEWSARCHIVE_SITES={SITES}",
+                   "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSARCHIVE_INDEX_COMMIT_INTERVAL=0.5"]
+        for key, value in FAST.items():
+            command += ["-s", f"{key}={value}"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+
+        def served() -> int:
+            return sum(site.hits(article.path) for article in site.manifest.articles)
+
+        crawl = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            while crawl.poll() is None and not _indexed_articles(data):
+                time.sleep(0.05)
+            served_when_seen = served()
+            assert crawl.wait(timeout=120) == 0
+        finally:
+            crawl.kill()
+        assert 0 < served_when_seen < served(), "no article was indexed before the last was fetched"
+    with closing(sqlite3.connect(data / "index.db")) as db:
+        assert db.execute("select count(*) from articles").fetchone()[0] > 0
+
+
+def _indexed_articles(data: Path) -> set[str]:
+    try:
+        with closing(sqlite3.connect(f"file:{data / 'index.db'}?mode=ro", uri=True)) as db:
+            return {url for (url,) in db.execute("select canonical_url from articles")}
+    except sqlite3.Error:  # not created yet, or its schema not yet written
+        return set()
