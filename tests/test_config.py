@@ -40,6 +40,21 @@ def test_good_config_loads_with_name_from_file(tmp_path: Path) -> None:
     assert not site.is_article("https://example.com/about")
 
 
+def test_patterns_match_a_link_however_its_non_ascii_characters_are_spelled(tmp_path: Path) -> None:
+    # A pattern written as people read the URL matched no link a sitemap percent-encodes (as
+    # the sitemap protocol asks), and one written percent-encoded no raw link: the site's
+    # articles were never fetched, in a run that ended ok.
+    readable = load_site(write(tmp_path, GOOD.replace("\\d{4}/\\d{2}/\\d{2}/", "новости/\\d+$")))
+    encoded = load_site(write(tmp_path, GOOD.replace("\\d{4}/\\d{2}/\\d{2}/",
+                                                     "%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/\\d+$")))
+    for site in (readable, encoded):
+        for url in ("https://example.com/новости/123",
+                    "https://example.com/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/123",
+                    "https://example.com/%d0%bd%d0%be%d0%b2%d0%be%d1%81%d1%82%d0%b8/123"):
+            assert site.is_article(url), (site.article_patterns, url)
+        assert not site.is_article("https://example.com/%D0%BD%D0%BE/123")
+
+
 def test_unknown_key(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + "max_pagez = 3\n")
     assert error_of(path) == f"{path}: max_pagez: unknown key"

@@ -133,6 +133,33 @@ def test_escapes_spelled_two_ways_are_one_article(server: _Server, tmp_path: Pat
     assert len([hit for hit in server.hits if hit.startswith("/news/cafe")]) == 1
 
 
+def test_brackets_in_a_query_spelled_two_ways_are_one_article(server: _Server, tmp_path: Path) -> None:
+    # "?ids[]=7" and "?ids%5B%5D=7" are one request (Scrapy sends brackets percent-encoded),
+    # but were two canonical URLs: the second run fetched the story again, a second article.
+    port = server.server_address[1]
+    server.routes = {"/rss": (200, feed(port, "/news/story?ids[]=7"), []),
+                     "/rss2": (200, feed(port, "/news/story?ids%5B%5D=7"), []),
+                     "/news/story": (200, article("Story"), [])}
+    site(tmp_path, server, feeds="['/rss']", article_patterns=r"['/news/story\?ids']")
+    crawl(tmp_path)
+    site(tmp_path, server, feeds="['/rss2']", article_patterns=r"['/news/story\?ids']")
+    result = crawl(tmp_path)
+    assert articles(result) == ["news/story?ids%5B%5D=7"]  # as requested, as archived
+    assert [hit for hit in server.hits if hit.startswith("/news/")] == ["/news/story?ids%5B%5D=7"]
+
+
+def test_a_query_written_in_a_pages_own_charset_is_sent_in_it(server: _Server, tmp_path: Path) -> None:
+    # As browsers send it (and Scrapy's response.follow): the path in UTF-8, the query in the
+    # page's encoding. Sent as UTF-8, the windows-1251 site's story was a 404.
+    query = "rubric=%EF%EE%EB%E8%F2%E8%EA%E0"  # "политика" in windows-1251
+    cp1251 = [("Content-Type", "text/html; charset=windows-1251")]
+    server.routes = {"/section": (200, listing("/news/view?rubric=политика").decode().encode("cp1251"),
+                                  cp1251),
+                     f"/news/view?{query}": (200, article("Politics"), [])}
+    site(tmp_path, server, start_urls="['/section']", article_patterns=r"['/news/view\?']")
+    assert articles(crawl(tmp_path)) == [f"news/view?{query}"]
+
+
 def test_sites_sharing_a_domain_do_not_fetch_each_others_articles_again(
     server: _Server, tmp_path: Path
 ) -> None:

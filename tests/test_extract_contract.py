@@ -39,6 +39,17 @@ def test_relative_urls_are_resolved_against_the_page() -> None:
     assert result.image == "https://cdn.news.example/a.jpg"
 
 
+def test_relative_urls_are_resolved_against_the_pages_base() -> None:
+    # As a browser resolves them (HTML: the document base URL). Against the page's own URL,
+    # "2024/05/06/budget" became ".../2024/05/06/2024/05/06/budget": an article URL by the
+    # site's patterns, so the crawl stored the story there and its real URL as an alias.
+    result = extract_article(page('<base href="/">'
+                                  '<link rel="canonical" href="2024/05/06/budget">'
+                                  '<meta property="og:image" content="img/a.jpg">'), URL)
+    assert result.canonical_url == URL
+    assert result.image == "https://news.example/img/a.jpg"
+
+
 def test_json_ld_nested_beyond_the_parsers_reach_is_skipped() -> None:
     deep = '{"a": ' * 5000 + "1" + "}" * 5000
     result = extract_article(page(f'<script type="application/ld+json">{deep}</script>'), URL)

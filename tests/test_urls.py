@@ -21,6 +21,8 @@ SAME = [
     ("http://example.com/news?rubrique=march%E9s", "http://example.com/news?rubrique=march%E9s"),
     ("http://example.com/index.php?/archives/2026/x", "http://example.com/index.php?/archives/2026/x"),
     ("http://example.com/news?q=café&utm_source=rss", "http://example.com/news?q=caf%C3%A9"),
+    # Spelled as Scrapy sends them: the two spellings were two articles.
+    ("http://example.com/news?ids[]=7&q='x'", "http://example.com/news?ids%5B%5D=7&q=%27x%27"),
 ]
 
 
@@ -50,3 +52,15 @@ def test_has_markers_says_when_canonical_url_takes_something_off() -> None:
         assert has_markers(url) and canonical_url(url) != url, url
     for url in ("https://x.test/a", "https://x.test/a?id=1", "https://x.test/a?page=2#top"):
         assert not has_markers(url), url
+
+
+def test_the_canonical_query_is_the_query_requested() -> None:
+    # The crawl requests canonical URLs: one that Scrapy spells otherwise was a second key
+    # for the page its other spelling reaches.
+    from string import punctuation
+
+    from scrapy import Request
+
+    for char in set(punctuation) - set("#&%"):
+        url = canonical_url(f"http://example.com/a?x=1{char}2")
+        assert Request(url).url == url, char

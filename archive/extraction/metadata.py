@@ -207,16 +207,27 @@ def find_image(page: Page) -> str | None:
         if isinstance(value, dict):
             value = value.get("url")
         image = _clean(value)
-    return web_url(page.url, image) if image else None
+    return web_url(document_base(page), image) if image else None
 
 
 def find_canonical(page: Page) -> str | None:
     for link in in_document(page.tree, "link"):
         href = (link.get("href") or "").strip()
         if href and " canonical " in f" {link.get('rel', '')} ":
-            return web_url(page.url, href)
+            return web_url(document_base(page), href)
     og_url = page.meta_first("og:url")
-    return web_url(page.url, og_url) if og_url else None
+    return web_url(document_base(page), og_url) if og_url else None
+
+
+def document_base(page: Page) -> str:
+    """What the page's relative URLs resolve against, as in a browser: its first <base href>,
+    else its own URL. Against the page's URL, a relative rel=canonical under <base href="/">
+    named a page that does not exist, and the crawl stored the story there."""
+    for base in in_document(page.tree, "base"):
+        href = base.get("href")
+        if href is not None:
+            return web_url(page.url, href.strip()) or page.url
+    return page.url
 
 
 def web_url(base: str, reference: str) -> str | None:
