@@ -28,7 +28,7 @@ from crawler.robots import origin
 from crawler.session import ArchiveSession
 from crawler.settings import user_agent
 from crawler.spiders.frontier import Frontier
-from crawler.spiders.responses import header, location
+from crawler.spiders.responses import as_sent, header, location
 
 # Discovery documents first: they carry dates that decide what `since` skips.
 _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10}
@@ -399,9 +399,9 @@ class NewsSpider(Spider):
                 continue
             seen.add(url)
             if self.site.is_article(url):
-                yield from self._article(DiscoveredLink(url=_as_sent(url, response), source="page"), depth)
+                yield from self._article(DiscoveredLink(url=as_sent(url, response), source="page"), depth)
             elif self.site.is_followed(url) and depth <= self.site.max_depth:
-                yield from self._request(_as_sent(url, response), "page", depth)
+                yield from self._request(as_sent(url, response), "page", depth)
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "article", outcome="article")
@@ -443,16 +443,3 @@ class NewsSpider(Spider):
         yield item
         if kind in _DOCUMENTS:
             yield from self._document_done()
-
-
-
-def _as_sent(url: str, page: TextResponse) -> str:
-    """A link of `page` as browsers (and response.follow) send it: its query in the page's own
-    encoding, its path in UTF-8. canonical_url encodes a raw query as UTF-8: a windows-1251
-    site's story linked as "?rubric=политика" was a 404. (Patterns still see the link as written.)"""
-    if url.isascii():
-        return url
-    try:
-        return safe_url_string(url, page.encoding)
-    except ValueError:
-        return url  # the crawl's own checks name what is wrong with it
