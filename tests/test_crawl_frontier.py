@@ -202,3 +202,40 @@ def test_a_run_cut_short_by_max_pages_says_so(server: _Server, tmp_path: Path) -
     result = crawl(tmp_path)
     assert len(articles(result)) == 3  # the feed is one of the four pages
     assert "max_pages (4) reached" in result.log
+
+
+def test_a_redirect_to_the_servers_own_spelling_is_followed(server: _Server, tmp_path: Path) -> None:
+    # The crawl asks for "caf%C3%A9"; the server prefers "caf%c3%a9" (WordPress writes
+    # lower-case escapes) and redirects there. Both are one URL, so the hop looked like a
+    # loop: "redirect_loop", and the story was never archived.
+    port = server.server_address[1]
+    server.routes = {"/rss": (200, feed(port, "/news/caf%C3%A9"), []),
+                     "/news/caf%C3%A9": (301, b"", [("Location", f"http://127.0.0.1:{port}/news/caf%c3%a9")]),
+                     "/news/caf%c3%a9": (200, article("Cafe"), [])}
+    site(tmp_path, server, feeds="['/rss']", article_patterns=r"['/news/']")
+    result = crawl(tmp_path)
+    assert articles(result) == ["news/caf%C3%A9"]  # the canonical spelling, one article
+    assert server.hits.count("/news/caf%c3%a9") == 1
+    assert "redirect loop" not in result.log
+
+
+def test_a_server_that_answers_each_spelling_with_the_other_is_a_loop(
+    server: _Server, tmp_path: Path
+) -> None:
+    port = server.server_address[1]
+    server.routes = {"/rss": (200, feed(port, "/news/caf%C3%A9"), []),
+                     "/news/caf%C3%A9": (301, b"", [("Location", f"http://127.0.0.1:{port}/news/caf%c3%a9")]),
+                     "/news/caf%c3%a9": (301, b"", [("Location", f"http://127.0.0.1:{port}/news/caf%C3%A9")])}
+    site(tmp_path, server, feeds="['/rss']", article_patterns=r"['/news/']")
+    result = crawl(tmp_path)
+    assert "redirect loop" in result.log and articles(result) == []
+    assert len([hit for hit in server.hits if hit.startswith("/news/")]) == 2
+
+
+def test_a_feed_redirected_to_the_servers_own_spelling_is_read(server: _Server, tmp_path: Path) -> None:
+    port = server.server_address[1]
+    server.routes = {"/feeds/caf%C3%A9": (301, b"", [("Location", f"http://127.0.0.1:{port}/feeds/caf%c3%a9")]),
+                     "/feeds/caf%c3%a9": (200, feed(port, "/news/story"), []),
+                     "/news/story": (200, article("Story"), [])}
+    site(tmp_path, server, feeds="['/feeds/caf%C3%A9']")
+    assert articles(crawl(tmp_path)) == ["news/story"]

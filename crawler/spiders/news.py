@@ -116,7 +116,9 @@ class NewsSpider(Spider):
 
     # -- scheduling -------------------------------------------------------------------
 
-    def _request(self, url: str, kind: str, depth: int, **meta: Any) -> Iterator[Any]:
+    def _request(
+        self, url: str, kind: str, depth: int, *, dont_filter: bool = False, **meta: Any
+    ) -> Iterator[Any]:
         """A request for `url`, held back until its origin's robots.txt is known."""
         frontier = self.frontier
         if not self._readable(url):
@@ -127,9 +129,10 @@ class NewsSpider(Spider):
         if not self.site.on_site(url):
             self._stat("offsite_links")
             return
-        if kind in _DOCUMENTS and not frontier.first_document(url):
+        # dont_filter: asked for again on purpose (a server's own spelling of the same URL).
+        if kind in _DOCUMENTS and not dont_filter and not frontier.first_document(url):
             return
-        if kind == "page" and not frontier.first_page(url):
+        if kind == "page" and not dont_filter and not frontier.first_page(url):
             return
         if frontier.scheduled >= self.site.max_pages:
             if not self.crawler.stats or not self.crawler.stats.get_value("newsarchive/max_pages_reached"):
@@ -151,7 +154,7 @@ class NewsSpider(Spider):
             # Documents and pages are deduplicated above (first_document, first_page): Scrapy's
             # filter dropped a section page already fetched as an "article" (a feed's topic
             # link, a withdrawn story's redirect), and the articles only it linked were missed.
-            dont_filter=kind in _DOCUMENTS or kind == "page",
+            dont_filter=dont_filter or kind in _DOCUMENTS or kind == "page",
         )
         if frontier.robots.known(url):
             yield from self._if_allowed(request)
@@ -286,14 +289,26 @@ class NewsSpider(Spider):
             return
         item.reason = f"redirects to {target}"
         too_many = len(chain) > self.settings.getint("REDIRECT_MAX_TIMES", 20)
-        if canonical_url(target) in chain or too_many:
+        if canonical_url(target) == chain[-1] and target != response.url and not too_many \
+                and not response.meta.get("respelled"):
+            # The server's own spelling of the URL asked for ("caf%c3%a9" for "caf%C3%A9",
+            # another query order): one URL to us, so the hop looked like a loop and the
+            # story was never archived. Asked for once as spelled, past Scrapy's filter
+            # (its fingerprint spells both alike).
+            yield item
+            again: dict[str, Any] = {"redirect_chain": chain, "respelled": True}
+            if "canonical" in response.meta:
+                again["canonical"] = response.meta["canonical"]
+            yield from self._request(target, kind, response.meta["hops"], dont_filter=True, **again)
+        elif canonical_url(target) in chain or too_many:
             item.outcome = "redirect_loop"
             item.reason = f"redirect loop: {' -> '.join(chain)} -> {target}"
             self.logger.warning("%s", item.reason)
             yield item
         else:
             yield item
-            depth, meta = response.meta["hops"], {"redirect_chain": chain}
+            depth: int = response.meta["hops"]
+            meta: dict[str, Any] = {"redirect_chain": chain}
             if kind == "article":
                 # How the old URL was found (a feed's date, a news sitemap's title) goes with it.
                 found = self.frontier.discovered.pop(chain[-1], [])
