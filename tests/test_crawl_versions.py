@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archive.config import load_site
-from archive.discovery import DiscoveredLink
+from archive.discovery import DiscoveredLink, parse_feed
 from crawler.spiders.frontier import Frontier
 from tests.conftest import ROOT
 from tests.test_crawl_frontier import _Server, article, crawl, server, site  # noqa: F401
@@ -73,3 +73,16 @@ def test_a_later_link_dating_an_archived_article_after_its_fetch_has_it_fetched(
     assert verdict("sitemap", "2026-11-28T11:30:00+02:00") == "duplicate"
     assert verdict("sitemap", "2026-11-28T13:00:00+02:00") == "changed_after_skip"
     assert verdict("sitemap", "2026-11-29") == "duplicate"  # requested already
+
+
+def test_an_atom_entrys_updated_after_the_fetch_has_it_fetched_again() -> None:
+    # Atom gives <published> first: its <updated>, the feed's word that the entry changed,
+    # was read only when there was no <published>.
+    url = "http://127.0.0.1:8765/news/a"
+    frontier = Frontier(load_site(ROOT / "config" / "sites" / "demo.toml"), "test",
+                        archived={url: "2026-11-28T10:00:00.000000+00:00"})
+    atom = (f'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="{url}"/>'
+            "<published>2026-11-28T09:00:00Z</published><updated>2026-11-28T11:00:00Z</updated>"
+            "</entry></feed>").encode()
+    (link,) = parse_feed(atom, url)
+    assert frontier.article_verdict(link) == (url, "changed")

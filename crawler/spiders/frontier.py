@@ -56,9 +56,11 @@ class Frontier:
         return canonical, "new"
 
     def _dated_after_fetch(self, link: DiscoveredLink, canonical: str) -> bool:
-        """Does the link's date (a sitemap's lastmod, a feed's date) come after our last fetch?"""
-        dated, fetched = as_utc(link.published), as_utc(self.archived[canonical])
-        return dated is not None and fetched is not None and dated > fetched
+        """Does the link's date (a sitemap's lastmod, a feed's date or updated) come after our
+        last fetch?"""
+        fetched = as_utc(self.archived[canonical])
+        dates = (as_utc(link.published), as_utc(link.modified))
+        return fetched is not None and any(d is not None and d > fetched for d in dates)
 
     def dated_before_since(self, link: DiscoveredLink) -> bool:
         """A child sitemap whose lastmod is before `since` lists nothing newer: a site's
