@@ -86,3 +86,28 @@ def test_an_atom_entrys_updated_after_the_fetch_has_it_fetched_again() -> None:
             "</entry></feed>").encode()
     (link,) = parse_feed(atom, url)
     assert frontier.article_verdict(link) == (url, "changed")
+
+
+def test_a_changed_article_the_sitemap_lists_under_its_old_redirecting_url_is_fetched_again(
+    server: _Server, tmp_path: Path
+) -> None:
+    # The sitemap's newer lastmod had the old URL fetched again, but its date stayed with the
+    # old URL: the redirect's target was taken as already archived and not fetched.
+    port = server.server_address[1]
+    before = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    moved = (301, b"", [("Location", f"http://127.0.0.1:{port}/news/new-name")])
+    server.routes = {
+        "/sitemap.xml": (200, sitemap(port, {"/news/old-name": before}), []),
+        "/news/old-name": moved,
+        "/news/new-name": (200, article("Harbour plan"), []),
+    }
+    site(tmp_path, server, sitemaps="['/sitemap.xml']")
+    crawl(tmp_path)
+    later = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    server.routes.update({
+        "/sitemap.xml": (200, sitemap(port, {"/news/old-name": later}), []),
+        "/news/new-name": (200, article("Harbour plan, corrected"), []),
+    })
+    result = crawl(tmp_path)
+    assert server.hits.count("/news/new-name") == 2
+    assert versions(result.index) == {"new-name": 2}

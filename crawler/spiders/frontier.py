@@ -39,8 +39,11 @@ class Frontier:
         after a correction), fetched again for its new version ('changed_after_skip' when
         an earlier link to it was found 'already_archived')."""
         canonical = canonical_url(link.url)
-        self.discovered.setdefault(canonical, []).append(link)
-        changed = canonical in self.archived and self._dated_after_fetch(link, canonical)
+        found = self.discovered.setdefault(canonical, [])
+        found.append(link)
+        # Every link to it counts: a redirect's target inherits the dates of the old URL.
+        changed = canonical in self.archived and any(
+            self._dated_after_fetch(each, canonical) for each in found)
         if canonical in self.requested:
             if changed and canonical in self.unchanged:
                 # Another source had it first, undated or older: this one says it changed.

@@ -301,10 +301,12 @@ class NewsSpider(Spider):
             yield item
             depth, meta = response.meta["hops"], {"redirect_chain": chain}
             if kind == "article":
-                # How the old URL was found (a feed's date, a news sitemap's title) goes with it.
+                # How the old URL was found (a feed's date, a news sitemap's title) goes with it,
+                # before the target is judged: a lastmod newer than the target's last fetch is
+                # what had the old URL fetched again.
                 found = self.frontier.discovered.pop(chain[-1], [])
-                yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
                 self.frontier.discovered.setdefault(canonical_url(target), [])[:0] = found
+                yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
             else:
                 yield from self._request(target, kind, depth, **meta)
 
