@@ -276,3 +276,21 @@ def test_a_guid_or_an_atom_id_is_a_link_only_when_it_is_a_url() -> None:
     atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>https://example.com/news/c</id>'
             b"</entry><entry><id>tag:example.com,2026:d</id></entry></feed>")
     assert [link.url for link in parse_feed(atom, BASE)] == ["https://example.com/news/c"]
+
+
+def test_dates_of_change_are_kept_beside_publication() -> None:
+    # A corrected entry says so in Atom's updated, JSON Feed's date_modified and a news
+    # sitemap entry's lastmod, beside the publication date a source gives first: the crawl
+    # fetches an archived article again when one comes after its last fetch.
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://x.test/a"/>
+    <published>2026-11-20T06:15:00Z</published><updated>2026-11-22T10:00:00Z</updated></entry></feed>"""
+    (entry,) = parse_feed(atom, BASE)
+    assert (entry.published, entry.modified) == ("2026-11-20T06:15:00+00:00", "2026-11-22T10:00:00+00:00")
+    jsonfeed = json.dumps({"items": [{"url": "http://x.test/a", "date_published": "2026-11-20T06:15:00Z",
+                                      "date_modified": "2026-11-22T10:00:00Z"}]}).encode()
+    (item,) = parse_feed(jsonfeed, BASE)
+    assert item.modified == "2026-11-22T10:00:00+00:00"
+    news = NEWS.replace(b"<loc>http://x.test/news/a</loc>",
+                        b"<loc>http://x.test/news/a</loc><lastmod>2026-11-28T09:00:00Z</lastmod>")
+    first, _ = parse_sitemap(news, "http://x.test/sitemaps/news.xml").links
+    assert (first.published, first.modified) == ("2026-11-27T08:00:00+01:00", "2026-11-28T09:00:00+00:00")

@@ -20,6 +20,10 @@ class DiscoveredLink:
     title: str | None = None
     published: str | None = None  # ISO 8601 as the source gave it (normalised)
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    # When the source says the page last changed, where it says so besides `published`
+    # (Atom's updated, JSON Feed's date_modified, a news sitemap entry's lastmod): an
+    # archived article dated after its last fetch is fetched again.
+    modified: str | None = None
 
     def __post_init__(self) -> None:
         # Text as the feed wrote it may hold what is not text (a JSON Feed's "\udc00"): the

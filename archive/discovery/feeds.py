@@ -121,6 +121,7 @@ def _atom_entry(entry: etree._Element, base: str) -> DiscoveredLink | None:
         title=child_text(entry, "title"),
         published=normalise_date(child_text(entry, "published") or child_text(entry, "updated")),
         keywords=keywords,
+        modified=normalise_date(child_text(entry, "updated")),
     )
 
 
@@ -153,4 +154,5 @@ def _json_item(item: dict[str, object], base: str) -> DiscoveredLink | None:
         title=title if isinstance(title, str) else None,
         published=normalise_date(item.get("date_published") or item.get("date_modified")),
         keywords=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+        modified=normalise_date(item.get("date_modified")),
     )

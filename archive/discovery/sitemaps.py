@@ -101,4 +101,5 @@ def _url_entry(entry: etree._Element, base: str) -> DiscoveredLink:
         title=child_text(news, "title"),
         published=normalise_date(child_text(news, "publication_date")),
         keywords=tuple(k.strip() for k in keywords.split(",") if k.strip()),
+        modified=normalise_date(child_text(entry, "lastmod")),
     )

@@ -17,11 +17,13 @@ class Frontier:
     """The spider's memory of one run. Deciding here, before a request exists, is what makes
     robots.txt race-free and each article fetched once (DESIGN.md)."""
 
-    def __init__(self, site: SiteConfig, user_agent: str, archived: set[str] | None = None):
+    def __init__(self, site: SiteConfig, user_agent: str,
+                 archived: dict[str, str] | None = None):
         self.site = site
         self.robots = RobotsRules(user_agent)
         self.since: datetime | None = site.since_datetime()
-        self.archived = archived or set()
+        self.archived = archived or {}  # canonical URL -> its last fetch (ISO, UTC)
+        self.unchanged: set[str] = set()  # archived articles skipped so far this run
         self.discovered: dict[str, list[DiscoveredLink]] = {}  # canonical URL -> how it was found
         self.held: dict[str, list[Request]] = {}  # origin -> requests waiting for its robots.txt
         self.requested: set[str] = set()  # canonical article URLs requested or skipped
@@ -32,15 +34,36 @@ class Frontier:
         self.scheduled = 0
 
     def article_verdict(self, link: DiscoveredLink) -> tuple[str, str]:
-        """(canonical URL, verdict): 'new', 'duplicate' or 'already_archived'."""
+        """(canonical URL, verdict): 'new', 'duplicate', 'already_archived', or 'changed': an
+        archived article a feed or sitemap dates after its last fetch (a sitemap's lastmod
+        after a correction), fetched again for its new version ('changed_after_skip' when
+        an earlier link to it was found 'already_archived')."""
         canonical = canonical_url(link.url)
-        self.discovered.setdefault(canonical, []).append(link)
+        found = self.discovered.setdefault(canonical, [])
+        found.append(link)
+        # Every link to it counts: a redirect's target inherits the dates of the old URL.
+        changed = canonical in self.archived and any(
+            self._dated_after_fetch(each, canonical) for each in found)
         if canonical in self.requested:
+            if changed and canonical in self.unchanged:
+                # Another source had it first, undated or older: this one says it changed.
+                self.unchanged.discard(canonical)
+                return canonical, "changed_after_skip"
             return canonical, "duplicate"
         self.requested.add(canonical)
+        if changed:
+            return canonical, "changed"
         if canonical in self.archived:
+            self.unchanged.add(canonical)
             return canonical, "already_archived"
         return canonical, "new"
+
+    def _dated_after_fetch(self, link: DiscoveredLink, canonical: str) -> bool:
+        """Does the link's date (a sitemap's lastmod, a feed's date or updated) come after our
+        last fetch?"""
+        fetched = as_utc(self.archived[canonical])
+        dates = (as_utc(link.published), as_utc(link.modified))
+        return fetched is not None and any(d is not None and d > fetched for d in dates)
 
     def dated_before_since(self, link: DiscoveredLink) -> bool:
         """A child sitemap whose lastmod is before `since` lists nothing newer: a site's

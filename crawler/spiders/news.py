@@ -83,17 +83,18 @@ class NewsSpider(Spider):
             for output in self._start_pages():
                 yield output
 
-    def _already_archived(self) -> set[str]:
-        """Articles a previous run archived and that are not due for a revisit: this site's,
+    def _already_archived(self) -> dict[str, str]:
+        """Articles a previous run archived and that are not due for a revisit, with their
+        last fetch (a feed or sitemap dating one after it has it fetched again): this site's,
         and those of the sites it shares a domain with (two sites' configs on one domain
         fetched the articles both link on every run, and took the row from each other)."""
         sites = [self.site.name, *sites_sharing_a_domain(
             self.site, Path(self.settings.get("NEWSARCHIVE_SITES") or "config/sites"))]
         archived = archived_articles(ArchiveSession.of(self.crawler).index, sites)
         if self.site.revisit_after is None:
-            return set(archived)
+            return archived
         stale = (datetime.now(UTC) - parse_duration(self.site.revisit_after)).isoformat()
-        return {url for url, fetched_at in archived.items() if fetched_at >= stale}
+        return {url: fetched_at for url, fetched_at in archived.items() if fetched_at >= stale}
 
     def _start_pages(self) -> Iterator[Any]:
         if self._pages_started:
@@ -210,6 +211,11 @@ class NewsSpider(Spider):
         if not self._readable(link.url):
             return
         canonical, verdict = self.frontier.article_verdict(link)
+        if verdict in ("changed", "changed_after_skip"):
+            self._stat("changed_since_archived")
+            if verdict == "changed_after_skip":  # counted as already archived a moment ago
+                self._stat("already_archived", -1)
+            verdict = "new"
         if verdict != "new":
             self._stat("duplicate_links" if verdict == "duplicate" else verdict)
         elif self.frontier.open_documents > 0:
@@ -310,10 +316,12 @@ class NewsSpider(Spider):
             depth: int = response.meta["hops"]
             meta: dict[str, Any] = {"redirect_chain": chain}
             if kind == "article":
-                # How the old URL was found (a feed's date, a news sitemap's title) goes with it.
+                # How the old URL was found (a feed's date, a news sitemap's title) goes with it,
+                # before the target is judged: a lastmod newer than the target's last fetch is
+                # what had the old URL fetched again.
                 found = self.frontier.discovered.pop(chain[-1], [])
-                yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
                 self.frontier.discovered.setdefault(canonical_url(target), [])[:0] = found
+                yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
             else:
                 yield from self._request(target, kind, depth, **meta)
 

@@ -1,0 +1,113 @@
+"""Repeat crawls of a site whose articles change between runs: what is fetched again, and
+the versions the index keeps."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from archive.config import load_site
+from archive.discovery import DiscoveredLink, parse_feed
+from crawler.spiders.frontier import Frontier
+from tests.conftest import ROOT
+from tests.test_crawl_frontier import _Server, article, crawl, server, site  # noqa: F401
+
+__all__ = ["server"]  # the fixture, used by name
+
+
+def sitemap(port: int, entries: dict[str, str]) -> bytes:
+    urls = "".join(f"<url><loc>http://127.0.0.1:{port}{path}</loc><lastmod>{lastmod}</lastmod></url>"
+                   for path, lastmod in entries.items())
+    return (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
+
+
+def versions(index: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(index)) as db:
+        return {url.rsplit("/", 1)[1]: n
+                for url, n in db.execute("select canonical_url, versions from articles")}
+
+
+def test_an_article_the_sitemap_says_changed_since_its_fetch_is_fetched_again(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Without revisit_after an archived article was never fetched again, even when the
+    # sitemap's lastmod said it had changed since: its correction was never archived.
+    port = server.server_address[1]
+    before = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    server.routes = {
+        "/sitemap.xml": (200, sitemap(port, {"/news/corrected": before, "/news/same": before}), []),
+        "/news/corrected": (200, article("Harbour plan"), []),
+        "/news/same": (200, article("Market day"), []),
+    }
+    site(tmp_path, server, sitemaps="['/sitemap.xml']")
+    crawl(tmp_path)
+    later = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    server.routes.update({
+        "/sitemap.xml": (200, sitemap(port, {"/news/corrected": later, "/news/same": before}), []),
+        "/news/corrected": (200, article("Harbour plan, corrected"), []),
+    })
+    result = crawl(tmp_path)
+    assert server.hits.count("/news/corrected") == 2
+    assert server.hits.count("/news/same") == 1
+    assert versions(result.index) == {"corrected": 2, "same": 1}
+    assert result.stats()["newsarchive/already_archived"] == 1
+
+
+def test_a_later_link_dating_an_archived_article_after_its_fetch_has_it_fetched() -> None:
+    # Feeds and sitemaps are read in any order: the feed's older date came first, and the
+    # sitemap's newer lastmod must still count.
+    url = "http://127.0.0.1:8765/news/a"
+    frontier = Frontier(load_site(ROOT / "config" / "sites" / "demo.toml"), "test",
+                        archived={url: "2026-11-28T10:00:00.000000+00:00"})
+
+    def verdict(source: str, published: str | None = None) -> str:
+        found, verdict = frontier.article_verdict(DiscoveredLink(url, source, published=published))
+        assert found == url
+        return verdict
+
+    assert verdict("feed", "2026-11-28T09:00:00+00:00") == "already_archived"
+    assert verdict("page") == "duplicate"
+    # 09:30 UTC: before the fetch, though after it in its own zone.
+    assert verdict("sitemap", "2026-11-28T11:30:00+02:00") == "duplicate"
+    assert verdict("sitemap", "2026-11-28T13:00:00+02:00") == "changed_after_skip"
+    assert verdict("sitemap", "2026-11-29") == "duplicate"  # requested already
+
+
+def test_an_atom_entrys_updated_after_the_fetch_has_it_fetched_again() -> None:
+    # Atom gives <published> first: its <updated>, the feed's word that the entry changed,
+    # was read only when there was no <published>.
+    url = "http://127.0.0.1:8765/news/a"
+    frontier = Frontier(load_site(ROOT / "config" / "sites" / "demo.toml"), "test",
+                        archived={url: "2026-11-28T10:00:00.000000+00:00"})
+    atom = (f'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="{url}"/>'
+            "<published>2026-11-28T09:00:00Z</published><updated>2026-11-28T11:00:00Z</updated>"
+            "</entry></feed>").encode()
+    (link,) = parse_feed(atom, url)
+    assert frontier.article_verdict(link) == (url, "changed")
+
+
+def test_a_changed_article_the_sitemap_lists_under_its_old_redirecting_url_is_fetched_again(
+    server: _Server, tmp_path: Path
+) -> None:
+    # The sitemap's newer lastmod had the old URL fetched again, but its date stayed with the
+    # old URL: the redirect's target was taken as already archived and not fetched.
+    port = server.server_address[1]
+    before = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    moved = (301, b"", [("Location", f"http://127.0.0.1:{port}/news/new-name")])
+    server.routes = {
+        "/sitemap.xml": (200, sitemap(port, {"/news/old-name": before}), []),
+        "/news/old-name": moved,
+        "/news/new-name": (200, article("Harbour plan"), []),
+    }
+    site(tmp_path, server, sitemaps="['/sitemap.xml']")
+    crawl(tmp_path)
+    later = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    server.routes.update({
+        "/sitemap.xml": (200, sitemap(port, {"/news/old-name": later}), []),
+        "/news/new-name": (200, article("Harbour plan, corrected"), []),
+    })
+    result = crawl(tmp_path)
+    assert server.hits.count("/news/new-name") == 2
+    assert versions(result.index) == {"new-name": 2}
