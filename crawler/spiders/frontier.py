@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
+import sqlite_utils
 from scrapy import Request
 
-from archive.config import SiteConfig
+from archive.config import SiteConfig, parse_duration, sites_sharing_a_domain
 from archive.discovery import DiscoveredLink
 from archive.discovery.entries import as_utc
+from archive.index import archived_articles
 from archive.urls import canonical_url
 from crawler.robots import RobotsRules, origin
 
@@ -105,3 +108,15 @@ class Frontier:
 
     def release(self, url: str) -> list[Request]:
         return self.held.pop(origin(url), [])
+
+
+def already_archived(site: SiteConfig, sites_dir: Path, index: sqlite_utils.Database) -> dict[str, str]:
+    """Articles a previous run archived and that are not due for a revisit, with their
+    last fetch (a feed or sitemap dating one after it has it fetched again): this site's,
+    and those of the sites it shares a domain with (two sites' configs on one domain
+    fetched the articles both link on every run, and took the row from each other)."""
+    archived = archived_articles(index, [site.name, *sites_sharing_a_domain(site, sites_dir)])
+    if site.revisit_after is None:
+        return archived
+    stale = (datetime.now(UTC) - parse_duration(site.revisit_after)).isoformat()
+    return {url: fetched_at for url, fetched_at in archived.items() if fetched_at >= stale}

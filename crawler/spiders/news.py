@@ -16,10 +16,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from archive.config import SiteConfig, parse_duration, rebase, sites_sharing_a_domain
+from archive.config import SiteConfig, rebase
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
 from archive.discovery.sitemaps import MAX_SITEMAP_URLS
-from archive.index import archived_articles
 from archive.urls import canonical_url
 from crawler.items import PageItem
 from crawler.middlewares.capture import attempt_of
@@ -27,7 +26,7 @@ from crawler.middlewares.guard import RefusedRequest
 from crawler.robots import origin
 from crawler.session import ArchiveSession
 from crawler.settings import user_agent
-from crawler.spiders.frontier import Frontier
+from crawler.spiders.frontier import Frontier, already_archived
 from crawler.spiders.responses import as_sent, header, location
 
 # Discovery documents first: they carry dates that decide what `since` skips.
@@ -72,7 +71,8 @@ class NewsSpider(Spider):
     async def start(self) -> AsyncIterator[Any]:
         if getattr(self, "not_started", False):  # another crawl of this site holds the lease
             return
-        self.frontier.archived = self._already_archived()
+        sites_dir = Path(self.settings.get("NEWSARCHIVE_SITES") or "config/sites")
+        self.frontier.archived = already_archived(self.site, sites_dir, ArchiveSession.of(self.crawler).index)
         # Feeds and sitemaps first, pages once they are all read: their dates decide what
         # `since` skips, whichever source links an article.
         for url, kind in self.site.seeds:
@@ -82,19 +82,6 @@ class NewsSpider(Spider):
         if not self.frontier.open_documents:
             for output in self._start_pages():
                 yield output
-
-    def _already_archived(self) -> dict[str, str]:
-        """Articles a previous run archived and that are not due for a revisit, with their
-        last fetch (a feed or sitemap dating one after it has it fetched again): this site's,
-        and those of the sites it shares a domain with (two sites' configs on one domain
-        fetched the articles both link on every run, and took the row from each other)."""
-        sites = [self.site.name, *sites_sharing_a_domain(
-            self.site, Path(self.settings.get("NEWSARCHIVE_SITES") or "config/sites"))]
-        archived = archived_articles(ArchiveSession.of(self.crawler).index, sites)
-        if self.site.revisit_after is None:
-            return archived
-        stale = (datetime.now(UTC) - parse_duration(self.site.revisit_after)).isoformat()
-        return {url: fetched_at for url, fetched_at in archived.items() if fetched_at >= stale}
 
     def _start_pages(self) -> Iterator[Any]:
         if self._pages_started:
