@@ -266,6 +266,23 @@ def m0013_table_page_order(db: sqlite_utils.Database) -> None:
         db.table(table).create_index([DescIndex(column), *pk])
 
 
+@migrations(name="0014_facet_values_in_page_order")
+def m0014_facet_values_in_page_order(db: sqlite_utils.Database) -> None:
+    # A click on a facet value (config/datasette.yaml) shows its rows in the table's order:
+    # through a one-column index SQLite read all rows of the value and sorted them for each
+    # page (0.4 s a page for `language = en` at 100k articles). Each facet column gets an
+    # index in that order, in place of its one-column index where there was one.
+    for table, column, order in (
+        ("articles", "language", "published_utc"),
+        ("articles", "section", "published_utc"),
+        ("captures", "outcome", "fetched_at"),
+        ("captures", "status", "fetched_at"),
+        ("crawl_runs", "outcome", "started"),
+    ):
+        db.execute(f"drop index if exists idx_{table}_{column}")
+        db.table(table).create_index([column, order])
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
