@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite_utils
+from sqlite_utils.db import DescIndex
 from sqlite_utils.migrations import Migrations
 
 from archive.index.dates import utc_or_none
@@ -248,6 +249,38 @@ def m0012_captures_by_metadata_file(db: sqlite_utils.Database) -> None:
     # Every file an index run reads asks which captures it held (to drop those a salvage cut
     # out): without this index each file scanned the whole captures table.
     db.table("captures").create_index(["metadata_warc_file"])
+
+
+@migrations(name="0013_table_page_order")
+def m0013_table_page_order(db: sqlite_utils.Database) -> None:
+    # Datasette shows each table newest first (sort_desc in config/datasette.yaml) and pages
+    # on with `order by col desc, pk` and an OR of conditions: without an index in exactly
+    # that order every page read and sorted the whole table (0.5 s at 100k articles, past
+    # the 3 s time limit a few times larger). crawl_runs' pk is its rowid, in every index.
+    for table, column, pk in (
+        ("articles", "published_utc", ["canonical_url"]),
+        ("captures", "fetched_at", ["id"]),
+        ("article_versions", "first_fetched_at", ["canonical_url", "content_sha1"]),
+        ("crawl_runs", "started", []),
+    ):
+        db.table(table).create_index([DescIndex(column), *pk])
+
+
+@migrations(name="0014_facet_values_in_page_order")
+def m0014_facet_values_in_page_order(db: sqlite_utils.Database) -> None:
+    # A click on a facet value (config/datasette.yaml) shows its rows in the table's order:
+    # through a one-column index SQLite read all rows of the value and sorted them for each
+    # page (0.4 s a page for `language = en` at 100k articles). Each facet column gets an
+    # index in that order, in place of its one-column index where there was one.
+    for table, column, order in (
+        ("articles", "language", "published_utc"),
+        ("articles", "section", "published_utc"),
+        ("captures", "outcome", "fetched_at"),
+        ("captures", "status", "fetched_at"),
+        ("crawl_runs", "outcome", "started"),
+    ):
+        db.execute(f"drop index if exists idx_{table}_{column}")
+        db.table(table).create_index([column, order])
 
 
 def migration_names() -> list[str]:
