@@ -26,7 +26,7 @@ from pydantic_core import ErrorDetails
 
 from archive import urlpatterns
 from archive.cron import check_cron
-from archive.urls import canonical_url, has_markers
+from archive.urls import ascii_host, canonical_url, has_markers
 
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -71,15 +71,6 @@ def _http_url(value: str) -> str:
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
                      r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
-
-
-def ascii_host(host: str) -> str:
-    """A host name as requests carry it: lowercased, IDNA-encoded, without a trailing dot."""
-    host = host.lower().rstrip(".")
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host
 
 
 def _regex(value: str) -> str:

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
+import idna
 from w3lib.url import canonicalize_url as _w3lib_canonical
 
 # Tracking parameters that never change what a news page shows.
@@ -29,11 +30,7 @@ def canonical_url(url: str) -> str:
     sorted query. Loopback hosts with ports (the demo site, tests) are kept as they are."""
     parts = urlsplit(url.strip())  # ValueError on a broken IPv6 literal
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    try:
-        host = host.encode("idna").decode("ascii") if host else host
-    except UnicodeError:
-        host = host.lower()
+    host = ascii_host(parts.hostname or "")
     try:
         port = parts.port
     except ValueError:
@@ -50,6 +47,36 @@ def canonical_url(url: str) -> str:
     pairs = sorted(_ESCAPE.sub(_normal_escape, quote(pair, safe=_QUERY_SAFE))
                    for pair in parts.query.split("&") if pair and not _marker(pair))
     return f"{page}?{'&'.join(pairs)}" if pairs else page
+
+
+def ascii_host(host: str) -> str:
+    """A host name as requests carry it: lowercased, without a trailing dot, and punycode as
+    browsers write it (UTS 46, nontransitional). Python's codec (IDNA 2003, as w3lib and
+    Scrapy use it) maps "faß.de" to fass.de, another domain, and drops ZWNJ from Persian names."""
+    host = host.rstrip(".")
+    if host.isascii():
+        return host.lower()
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        try:  # labels UTS 46 refuses (an underscore beside a non-ASCII label): as before
+            return host.lower().encode("idna").decode("ascii")
+        except UnicodeError:
+            return host.lower()
+
+
+def with_ascii_host(url: str) -> str:
+    """`url` with its host as ascii_host spells it: given a non-ASCII host, Scrapy (w3lib)
+    encodes it with IDNA 2003 and requests another domain ("faß.de" as fass.de)."""
+    parts = urlsplit(url)
+    at = parts.netloc.rfind("@") + 1
+    userinfo, hostport = parts.netloc[:at], parts.netloc[at:]
+    if hostport.isascii():
+        return url
+    host, colon, port = hostport.rpartition(":")
+    if not colon or not (port.isdigit() or not port):  # "host:" has an empty port
+        host, colon, port = hostport, "", ""
+    return urlunsplit(parts._replace(netloc=f"{userinfo}{ascii_host(host)}{colon}{port}"))
 
 
 # Left as written in a query: RFC 3986's reserved characters, except those Scrapy sends

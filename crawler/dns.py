@@ -12,7 +12,7 @@ from twisted.internet import defer
 from twisted.internet.base import ReactorBase
 from twisted.internet.error import DNSLookupError
 
-from archive.config import ascii_host
+from archive.urls import ascii_host
 
 
 class PinnedHosts:

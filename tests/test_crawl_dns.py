@@ -50,3 +50,52 @@ def test_dns_failure_is_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
     assert missing.startswith("fetch_error: ")
     assert "DNS lookup failed" in missing and "missing.test" in missing
     assert "missing.test" in crawl.log
+
+
+class _IdnFeed(_Handler):
+    """A site named "faß.test": its feed and a section page link stories by the Unicode name,
+    and one story redirects by it."""
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        self.server.hosts.append(self.headers.get("Host", ""))  # type: ignore[attr-defined]
+        if self.path == "/rss":
+            item = f"<item><title>one</title><link>http://faß.test:{port}/news/one</link></item>"
+            self.send(200, f"<rss version='2.0'><channel>{item}</channel></rss>".encode(), [])
+        elif self.path == "/section":
+            links = f"<a href='http://faß.test:{port}/news/two'>two</a>"
+            self.send(200, f"<html><body>{links}</body></html>".encode(),
+                      [("Content-Type", "text/html; charset=utf-8")])
+        elif self.path == "/news/two":
+            self.send(301, b"", [("Location", f"http://faß.test:{port}/news/three".encode().decode("latin-1"))])
+        elif self.path in ("/news/one", "/news/three"):
+            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+        else:
+            self.send(404, b"", [])
+
+
+def test_a_unicode_host_is_requested_as_browsers_spell_it(tmp_path: Path) -> None:
+    # IDNA 2003 (Python's codec, w3lib's, Scrapy's) writes "faß" as "fass", another domain:
+    # the crawl asked fass.test, a name the site does not have. UTS 46 (browsers) keeps ß.
+    server = _serve("")
+    server.RequestHandlerClass = _IdnFeed
+    server.hosts = []  # type: ignore[attr-defined]
+    port = server.server_address[1]
+    try:
+        sites = tmp_path / "sites"
+        sites.mkdir()
+        (sites / "idn.toml").write_text(
+            f"base_url = 'http://faß.test:{port}'\nallowed_domains = ['faß.test']\n"
+            "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\nstart_urls = ['/section']\n"
+            "article_patterns = ['/news/']\nfollow_patterns = ['/section']\n")
+        crawl = scrapy_crawl("idn", tmp_path / "data", sites=sites, settings={
+            "NEWSARCHIVE_HOSTS": json.dumps({"faß.test": "127.0.0.1"}),
+            "NEWSARCHIVE_HOSTS_ONLY": "True", "RETRY_TIMES": "0"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert set(server.hosts) == {f"xn--fa-hia.test:{port}"}  # type: ignore[attr-defined]
+    with closing(sqlite3.connect(crawl.index)) as db:
+        fetched = {url for (url,) in db.execute("select url from captures where status = 200")}
+    assert {f"http://xn--fa-hia.test:{port}/news/{n}" for n in ("one", "three")} <= fetched

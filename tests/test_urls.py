@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.urls import canonical_url
+from archive.urls import canonical_url, with_ascii_host
 
 SAME = [
     ("http://127.0.0.1:8765/news/a?utm_source=rss&utm_medium=feed", "http://127.0.0.1:8765/news/a"),
@@ -16,6 +16,11 @@ SAME = [
     # Not "/news/a/": a 404 on sites without trailing slashes.
     ("https://example.com/news/a/amp", "https://example.com/news/a"),
     ("https://bücher.example/a", "https://xn--bcher-kva.example/a"),
+    # As browsers write them (UTS 46): IDNA 2003 made "faß" "fass", another domain, and
+    # dropped the ZWNJ a Persian name needs.
+    ("https://faß.de/a", "https://xn--fa-hia.de/a"),
+    ("https://FAß.DE./a", "https://xn--fa-hia.de/a"),
+    ("https://\u0646\u0627\u0645\u0647\u200c\u0627\u06cc.example/a", "https://xn--mgba3gch31f060k.example/a"),
     ("http://example.com/news/a?b=2&a=1", "http://example.com/news/a?a=1&b=2"),
     # The query as the site wrote it: decoded and encoded again these were 404s.
     ("http://example.com/news?rubrique=march%E9s", "http://example.com/news?rubrique=march%E9s"),
@@ -64,3 +69,13 @@ def test_the_canonical_query_is_the_query_requested() -> None:
     for char in set(punctuation) - set("#&%"):
         url = canonical_url(f"http://example.com/a?x=1{char}2")
         assert Request(url).url == url, char
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("http://user:pw@faß.de:8080/a?q=1", "http://user:pw@xn--fa-hia.de:8080/a?q=1"),
+    ("http://faß.de:/a", "http://xn--fa-hia.de:/a"),
+    ("http://example.com/café", "http://example.com/café"),  # the path is not its business
+    ("http://[::1]:80/a", "http://[::1]:80/a"),
+])
+def test_with_ascii_host_respells_the_host_alone(url: str, expected: str) -> None:
+    assert with_ascii_host(url) == expected

@@ -19,7 +19,7 @@ from w3lib.url import safe_url_string
 from archive.config import SiteConfig, rebase
 from archive.discovery import DiscoveredLink, FeedError, SitemapError, parse_feed, parse_sitemap
 from archive.discovery.sitemaps import MAX_SITEMAP_URLS
-from archive.urls import canonical_url
+from archive.urls import canonical_url, with_ascii_host
 from crawler.items import PageItem
 from crawler.middlewares.capture import attempt_of
 from crawler.middlewares.guard import RefusedRequest
@@ -108,6 +108,7 @@ class NewsSpider(Spider):
         self, url: str, kind: str, depth: int, *, dont_filter: bool = False, **meta: Any
     ) -> Iterator[Any]:
         """A request for `url`, held back until its origin's robots.txt is known."""
+        url = with_ascii_host(url)  # what Scrapy would do to a non-ASCII host is IDNA 2003
         frontier = self.frontier
         if not self._readable(url):
             return

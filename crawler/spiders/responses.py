@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.http import Response, TextResponse
 from w3lib.url import safe_url_string
 
-from archive.urls import canonical_url
+from archive.urls import canonical_url, with_ascii_host
 
 
 def location(response: Response) -> str | None:
@@ -16,7 +16,14 @@ def location(response: Response) -> str | None:
     if not raw:
         return None
     try:
-        target = response.urljoin(safe_url_string(raw))
+        # A non-ASCII host as browsers spell it; bytes that are no UTF-8 stay as they are.
+        spelled: str | bytes = with_ascii_host(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        spelled = raw
+    except ValueError:  # "http://[bad"
+        return None
+    try:
+        target = response.urljoin(safe_url_string(spelled))
         canonical_url(target)
     except ValueError:  # "http://[bad", port 99999
         return None
@@ -35,6 +42,6 @@ def as_sent(url: str, page: TextResponse) -> str:
     if url.isascii():
         return url
     try:
-        return safe_url_string(url, page.encoding)
+        return safe_url_string(with_ascii_host(url), page.encoding)
     except ValueError:
         return url  # the crawl's own checks name what is wrong with it
