@@ -117,6 +117,27 @@ def test_other_canned_queries(data: Path) -> None:
     assert one_site.json() == []
 
 
+def test_taken_down_and_every_fetch_of_an_article(tmp_path: Path) -> None:
+    # A researcher asked which stories a site removed: the articles row still showed each
+    # as current, and only the captures table held the 404 or 410 of a later run.
+    db = open_index(tmp_path / "index.db")
+    later, latest = "2026-11-29T04:00:00+00:00", "2026-11-30T04:00:00+00:00"
+    for path in ("/news/kept", "/news/removed", "/news/gone", "/news/back"):
+        apply_capture(db, doc(path, f"The story told at {path}."))
+    apply_capture(db, doc("/news/kept", "The story told at /news/kept.", fetched_at=later))
+    apply_capture(db, doc("/news/removed", None, status=404, outcome="http_error", fetched_at=later))
+    apply_capture(db, doc("/news/gone", None, status=410, outcome="http_error", fetched_at=later))
+    apply_capture(db, doc("/news/back", None, status=404, outcome="http_error", fetched_at=later))
+    apply_capture(db, doc("/news/back", "The story told at /news/back.", fetched_at=latest))
+    db.close()
+    gone, fetches = get(tmp_path, "/index/taken_down.json?_shape=array",
+                        f"/index/article_fetches.json?_shape=array&canonical_url={BASE}/news/back")
+    assert [(row["canonical_url"], row["status"]) for row in gone.json()] == [
+        (BASE + "/news/gone", 410), (BASE + "/news/removed", 404)]
+    assert [(row["status"], row["outcome"]) for row in fetches.json()] == [
+        (200, "article"), (404, "http_error"), (200, "article")]
+
+
 def test_facets_configured_and_suggestions_off(data: Path) -> None:
     [r] = get(data, "/index/articles.json")
     body = r.json()
