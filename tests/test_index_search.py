@@ -189,3 +189,15 @@ def test_words_of_every_script_are_whole_words_and_fold_their_accents(tmp_path: 
     [hit] = search(db, "अर्थव्यवस्था")
     assert "[अर्थव्यवस्था] में" in hit.snippet
     assert search(db, "स") == []  # the first letter of स्थिर is no word of the text
+
+
+def test_a_word_ending_in_a_star_is_a_prefix(db: sqlite_utils.Database) -> None:
+    """'harb*' found nothing (the star was quoted away, so it searched for the word 'harb'),
+    though FTS5 and every search box take it as the words beginning so."""
+    assert [h.url for h in search(db, "harb*")] == [BASE + "/news/storm", BASE + "/news/market"]
+    assert [h.url for h in search(db, "harb* trad*")] == [BASE + "/news/market"]
+    assert fts_query('harb* "wall*" *') == '"harb"* "wall*"'
+    for odd in ("-*", "(*", "'*"):
+        assert search(db, odd) == []
+    with pytest.raises(SearchQueryError, match="empty search"):
+        search(db, "** *")
