@@ -282,6 +282,9 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
 def search(data: Path, sites: Path, query: str, limit: int, site_name: str | None) -> None:
     """Full-text search of the archived articles, best matches first.
 
+    Every word must appear; "double quotes" make a phrase, and a word ending in * stands
+    for the words that begin so (econom*).
+
     \b
     Example:
       newsarchive search '"central bank" rate' --limit 5

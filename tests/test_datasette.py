@@ -105,6 +105,11 @@ def test_canned_search_keeps_quoted_phrases(data: Path) -> None:
     assert {row["url"] for row in words.json()} == {BASE + "/news/storm", BASE + "/news/market"}
 
 
+def test_canned_search_takes_a_star_as_a_prefix(data: Path) -> None:
+    [r] = get(data, "/index/search.json?_shape=array&q=harb*+clos*")
+    assert {row["url"] for row in r.json()} == {BASE + "/news/storm", BASE + "/news/market"}
+
+
 def test_other_canned_queries(data: Path) -> None:
     per_day, latest, one_site = get(
         data,

@@ -190,3 +190,23 @@ def test_a_full_disk_is_not_called_a_damaged_index(
     with pytest.raises(sqlite3.OperationalError, match="full") as caught:
         open_index(tmp_path / "index.db")
     assert not isinstance(caught.value, IndexUnusable)
+
+
+def test_an_index_of_the_old_tokenizer_is_searched_with_the_new_one(tmp_path: Path) -> None:
+    """Migration 0015 rebuilds articles_fts of an existing index with the tokenizer that keeps
+    vowel signs in their words and folds Vietnamese letters, and keeps the rank weights."""
+    from archive.index.query import search
+
+    path = tmp_path / "index.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0015_fts_words_of_every_script")
+    apply_capture(old, doc("/news/vi", "Kinh tế Việt Nam tăng trưởng mạnh.", title="Kinh tế"))
+    old.close()
+    db = open_index(path)
+    assert applied_migrations(db) == migration_names()
+    assert [h.title for h in search(db, "viet")] == ["Kinh tế"]
+    assert db.execute("select v from articles_fts_config where k = 'rank'").fetchone() == (
+        "bm25(5.0, 2.0, 1.0)",
+    )
+    assert {"articles_ai", "articles_ad", "articles_au"} <= {t.name for t in db.table("articles").triggers}
+    fts_ok(db)

@@ -170,3 +170,34 @@ def test_a_site_the_index_does_not_hold_is_named_by_search_and_runs(
     # A site it holds, with nothing to show: still an empty answer, exit 0.
     quiet = CliRunner().invoke(main, ["search", "harbour", "--site", "other", "--data", str(tmp_path)])
     assert quiet.exit_code == 0 and "no articles match" in quiet.output
+
+
+VIETNAMESE = "Kinh tế Việt Nam tăng trưởng mạnh. Ngân hàng Nhà nước giữ nguyên lãi suất."
+HINDI = "भारतीय रिज़र्व बैंक ने आज ब्याज दरें स्थिर रखीं। अर्थव्यवस्था में सुधार हो रहा है।"
+
+
+def test_words_of_every_script_are_whole_words_and_fold_their_accents(tmp_path: Path) -> None:
+    """unicode61's defaults took Devanagari (and Thai, Bengali...) vowel signs for separators:
+    a word was indexed as fragments, one letter found every word it began, and the snippet
+    marked [अर्थव्यवस्थ]ा, cut before its last sign. Letters with two marks (Vietnamese ệ, ướ)
+    kept them: "viet" found no "Việt" where "zurich" finds "Zürich"."""
+    db = open_index(tmp_path / "index.db")
+    apply_capture(db, doc("/news/vi", VIETNAMESE, title="Kinh tế"))
+    apply_capture(db, doc("/news/hi", HINDI, title="बैंक"))
+    assert [h.url for h in search(db, "viet nam")] == [BASE + "/news/vi"]
+    assert [h.url for h in search(db, '"nha nuoc"')] == [BASE + "/news/vi"]
+    [hit] = search(db, "अर्थव्यवस्था")
+    assert "[अर्थव्यवस्था] में" in hit.snippet
+    assert search(db, "स") == []  # the first letter of स्थिर is no word of the text
+
+
+def test_a_word_ending_in_a_star_is_a_prefix(db: sqlite_utils.Database) -> None:
+    """'harb*' found nothing (the star was quoted away, so it searched for the word 'harb'),
+    though FTS5 and every search box take it as the words beginning so."""
+    assert [h.url for h in search(db, "harb*")] == [BASE + "/news/storm", BASE + "/news/market"]
+    assert [h.url for h in search(db, "harb* trad*")] == [BASE + "/news/market"]
+    assert fts_query('harb* "wall*" *') == '"harb"* "wall*"'
+    for odd in ("-*", "(*", "'*"):
+        assert search(db, odd) == []
+    with pytest.raises(SearchQueryError, match="empty search"):
+        search(db, "** *")

@@ -54,16 +54,19 @@ class SearchHit:
 
 def fts_query(text: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word must appear, "quoted
-    phrases" stay phrases, and FTS syntax characters (- : * ^ ( ) AND OR NOT) lose their
-    meaning instead of raising a syntax error. An unclosed quote is closed."""
+    phrases" stay phrases, a word ending in * stands for the words beginning so (econom*),
+    and FTS syntax characters (- : ^ ( ) AND OR NOT) lose their meaning instead of raising a
+    syntax error. An unclosed quote is closed."""
     text = text.replace("\x00", " ")  # SQLite would end the string there: "unterminated string"
     if text.count('"') % 2:
         text += '"'
     parts = []
     for phrase, word in _TOKENS.findall(text):
-        term = (phrase or word).strip()
+        term = (phrase or word.rstrip("*")).strip()
+        # A prefix of no word at all ("-*") would match every article.
+        prefix = word.endswith("*") and any(c.isalnum() for c in term)
         if term:
-            parts.append('"' + term.replace('"', '""') + '"')
+            parts.append('"' + term.replace('"', '""') + '"' + ("*" if prefix else ""))
     if not parts:
         raise SearchQueryError("empty search: type at least one word")
     return " ".join(parts)

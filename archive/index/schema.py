@@ -10,6 +10,14 @@ from archive.index.dates import utc_or_none
 
 MIGRATION_SET = "newsarchive-index"
 FTS_COLUMNS = ("title", "description", "text")
+# unicode61's defaults take combining marks (Unicode M*) for separators: a Devanagari, Bengali
+# or Thai word, whose vowel signs are marks, was indexed as fragments (one letter found every
+# word it began; snippets cut words before their last sign). remove_diacritics 2 also folds
+# letters with two marks (Vietnamese ệ, ướ), as 1 folds ü and é. Marks that are no Latin
+# diacritics (Arabic harakat, Hebrew niqqud) stay part of their word.
+FTS_TOKENIZE = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
+# FTS5's `rank` weighs a hit in the title above one in the description, above one in the body.
+FTS_RANK = "bm25(5.0, 2.0, 1.0)"
 
 migrations = Migrations(MIGRATION_SET)
 
@@ -161,9 +169,12 @@ def m0005_indexed_files(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0006_fts_rank_weights")
 def m0006_fts_rank_weights(db: sqlite_utils.Database) -> None:
-    # Make FTS5's `rank` (used by `order by rank` in our search and the canned query) weigh
-    # a hit in the title above one in the description, above one in the body.
-    db.execute("insert into articles_fts(articles_fts, rank) values('rank', 'bm25(5.0, 2.0, 1.0)')")
+    # `order by rank` in our search and the canned query ranks with FTS_RANK.
+    _set_fts_rank(db)
+
+
+def _set_fts_rank(db: sqlite_utils.Database) -> None:
+    db.execute("insert into articles_fts(articles_fts, rank) values('rank', ?)", [FTS_RANK])
 
 
 @migrations(name="0007_unpaired_responses")
@@ -281,6 +292,16 @@ def m0014_facet_values_in_page_order(db: sqlite_utils.Database) -> None:
     ):
         db.execute(f"drop index if exists idx_{table}_{column}")
         db.table(table).create_index([column, order])
+
+
+@migrations(name="0015_fts_words_of_every_script")
+def m0015_fts_words_of_every_script(db: sqlite_utils.Database) -> None:
+    # Rebuilds articles_fts (and its triggers) with FTS_TOKENIZE from the articles table; the
+    # rank setting lives in the FTS table, so it is set again.
+    db.table("articles").enable_fts(
+        list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE, replace=True
+    )
+    _set_fts_rank(db)
 
 
 def migration_names() -> list[str]:
