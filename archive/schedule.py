@@ -54,6 +54,10 @@ class SchedulerOptions(BaseModel):
     # How late a run may start (suspend, busy machine) and still run, once; unset = however late.
     # APScheduler's own default, 1 s, silently drops such runs.
     misfire_grace_time: Duration | None = None
+    # How many crawls run at once; the others due meanwhile wait for their turn. Each crawl is
+    # a Scrapy process with its own extraction workers: thirty sites due in one minute started
+    # thirty of them at once.
+    max_crawls: Annotated[int, Field(ge=1)] = 4
 
 
 class TaskJob(BaseModel):

@@ -41,6 +41,7 @@ class JobContext:
     sites: Path
     crawl_settings: list[str] = field(default_factory=list)   # NAME=VALUE for `scrapy crawl -s`
     lease_ttl: float = 60.0
+    max_crawls: int = 4                          # crawls running at once; the others wait
 
     @property
     def index(self) -> Path:
@@ -78,12 +79,15 @@ class JobRunner:
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._active = 0
         self._stopping = False
+        self._crawling = 0                        # crawls holding one of the max_crawls turns
+        self._waiting: set[str] = set()           # crawls due, waiting for a turn
 
     # -- the service's side -------------------------------------------------------------
     def stop(self) -> None:
         """Start nothing new from now on."""
         with self._lock:
             self._stopping = True
+            self._lock.notify_all()              # the crawls waiting for a turn give up
 
     def signal_children(self, signum: int, *, group: bool = False) -> int:
         """Send a signal to every running subprocess (its whole process group with group=True)."""
@@ -118,6 +122,11 @@ class JobRunner:
         with self._lock:
             return self._active
 
+    def waiting(self, job_id: str) -> bool:
+        """Whether this job's run is due but waits for a turn (max_crawls are running)."""
+        with self._lock:
+            return job_id in self._waiting
+
     # -- a run ------------------------------------------------------------------------------
     def run(self, job: PlannedJob) -> None:
         """One run of `job`; never raises (the service keeps going whatever happens)."""
@@ -125,14 +134,36 @@ class JobRunner:
             if self._stopping:
                 return
             self._active += 1
+        turn = False
         try:
-            self._run(job)
+            turn = job.kind != "crawl" or self._take_turn(job)
+            if turn:
+                self._run(job)
         except Exception:
             logger.exception("%s: the run failed in the scheduler itself", job.id)
         finally:
             with self._lock:
                 self._active -= 1
+                if turn and job.kind == "crawl":
+                    self._crawling -= 1
                 self._lock.notify_all()
+
+    def _take_turn(self, job: PlannedJob) -> bool:
+        """Wait until fewer than max_crawls crawls run and count this one in; False on a stop."""
+        limit = self.context.max_crawls
+        with self._lock:
+            if self._crawling >= limit and not self._stopping:
+                logger.info("%s: waiting for its turn: %d crawls are running (max_crawls)",
+                            job.id, self._crawling)
+                self._waiting.add(job.id)
+                try:
+                    self._lock.wait_for(lambda: self._crawling < limit or self._stopping)
+                finally:
+                    self._waiting.discard(job.id)
+            if self._stopping:
+                return False
+            self._crawling += 1
+            return True
 
     def _run(self, job: PlannedJob) -> None:
         db = open_index(self.context.index)

@@ -1,0 +1,76 @@
+"""A service running many sites for months: how many crawls run at once, what piles up."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from archive.schedule import PlannedJob, load_schedule
+from crawler.jobs import JobContext, JobRunner
+
+# A stand-in crawl that notes when it runs (one file per run, in the directory given).
+NOTES_ITS_RUN = (
+    "import pathlib, sys, time\n"
+    "notes = pathlib.Path(sys.argv[1])\n"
+    "(notes / f'{sys.argv[2]}.start').write_text(repr(time.monotonic()))\n"
+    "time.sleep(0.6)\n"
+    "(notes / f'{sys.argv[2]}.end').write_text(repr(time.monotonic()))\n"
+)
+
+
+class _NotingContext(JobContext):
+    def crawl_command(self, site: str, run_id: int) -> list[str]:
+        return [sys.executable, "-c", NOTES_ITS_RUN, str(self.data / "notes"), site]
+
+
+def _most_at_once(notes: Path) -> int:
+    """The largest number of stand-in crawls that were running at the same moment."""
+    spans = [(float((notes / f"{p.stem}.start").read_text()), float(p.read_text()))
+             for p in notes.glob("*.end")]
+    return max(sum(1 for start, end in spans if start <= moment < end) for moment, _ in spans)
+
+
+def test_crawls_due_together_run_at_most_max_crawls_at_once(tmp_path: Path) -> None:
+    """Thirty sites due in the same minute started thirty `scrapy crawl`s (each with its own
+    extraction workers) at once, on a 2-core machine: a thread per job, nothing bounding them."""
+    data = tmp_path / "data"
+    (data / "notes").mkdir(parents=True)
+    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6, max_crawls=2))
+    jobs = [PlannedJob(f"crawl:s{n}", "crawl", f"s{n}", None, timedelta(hours=1)) for n in range(6)]
+    workers = [threading.Thread(target=runner.run, args=[job]) for job in jobs]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert not any(worker.is_alive() for worker in workers)
+    assert len(list((data / "notes").glob("*.end"))) == 6  # every crawl ran, in turn
+    assert _most_at_once(data / "notes") == 2
+
+
+def test_a_stop_ends_the_crawls_waiting_for_their_turn_without_starting_them(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "notes").mkdir(parents=True)
+    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6, max_crawls=1))
+    jobs = [PlannedJob(f"crawl:s{n}", "crawl", f"s{n}", None, timedelta(hours=1)) for n in range(3)]
+    workers = [threading.Thread(target=runner.run, args=[job]) for job in jobs]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + 30
+    while not list((data / "notes").glob("*.start")):
+        assert time.monotonic() < deadline, "no stand-in crawl started"
+        time.sleep(0.02)
+    runner.stop()
+    for worker in workers:
+        worker.join(30)
+    assert not any(worker.is_alive() for worker in workers)
+    assert len(list((data / "notes").glob("*.start"))) == 1
+
+
+def test_max_crawls_is_read_from_the_schedule_file(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.toml"
+    path.write_text("[scheduler]\nmax_crawls = 3\n", encoding="utf-8")
+    assert load_schedule(path).scheduler.max_crawls == 3
+    assert load_schedule(None).scheduler.max_crawls == 4
