@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.index import finish_run, open_index, start_run
+from archive.index import IndexUnusable, finish_run, open_index, start_run
 from archive.index.leases import Lease, LeaseHeld, release_lease, renew_lease, take_lease
 from archive.index.runs import CrawlRun, get_run
 from archive.schedule import PlannedJob
@@ -139,6 +140,15 @@ class JobRunner:
             turn = job.kind != "crawl" or self._take_turn(job)
             if turn:
                 self._run(job)
+        except IndexUnusable as exc:
+            logger.error("%s: not run: %s", job.id, exc)
+        except sqlite3.Error as exc:
+            # A full disk, an index deleted or locked under the service: one line each turn,
+            # not a traceback as if the scheduler were broken; the next turn tries again.
+            logger.error("%s: cannot use the index %s: %s (%s)", job.id,
+                         self.context.index, exc, self._free_space())
+        except OSError as exc:  # the data directory: its log, its lock, the subprocess
+            logger.error("%s: %s (%s)", job.id, exc, self._free_space())
         except Exception:
             logger.exception("%s: the run failed in the scheduler itself", job.id)
         finally:
@@ -147,6 +157,12 @@ class JobRunner:
                 if turn and job.kind == "crawl":
                     self._crawling -= 1
                 self._lock.notify_all()
+
+    def _free_space(self) -> str:
+        try:
+            return f"{shutil.disk_usage(self.context.data).free:,} bytes free on its disk"
+        except OSError as exc:
+            return f"its disk: {exc.strerror}"
 
     def _take_turn(self, job: PlannedJob) -> bool:
         """Wait until fewer than max_crawls crawls run and count this one in; False on a stop."""

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sys
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from archive.schedule import PlannedJob, load_schedule
 from crawler.jobs import JobContext, JobRunner
+from tests.test_disk_full import small_disk as small_disk  # the fixture  # noqa: F401
 
 # A stand-in crawl that notes when it runs (one file per run, in the directory given).
 NOTES_ITS_RUN = (
@@ -74,3 +79,40 @@ def test_max_crawls_is_read_from_the_schedule_file(tmp_path: Path) -> None:
     path.write_text("[scheduler]\nmax_crawls = 3\n", encoding="utf-8")
     assert load_schedule(path).scheduler.max_crawls == 3
     assert load_schedule(None).scheduler.max_crawls == 4
+
+
+def _run_one(runner: JobRunner, caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="crawler.jobs"):
+        runner.run(PlannedJob("crawl:s1", "crawl", "s1", None, timedelta(hours=1)))
+    return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_an_index_made_unusable_under_the_service_is_one_line_per_turn(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Each turn logged a 24-line traceback ending in sqlite3.OperationalError, as a bug of the
+    scheduler itself ("the run failed in the scheduler itself")."""
+    data = tmp_path / "data"
+    (data / "index.db").mkdir(parents=True)
+    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6))
+    [error] = _run_one(runner, caplog)
+    assert error.exc_info is None
+    assert error.getMessage().startswith(f"crawl:s1: not run: {data / 'index.db'} cannot be used")
+
+
+def test_a_full_disk_is_one_line_per_turn_and_the_service_goes_on(
+        small_disk: Path, caplog: pytest.LogCaptureFixture) -> None:
+    data = small_disk / "data"
+    (data / "notes").mkdir(parents=True)
+    runner = JobRunner(_NotingContext(data, small_disk / "sites", lease_ttl=6))
+    free = shutil.disk_usage(small_disk).free
+    filler = small_disk / "filler"
+    filler.write_bytes(b"\0" * free)  # tmpfs: every byte is taken
+    [error] = _run_one(runner, caplog)
+    assert error.exc_info is None
+    message = error.getMessage()
+    assert message.startswith(f"crawl:s1: cannot use the index {data / 'index.db'}: ")
+    assert message.endswith("(0 bytes free on its disk)"), message
+    filler.unlink()
+    assert _run_one(runner, caplog) == []  # the next turn runs
+    assert list((data / "notes").glob("s1.end"))
