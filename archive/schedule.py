@@ -58,6 +58,9 @@ class SchedulerOptions(BaseModel):
     # a Scrapy process with its own extraction workers: thirty sites due in one minute started
     # thirty of them at once.
     max_crawls: Annotated[int, Field(ge=1)] = 4
+    # Each run's log in DATA/logs/ is removed this long after it was last written: one file
+    # per run, thirty sites every ten minutes made 130,000 a month, kept for ever.
+    keep_logs: Duration = "30d"
 
 
 class TaskJob(BaseModel):

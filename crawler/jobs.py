@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -26,6 +26,10 @@ from archive.schedule import PlannedJob
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The logs `keep_logs` applies to: one per run, as _crawl and _task name them.
+RUN_LOGS = ("crawl-*-run*.log", "task-*-*.log")
+# How often the logs are pruned: each run would list a directory of up to a month of runs.
+PRUNE_EVERY = 3600.0
 # What each task of config/schedule.toml runs: `newsarchive <command>` in a subprocess, so
 # that a shutdown can stop it like a crawl.
 TASK_COMMANDS: dict[str, list[str]] = {
@@ -43,6 +47,7 @@ class JobContext:
     crawl_settings: list[str] = field(default_factory=list)   # NAME=VALUE for `scrapy crawl -s`
     lease_ttl: float = 60.0
     max_crawls: int = 4                          # crawls running at once; the others wait
+    keep_logs: float | None = None               # seconds a run's log is kept; None: for ever
 
     @property
     def index(self) -> Path:
@@ -82,6 +87,7 @@ class JobRunner:
         self._stopping = False
         self._crawling = 0                        # crawls holding one of the max_crawls turns
         self._waiting: set[str] = set()           # crawls due, waiting for a turn
+        self._pruned_at: float | None = None      # time.monotonic() of the last pruning
 
     # -- the service's side -------------------------------------------------------------
     def stop(self) -> None:
@@ -199,8 +205,30 @@ class JobRunner:
         finally:
             db.close()
 
+    def _prune_logs(self) -> None:
+        """Remove the run logs not written for keep_logs (at most once every PRUNE_EVERY)."""
+        keep = self.context.keep_logs
+        with self._lock:
+            now = time.monotonic()
+            if keep is None or (self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY):
+                return
+            self._pruned_at = now
+        cutoff = time.time() - keep
+        removed = 0
+        for pattern in RUN_LOGS:
+            for path in self.context.log_dir.glob(pattern):
+                # A running crawl's log is written as it goes: its mtime is recent.
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+        if removed:
+            logger.info("removed %d run log(s) of %s not written for %s (keep_logs)",
+                        removed, self.context.log_dir, timedelta(seconds=keep))
+
     def _spawn(self, job: PlannedJob, command: list[str], log_path: Path) -> subprocess.Popen[bytes] | None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._prune_logs()
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         with self._lock:
             if self._stopping:

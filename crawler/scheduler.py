@@ -64,7 +64,8 @@ class SchedulerService:
         self.shutdown_timeout = parse_duration(options.shutdown_timeout).total_seconds()
         self.context = JobContext(data.resolve(), sites.resolve(), self.schedule.scrapy_settings(),
                                   parse_duration(options.lease_ttl).total_seconds(),
-                                  options.max_crawls)
+                                  options.max_crawls,
+                                  parse_duration(options.keep_logs).total_seconds())
         self.runner = JobRunner(self.context)
         self._stop = threading.Event()
         self._force = threading.Event()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -116,3 +117,31 @@ def test_a_full_disk_is_one_line_per_turn_and_the_service_goes_on(
     filler.unlink()
     assert _run_one(runner, caplog) == []  # the next turn runs
     assert list((data / "notes").glob("s1.end"))
+
+
+def test_run_logs_older_than_keep_logs_are_removed(tmp_path: Path) -> None:
+    """Every run writes DATA/logs/crawl-<site>-run<N>.log and nothing ever removed one: thirty
+    sites every ten minutes leave 130,000 files a month (5 KB each at the least)."""
+    data = tmp_path / "data"
+    logs = data / "logs"
+    (data / "notes").mkdir(parents=True)
+    logs.mkdir()
+    old = [logs / "crawl-gone-run5.log", logs / "task-index-20260101T000000.log"]
+    kept = [logs / "crawl-gone-run6.log", logs / "operator-notes.log"]
+    for path in old + kept:
+        path.write_text("a log\n")
+    two_days_ago = time.time() - 2 * 86400
+    for path in [*old, logs / "operator-notes.log"]:
+        os.utime(path, (two_days_ago, two_days_ago))
+    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6, keep_logs=86400))
+    runner.run(PlannedJob("crawl:s1", "crawl", "s1", None, timedelta(hours=1)))
+    assert not any(path.exists() for path in old)
+    assert all(path.exists() for path in kept)  # recent, or not a run's log
+    assert (logs / "crawl-s1-run1.log").exists()  # this run's
+
+
+def test_keep_logs_is_read_from_the_schedule_file(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.toml"
+    path.write_text('[scheduler]\nkeep_logs = "90d"\n', encoding="utf-8")
+    assert load_schedule(path).scheduler.keep_logs == "90d"
+    assert load_schedule(None).scheduler.keep_logs == "30d"
