@@ -76,6 +76,17 @@ def describe_exit(returncode: int) -> str:
     return f"exited with status {returncode}"
 
 
+def last_line(log_path: Path, tail: int = 4096) -> str:
+    """The last line of a log (read from its end: a long crawl's log runs to megabytes)."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - tail))
+            lines = log.read().decode("utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
+
+
 class JobRunner:
     """Runs planned jobs (in APScheduler's worker threads) and knows their subprocesses."""
 
@@ -293,6 +304,11 @@ class JobRunner:
             # own shutdown before Scrapy had its signal handlers up.
             failure = describe_exit(returncode) if returncode else "exited without recording its end"
             outcome = "failed"
+            said = last_line(log_path) if returncode > 0 else ""
+            if said and not self.stopping:
+                # A crawl that refuses to start (its site's config broken or removed while the
+                # service runs) says why last: the reason was only in the run's own log file.
+                failure = f"{failure}: {said}"
             if self.stopping:
                 # Whatever its exit status: a crawl the stop cut short did not make its crawl and
                 # runs again at start. A stop reaches a crawl in more ways than our own SIGTERM
@@ -300,20 +316,20 @@ class JobRunner:
                 outcome, failure = "interrupted", f"{failure} when the scheduler stopped"
             finish_run(db, run_id, datetime.now(UTC).isoformat(), outcome,
                        {"newsarchive/failure": failure, "newsarchive/exit_code": returncode})
-            run = get_run(db, run_id)
-        self._log_end(job, run, returncode, time.monotonic() - began, log_path)
+            self._log_end(job, get_run(db, run_id), failure, time.monotonic() - began, log_path)
+            return
+        self._log_end(job, run, describe_exit(returncode), time.monotonic() - began, log_path)
 
-    def _log_end(self, job: PlannedJob, run: CrawlRun | None, returncode: int, seconds: float,
+    def _log_end(self, job: PlannedJob, run: CrawlRun | None, how: str, seconds: float,
                  log_path: Path) -> None:
         if run is None:
-            logger.error("%s: run vanished from crawl_runs (%s)", job.id, describe_exit(returncode))
+            logger.error("%s: run vanished from crawl_runs (%s)", job.id, how)
             return
         level = logging.INFO if run.outcome == "ok" else logging.WARNING
         counts = "" if run.pages is None else (
             f"; {run.pages} pages, {run.articles or 0} articles, {run.errors or 0} errors")
         logger.log(level, "%s: run %d ended: %s%s in %.1f s (%s%s)", job.id, run.id, run.outcome,
-                   counts, seconds, describe_exit(returncode),
-                   "" if run.outcome == "ok" else f", log {log_path}")
+                   counts, seconds, how, "" if run.outcome == "ok" else f", log {log_path}")
 
     def _task(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -324,7 +340,6 @@ class JobRunner:
             return
         logger.info("%s: %s started (pid %d, log %s)", job.id, job.kind, child.pid, log_path)
         returncode = self._wait(db, job, lease, child)
-        lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
         level = logging.INFO if returncode == 0 else logging.WARNING
         logger.log(level, "%s: %s ended in %.1f s (%s): %s", job.id, job.kind,
-                   time.monotonic() - began, describe_exit(returncode), lines[-1] if lines else "")
+                   time.monotonic() - began, describe_exit(returncode), last_line(log_path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.index import open_index
 from archive.schedule import PlannedJob, load_schedule
 from crawler.jobs import JobContext, JobRunner
 from tests.test_disk_full import small_disk as small_disk  # the fixture  # noqa: F401
@@ -145,3 +147,29 @@ def test_keep_logs_is_read_from_the_schedule_file(tmp_path: Path) -> None:
     path.write_text('[scheduler]\nkeep_logs = "90d"\n', encoding="utf-8")
     assert load_schedule(path).scheduler.keep_logs == "90d"
     assert load_schedule(None).scheduler.keep_logs == "30d"
+
+
+class _RefusedContext(JobContext):
+    def crawl_command(self, site: str, run_id: int) -> list[str]:
+        # What `scrapy crawl` prints, last, for a site config broken while the service runs.
+        return [sys.executable, "-c",
+                "import sys; print('Scrapy started\\nnewsarchive: s1.toml: bogus: unknown key');"
+                " sys.exit(2)"]
+
+
+def test_a_crawl_that_refuses_to_start_says_why_in_its_run_and_the_service_log(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A site config broken while the service runs failed each turn as 'exited with status 2',
+    in crawl_runs and in the service's log: the reason was only in the run's own log file."""
+    data = tmp_path / "data"
+    runner = JobRunner(_RefusedContext(data, tmp_path / "sites", lease_ttl=6))
+    with caplog.at_level(logging.INFO, logger="crawler.jobs"):
+        runner.run(PlannedJob("crawl:s1", "crawl", "s1", None, timedelta(hours=1)))
+    db = open_index(data / "index.db")
+    try:
+        [stats] = [json.loads(row[0]) for row in db.execute("select stats from crawl_runs")]
+    finally:
+        db.close()
+    reason = "exited with status 2: newsarchive: s1.toml: bogus: unknown key"
+    assert stats["newsarchive/failure"] == reason
+    assert "run 1 ended: failed in" in caplog.text and reason in caplog.text
