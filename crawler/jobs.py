@@ -22,6 +22,7 @@ from archive.index import IndexUnusable, finish_run, open_index, start_run
 from archive.index.leases import Lease, LeaseHeld, release_lease, renew_lease, take_lease
 from archive.index.runs import CrawlRun, get_run
 from archive.schedule import PlannedJob
+from crawler.session import DataDir
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +200,11 @@ class JobRunner:
             return True
 
     def _run(self, job: PlannedJob) -> None:
+        # Before opening the index for the lease, which would create a deleted one empty.
+        problem = DataDir(self.context.data).problem() if job.kind == "crawl" else None
+        if problem:
+            logger.error("%s: not run: %s", job.id, problem)
+            return
         db = open_index(self.context.index)
         try:
             try:

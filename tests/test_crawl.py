@@ -179,6 +179,19 @@ def test_scrapy_crawl_of_a_removed_site_says_so_whatever_other_configs_are_broke
     assert "typo.toml" not in crawl.log
 
 
+def test_a_crawl_refuses_an_archive_whose_index_is_gone(tmp_path: Path) -> None:
+    """index.db deleted under the scheduler: the next crawl made a fresh empty index, and
+    so took every archived article for new and fetched and archived it all again."""
+    data = tmp_path / "data"
+    (data / "warc").mkdir(parents=True)
+    (data / "warc" / "newsarchive-nowhere-20260101000000000-00000-host-1.warc.gz").write_bytes(b"")
+    crawl = scrapy_crawl("nowhere", data, sites=_nowhere_site(tmp_path))
+    assert crawl.returncode == 2
+    assert (f"{data / 'index.db'} is missing but {data / 'warc'} holds 1 WARC file(s): "
+            "run `newsarchive index` to build it from them first") in crawl.log
+    assert not (data / "index.db").exists()
+
+
 def test_cli_crawl_and_unknown_site(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     cli = [sys.executable, "-m", "crawler.cli"]

@@ -173,3 +173,20 @@ def test_a_crawl_that_refuses_to_start_says_why_in_its_run_and_the_service_log(
     reason = "exited with status 2: newsarchive: s1.toml: bogus: unknown key"
     assert stats["newsarchive/failure"] == reason
     assert "run 1 ended: failed in" in caplog.text and reason in caplog.text
+
+
+def test_a_crawl_waits_for_an_index_deleted_under_the_service(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The service opened (so created) an empty index.db for the lease, and the crawl then took
+    every archived article for new and fetched and archived it all again."""
+    data = tmp_path / "data"
+    (data / "notes").mkdir(parents=True)
+    (data / "warc").mkdir()
+    (data / "warc" / "newsarchive-s1-20260101000000000-00000-host-1.warc.gz").write_bytes(b"")
+    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6))
+    [error] = _run_one(runner, caplog)
+    assert error.getMessage() == (
+        f"crawl:s1: not run: {data / 'index.db'} is missing but {data / 'warc'} holds 1 WARC "
+        "file(s): run `newsarchive index` to build it from them first")
+    assert not (data / "index.db").exists()
+    assert not list((data / "notes").glob("*"))
