@@ -49,6 +49,7 @@ class JobContext:
     lease_ttl: float = 60.0
     max_crawls: int = 4                          # crawls running at once; the others wait
     keep_logs: float | None = None               # seconds a run's log is kept; None: for ever
+    misfire_grace_time: float | None = None      # seconds a crawl may wait for its turn
 
     @property
     def index(self) -> Path:
@@ -191,9 +192,15 @@ class JobRunner:
                             job.id, self._crawling)
                 self._waiting.add(job.id)
                 try:
-                    self._lock.wait_for(lambda: self._crawling < limit or self._stopping)
+                    # As late as APScheduler lets a run start (a busy machine), and no later.
+                    turn = self._lock.wait_for(lambda: self._crawling < limit or self._stopping,
+                                               self.context.misfire_grace_time)
                 finally:
                     self._waiting.discard(job.id)
+                if not turn:
+                    logger.warning("%s: skipped: it waited for its turn longer than "
+                                   "misfire_grace_time", job.id)
+                    return False
             if self._stopping:
                 return False
             self._crawling += 1

@@ -65,7 +65,8 @@ class SchedulerService:
         self.context = JobContext(data.resolve(), sites.resolve(), self.schedule.scrapy_settings(),
                                   parse_duration(options.lease_ttl).total_seconds(),
                                   options.max_crawls,
-                                  parse_duration(options.keep_logs).total_seconds())
+                                  parse_duration(options.keep_logs).total_seconds(),
+                                  self._grace_seconds())
         self.runner = JobRunner(self.context)
         self._stop = threading.Event()
         self._force = threading.Event()
@@ -73,8 +74,11 @@ class SchedulerService:
         # one-line message, like every other problem found here.
         self.scheduler = self._scheduler(schedule_file)
 
-    def _scheduler(self, schedule_file: Path | None) -> BackgroundScheduler:
+    def _grace_seconds(self) -> float | None:
         grace = self.schedule.scheduler.misfire_grace_time
+        return parse_duration(grace).total_seconds() if grace else None
+
+    def _scheduler(self, schedule_file: Path | None) -> BackgroundScheduler:
         try:
             return BackgroundScheduler(
                 timezone=self.schedule.scheduler.timezone,
@@ -85,7 +89,7 @@ class SchedulerService:
                     # missed meanwhile collapse into one instead of queueing up.
                     "max_instances": 1,
                     "coalesce": True,
-                    "misfire_grace_time": parse_duration(grace).total_seconds() if grace else None,
+                    "misfire_grace_time": self._grace_seconds(),
                 },
             )
         except (LookupError, ValueError) as exc:

@@ -190,3 +190,25 @@ def test_a_crawl_waits_for_an_index_deleted_under_the_service(
         "file(s): run `newsarchive index` to build it from them first")
     assert not (data / "index.db").exists()
     assert not list((data / "notes").glob("*"))
+
+
+def test_a_crawl_waiting_longer_than_misfire_grace_time_is_skipped(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """misfire_grace_time says how late a run may start (a busy machine): a crawl that waited
+    for its turn longer than that still started, however late."""
+    data = tmp_path / "data"
+    (data / "notes").mkdir(parents=True)
+    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6, max_crawls=1,
+                                      misfire_grace_time=0.2))
+    jobs = [PlannedJob(f"crawl:s{n}", "crawl", f"s{n}", None, timedelta(hours=1)) for n in range(2)]
+    with caplog.at_level(logging.INFO, logger="crawler.jobs"):
+        first = threading.Thread(target=runner.run, args=[jobs[0]])
+        first.start()
+        deadline = time.monotonic() + 30
+        while not (data / "notes" / "s0.start").exists():
+            assert time.monotonic() < deadline, "the first stand-in crawl did not start"
+            time.sleep(0.02)
+        runner.run(jobs[1])  # waits for its turn, then gives up
+        first.join(30)
+    assert not (data / "notes" / "s1.start").exists()
+    assert "crawl:s1: skipped: it waited for its turn longer than misfire_grace_time" in caplog.text
