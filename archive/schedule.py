@@ -54,6 +54,13 @@ class SchedulerOptions(BaseModel):
     # How late a run may start (suspend, busy machine) and still run, once; unset = however late.
     # APScheduler's own default, 1 s, silently drops such runs.
     misfire_grace_time: Duration | None = None
+    # How many crawls run at once; the others due meanwhile wait for their turn. Each crawl is
+    # a Scrapy process with its own extraction workers: thirty sites due in one minute started
+    # thirty of them at once.
+    max_crawls: Annotated[int, Field(ge=1)] = 4
+    # Each run's log in DATA/logs/ is removed this long after it was last written: one file
+    # per run, thirty sites every ten minutes made 130,000 a month, kept for ever.
+    keep_logs: Duration = "30d"
 
 
 class TaskJob(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -12,19 +13,24 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
-from archive.index import finish_run, open_index, start_run
+from archive.index import IndexUnusable, finish_run, open_index, start_run
 from archive.index.leases import Lease, LeaseHeld, release_lease, renew_lease, take_lease
 from archive.index.runs import CrawlRun, get_run
 from archive.schedule import PlannedJob
+from crawler.session import DataDir
 
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The logs `keep_logs` applies to: one per run, as _crawl and _task name them.
+RUN_LOGS = ("crawl-*-run*.log", "task-*-*.log")
+# How often the logs are pruned: each run would list a directory of up to a month of runs.
+PRUNE_EVERY = 3600.0
 # What each task of config/schedule.toml runs: `newsarchive <command>` in a subprocess, so
 # that a shutdown can stop it like a crawl.
 TASK_COMMANDS: dict[str, list[str]] = {
@@ -41,6 +47,9 @@ class JobContext:
     sites: Path
     crawl_settings: list[str] = field(default_factory=list)   # NAME=VALUE for `scrapy crawl -s`
     lease_ttl: float = 60.0
+    max_crawls: int = 4                          # crawls running at once; the others wait
+    keep_logs: float | None = None               # seconds a run's log is kept; None: for ever
+    misfire_grace_time: float | None = None      # seconds a crawl may wait for its turn
 
     @property
     def index(self) -> Path:
@@ -69,6 +78,17 @@ def describe_exit(returncode: int) -> str:
     return f"exited with status {returncode}"
 
 
+def last_line(log_path: Path, tail: int = 4096) -> str:
+    """The last line of a log (read from its end: a long crawl's log runs to megabytes)."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - tail))
+            lines = log.read().decode("utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
+
+
 class JobRunner:
     """Runs planned jobs (in APScheduler's worker threads) and knows their subprocesses."""
 
@@ -78,12 +98,16 @@ class JobRunner:
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._active = 0
         self._stopping = False
+        self._crawling = 0                        # crawls holding one of the max_crawls turns
+        self._waiting: set[str] = set()           # crawls due, waiting for a turn
+        self._pruned_at: float | None = None      # time.monotonic() of the last pruning
 
     # -- the service's side -------------------------------------------------------------
     def stop(self) -> None:
         """Start nothing new from now on."""
         with self._lock:
             self._stopping = True
+            self._lock.notify_all()              # the crawls waiting for a turn give up
 
     def signal_children(self, signum: int, *, group: bool = False) -> int:
         """Send a signal to every running subprocess (its whole process group with group=True)."""
@@ -118,6 +142,11 @@ class JobRunner:
         with self._lock:
             return self._active
 
+    def waiting(self, job_id: str) -> bool:
+        """Whether this job's run is due but waits for a turn (max_crawls are running)."""
+        with self._lock:
+            return job_id in self._waiting
+
     # -- a run ------------------------------------------------------------------------------
     def run(self, job: PlannedJob) -> None:
         """One run of `job`; never raises (the service keeps going whatever happens)."""
@@ -125,16 +154,64 @@ class JobRunner:
             if self._stopping:
                 return
             self._active += 1
+        turn = False
         try:
-            self._run(job)
+            turn = job.kind != "crawl" or self._take_turn(job)
+            if turn:
+                self._run(job)
+        except IndexUnusable as exc:
+            logger.error("%s: not run: %s", job.id, exc)
+        except sqlite3.Error as exc:
+            # A full disk, an index deleted or locked under the service: one line each turn,
+            # not a traceback as if the scheduler were broken; the next turn tries again.
+            logger.error("%s: cannot use the index %s: %s (%s)", job.id,
+                         self.context.index, exc, self._free_space())
+        except OSError as exc:  # the data directory: its log, its lock, the subprocess
+            logger.error("%s: %s (%s)", job.id, exc, self._free_space())
         except Exception:
             logger.exception("%s: the run failed in the scheduler itself", job.id)
         finally:
             with self._lock:
                 self._active -= 1
+                if turn and job.kind == "crawl":
+                    self._crawling -= 1
                 self._lock.notify_all()
 
+    def _free_space(self) -> str:
+        try:
+            return f"{shutil.disk_usage(self.context.data).free:,} bytes free on its disk"
+        except OSError as exc:
+            return f"its disk: {exc.strerror}"
+
+    def _take_turn(self, job: PlannedJob) -> bool:
+        """Wait until fewer than max_crawls crawls run and count this one in; False on a stop."""
+        limit = self.context.max_crawls
+        with self._lock:
+            if self._crawling >= limit and not self._stopping:
+                logger.info("%s: waiting for its turn: %d crawls are running (max_crawls)",
+                            job.id, self._crawling)
+                self._waiting.add(job.id)
+                try:
+                    # As late as APScheduler lets a run start (a busy machine), and no later.
+                    turn = self._lock.wait_for(lambda: self._crawling < limit or self._stopping,
+                                               self.context.misfire_grace_time)
+                finally:
+                    self._waiting.discard(job.id)
+                if not turn:
+                    logger.warning("%s: skipped: it waited for its turn longer than "
+                                   "misfire_grace_time", job.id)
+                    return False
+            if self._stopping:
+                return False
+            self._crawling += 1
+            return True
+
     def _run(self, job: PlannedJob) -> None:
+        # Before opening the index for the lease, which would create a deleted one empty.
+        problem = DataDir(self.context.data).problem() if job.kind == "crawl" else None
+        if problem:
+            logger.error("%s: not run: %s", job.id, problem)
+            return
         db = open_index(self.context.index)
         try:
             try:
@@ -152,8 +229,30 @@ class JobRunner:
         finally:
             db.close()
 
+    def _prune_logs(self) -> None:
+        """Remove the run logs not written for keep_logs (at most once every PRUNE_EVERY)."""
+        keep = self.context.keep_logs
+        with self._lock:
+            now = time.monotonic()
+            if keep is None or (self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY):
+                return
+            self._pruned_at = now
+        cutoff = time.time() - keep
+        removed = 0
+        for pattern in RUN_LOGS:
+            for path in self.context.log_dir.glob(pattern):
+                # A running crawl's log is written as it goes: its mtime is recent.
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+        if removed:
+            logger.info("removed %d run log(s) of %s not written for %s (keep_logs)",
+                        removed, self.context.log_dir, timedelta(seconds=keep))
+
     def _spawn(self, job: PlannedJob, command: list[str], log_path: Path) -> subprocess.Popen[bytes] | None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._prune_logs()
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         with self._lock:
             if self._stopping:
@@ -218,6 +317,11 @@ class JobRunner:
             # own shutdown before Scrapy had its signal handlers up.
             failure = describe_exit(returncode) if returncode else "exited without recording its end"
             outcome = "failed"
+            said = last_line(log_path) if returncode > 0 else ""
+            if said and not self.stopping:
+                # A crawl that refuses to start (its site's config broken or removed while the
+                # service runs) says why last: the reason was only in the run's own log file.
+                failure = f"{failure}: {said}"
             if self.stopping:
                 # Whatever its exit status: a crawl the stop cut short did not make its crawl and
                 # runs again at start. A stop reaches a crawl in more ways than our own SIGTERM
@@ -225,20 +329,20 @@ class JobRunner:
                 outcome, failure = "interrupted", f"{failure} when the scheduler stopped"
             finish_run(db, run_id, datetime.now(UTC).isoformat(), outcome,
                        {"newsarchive/failure": failure, "newsarchive/exit_code": returncode})
-            run = get_run(db, run_id)
-        self._log_end(job, run, returncode, time.monotonic() - began, log_path)
+            self._log_end(job, get_run(db, run_id), failure, time.monotonic() - began, log_path)
+            return
+        self._log_end(job, run, describe_exit(returncode), time.monotonic() - began, log_path)
 
-    def _log_end(self, job: PlannedJob, run: CrawlRun | None, returncode: int, seconds: float,
+    def _log_end(self, job: PlannedJob, run: CrawlRun | None, how: str, seconds: float,
                  log_path: Path) -> None:
         if run is None:
-            logger.error("%s: run vanished from crawl_runs (%s)", job.id, describe_exit(returncode))
+            logger.error("%s: run vanished from crawl_runs (%s)", job.id, how)
             return
         level = logging.INFO if run.outcome == "ok" else logging.WARNING
         counts = "" if run.pages is None else (
             f"; {run.pages} pages, {run.articles or 0} articles, {run.errors or 0} errors")
         logger.log(level, "%s: run %d ended: %s%s in %.1f s (%s%s)", job.id, run.id, run.outcome,
-                   counts, seconds, describe_exit(returncode),
-                   "" if run.outcome == "ok" else f", log {log_path}")
+                   counts, seconds, how, "" if run.outcome == "ok" else f", log {log_path}")
 
     def _task(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -249,7 +353,6 @@ class JobRunner:
             return
         logger.info("%s: %s started (pid %d, log %s)", job.id, job.kind, child.pid, log_path)
         returncode = self._wait(db, job, lease, child)
-        lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
         level = logging.INFO if returncode == 0 else logging.WARNING
         logger.log(level, "%s: %s ended in %.1f s (%s): %s", job.id, job.kind,
-                   time.monotonic() - began, describe_exit(returncode), lines[-1] if lines else "")
+                   time.monotonic() - began, describe_exit(returncode), last_line(log_path))

@@ -63,7 +63,10 @@ class SchedulerService:
         options = self.schedule.scheduler
         self.shutdown_timeout = parse_duration(options.shutdown_timeout).total_seconds()
         self.context = JobContext(data.resolve(), sites.resolve(), self.schedule.scrapy_settings(),
-                                  parse_duration(options.lease_ttl).total_seconds())
+                                  parse_duration(options.lease_ttl).total_seconds(),
+                                  options.max_crawls,
+                                  parse_duration(options.keep_logs).total_seconds(),
+                                  self._grace_seconds())
         self.runner = JobRunner(self.context)
         self._stop = threading.Event()
         self._force = threading.Event()
@@ -71,8 +74,11 @@ class SchedulerService:
         # one-line message, like every other problem found here.
         self.scheduler = self._scheduler(schedule_file)
 
-    def _scheduler(self, schedule_file: Path | None) -> BackgroundScheduler:
+    def _grace_seconds(self) -> float | None:
         grace = self.schedule.scheduler.misfire_grace_time
+        return parse_duration(grace).total_seconds() if grace else None
+
+    def _scheduler(self, schedule_file: Path | None) -> BackgroundScheduler:
         try:
             return BackgroundScheduler(
                 timezone=self.schedule.scheduler.timezone,
@@ -83,7 +89,7 @@ class SchedulerService:
                     # missed meanwhile collapse into one instead of queueing up.
                     "max_instances": 1,
                     "coalesce": True,
-                    "misfire_grace_time": parse_duration(grace).total_seconds() if grace else None,
+                    "misfire_grace_time": self._grace_seconds(),
                 },
             )
         except (LookupError, ValueError) as exc:
@@ -162,8 +168,9 @@ class SchedulerService:
     def _on_event(self, event: SchedulerEvent) -> None:
         if isinstance(event, JobSubmissionEvent) and event.code == EVENT_JOB_MAX_INSTANCES:
             due = ", ".join(t.isoformat(timespec="seconds") for t in event.scheduled_run_times)
-            logger.warning("%s: run due at %s skipped: the previous run is still going",
-                           event.job_id, due)
+            still = ("still waits for its turn (max_crawls)" if self.runner.waiting(event.job_id)
+                     else "is still going")
+            logger.warning("%s: run due at %s skipped: the previous run %s", event.job_id, due, still)
         elif isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_MISSED:
             logger.warning("%s: run due at %s skipped: it came later than misfire_grace_time",
                            event.job_id, event.scheduled_run_time.isoformat(timespec="seconds"))

@@ -14,6 +14,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
+from archive.warc.reader import warc_files
 from archive.warc.salvage import salvage_directory
 from archive.warc.writer import WarcFileWriter
 
@@ -49,15 +50,22 @@ class DataDir:
                 pass
         except OSError as exc:
             return f"cannot write to the data directory {self.root}: {exc}"
-        if self.index.exists():
-            from archive.index import IndexUnusable, open_index
+        if not self.index.exists():
+            # Deleted (under the scheduler, say): a fresh empty index would take every archived
+            # article for new, and the crawl would fetch and archive them all again.
+            archived = len(warc_files(self.warc)) if self.warc.is_dir() else 0
+            if archived:
+                return (f"{self.index} is missing but {self.warc} holds {archived} WARC file(s): "
+                        "run `newsarchive index` to build it from them first")
+            return None
+        from archive.index import IndexUnusable, open_index
 
-            try:
-                open_index(self.index).close()
-            except IndexUnusable as exc:
-                return str(exc)
-            except sqlite3.Error as exc:  # a full disk, a lock held past the busy timeout
-                return f"cannot use the index {self.index}: {exc}"
+        try:
+            open_index(self.index).close()
+        except IndexUnusable as exc:
+            return str(exc)
+        except sqlite3.Error as exc:  # a full disk, a lock held past the busy timeout
+            return f"cannot use the index {self.index}: {exc}"
         return None
 
 

@@ -55,6 +55,10 @@ class SiteSpiderLoader:
             for error in self._broken.values():
                 sys.stderr.write(f"newsarchive: {error}\n")
             raise SystemExit(2)
+        return self.sites()
+
+    def sites(self) -> builtins.list[str]:
+        """The sites whose configs are good, whatever the others' state."""
         return sorted(self._spiders)
 
     def find_by_request(self, request: Request) -> builtins.list[str]:

@@ -166,6 +166,32 @@ def test_scrapy_crawl_of_an_unknown_site_is_a_usage_error(tmp_path: Path) -> Non
     assert crawl.returncode == 2 and "setting WARC_GZIP_LEVEL='42' must be from -1 to 9" in crawl.log
 
 
+def test_scrapy_crawl_of_a_removed_site_says_so_whatever_other_configs_are_broken(
+        tmp_path: Path) -> None:
+    """A site taken out of config/sites while the scheduler runs is still crawled on its turns:
+    its log named another site's broken config ("bogus: unknown key") as the reason, and never
+    said that the site itself was gone."""
+    sites = _nowhere_site(tmp_path)
+    (sites / "typo.toml").write_text((sites / "nowhere.toml").read_text() + "bogus = 1\n")
+    crawl = scrapy_crawl("gone", tmp_path / "data", sites=sites)
+    assert crawl.returncode == 2
+    assert "no site 'gone' (known: nowhere)" in crawl.log
+    assert "typo.toml" not in crawl.log
+
+
+def test_a_crawl_refuses_an_archive_whose_index_is_gone(tmp_path: Path) -> None:
+    """index.db deleted under the scheduler: the next crawl made a fresh empty index, and
+    so took every archived article for new and fetched and archived it all again."""
+    data = tmp_path / "data"
+    (data / "warc").mkdir(parents=True)
+    (data / "warc" / "newsarchive-nowhere-20260101000000000-00000-host-1.warc.gz").write_bytes(b"")
+    crawl = scrapy_crawl("nowhere", data, sites=_nowhere_site(tmp_path))
+    assert crawl.returncode == 2
+    assert (f"{data / 'index.db'} is missing but {data / 'warc'} holds 1 WARC file(s): "
+            "run `newsarchive index` to build it from them first") in crawl.log
+    assert not (data / "index.db").exists()
+
+
 def test_cli_crawl_and_unknown_site(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     cli = [sys.executable, "-m", "crawler.cli"]

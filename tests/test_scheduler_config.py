@@ -137,6 +137,7 @@ def test_shipped_configs_are_valid() -> None:
     ('[scheduler]\nshutdown = "1m"\n', "scheduler.shutdown: unknown key"),
     ('[scheduler]\nshutdown_timeout = "soon"\n', "scheduler.shutdown_timeout: 'soon' is not a duration"),
     ('[scheduler]\ntimezone = "Mars/Olympus"\n', "scheduler.timezone: 'Mars/Olympus' is not a time zone"),
+    ("[scheduler]\nmax_crawls = 0\n", "scheduler.max_crawls: Input should be greater than or equal to 1"),
     ('[jobs.nightly]\ntask = "reindex"\nevery = "1d"\n',
      "jobs.nightly.task: Input should be 'index' or 'verify'"),
     ('[jobs.nightly]\ntask = "verify"\n', "jobs.nightly: give exactly one of schedule (cron) or every"),

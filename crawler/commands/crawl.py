@@ -10,6 +10,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.session import DataDir
 from crawler.settings_check import settings_problems
+from crawler.spiderloader import SiteSpiderLoader
 from crawler.spiders.arguments import spider_args_problem
 
 
@@ -27,7 +28,11 @@ class Command(ScrapyCrawl):
         try:
             crawler = self._create_crawler(args[0])
         except KeyError:  # the spider loader's "Spider not found", as a traceback otherwise
-            known = ", ".join(self.crawler_process.spider_loader.list()) or "none"
+            loader = self.crawler_process.spider_loader
+            # Not list(): it stops at another site's broken config, and that file was then
+            # given as the reason (a site removed while the scheduler runs, a typo elsewhere).
+            known = ", ".join(loader.sites() if isinstance(loader, SiteSpiderLoader)
+                              else loader.list()) or "none"
             raise UsageError(f"no site {args[0]!r} (known: {known})") from None
         site = getattr(crawler.spidercls, "site", None)
         problem = spider_args_problem(site, opts.spargs) if site is not None else None
