@@ -394,3 +394,24 @@ def test_clean_lines_judges_furniture_lines_of_sixty_words_at_most() -> None:
     assert clean_lines(f"Body text here.\n{sixty}", title=None, authors=[]) == "Body text here."
     kept = f"Body text here.\n{sixty} more"
     assert clean_lines(kept, title=None, authors=[]) == kept
+
+
+PERSIAN_PARAGRAPHS = [
+    "سخنگوی دولت اعلام کرد که قیمت بنزین در سال آینده به صورت پلکانی افزایش خواهد یافت و "
+    "سهمیه ماهانه خانوارها حفظ می\u200cشود.",
+    "به گفته وی، این تصمیم پس از بررسی\u200cهای کارشناسی و با هدف کاهش مصرف سوخت گرفته شده است.",
+    "کارشناسان اقتصادی نسبت به پیامدهای تورمی این تصمیم هشدار داده\u200cاند و مجلس نیز قرار است "
+    "جزئیات این طرح را در هفته آینده بررسی کند.",
+]
+
+
+def test_zero_width_non_joiners_of_persian_words_are_kept() -> None:
+    # "می‌شود" spelt with a ZWNJ; without it the two parts join into another spelling.
+    html = (
+        "<html lang='fa' dir='rtl'><head><title>افزایش قیمت بنزین</title></head><body>"
+        f"<article><h1>افزایش قیمت بنزین</h1>{paragraphs(PERSIAN_PARAGRAPHS)}</article></body></html>"
+    )
+    text = extract_article(html.encode(), "https://news.example.ir/news/123").text or ""
+    assert "می\u200cشود" in text
+    assert "بررسی\u200cهای" in text
+    assert "داده\u200cاند" in text
