@@ -19,7 +19,9 @@ _TAIL_OF = attrgetter("tail")
 _ITEMS_OF = methodcaller("items")
 # Compiled once: el.xpath(expression) compiles it at every call.
 _ITEMPROP_NAME = etree.XPath('.//*[@itemprop="name"]')
-_YEAR_HINT = re.compile(r"(?:19|20)\d\d")
+# A year in ASCII digits, or in Arabic-Indic or Persian ones (Gregorian, or Solar Hijri 13xx-14xx).
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d|[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d")
+_OTHER_DIGITS_YEAR = re.compile(r"[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d")
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
 # articles, menus, the page footer.
@@ -361,6 +363,8 @@ def _telling(pieces: Iterable[str | None]) -> list[int]:
         index for index, piece in enumerate(pieces)
         if piece and not piece.isspace() and (
             "19" in piece or "20" in piece or (
+                not piece.isascii() and _OTHER_DIGITS_YEAR.search(piece) is not None
+            ) or (
                 len(piece) < 80
                 and (by_word(piece.lower()) if piece.isascii() else _BY_WORD.search(piece)) is not None
             )
