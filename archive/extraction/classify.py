@@ -173,11 +173,25 @@ def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     return linked / total if total else 0.0
 
 
+# Chinese and Japanese write no spaces between words: a long story was "3 words" to
+# str.split(), and so a page too short to be an article. Their words (as segmenters cut
+# them) average a character and a half of Han or kana: each three count as two.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """The number of words in `text`, counted in unspaced scripts too."""
+    words = len(text.split())
+    if not text.isascii():
+        words += len(_UNSPACED.findall(text)) * 2 // 3
+    return words
+
+
 def classify(
     page: Page, shape: PageShape, text: str, title: str | None, date_sources: set[str]
 ) -> str | None:
     """None for an article, else the reason the page is not one."""
-    words = len(text.split())
+    words = word_count(text)
     types = page.ld_types()
     og_type = (page.meta_first("og:type") or "").lower()
     declared_article = bool(types & ARTICLE_TYPES) or og_type == "article"
