@@ -25,10 +25,16 @@ _LEADING_NOISE = re.compile(
     rf"^(?:(?:{_DATE}|(?:last|updated|published|posted|on|at)\b|[:,|•·-])\s*)+(?=\S)", re.I
 )
 _BYLINE_PREFIX = re.compile(
-    r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez)\s*:?\s+"
-    r"|^(?:authors?|contributors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte)\s*:?\s+",
+    r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez|oleh)\s*:?\s+"
+    r"|^(?:authors?|contributors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte|texto|yazar"
+    r"|كتب|نویسنده)\s*:?\s+"
+    r"|^(?:بقلم|מאת|作者|记者|記者)\s*[:：]?\s*",
     re.I,
 )
+# The word for reporter after the name: "김민수 기자", "山田太郎記者".
+_REPORTER_SUFFIX = re.compile(r"\s*(?:기자|記者|记者|특파원|特派員)$")
+# A Chinese byline writes names of two to four Han characters side by side: "张伟 李娜".
+_HAN_NAMES = re.compile(r"[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})+")
 _INNER_BY = re.compile(
     r"(?:^|[\s—–|•·,])(?:written by|posted by|by|von|par|por|door|av|przez)\s*:?\s+"
     r"(?=(?-i:[A-ZÀ-ÞА-Я]))",
@@ -39,11 +45,17 @@ _AUTHOR_LABEL = re.compile(
     r"^(?:(?:written|posted|article|story|text|words)\s+)?by\s*:?$|^(?:authors?|autor(?:in|es|a)?|auteur|autore)\s*:?$",
     re.I,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b)\s*")
+_NAME_SPLIT = re.compile(
+    r"\s*(?:,|;|&|、|，|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b|\bi\b|\bve\b|\bта\b|\bі\b)\s*"
+)
 _NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
 # Where the names end: a separator, a date, a reading time, a label, a place ("in Science").
 _BYLINE_END = re.compile(
     rf"\s(?:[|•·]|-|–|—)\s|\s(?:on|le|am|el|il)\s+(?:{_WEEKDAY}|{_MONTH}|\d)|\s+(?:in|at)\s+(?-i:[A-Z])"
+    r"|\s\S+@\S+"  # the author's e-mail address after the name
+    # "Par Claire Dubois avec AFP", "Von Anna Schneider mit Material von dpa": the credit
+    # that follows the names. (English "with" joins two names: see _LONG_PARTICLES.)
+    r"|\s(?:avec|mit|con|com|met)\s"
     r"|\bupdated\b|\bpublished\b|\bposted\b|\blast\b|\bmin(?:ute)?s?\b|\bread\b|\breviewed\b"
     r"|\bedited\b|\bfact[- ]checked\b|\bon behalf of\b|\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}\b"
     rf"|{_DATE}",
@@ -94,14 +106,18 @@ def split_names(raw: str) -> list[str]:
         # "2. März 2024 — Von Katrin Vogel": the names follow the "by" word.
         raw = raw[inner.end():]
     raw = _LEADING_NOISE.sub("", raw)
-    raw = _BYLINE_PREFIX.sub("", raw)
+    if inner is None:
+        # (After an inner "by", another "by" in the rest is a credit's: "Von Anna Schneider
+        # mit Material von dpa" is not by dpa.)
+        raw = _BYLINE_PREFIX.sub("", raw)
     end = _BYLINE_END.search(raw)
     if end is not None:
         raw = raw[: end.start()]
     raw = _ASIDE.sub(_job_title_aside, raw)
     names: list[str] = []
-    for part in _NAME_SPLIT.split(raw):
+    for part in _split_parts(raw):
         part = _BYLINE_PREFIX.sub("", part.strip(" .|-–—:")).strip(" .|-–—:")
+        part = _REPORTER_SUFFIX.sub("", part)
         role = _ROLE.search(part)
         # "SFist Contributor", "Community Editor": one word and a job title are a desk's pen
         # name, kept whole.
@@ -125,6 +141,14 @@ def split_names(raw: str) -> list[str]:
             continue  # a label alone ("By", "Written by"): the name is in the next element
         names.append(_without_initials(part))
     return names
+
+
+def _split_parts(raw: str) -> list[str]:
+    """The byline cut where one name ends and the next begins."""
+    parts: list[str] = []
+    for part in _NAME_SPLIT.split(raw):
+        parts.extend(part.split() if _HAN_NAMES.fullmatch(part.strip()) else [part])
+    return parts
 
 
 def _without_initials(name: str) -> str:

@@ -65,18 +65,27 @@ _JOB_TITLE_MARKUP = re.compile(
 _TAXONOMY_MARKUP = re.compile(r"categor|(?:^|[-_])(?:cat|tags?|terms?|topics?)(?:$|[-_])")
 _TAXONOMY_LINK = re.compile(r"/(?:categor(?:y|ies)|tags?|topics?)/")
 # Every _BY_LINE match holds one of these words.
-_BY_WORD = re.compile(r"by|von|par|por|door|av|przez|author|contributor|autor|auteur|автор", re.I)
-# A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
-_BY_LABEL = re.compile(
-    r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?(?:by|von|par|por|door|av|przez)\s*:?$"
-    r"|^(?:authors?|contributors?|autor|auteur|autore|автор)\s*:?$",
+_BY_WORD = re.compile(
+    r"by|von|par|por|door|av|przez|di|oleh|author|contributor|autor|auteur|автор|yazar|texto"
+    r"|بقلم|كتب|מאת|نویسنده|记者|記者|作者|기자",
     re.I,
 )
-# "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe"
+# A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
+_BY_LABEL = re.compile(
+    r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?"
+    r"(?:by|von|par|por|door|av|przez|di|oleh|بقلم|מאת)\s*:?$"
+    r"|^(?:authors?|contributors?|autor|auteur|autore|автор|yazar|texto|نویسنده|作者|记者)\s*[:：]?$",
+    re.I,
+)
+# "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe", "di Jane Doe"
 _BY_LINE = re.compile(
     r"^(?:[^|•·—–]{0,40}[|•·—–]\s*)?(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
-    r"(?:by|von|par|por|door|av|przez)\s*:?\s+(?-i:[A-ZÀ-ÞА-Я])"
-    r"|^(?:author|contributor|autor|auteur|autore|автор)\w*\s*:",
+    r"(?:by|von|par|por|door|av|przez|di|oleh)\s*:?\s+(?-i:[A-ZÀ-ÞА-ЯЄІЇҐ])"
+    r"|^(?:author|contributor|autor|auteur|autore|автор|yazar|texto|كتب|نویسنده)\w*\s*:"
+    # Scripts without capitals: the label, then any letter ("بقلم أحمد", "מאת יעל", "记者 张伟"),
+    # or the name, then the word for reporter ("김민수 기자", "山田太郎記者").
+    r"|^(?:بقلم|מאת|记者|記者|作者)\s*[:：]?\s*[^\W\d_]"
+    r"|^[^\W\d_]{2,5}\s?(?:기자|記者|记者)(?:\s|$)",
     re.I,
 )
 
