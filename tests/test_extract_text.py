@@ -415,3 +415,27 @@ def test_zero_width_non_joiners_of_persian_words_are_kept() -> None:
     assert "می\u200cشود" in text
     assert "بررسی\u200cهای" in text
     assert "داده\u200cاند" in text
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Te puede interesar: Las claves del nuevo plan de vivienda",
+        "Читайте також: Як підготуватися до відключень світла",
+        "İlgili Haber: Deprem çantasında neler olmalı?",
+        "اقرأ أيضا: أبرز الإصدارات الجديدة هذا العام",
+        "بیشتر بخوانید: نرخ تورم در ماه گذشته",
+        "עוד בנושא: מה כולל חוק ההסדרים החדש",
+        "相关阅读：北京明年将再开通三条地铁线路",
+        "関連記事：週末は全国的に冷え込み",
+        "관련기사: 이번 주말 전국 한파 예상",
+        "Abonnez-vous pour recevoir nos alertes.",
+        "Подписывайтесь на наш канал в Telegram.",
+        "ⓒ 예시일보 무단전재 및 재배포 금지",
+        "（责任编辑：刘洋）",
+    ],
+)
+def test_furniture_lines_in_other_languages_are_dropped(furniture: str) -> None:
+    text = "The council approved the budget after a long debate on Tuesday evening."
+    cleaned = clean_lines(f"{text}\n{furniture}\n{text} Again.", title=None, authors=[])
+    assert cleaned == f"{text}\n{text} Again."

@@ -20,7 +20,10 @@ FURNITURE_LINES = re.compile(
             r"|lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|auch interessant"
             r"|leia (?:também|mais)|lee también|leer más|leggi anche|czytaj (?:też|także)"
             r"|zobacz (?:też|także)|читайте также|смотрите также|lees ook|läs också|les også"
-            r"|læs også|lue myös)\s*[:»>|-]",
+            r"|læs også|lue myös|te puede interesar|lea también|veja também|leggi pure|читайте також"
+            r"|(?:i|i̇)lgili haber(?:ler)?|اقرأ أيضا|إقرأ أيضا|اقرأ أيضاً|إقرأ أيضاً|بیشتر بخوانید"
+            r"|بخوانید|עוד בנושא|קראו עוד|קראו גם|相关阅读|延伸阅读|相关新闻|推荐阅读|関連記事"
+            r"|あわせて読みたい|관련\s?기사|함께 보면 좋은 기사)\s*[:：»>|-]",
             r"^read (?:our|the) (?:full|complete|in-depth) .{0,80}review\W*$",
             # affiliate disclosures
             r"\b(?:affiliate (?:links?|commission|partner)|we (?:may )?(?:earn|receive) (?:a )?"
@@ -30,8 +33,10 @@ FURNITURE_LINES = re.compile(
             # newsletter and subscription prompts
             r"^(?:sign up|subscribe|join|get|register)\b.{0,80}\b(?:newsletter|inbox|updates"
             r"|e-?mails?)\b",
-            r"^(?:newsletter|abonnieren sie|inscrivez-vous|suscríbete|iscriviti|zapisz się"
-            r"|подпишитесь)\b",
+            r"^(?:newsletter|abonnieren sie|inscrivez-vous|abonnez-vous|suscríbete|iscriviti|zapisz się"
+            r"|подпишитесь|подписывайтесь|підписуйтесь|assine)\b",
+            r"^(?:cet article est réservé aux abonnés|dieser artikel ist nur für abonnenten"
+            r"|este artículo es exclusivo para suscriptores|questo articolo è riservato agli abbonati)",
             r"\bthanks? (?:you )?for (?:subscribing|signing up|reading)\b",
             # donation and membership appeals
             r"\b(?:please )?(?:consider )?(?:mak(?:e|ing) a donation|donate (?:now|today)"
@@ -42,8 +47,11 @@ FURNITURE_LINES = re.compile(
             r"^(?:leave a (?:comment|reply)|comments? (?:are|is) (?:closed|moderated)"
             r"|your email address will not be published|join the (?:conversation|discussion))",
             # copyright and reprint notices
-            r"^(?:©|\(c\)|copyright\b)",
-            r"\ball rights reserved\b|\bmay not be (?:reproduced|republished|redistributed)\b",
+            r"^(?:©|ⓒ|\(c\)|copyright\b)",
+            r"\ball rights reserved\b|\bmay not be (?:reproduced|republished|redistributed)\b"
+            r"|무단\s?전재|재배포\s?금지|版权所有|版權所有|禁止转载|無断転載",
+            # the editor's credit Chinese pages close with: "（责任编辑：刘洋）"
+            r"^[（(]?(?:责任编辑|責任編輯)\s*[:：]",
             # tables of contents, ad labels and date labels standing alone on a line
             r"^(?:table of contents|contents|in this article|on this page|jump to|skip to"
             r"|inhaltsverzeichnis|inhalt|sommaire|table des matières|índice|indice|contenido"
@@ -85,6 +93,7 @@ _MAX_FURNITURE_WORDS = 60
 _ANYWHERE_WORDS = (
     "affili", "afiliad", "commission", "compensation", "provision", "thank", "donat", "support ",
     "become a ", "unterstützen sie", "soutenez", "apoya ", "sostieni", "rights reserved", "may not be ",
+    "무단", "재배포", "版权所有", "版權所有", "禁止转载", "無断転載",
 )
 
 
