@@ -439,3 +439,23 @@ def test_furniture_lines_in_other_languages_are_dropped(furniture: str) -> None:
     text = "The council approved the budget after a long debate on Tuesday evening."
     cleaned = clean_lines(f"{text}\n{furniture}\n{text} Again.", title=None, authors=[])
     assert cleaned == f"{text}\n{text} Again."
+
+
+JAPANESE_PARAGRAPHS = [
+    "気象庁は3日、東京都心で初雪を観測したと発表した。平年より1カ月ほど早く、昨年より2カ月早い観測となった。",
+    "上空に強い寒気が流れ込んだ影響で、関東地方の山沿いでは積雪となった所もある。",
+    "気象庁は路面の凍結による交通障害に注意するよう呼びかけている。",
+    "この冬は寒気の影響を受けやすく、降雪量は平年並みか多くなる見込みだ。",
+]
+
+
+def test_a_short_japanese_story_keeps_its_paragraphs_and_not_the_whole_article_element() -> None:
+    # 140 characters of four paragraphs: under trafilatura's 250-character limit, but some
+    # 100 words. Its baseline rescue took the <article>'s whole text on one line.
+    html = (
+        "<html lang='ja'><head><title>東京で初雪</title></head><body><article><h1>東京で初雪</h1>"
+        "<div class='meta'><time>2025年12月3日 午前10時15分</time></div>"
+        f"{paragraphs(JAPANESE_PARAGRAPHS)}</article></body></html>"
+    )
+    text = extract_article(html.encode(), "https://news.example.jp/articles/k123").text
+    assert text == "\n".join(JAPANESE_PARAGRAPHS)

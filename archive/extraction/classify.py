@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
 from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
+from archive.extraction.textfix import unspaced_chars
 
 _SOFT_404 = re.compile(
     r"\b404\b|not found|(?:cannot|could not|can't|couldn't) (?:be )?f(?:ou|i)nd|no longer available"
@@ -173,18 +174,12 @@ def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     return linked / total if total else 0.0
 
 
-# Chinese and Japanese write no spaces between words: a long story was "3 words" to
-# str.split(), and so a page too short to be an article. Their words (as segmenters cut
-# them) average a character and a half of Han or kana: each three count as two.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
 def word_count(text: str) -> int:
     """The number of words in `text`, counted in unspaced scripts too."""
-    words = len(text.split())
-    if not text.isascii():
-        words += len(_UNSPACED.findall(text)) * 2 // 3
-    return words
+    # Chinese and Japanese write no spaces between words: a long story was "3 words" to
+    # str.split(), and so a page too short to be an article. Their words (as segmenters
+    # cut them) average a character and a half: each three count as two.
+    return len(text.split()) + unspaced_chars(text) * 2 // 3
 
 
 def classify(
