@@ -330,3 +330,25 @@ def test_a_chinese_story_without_markup_or_date_is_counted_by_its_words_not_its_
     )
     result = extract_article(html.encode(), "https://news.example.cn/content_123.htm")
     assert result.status == "ok", result.reason
+
+
+@pytest.mark.parametrize(
+    ("lang", "charset", "headline", "sentence"),
+    [
+        ("tr", "cp1254", "Marmara'da büyüklüğünde deprem",
+         "AFAD, Marmara Denizi'nde büyük bir deprem meydana geldiğini duyurdu ve ekipler inceleme yapıyor."),
+        ("pl", "iso8859_2", "Sejm uchwalił budżet na przyszły rok",
+         "Sejm przyjął w środę ustawę budżetową, a opozycja zapowiedziała skierowanie jej do Trybunału."),
+    ],
+)
+def test_a_legacy_encoded_page_without_a_charset_is_read_in_its_languages_encoding(
+    lang: str, charset: str, headline: str, sentence: str
+) -> None:
+    # No charset declared: the detector ranked windows-1250 and ISO-8859-10 first for these.
+    html = (
+        f"<html lang='{lang}'><head><title>{headline}</title></head><body><article>"
+        f"<h1>{headline}</h1>{f'<p>{sentence}</p>' * 4}</article></body></html>"
+    )
+    result = extract_article(html.encode(charset), "https://news.example/haber/123")
+    assert result.title == headline
+    assert sentence in (result.text or "")
