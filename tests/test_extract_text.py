@@ -459,3 +459,22 @@ def test_a_short_japanese_story_keeps_its_paragraphs_and_not_the_whole_article_e
     )
     text = extract_article(html.encode(), "https://news.example.jp/articles/k123").text
     assert text == "\n".join(JAPANESE_PARAGRAPHS)
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "Opublikowano: 3 grudnia 2025, 18:40",
+        "Valencia, 3 de diciembre de 2025 - 12:45 CET",
+        "3 декабря 2025 г., 12:15 Обновлено: 4 декабря 2025 г., 10:00",
+        "입력 2025년 12월 3일 10:15 수정 2025년 12월 3일 14:00",
+    ],
+)
+def test_a_dateline_in_another_language_does_not_open_the_text(dateline: str) -> None:
+    text = "\n".join([dateline, *ARTICLE_PARAGRAPHS])
+    assert clean_lines(text, title=None, authors=[]) == "\n".join(ARTICLE_PARAGRAPHS)
+
+
+def test_a_short_dated_sentence_opening_the_text_is_kept() -> None:
+    text = "\n".join(["On 3 December 2025 the council met.", *ARTICLE_PARAGRAPHS])
+    assert clean_lines(text, title=None, authors=[]) == text

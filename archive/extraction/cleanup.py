@@ -6,7 +6,7 @@ import re
 
 from lxml import html as lxml_html
 
-from archive.extraction.textdates import MONTH_NAMES
+from archive.extraction.textdates import MONTH_NAMES, SENTENCE_WORDS, words_beside_date
 
 # Each pattern names one kind of furniture, in the languages we archive most. A line
 # is dropped only when it is short and matches: an article paragraph that merely
@@ -249,6 +249,22 @@ def _only_date_and_names(line: str, names: set[str]) -> bool:
     return len(left) <= 2
 
 
+# Prose, not a dateline: a sentence's end (a word, then its full stop: "... the council met.",
+# not "2025 г."), two sentences ("Originally published in 2022. Last updated ..."), or a
+# heading's colon ("Effective beginning 6/2/2025:").
+_SENTENCE_END = re.compile(r"[^\W\d_]{3,}[.!?。]\s*$|[.!?]\s+[^\W\d_]|:\s*$")
+
+
+def _dateline(line: str) -> bool:
+    """A line of dates and the few words around them, in any language _DATE_LINE does not
+    read: "Opublikowano: 3 grudnia 2025, 18:40", "Valencia, 3 de diciembre de 2025 - 12:45",
+    "입력 2025년 12월 3일 10:15 수정 2025년 12월 3일 14:00". A date alone is not one: pages
+    print it under the headline as part of the article ("2024-11-06")."""
+    # (Which of 03/04 is the month does not matter here: only whether a date is written.)
+    words = words_beside_date(line, month_first=False)
+    return words is not None and 1 <= words < SENTENCE_WORDS and not _SENTENCE_END.search(line)
+
+
 def _drop_leading_header(
     lines: list[str], title: str | None, authors: list[str], standfirst: str | None
 ) -> list[str]:
@@ -270,6 +286,7 @@ def _drop_leading_header(
             or (words <= 14 and _only_date_and_names(line, names))
             or (names and (normed in names or _norm(line.split(" ", 1)[-1]) in names))
             or (words <= 8 and bool(_DATE_LINE.match(line.strip())))
+            or (words <= 14 and _dateline(line))
             or (words <= 6 and bool(_LABEL_LINE.match(line.strip())))
         )
         if not header:

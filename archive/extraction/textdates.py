@@ -144,7 +144,7 @@ def publication_label(text: str, *, month_first: bool) -> str | None:
 
 # A dateline holds a date and a few words around it ("Published on", "By Jane Doe",
 # "at 9:06 am CST"); a date with this many words beside it is part of a sentence.
-_SENTENCE_WORDS = 8
+SENTENCE_WORDS = 8
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -155,11 +155,17 @@ def in_sentence(text: str, *, month_first: bool) -> bool:
 
 def date_in_sentence(text: str, *, month_first: bool) -> bool | None:
     """in_sentence(text), or None when `text` holds no date: one read for both questions."""
+    words = words_beside_date(text, month_first=month_first)
+    return None if words is None else words >= SENTENCE_WORDS
+
+
+def words_beside_date(text: str, *, month_first: bool) -> int | None:
+    """How many words `text` holds besides its first date; None when it holds no date."""
     found = _first_date(text, month_first)
     if found is None:
         return None
     start, end, _ = found
-    return len(_WORD.findall(text[:start] + " " + text[end:])) >= _SENTENCE_WORDS
+    return len(_WORD.findall(text[:start] + " " + text[end:]))
 
 
 # Arabic-Indic and Persian digits ("٣ ديسمبر ٢٠٢٥"), read as the ASCII ones: one character
