@@ -405,3 +405,13 @@ def test_a_persian_dateline_dates_the_page() -> None:
     result = extract_article(html.encode(), "https://news.example.ir/news/123")
     assert result.published == "2025-12-03"
     assert result.status == "ok"
+
+
+def test_a_language_declared_in_a_meta_tag_puts_the_day_first() -> None:
+    # No lang on <html>: og:locale says French, and 03/12/2025 is 3 December.
+    html = (
+        "<html><head><title>La grève</title><meta property='og:locale' content='fr_FR'></head><body>"
+        "<article><h1>La grève</h1><div class='date'>Publié le 03/12/2025</div>"
+        f"{PROSE}</article></body></html>"
+    )
+    assert extract_article(html.encode(), URL).published == "2025-12-03"
