@@ -382,6 +382,10 @@ def test_a_dated_byline_far_from_the_headline_dates_an_otherwise_undated_page() 
         ("30 اسفند 1403", ("2025-03-20", False)),  # the last day of a leap year
         ("Güncelleme: 03 Aralık 2025 15:10", ("2025-12-03", True)),
         ("עודכן: 03.12.2025 16:00", ("2025-12-03", True)),
+        ("Aktualizacja: 4 grudnia 2025", ("2025-12-04", True)),
+        ("Aktualizováno: 4. prosince 2025", ("2025-12-04", True)),
+        ("به‌روزرسانی: ۱۳ آذر ۱۴۰۴", ("2025-12-04", True)),
+        ("Last update: December 4, 2025", ("2025-12-04", True)),
     ],
 )
 def test_dates_printed_in_other_scripts_and_calendars_are_read(text: str, expected: tuple[str, bool]) -> None:

@@ -96,9 +96,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 _UPDATED = re.compile(
-    r"updated|modified|revised|aktualisiert|geändert|mis à jour|actualizad|aggiornat"
-    r"|atualizad|bijgewerkt|zaktualizowano|обновлен|оновлен|güncelle|päivitetty|uppdaterad|opdateret"
-    r"|更新|수정|تحديث|עודכן",
+    r"update|modified|revised|aktualisiert|geändert|mis à jour|actualizad|aggiornat"
+    r"|atualizad|bijgewerkt|zaktualizowano|aktualizacja|aktualizováno|aktualizované|обновлен|оновлен"
+    r"|güncelle|päivitetty|uppdaterad|opdateret|更新|수정|تحديث|עודכן|به‌روز|بروزرسانی",
     re.I,
 )
 
