@@ -341,6 +341,8 @@ INTL_PROSE = "<p>" + "Il consiglio comunale ha approvato il bilancio dopo una di
         ("<p>מאת יעל כהן</p>", ["יעל כהן"]),
         ("<p>记者 张伟 李娜</p>", ["张伟", "李娜"]),
         ("<p>作者：张伟</p>", ["张伟"]),
+        ("<div>2025年12月03日 09:30 来源：例子网 记者 张伟 李娜</div>", ["张伟", "李娜"]),
+        ("<div>来源：新华社 作者：张伟 编辑：李娜</div>", ["张伟"]),
         ("<p>山田太郎記者</p>", ["山田太郎"]),
         ("<p>김민수 기자 minsu@example.co.kr</p>", ["김민수"]),
         ("<p>Texto: João Silva</p>", ["João Silva"]),

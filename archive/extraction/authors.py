@@ -37,7 +37,9 @@ _REPORTER_SUFFIX = re.compile(r"\s*(?:기자|記者|记者|특파원|特派員)$
 _HAN_NAMES = re.compile(r"[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})+")
 _INNER_BY = re.compile(
     r"(?:^|[\s—–|•·,])(?:written by|posted by|by|von|par|por|door|av|przez)\s*:?\s+"
-    r"(?=(?-i:[A-ZÀ-ÞА-Я]))",
+    r"(?=(?-i:[A-ZÀ-ÞА-Я]))"
+    # "2025年12月03日 09:30 来源：例子网 记者 张伟": the label in a line of source and date.
+    r"|(?:^|\s)(?:作者|记者|記者)\s*[:：]?\s*",
     re.I,
 )
 # A label that says the value beside it is the author: "Written by", "Author", "Autor:".
@@ -53,6 +55,7 @@ _NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
 _BYLINE_END = re.compile(
     rf"\s(?:[|•·]|-|–|—)\s|\s(?:on|le|am|el|il)\s+(?:{_WEEKDAY}|{_MONTH}|\d)|\s+(?:in|at)\s+(?-i:[A-Z])"
     r"|\s\S+@\S+"  # the author's e-mail address after the name
+    r"|\s(?:编辑|編輯|责任编辑|責任編輯|来源|來源)\s*[:：]"  # "张伟 编辑：李娜": the editor's credit
     # "Par Claire Dubois avec AFP", "Von Anna Schneider mit Material von dpa": the credit
     # that follows the names. (English "with" joins two names: see _LONG_PARTICLES.)
     r"|\s(?:avec|mit|con|com|met)\s"

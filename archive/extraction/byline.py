@@ -84,7 +84,7 @@ _BY_LINE = re.compile(
     r"|^(?:author|contributor|autor|auteur|autore|автор|yazar|texto|كتب|نویسنده)\w*\s*:"
     # Scripts without capitals: the label, then any letter ("بقلم أحمد", "מאת יעל", "记者 张伟"),
     # or the name, then the word for reporter ("김민수 기자", "山田太郎記者").
-    r"|^(?:بقلم|מאת|记者|記者|作者)\s*[:：]?\s*[^\W\d_]"
+    r"|^(?:[^|•·—–]{0,40}\s)?(?:بقلم|מאת|记者|記者|作者)\s*[:：]?\s*[^\W\d_]"
     r"|^[^\W\d_]{2,5}\s?(?:기자|記者|记者)(?:\s|$)",
     re.I,
 )
