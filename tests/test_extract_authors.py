@@ -347,6 +347,11 @@ INTL_PROSE = "<p>" + "Il consiglio comunale ha approvato il bilancio dopo una di
         ("<p>김민수 기자 minsu@example.co.kr</p>", ["김민수"]),
         ("<p>Texto: João Silva</p>", ["João Silva"]),
         ("<p>Par Claire Dubois avec AFP</p>", ["Claire Dubois"]),
+        ("<p>Par Claire Dubois, envoyée spéciale à Kiev</p>", ["Claire Dubois"]),
+        ("<p>Di Giulia Rossi, inviata a Genova</p>", ["Giulia Rossi"]),
+        ("<p>Autorzy: Anna Nowak i Jan Kowalski</p>", ["Anna Nowak", "Jan Kowalski"]),
+        ("<p>Autoren: Anna Schneider und Jonas Weber</p>", ["Anna Schneider", "Jonas Weber"]),
+        ("<p>Muhabir: Ayşe Demir</p>", ["Ayşe Demir"]),
         ("<p>Von Anna Schneider mit Material von dpa</p>", ["Anna Schneider"]),
     ],
 )

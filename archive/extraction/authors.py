@@ -26,7 +26,8 @@ _LEADING_NOISE = re.compile(
 )
 _BYLINE_PREFIX = re.compile(
     r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez|oleh)\s*:?\s+"
-    r"|^(?:authors?|contributors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte|texto|yazar"
+    r"|^(?:authors?|contributors?|autor(?:in|innen|en|es|as|a|zy|i)?|auteurs?|autore|автор[ыа]?|text|texte"
+    r"|texto|yazar|yazan|muhabir"
     r"|كتب|نویسنده)\s*:?\s+"
     r"|^(?:بقلم|מאת|作者|记者|記者)\s*[:：]?\s*",
     re.I,
@@ -134,7 +135,7 @@ def split_names(raw: str) -> list[str]:
                     # the name's job title come its department and employer, not more names.
                     break
                 continue
-        if _lower_case_words(part):
+        if _lower_case_words(part) or (names and not names[0].islower() and _lower_case_phrase(part)):
             continue
         if not part or _NOT_NAME.search(part) or len(part.split()) > 5 or len(part) < 2:
             continue
@@ -164,6 +165,13 @@ def _without_initials(name: str) -> str:
 def _job_title_aside(aside: re.Match[str]) -> str:
     closed = aside.group().endswith(")")
     return "" if not closed or _ROLE.search(aside.group()) else aside.group()
+
+
+def _lower_case_phrase(part: str) -> bool:
+    # What follows a name after a comma and opens with a long lower-case word is its role
+    # or whereabouts: "envoyée spéciale à Kiev", "inviata a Genova", "enviado especial".
+    first = part.split(" ", 1)[0]
+    return len(first) > 3 and first.isalpha() and first.islower()
 
 
 def _lower_case_words(part: str) -> bool:

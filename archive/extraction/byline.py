@@ -66,7 +66,7 @@ _TAXONOMY_MARKUP = re.compile(r"categor|(?:^|[-_])(?:cat|tags?|terms?|topics?)(?
 _TAXONOMY_LINK = re.compile(r"/(?:categor(?:y|ies)|tags?|topics?)/")
 # Every _BY_LINE match holds one of these words.
 _BY_WORD = re.compile(
-    r"by|von|par|por|door|av|przez|di|oleh|author|contributor|autor|auteur|автор|yazar|texto"
+    r"by|von|par|por|door|av|przez|di|oleh|author|contributor|autor|auteur|автор|yazar|yazan|muhabir|texto"
     r"|بقلم|كتب|מאת|نویسنده|记者|記者|作者|기자",
     re.I,
 )
@@ -74,14 +74,15 @@ _BY_WORD = re.compile(
 _BY_LABEL = re.compile(
     r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?"
     r"(?:by|von|par|por|door|av|przez|di|oleh|بقلم|מאת)\s*:?$"
-    r"|^(?:authors?|contributors?|autor|auteur|autore|автор|yazar|texto|نویسنده|作者|记者)\s*[:：]?$",
+    r"|^(?:authors?|contributors?|autor\w*|auteurs?|autore|автор\w*|yazar|yazan|muhabir|texto|نویسنده|作者|记者)"
+    r"\s*[:：]?$",
     re.I,
 )
 # "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe", "di Jane Doe"
 _BY_LINE = re.compile(
     r"^(?:[^|•·—–]{0,40}[|•·—–]\s*)?(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
     r"(?:by|von|par|por|door|av|przez|di|oleh)\s*:?\s+(?-i:[A-ZÀ-ÞА-ЯЄІЇҐ])"
-    r"|^(?:author|contributor|autor|auteur|autore|автор|yazar|texto|كتب|نویسنده)\w*\s*:"
+    r"|^(?:author|contributor|autor|auteur|autore|автор|yazar|yazan|muhabir|texto|كتب|نویسنده)\w*\s*:"
     # Scripts without capitals: the label, then any letter ("بقلم أحمد", "מאת יעל", "记者 张伟"),
     # or the name, then the word for reporter ("김민수 기자", "山田太郎記者").
     r"|^(?:[^|•·—–]{0,40}\s)?(?:بقلم|מאת|记者|記者|作者)\s*[:：]?\s*[^\W\d_]"
