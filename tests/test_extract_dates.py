@@ -398,12 +398,14 @@ def test_labels_in_other_languages_name_the_publication_date() -> None:
     assert publication_label("תאריך: 03.12.2025", month_first=False) is None
 
 
-def test_a_persian_dateline_dates_the_page() -> None:
-    # Iranian sites print the Solar Hijri date in Persian digits: 12 Azar 1404 is 3 December 2025.
+@pytest.mark.parametrize("dateline", ["۱۲ آذر ۱۴۰۴ - ۱۰:۳۰", "12 آذر 1404 - 10:30"])
+def test_a_persian_dateline_dates_the_page(dateline: str) -> None:
+    # Iranian sites print the Solar Hijri date, in Persian digits or in ASCII ones: 12 Azar
+    # 1404 is 3 December 2025.
     paragraph = "<p>" + "سخنگوی دولت اعلام کرد که قیمت بنزین در سال آینده افزایش خواهد یافت. " * 4 + "</p>"
     html = (
         "<html lang='fa' dir='rtl'><head><title>افزایش قیمت بنزین</title></head><body><article>"
-        "<h1>افزایش قیمت بنزین</h1><div class='meta'><span class='date'>۱۲ آذر ۱۴۰۴ - ۱۰:۳۰</span></div>"
+        f"<h1>افزایش قیمت بنزین</h1><div class='meta'><span class='date'>{dateline}</span></div>"
         f"{paragraph * 3}</article></body></html>"
     )
     result = extract_article(html.encode(), "https://news.example.ir/news/123")

@@ -19,9 +19,10 @@ _TAIL_OF = attrgetter("tail")
 _ITEMS_OF = methodcaller("items")
 # Compiled once: el.xpath(expression) compiles it at every call.
 _ITEMPROP_NAME = etree.XPath('.//*[@itemprop="name"]')
-# A year in ASCII digits, or in Arabic-Indic or Persian ones (Gregorian, or Solar Hijri 13xx-14xx).
-_YEAR_HINT = re.compile(r"(?:19|20)\d\d|[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d")
-_OTHER_DIGITS_YEAR = re.compile(r"[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d")
+# A year in ASCII digits, or in Arabic-Indic or Persian ones (Gregorian, or Solar Hijri 13xx-14xx,
+# also in ASCII digits after a month's name: "۱۲ آذر 1404").
+_OTHER_DIGITS_YEAR = re.compile(r"[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d|(?<=[\u0600-\u06ff] )1[34]\d\d")
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d|" + _OTHER_DIGITS_YEAR.pattern)
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
 # articles, menus, the page footer.
