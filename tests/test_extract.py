@@ -307,3 +307,48 @@ def test_text_that_is_not_double_encoded_is_left_as_it_is() -> None:
     read_as_latin1 = russian.encode("utf-8").decode("latin-1").encode("utf-8")
     result = extract_article(read_as_latin1, "https://vestnik.example/2026/11/20/most")
     assert "Движение по новому мосту открыли утром." in result.text
+
+
+CHINESE_SENTENCES = [
+    "据介绍，该线路采用全自动驾驶技术，最高运行速度可达每小时一百公里。",
+    "早晚高峰最小发车间隔为三分钟，将极大缓解城市北部地区的交通压力。",
+    "市民王先生表示，新线路开通后，他每天上班的通勤时间将缩短近半个小时。",
+    "该线路全长约三十公里，共设车站二十座，其中换乘站八座，连接多个大型居住区。",
+    "北京市交通委员会表示，明年还将有三条新线路陆续开通运营，进一步完善城市轨道交通网络。",
+    "沿线居民对新线路的开通表示欢迎，认为这将极大改善他们的出行条件和生活质量。",
+    "为保障开通初期的运营安全，地铁公司在各车站增派了工作人员，引导乘客有序乘车。",
+    "据统计，开通首日客流量超过十五万人次，各车站运行秩序良好，未发生明显拥堵。",
+]
+
+
+def test_a_chinese_story_without_markup_or_date_is_counted_by_its_words_not_its_spaces() -> None:
+    # Eight paragraphs, 280 characters (some 180 words): a short story, eight "words" to split().
+    paragraphs = "".join(f"<p>{s}</p>" for s in CHINESE_SENTENCES)
+    html = (
+        "<html lang='zh-CN'><head><title>北京地铁新线路开通</title></head><body><div class='main'>"
+        f"<h1>北京地铁新线路开通</h1><div class='content'>{paragraphs}</div></div></body></html>"
+    )
+    result = extract_article(html.encode(), "https://news.example.cn/content_123.htm")
+    assert result.status == "ok", result.reason
+
+
+@pytest.mark.parametrize(
+    ("lang", "charset", "headline", "sentence"),
+    [
+        ("tr", "cp1254", "Marmara'da büyüklüğünde deprem",
+         "AFAD, Marmara Denizi'nde büyük bir deprem meydana geldiğini duyurdu ve ekipler inceleme yapıyor."),
+        ("pl", "iso8859_2", "Sejm uchwalił budżet na przyszły rok",
+         "Sejm przyjął w środę ustawę budżetową, a opozycja zapowiedziała skierowanie jej do Trybunału."),
+    ],
+)
+def test_a_legacy_encoded_page_without_a_charset_is_read_in_its_languages_encoding(
+    lang: str, charset: str, headline: str, sentence: str
+) -> None:
+    # No charset declared: the detector ranked windows-1250 and ISO-8859-10 first for these.
+    html = (
+        f"<html lang='{lang}'><head><title>{headline}</title></head><body><article>"
+        f"<h1>{headline}</h1>{f'<p>{sentence}</p>' * 4}</article></body></html>"
+    )
+    result = extract_article(html.encode(charset), "https://news.example/haber/123")
+    assert result.title == headline
+    assert sentence in (result.text or "")

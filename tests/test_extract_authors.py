@@ -326,3 +326,38 @@ def test_a_json_ld_author_reference_of_an_odd_shape_does_not_fail_the_page() -> 
     )
     result = extract_article(html.encode(), "https://coast.example/harbour-wall")
     assert result.status == "ok" and result.authors == ["Jane Doe"]
+
+
+INTL_PROSE = "<p>" + "Il consiglio comunale ha approvato il bilancio dopo una discussione. " * 4 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("<div class='autore'>di <b>Giulia Rossi</b></div>", ["Giulia Rossi"]),
+        ("<span>Yazar: Mehmet Yılmaz</span>", ["Mehmet Yılmaz"]),
+        ("<p>بقلم: أحمد محمود</p>", ["أحمد محمود"]),
+        ("<p>نویسنده: علی رضایی</p>", ["علی رضایی"]),
+        ("<p>מאת יעל כהן</p>", ["יעל כהן"]),
+        ("<p>记者 张伟 李娜</p>", ["张伟", "李娜"]),
+        ("<p>作者：张伟</p>", ["张伟"]),
+        ("<div>2025年12月03日 09:30 来源：例子网 记者 张伟 李娜</div>", ["张伟", "李娜"]),
+        ("<div>来源：新华社 作者：张伟 编辑：李娜</div>", ["张伟"]),
+        ("<p>山田太郎記者</p>", ["山田太郎"]),
+        ("<p>김민수 기자 minsu@example.co.kr</p>", ["김민수"]),
+        ("<p>Texto: João Silva</p>", ["João Silva"]),
+        ("<p>Par Claire Dubois avec AFP</p>", ["Claire Dubois"]),
+        ("<p>Par Claire Dubois, envoyée spéciale à Kiev</p>", ["Claire Dubois"]),
+        ("<p>Di Giulia Rossi, inviata a Genova</p>", ["Giulia Rossi"]),
+        ("<p>Autorzy: Anna Nowak i Jan Kowalski</p>", ["Anna Nowak", "Jan Kowalski"]),
+        ("<p>Autoren: Anna Schneider und Jonas Weber</p>", ["Anna Schneider", "Jonas Weber"]),
+        ("<p>Muhabir: Ayşe Demir</p>", ["Ayşe Demir"]),
+        ("<p>Von Anna Schneider mit Material von dpa</p>", ["Anna Schneider"]),
+    ],
+)
+def test_bylines_in_other_languages_give_the_names(line: str, names: list[str]) -> None:
+    html = (
+        "<html><head><title>Bilancio approvato</title></head><body><article>"
+        f"<h1>Bilancio approvato</h1>{line}{INTL_PROSE * 3}</article></body></html>"
+    )
+    assert extract_article(html.encode(), "https://news.example/a/1").authors == names

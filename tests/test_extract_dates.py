@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from archive.extract import ArticleExtraction, ExtractionHints, extract_article
 from archive.extraction.model import DateCandidate
 from archive.extraction.textdates import find_text_date, in_sentence, publication_label
@@ -365,3 +367,57 @@ def test_a_dated_byline_far_from_the_headline_dates_an_otherwise_undated_page() 
     # The same date far away without a byline beside it says nothing about the page.
     plain = "<p>Tide gauge reading</p><p>December 3, 2025.</p>"
     assert page(body=PROSE + notes + f"<div class='meta'>{plain}</div>").published is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 грудня 2025, 08:40", ("2025-12-03", False)),  # Ukrainian
+        ("Оновлено: 4 грудня 2025", ("2025-12-04", True)),
+        ("الأربعاء ٣ ديسمبر ٢٠٢٥", ("2025-12-03", False)),  # Arabic-Indic digits
+        ("آخر تحديث: 4 كانون الأول 2025", ("2025-12-04", True)),  # Levantine, two words
+        ("입력 2025년 12월 3일 10:15", ("2025-12-03", False)),  # Korean
+        ("수정 2025년 12월 4일 14:00", ("2025-12-04", True)),
+        ("۱۲ آذر ۱۴۰۴ - ۱۰:۳۰", ("2025-12-03", False)),  # Solar Hijri, Persian digits
+        ("30 اسفند 1403", ("2025-03-20", False)),  # the last day of a leap year
+        ("Güncelleme: 03 Aralık 2025 15:10", ("2025-12-03", True)),
+        ("עודכן: 03.12.2025 16:00", ("2025-12-03", True)),
+        ("Aktualizacja: 4 grudnia 2025", ("2025-12-04", True)),
+        ("Aktualizováno: 4. prosince 2025", ("2025-12-04", True)),
+        ("به‌روزرسانی: ۱۳ آذر ۱۴۰۴", ("2025-12-04", True)),
+        ("Last update: December 4, 2025", ("2025-12-04", True)),
+    ],
+)
+def test_dates_printed_in_other_scripts_and_calendars_are_read(text: str, expected: tuple[str, bool]) -> None:
+    assert find_text_date(text, month_first=False) == expected
+
+
+def test_labels_in_other_languages_name_the_publication_date() -> None:
+    assert publication_label("입력 2025년 12월 3일 10:15", month_first=False) == "published"
+    assert publication_label("نشر في ٣ ديسمبر ٢٠٢٥", month_first=False) == "published"
+    assert publication_label("תאריך: 03.12.2025", month_first=False) is None
+
+
+@pytest.mark.parametrize("dateline", ["۱۲ آذر ۱۴۰۴ - ۱۰:۳۰", "12 آذر 1404 - 10:30"])
+def test_a_persian_dateline_dates_the_page(dateline: str) -> None:
+    # Iranian sites print the Solar Hijri date, in Persian digits or in ASCII ones: 12 Azar
+    # 1404 is 3 December 2025.
+    paragraph = "<p>" + "سخنگوی دولت اعلام کرد که قیمت بنزین در سال آینده افزایش خواهد یافت. " * 4 + "</p>"
+    html = (
+        "<html lang='fa' dir='rtl'><head><title>افزایش قیمت بنزین</title></head><body><article>"
+        f"<h1>افزایش قیمت بنزین</h1><div class='meta'><span class='date'>{dateline}</span></div>"
+        f"{paragraph * 3}</article></body></html>"
+    )
+    result = extract_article(html.encode(), "https://news.example.ir/news/123")
+    assert result.published == "2025-12-03"
+    assert result.status == "ok"
+
+
+def test_a_language_declared_in_a_meta_tag_puts_the_day_first() -> None:
+    # No lang on <html>: og:locale says French, and 03/12/2025 is 3 December.
+    html = (
+        "<html><head><title>La grève</title><meta property='og:locale' content='fr_FR'></head><body>"
+        "<article><h1>La grève</h1><div class='date'>Publié le 03/12/2025</div>"
+        f"{PROSE}</article></body></html>"
+    )
+    assert extract_article(html.encode(), URL).published == "2025-12-03"

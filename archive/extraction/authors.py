@@ -25,13 +25,22 @@ _LEADING_NOISE = re.compile(
     rf"^(?:(?:{_DATE}|(?:last|updated|published|posted|on|at)\b|[:,|•·-])\s*)+(?=\S)", re.I
 )
 _BYLINE_PREFIX = re.compile(
-    r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez)\s*:?\s+"
-    r"|^(?:authors?|contributors?|autor(?:in|es|a)?|auteur|autore|автор[ыа]?|text|texte)\s*:?\s+",
+    r"^(?:[\w-]+\s+){0,4}?(?:by|von|par|por|di|door|av|af|przez|oleh)\s*:?\s+"
+    r"|^(?:authors?|contributors?|autor(?:in|innen|en|es|as|a|zy|i)?|auteurs?|autore|автор[ыа]?|text|texte"
+    r"|texto|yazar|yazan|muhabir"
+    r"|كتب|نویسنده)\s*:?\s+"
+    r"|^(?:بقلم|מאת|作者|记者|記者)\s*[:：]?\s*",
     re.I,
 )
+# The word for reporter after the name: "김민수 기자", "山田太郎記者".
+_REPORTER_SUFFIX = re.compile(r"\s*(?:기자|記者|记者|특파원|特派員)$")
+# A Chinese byline writes names of two to four Han characters side by side: "张伟 李娜".
+_HAN_NAMES = re.compile(r"[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})+")
 _INNER_BY = re.compile(
     r"(?:^|[\s—–|•·,])(?:written by|posted by|by|von|par|por|door|av|przez)\s*:?\s+"
-    r"(?=(?-i:[A-ZÀ-ÞА-Я]))",
+    r"(?=(?-i:[A-ZÀ-ÞА-Я]))"
+    # "2025年12月03日 09:30 来源：例子网 记者 张伟": the label in a line of source and date.
+    r"|(?:^|\s)(?:作者|记者|記者)\s*[:：]?\s*",
     re.I,
 )
 # A label that says the value beside it is the author: "Written by", "Author", "Autor:".
@@ -39,11 +48,18 @@ _AUTHOR_LABEL = re.compile(
     r"^(?:(?:written|posted|article|story|text|words)\s+)?by\s*:?$|^(?:authors?|autor(?:in|es|a)?|auteur|autore)\s*:?$",
     re.I,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b)\s*")
+_NAME_SPLIT = re.compile(
+    r"\s*(?:,|;|&|、|，|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b|\bi\b|\bve\b|\bта\b|\bі\b)\s*"
+)
 _NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
 # Where the names end: a separator, a date, a reading time, a label, a place ("in Science").
 _BYLINE_END = re.compile(
     rf"\s(?:[|•·]|-|–|—)\s|\s(?:on|le|am|el|il)\s+(?:{_WEEKDAY}|{_MONTH}|\d)|\s+(?:in|at)\s+(?-i:[A-Z])"
+    r"|\s\S+@\S+"  # the author's e-mail address after the name
+    r"|\s(?:编辑|編輯|责任编辑|責任編輯|来源|來源)\s*[:：]"  # "张伟 编辑：李娜": the editor's credit
+    # "Par Claire Dubois avec AFP", "Von Anna Schneider mit Material von dpa": the credit
+    # that follows the names. (English "with" joins two names: see _LONG_PARTICLES.)
+    r"|\s(?:avec|mit|con|com|met)\s"
     r"|\bupdated\b|\bpublished\b|\bposted\b|\blast\b|\bmin(?:ute)?s?\b|\bread\b|\breviewed\b"
     r"|\bedited\b|\bfact[- ]checked\b|\bon behalf of\b|\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}\b"
     rf"|{_DATE}",
@@ -94,14 +110,18 @@ def split_names(raw: str) -> list[str]:
         # "2. März 2024 — Von Katrin Vogel": the names follow the "by" word.
         raw = raw[inner.end():]
     raw = _LEADING_NOISE.sub("", raw)
-    raw = _BYLINE_PREFIX.sub("", raw)
+    if inner is None:
+        # (After an inner "by", another "by" in the rest is a credit's: "Von Anna Schneider
+        # mit Material von dpa" is not by dpa.)
+        raw = _BYLINE_PREFIX.sub("", raw)
     end = _BYLINE_END.search(raw)
     if end is not None:
         raw = raw[: end.start()]
     raw = _ASIDE.sub(_job_title_aside, raw)
     names: list[str] = []
-    for part in _NAME_SPLIT.split(raw):
+    for part in _split_parts(raw):
         part = _BYLINE_PREFIX.sub("", part.strip(" .|-–—:")).strip(" .|-–—:")
+        part = _REPORTER_SUFFIX.sub("", part)
         role = _ROLE.search(part)
         # "SFist Contributor", "Community Editor": one word and a job title are a desk's pen
         # name, kept whole.
@@ -115,7 +135,7 @@ def split_names(raw: str) -> list[str]:
                     # the name's job title come its department and employer, not more names.
                     break
                 continue
-        if _lower_case_words(part):
+        if _lower_case_words(part) or (names and not names[0].islower() and _lower_case_phrase(part)):
             continue
         if not part or _NOT_NAME.search(part) or len(part.split()) > 5 or len(part) < 2:
             continue
@@ -125,6 +145,14 @@ def split_names(raw: str) -> list[str]:
             continue  # a label alone ("By", "Written by"): the name is in the next element
         names.append(_without_initials(part))
     return names
+
+
+def _split_parts(raw: str) -> list[str]:
+    """The byline cut where one name ends and the next begins."""
+    parts: list[str] = []
+    for part in _NAME_SPLIT.split(raw):
+        parts.extend(part.split() if _HAN_NAMES.fullmatch(part.strip()) else [part])
+    return parts
 
 
 def _without_initials(name: str) -> str:
@@ -137,6 +165,13 @@ def _without_initials(name: str) -> str:
 def _job_title_aside(aside: re.Match[str]) -> str:
     closed = aside.group().endswith(")")
     return "" if not closed or _ROLE.search(aside.group()) else aside.group()
+
+
+def _lower_case_phrase(part: str) -> bool:
+    # What follows a name after a comma and opens with a long lower-case word is its role
+    # or whereabouts: "envoyée spéciale à Kiev", "inviata a Genova", "enviado especial".
+    first = part.split(" ", 1)[0]
+    return len(first) > 3 and first.isalpha() and first.islower()
 
 
 def _lower_case_words(part: str) -> bool:

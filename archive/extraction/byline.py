@@ -19,7 +19,10 @@ _TAIL_OF = attrgetter("tail")
 _ITEMS_OF = methodcaller("items")
 # Compiled once: el.xpath(expression) compiles it at every call.
 _ITEMPROP_NAME = etree.XPath('.//*[@itemprop="name"]')
-_YEAR_HINT = re.compile(r"(?:19|20)\d\d")
+# A year in ASCII digits, or in Arabic-Indic or Persian ones (Gregorian, or Solar Hijri 13xx-14xx,
+# also in ASCII digits after a month's name: "۱۲ آذر 1404").
+_OTHER_DIGITS_YEAR = re.compile(r"[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d|(?<=[\u0600-\u06ff] )1[34]\d\d")
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d|" + _OTHER_DIGITS_YEAR.pattern)
 _SHORT = 140
 # Places whose dates and names are not the article's: comments, teasers of other
 # articles, menus, the page footer.
@@ -63,18 +66,28 @@ _JOB_TITLE_MARKUP = re.compile(
 _TAXONOMY_MARKUP = re.compile(r"categor|(?:^|[-_])(?:cat|tags?|terms?|topics?)(?:$|[-_])")
 _TAXONOMY_LINK = re.compile(r"/(?:categor(?:y|ies)|tags?|topics?)/")
 # Every _BY_LINE match holds one of these words.
-_BY_WORD = re.compile(r"by|von|par|por|door|av|przez|author|contributor|autor|auteur|автор", re.I)
-# A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
-_BY_LABEL = re.compile(
-    r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?(?:by|von|par|por|door|av|przez)\s*:?$"
-    r"|^(?:authors?|contributors?|autor|auteur|autore|автор)\s*:?$",
+_BY_WORD = re.compile(
+    r"by|von|par|por|door|av|przez|di|oleh|author|contributor|autor|auteur|автор|yazar|yazan|muhabir|texto"
+    r"|بقلم|كتب|מאת|نویسنده|记者|記者|作者|기자",
     re.I,
 )
-# "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe"
+# A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
+_BY_LABEL = re.compile(
+    r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?"
+    r"(?:by|von|par|por|door|av|przez|di|oleh|بقلم|מאת)\s*:?$"
+    r"|^(?:authors?|contributors?|autor\w*|auteurs?|autore|автор\w*|yazar|yazan|muhabir|texto|نویسنده|作者|记者)"
+    r"\s*[:：]?$",
+    re.I,
+)
+# "By Jane Doe", "Von Jane Doe", "Written by Jane Doe", "Autor: Jane Doe", "di Jane Doe"
 _BY_LINE = re.compile(
     r"^(?:[^|•·—–]{0,40}[|•·—–]\s*)?(?:(?:written|posted|words|text|story|reported|article|recipe)\s+)?"
-    r"(?:by|von|par|por|door|av|przez)\s*:?\s+(?-i:[A-ZÀ-ÞА-Я])"
-    r"|^(?:author|contributor|autor|auteur|autore|автор)\w*\s*:",
+    r"(?:by|von|par|por|door|av|przez|di|oleh)\s*:?\s+(?-i:[A-ZÀ-ÞА-ЯЄІЇҐ])"
+    r"|^(?:author|contributor|autor|auteur|autore|автор|yazar|yazan|muhabir|texto|كتب|نویسنده)\w*\s*:"
+    # Scripts without capitals: the label, then any letter ("بقلم أحمد", "מאת יעל", "记者 张伟"),
+    # or the name, then the word for reporter ("김민수 기자", "山田太郎記者").
+    r"|^(?:[^|•·—–]{0,40}\s)?(?:بقلم|מאת|记者|記者|作者)\s*[:：]?\s*[^\W\d_]"
+    r"|^[^\W\d_]{2,5}\s?(?:기자|記者|记者)(?:\s|$)",
     re.I,
 )
 
@@ -361,6 +374,8 @@ def _telling(pieces: Iterable[str | None]) -> list[int]:
         index for index, piece in enumerate(pieces)
         if piece and not piece.isspace() and (
             "19" in piece or "20" in piece or (
+                not piece.isascii() and _OTHER_DIGITS_YEAR.search(piece) is not None
+            ) or (
                 len(piece) < 80
                 and (by_word(piece.lower()) if piece.isascii() else _BY_WORD.search(piece)) is not None
             )

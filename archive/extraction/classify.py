@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
 from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
+from archive.extraction.textfix import unspaced_chars
 
 _SOFT_404 = re.compile(
     r"\b404\b|not found|(?:cannot|could not|can't|couldn't) (?:be )?f(?:ou|i)nd|no longer available"
@@ -173,11 +174,19 @@ def _linked_share(text: str, link_texts: frozenset[str]) -> float:
     return linked / total if total else 0.0
 
 
+def word_count(text: str) -> int:
+    """The number of words in `text`, counted in unspaced scripts too."""
+    # Chinese and Japanese write no spaces between words: a long story was "3 words" to
+    # str.split(), and so a page too short to be an article. Their words (as segmenters
+    # cut them) average a character and a half: each three count as two.
+    return len(text.split()) + unspaced_chars(text) * 2 // 3
+
+
 def classify(
     page: Page, shape: PageShape, text: str, title: str | None, date_sources: set[str]
 ) -> str | None:
     """None for an article, else the reason the page is not one."""
-    words = len(text.split())
+    words = word_count(text)
     types = page.ld_types()
     og_type = (page.meta_first("og:type") or "").lower()
     declared_article = bool(types & ARTICLE_TYPES) or og_type == "article"

@@ -6,7 +6,7 @@ import re
 
 from lxml import html as lxml_html
 
-from archive.extraction.textdates import MONTH_NAMES
+from archive.extraction.textdates import MONTH_NAMES, SENTENCE_WORDS, words_beside_date
 
 # Each pattern names one kind of furniture, in the languages we archive most. A line
 # is dropped only when it is short and matches: an article paragraph that merely
@@ -20,7 +20,10 @@ FURNITURE_LINES = re.compile(
             r"|lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|auch interessant"
             r"|leia (?:também|mais)|lee también|leer más|leggi anche|czytaj (?:też|także)"
             r"|zobacz (?:też|także)|читайте также|смотрите также|lees ook|läs också|les også"
-            r"|læs også|lue myös)\s*[:»>|-]",
+            r"|læs også|lue myös|te puede interesar|lea también|veja também|leggi pure|читайте також"
+            r"|(?:i|i̇)lgili haber(?:ler)?|اقرأ أيضا|إقرأ أيضا|اقرأ أيضاً|إقرأ أيضاً|بیشتر بخوانید"
+            r"|بخوانید|עוד בנושא|קראו עוד|קראו גם|相关阅读|延伸阅读|相关新闻|推荐阅读|関連記事"
+            r"|あわせて読みたい|관련\s?기사|함께 보면 좋은 기사)\s*[:：»>|-]",
             r"^read (?:our|the) (?:full|complete|in-depth) .{0,80}review\W*$",
             # affiliate disclosures
             r"\b(?:affiliate (?:links?|commission|partner)|we (?:may )?(?:earn|receive) (?:a )?"
@@ -30,8 +33,10 @@ FURNITURE_LINES = re.compile(
             # newsletter and subscription prompts
             r"^(?:sign up|subscribe|join|get|register)\b.{0,80}\b(?:newsletter|inbox|updates"
             r"|e-?mails?)\b",
-            r"^(?:newsletter|abonnieren sie|inscrivez-vous|suscríbete|iscriviti|zapisz się"
-            r"|подпишитесь)\b",
+            r"^(?:newsletter|abonnieren sie|inscrivez-vous|abonnez-vous|suscríbete|iscriviti|zapisz się"
+            r"|подпишитесь|подписывайтесь|підписуйтесь|assine)\b",
+            r"^(?:cet article est réservé aux abonnés|dieser artikel ist nur für abonnenten"
+            r"|este artículo es exclusivo para suscriptores|questo articolo è riservato agli abbonati)",
             r"\bthanks? (?:you )?for (?:subscribing|signing up|reading)\b",
             # donation and membership appeals
             r"\b(?:please )?(?:consider )?(?:mak(?:e|ing) a donation|donate (?:now|today)"
@@ -42,8 +47,11 @@ FURNITURE_LINES = re.compile(
             r"^(?:leave a (?:comment|reply)|comments? (?:are|is) (?:closed|moderated)"
             r"|your email address will not be published|join the (?:conversation|discussion))",
             # copyright and reprint notices
-            r"^(?:©|\(c\)|copyright\b)",
-            r"\ball rights reserved\b|\bmay not be (?:reproduced|republished|redistributed)\b",
+            r"^(?:©|ⓒ|\(c\)|copyright\b)",
+            r"\ball rights reserved\b|\bmay not be (?:reproduced|republished|redistributed)\b"
+            r"|무단\s?전재|재배포\s?금지|版权所有|版權所有|禁止转载|無断転載",
+            # the editor's credit Chinese pages close with: "（责任编辑：刘洋）"
+            r"^[（(]?(?:责任编辑|責任編輯)\s*[:：]",
             # tables of contents, ad labels and date labels standing alone on a line
             r"^(?:table of contents|contents|in this article|on this page|jump to|skip to"
             r"|inhaltsverzeichnis|inhalt|sommaire|table des matières|índice|indice|contenido"
@@ -85,6 +93,7 @@ _MAX_FURNITURE_WORDS = 60
 _ANYWHERE_WORDS = (
     "affili", "afiliad", "commission", "compensation", "provision", "thank", "donat", "support ",
     "become a ", "unterstützen sie", "soutenez", "apoya ", "sostieni", "rights reserved", "may not be ",
+    "무단", "재배포", "版权所有", "版權所有", "禁止转载", "無断転載",
 )
 
 
@@ -240,6 +249,22 @@ def _only_date_and_names(line: str, names: set[str]) -> bool:
     return len(left) <= 2
 
 
+# Prose, not a dateline: a sentence's end (a word, then its full stop: "... the council met.",
+# not "2025 г."), two sentences ("Originally published in 2022. Last updated ..."), or a
+# heading's colon ("Effective beginning 6/2/2025:").
+_SENTENCE_END = re.compile(r"[^\W\d_]{3,}[.!?。]\s*$|[.!?]\s+[^\W\d_]|:\s*$")
+
+
+def _dateline(line: str) -> bool:
+    """A line of dates and the few words around them, in any language _DATE_LINE does not
+    read: "Opublikowano: 3 grudnia 2025, 18:40", "Valencia, 3 de diciembre de 2025 - 12:45",
+    "입력 2025년 12월 3일 10:15 수정 2025년 12월 3일 14:00". A date alone is not one: pages
+    print it under the headline as part of the article ("2024-11-06")."""
+    # (Which of 03/04 is the month does not matter here: only whether a date is written.)
+    words = words_beside_date(line, month_first=False)
+    return words is not None and 1 <= words < SENTENCE_WORDS and not _SENTENCE_END.search(line)
+
+
 def _drop_leading_header(
     lines: list[str], title: str | None, authors: list[str], standfirst: str | None
 ) -> list[str]:
@@ -261,6 +286,7 @@ def _drop_leading_header(
             or (words <= 14 and _only_date_and_names(line, names))
             or (names and (normed in names or _norm(line.split(" ", 1)[-1]) in names))
             or (words <= 8 and bool(_DATE_LINE.match(line.strip())))
+            or (words <= 14 and _dateline(line))
             or (words <= 6 and bool(_LABEL_LINE.match(line.strip())))
         )
         if not header:

@@ -244,13 +244,18 @@ def web_url(base: str, reference: str) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
-def find_language(page: Page) -> str | None:
-    raw = (
+def declared_language(page: Page) -> str | None:
+    """The language tag the page declares, as written ("en-GB", "fr_FR"), or None."""
+    return (
         page.tree.get("lang")
         or page.tree.get("xml:lang")
         or page.meta_first("content-language", "og:locale", "language", "dc.language")
         or _clean(_ld_value(page, "inLanguage"))
     )
+
+
+def find_language(page: Page) -> str | None:
+    raw = declared_language(page)
     if not raw:
         return None
     primary = re.split(r"[-_,;\s]", raw.strip().lower())[0]

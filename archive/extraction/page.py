@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import (
     DOCTYPE_TAG,
-    decode_file,
+    detect_encoding,
     handle_compressed_file,
     is_dubious_html,
     repair_faulty_html,
@@ -172,7 +173,7 @@ def _load_html(body: bytes) -> tuple[lxml_html.HtmlElement | None, bytes | None]
         else:
             text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        text, raw = decode_file(body), None
+        text, raw = _decode_legacy(body), None
     beginning = text[:50].lower()
     repaired = _repair(text, beginning, raw is None or _may_hold_invalid_chars(raw))
     tree, parsed_bytes = None, False
@@ -194,6 +195,62 @@ def _load_html(body: bytes) -> tuple[lxml_html.HtmlElement | None, bytes | None]
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
         return None, None  # not HTML at all
     return tree, source
+
+
+# The legacy encodings pages in a language were written in. The charset detectors rank
+# encodings by byte statistics, which do not tell the single-byte code pages apart: a
+# Turkish page in windows-1254 without a declaration came out as windows-1250 ("büyüklüđü",
+# "Yýlmaz"), a Polish one in ISO-8859-2 as ISO-8859-10 ("uchwaliģ").
+_LANGUAGE_CHARSETS = {
+    **dict.fromkeys(("tr", "az"), ("cp1254", "iso8859_9")),
+    **dict.fromkeys(
+        ("pl", "cs", "sk", "hu", "sl", "hr", "bs", "ro"), ("cp1250", "iso8859_2", "iso8859_16")
+    ),
+    **dict.fromkeys(
+        ("ru", "uk", "be", "bg", "sr", "mk"), ("cp1251", "koi8_r", "koi8_u", "iso8859_5", "cp866")
+    ),
+    **dict.fromkeys(("lt", "lv", "et"), ("cp1257", "iso8859_13", "iso8859_4")),
+    **dict.fromkeys(("ar", "fa", "ur"), ("cp1256", "iso8859_6")),
+    **dict.fromkeys(("he", "yi"), ("cp1255", "iso8859_8")),
+    "el": ("cp1253", "iso8859_7"),
+    "vi": ("cp1258",),
+    "th": ("cp874", "tis_620"),
+    "ja": ("shift_jis", "cp932", "euc_jp", "iso2022_jp"),
+    "ko": ("euc_kr", "cp949", "iso2022_kr", "johab"),
+    "zh": ("gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950"),
+    # (Not English and the Western European languages: "en" is what templates leave on pages
+    # in every language, and windows-1252 would then win over the detector's right guess.)
+}
+_LANGUAGE_CODECS = {
+    lang: frozenset(codecs.lookup(name).name for name in names) for lang, names in _LANGUAGE_CHARSETS.items()
+}
+_HTML_LANG = re.compile(rb"<html\b[^>]*?\slang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.I)
+# Where the <html> tag is looked for: a page's first bytes (comments and a doctype before it).
+_LANG_WINDOW = 16384
+
+
+def _decode_legacy(body: bytes) -> str:
+    """trafilatura's decode_file for bytes that are not UTF-8, preferring among the detector's
+    guesses an encoding of the language the page's <html lang> names."""
+    content = handle_compressed_file(body)
+    guesses = detect_encoding(content)
+    lang = _HTML_LANG.search(content[:_LANG_WINDOW])
+    family = _LANGUAGE_CODECS.get(lang.group(1).lower().decode()) if lang else None
+    if family:
+        guesses.sort(key=lambda guess: _codec_name(guess) not in family)  # stable: ranks kept
+    for guess in guesses:
+        try:
+            return content.decode(guess)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return str(content, encoding="utf-8", errors="replace")
+
+
+def _codec_name(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
 
 def _utf16_without_bom(raw: bytes) -> str | None:

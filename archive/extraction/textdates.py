@@ -37,17 +37,40 @@ _MONTHS: dict[int, tuple[str, ...]] = {
          "dicembre", "dezembro", "grudnia", "grudzień", "декабря", "декабрь", "prosinec",
          "prosince", "aralık", "joulukuuta", "decembrie"),
 }
-_MONTH_OF = {name: number for number, names in _MONTHS.items() for name in names}
-MONTH_NAMES = frozenset(_MONTH_OF)
+# Ukrainian, and Arabic: the names of the Gregorian months, and the Levantine ones (two of
+# them two words long: "كانون الأول" is December).
+_MORE_MONTHS: dict[int, tuple[str, ...]] = {
+    1: ('січня', 'січень', 'يناير', 'كانون الثاني'),
+    2: ('лютого', 'лютий', 'فبراير', 'شباط'),
+    3: ('березня', 'березень', 'مارس', 'آذار'),
+    4: ('квітня', 'квітень', 'أبريل', 'إبريل', 'نيسان'),
+    5: ('травня', 'травень', 'مايو', 'أيار'),
+    6: ('червня', 'червень', 'يونيو', 'حزيران'),
+    7: ('липня', 'липень', 'يوليو', 'تموز'),
+    8: ('серпня', 'серпень', 'أغسطس', 'آب'),
+    9: ('вересня', 'вересень', 'سبتمبر', 'أيلول'),
+    10: ('жовтня', 'жовтень', 'أكتوبر', 'تشرين الأول'),
+    11: ('листопада', 'листопад', 'نوفمبر', 'تشرين الثاني'),
+    12: ('грудня', 'грудень', 'ديسمبر', 'كانون الأول'),
+}
+_MONTH_OF = {
+    name: number for table in (_MONTHS, _MORE_MONTHS) for number, names in table.items() for name in names
+}
+MONTH_NAMES = frozenset(name for name in _MONTH_OF if " " not in name)
 _MONTH = "(" + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True)) + r")\.?"
 _DAY_NUMBER = r"(\d{1,2})"
 _DAY = _DAY_NUMBER + r"(?:st|nd|rd|th|er|º|\.)?"
 _YEAR = r"((?:19|20)\d{2})"
 # A month name only where the rest of its date follows: a lookahead over any word and the
 # date's tail spares the regex engine trying each of the ~250 month names at every word.
-# (Every character a month name matches, case-insensitively, is a letter: [^\W\d_].)
-_WORD_THEN_DAY_YEAR = r"(?=[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th|er|º|\.)?,?\s+(?:19|20)\d{2}\b)"
-_WORD_THEN_YEAR = r"(?=[^\W\d_]+\.?\s*(?:de\s+)?,?\s*(?:19|20)\d{2}\b)"
+# (Every character a month name matches, case-insensitively, is a letter: [^\W\d_], but
+# the space of the two-word Arabic names.)
+_NAME = r"(?:[^\W\d_]+ )?[^\W\d_]+"
+_WORD_THEN_DAY_YEAR = rf"(?={_NAME}\.?\s+\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?,?\s+(?:19|20)\d{{2}}\b)"
+_WORD_THEN_YEAR = rf"(?={_NAME}\.?\s*(?:de\s+)?,?\s*(?:19|20)\d{{2}}\b)"
+
+_JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر",
+                  "دی", "بهمن", "اسفند")
 
 # Each pattern, the kind of date it reads, and a character every match holds ("" for
 # none): most texts lack the separators, and a test for one costs a hundredth of a search.
@@ -59,6 +82,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # "2025. 12. 17."); not a version number's longer run ("2019.1.2.3").
     (re.compile(rf"(?<![\d.]){_YEAR}\.\s?(\d{{1,2}})\.\s?(\d{{1,2}})\b(?!\.\d)"), "ymd", "."),
     (re.compile(rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"), "ymd", "年"),
+    (re.compile(rf"{_YEAR}\s*년\s*(\d{{1,2}})\s*월\s*(\d{{1,2}})\s*일"), "ymd", "년"),
     (re.compile(rf"(?<![\w.]){_WORD_THEN_DAY_YEAR}{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I), "mdy-name", ""),
     # Year first, as bibliographic records print it ("2023 Jan 7", citation_publication_date).
     (re.compile(rf"\b{_YEAR}\s+{_MONTH}\s+{_DAY_NUMBER}\b(?![.:,]?\d|,?\s+(?:19|20)\d\d)", re.I),
@@ -66,12 +90,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(rf"(?<![\w.]){_DAY}\s*(?:de\s+)?{_WORD_THEN_YEAR}{_MONTH}\s*(?:de\s+)?,?\s*{_YEAR}\b", re.I),
      "dmy-name", ""),
     (re.compile(rf"(?<![\d.]){_DAY_NUMBER}\.(\d{{1,2}})\.{_YEAR}\b"), "dmy", "."),
+    # The Solar Hijri calendar of Iranian and Afghan pages ("۱۲ آذر ۱۴۰۴", 3 December 2025).
+    (re.compile(rf"(?<!\d){_DAY_NUMBER}\s+({'|'.join(_JALALI_MONTHS)})\s+(1[34]\d\d)\b"), "jalali", ""),
     (re.compile(rf"(?<![\d/]){_DAY_NUMBER}/(\d{{1,2}})/{_YEAR}\b"), "slash", "/"),
 )
 
 _UPDATED = re.compile(
-    r"updated|modified|revised|aktualisiert|geändert|mis à jour|actualizad|aggiornat"
-    r"|atualizad|bijgewerkt|zaktualizowano|обновлен|güncellen|päivitetty|uppdaterad|opdateret",
+    r"update|modified|revised|aktualisiert|geändert|mis à jour|actualizad|aggiornat"
+    r"|atualizad|bijgewerkt|zaktualizowano|aktualizacja|aktualizováno|aktualizované|обновлен|оновлен"
+    r"|güncelle|päivitetty|uppdaterad|opdateret|更新|수정|تحديث|עודכן|به‌روز|بروزرسانی",
     re.I,
 )
 
@@ -89,9 +116,10 @@ def find_text_date(text: str, *, month_first: bool) -> tuple[str, bool] | None:
 # "Veröffentlicht am", "Publié le". Not "Last published" (an author's latest post).
 _PUBLISHED_WORD = (
     r"(?:published|posted|publié|publiée|publicado|publicada|pubblicato|pubblicata"
-    r"|veröffentlicht|gepubliceerd|opublikowano|опубликовано|julkaistu|publicerad)"
+    r"|veröffentlicht|gepubliceerd|opublikowano|опубликовано|опубліковано|julkaistu|publicerad"
+    r"|yayınlanma|yayımlanma|نشر|انتشار|פורסם|发布|發佈|公開|입력)"
 )
-_LABEL_END = r"(?:\s+(?:on|am|le|el|il|em|op|den|at))?\W{0,3}$"
+_LABEL_END = r"(?:\s+(?:on|am|le|el|il|em|op|den|at|في))?\W{0,3}$"
 _PUBLISHED_LABEL = re.compile(rf"(?<!last )\b{_PUBLISHED_WORD}{_LABEL_END}", re.I)
 # "This article was originally published on ...": a note inside prose, yet a dateline.
 _ORIGINAL_LABEL = re.compile(
@@ -116,7 +144,7 @@ def publication_label(text: str, *, month_first: bool) -> str | None:
 
 # A dateline holds a date and a few words around it ("Published on", "By Jane Doe",
 # "at 9:06 am CST"); a date with this many words beside it is part of a sentence.
-_SENTENCE_WORDS = 8
+SENTENCE_WORDS = 8
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -127,16 +155,30 @@ def in_sentence(text: str, *, month_first: bool) -> bool:
 
 def date_in_sentence(text: str, *, month_first: bool) -> bool | None:
     """in_sentence(text), or None when `text` holds no date: one read for both questions."""
+    words = words_beside_date(text, month_first=month_first)
+    return None if words is None else words >= SENTENCE_WORDS
+
+
+def words_beside_date(text: str, *, month_first: bool) -> int | None:
+    """How many words `text` holds besides its first date; None when it holds no date."""
     found = _first_date(text, month_first)
     if found is None:
         return None
     start, end, _ = found
-    return len(_WORD.findall(text[:start] + " " + text[end:])) >= _SENTENCE_WORDS
+    return len(_WORD.findall(text[:start] + " " + text[end:]))
+
+
+# Arabic-Indic and Persian digits ("٣ ديسمبر ٢٠٢٥"), read as the ASCII ones: one character
+# for one, so a match's offsets stay those of the text.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_OTHER_DIGIT = re.compile("[٠-٩۰-۹]")
 
 
 def _first_date(text: str, month_first: bool) -> tuple[int, int, str] | None:
-    if "19" not in text and "20" not in text:
-        return None  # every pattern holds a year: spare the eight searches
+    if not text.isascii() and _OTHER_DIGIT.search(text):
+        text = text.translate(_DIGITS)
+    if "19" not in text and "20" not in text and (text.isascii() or ("13" not in text and "14" not in text)):
+        return None  # every pattern holds a year: spare the nine searches
     best: tuple[int, int, str] | None = None
     for pattern, kind, needs in _PATTERNS:
         if needs not in text:
@@ -174,6 +216,8 @@ def _to_iso(groups: tuple[str | None, ...], kind: str, month_first: bool) -> str
         month = str(_month_number(name))
     elif kind == "dmy":
         day, month, year = parts
+    elif kind == "jalali":
+        return _from_jalali(int(parts[2]), _JALALI_MONTHS.index(parts[1]) + 1, int(parts[0]))
     else:
         first, second, year = parts
         if int(first) > 12 or (not month_first and int(second) <= 12):
@@ -184,3 +228,15 @@ def _to_iso(groups: tuple[str | None, ...], kind: str, month_first: bool) -> str
         return date(int(year), int(month), int(day)).isoformat()
     except ValueError:
         return None
+
+
+def _from_jalali(year: int, month: int, day: int) -> str | None:
+    """A Solar Hijri date as the Gregorian YYYY-MM-DD (the 33-year leap cycle's arithmetic)."""
+    if not 1 <= day <= (31 if month <= 6 else 30):
+        return None
+    year += 1595
+    days = (
+        365 * year + year // 33 * 8 + (year % 33 + 3) // 4 + day
+        + ((month - 1) * 31 if month <= 6 else (month - 7) * 30 + 186)
+    )
+    return date.fromordinal(days - 356033).isoformat()

@@ -71,6 +71,16 @@ def repair_mojibake(text: str) -> str:
     return _STRAY_A_CIRCUMFLEX.sub("", _MOJIBAKE.sub(_repair, text))
 
 
+# Han and kana: Chinese and Japanese put no spaces between words, and write a word in a
+# character and a half on average, where alphabets take five or six.
+UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def unspaced_chars(text: str) -> int:
+    """How many characters of `text` are Han or kana."""
+    return 0 if text.isascii() else len(UNSPACED_SCRIPT.findall(text))
+
+
 # C0 and C1 controls but tab and newline, and lone surrogates (JSON-LD's "\\u001b" and
 # "\\udc00" escapes): none is text, an ESC printed to a terminal is a command to it, and a
 # surrogate cannot be written as UTF-8 (the page's metadata record failed to encode).

@@ -7,6 +7,7 @@ each with trafilatura's own on the test pages.
 
 from __future__ import annotations
 
+import re
 from copy import copy, deepcopy
 from html import unescape
 
@@ -21,7 +22,7 @@ from trafilatura.htmlprocessing import (
     recover_math,
 )
 from trafilatura.settings import INLINE_CONSUMING, MANUALLY_CLEANED, MANUALLY_STRIPPED, Extractor
-from trafilatura.utils import remove_control_characters, sanitize, trim
+from trafilatura.utils import trim
 from trafilatura.xml import (
     NEWLINE_ELEMS,
     SEPARATORS,
@@ -266,16 +267,35 @@ def xmltotxt(xmloutput: etree._Element | None) -> str:
 
     Its sanitize(text, preserve_space=True) takes each line through line_processing, whose
     replacements of "&#13;", "&#10;" and "&nbsp;" need an "&": without one, each line only
-    loses its control characters, read here without the calls in between.
+    loses its control characters, read here without the calls in between (and keeping
+    the characters printable_text keeps).
     """
     if xmloutput is None:
         return ""
     returnlist: list[str] = []
     _process_outside(xmloutput, returnlist)
     text = "".join(returnlist)
+    lines = text.splitlines()
     if "&" in text:
-        return unescape(sanitize(text, True) or "")
-    return "\n".join(filter(None, map(remove_control_characters, text.splitlines()))).replace("\u2424", "")
+        lines = [_SPACE_ENTITIES.sub(lambda m: _SPACES[m.group(0)], line) for line in lines]
+    text = "\n".join(filter(None, map(printable_text, lines))).replace("\u2424", "")
+    return unescape(text) if "&" in text else text
+
+
+_SPACES = {"&#13;": "\r", "&#10;": "\n", "&nbsp;": "\u00a0"}
+_SPACE_ENTITIES = re.compile("|".join(_SPACES))
+# Format characters that spell words: the zero-width non-joiner and joiner are part of
+# Persian, Kurdish and Indic words ("می‌شود") and of emoji. trafilatura's
+# remove_control_characters drops every character str.isprintable() refuses, these too,
+# which glued Persian words together ("میشود").
+_SPELLING_FORMAT_CHARS = frozenset("\u200c\u200d")
+
+
+def printable_text(line: str) -> str:
+    """trafilatura's remove_control_characters, keeping the zero-width (non-)joiners."""
+    if line.isprintable():
+        return line
+    return "".join(c for c in line if c.isprintable() or c.isspace() or c in _SPELLING_FORMAT_CHARS)
 
 
 # What process_element renders in ways _process_outside leaves to it: cells and items (they
