@@ -6,8 +6,9 @@ import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import scrapy_crawl
+from tests.conftest import Crawl, scrapy_crawl
 from tests.test_crawl_robots import ARTICLE, _Handler, _serve
 
 
@@ -24,23 +25,32 @@ class _Feed(_Handler):
             self.send(404, b"", [])
 
 
-def test_dns_failure_is_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
+def _crawl_pinned(tmp_path: Path, handler: type[_Handler], host: str, config: str) -> tuple[Crawl, int, Any]:
+    """Crawl site `pinned` (base_url http://HOST:PORT plus `config`) with HOST pinned to the
+    local server, every other name failing DNS; returns the crawl, the port and the server."""
     server = _serve("")
-    server.RequestHandlerClass = _Feed
+    server.RequestHandlerClass = handler
+    server.hosts = []  # type: ignore[attr-defined]
     port = server.server_address[1]
     try:
         sites = tmp_path / "sites"
         sites.mkdir()
         (sites / "pinned.toml").write_text(
-            f"base_url = 'http://news.test:{port}'\nallowed_domains = ['news.test', 'missing.test']\n"
-            "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\narticle_patterns = ['/news/']\n")
+            f"base_url = 'http://{host}:{port}'\nallow_private_networks = ['127.0.0.1/32']\n{config}")
         crawl = scrapy_crawl("pinned", tmp_path / "data", sites=sites, settings={
-            "NEWSARCHIVE_HOSTS": json.dumps({"news.test": "127.0.0.1"}),
+            "NEWSARCHIVE_HOSTS": json.dumps({host: "127.0.0.1"}),
             "NEWSARCHIVE_HOSTS_ONLY": "True", "RETRY_TIMES": "0"})
     finally:
         server.shutdown()
         server.server_close()
     assert crawl.returncode == 0, crawl.log[-3000:]
+    return crawl, port, server
+
+
+def test_dns_failure_is_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    crawl, port, _ = _crawl_pinned(
+        tmp_path, _Feed, "news.test",
+        "allowed_domains = ['news.test', 'missing.test']\nfeeds = ['/rss']\narticle_patterns = ['/news/']\n")
     with closing(sqlite3.connect(crawl.index)) as db:
         rows = dict(db.execute("select url, outcome || ': ' || coalesce(reason, '') from captures"))
         fetched = db.execute("select status from captures where url = ?",
@@ -77,25 +87,11 @@ class _IdnFeed(_Handler):
 def test_a_unicode_host_is_requested_as_browsers_spell_it(tmp_path: Path) -> None:
     # IDNA 2003 (Python's codec, w3lib's, Scrapy's) writes "faß" as "fass", another domain:
     # the crawl asked fass.test, a name the site does not have. UTS 46 (browsers) keeps ß.
-    server = _serve("")
-    server.RequestHandlerClass = _IdnFeed
-    server.hosts = []  # type: ignore[attr-defined]
-    port = server.server_address[1]
-    try:
-        sites = tmp_path / "sites"
-        sites.mkdir()
-        (sites / "idn.toml").write_text(
-            f"base_url = 'http://faß.test:{port}'\nallowed_domains = ['faß.test']\n"
-            "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\nstart_urls = ['/section']\n"
-            "article_patterns = ['/news/']\nfollow_patterns = ['/section']\n")
-        crawl = scrapy_crawl("idn", tmp_path / "data", sites=sites, settings={
-            "NEWSARCHIVE_HOSTS": json.dumps({"faß.test": "127.0.0.1"}),
-            "NEWSARCHIVE_HOSTS_ONLY": "True", "RETRY_TIMES": "0"})
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert crawl.returncode == 0, crawl.log[-3000:]
-    assert set(server.hosts) == {f"xn--fa-hia.test:{port}"}  # type: ignore[attr-defined]
+    crawl, port, server = _crawl_pinned(
+        tmp_path, _IdnFeed, "faß.test",
+        "allowed_domains = ['faß.test']\nfeeds = ['/rss']\nstart_urls = ['/section']\n"
+        "article_patterns = ['/news/']\nfollow_patterns = ['/section']\n")
+    assert set(server.hosts) == {f"xn--fa-hia.test:{port}"}
     with closing(sqlite3.connect(crawl.index)) as db:
         fetched = {url for (url,) in db.execute("select url from captures where status = 200")}
     assert {f"http://xn--fa-hia.test:{port}/news/{n}" for n in ("one", "three")} <= fetched
