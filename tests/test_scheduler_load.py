@@ -41,16 +41,25 @@ def _most_at_once(notes: Path) -> int:
     return max(sum(1 for start, end in spans if start <= moment < end) for moment, _ in spans)
 
 
+def _start_crawls(
+    data: Path, sites_dir: Path, *, sites: int, max_crawls: int
+) -> tuple[JobRunner, list[threading.Thread]]:
+    """`sites` stand-in crawls all due at once, each started on its own thread as the
+    scheduler starts them."""
+    (data / "notes").mkdir(parents=True)
+    runner = JobRunner(_NotingContext(data, sites_dir, lease_ttl=6, max_crawls=max_crawls))
+    jobs = [PlannedJob(f"crawl:s{n}", "crawl", f"s{n}", None, timedelta(hours=1)) for n in range(sites)]
+    workers = [threading.Thread(target=runner.run, args=[job]) for job in jobs]
+    for worker in workers:
+        worker.start()
+    return runner, workers
+
+
 def test_crawls_due_together_run_at_most_max_crawls_at_once(tmp_path: Path) -> None:
     """Thirty sites due in the same minute started thirty `scrapy crawl`s (each with its own
     extraction workers) at once, on a 2-core machine: a thread per job, nothing bounding them."""
     data = tmp_path / "data"
-    (data / "notes").mkdir(parents=True)
-    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6, max_crawls=2))
-    jobs = [PlannedJob(f"crawl:s{n}", "crawl", f"s{n}", None, timedelta(hours=1)) for n in range(6)]
-    workers = [threading.Thread(target=runner.run, args=[job]) for job in jobs]
-    for worker in workers:
-        worker.start()
+    runner, workers = _start_crawls(data, tmp_path / "sites", sites=6, max_crawls=2)
     for worker in workers:
         worker.join(60)
     assert not any(worker.is_alive() for worker in workers)
@@ -60,12 +69,7 @@ def test_crawls_due_together_run_at_most_max_crawls_at_once(tmp_path: Path) -> N
 
 def test_a_stop_ends_the_crawls_waiting_for_their_turn_without_starting_them(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    (data / "notes").mkdir(parents=True)
-    runner = JobRunner(_NotingContext(data, tmp_path / "sites", lease_ttl=6, max_crawls=1))
-    jobs = [PlannedJob(f"crawl:s{n}", "crawl", f"s{n}", None, timedelta(hours=1)) for n in range(3)]
-    workers = [threading.Thread(target=runner.run, args=[job]) for job in jobs]
-    for worker in workers:
-        worker.start()
+    runner, workers = _start_crawls(data, tmp_path / "sites", sites=3, max_crawls=1)
     deadline = time.monotonic() + 30
     while not list((data / "notes").glob("*.start")):
         assert time.monotonic() < deadline, "no stand-in crawl started"
