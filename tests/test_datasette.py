@@ -143,6 +143,20 @@ def test_taken_down_and_every_fetch_of_an_article(tmp_path: Path) -> None:
         (200, "article"), (404, "http_error"), (200, "article")]
 
 
+def test_article_history_follows_a_move_to_a_new_url(tmp_path: Path) -> None:
+    # Run one archived /news/old; by run two it redirects to /news/new. The history of the
+    # story under its new URL lacked the version archived before the move.
+    db = open_index(tmp_path / "index.db")
+    apply_capture(db, doc("/news/old", "The first version of the story."))
+    moved = doc("/news/new", "The story, corrected.", fetched_at="2026-11-29T04:00:00+00:00")
+    moved.metadata["aliases"] = [BASE + "/news/old"]
+    apply_capture(db, moved)
+    db.close()
+    (history,) = get(tmp_path, f"/index/article_history.json?_shape=array&canonical_url={BASE}/news/new")
+    assert [(row["archived_as"], row["title"]) for row in history.json()] == [
+        (BASE + "/news/old", "A title"), (BASE + "/news/new", "A title")]
+
+
 def test_facets_configured_and_suggestions_off(data: Path) -> None:
     [r] = get(data, "/index/articles.json")
     body = r.json()
