@@ -361,3 +361,23 @@ def test_bylines_in_other_languages_give_the_names(line: str, names: list[str]) 
         f"<h1>Bilancio approvato</h1>{line}{INTL_PROSE * 3}</article></body></html>"
     )
     assert extract_article(html.encode(), "https://news.example/a/1").authors == names
+
+
+@pytest.mark.parametrize(("raw", "names"), [
+    # A wire service or the place of writing after the name is no second author.
+    ("By Jane Doe, Reuters", ["Jane Doe"]),
+    ("By JANE DOE, REUTERS", ["JANE DOE"]),
+    ("By Jane Doe, AFP", ["Jane Doe"]),
+    ("Von Anna Schneider, Berlin", ["Anna Schneider"]),
+    ("By Jane Doe and John Smith, Associated Press", ["Jane Doe", "John Smith"]),
+    ("By Jane Doe, Kyodo News", ["Jane Doe"]),
+    # Degrees after a name stay with it: they were split off as authors named "MS" and "RD".
+    ("By Jane Doe, MD, MPH", ["Jane Doe, MD, MPH"]),
+    ("Written by Sam Lee, Ph.D.", ["Sam Lee, Ph.D"]),
+    ("Ann Poe, RD, and Bo Chen, CFP®", ["Ann Poe, RD", "Bo Chen, CFP®"]),
+    # Two people, and names written without spaces, stay apart.
+    ("By Jane Doe, John Smith", ["Jane Doe", "John Smith"]),
+    ("张伟，李娜", ["张伟", "李娜"]),
+])
+def test_what_follows_a_name_after_a_comma(raw: str, names: list[str]) -> None:
+    assert split_names(raw) == names

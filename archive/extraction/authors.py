@@ -49,8 +49,18 @@ _AUTHOR_LABEL = re.compile(
     re.I,
 )
 _NAME_SPLIT = re.compile(
-    r"\s*(?:,|;|&|、|，|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b|\bi\b|\bve\b|\bта\b|\bі\b)\s*"
+    r"\s*(,|;|&|、|，|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bog\b|\ben\b|\be\b|\bi\b|\bve\b|\bта\b|\bі\b)\s*"
 )
+# A news agency or desk credited after the names: "By Jane Doe, Associated Press".
+_AGENCY = re.compile(r"\b(?:press|news|agency|agence|agentur|agencia|agenzia|newswire|wire)$", re.I)
+# Wire services known by their initials, which a degree's shape would let through ("By Jane
+# Doe, AFP" is the agency's copy, "Jane Doe, MD" a physician).
+_AGENCY_INITIALS = frozenset(
+    {"AP", "AFP", "DPA", "EFE", "ANSA", "UPI", "TASS", "RIA", "PA", "AAP", "CP", "PTI", "ANI",
+     "IANS", "KNA", "APA", "ATS", "SDA", "PAP", "MTI", "CTK", "BTA", "AA", "IRNA", "KUNA",
+     "WAM", "SPA", "QNA", "CNA", "VNA", "PNA", "CNN", "BBC", "NPR"}
+)
+_DEGREE_SHAPE = re.compile(r"(?:[A-Z][A-Za-z]?\.?){1,4}|(?:Ph|Ed|Pharm|Psy)\.?\s?D\.?|Esq\.?")
 _NOT_NAME = re.compile(r"\d|@|https?:|www\.|\.com\b|[|•·/\\{}<>=#:]", re.I)
 # Where the names end: a separator, a date, a reading time, a label, a place ("in Science").
 _BYLINE_END = re.compile(
@@ -119,8 +129,18 @@ def split_names(raw: str) -> list[str]:
         raw = raw[: end.start()]
     raw = _ASIDE.sub(_job_title_aside, raw)
     names: list[str] = []
-    for part in _split_parts(raw):
+    for after_comma, part in _split_parts(raw):
         part = _BYLINE_PREFIX.sub("", part.strip(" .|-–—:")).strip(" .|-–—:")
+        if not part:
+            continue
+        if after_comma and names and _postnominal(part):
+            names[-1] += f", {part}"  # "Jane Doe, MD, MPH": her degrees, part of her name
+            continue
+        if after_comma and names and " " in names[0] and (" " not in part or _AGENCY.search(part)):
+            # "By Jane Doe, Reuters", "Von Anna Schneider, Berlin": after a full name, one
+            # word (or an agency's name) past a comma is where it was written or whose wire
+            # it came from, not a second author.
+            break
         part = _REPORTER_SUFFIX.sub("", part)
         role = _ROLE.search(part)
         # "SFist Contributor", "Community Editor": one word and a job title are a desk's pen
@@ -147,11 +167,27 @@ def split_names(raw: str) -> list[str]:
     return names
 
 
-def _split_parts(raw: str) -> list[str]:
-    """The byline cut where one name ends and the next begins."""
-    parts: list[str] = []
-    for part in _NAME_SPLIT.split(raw):
-        parts.extend(part.split() if _HAN_NAMES.fullmatch(part.strip()) else [part])
+def _postnominal(part: str) -> bool:
+    """A degree or certification printed after a name: "MD", "Ph.D.", "RD", "CFP®", "MSc"."""
+    bare = part.rstrip("®*†™ ")
+    return (
+        bool(_DEGREE_SHAPE.fullmatch(bare))
+        and sum(c.isalpha() for c in bare) <= 5  # "REUTERS" is no degree
+        and sum(c.isupper() for c in bare) >= 2 - bare.startswith(("Esq", "Ph", "Ed", "Pharm", "Psy"))
+        and bare.replace(".", "").upper() not in _AGENCY_INITIALS
+    )
+
+
+def _split_parts(raw: str) -> list[tuple[bool, str]]:
+    """The byline cut where one name ends and the next begins; each part says whether a
+    comma came before it."""
+    pieces = _NAME_SPLIT.split(raw)  # part, separator, part, separator, ..., part
+    parts: list[tuple[bool, str]] = []
+    for n in range(0, len(pieces), 2):
+        after_comma = n > 0 and pieces[n - 1] in (",", "，")
+        part = pieces[n]
+        parts.extend((after_comma, p) for p in
+                     (part.split() if _HAN_NAMES.fullmatch(part.strip()) else [part]))
     return parts
 
 
