@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -61,14 +62,38 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     return None
 
 
+def _index(datasette: Any) -> Any:
+    """The index database: the first one served from a file."""
+    return next((db for db in datasette.databases.values() if db.path), None)
+
+
 def warc_dir(datasette: Any) -> Path | None:
     config = datasette.plugin_config(PLUGIN) or {}
     if config.get("warc_dir"):
         return Path(config["warc_dir"])
-    for db in datasette.databases.values():
-        if db.path:
-            return Path(db.path).parent / "warc"
-    return None
+    index = _index(datasette)
+    return Path(index.path).parent / "warc" if index else None
+
+
+# Records the index knows start exactly there. Any other offset may fall inside a record,
+# where deflate stores an incompressible payload verbatim: a gzip member a hostile page hid in
+# random bytes was read as a record of its own, a "response" of any URL it made up.
+_KNOWN_RECORD = """
+select 1 from captures where warc_file = :file and warc_offset = :offset
+union all select 1 from captures where metadata_warc_file = :file and metadata_warc_offset = :offset
+union all select 1 from unpaired_responses where warc_file = :file and warc_offset = :offset
+limit 1"""
+
+
+async def _known_record(datasette: Any, file: str, offset: int) -> bool:
+    index = _index(datasette)
+    if index is None:
+        return False
+    try:
+        rows = await index.execute(_KNOWN_RECORD, {"file": file, "offset": offset})
+    except (sqlite3.Error, OverflowError):  # not a newsarchive index; past SQLite's integers
+        return False
+    return bool(rows.rows)
 
 
 def _headers_table(headers: list[tuple[str, str]]) -> str:
@@ -171,6 +196,8 @@ async def warc_record(request: Any, datasette: Any) -> Response:
         return Response.text("no record at that offset", status=404)
     if directory is None or not _FILE.fullmatch(file):
         return Response.text("no such WARC file", status=404)
+    if not await _known_record(datasette, file, offset):
+        return Response.text(f"no record the index knows at {file} offset {offset}", status=404)
     loop = asyncio.get_running_loop()
     try:
         record = await loop.run_in_executor(None, read_record, directory, file, offset)

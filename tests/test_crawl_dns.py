@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import Crawl, scrapy_crawl
 from tests.test_crawl_robots import ARTICLE, _Handler, _serve
@@ -95,3 +98,53 @@ def test_a_unicode_host_is_requested_as_browsers_spell_it(tmp_path: Path) -> Non
     with closing(sqlite3.connect(crawl.index)) as db:
         fetched = {url for (url,) in db.execute("select url from captures where status = 200")}
     assert {f"http://xn--fa-hia.test:{port}/news/{n}" for n in ("one", "three")} <= fetched
+
+
+# Loaded into the crawl process by PYTHONPATH: a DNS server that answers 127.0.0.1 to the
+# first lookup (the SSRF guard's, asyncio's getaddrinfo) and 127.0.0.2 to the next (Twisted's,
+# gethostbyname), as a hostile name server with a TTL of 0 does (DNS rebinding).
+_REBINDING = '''
+import socket
+_getaddrinfo, _gethostbyname = socket.getaddrinfo, socket.gethostbyname
+def getaddrinfo(host, *args, **kwargs):
+    return _getaddrinfo("127.0.0.1" if host == "rebind.test" else host, *args, **kwargs)
+def gethostbyname(host):
+    return "127.0.0.2" if host == "rebind.test" else _gethostbyname(host)
+socket.getaddrinfo, socket.gethostbyname = getaddrinfo, gethostbyname
+'''
+
+
+def test_a_name_that_changes_its_address_after_the_guard_checked_it_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The guard checked the address of its own lookup, and Twisted connected to the address of
+    # another: the request reached 127.0.0.2, which the site never allowed (only the response
+    # was refused, by the answering-address check, once the request had been sent).
+    from tests.hardening_support import Tripwire
+
+    (tmp_path / "rebinding").mkdir()
+    (tmp_path / "rebinding" / "sitecustomize.py").write_text(_REBINDING)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(tmp_path / "rebinding"), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    server = _serve("")
+    server.RequestHandlerClass = _Feed
+    port = server.server_address[1]
+    try:
+        with Tripwire("127.0.0.2", port).armed() as tripwire:
+            sites = tmp_path / "sites"
+            sites.mkdir()
+            (sites / "rebind.toml").write_text(
+                f"base_url = 'http://rebind.test:{port}'\nallowed_domains = ['rebind.test']\n"
+                "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\n"
+                "article_patterns = ['/news/']\n")
+            crawl = scrapy_crawl("rebind", tmp_path / "data", sites=sites,
+                                 settings={"RETRY_TIMES": "0"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert tripwire.connections == 0, "a request reached 127.0.0.2, an address the site did not allow"
+    assert "refused rebind.test: it now resolves to the non-global address 127.0.0.2" in crawl.log
+    with closing(sqlite3.connect(crawl.index)) as db:
+        [(outcome, reason)] = db.execute("select outcome, reason from captures where url = ?",
+                                         [f"http://rebind.test:{port}/robots.txt"]).fetchall()
+    assert outcome == "fetch_error" and "rebind.test" in reason, (outcome, reason)

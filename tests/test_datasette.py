@@ -251,7 +251,9 @@ def archive_odd_responses(tmp_path: Path) -> dict[str, str]:
         )
         paths[name] = f"/-/warc/{positions.response.file}/{positions.response.offset}"
     writer.close()
-    open_index(tmp_path / "index.db").close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")  # the viewer opens only records it knows
+    db.close()
     return paths
 
 
@@ -273,6 +275,43 @@ def test_plugin_record_view_of_hostile_responses(tmp_path: Path, plugin: None) -
     assert nul_page.status_code == 200
     assert nul_page.headers["content-type"] == "application/octet-stream"
     assert digits.status_code == 404  # 4,301 digits: int() refused them, a 500
+
+
+def test_plugin_record_view_opens_only_records_the_index_knows(tmp_path: Path, plugin: None) -> None:
+    """Deflate stores an incompressible payload verbatim: a page of random bytes around a gzip
+    member of its own making put that member in the file, and /-/warc/FILE/OFFSET at it showed
+    a made-up "response" of any URL, in the archive's own viewer and ?view=page."""
+    import os
+
+    from archive.warc.reader import read_record
+
+    forged_http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<h1>Minister resigns</h1>"
+    forged = gzip.compress(
+        b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example/resigns\r\n"
+        b"WARC-Date: 2026-01-01T00:00:00Z\r\n"
+        b"WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000000>\r\n"
+        b"Content-Type: application/http;msgtype=response\r\n"
+        b"Content-Length: %d\r\n\r\n%s\r\n\r\n" % (len(forged_http), forged_http))
+    writer = WarcFileWriter(tmp_path / "warc", fsync=False)
+    positions = writer.write_exchange(
+        HttpRequestData("GET", f"{BASE}/noise", [("Host", "127.0.0.1:8765")]),
+        HttpResponseData(f"{BASE}/noise", 200, "OK", [("Content-Type", "application/octet-stream")],
+                         os.urandom(100_000) + forged + os.urandom(5_000), FETCHED),
+    )
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")
+    db.close()
+    file = positions.response.file
+    inside = (tmp_path / "warc" / file).read_bytes().find(forged)
+    assert inside > positions.response.offset  # stored verbatim: a record to whoever reads there
+    assert read_record(tmp_path / "warc", file, inside).target_uri == "https://news.example/resigns"
+    genuine, view, page = get(tmp_path, f"/-/warc/{file}/{positions.response.offset}",
+                              f"/-/warc/{file}/{inside}", f"/-/warc/{file}/{inside}?view=page")
+    assert genuine.status_code == 200 and f"{BASE}/noise" in genuine.text
+    for response in (view, page):
+        assert response.status_code == 404 and "resigns" not in response.text
+        assert "no record the index knows" in response.text
 
 
 def test_home_page_links_work_behind_a_base_url(data: Path) -> None:

@@ -304,6 +304,13 @@ def m0015_fts_words_of_every_script(db: sqlite_utils.Database) -> None:
     _set_fts_rank(db)
 
 
+
+@migrations(name="0016_captures_by_warc_position")
+def m0016_captures_by_warc_position(db: sqlite_utils.Database) -> None:
+    # The Datasette viewer opens /-/warc/FILE/OFFSET only where the index knows a record
+    # (archive/datasette_plugin.py): without this index each view scanned every capture.
+    db.table("captures").create_index(["warc_file", "warc_offset"])
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
