@@ -29,7 +29,7 @@ from archive.warc import (
     read_record,
     warc_files,
 )
-from archive.warc.serialize import SOFTWARE
+from archive.warc.serialize import METADATA_URI_PREFIX, SOFTWARE
 from tests.warc_support import FETCHED_AT, HTML, sample_exchange, ticking_clock
 
 NAME_RE = re.compile(r"^news-\d{17}-\d{5}-[A-Za-z0-9._]+-\d+\.warc\.gz$")
@@ -131,6 +131,19 @@ def test_round_trip_with_warcio_and_our_reader(written: Written) -> None:
     assert ours.http_headers is not None and ("X-Caf\u00e9", "cr\u00e8me \u00ff") in ours.http_headers
     assert [r.position for r in iter_records(path)][1:] == [
         positions.response, positions.request, meta]
+
+
+def test_metadata_record_is_no_capture_of_the_page(written: Written) -> None:
+    # pywb, cdxj-indexer and OpenWayback index every metadata record that is not
+    # application/warc-fields as a capture of its WARC-Target-URI: under the page's own URL,
+    # Wayback replayed our JSON as the archived page (at the page's own second, and as its
+    # latest capture). The record names the page under a URI of its own, as Browsertrix's
+    # urn:pageinfo: records do; WARC-Refers-To still links it to the response.
+    [path] = warc_files(written.directory)
+    _, resp, _, md = warcio_records(path)
+    page = resp["warc"].get_header("WARC-Target-URI")
+    assert md["warc"].get_header("WARC-Target-URI") == METADATA_URI_PREFIX + page
+    assert md["warc"].get_header("WARC-Refers-To") == resp["id"]
 
 
 def test_block_bytes_are_the_http_message_as_sent(written: Written) -> None:

@@ -20,6 +20,8 @@ import archive
 from archive.warc.records import HttpRequestData, HttpResponseData
 
 ORIG_TRANSFER_ENCODING = "X-Archive-Orig-Transfer-Encoding"
+# Our metadata records name their page under this prefix (see metadata_target_uri).
+METADATA_URI_PREFIX = "urn:newsarchive:metadata:"
 SOFTWARE = f"newsarchive/{archive.__version__} warcio/{package_version('warcio')}"
 
 
@@ -64,6 +66,18 @@ def request_target(url: str) -> str:
 def target_uri(url: str) -> str:
     """WARC-Target-URI: the URL as requested; a fragment is never sent, so it is not part of it."""
     return urldefrag(url)[0]
+
+
+def metadata_target_uri(url: str) -> str:
+    """WARC-Target-URI of a metadata record about the page at ``url``.
+
+    Not the page's own URL: pywb, cdxj-indexer and OpenWayback index every metadata record
+    that is not application/warc-fields as a capture of its WARC-Target-URI, so Wayback
+    replayed our JSON as the archived page (the latest capture, and at the page's own second).
+    A URI of its own keeps it out of the page's captures, as Browsertrix's urn:pageinfo:
+    records do; WARC-Refers-To links it to the response, and the JSON holds the URL.
+    """
+    return METADATA_URI_PREFIX + target_uri(url)
 
 
 def _field_line(name: str, value: str) -> str:
@@ -163,12 +177,12 @@ class RecordSerializer:
             "WARC-Type": "metadata",
             "WARC-Record-ID": record_id,
             "WARC-Date": warc_date(date),
-            "WARC-Target-URI": target_uri,
+            "WARC-Target-URI": metadata_target_uri(target_uri),
         }
         if refers_to:
             headers["WARC-Refers-To"] = refers_to
         record = self._builder.create_warc_record(
-            target_uri, "metadata", payload=io.BytesIO(payload), length=len(payload),
+            headers["WARC-Target-URI"], "metadata", payload=io.BytesIO(payload), length=len(payload),
             warc_content_type=content_type, warc_headers_dict=headers,
         )
         data = self._serialize(record)
