@@ -478,3 +478,40 @@ def test_a_dateline_in_another_language_does_not_open_the_text(dateline: str) ->
 def test_a_short_dated_sentence_opening_the_text_is_kept() -> None:
     text = "\n".join(["On 3 December 2025 the council met.", *ARTICLE_PARAGRAPHS])
     assert clean_lines(text, title=None, authors=[]) == text
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Tags: transit, city council, Water Street",
+        "Filed Under: News, Local Government",
+        "Topics: Transit, City Council",
+        "Subscribe",
+        "Sign in",
+        "Donate today",
+        "Give now",
+        "Before you go...",
+        "Independent local journalism depends on readers like you.",
+        "This story is funded by readers like you. Please chip in what you can.",
+        "Republish this article for free under a Creative Commons license.",
+    ],
+)
+def test_tag_lines_buttons_and_reader_appeals_are_dropped(furniture: str) -> None:
+    text = "The council approved the budget after a long debate on Tuesday evening."
+    cleaned = clean_lines(f"{text}\n{furniture}\n{text} Again.", title=None, authors=[])
+    assert cleaned == f"{text}\n{text} Again."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Topics: the panel discussed housing. Then it turned to the budget and the bus lane.",
+        "This article is republished from a partner newsroom under a Creative Commons license.",
+        "Neighbours chip in to rebuild the barn that burned down in the spring storm.",
+        "But one last bit of encouragement before you go: start early.",
+    ],
+)
+def test_sentences_that_only_resemble_tag_lines_or_appeals_stay(line: str) -> None:
+    text = "The council approved the budget after a long debate on Tuesday evening."
+    cleaned = clean_lines(f"{text}\n{line}", title=None, authors=[])
+    assert cleaned == f"{text}\n{line}"
