@@ -515,3 +515,23 @@ def test_sentences_that_only_resemble_tag_lines_or_appeals_stay(line: str) -> No
     text = "The council approved the budget after a long debate on Tuesday evening."
     cleaned = clean_lines(f"{text}\n{line}", title=None, authors=[])
     assert cleaned == f"{text}\n{line}"
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "<div itemscope itemtype='https://schema.org/Comment' class='reply'>{}</div>",
+        "<div itemscope itemtype='http://schema.org/Comment'>{}</div>",
+        "<div role='comment'>{}</div>",
+    ],
+)
+def test_readers_comments_marked_by_schema_org_type_or_aria_role_are_not_text(comment: str) -> None:
+    reply = (
+        "<span>Reader {n}</span><p>Reply {n}: my daughter used these tips for her essay last "
+        "year and it made all the difference, thank you so much for writing this up.</p>"
+    )
+    replies = "".join(comment.format(reply.format(n=n)) for n in range(3))
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}<div class='responses'>{replies}</div></article>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Reply 0" not in text and "Reply 2" not in text

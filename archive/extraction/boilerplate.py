@@ -50,15 +50,20 @@ _FURNITURE = re.compile(_by_first_letter(_FURNITURE_WORDS))
 _KEEP_TAGS = frozenset({"html", "body", "main", "article", "h1"})
 # Dialogs (cookie settings, sign-in, republishing terms) open over the page, not in the
 # article; an element marked as its author (schema.org) is a byline or an author box, and
-# one marked as a comment on it a reader's comment, never the body. (Not the `hidden`
-# attribute: streamed React pages hide their whole body until a script moves it into place.)
+# one marked as a comment on it (or typed as one, or given ARIA's comment role) a reader's
+# comment, never the body. (Not the `hidden` attribute: streamed React pages hide their
+# whole body until a script moves it into place.)
 # The attribute values that say so, by attribute. Read in the walk from each element's
 # items(), with its class and id: an XPath over the attributes cost 0.35 ms a page, the two
 # el.get() calls it replaces as much as the items() call.
 _UNSHOWN = {
-    "role": frozenset({"dialog", "alertdialog"}),
+    "role": frozenset({"dialog", "alertdialog", "comment"}),
     "aria-modal": frozenset({"true"}),
     "itemprop": frozenset({"author", "comment"}),
+    "itemtype": frozenset(
+        f"{scheme}://schema.org/{kind}"
+        for scheme in ("http", "https") for kind in ("Comment", "UserComments")
+    ),
 }
 
 
