@@ -535,3 +535,26 @@ def test_readers_comments_marked_by_schema_org_type_or_aria_role_are_not_text(co
     text = extract_article(html, URL).text
     assert ARTICLE_PARAGRAPHS[2] in text
     assert "Reply 0" not in text and "Reply 2" not in text
+
+
+def test_a_labelled_list_of_story_links_inside_the_body_is_not_text() -> None:
+    links = "".join(
+        f"<li><a href='/guides/{n}'>{title}</a></li>"
+        for n, title in enumerate(
+            ["Ten essay openings that admissions readers remember",
+             "How to ask a teacher for a recommendation letter",
+             "What to do when the deadline is tomorrow morning"]
+        )
+    )
+    steps = "".join(
+        f"<li>{step}</li>" for step in
+        ["Read the prompt twice and underline its question", "Write the scene first, the summary last",
+         "Ask one reader you trust for a single honest note"]
+    )
+    html = page(
+        f"<article>{paragraphs(ARTICLE_PARAGRAPHS[:2])}<h3>Related stories</h3><ul>{links}</ul>"
+        f"<p>Three steps to a first draft:</p><ul>{steps}</ul>{paragraphs(ARTICLE_PARAGRAPHS[2:])}</article>"
+    )
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text and "Ask one reader you trust" in text
+    assert "Ten essay openings" not in text and "deadline is tomorrow" not in text

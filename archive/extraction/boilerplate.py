@@ -246,12 +246,14 @@ _MIN_TITLE_CHARS = 15
 def _trailing_link_lists(
     lists: list[lxml_html.HtmlElement], paragraph_chars: int
 ) -> list[lxml_html.HtmlElement]:
-    """Lists of links to other stories after the body's last paragraph ("more stories", archives).
+    """Lists of links to other stories after the body's last paragraph ("more stories", archives),
+    or inside it right under a label that names them ("Related stories", "Read more").
 
     Each item is one link with a headline-long text (a date may follow); inside the body
-    such lists are often the story's own resources, so only lists after it are dropped.
-    A list longer than all the page's paragraphs together is the body itself (a digest of
-    links under a short introduction), as any furniture holding most of the prose is.
+    such lists are often the story's own resources, so only lists after it, or labelled
+    as furniture, are dropped. A list longer than all the page's paragraphs together is
+    the body itself (a digest of links under a short introduction), as any furniture
+    holding most of the prose is.
     """
     found = []
     for lst in lists:
@@ -260,9 +262,20 @@ def _trailing_link_lists(
             continue
         if not all(_is_story_link(li) for li in lst.iterchildren("li")):
             continue
-        if not _LONG_PARAGRAPH_AFTER(lst) and len(element_text(lst)) <= paragraph_chars:
+        if len(element_text(lst)) > paragraph_chars:
+            continue
+        if not _LONG_PARAGRAPH_AFTER(lst) or _under_furniture_label(lst):
             found.append(lst)
     return found
+
+
+def _under_furniture_label(lst: lxml_html.HtmlElement) -> bool:
+    """Whether the element just before the list is a short label of furniture ("Related stories")."""
+    label = lst.getprevious()
+    if label is None or len(label) > 2:
+        return False
+    text = " ".join(element_text(label).split())
+    return 0 < len(text) <= _MAX_LABEL_CHARS and _is_label(text)
 
 
 def _is_story_link(item: lxml_html.HtmlElement) -> bool:
