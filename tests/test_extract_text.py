@@ -494,6 +494,10 @@ def test_a_short_dated_sentence_opening_the_text_is_kept() -> None:
         "Independent local journalism depends on readers like you.",
         "This story is funded by readers like you. Please chip in what you can.",
         "Republish this article for free under a Creative Commons license.",
+        "We welcome comments that are civil. Comments are reviewed before they appear.",
+        "Please read our community guidelines before commenting.",
+        "Have a tip about city hall? Email us at tips@example.org.",
+        "Got a news tip? Reach us securely on Signal.",
     ],
 )
 def test_tag_lines_buttons_and_reader_appeals_are_dropped(furniture: str) -> None:

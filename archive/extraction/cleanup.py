@@ -47,7 +47,12 @@ FURNITURE_LINES = re.compile(
             r"^republish (?:this|our) (?:article|story|stories|work)\b|^before you go\W*$",
             # comment policies and prompts
             r"^(?:leave a (?:comment|reply)|comments? (?:are|is) (?:closed|moderated)"
-            r"|your email address will not be published|join the (?:conversation|discussion))",
+            r"|your email address will not be published|join the (?:conversation|discussion)"
+            r"|we welcome (?:your )?comments|comments are (?:reviewed|moderated|welcome)"
+            r"|(?:please )?(?:read|see|follow|review) our (?:comment(?:ing|s)? (?:policy|guidelines)"
+            r"|community (?:guidelines|standards))"
+            # and prompts for readers' tips
+            r"|(?:have|got|do you have) a (?:news )?tip\b)",
             # tag and category lines under the body: a label, then a list (no second sentence)
             r"^(?:tags|tagged(?: with)?|topics|related topics|filed under|categories|category"
             r"|posted in|schlagwörter|themen|mots-clés|étiquettes|etiquetas|temas)\s*:"
