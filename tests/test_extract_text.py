@@ -562,3 +562,28 @@ def test_a_labelled_list_of_story_links_inside_the_body_is_not_text() -> None:
     text = extract_article(html, URL).text
     assert ARTICLE_PARAGRAPHS[2] in text and "Ask one reader you trust" in text
     assert "Ten essay openings" not in text and "deadline is tomorrow" not in text
+
+
+@pytest.mark.parametrize("gate", ["paywall", "c-paywall-content", "subscriber-only", "article__paywall"])
+def test_the_body_s_paragraphs_inside_a_paywall_container_are_text_its_prompt_is_not(gate: str) -> None:
+    # Sites mark the subscriber part of the body with a class (Google's paywalled-content
+    # markup names it by cssSelector, ".paywall"): the full text is in the page.
+    prompt = (
+        f"<div class='{gate}-prompt'><p>You have read all of your free articles this month. "
+        "Subscribe today for full access.</p>"
+        "<form><input type='email'><button>Subscribe</button></form></div>"
+    )
+    gated = [
+        "Ask a teacher who knows your work to read the second draft, and give them a week: "
+        "a rushed reader finds the typos and misses the story you meant to tell.",
+        "Cut every sentence that explains what the scene already shows; the reader is quicker "
+        "than you think, and the essay reads younger when it spells everything out.",
+    ]
+    html = page(
+        f"<article><div class='body'>{paragraphs(ARTICLE_PARAGRAPHS * 2)}"
+        f"<div class='{gate}'>{paragraphs(gated)}</div>{prompt}</div></article>"
+    )
+    text = extract_article(html, URL).text
+    for paragraph in [*ARTICLE_PARAGRAPHS, *gated]:
+        assert paragraph in text
+    assert "free articles" not in text

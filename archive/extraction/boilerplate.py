@@ -336,6 +336,22 @@ def _keep_embedded_text(embeds: list[lxml_html.HtmlElement]) -> None:
         el.set("class", " ".join(kept))
 
 
+# The subscribers' part of a body, delivered in the page and marked so that a script (or
+# Google's paywalled-content markup, whose cssSelector names it: ".paywall") can hide it.
+_GATED = re.compile(r"paywall|subscriber")
+# ... told from the prompt to subscribe by its paragraphs, and by the form a prompt holds.
+_GATED_PARAGRAPHS, _GATED_PARAGRAPH_CHARS = 2, 120
+_FORM_CONTROLS = etree.XPath(".//form | .//input | .//button")
+
+
+def _gated_text(el: lxml_html.HtmlElement, chars: dict[lxml_html.HtmlElement, int]) -> bool:
+    """Whether a box named as a paywall holds the body's own paragraphs, not a prompt."""
+    if not _GATED.search(f"{el.get('class', '')} {el.get('id', '')}".lower()):
+        return False
+    long = sum(1 for p in el.iter("p") if chars.get(p, 0) >= _GATED_PARAGRAPH_CHARS)
+    return long >= _GATED_PARAGRAPHS and not _FORM_CONTROLS(el)
+
+
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
     # Hold the elements, not their id()s: lxml makes a new proxy per access, so the id
@@ -358,6 +374,8 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         # headline: "republish this story" boxes hold a copy of the article.)
         inner = sum(chars[p] if p in chars else len(element_text(p)) for p in el.iter("p"))
         if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
+            continue
+        if el not in unshown and _gated_text(el, chars):
             continue
         doomed.append(el)
     _keep_embedded_text(found.embeds)
