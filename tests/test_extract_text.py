@@ -587,3 +587,18 @@ def test_the_body_s_paragraphs_inside_a_paywall_container_are_text_its_prompt_is
     for paragraph in [*ARTICLE_PARAGRAPHS, *gated]:
         assert paragraph in text
     assert "free articles" not in text
+
+
+def test_a_teaser_card_article_nested_in_the_article_body_is_not_text() -> None:
+    card = (
+        "<article class='inline-story'><a href='/guides/openings'><img src='/o.jpg'></a>"
+        "<h4><a href='/guides/openings'>Ten essay openings that admissions readers remember</a></h4>"
+        "<p>Our favourite first lines, and why they work.</p></article>"
+    )
+    html = page(
+        f"<article>{paragraphs(ARTICLE_PARAGRAPHS[:2])}{card}{paragraphs(ARTICLE_PARAGRAPHS[2:])}</article>"
+    )
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert paragraph in text
+    assert "Ten essay openings" not in text and "favourite first lines" not in text

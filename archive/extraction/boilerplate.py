@@ -294,13 +294,18 @@ _MAX_CARD_CHARS = 800
 
 def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
     """<article>s side by side that each only announce another story: a linked headline,
-    perhaps a line of excerpt, and every link going to that one story."""
+    perhaps a line of excerpt, and every link going to that one story. One alone is such a
+    card when it stands among the paragraphs of another <article> (a related story set in
+    the body; cards in a grid of their own, each in its cell, are a landing page's content)."""
     cards = []
     for parent in {article.getparent() for article in articles}:
         if parent is None:
             continue
         group = [el for el in parent.iterchildren("article") if _is_teaser(el)]
-        if len(group) >= 2:
+        among_paragraphs = parent.find("p") is not None and (
+            parent.tag == "article" or next(parent.iterancestors("article"), None) is not None
+        )
+        if len(group) >= 2 or (group and among_paragraphs):
             cards.extend(group)
     return cards
 
