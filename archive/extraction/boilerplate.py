@@ -50,15 +50,20 @@ _FURNITURE = re.compile(_by_first_letter(_FURNITURE_WORDS))
 _KEEP_TAGS = frozenset({"html", "body", "main", "article", "h1"})
 # Dialogs (cookie settings, sign-in, republishing terms) open over the page, not in the
 # article; an element marked as its author (schema.org) is a byline or an author box, and
-# one marked as a comment on it a reader's comment, never the body. (Not the `hidden`
-# attribute: streamed React pages hide their whole body until a script moves it into place.)
+# one marked as a comment on it (or typed as one, or given ARIA's comment role) a reader's
+# comment, never the body. (Not the `hidden` attribute: streamed React pages hide their
+# whole body until a script moves it into place.)
 # The attribute values that say so, by attribute. Read in the walk from each element's
 # items(), with its class and id: an XPath over the attributes cost 0.35 ms a page, the two
 # el.get() calls it replaces as much as the items() call.
 _UNSHOWN = {
-    "role": frozenset({"dialog", "alertdialog"}),
+    "role": frozenset({"dialog", "alertdialog", "comment"}),
     "aria-modal": frozenset({"true"}),
     "itemprop": frozenset({"author", "comment"}),
+    "itemtype": frozenset(
+        f"{scheme}://schema.org/{kind}"
+        for scheme in ("http", "https") for kind in ("Comment", "UserComments")
+    ),
 }
 
 
@@ -241,12 +246,14 @@ _MIN_TITLE_CHARS = 15
 def _trailing_link_lists(
     lists: list[lxml_html.HtmlElement], paragraph_chars: int
 ) -> list[lxml_html.HtmlElement]:
-    """Lists of links to other stories after the body's last paragraph ("more stories", archives).
+    """Lists of links to other stories after the body's last paragraph ("more stories", archives),
+    or inside it right under a label that names them ("Related stories", "Read more").
 
     Each item is one link with a headline-long text (a date may follow); inside the body
-    such lists are often the story's own resources, so only lists after it are dropped.
-    A list longer than all the page's paragraphs together is the body itself (a digest of
-    links under a short introduction), as any furniture holding most of the prose is.
+    such lists are often the story's own resources, so only lists after it, or labelled
+    as furniture, are dropped. A list longer than all the page's paragraphs together is
+    the body itself (a digest of links under a short introduction), as any furniture
+    holding most of the prose is.
     """
     found = []
     for lst in lists:
@@ -255,9 +262,20 @@ def _trailing_link_lists(
             continue
         if not all(_is_story_link(li) for li in lst.iterchildren("li")):
             continue
-        if not _LONG_PARAGRAPH_AFTER(lst) and len(element_text(lst)) <= paragraph_chars:
+        if len(element_text(lst)) > paragraph_chars:
+            continue
+        if not _LONG_PARAGRAPH_AFTER(lst) or _under_furniture_label(lst):
             found.append(lst)
     return found
+
+
+def _under_furniture_label(lst: lxml_html.HtmlElement) -> bool:
+    """Whether the element just before the list is a short label of furniture ("Related stories")."""
+    label = lst.getprevious()
+    if label is None or len(label) > 2:
+        return False
+    text = " ".join(element_text(label).split())
+    return 0 < len(text) <= _MAX_LABEL_CHARS and _is_label(text)
 
 
 def _is_story_link(item: lxml_html.HtmlElement) -> bool:
@@ -276,13 +294,18 @@ _MAX_CARD_CHARS = 800
 
 def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
     """<article>s side by side that each only announce another story: a linked headline,
-    perhaps a line of excerpt, and every link going to that one story."""
+    perhaps a line of excerpt, and every link going to that one story. One alone is such a
+    card when it stands among the paragraphs of another <article> (a related story set in
+    the body; cards in a grid of their own, each in its cell, are a landing page's content)."""
     cards = []
     for parent in {article.getparent() for article in articles}:
         if parent is None:
             continue
         group = [el for el in parent.iterchildren("article") if _is_teaser(el)]
-        if len(group) >= 2:
+        among_paragraphs = parent.find("p") is not None and (
+            parent.tag == "article" or next(parent.iterancestors("article"), None) is not None
+        )
+        if len(group) >= 2 or (group and among_paragraphs):
             cards.extend(group)
     return cards
 
@@ -318,6 +341,22 @@ def _keep_embedded_text(embeds: list[lxml_html.HtmlElement]) -> None:
         el.set("class", " ".join(kept))
 
 
+# The subscribers' part of a body, delivered in the page and marked so that a script (or
+# Google's paywalled-content markup, whose cssSelector names it: ".paywall") can hide it.
+_GATED = re.compile(r"paywall|subscriber")
+# ... told from the prompt to subscribe by its paragraphs, and by the form a prompt holds.
+_GATED_PARAGRAPHS, _GATED_PARAGRAPH_CHARS = 2, 120
+_FORM_CONTROLS = etree.XPath(".//form | .//input | .//button")
+
+
+def _gated_text(el: lxml_html.HtmlElement, chars: dict[lxml_html.HtmlElement, int]) -> bool:
+    """Whether a box named as a paywall holds the body's own paragraphs, not a prompt."""
+    if not _GATED.search(f"{el.get('class', '')} {el.get('id', '')}".lower()):
+        return False
+    long = sum(1 for p in el.iter("p") if chars.get(p, 0) >= _GATED_PARAGRAPH_CHARS)
+    return long >= _GATED_PARAGRAPHS and not _FORM_CONTROLS(el)
+
+
 def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture elements in place; returns how many were removed."""
     # Hold the elements, not their id()s: lxml makes a new proxy per access, so the id
@@ -340,6 +379,8 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
         # headline: "republish this story" boxes hold a copy of the article.)
         inner = sum(chars[p] if p in chars else len(element_text(p)) for p in el.iter("p"))
         if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
+            continue
+        if el not in unshown and _gated_text(el, chars):
             continue
         doomed.append(el)
     _keep_embedded_text(found.embeds)

@@ -42,10 +42,21 @@ FURNITURE_LINES = re.compile(
             r"\b(?:please )?(?:consider )?(?:mak(?:e|ing) a donation|donate (?:now|today)"
             r"|support (?:our|us|independent) (?:\w+ )?(?:journalism|work|reporting)"
             r"|become a (?:member|supporter|patron)|unterstützen sie (?:uns|unser)"
-            r"|soutenez(?:-nous| notre)|apoya (?:nuestro|a)|sostieni)",
+            r"|soutenez(?:-nous| notre)|apoya (?:nuestro|a)|sostieni)"
+            r"|\b(?:readers|supporters|members) like you\b|\bchip in (?:today|now|what you can|\$)",
+            r"^republish (?:this|our) (?:article|story|stories|work)\b|^before you go\W*$",
             # comment policies and prompts
             r"^(?:leave a (?:comment|reply)|comments? (?:are|is) (?:closed|moderated)"
-            r"|your email address will not be published|join the (?:conversation|discussion))",
+            r"|your email address will not be published|join the (?:conversation|discussion)"
+            r"|we welcome (?:your )?comments|comments are (?:reviewed|moderated|welcome)"
+            r"|(?:please )?(?:read|see|follow|review) our (?:comment(?:ing|s)? (?:policy|guidelines)"
+            r"|community (?:guidelines|standards))"
+            # and prompts for readers' tips
+            r"|(?:have|got|do you have) a (?:news )?tip\b)",
+            # tag and category lines under the body: a label, then a list (no second sentence)
+            r"^(?:tags|tagged(?: with)?|topics|related topics|filed under|categories|category"
+            r"|posted in|schlagwörter|themen|mots-clés|étiquettes|etiquetas|temas)\s*:"
+            r"(?:[^.!?]|\.(?!\s))*$",
             # copyright and reprint notices
             r"^(?:©|ⓒ|\(c\)|copyright\b)",
             r"\ball rights reserved\b|\bmay not be (?:reproduced|republished|redistributed)\b"
@@ -71,7 +82,8 @@ FURNITURE_LINES = re.compile(
             # a button or link label alone on its line
             r"^(?:read more|learn more|see more|show more|load more|view more|continue reading"
             r"|back to top|download now|book a (?:free )?demo|contact us|get started|written by"
-            r"|listen to this article|print|email|share|mehr lesen|weiterlesen|mehr erfahren"
+            r"|listen to this article|print|email|share|subscribe(?: now| today)?|sign in|log in"
+            r"|donate(?: now| today)?|give (?:now|today)|mehr lesen|weiterlesen|mehr erfahren"
             r"|lire la suite|en savoir plus|leer más|ver más|leia mais|saiba mais|leggi di più"
             r"|scopri di più|czytaj dalej|читать далее|lees meer|läs mer|les mer|læs mere"
             r"|lue lisää)\W*$",
@@ -92,7 +104,8 @@ _MAX_FURNITURE_WORDS = 60
 # one of its words here.
 _ANYWHERE_WORDS = (
     "affili", "afiliad", "commission", "compensation", "provision", "thank", "donat", "support ",
-    "become a ", "unterstützen sie", "soutenez", "apoya ", "sostieni", "rights reserved", "may not be ",
+    "become a ", "like you", "chip in", "unterstützen sie", "soutenez", "apoya ", "sostieni",
+    "rights reserved", "may not be ",
     "무단", "재배포", "版权所有", "版權所有", "禁止转载", "無断転載",
 )
 
