@@ -248,6 +248,10 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     for result in salvage_directory(warc_dir):
         if not result.skipped:
             click.echo(f"salvaged: {result.message}", err=True)
+    # A missing index is built beside and moved in place whole, as a rebuild is: the crawls
+    # refuse to start while it is missing (DataDir.problem), and took a half-built one for
+    # built, archiving again every article not indexed yet.
+    rebuild = rebuild or not (data / "index.db").exists()
     try:
         if rebuild:
             stats = rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress)

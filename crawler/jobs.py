@@ -212,6 +212,12 @@ class JobRunner:
         if problem:
             logger.error("%s: not run: %s", job.id, problem)
             return
+        if job.kind != "crawl" and not self.context.index.exists():
+            # No index to hold a lease in: opening one would create it empty, and the crawls
+            # due meanwhile would take it for built (DataDir.problem). `newsarchive index`
+            # builds it beside and moves it in place whole, one index run at a time (index_lock).
+            self._task(None, job, None)
+            return
         db = open_index(self.context.index)
         try:
             try:
@@ -265,9 +271,9 @@ class JobRunner:
             self._children[job.id] = child
         return child
 
-    def _wait(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease,
+    def _wait(self, db: sqlite_utils.Database | None, job: PlannedJob, lease: Lease | None,
               child: subprocess.Popen[bytes], run_id: int | None = None) -> int:
-        """Wait for the subprocess, renewing the lease; its return code."""
+        """Wait for the subprocess, renewing the lease (if it has one); its return code."""
         renew_every = max(0.5, self.context.lease_ttl / 4)
         try:
             self._renew(db, job, lease, child_pid=child.pid, run_id=run_id)
@@ -286,7 +292,10 @@ class JobRunner:
                 os.killpg(child.pid, signal.SIGKILL)
         return returncode
 
-    def _renew(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease, **noted: int | None) -> None:
+    def _renew(self, db: sqlite_utils.Database | None, job: PlannedJob, lease: Lease | None,
+               **noted: int | None) -> None:
+        if db is None or lease is None:
+            return
         try:
             if not renew_lease(db, lease, self.context.lease_ttl, **noted):
                 logger.error("%s: lost its lease to another scheduler", job.id)
@@ -344,7 +353,7 @@ class JobRunner:
         logger.log(level, "%s: run %d ended: %s%s in %.1f s (%s%s)", job.id, run.id, run.outcome,
                    counts, seconds, how, "" if run.outcome == "ok" else f", log {log_path}")
 
-    def _task(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease) -> None:
+    def _task(self, db: sqlite_utils.Database | None, job: PlannedJob, lease: Lease | None) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         log_path = self.context.log_dir / f"task-{job.target}-{stamp}.log"
         began = time.monotonic()

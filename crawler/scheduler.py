@@ -103,6 +103,22 @@ class SchedulerService:
                 f"(e.g. 'UTC') in {schedule_file or 'a schedule file (--schedule-file)'}"
             ) from None
 
+    def _history(self) -> tuple[dict[str, datetime], set[str]]:
+        """When each site's crawl last started, and the sites whose last crawl was cut short;
+        stale leases are swept on the way."""
+        if not self.context.index.exists():
+            # Deleted (or never built): nothing to sweep or catch up from, and opening it would
+            # create it empty, which the crawls would then take for built (DataDir.problem).
+            return {}, set()
+        db = open_index(self.context.index)
+        try:
+            for lease in sweep_stale_leases(db):
+                failed = f"; run {lease.run_id} recorded as failed" if lease.run_id else ""
+                logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, failed)
+            return last_started(db), interrupted_last(db)
+        finally:
+            db.close()
+
     def run(self) -> int:
         """Run until SIGTERM or SIGINT; then stop the running jobs cleanly. The exit status."""
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -129,15 +145,7 @@ class SchedulerService:
         return 0
 
     def _add_jobs(self, scheduler: BackgroundScheduler) -> None:
-        db = open_index(self.context.index)
-        try:
-            for lease in sweep_stale_leases(db):
-                failed = f"; run {lease.run_id} recorded as failed" if lease.run_id else ""
-                logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, failed)
-            started = last_started(db)
-            interrupted = interrupted_last(db)
-        finally:
-            db.close()
+        started, interrupted = self._history()
         now = datetime.now(scheduler.timezone)
         for job in self.jobs:
             # Only crawls have a history (crawl_runs) to catch up from; tasks wait for their time.

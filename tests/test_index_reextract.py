@@ -188,5 +188,6 @@ def test_ctrl_c_in_index_says_what_state_the_index_is_in(
     rebuild = CliRunner().invoke(main, ["index", "--rebuild", "--data", str(tmp_path)])
     assert rebuild.exit_code == 130  # it printed "Aborted!" alone
     assert "interrupted:" in rebuild.output and "is as it was before the rebuild" in rebuild.output
+    open_index(tmp_path / "index.db").close()  # an index to update (a missing one is rebuilt)
     update = CliRunner().invoke(main, ["index", "--data", str(tmp_path)])
     assert update.exit_code == 130 and "what was indexed so far is kept" in update.output

@@ -216,3 +216,82 @@ def test_a_crawl_waiting_longer_than_misfire_grace_time_is_skipped(
         first.join(30)
     assert not (data / "notes" / "s1.start").exists()
     assert "crawl:s1: skipped: it waited for its turn longer than misfire_grace_time" in caplog.text
+
+
+# A stand-in task that notes what a crawl starting at that moment would be told.
+NOTES_WHAT_A_CRAWL_SEES = (
+    "import pathlib, sys\n"
+    "from crawler.session import DataDir\n"
+    "pathlib.Path(sys.argv[1]).write_text(repr(DataDir(pathlib.Path(sys.argv[2])).problem()))\n"
+)
+
+
+class _NotingTaskContext(JobContext):
+    def task_command(self, task: str) -> list[str]:
+        return [sys.executable, "-c", NOTES_WHAT_A_CRAWL_SEES, str(self.data / "seen"), str(self.data)]
+
+
+def _archive_without_index(tmp_path: Path) -> Path:
+    """A data directory whose index.db was deleted: its WARC files remain."""
+    from tests.index_docs import Crawl, metadata
+
+    data = tmp_path / "data"
+    crawl = Crawl(data / "warc", None)
+    crawl.fetch("/news/storm", meta=metadata("/news/storm"))
+    crawl.writer.close()
+    return data
+
+
+def test_an_index_task_builds_a_deleted_index_without_opening_it_to_the_crawls(tmp_path: Path) -> None:
+    """The service opened (so created) index.db empty for the index task's lease: until the
+    task had indexed every WARC file, a crawl due meanwhile took the index for built and
+    archived again every article not indexed yet."""
+    data = _archive_without_index(tmp_path)
+    runner = JobRunner(_NotingTaskContext(data, tmp_path / "sites", lease_ttl=6))
+    runner.run(PlannedJob("index:index", "index", "index", None, timedelta(hours=1)))
+    assert "is missing but" in (data / "seen").read_text()  # a crawl is still refused
+    assert not (data / "index.db").exists()
+
+
+def test_a_restarted_service_does_not_create_a_deleted_index(tmp_path: Path) -> None:
+    """Its first look at the index (stale leases, the runs to catch up) created it empty, and
+    every crawl then took every archived article for new."""
+    from crawler.scheduler import SchedulerService
+    from tests.test_scheduler import write_site
+
+    data = _archive_without_index(tmp_path)
+    write_site(tmp_path / "sites", "http://127.0.0.1:9", 'every = "1h"')
+    service = SchedulerService(data, tmp_path / "sites", None)
+    service._add_jobs(service.scheduler)
+    assert [job.id for job in service.scheduler.get_jobs()] == ["crawl:demo"]
+    assert not (data / "index.db").exists()
+
+
+def test_newsarchive_index_puts_a_missing_index_in_place_only_when_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built in place, a half-built index.db was there for a crawl to take for built."""
+    from click.testing import CliRunner
+
+    import archive.index.replace
+    from archive.index.rebuild import index_warc_directory
+    from crawler.cli import main
+    from crawler.session import DataDir
+
+    data = _archive_without_index(tmp_path)
+    seen: list[str | None] = []
+
+    def noting(*args: object, **kwargs: object) -> object:
+        seen.append(DataDir(data).problem())
+        return index_warc_directory(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(archive.index, "index_warc_directory", noting)
+    monkeypatch.setattr(archive.index.replace, "index_warc_directory", noting)
+    result = CliRunner().invoke(main, ["index", "--no-progress", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert seen and all(problem and "is missing but" in problem for problem in seen)
+    assert DataDir(data).problem() is None
+    db = open_index(data / "index.db")
+    try:
+        assert db.table("captures").count == 1
+    finally:
+        db.close()
