@@ -74,7 +74,8 @@ class IndexPipeline:
                 for url, docs in pages:
                     self._apply_page(db, url, docs)
         except sqlite3.Error as exc:
-            # "database or disk is full": the WARC has these pages; `newsarchive index` adds them.
+            # "database or disk is full", or the commit itself failed: the WARC has these
+            # pages; `newsarchive index` adds them.
             self._inc("newsarchive/index/not_indexed", len(pages))
             what = f"the index rows of {pages[0][0]}" + (
                 f" and {len(pages) - 1} other pages" if len(pages) > 1 else "")
@@ -85,12 +86,12 @@ class IndexPipeline:
             with transaction(db):  # a savepoint: a page that fails undoes only itself
                 for doc in docs:
                     apply_capture(db, doc)
-        except sqlite3.Error:
-            raise  # the disk or the file: the whole group fails
+        except sqlite3.OperationalError:
+            raise  # the disk, the file or its lock: SQLite may have undone the whole group
         except CaptureError as exc:
             self._inc("newsarchive/index/not_indexed")
             logger.error("not indexed: %s: %s", url, exc)
-        except Exception:
+        except Exception:  # a constraint the page breaks, a bug: that page alone
             self._inc("newsarchive/index/not_indexed")
             logger.exception("not indexed: %s", url)
         else:

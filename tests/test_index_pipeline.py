@@ -168,3 +168,22 @@ def _indexed_articles(data: Path) -> set[str]:
             return {url for (url,) in db.execute("select canonical_url from articles")}
     except sqlite3.Error:  # not created yet, or its schema not yet written
         return set()
+
+
+def test_a_page_breaking_a_constraint_undoes_only_itself(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Any sqlite3 error failed the whole group and stopped the crawl as a storage error;
+    # a page the index refuses (here a trigger standing in for a constraint) is that page's.
+    pipeline = _pipeline(tmp_path, 10.0, Clock())
+    session = pipeline.session
+    session.index.execute(
+        "create trigger refuse_bad before insert on captures when new.url like '%/bad'"
+        " begin select raise(abort, 'refused by a constraint'); end")
+    for path in ("/a", "/bad", "/b"):
+        pipeline.process_item(_item(path))
+    with caplog.at_level(logging.ERROR, logger="pipelines.index"):
+        pipeline.commit()
+    assert session.failed is None
+    assert _indexed(tmp_path) == {"/a", "/b"}
+    assert f"not indexed: {BASE}/bad" in caplog.text
