@@ -675,3 +675,25 @@ def test_the_next_story_loaded_below_the_article_is_not_its_continuation() -> No
     text = extract_article(html, URL).text
     assert ARTICLE_PARAGRAPHS[2] in text
     assert not any(p in text for p in _CONTINUED)
+
+
+def test_a_body_part_before_an_image_block_joins_the_larger_part_after_it() -> None:
+    # Webflow-like: the text before a full-width image is its own rich-text block.
+    later = [p.replace(" a ", " one ") for p in [*ARTICLE_PARAGRAPHS, *_CONTINUED]]
+    html = page(
+        f"<div class='story-wrap'><div class='rich-text'>{paragraphs(_CONTINUED)}</div>"
+        "<figure class='w-richtext-figure'><img src='/a.jpg'></figure>"
+        f"<div class='rich-text body-main'>{paragraphs(later)}</div></div>"
+    )
+    text = extract_article(html, URL).text
+    assert text.index(_CONTINUED[0]) < text.index(_CONTINUED[1]) < text.index(later[0])
+    assert later[-1] in text
+
+
+def test_a_list_between_two_parts_of_the_body_stays_in_its_place() -> None:
+    first = paragraphs([*ARTICLE_PARAGRAPHS, *(p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS)])
+    steps = "<ul><li>Read it aloud once.</li><li>Check every name and date.</li></ul>"
+    html = page(f"<div class='story'><div class='article-body'>{first}</div>{steps}{_AD_SLOT}"
+                f"<div class='premium-content' id='premium-content'>{paragraphs(_CONTINUED)}</div></div>")
+    text = extract_article(html, URL).text
+    assert text.index(ARTICLE_PARAGRAPHS[2]) < text.index("Check every name") < text.index(_CONTINUED[1])

@@ -160,16 +160,19 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             # Elements holding over half the prose form one chain: this is an ancestor of best.
             if weight >= _BRANCH_SHARE * content and depth > branch_depth:
                 branch, branch_depth = element, depth
-    if best is not None:
-        _take_in_continuations(best, _Split(by_parent, long_by_parent, weights))
+    split = _Split(by_parent, long_by_parent, weights)
     marked = _MARKED(tree)
     if marked and max(len(element_text(el)) for el in marked) >= _MARKUP_SHARE * total:
+        if best is not None:
+            _take_in_continuations(best, split)
         # trafilatura chooses among the marked elements: it must see them all.
         return Prose(None, total, other, _enclosing(branch, marked))
     if best is not None:
         best = _outside_foldouts(best, weights)
     if best is not None:
         best = _with_split_parts(best, weights)
+    if best is not None:
+        _take_in_continuations(best, split)
     if best is None or best.tag in ("body", "html"):
         return Prose(None, total, other)
     for card in marked:
@@ -248,18 +251,18 @@ _HIDDEN = re.compile(r"hidden|invisible|display:\s*none")
 
 
 def _take_in_continuations(root: lxml_html.HtmlElement, split: _Split) -> None:
-    """Move into `root` the paragraphs of the containers that continue it after an ad slot.
+    """Move into `root` the paragraphs of the containers that continue it around an ad slot.
 
-    CMSs close the body's container around an ad slot, a newsletter box or the paywall
-    and open another for the rest (Arc's and Brightspot's body chunks, WordPress
-    membership plugins' "premium-content", paywalls' subscriber part). trafilatura takes
-    the first container its frame search finds, and drops one whose id names it premium;
-    its recall pass adds the others only for much more text. A following sibling of the
-    same tag that, like the root, holds its prose in long paragraphs of its own, with
-    nothing between them but boxes without prose, is the same body: its children join the
-    root's. (Marking their parent as the article instead does not help: trafilatura's
-    class search still finds the first container inside it.) Not <article>s: a sibling
-    one is the next story, loaded below the first.
+    CMSs close the body's container around an ad slot, a newsletter box, an image or the
+    paywall and open another for the rest (Arc's and Brightspot's body chunks, WordPress
+    membership plugins' "premium-content", paywalls' subscriber part, Webflow's rich-text
+    blocks). trafilatura takes the first container its frame search finds, and drops one
+    whose id names it premium; its recall pass adds the others only for much more text.
+    A sibling of the same tag that, like the root, holds its prose in long paragraphs of
+    its own, with nothing between them but boxes without prose, is the same body: its
+    children join the root's. (Marking their parent as the article instead does not
+    help: trafilatura's class search still finds the first container inside it.) Not
+    <article>s: a sibling one is the next story, loaded below the first.
     """
     parent = root.getparent()
     if (
@@ -267,10 +270,36 @@ def _take_in_continuations(root: lxml_html.HtmlElement, split: _Split) -> None:
         or not split.flat_body(root)
     ):
         return
-    continuations = []
-    for sibling in root.itersiblings():
+    # What lies between the parts goes in with them, whole: a table or a list between
+    # two parts is the body's, and an ad slot keeps the class that names it.
+    for sibling in _same_body(root, root.itersiblings(), split):
+        root.extend(_unwrapped(sibling, split))
+    # Nearest first: each earlier part's children go in before those already there.
+    for sibling in _same_body(root, root.itersiblings(preceding=True), split):
+        for index, child in enumerate(_unwrapped(sibling, split)):
+            root.insert(index, child)
+
+
+def _unwrapped(sibling: lxml_html.HtmlElement, split: _Split) -> list[lxml_html.HtmlElement]:
+    """A part's children (its id may name it premium, which trafilatura drops), or a box between parts."""
+    if not split.weights.get(sibling):
+        return [sibling]
+    children = list(sibling)
+    sibling.getparent().remove(sibling)
+    return children
+
+
+def _same_body(
+    root: lxml_html.HtmlElement, siblings: Iterator[lxml_html.HtmlElement], split: _Split
+) -> list[lxml_html.HtmlElement]:
+    """The run of `siblings` that continue `root` (the boxes between them included), up to
+    the first that holds other prose."""
+    parts: list[lxml_html.HtmlElement] = []
+    between: list[lxml_html.HtmlElement] = []
+    for sibling in siblings:
         if not split.weights.get(sibling):
-            continue  # an ad slot, an embed, a newsletter box pruned to its frame
+            between.append(sibling)  # an ad slot, an embed, a newsletter box pruned to its frame
+            continue
         marks = f"{sibling.get('class', '')} {sibling.get('style', '')}".lower()
         if (
             sibling.tag != root.tag
@@ -279,10 +308,10 @@ def _take_in_continuations(root: lxml_html.HtmlElement, split: _Split) -> None:
             or not split.flat_body(sibling)
         ):
             break
-        continuations.append(sibling)
-    for sibling in continuations:
-        root.extend(list(sibling))
-        parent.remove(sibling)
+        parts.extend(between)
+        parts.append(sibling)
+        between = []
+    return parts
 
 
 # Accordions, FAQ lists and tab panels hold answers folded away from the reader.
