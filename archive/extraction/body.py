@@ -47,6 +47,8 @@ _BRANCH_SHARE = 0.8
 # A root widened out of a foldout must gain this much prose around it.
 _FOLDOUT_GAIN = 1.2
 _MIN_BLOCK_CHARS = 40
+# A paragraph of this much prose is a body's, not a caption's or a label's.
+_LONG_BLOCK_CHARS = 120
 _MIN_DIV_TEXT = 80
 _RECALL_GAIN = 1.5
 _RECALL_BELOW = 0.7
@@ -131,6 +133,7 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
     # level, not once per block below it).
     outside = _Outside()
     by_parent: dict[lxml_html.HtmlElement, int] = {}
+    long_by_parent: dict[lxml_html.HtmlElement, int] = {}  # paragraphs of _LONG_BLOCK_CHARS+
     content = 0
     for el, weight in blocks:
         parent = el.getparent()
@@ -139,6 +142,8 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
         content += weight
         if parent is not None:
             by_parent[parent] = by_parent.get(parent, 0) + weight
+            if weight >= _LONG_BLOCK_CHARS:
+                long_by_parent[parent] = long_by_parent.get(parent, 0) + 1
     weights = _summed_up(by_parent)
     other = 0
     for el in tree.iter("li", "dd", "h2", "h3", "h4", "tr"):
@@ -155,14 +160,19 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             # Elements holding over half the prose form one chain: this is an ancestor of best.
             if weight >= _BRANCH_SHARE * content and depth > branch_depth:
                 branch, branch_depth = element, depth
+    split = _Split(by_parent, long_by_parent, weights)
     marked = _MARKED(tree)
     if marked and max(len(element_text(el)) for el in marked) >= _MARKUP_SHARE * total:
+        if best is not None:
+            _take_in_continuations(best, split)
         # trafilatura chooses among the marked elements: it must see them all.
         return Prose(None, total, other, _enclosing(branch, marked))
     if best is not None:
         best = _outside_foldouts(best, weights)
     if best is not None:
         best = _with_split_parts(best, weights)
+    if best is not None:
+        _take_in_continuations(best, split)
     if best is None or best.tag in ("body", "html"):
         return Prose(None, total, other)
     for card in marked:
@@ -220,6 +230,88 @@ def _with_split_parts(
         if sibling is not root and (sibling.tag, sibling.get("class")) == kind and weights.get(sibling):
             return parent
     return root
+
+
+@dataclass
+class _Split:
+    """What find_prose weighed, as the continuation test reads it."""
+
+    own: dict[lxml_html.HtmlElement, int]  # prose in each element's own child blocks
+    long: dict[lxml_html.HtmlElement, int]  # how many of those hold _LONG_BLOCK_CHARS or more
+    weights: dict[lxml_html.HtmlElement, int]  # prose anywhere inside each element
+
+    def flat_body(self, el: lxml_html.HtmlElement) -> bool:
+        """Whether `el` holds all its prose in paragraphs of its own, two of them long."""
+        weight = self.weights.get(el, 0)
+        return weight > 0 and self.own.get(el, 0) == weight and self.long.get(el, 0) >= 2
+
+
+# A container a stylesheet hides (Webflow's "w-condition-invisible", "hidden" utilities).
+_HIDDEN = re.compile(r"hidden|invisible|display:\s*none")
+
+
+def _take_in_continuations(root: lxml_html.HtmlElement, split: _Split) -> None:
+    """Move into `root` the paragraphs of the containers that continue it around an ad slot.
+
+    CMSs close the body's container around an ad slot, a newsletter box, an image or the
+    paywall and open another for the rest (Arc's and Brightspot's body chunks, WordPress
+    membership plugins' "premium-content", paywalls' subscriber part, Webflow's rich-text
+    blocks). trafilatura takes the first container its frame search finds, and drops one
+    whose id names it premium; its recall pass adds the others only for much more text.
+    A sibling of the same tag that, like the root, holds its prose in long paragraphs of
+    its own, with nothing between them but boxes without prose, is the same body: its
+    children join the root's. (Marking their parent as the article instead does not
+    help: trafilatura's class search still finds the first container inside it.) Not
+    <article>s: a sibling one is the next story, loaded below the first.
+    """
+    parent = root.getparent()
+    if (
+        parent is None or parent.tag in ("body", "html") or root.tag == "article"
+        or not split.flat_body(root)
+    ):
+        return
+    # What lies between the parts goes in with them, whole: a table or a list between
+    # two parts is the body's, and an ad slot keeps the class that names it.
+    for sibling in _same_body(root, root.itersiblings(), split):
+        root.extend(_unwrapped(sibling, split))
+    # Nearest first: each earlier part's children go in before those already there.
+    for sibling in _same_body(root, root.itersiblings(preceding=True), split):
+        for index, child in enumerate(_unwrapped(sibling, split)):
+            root.insert(index, child)
+
+
+def _unwrapped(sibling: lxml_html.HtmlElement, split: _Split) -> list[lxml_html.HtmlElement]:
+    """A part's children (its id may name it premium, which trafilatura drops), or a box between parts."""
+    if not split.weights.get(sibling):
+        return [sibling]
+    children = list(sibling)
+    sibling.getparent().remove(sibling)
+    return children
+
+
+def _same_body(
+    root: lxml_html.HtmlElement, siblings: Iterator[lxml_html.HtmlElement], split: _Split
+) -> list[lxml_html.HtmlElement]:
+    """The run of `siblings` that continue `root` (the boxes between them included), up to
+    the first that holds other prose."""
+    parts: list[lxml_html.HtmlElement] = []
+    between: list[lxml_html.HtmlElement] = []
+    for sibling in siblings:
+        if not split.weights.get(sibling):
+            between.append(sibling)  # an ad slot, an embed, a newsletter box pruned to its frame
+            continue
+        marks = f"{sibling.get('class', '')} {sibling.get('style', '')}".lower()
+        if (
+            sibling.tag != root.tag
+            or (sibling.text or "").strip() or (sibling.tail or "").strip()
+            or _HIDDEN.search(marks)
+            or not split.flat_body(sibling)
+        ):
+            break
+        parts.extend(between)
+        parts.append(sibling)
+        between = []
+    return parts
 
 
 # Accordions, FAQ lists and tab panels hold answers folded away from the reader.
