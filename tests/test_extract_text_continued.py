@@ -1,0 +1,105 @@
+"""An article body split into several containers (around an ad slot, into a premium box) is
+read whole, and what only sits beside it stays out."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html as lxml_html
+
+from archive.extract import extract_article
+from archive.extraction.body import find_prose
+from tests.test_extract_text import ARTICLE_PARAGRAPHS, URL, page, paragraphs
+
+_CONTINUED = [
+    "Ask a teacher who knows your work to read the second draft, and give them a week: a "
+    "rushed reader finds the typos and misses the story you meant to tell.",
+    "Cut every sentence that explains what the scene already shows; the reader is quicker "
+    "than you think, and the essay reads younger when it spells everything out.",
+]
+_AD_SLOT = "<div class='ad-slot' id='ad-inline-1'><div class='ad-label'>Advertisement</div></div>"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # WordPress with a membership plugin: the members' part in its own box after the
+        # free one (trafilatura drops a container whose id names it premium).
+        "<div class='entry-content'>{first}</div>"
+        "<div class='premium-content' id='premium-content'>{rest}</div>",
+        # A paywall CMS: the subscribers' part after an ad slot, in a box named for it.
+        "<div class='article-body'>{first}</div>{ad}<div class='article-body-2 paywall'>{rest}</div>",
+        # Arc XP-like: the body's chunks in an <article>, closed around each ad slot.
+        "<article><div class='c-article-body'>{first}</div>{ad}"
+        "<div class='c-article-body'>{rest}</div></article>",
+        # Brightspot-like: the marked body and its continuation, both in the <article>.
+        "<article><div class='RichTextArticleBody' itemprop='articleBody'>{first}</div>{ad}"
+        "<div class='RichTextArticleBody-more'>{rest}</div></article>",
+        # The Guardian-like: an ad column between two body containers of another class.
+        "<div id='maincontent'><div class='article-body-commercial-selector'>{first}</div>"
+        "<aside class='ad-slot-container'><div id='dfp-ad--inline1'></div></aside>"
+        "<div class='article-body-viewer-selector'>{rest}</div></div>",
+    ],
+)
+def test_a_body_continued_after_an_ad_slot_or_in_a_premium_box_is_read_whole(body: str) -> None:
+    # The free part is three times the rest: trafilatura's recall pass, which adds the other
+    # containers only for half as much text again, does not rescue it.
+    first = paragraphs([*ARTICLE_PARAGRAPHS, *(p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS)])
+    html = page(body.format(first=first, rest=paragraphs(_CONTINUED), ad=_AD_SLOT))
+    text = extract_article(html, URL).text
+    for paragraph in [*ARTICLE_PARAGRAPHS, *_CONTINUED]:
+        assert paragraph in text
+    assert "Advertisement" not in text
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        # a copy the stylesheet hides
+        "<div class='article-body w-condition-invisible'>{rest}</div>",
+        # a box of another kind: teasers, whose paragraphs are links to other stories
+        "<div class='article-body'><h2>More on essays</h2>{linked}</div>",
+        # other text between the body and the box: the body ended there
+        "<div class='article-byline'><p>Jane Doe writes about college admissions for the "
+        "guide, and has read application essays for twelve years.</p></div>"
+        "<div class='article-more'>{rest}</div>",
+    ],
+)
+def test_boxes_after_the_body_that_do_not_continue_it_stay_out(after: str) -> None:
+    first = paragraphs([*ARTICLE_PARAGRAPHS, *(p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS)])
+    linked = "".join(f"<p><a href='/story/{n}'>{t}</a></p>" for n, t in enumerate(_CONTINUED))
+    html = page(f"<div class='wrap'><div class='article-body'>{first}</div>"
+                f"{after.format(rest=paragraphs(_CONTINUED), linked=linked)}</div>")
+    root = find_prose(lxml_html.fromstring(html)).root
+    assert root is not None and root.get("class") == "article-body"
+    assert not any(p in root.text_content() for p in _CONTINUED)
+
+
+def test_the_next_story_loaded_below_the_article_is_not_its_continuation() -> None:
+    first = paragraphs([*ARTICLE_PARAGRAPHS, *(p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS)])
+    html = page(f"<div class='stream'><article class='story'>{first}</article>"
+                f"<article class='story'><h2>Next: revising</h2>{paragraphs(_CONTINUED)}</article></div>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert not any(p in text for p in _CONTINUED)
+
+
+def test_a_body_part_before_an_image_block_joins_the_larger_part_after_it() -> None:
+    # Webflow-like: the text before a full-width image is its own rich-text block.
+    later = [p.replace(" a ", " one ") for p in [*ARTICLE_PARAGRAPHS, *_CONTINUED]]
+    html = page(
+        f"<div class='story-wrap'><div class='rich-text'>{paragraphs(_CONTINUED)}</div>"
+        "<figure class='w-richtext-figure'><img src='/a.jpg'></figure>"
+        f"<div class='rich-text body-main'>{paragraphs(later)}</div></div>"
+    )
+    text = extract_article(html, URL).text
+    assert text.index(_CONTINUED[0]) < text.index(_CONTINUED[1]) < text.index(later[0])
+    assert later[-1] in text
+
+
+def test_a_list_between_two_parts_of_the_body_stays_in_its_place() -> None:
+    first = paragraphs([*ARTICLE_PARAGRAPHS, *(p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS)])
+    steps = "<ul><li>Read it aloud once.</li><li>Check every name and date.</li></ul>"
+    html = page(f"<div class='story'><div class='article-body'>{first}</div>{steps}{_AD_SLOT}"
+                f"<div class='premium-content' id='premium-content'>{paragraphs(_CONTINUED)}</div></div>")
+    text = extract_article(html, URL).text
+    assert text.index(ARTICLE_PARAGRAPHS[2]) < text.index("Check every name") < text.index(_CONTINUED[1])
