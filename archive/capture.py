@@ -9,6 +9,7 @@ from typing import Any
 # The model module only: archive.extract pulls in the whole extractor, which neither the
 # crawl process nor a plain index rebuild runs (importing it cost 0.7 s of CPU at each start).
 from archive.extraction.model import ExtractionHints
+from archive.urls import without_credentials
 
 # Extraction status -> capture outcome.
 OUTCOME_BY_STATUS = {
@@ -60,4 +61,12 @@ def aliases_for(
     if outcome != "article":
         return []
     seen = {*known, *(d["url"] for d in discovered if isinstance(d.get("url"), str) and d["url"])}
-    return sorted(seen - {canonical_url})
+    # Records written before DiscoveredLink dropped them may hold a link's credentials.
+    return sorted({_clean(url) for url in seen} - {canonical_url})
+
+
+def _clean(url: str) -> str:
+    try:
+        return without_credentials(url)
+    except ValueError:
+        return url

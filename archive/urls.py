@@ -65,6 +65,15 @@ def ascii_host(host: str) -> str:
             return host.lower()
 
 
+def without_credentials(url: str) -> str:
+    """`url` without a user name and password ("http://user:pw@host/a"): the crawl never sends
+    them (canonical URLs drop them), and a feed's link kept them in the index's aliases."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def with_ascii_host(url: str) -> str:
     """`url` with its host as ascii_host spells it: given a non-ASCII host, Scrapy (w3lib)
     encodes it with IDNA 2003 and requests another domain ("faß.de" as fass.de)."""

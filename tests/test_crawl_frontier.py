@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.warc import iter_records, warc_files
 from tests.conftest import Crawl, scrapy_crawl
 from tests.http_support import QuietHandler
 
@@ -239,3 +240,26 @@ def test_a_feed_redirected_to_the_servers_own_spelling_is_read(server: _Server, 
                      "/news/story": (200, article("Story"), [])}
     site(tmp_path, server, feeds="['/feeds/caf%C3%A9']")
     assert articles(crawl(tmp_path)) == ["news/story"]
+
+
+def test_a_links_credentials_reach_neither_the_index_nor_the_metadata(
+    server: _Server, tmp_path: Path
+) -> None:
+    # The request never carries them (canonical URLs drop them), but the feed's link was
+    # kept as written: "user:secret@" in article_aliases and the metadata's discovered URL.
+    port = server.server_address[1]
+    link = f"http://user:secret@127.0.0.1:{port}/news/story?utm_source=rss"
+    server.routes = {"/rss": (200, f"<rss version='2.0'><channel><item><title>s</title><link>{link}"
+                                   "</link></item></channel></rss>".encode(), []),
+                     "/news/story": (200, article("Story"), [])}
+    site(tmp_path, server, feeds="['/rss']")
+    result = crawl(tmp_path)
+    assert articles(result) == ["news/story"]
+    with closing(sqlite3.connect(result.index)) as db:
+        aliases = [row[0] for row in db.execute("select alias_url from article_aliases")]
+    assert aliases == [f"http://127.0.0.1:{port}/news/story?utm_source=rss"]
+    records = [r for path in warc_files(tmp_path / "data" / "warc") for r in iter_records(path)]
+    metadata = [r.payload for r in records if r.rec_type == "metadata"]
+    assert metadata and not any(b"secret" in payload for payload in metadata)
+    # The feed itself is archived as it was served, its link included.
+    assert any(b"secret" in r.payload for r in records if r.rec_type == "response")

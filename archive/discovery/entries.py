@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from archive.extraction.textfix import one_line
+from archive.urls import without_credentials
 
 T = TypeVar("T")
 
@@ -26,6 +28,10 @@ class DiscoveredLink:
     modified: str | None = None
 
     def __post_init__(self) -> None:
+        if "@" in self.url:
+            # ValueError on "http://[x": the crawl's own checks name what is wrong with it.
+            with contextlib.suppress(ValueError):
+                object.__setattr__(self, "url", without_credentials(self.url))
         # Text as the feed wrote it may hold what is not text (a JSON Feed's "\udc00"): the
         # crawl's extraction dropped it, the metadata record wrote it as "?", and a
         # re-extraction from that record then gave the article another title and version.
