@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
+import brotli
 import pytest
 
 from archive.extract import ArticleExtraction, DateCandidate, ExtractionHints, extract_article
@@ -91,6 +95,21 @@ def test_cp1251_page_with_a_wrong_charset_claim_decodes() -> None:
     assert "движение по новому мосту через реку Преголю" in result.text
     assert result.authors == ["Ирина Соколова"]
     assert result.language == "ru"
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, brotli.compress, zlib.compress])
+def test_a_compressed_body_its_server_did_not_declare_is_read_decompressed(
+    compress: Callable[[bytes], bytes], news: ArticleExtraction
+) -> None:
+    # Markup is read as it is; anything else goes through trafilatura's sniffing first.
+    result = extract_article(compress(load("news-article.html")), f"{SITE}/local/harbour-town-sea-wall")
+    assert (result.status, result.title, result.text) == ("ok", news.title, news.text)
+
+
+def test_markup_after_blank_lines_and_a_byte_order_mark_is_read_as_it_is(news: ArticleExtraction) -> None:
+    body = b"\xef\xbb\xbf\n\n  " + load("news-article.html")
+    result = extract_article(body, f"{SITE}/local/harbour-town-sea-wall")
+    assert (result.status, result.title, result.text) == ("ok", news.title, news.text)
 
 
 def test_json_ld_date_wins_over_meta_and_url_and_all_are_kept() -> None:

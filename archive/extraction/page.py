@@ -166,7 +166,7 @@ def _load_html(body: bytes) -> tuple[lxml_html.HtmlElement | None, bytes | None]
     """load_html's tree, and the bytes libxml2 parsed when it parsed them as they came."""
     raw: bytes | None = None
     try:
-        raw = handle_compressed_file(body)
+        raw = _decompressed(body)
         utf16 = _utf16_without_bom(raw)
         if utf16 is not None:
             text, raw = raw.decode(utf16, errors="replace"), None
@@ -232,7 +232,7 @@ _LANG_WINDOW = 16384
 def _decode_legacy(body: bytes) -> str:
     """trafilatura's decode_file for bytes that are not UTF-8, preferring among the detector's
     guesses an encoding of the language the page's <html lang> names."""
-    content = handle_compressed_file(body)
+    content = _decompressed(body)
     guesses = detect_encoding(content)
     lang = _HTML_LANG.search(content[:_LANG_WINDOW])
     family = _LANGUAGE_CODECS.get(lang.group(1).lower().decode()) if lang else None
@@ -244,6 +244,21 @@ def _decode_legacy(body: bytes) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return str(content, encoding="utf-8", errors="replace")
+
+
+# Bytes a compressed stream holds within its first 512 almost surely (a markup page's first
+# 512 bytes hold none): the chance that 512 random bytes avoid all 27 is e^-57.
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _decompressed(body: bytes) -> bytes:
+    """trafilatura's handle_compressed_file, which decompresses bodies whose server did not
+    say they were compressed, skipped for a body that begins as markup: it tried a brotli
+    and a zlib decoder on every page, 1.2% of extract_article's CPU on the dev pages."""
+    head = body[:512]
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<" and _BINARY.search(head) is None:
+        return body
+    return handle_compressed_file(body)
 
 
 def _codec_name(name: str) -> str | None:
