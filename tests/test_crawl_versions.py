@@ -111,3 +111,43 @@ def test_a_changed_article_the_sitemap_lists_under_its_old_redirecting_url_is_fe
     result = crawl(tmp_path)
     assert server.hits.count("/news/new-name") == 2
     assert versions(result.index) == {"new-name": 2}
+
+
+def test_a_sitemap_stamping_every_entry_with_the_time_of_the_request_dates_none_of_them(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Some sitemap generators give every entry the time the file was made as its lastmod.
+    # Each run then had every archived article fetched again as "changed", and a page that
+    # states no date took that time as its publication date.
+    port = server.server_address[1]
+    paths = [f"/news/story-{letter}" for letter in "abcdefghijkl"]
+    server.routes = {path: (200, article(f"Story {path[-1]}"), []) for path in paths}
+    stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
+    server.routes["/sitemap.xml"] = (200, sitemap(port, dict.fromkeys(paths, stamp)), [])
+    site(tmp_path, server, sitemaps="['/sitemap.xml']")
+    first = crawl(tmp_path)
+    with closing(sqlite3.connect(first.index)) as db:
+        assert db.execute("select count(*), count(published) from articles").fetchone() == (12, 0)
+        (reason,) = db.execute("select reason from captures where url like '%/sitemap.xml'").fetchone()
+    assert f"every entry's lastmod is {stamp}: ignored" in reason
+    later = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0).isoformat()
+    server.routes["/sitemap.xml"] = (200, sitemap(port, dict.fromkeys(paths, later)), [])
+    result = crawl(tmp_path)
+    assert [server.hits.count(path) for path in paths] == [1] * 12
+    assert result.stats()["newsarchive/already_archived"] == 12
+
+
+def test_entries_of_one_sitemap_dated_alike_by_day_or_few_keep_their_dates() -> None:
+    from archive.discovery import parse_sitemap
+
+    def lastmods(entries: dict[str, str]) -> list[str | None]:
+        return [link.published for link in parse_sitemap(sitemap(80, entries), "http://127.0.0.1/s.xml").links]
+
+    day = {f"/news/story-{n}": "2026-11-28" for n in range(12)}
+    assert lastmods(day) == ["2026-11-28T00:00:00"] * 12  # many stories change on one day
+    few = {f"/news/story-{n}": "2026-11-28T09:30:00Z" for n in range(9)}
+    assert lastmods(few) == ["2026-11-28T09:30:00+00:00"] * 9  # a few corrected together
+    varied = {f"/news/story-{n}": f"2026-11-28T09:{n:02d}:00Z" for n in range(12)}
+    assert len(set(lastmods(varied))) == 12
+    same = {f"/news/story-{n}": "2026-11-28T09:30:00Z" for n in range(12)}
+    assert lastmods(same) == [None] * 12

@@ -6,7 +6,7 @@ import gzip
 import itertools
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -30,6 +30,9 @@ class Sitemap:
     is_index: bool
     links: list[DiscoveredLink]  # for an index: the child sitemaps
     dropped: int = 0  # entries past MAX_SITEMAP_URLS, not read (counted up to as many again)
+    # Every entry had the same lastmod, to the second: when the file was generated, not when
+    # each page changed (see _without_generated_lastmods); those lastmods were dropped.
+    generated_lastmod: str | None = None
 
 
 def _inflate(body: bytes, url: str) -> bytes:
@@ -80,7 +83,33 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
         dropped = sum(1 for _ in itertools.islice(entries, MAX_SITEMAP_URLS))
     except etree.XMLSyntaxError as exc:
         raise SitemapError(f"{url}: not a well-formed sitemap ({exc})") from None
-    return Sitemap(is_index=kind == "sitemapindex", links=read, dropped=dropped)
+    read, generated = _without_generated_lastmods(read)
+    return Sitemap(is_index=kind == "sitemapindex", links=read, dropped=dropped,
+                   generated_lastmod=generated)
+
+
+# Fewer entries than this may share a lastmod for real (a few stories corrected together).
+_GENERATED_MIN_ENTRIES = 10
+
+
+def _without_generated_lastmods(links: list[DiscoveredLink]) -> tuple[list[DiscoveredLink], str | None]:
+    """The links without their lastmod when every one of them has the same instant: sitemap
+    generators that stamp each entry with the time of the request. Taken as each page's date,
+    it had every archived article fetched again on every run, let `since` through pages of any
+    age, and became the publication date of a page that states none. A date at midnight (or
+    without a time of day) is kept: many stories may well change on the same day."""
+    stamps = {getattr(link, _lastmod_field(link)) for link in links}
+    if len(links) < _GENERATED_MIN_ENTRIES or len(stamps) != 1:
+        return links, None
+    stamp = stamps.pop()
+    if stamp is None or stamp[11:19] == "00:00:00":
+        return links, None
+    return [replace(link, **{_lastmod_field(link): None}) for link in links], stamp
+
+
+def _lastmod_field(link: DiscoveredLink) -> str:
+    # A news entry's own date is its publication_date; its lastmod says when it changed.
+    return "modified" if link.source == "news_sitemap" else "published"
 
 
 def _url_entry(entry: etree._Element, base: str) -> DiscoveredLink:

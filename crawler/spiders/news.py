@@ -376,6 +376,10 @@ class NewsSpider(Spider):
             item.reason = (f"{sitemap.dropped:,} {more}entries past the protocol's "
                            f"{MAX_SITEMAP_URLS:,} per file not read")
             self.logger.warning("%s: %s", response.url, item.reason)
+        if sitemap.generated_lastmod:
+            note = f"every entry's lastmod is {sitemap.generated_lastmod}: ignored as the file's date"
+            item.reason = "; ".join(filter(None, (item.reason, note)))
+            self.logger.info("%s: %s", response.url, note)
         yield item
         depth = response.meta["hops"] + 1
         for link in sitemap.links:
