@@ -104,12 +104,18 @@ def _without_generated_lastmods(links: list[DiscoveredLink]) -> tuple[list[Disco
     stamp = stamps.pop()
     if stamp is None or stamp[11:19] == "00:00:00":
         return links, None
-    return [replace(link, **{_lastmod_field(link): None}) for link in links], stamp
+    return [_without_lastmod(link) for link in links], stamp
 
 
 def _lastmod_field(link: DiscoveredLink) -> str:
     # A news entry's own date is its publication_date; its lastmod says when it changed.
     return "modified" if link.source == "news_sitemap" else "published"
+
+
+def _without_lastmod(link: DiscoveredLink) -> DiscoveredLink:
+    if link.source == "news_sitemap":
+        return replace(link, modified=None)
+    return replace(link, published=None)
 
 
 def _url_entry(entry: etree._Element, base: str) -> DiscoveredLink:
