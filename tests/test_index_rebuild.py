@@ -260,3 +260,25 @@ def test_a_run_stopped_before_marking_a_file_gives_the_same_index_when_run_again
     stats = index_warc_directory(db, warcs)
     assert not stats.problems and stats.unpaired_responses == 0
     assert dump(tmp_path / "index.db") == dump(tmp_path / "clean.db")
+
+
+def test_an_uncompressed_warc_file_is_named_not_passed_over(tmp_path: Path) -> None:
+    """A file gunzipped to be read (or a .warc another tool wrote): only .warc.gz files are
+    read, and a rebuild, `index` and `verify` passed it over without a word: its captures
+    were silently missing from the index, and verify said OK."""
+    import gzip
+
+    from archive.warc import verify_directory
+
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    (path,) = warcs.glob("*.warc.gz")
+    plain = path.with_suffix("")
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    path.unlink()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert len(stats.problems) == 1 and plain.name in stats.problems[0], stats.problems
+    assert "not read" in stats.problems[0] and "warcio recompress" in stats.problems[0]
+    report = verify_directory(warcs)
+    assert not report.ok and [p.file for p in report.problems] == [plain.name]

@@ -26,7 +26,15 @@ from archive.index.store import (
     forget_capture,
     is_indexed_article,
 )
-from archive.warc.reader import WarcFormatError, WarcRecordData, read_record, scan_file, warc_files
+from archive.warc.reader import (
+    WarcFormatError,
+    WarcRecordData,
+    not_read_reason,
+    read_record,
+    scan_file,
+    uncompressed_warc_files,
+    warc_files,
+)
 from archive.warc.records import WarcPosition
 
 if TYPE_CHECKING:
@@ -330,6 +338,7 @@ def index_warc_directory(
     stats = IndexStats()
     files = warc_files(warc_dir)
     stats.files_seen = len(files)
+    stats.problems += [f"{p.name}: {not_read_reason(p)}" for p in uncompressed_warc_files(warc_dir)]
     done = {row["name"]: row["size"] for row in db.table("indexed_files").rows}
     # A file indexed before and gone now: its captures point nowhere ("0 files indexed, all up
     # to date" said nothing of it). Only `verify` noticed.
