@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import click
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.index.content import ContentEncodingError, undo_content_encoding
 from archive.index.query import SearchQueryError, fts_query
+from archive.index.schema import MIGRATION_SET, migration_names
 from archive.warc.reader import WarcFormatError, WarcRecordData, read_record
 
 PLUGIN = "newsarchive"
@@ -230,6 +232,34 @@ def _match_expression(text: Any) -> str:
         return fts_query(str(text or ""))
     except SearchQueryError:
         return '""'  # an empty search matches nothing
+
+
+@hookimpl
+def startup(datasette: Any) -> Any:
+    async def check_schema() -> None:
+        # An index of an older schema (served right after an upgrade, before a crawl or
+        # `newsarchive index` migrated it; an old copy handed to a researcher) broke on the
+        # columns config/datasette.yaml names: the articles table answered 500 "Cannot sort
+        # table by published_utc", latest_articles an SQL error.
+        index = _index(datasette)
+        if index is None:
+            return
+        try:
+            rows = await index.execute(
+                "select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]
+            )
+        except sqlite3.Error:  # no migrations table: not a newsarchive index, or not readable
+            return
+        applied = {row[0] for row in rows.rows}
+        if applied and (missing := [m for m in migration_names() if m not in applied]):
+            raise click.ClickException(
+                f"{index.path} is an index of an older schema ({len(missing)} migrations not "
+                f"applied, from {missing[0]}): run `newsarchive index --data "
+                f"{Path(index.path).parent}` once (on a writable copy if it is read-only), "
+                "then serve it"
+            )
+
+    return check_schema
 
 
 @hookimpl

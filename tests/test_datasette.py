@@ -399,3 +399,50 @@ def test_latest_articles_of_one_site_reads_that_site_only(sortable: Path) -> Non
     pages = get(sortable, *(f"/index/latest_articles.json?_shape=array&site={site}"
                             for site in ("", "demo", "nowhere")))
     assert [len(page.json()) for page in pages] == [12, 12, 0]
+
+
+def test_an_index_of_an_older_schema_is_named_at_startup(tmp_path: Path) -> None:
+    """Served right after an upgrade (before a crawl or `newsarchive index` migrated it), or
+    an old copy: the articles table answered 500 "Cannot sort table by published_utc"."""
+    import click
+    import sqlite_utils
+
+    from archive.index.schema import migrations
+
+    old = sqlite_utils.Database(tmp_path / "index.db")
+    migrations.apply(old, stop_before="0008_articles_published_utc")
+    old.table("articles").insert({
+        "canonical_url": "http://x/a", "site": "demo", "url": "http://x/a", "text": "harbour",
+        "fetched_at": "2026-11-28T04:00:00+00:00", "capture_id": "c1",
+    })
+    old.close()
+    older = r"older schema .*from 0008_articles_published_utc.*`newsarchive index --data"
+    with pytest.raises(click.ClickException, match=older):
+        get(tmp_path, "/index/articles")
+    open_index(tmp_path / "index.db").close()  # what the message asks for
+    [page] = get(tmp_path, "/index/articles.json?_shape=array")
+    assert page.status_code == 200 and len(page.json()) == 1
+
+
+def test_an_archive_on_read_only_media_is_served_as_the_readme_says(data: Path, tmp_path: Path) -> None:
+    """README: mutable mode fails on a read-only mount; `-i` serves it, archived records too."""
+    import shutil
+    import sys
+
+    from tests.index_docs import read_only_view
+
+    db = open_index(data / "index.db")
+    row = db.table("articles").get(BASE + "/news/storm")
+    db.close()
+    # A copy as one is handed out: closed, no -wal or -shm file beside it.
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+    datasette = shutil.which("datasette") or str(Path(sys.executable).with_name("datasette"))
+    view = tmp_path / "ro"
+    for flag, page in [([], "/index/articles.json"), (["-i"], "/index/articles.json"),
+                       (["-i"], f"/-/warc/{row['warc_file']}/{row['warc_offset']}")]:
+        served = read_only_view(copy, view, [datasette, "serve", *flag, str(view / "index.db"),
+                                             "-m", str(ROOT / "config/datasette.yaml"), "--get", page])
+        view.rmdir()
+        assert (served.returncode == 0) == bool(flag), (flag, page, served.stdout[-300:])
+        assert ("harbour wall fell" in served.stdout.lower()) == bool(flag), (flag, page)

@@ -260,3 +260,49 @@ def test_a_run_stopped_before_marking_a_file_gives_the_same_index_when_run_again
     stats = index_warc_directory(db, warcs)
     assert not stats.problems and stats.unpaired_responses == 0
     assert dump(tmp_path / "index.db") == dump(tmp_path / "clean.db")
+
+
+def test_an_uncompressed_warc_file_is_named_not_passed_over(tmp_path: Path) -> None:
+    """A file gunzipped to be read (or a .warc another tool wrote): only .warc.gz files are
+    read, and a rebuild, `index` and `verify` passed it over without a word: its captures
+    were silently missing from the index, and verify said OK."""
+    import gzip
+
+    from archive.warc import verify_directory
+
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    (path,) = warcs.glob("*.warc.gz")
+    plain = path.with_suffix("")
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    path.unlink()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert len(stats.problems) == 1 and plain.name in stats.problems[0], stats.problems
+    assert "not read" in stats.problems[0] and "warcio recompress" in stats.problems[0]
+    report = verify_directory(warcs)
+    assert not report.ok and [p.file for p in report.problems] == [plain.name]
+
+
+def test_responses_without_metadata_are_counted_by_file(tmp_path: Path) -> None:
+    """A WARC file another tool wrote (warcio, wget) holds responses and none of our metadata
+    records: every run said "3 responses have no metadata record (yet)" and no more, so the
+    operator could not tell which of hundreds of files they were in."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    with open(warcs / "other-tool.warc.gz", "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for n in range(3):
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                f"http://other.example/{n}", "response", payload=io.BytesIO(b"<p>hi</p>"),
+                length=9, http_headers=http))  # with its length: warcio buffers none
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert stats.unpaired_responses == 3
+    assert "3 responses have no metadata record (yet): other-tool.warc.gz (3)" in stats.format()

@@ -210,3 +210,48 @@ def test_an_index_of_the_old_tokenizer_is_searched_with_the_new_one(tmp_path: Pa
     )
     assert {"articles_ai", "articles_ad", "articles_au"} <= {t.name for t in db.table("articles").triggers}
     fts_ok(db)
+
+
+def _from_a_newer_version(path: Path) -> None:
+    """An index a later newsarchive migrated: one migration this code does not know."""
+    db = open_index(path)
+    apply_capture(db, doc("/news/harbour", "The old harbour wall collapsed."))
+    db.table("_sqlite_migrations").insert({
+        "migration_set": "newsarchive-index", "name": "0099_from_the_future",
+        "applied_at": "2027-01-01 00:00:00+00:00",
+    })
+    db.close()
+
+
+def test_an_index_of_a_newer_version_is_refused_for_writing(tmp_path: Path) -> None:
+    """An operator who goes back to an older release (a rollback, a second machine): its
+    crawls and `index` wrote into a schema it does not know, without a word, and the newer
+    release then took the index for current."""
+    from click.testing import CliRunner
+
+    from archive.index import IndexUnusable
+    from crawler.cli import main
+
+    path = tmp_path / "index.db"
+    _from_a_newer_version(path)
+    with pytest.raises(IndexUnusable, match=r"newer newsarchive.*0099_from_the_future"):
+        open_index(path)
+    (tmp_path / "warc").mkdir()
+    for command in (["index", "--no-progress"], ["crawl", "demo"]):
+        result = CliRunner().invoke(main, [*command, "--data", str(tmp_path)])
+        assert result.exit_code == 1 and "newer newsarchive" in result.output, (command, result.output)
+        assert isinstance(result.exception, SystemExit)
+    # What the message offers: an index of this version's schema, built from the WARC files.
+    rebuilt = CliRunner().invoke(main, ["index", "--rebuild", "--no-progress", "--data", str(tmp_path)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert applied_migrations(open_index(path)) == migration_names()
+
+
+def test_an_index_of_a_newer_version_can_still_be_searched(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    _from_a_newer_version(tmp_path / "index.db")
+    result = CliRunner().invoke(main, ["search", "harbour", "--data", str(tmp_path)])
+    assert result.exit_code == 0 and "harbour" in result.output, result.output

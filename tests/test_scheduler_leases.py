@@ -84,6 +84,26 @@ def test_orphan_crawl_keeps_its_lease_after_expiry(db: sqlite_utils.Database, de
         take_lease(db, "crawl:demo", 60, host=HOST)
 
 
+def test_a_pid_reused_since_the_lease_ran_out_does_not_hold_it(
+        db: sqlite_utils.Database, dead_pid: int) -> None:
+    """A reboot after a power cut, or an index restored from a backup taken while a crawl ran:
+    the lease's crawl pid now belongs to another process, started after the lease ran out. It
+    was taken for the orphan crawl: the site was never crawled again while that process lived."""
+    run_id = start_run(db, "demo", datetime.now(UTC).isoformat())
+    lease = take_lease(db, "crawl:demo", 60, pid=dead_pid, host=HOST)
+    assert renew_lease(db, lease, 60, run_id=run_id)
+    ran_out = time.time() - 30
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as other:
+        try:
+            db.execute("update job_leases set child_pid = ?, expires = ?", [other.pid, ran_out])
+            db.conn.commit()
+            swept = sweep_stale_leases(db, host=HOST)
+        finally:
+            other.kill()
+    assert [stale.name for stale in swept] == ["crawl:demo"]
+    assert db.table("crawl_runs").get(run_id)["outcome"] == "failed"
+
+
 def test_expiry_decides_for_another_host(db: sqlite_utils.Database) -> None:
     take_lease(db, "crawl:demo", 60, host="elsewhere", pid=1)
     with pytest.raises(LeaseHeld):

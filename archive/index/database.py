@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.index.schema import apply_migrations, migrations
+from archive.index.schema import apply_migrations, migrations, unknown_migrations
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -19,11 +19,15 @@ class IndexUnusable(Exception):
     """The index file is not an SQLite database we can open (damaged, or not a file)."""
 
 
+class NewerIndex(IndexUnusable):
+    """The index was migrated by a later newsarchive: this code must not write it."""
+
+
 def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
     """Open (creating if needed) the index at `path`, WAL mode, migrations applied.
 
     Raises IndexUnusable, naming the file, when it is no SQLite database (the WARC files,
-    the source of truth, can rebuild it).
+    the source of truth, can rebuild it), and NewerIndex when a later release migrated it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +58,9 @@ def open_index_for_reading(path: Path | str) -> sqlite_utils.Database:
     path = Path(path)
     try:
         return open_index(path)
+    except NewerIndex:
+        # Reading is safe: later migrations add to the schema, and what it reads is still there.
+        pass
     except sqlite3.OperationalError as exc:
         if "readonly" not in str(exc) and "unable to open" not in str(exc):
             raise
@@ -104,6 +111,17 @@ def _open(path: Path, busy_timeout_ms: int) -> sqlite_utils.Database:
     # Upserts that replace a row must fire the FTS delete trigger (DESIGN.md).
     db.execute("PRAGMA recursive_triggers = on")
     db.execute("PRAGMA foreign_keys = on")
+    # A later release's index (an operator gone back to an older one): writing it without
+    # its later migrations' rules left it silently inconsistent for that release, which
+    # takes it for current.
+    unknown = unknown_migrations(db)
+    if unknown:
+        db.close()
+        raise NewerIndex(
+            f"{path} was brought to a newer schema by a newer newsarchive (migrations "
+            f"{', '.join(unknown)} are unknown to this one): upgrade newsarchive, or run "
+            "`newsarchive index --rebuild` to build it again from the WARC files for this one"
+        )
     apply_migrations(db)
     return db
 

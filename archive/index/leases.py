@@ -8,6 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -62,6 +63,33 @@ def pid_alive(pid: int | None) -> bool:
     return True
 
 
+# How far a process's start time, as /proc gives it (boot time in whole seconds), may be off.
+_START_SLACK = 5.0
+
+
+def _started_at(pid: int) -> float | None:
+    """When process `pid` started (unix time), where /proc tells (Linux); else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(line for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        # Field 22, starttime, in clock ticks since boot; the name before ")" may hold spaces.
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        return int(boot.split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, StopIteration, IndexError, ValueError):
+        return None
+
+
+def _runs_for(lease: Lease, pid: int | None) -> bool:
+    """Whether `pid` is alive and may be the lease's process. Its holder renewed the lease
+    after the process started, so one started after the lease ran out has its pid reused: a
+    reboot after a power cut, an index restored from a backup taken while a crawl ran."""
+    if pid is None or not pid_alive(pid):
+        return False
+    started = _started_at(pid)
+    return started is None or started <= lease.expires + _START_SLACK
+
+
 def is_stale(lease: Lease, now: float, host: str) -> bool:
     """May the lease be taken over?
 
@@ -72,9 +100,9 @@ def is_stale(lease: Lease, now: float, host: str) -> bool:
     """
     if lease.host != host:
         return lease.expires < now
-    if not (pid_alive(lease.pid) or pid_alive(lease.child_pid)):
+    if not (_runs_for(lease, lease.pid) or _runs_for(lease, lease.child_pid)):
         return True
-    return lease.expires < now and not pid_alive(lease.child_pid)
+    return lease.expires < now and not _runs_for(lease, lease.child_pid)
 
 
 def _get(db: sqlite_utils.Database, name: str) -> Lease | None:

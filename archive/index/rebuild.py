@@ -26,7 +26,15 @@ from archive.index.store import (
     forget_capture,
     is_indexed_article,
 )
-from archive.warc.reader import WarcFormatError, WarcRecordData, read_record, scan_file, warc_files
+from archive.warc.reader import (
+    WarcFormatError,
+    WarcRecordData,
+    not_read_reason,
+    read_record,
+    scan_file,
+    uncompressed_warc_files,
+    warc_files,
+)
 from archive.warc.records import WarcPosition
 
 if TYPE_CHECKING:
@@ -36,6 +44,8 @@ if TYPE_CHECKING:
 # one per capture (DESIGN.md) and a crash only costs redoing the file.
 BATCH = 500
 RESPONSE_TYPES = ("response", "revisit")
+# Files named in the count of responses without their metadata record.
+UNPAIRED_SHOWN = 5
 
 
 @dataclass
@@ -51,6 +61,7 @@ class IndexStats:
     reextracted: int = 0
     unpaired_metadata: int = 0  # metadata records whose response was never found
     unpaired_responses: int = 0  # responses still waiting for their metadata record
+    unpaired_by_file: list[tuple[str, int]] = field(default_factory=list)  # (file, how many)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -61,6 +72,7 @@ class IndexStats:
             setattr(self, name, getattr(self, name) + getattr(later, name))
         self.files_seen = max(self.files_seen, later.files_seen)
         self.unpaired_responses = later.unpaired_responses
+        self.unpaired_by_file = later.unpaired_by_file
         self.problems += later.problems
 
     def format(self) -> str:
@@ -71,7 +83,11 @@ class IndexStats:
             + f" in {self.seconds:.1f}s",
         ]
         if self.unpaired_responses:
-            lines.append(f"{self.unpaired_responses} responses have no metadata record (yet)")
+            # By file: another tool's WARC file (no metadata records of ours) stands out.
+            files = ", ".join(f"{name} ({n})" for name, n in self.unpaired_by_file[:UNPAIRED_SHOWN])
+            more = len(self.unpaired_by_file) - UNPAIRED_SHOWN
+            lines.append(f"{self.unpaired_responses} responses have no metadata record (yet): "
+                         f"{files}" + (f" and {more} more files" if more > 0 else ""))
         lines += [f"problem: {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -330,6 +346,7 @@ def index_warc_directory(
     stats = IndexStats()
     files = warc_files(warc_dir)
     stats.files_seen = len(files)
+    stats.problems += [f"{p.name}: {not_read_reason(p)}" for p in uncompressed_warc_files(warc_dir)]
     done = {row["name"]: row["size"] for row in db.table("indexed_files").rows}
     # A file indexed before and gone now: its captures point nowhere ("0 files indexed, all up
     # to date" said nothing of it). Only `verify` noticed.
@@ -368,9 +385,12 @@ def index_warc_directory(
                 responses.pending.clear()
                 continue
             stats.files_indexed += 1
-    stats.unpaired_responses = int(
-        db.execute("select count(*) from unpaired_responses").fetchone()[0]
-    )
+    stats.unpaired_by_file = [
+        (name, int(n)) for name, n in db.execute(
+            "select warc_file, count(*) from unpaired_responses group by warc_file order by warc_file"
+        ).fetchall()
+    ]
+    stats.unpaired_responses = sum(n for _, n in stats.unpaired_by_file)
     stats.seconds = time.monotonic() - started
     return stats
 

@@ -311,6 +311,7 @@ def m0016_captures_by_warc_position(db: sqlite_utils.Database) -> None:
     # (archive/datasette_plugin.py): without this index each view scanned every capture.
     db.table("captures").create_index(["warc_file", "warc_offset"])
 
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
@@ -319,6 +320,12 @@ def migration_names() -> list[str]:
 def applied_migrations(db: sqlite_utils.Database) -> list[str]:
     """The migrations recorded in this database, in the order they were applied."""
     return [m.name for m in migrations.applied(db)]
+
+
+def unknown_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Migrations recorded in this database that this code does not know (a later release's)."""
+    known = set(migration_names())
+    return [name for name in applied_migrations(db) if name not in known]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:

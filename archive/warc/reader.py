@@ -291,6 +291,19 @@ def warc_files(warc_dir: Path) -> list[Path]:
     return sorted(p for p in Path(warc_dir).glob(f"*{WARC_SUFFIX}") if p.is_file())
 
 
+def uncompressed_warc_files(warc_dir: Path) -> list[Path]:
+    """Uncompressed WARC files (`NAME.warc`) of a directory, which are not read: a file
+    gunzipped to be looked at (or another tool's) was passed over without a word, its captures
+    missing from a rebuilt index."""
+    return sorted(p for p in Path(warc_dir).glob("*.warc") if p.is_file())
+
+
+def not_read_reason(path: Path) -> str:
+    """Why an uncompressed WARC file is not read, and the command that makes one that is."""
+    return (f"an uncompressed WARC file is not read (only {WARC_SUFFIX}, one gzip member per "
+            f"record): `warcio recompress {path.name} {path.name}.gz` makes one")
+
+
 @dataclass
 class ScanEntry:
     """One stretch of a file: a good record, or bytes that could not be read as one."""

@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.warc.reader import WarcRecordData, scan_file, warc_files
+from archive.warc.reader import (
+    WarcRecordData,
+    not_read_reason,
+    scan_file,
+    uncompressed_warc_files,
+    warc_files,
+)
 from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX
 from archive.warc.salvage import open_file_state
 
@@ -85,6 +91,8 @@ def verify_directory(warc_dir: Path) -> VerifyReport:
             left_open.name, None,
             "still open: left by a crash (start-up salvage, or `newsarchive index`, closes it)",
         ))
+    report.problems += [VerifyProblem(p.name, None, not_read_reason(p))
+                        for p in uncompressed_warc_files(warc_dir)]
     seen: dict[str, _Seen] = {}
     refers: list[tuple[str, int, str]] = []  # (file, offset, WARC-Refers-To) of metadata
     for path in warc_files(warc_dir):
