@@ -27,7 +27,7 @@ from crawler.robots import origin
 from crawler.session import ArchiveSession
 from crawler.settings import user_agent
 from crawler.spiders.frontier import Frontier, already_archived
-from crawler.spiders.responses import as_sent, header, location
+from crawler.spiders.responses import as_sent, cut_short, header, location
 
 # Discovery documents first: they carry dates that decide what `since` skips.
 _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10}
@@ -249,16 +249,12 @@ class NewsSpider(Spider):
         try:
             if response.status in _REDIRECTS:
                 yield from self._redirect(response, kind)
-            elif "download_stopped" in response.flags or "dataloss" in response.flags:
-                # Part of the page: archived (marked truncated), never extracted as if whole,
-                # and fetched again by the next crawl.
+            elif (cut := cut_short(response)) is not None:
+                # Part of the page: archived, never extracted as if whole, and fetched again
+                # by the next crawl.
                 item = self._item(response, kind, outcome="truncated")
-                item.reason = (
-                    f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
-                    if "download_stopped" in response.flags
-                    else f"connection lost after {len(response.body)} bytes of the body"
-                )
-                self.logger.warning("%s: %s", response.url, item.reason)
+                item.reason = cut
+                self.logger.warning("%s: %s", response.url, cut)
                 yield item
             else:
                 yield from getattr(self, f"parse_{kind}")(response)
