@@ -143,6 +143,26 @@ def test_taken_down_and_every_fetch_of_an_article(tmp_path: Path) -> None:
         (200, "article"), (404, "http_error"), (200, "article")]
 
 
+def test_taken_down_lists_a_451_and_a_soft_404(tmp_path: Path) -> None:
+    # A story withheld by a court order answers 451; many sites answer a removed story with
+    # a 200 "page not found" (a soft 404). Neither was listed as taken down.
+    db = open_index(tmp_path / "index.db")
+    later = "2026-11-29T04:00:00+00:00"
+    for path in ("/news/withheld", "/news/soft", "/news/paywalled"):
+        apply_capture(db, doc(path, f"The story told at {path}."))
+    apply_capture(db, doc("/news/withheld", None, status=451, outcome="http_error", fetched_at=later))
+    for path, reason in (("/news/soft", "soft 404: title 'Page not found'"),
+                         ("/news/paywalled", "paywall stub: 14 words, isAccessibleForFree false")):
+        stub = doc(path, None, fetched_at=later)
+        stub.metadata["reason"] = reason
+        apply_capture(db, stub)
+    db.close()
+    (gone,) = get(tmp_path, "/index/taken_down.json?_shape=array")
+    assert [(row["canonical_url"], row["status"], row["reason"]) for row in gone.json()] == [
+        (BASE + "/news/soft", 200, "soft 404: title 'Page not found'"),
+        (BASE + "/news/withheld", 451, None)]
+
+
 def test_article_history_follows_a_move_to_a_new_url(tmp_path: Path) -> None:
     # Run one archived /news/old; by run two it redirects to /news/new. The history of the
     # story under its new URL lacked the version archived before the move.
