@@ -42,3 +42,21 @@ def test_a_206_partial_answer_never_replaces_the_whole_article(
         (206, "truncated", f"HTTP 206: only part of the page was sent "
                            f"(Content-Range bytes 0-{len(part) - 1}/{len(whole)})")]
     assert "/news/story: HTTP 206: only part of the page" in result.log
+
+
+def test_an_article_redirected_off_site_to_a_consent_wall_is_logged(
+    server: _Server, tmp_path: Path
+) -> None:
+    # European sites send a reader without a cookie to a consent page on another host: the
+    # article was never archived, and neither the log nor the stats said why.
+    port = server.server_address[1]
+    wall = f"http://localhost:{port}/consent?continue=/news/story"
+    server.routes = {"/feed.xml": (200, feed(port, "/news/story"), []),
+                     "/news/story": (302, b"", [("Location", wall)])}
+    site(tmp_path, server, feeds="['/feed.xml']")
+    result = crawl(tmp_path)
+    reason = f"redirects off-site to {wall}: not followed"
+    assert query(result, "select status, outcome, reason from captures where url like '%story'") == [
+        (302, "redirect", reason)]
+    assert f"http://127.0.0.1:{port}/news/story {reason}" in result.log
+    assert result.stats()["newsarchive/offsite_redirects"] == 1

@@ -295,6 +295,14 @@ class NewsSpider(Spider):
             item.reason = f"redirect loop: {' -> '.join(chain)} -> {target}"
             self.logger.warning("%s", item.reason)
             yield item
+        elif urlsplit(target).scheme in ("http", "https") and not self.site.on_site(target):
+            # A consent or login wall on another host, a feed moved to another service: what
+            # was asked for is not archived, and only a count of off-site links said so.
+            # (Another scheme is refused, and recorded so, by _request.)
+            item.reason = f"redirects off-site to {target}: not followed"
+            self.logger.warning("%s %s", response.url, item.reason)
+            self._stat("offsite_redirects")
+            yield item
         else:
             yield item
             depth: int = response.meta["hops"]
