@@ -264,6 +264,9 @@ def archive_odd_responses(tmp_path: Path) -> dict[str, str]:
          gzip.compress(gzip.compress(bytes(32 * 1024 * 1024)))),
         ("lying", [("Content-Type", "text/html; charset=utf-8")], cyrillic),
         ("nul", [("Content-Type", "text/html\x00; charset=utf-8")], b"<html><p>nul</p></html>"),
+        ("untyped", [], b"\n<!DOCTYPE html><html><p>No Content-Type</p></html>"),
+        ("octet", [("Content-Type", "application/octet-stream")], b"<html><p>A story</p></html>"),
+        ("binary", [("Content-Type", "application/octet-stream")], b"%PDF-1.4\n%%EOF\n"),
     ]:
         positions = writer.write_exchange(
             HttpRequestData("GET", f"{BASE}/{name}", [("Host", "127.0.0.1:8765")]),
@@ -295,6 +298,19 @@ def test_plugin_record_view_of_hostile_responses(tmp_path: Path, plugin: None) -
     assert nul_page.status_code == 200
     assert nul_page.headers["content-type"] == "application/octet-stream"
     assert digits.status_code == 404  # 4,301 digits: int() refused them, a 500
+
+
+def test_plugin_page_view_of_html_served_without_a_type_is_html(tmp_path: Path, plugin: None) -> None:
+    # Sent without a Content-Type, or as application/octet-stream, the crawl read the page as
+    # HTML (Scrapy sniffs it) and indexed it as an article, but "View the archived page"
+    # served it as application/octet-stream: the browser downloaded a file.
+    paths = archive_odd_responses(tmp_path)
+    untyped, octet, binary = get(tmp_path, *(paths[name] + "?view=page"
+                                             for name in ("untyped", "octet", "binary")))
+    assert untyped.headers["content-type"] == "text/html"
+    assert octet.headers["content-type"] == "text/html"
+    assert binary.headers["content-type"] == "application/octet-stream"
+    assert octet.headers["content-security-policy"] == archive.datasette_plugin.PAGE_CSP
 
 
 def test_plugin_record_view_opens_only_records_the_index_knows(tmp_path: Path, plugin: None) -> None:
