@@ -144,9 +144,25 @@ def _in_charset(body: bytes, content_type: str | None) -> bool:
     return True
 
 
-def _served_type(content_type: str | None, charset_holds: bool) -> str:
+# Types that say nothing of what the bytes are: the crawl (Scrapy sniffs a body sent so) read
+# a page sent with one, or with none, as HTML when it looked like HTML, and so do browsers
+# when there is none.
+_UNKNOWN_TYPES = frozenset({"application/octet-stream", "binary/octet-stream",
+                            "application/unknown", "unknown/unknown"})
+# The HTML signatures of the WHATWG MIME sniffing standard, after a BOM and whitespace.
+_HTML_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?[\t\n\f\r ]*<(?:!--|(?:!doctype html|html|head|body|title|script|style"
+    rb"|iframe|h1|div|font|table|a|b|br|p)[\t\n\f\r >])", re.I)
+
+
+def _served_type(content_type: str | None, charset_holds: bool, body: bytes) -> str:
     """The Content-Type ?view=page serves: the archived one when well formed, without a
-    charset the bytes do not hold (the browser then reads the page's <meta charset>)."""
+    charset the bytes do not hold (the browser then reads the page's <meta charset>); a page
+    that looks like HTML and came with no type or an unknown one, as HTML (a browser sent
+    application/octet-stream downloads the article as a file)."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if (not content_type or media_type in _UNKNOWN_TYPES) and _HTML_START.match(body):
+        return "text/html"
     if not content_type or not _MEDIA_TYPE.fullmatch(content_type.strip()):
         return "application/octet-stream"
     content_type = content_type.strip()
@@ -216,7 +232,7 @@ async def warc_record(request: Any, datasette: Any) -> Response:
         # Off the event loop, and without the fallback's charset guessing: only the verdict.
         holds = bool(note) or await loop.run_in_executor(None, _in_charset, body, content_type)
         return Response(body, headers={"Content-Security-Policy": PAGE_CSP},
-                        content_type=_served_type(content_type, holds))
+                        content_type=_served_type(content_type, holds, body))
     return Response.html(await loop.run_in_executor(None, _page, record, body, note))
 
 

@@ -143,6 +143,26 @@ def test_taken_down_and_every_fetch_of_an_article(tmp_path: Path) -> None:
         (200, "article"), (404, "http_error"), (200, "article")]
 
 
+def test_taken_down_lists_a_451_and_a_soft_404(tmp_path: Path) -> None:
+    # A story withheld by a court order answers 451; many sites answer a removed story with
+    # a 200 "page not found" (a soft 404). Neither was listed as taken down.
+    db = open_index(tmp_path / "index.db")
+    later = "2026-11-29T04:00:00+00:00"
+    for path in ("/news/withheld", "/news/soft", "/news/paywalled"):
+        apply_capture(db, doc(path, f"The story told at {path}."))
+    apply_capture(db, doc("/news/withheld", None, status=451, outcome="http_error", fetched_at=later))
+    for path, reason in (("/news/soft", "soft 404: title 'Page not found'"),
+                         ("/news/paywalled", "paywall stub: 14 words, isAccessibleForFree false")):
+        stub = doc(path, None, fetched_at=later)
+        stub.metadata["reason"] = reason
+        apply_capture(db, stub)
+    db.close()
+    (gone,) = get(tmp_path, "/index/taken_down.json?_shape=array")
+    assert [(row["canonical_url"], row["status"], row["reason"]) for row in gone.json()] == [
+        (BASE + "/news/soft", 200, "soft 404: title 'Page not found'"),
+        (BASE + "/news/withheld", 451, None)]
+
+
 def test_article_history_follows_a_move_to_a_new_url(tmp_path: Path) -> None:
     # Run one archived /news/old; by run two it redirects to /news/new. The history of the
     # story under its new URL lacked the version archived before the move.
@@ -244,6 +264,9 @@ def archive_odd_responses(tmp_path: Path) -> dict[str, str]:
          gzip.compress(gzip.compress(bytes(32 * 1024 * 1024)))),
         ("lying", [("Content-Type", "text/html; charset=utf-8")], cyrillic),
         ("nul", [("Content-Type", "text/html\x00; charset=utf-8")], b"<html><p>nul</p></html>"),
+        ("untyped", [], b"\n<!DOCTYPE html><html><p>No Content-Type</p></html>"),
+        ("octet", [("Content-Type", "application/octet-stream")], b"<html><p>A story</p></html>"),
+        ("binary", [("Content-Type", "application/octet-stream")], b"%PDF-1.4\n%%EOF\n"),
     ]:
         positions = writer.write_exchange(
             HttpRequestData("GET", f"{BASE}/{name}", [("Host", "127.0.0.1:8765")]),
@@ -275,6 +298,19 @@ def test_plugin_record_view_of_hostile_responses(tmp_path: Path, plugin: None) -
     assert nul_page.status_code == 200
     assert nul_page.headers["content-type"] == "application/octet-stream"
     assert digits.status_code == 404  # 4,301 digits: int() refused them, a 500
+
+
+def test_plugin_page_view_of_html_served_without_a_type_is_html(tmp_path: Path, plugin: None) -> None:
+    # Sent without a Content-Type, or as application/octet-stream, the crawl read the page as
+    # HTML (Scrapy sniffs it) and indexed it as an article, but "View the archived page"
+    # served it as application/octet-stream: the browser downloaded a file.
+    paths = archive_odd_responses(tmp_path)
+    untyped, octet, binary = get(tmp_path, *(paths[name] + "?view=page"
+                                             for name in ("untyped", "octet", "binary")))
+    assert untyped.headers["content-type"] == "text/html"
+    assert octet.headers["content-type"] == "text/html"
+    assert binary.headers["content-type"] == "application/octet-stream"
+    assert octet.headers["content-security-policy"] == archive.datasette_plugin.PAGE_CSP
 
 
 def test_plugin_record_view_opens_only_records_the_index_knows(tmp_path: Path, plugin: None) -> None:

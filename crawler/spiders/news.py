@@ -27,7 +27,7 @@ from crawler.robots import origin
 from crawler.session import ArchiveSession
 from crawler.settings import user_agent
 from crawler.spiders.frontier import Frontier, already_archived
-from crawler.spiders.responses import as_sent, header, location
+from crawler.spiders.responses import as_sent, cut_short, header, location
 
 # Discovery documents first: they carry dates that decide what `since` skips.
 _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10}
@@ -249,16 +249,12 @@ class NewsSpider(Spider):
         try:
             if response.status in _REDIRECTS:
                 yield from self._redirect(response, kind)
-            elif "download_stopped" in response.flags or "dataloss" in response.flags:
-                # Part of the page: archived (marked truncated), never extracted as if whole,
-                # and fetched again by the next crawl.
+            elif (cut := cut_short(response)) is not None:
+                # Part of the page: archived, never extracted as if whole, and fetched again
+                # by the next crawl.
                 item = self._item(response, kind, outcome="truncated")
-                item.reason = (
-                    f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
-                    if "download_stopped" in response.flags
-                    else f"connection lost after {len(response.body)} bytes of the body"
-                )
-                self.logger.warning("%s: %s", response.url, item.reason)
+                item.reason = cut
+                self.logger.warning("%s: %s", response.url, cut)
                 yield item
             else:
                 yield from getattr(self, f"parse_{kind}")(response)
@@ -283,6 +279,12 @@ class NewsSpider(Spider):
             return
         item.reason = f"redirects to {target}"
         too_many = len(chain) > self.settings.getint("REDIRECT_MAX_TIMES", 20)
+        # What the next hop carries: the chain, and whether a hop of it set a cookie (Scrapy's
+        # cookie middleware keeps it) or was asked for again with one.
+        carried: dict[str, Any] = {
+            "redirect_chain": chain, "cookie_check": response.meta.get("cookie_check", False),
+            "cookies_set": bool(response.meta.get("cookies_set") or response.headers.getlist(b"Set-Cookie")),
+        }
         if canonical_url(target) == chain[-1] and target != response.url and not too_many \
                 and not response.meta.get("respelled"):
             # The server's own spelling of the URL asked for ("caf%c3%a9" for "caf%C3%A9",
@@ -290,28 +292,49 @@ class NewsSpider(Spider):
             # story was never archived. Asked for once as spelled, past Scrapy's filter
             # (its fingerprint spells both alike).
             yield item
-            again: dict[str, Any] = {"redirect_chain": chain, "respelled": True}
-            if "canonical" in response.meta:
-                again["canonical"] = response.meta["canonical"]
-            yield from self._request(target, kind, response.meta["hops"], dont_filter=True, **again)
+            yield from self._ask_again(response, kind, target, {**carried, "respelled": True})
+        elif canonical_url(target) in chain and carried["cookies_set"] and not too_many \
+                and not carried["cookie_check"]:
+            # A cookie check: the site sets a cookie and sends the reader back (to the same
+            # URL, or through a "cookie test" page). It was taken for a loop, and the story
+            # never archived. Asked for once again, with the cookie.
+            yield item
+            yield from self._ask_again(response, kind, target, {**carried, "cookie_check": True})
         elif canonical_url(target) in chain or too_many:
             item.outcome = "redirect_loop"
             item.reason = f"redirect loop: {' -> '.join(chain)} -> {target}"
             self.logger.warning("%s", item.reason)
             yield item
+        elif urlsplit(target).scheme in ("http", "https") and not self.site.on_site(target):
+            # A consent or login wall on another host, a feed moved to another service: what
+            # was asked for is not archived, and only a count of off-site links said so.
+            # (Another scheme is refused, and recorded so, by _request.)
+            item.reason = f"redirects off-site to {target}: not followed"
+            self.logger.warning("%s %s", response.url, item.reason)
+            self._stat("offsite_redirects")
+            yield item
         else:
             yield item
             depth: int = response.meta["hops"]
-            meta: dict[str, Any] = {"redirect_chain": chain}
             if kind == "article":
                 # How the old URL was found (a feed's date, a news sitemap's title) goes with it,
                 # before the target is judged: a lastmod newer than the target's last fetch is
                 # what had the old URL fetched again.
                 found = self.frontier.discovered.pop(chain[-1], [])
                 self.frontier.discovered.setdefault(canonical_url(target), [])[:0] = found
-                yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **meta)
+                yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **carried)
             else:
-                yield from self._request(target, kind, depth, **meta)
+                yield from self._request(target, kind, depth, **carried)
+
+    def _ask_again(self, response: Response, kind: str, target: str,
+                   again: dict[str, Any]) -> Iterator[Any]:
+        """Request a URL of the redirect chain once more, past the frontier's and Scrapy's
+        filters, as the same article (with how it was found)."""
+        if "canonical" in response.meta:  # an article
+            again["canonical"] = canonical_url(target)
+            found = self.frontier.discovered.pop(again["redirect_chain"][-1], [])
+            self.frontier.discovered.setdefault(again["canonical"], [])[:0] = found
+        yield from self._request(target, kind, response.meta["hops"], dont_filter=True, **again)
 
     def parse_robots(self, response: Response) -> Iterable[Any]:
         asked = response.meta["robots_origin"]

@@ -30,6 +30,22 @@ def location(response: Response) -> str | None:
     return target
 
 
+def cut_short(response: Response) -> str | None:
+    """Why the body is only part of the page (archived as received, never extracted as if
+    whole), or None when it is whole."""
+    if "download_stopped" in response.flags:
+        return f"body cut at {len(response.body)} bytes (NEWSARCHIVE_MAX_BODY)"
+    if "dataloss" in response.flags:
+        return f"connection lost after {len(response.body)} bytes of the body"
+    if response.status == 206:
+        # We never ask for a range, yet a server or cache may send one: its stub was
+        # extracted and became the article's latest version.
+        sent = header(response, b"Content-Range")
+        what = f"Content-Range {sent}" if sent else "no Content-Range"
+        return f"HTTP 206: only part of the page was sent ({what})"
+    return None
+
+
 def header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None

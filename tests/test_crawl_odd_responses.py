@@ -1,0 +1,116 @@
+"""Article URLs that answer with something other than a whole article page: what is archived,
+what the index and researchers see, and that such an answer never replaces a good version."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Crawl
+from tests.http_support import QuietHandler
+from tests.test_crawl_frontier import _Server, article, crawl, feed, server, site
+
+__all__ = ["server"]  # the fixture, used by name
+
+
+def query(result: Crawl, sql: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(result.index)) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_a_206_partial_answer_never_replaces_the_whole_article(
+    server: _Server, tmp_path: Path
+) -> None:
+    # We never ask for a range, yet a server or cache may answer 206 with part of the page:
+    # it was extracted as if whole, and its stub became the article's latest version.
+    port = server.server_address[1]
+    whole = article("Harbour plan")
+    part = whole[: len(whole) * 2 // 3]
+    server.routes = {"/feed.xml": (200, feed(port, "/news/story"), []),
+                     "/news/story": (200, whole, [])}
+    site(tmp_path, server, feeds="['/feed.xml']", revisit_after="'1s'")
+    first = crawl(tmp_path)
+    [(words,)] = query(first, "select word_count from articles")
+    time.sleep(1.2)  # past revisit_after
+    server.routes["/news/story"] = (206, part, [("Content-Range", f"bytes 0-{len(part) - 1}/{len(whole)}")])
+    result = crawl(tmp_path)
+    assert query(result, "select word_count, versions from articles") == [(words, 1)]
+    assert query(result, "select status, outcome, reason from captures where url like '%story' "
+                         "order by fetched_at")[1:] == [
+        (206, "truncated", f"HTTP 206: only part of the page was sent "
+                           f"(Content-Range bytes 0-{len(part) - 1}/{len(whole)})")]
+    assert "/news/story: HTTP 206: only part of the page" in result.log
+
+
+def test_an_article_redirected_off_site_to_a_consent_wall_is_logged(
+    server: _Server, tmp_path: Path
+) -> None:
+    # European sites send a reader without a cookie to a consent page on another host: the
+    # article was never archived, and neither the log nor the stats said why.
+    port = server.server_address[1]
+    wall = f"http://localhost:{port}/consent?continue=/news/story"
+    server.routes = {"/feed.xml": (200, feed(port, "/news/story"), []),
+                     "/news/story": (302, b"", [("Location", wall)])}
+    site(tmp_path, server, feeds="['/feed.xml']")
+    result = crawl(tmp_path)
+    reason = f"redirects off-site to {wall}: not followed"
+    assert query(result, "select status, outcome, reason from captures where url like '%story'") == [
+        (302, "redirect", reason)]
+    assert f"http://127.0.0.1:{port}/news/story {reason}" in result.log
+    assert result.stats()["newsarchive/offsite_redirects"] == 1
+
+
+class _CookieCheck(QuietHandler):
+    """A story sent only to a reader with the site's cookie; one without it is sent to a page
+    that sets it and back (`/news/self` sets it and redirects to itself)."""
+
+    server: _Server
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        self.server.hits.append(self.path)
+        if self.path == "/robots.txt":
+            self.send(200, b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")])
+        elif self.path == "/feed.xml":
+            self.send(200, feed(port, "/news/story", "/news/self", "/news/loop"),
+                      [("Content-Type", "application/rss+xml")])
+        elif self.path.startswith("/cookie-check"):
+            self.send(302, b"", [("Set-Cookie", "seen=1; Path=/"), ("Location", "/news/story")])
+        elif self.path in ("/news/loop", "/news/loop-b"):  # a loop that sets a cookie each time
+            other = "/news/loop-b" if self.path == "/news/loop" else "/news/loop"
+            self.send(302, b"", [("Set-Cookie", "seen=1; Path=/"), ("Location", other)])
+        elif "seen=1" in (self.headers.get("Cookie") or ""):
+            self.send(200, article(self.path), [("Content-Type", "text/html")])
+        elif self.path == "/news/self":
+            self.send(302, b"", [("Set-Cookie", "seen=1; Path=/"), ("Location", "/news/self")])
+        elif self.path == "/news/story":
+            self.send(302, b"", [("Location", "/cookie-check?next=/news/story")])
+        else:
+            self.send(404, b"")
+
+
+def test_a_redirect_back_with_a_cookie_set_is_followed_not_a_loop(tmp_path: Path) -> None:
+    # Sites check for a cookie by setting it and redirecting back: the return to a URL of the
+    # chain was taken for a loop, and the story never archived.
+    httpd = _Server(("127.0.0.1", 0), _CookieCheck)
+    httpd.routes, httpd.hits = {}, []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        site(tmp_path, httpd, feeds="['/feed.xml']")
+        result = crawl(tmp_path)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    assert query(result, "select canonical_url, title from articles order by 1") == [
+        (f"{base}/news/self", "/news/self"), (f"{base}/news/story", "/news/story")]
+    assert query(result, "select outcome, count(*) from captures group by 1 order by 1") == [
+        ("article", 2), ("feed", 1), ("redirect", 5), ("redirect_loop", 1), ("robots", 1)]
+    assert httpd.hits.count("/news/loop") == 2 and httpd.hits.count("/news/loop-b") == 1
+    # Found by the feed: the story keeps that as it was asked for again.
+    assert query(result, "select discovery_source from captures where outcome = 'article'") == [
+        ("feed",), ("feed",)]
