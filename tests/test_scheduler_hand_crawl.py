@@ -74,8 +74,9 @@ def test_hand_crawl_keeps_its_lease_while_alive_and_stops_when_it_loses_it(tmp_p
             [lease] = _wait_for("the crawl's lease", lambda: _query(
                 index, "select * from job_leases where run_id is not null"), crawl, log, 60)
             assert lease["pid"] == lease["child_pid"] == crawl.pid
-            # As after a SIGSTOP longer than LEASE_TTL: expired, but its crawl is alive.
-            _execute(index, "update job_leases set expires = 0")
+            # As after a SIGSTOP longer than LEASE_TTL: expired, but its crawl is alive. (Expired
+            # now, not in 1970: a process started after its lease ran out holds its pid anew.)
+            _execute(index, f"update job_leases set expires = {time.time() - 1}")
             db = open_index(index)
             try:
                 with pytest.raises(LeaseHeld):
