@@ -63,10 +63,14 @@ class Frontier:
 
     def _dated_after_fetch(self, link: DiscoveredLink, canonical: str) -> bool:
         """Does the link's date (a sitemap's lastmod, a feed's date or updated) come after our
-        last fetch?"""
+        last fetch? A date still to come says nothing yet: every fetch precedes it, so a
+        lastmod of 2099 (or a local time labelled UTC, hours ahead) had the article fetched
+        again on every run. It counts once the clock has passed it, if it is after the fetch."""
         fetched = as_utc(self.archived[canonical])
+        now = datetime.now(UTC)
         dates = (as_utc(link.published), as_utc(link.modified))
-        return fetched is not None and any(d is not None and d > fetched for d in dates)
+        return fetched is not None and any(
+            d is not None and fetched < d <= now for d in dates)
 
     def dated_before_since(self, link: DiscoveredLink) -> bool:
         """A child sitemap whose lastmod is before `since` lists nothing newer: a site's
