@@ -131,6 +131,16 @@ def rss(*items: str) -> bytes:
     return RSS.format("".join(f"<item>{item}</item>" for item in items)).encode()
 
 
+def test_a_zone_named_as_python_does_not_know_it_costs_the_time_not_the_hours() -> None:
+    # email.utils knows the North American names only: "09:15:00 CET" became 09:15 with no
+    # offset, which the crawl and the index then read as UTC, an hour late.
+    body = rss("<link>/news/a</link><pubDate>Fri, 20 Nov 2026 09:15:00 CET</pubDate>",
+               "<link>/news/b</link><pubDate>Fri, 20 Nov 2026 09:15:00 GMT+0100</pubDate>",
+               "<link>/news/c</link><pubDate>Fri, 20 Nov 2026 09:15:00 EST</pubDate>")
+    assert [e.published for e in parse_feed(body, BASE)] == [
+        "2026-11-20", "2026-11-20T09:15:00+01:00", "2026-11-20T09:15:00-05:00"]
+
+
 def test_a_date_out_of_every_range_costs_only_its_date() -> None:
     body = rss("<link>/news/good</link>",
                "<link>/news/bad</link><pubDate>Fri, 20 Nov 99999999999999999999 09:15:00 +0000</pubDate>")

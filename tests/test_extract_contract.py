@@ -81,6 +81,17 @@ def test_an_updated_line_out_of_range_is_no_modified_date() -> None:
     ("2024-03-04T10:00:00 EST", "2024-03-04T10:00:00-05:00"),
     ("2024-03-04 10:00:00 GMT+0200", "2024-03-04T10:00:00+02:00"),
     ("2024-03-04T10:00:00+05:30", "2024-03-04T10:00:00+05:30"),
+    # RFC 822 (feeds, JavaScript's Date): email.utils knows only the North American names,
+    # and gave a time without an offset for the others, read as UTC.
+    ("Mon, 04 Mar 2024 10:00:00 CET", "2024-03-04"),
+    ("Mon, 04 Mar 2024 10:00 MSK", "2024-03-04"),
+    ("Mon, 04 Mar 2024 10:00:00 GMT+0200", "2024-03-04T10:00:00+02:00"),
+    ("Mon Mar 04 2024 10:00:00 GMT+0100 (Central European Standard Time)",
+     "2024-03-04T10:00:00+01:00"),
+    ("Mon, 04 Mar 2024 10:00:00 GMT+9900", "2024-03-04"),
+    ("Mon, 04 Mar 2024 10:00:00 EST", "2024-03-04T10:00:00-05:00"),
+    ("Mon, 04 Mar 2024 10:00:00 +0100 (CET)", "2024-03-04T10:00:00+01:00"),
+    ("Mon Mar  4 10:00:00 2024", "2024-03-04T10:00:00"),
 ])
 def test_time_zones_are_kept_only_when_valid(stated: str, published: str) -> None:
     """An offset of +99:99 was kept (the index's published_utc became NULL), and a named zone
