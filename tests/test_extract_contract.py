@@ -67,6 +67,17 @@ def test_dates_out_of_range_are_not_candidates(head: str) -> None:
     assert result.published is None and result.date_candidates == []
 
 
+def test_dates_are_judged_as_of_the_fetch() -> None:
+    """Extracted again a year on, a page's date still to come at its fetch was taken for its own."""
+    head = ('<meta property="article:published_time" content="2025-06-01T10:00:00Z">'
+            '<meta property="article:modified_time" content="2025-06-02T10:00:00Z">')
+    url = "https://news.example/budget"
+    then = extract_article(page(head), url, ExtractionHints(fetched_at="2025-01-10T08:00:00+00:00"))
+    assert (then.published, then.modified, then.date_candidates) == (None, None, [])
+    later = extract_article(page(head), url, ExtractionHints(fetched_at="2025-06-03T08:00:00+00:00"))
+    assert (later.published, later.modified) == ("2025-06-01T10:00:00+00:00", "2025-06-02T10:00:00+00:00")
+
+
 def test_an_updated_line_out_of_range_is_no_modified_date() -> None:
     result = extract_article(page('<meta property="article:published_time" content="2024-03-03">',
                                   "<p>Updated March 4, 1905</p>" + BODY), URL)
