@@ -71,6 +71,10 @@ def normalise_date(value: object) -> str | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return rfc822_date(text)
+    if not any(mark in text for mark in "T: "):
+        # A day ("2026-11-20", as sitemaps often give it) is not its midnight: written as
+        # "T00:00:00", it reached the index as a time the source never stated, read as UTC.
+        return parsed.date().isoformat()
     return parsed.isoformat()
 
 
