@@ -12,15 +12,9 @@ from archive.config import load_site
 from archive.discovery import DiscoveredLink, parse_feed
 from crawler.spiders.frontier import Frontier
 from tests.conftest import ROOT
-from tests.test_crawl_frontier import _Server, article, crawl, server, site  # noqa: F401
+from tests.test_crawl_frontier import _Server, article, crawl, server, site, sitemap  # noqa: F401
 
 __all__ = ["server"]  # the fixture, used by name
-
-
-def sitemap(port: int, entries: dict[str, str]) -> bytes:
-    urls = "".join(f"<url><loc>http://127.0.0.1:{port}{path}</loc><lastmod>{lastmod}</lastmod></url>"
-                   for path, lastmod in entries.items())
-    return (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
 
 
 def versions(index: Path) -> dict[str, int]:
