@@ -28,7 +28,7 @@ def outcome_for(status: str) -> str:
 
 
 def hints_from_discovery(
-    discovered: Sequence[Mapping[str, Any]], last_modified: str | None
+    discovered: Sequence[Mapping[str, Any]], last_modified: str | None, fetched_at: str | None
 ) -> ExtractionHints:
     """What feeds and news sitemaps said about a URL before it was fetched. A plain sitemap's
     lastmod is when the page last changed, not when it was published: not a date hint."""
@@ -40,6 +40,7 @@ def hints_from_discovery(
         sitemap_published=news.get("published") if news else None,
         http_last_modified=last_modified,
         feed_title=titled["title"] if titled else None,
+        fetched_at=fetched_at,
     )
 
 

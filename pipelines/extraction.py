@@ -54,7 +54,8 @@ class ExtractionPipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         if item.kind != "article" or item.outcome != "article" or item.body is None:
             return item
-        hints = hints_from_discovery(item.discovery, item.last_modified)
+        fetched_at = item.captures[-1].fetched_at if item.captures else item.fetched_at
+        hints = hints_from_discovery(item.discovery, item.last_modified, fetched_at)
         future = self.session.pool.submit(item.body, item.url, hints)
         result = await asyncio.wrap_future(future)
         item.article = result.to_dict()

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -34,6 +35,12 @@ def feed(port: int, *paths: str) -> bytes:
     items = "".join(f"<item><title>{p}</title><link>http://127.0.0.1:{port}{p}</link></item>"
                     for p in paths)
     return f"<rss version='2.0'><channel>{items}</channel></rss>".encode()
+
+
+def sitemap(port: int, entries: dict[str, str]) -> bytes:
+    urls = "".join(f"<url><loc>http://127.0.0.1:{port}{path}</loc><lastmod>{lastmod}</lastmod></url>"
+                   for path, lastmod in entries.items())
+    return (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
 
 
 class _Server(ThreadingHTTPServer):
@@ -263,3 +270,20 @@ def test_a_links_credentials_reach_neither_the_index_nor_the_metadata(
     assert metadata and not any(b"secret" in payload for payload in metadata)
     # The feed itself is archived as it was served, its link included.
     assert any(b"secret" in r.payload for r in records if r.rec_type == "response")
+
+
+def test_a_day_without_a_time_counts_whole_against_since(server: _Server, tmp_path: Path) -> None:
+    # A sitemap's "yesterday" was read as yesterday's midnight UTC: with since = "1d" every
+    # story of the day before was skipped, though most were less than a day old (a daily
+    # crawl with since = "1d" never archived what was published after its time of day).
+    port = server.server_address[1]
+    today = datetime.now(UTC).date()
+    days = {"/news/yesterday": today - timedelta(days=1), "/news/last-week": today - timedelta(days=7)}
+    server.routes = {
+        "/sitemap.xml": (200, sitemap(port, {p: d.isoformat() for p, d in days.items()}), []),
+        **{path: (200, article(path), []) for path in days},
+    }
+    site(tmp_path, server, sitemaps="['/sitemap.xml']", since="'1d'")
+    result = crawl(tmp_path)
+    assert articles(result) == ["news/yesterday"]
+    assert result.stats()["newsarchive/skipped_since"] == 1

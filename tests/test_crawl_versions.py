@@ -12,15 +12,9 @@ from archive.config import load_site
 from archive.discovery import DiscoveredLink, parse_feed
 from crawler.spiders.frontier import Frontier
 from tests.conftest import ROOT
-from tests.test_crawl_frontier import _Server, article, crawl, server, site  # noqa: F401
+from tests.test_crawl_frontier import _Server, article, crawl, server, site, sitemap  # noqa: F401
 
 __all__ = ["server"]  # the fixture, used by name
-
-
-def sitemap(port: int, entries: dict[str, str]) -> bytes:
-    urls = "".join(f"<url><loc>http://127.0.0.1:{port}{path}</loc><lastmod>{lastmod}</lastmod></url>"
-                   for path, lastmod in entries.items())
-    return (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
 
 
 def versions(index: Path) -> dict[str, int]:
@@ -43,7 +37,7 @@ def test_an_article_the_sitemap_says_changed_since_its_fetch_is_fetched_again(
     }
     site(tmp_path, server, sitemaps="['/sitemap.xml']")
     crawl(tmp_path)
-    later = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    later = datetime.now(UTC).isoformat()  # after the first crawl, not ahead of the clock
     server.routes.update({
         "/sitemap.xml": (200, sitemap(port, {"/news/corrected": later, "/news/same": before}), []),
         "/news/corrected": (200, article("Harbour plan, corrected"), []),
@@ -75,6 +69,36 @@ def test_a_later_link_dating_an_archived_article_after_its_fetch_has_it_fetched(
     assert verdict("sitemap", "2026-11-29") == "duplicate"  # requested already
 
 
+def test_an_article_the_sitemap_dates_in_the_future_is_not_fetched_on_every_run(
+    server: _Server, tmp_path: Path
+) -> None:
+    # A lastmod still to come (a typo'd 2099, a wrong clock, local time labelled UTC) is after
+    # every fetch: the article was fetched and archived again on every run.
+    port = server.server_address[1]
+    server.routes = {
+        "/sitemap.xml": (200, sitemap(port, {"/news/ahead": "2099-01-01T00:00:00Z"}), []),
+        "/news/ahead": (200, article("Harbour plan"), []),
+    }
+    site(tmp_path, server, sitemaps="['/sitemap.xml']")
+    crawl(tmp_path)
+    result = crawl(tmp_path)
+    assert server.hits.count("/news/ahead") == 1
+    assert result.stats()["newsarchive/already_archived"] == 1
+
+
+def test_a_link_date_counts_once_the_clock_has_passed_it() -> None:
+    url = "http://127.0.0.1:8765/news/a"
+    fetched = datetime.now(UTC) - timedelta(hours=2)
+
+    def verdict(lastmod: datetime) -> str:
+        frontier = Frontier(load_site(ROOT / "config" / "sites" / "demo.toml"), "test",
+                            archived={url: fetched.isoformat()})
+        return frontier.article_verdict(DiscoveredLink(url, "sitemap", published=lastmod.isoformat()))[1]
+
+    assert verdict(fetched + timedelta(hours=1)) == "changed"
+    assert verdict(datetime.now(UTC) + timedelta(hours=3)) == "already_archived"
+
+
 def test_an_atom_entrys_updated_after_the_fetch_has_it_fetched_again() -> None:
     # Atom gives <published> first: its <updated>, the feed's word that the entry changed,
     # was read only when there was no <published>.
@@ -103,7 +127,7 @@ def test_a_changed_article_the_sitemap_lists_under_its_old_redirecting_url_is_fe
     }
     site(tmp_path, server, sitemaps="['/sitemap.xml']")
     crawl(tmp_path)
-    later = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    later = datetime.now(UTC).isoformat()  # after the first crawl, not ahead of the clock
     server.routes.update({
         "/sitemap.xml": (200, sitemap(port, {"/news/old-name": later}), []),
         "/news/new-name": (200, article("Harbour plan, corrected"), []),

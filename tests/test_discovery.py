@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.capture import hints_from_discovery
 from archive.discovery import FeedError, SitemapError, parse_feed, parse_sitemap
+from archive.extract import extract_article
 
 BASE = "http://127.0.0.1:8765/feeds/rss.xml"
 
@@ -67,7 +69,7 @@ def test_news_sitemap_keeps_nested_news_fields() -> None:
     assert not sitemap.is_index
     assert (news.source, news.title, news.published, news.keywords) == (
         "news_sitemap", "A & B", "2026-11-27T08:00:00+01:00", ("war", "drones"))
-    assert (plain.source, plain.published) == ("sitemap", "2026-11-01T00:00:00")
+    assert (plain.source, plain.published) == ("sitemap", "2026-11-01")
 
 
 def test_sitemap_index_and_gzip() -> None:
@@ -129,6 +131,30 @@ RSS = '<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/200
 
 def rss(*items: str) -> bytes:
     return RSS.format("".join(f"<item>{item}</item>" for item in items)).encode()
+
+
+def test_a_zone_named_as_python_does_not_know_it_costs_the_time_not_the_hours() -> None:
+    # email.utils knows the North American names only: "09:15:00 CET" became 09:15 with no
+    # offset, which the crawl and the index then read as UTC, an hour late.
+    body = rss("<link>/news/a</link><pubDate>Fri, 20 Nov 2026 09:15:00 CET</pubDate>",
+               "<link>/news/b</link><pubDate>Fri, 20 Nov 2026 09:15:00 GMT+0100</pubDate>",
+               "<link>/news/c</link><pubDate>Fri, 20 Nov 2026 09:15:00 EST</pubDate>")
+    assert [e.published for e in parse_feed(body, BASE)] == [
+        "2026-11-20", "2026-11-20T09:15:00+01:00", "2026-11-20T09:15:00-05:00"]
+
+
+def test_a_day_stays_a_day_not_its_midnight() -> None:
+    # "2026-11-20" became "2026-11-20T00:00:00": the article took it for its publication time,
+    # a midnight nobody stated (read as UTC by the index), preferred to an honest printed day.
+    news = NEWS.replace(b"2026-11-27T08:00:00+01:00", b"2026-11-20")
+    link = parse_sitemap(news, "http://x.test/sitemaps/news.xml").links[0]
+    assert link.published == "2026-11-20"
+    words = "The harbour council voted on Tuesday to extend the ferry service for a year. " * 6
+    page = ('<html><head><meta property="og:type" content="article"></head><body><article>'
+            "<h1>Ferry service extended</h1>" + f"<p>{words}</p>" * 4
+            + "</article></body></html>").encode()
+    hints = hints_from_discovery([link.to_dict()], None, None)
+    assert extract_article(page, link.url, hints).published == "2026-11-20"
 
 
 def test_a_date_out_of_every_range_costs_only_its_date() -> None:

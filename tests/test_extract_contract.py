@@ -67,6 +67,17 @@ def test_dates_out_of_range_are_not_candidates(head: str) -> None:
     assert result.published is None and result.date_candidates == []
 
 
+def test_dates_are_judged_as_of_the_fetch() -> None:
+    """Extracted again a year on, a page's date still to come at its fetch was taken for its own."""
+    head = ('<meta property="article:published_time" content="2025-06-01T10:00:00Z">'
+            '<meta property="article:modified_time" content="2025-06-02T10:00:00Z">')
+    url = "https://news.example/budget"
+    then = extract_article(page(head), url, ExtractionHints(fetched_at="2025-01-10T08:00:00+00:00"))
+    assert (then.published, then.modified, then.date_candidates) == (None, None, [])
+    later = extract_article(page(head), url, ExtractionHints(fetched_at="2025-06-03T08:00:00+00:00"))
+    assert (later.published, later.modified) == ("2025-06-01T10:00:00+00:00", "2025-06-02T10:00:00+00:00")
+
+
 def test_an_updated_line_out_of_range_is_no_modified_date() -> None:
     result = extract_article(page('<meta property="article:published_time" content="2024-03-03">',
                                   "<p>Updated March 4, 1905</p>" + BODY), URL)
@@ -81,6 +92,17 @@ def test_an_updated_line_out_of_range_is_no_modified_date() -> None:
     ("2024-03-04T10:00:00 EST", "2024-03-04T10:00:00-05:00"),
     ("2024-03-04 10:00:00 GMT+0200", "2024-03-04T10:00:00+02:00"),
     ("2024-03-04T10:00:00+05:30", "2024-03-04T10:00:00+05:30"),
+    # RFC 822 (feeds, JavaScript's Date): email.utils knows only the North American names,
+    # and gave a time without an offset for the others, read as UTC.
+    ("Mon, 04 Mar 2024 10:00:00 CET", "2024-03-04"),
+    ("Mon, 04 Mar 2024 10:00 MSK", "2024-03-04"),
+    ("Mon, 04 Mar 2024 10:00:00 GMT+0200", "2024-03-04T10:00:00+02:00"),
+    ("Mon Mar 04 2024 10:00:00 GMT+0100 (Central European Standard Time)",
+     "2024-03-04T10:00:00+01:00"),
+    ("Mon, 04 Mar 2024 10:00:00 GMT+9900", "2024-03-04"),
+    ("Mon, 04 Mar 2024 10:00:00 EST", "2024-03-04T10:00:00-05:00"),
+    ("Mon, 04 Mar 2024 10:00:00 +0100 (CET)", "2024-03-04T10:00:00+01:00"),
+    ("Mon Mar  4 10:00:00 2024", "2024-03-04T10:00:00"),
 ])
 def test_time_zones_are_kept_only_when_valid(stated: str, published: str) -> None:
     """An offset of +99:99 was kept (the index's published_utc became NULL), and a named zone

@@ -150,7 +150,7 @@ def test_the_crawl_process_never_loads_the_extractor() -> None:
     ]
     script = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
     # What the extraction pipeline calls for every article, before it hands the page over.
-    script += "from archive.capture import hints_from_discovery\nhints_from_discovery([], None)\n"
+    script += "from archive.capture import hints_from_discovery\nhints_from_discovery([], None, None)\n"
     script += "print(sorted(m for m in ('trafilatura', 'archive.extract') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert len(modules) > 8

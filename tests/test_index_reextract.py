@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,31 @@ def test_repeated_header_lines_are_read_as_the_crawl_reads_them(tmp_path: Path) 
     title, candidates = db.execute("select title, date_candidates from articles").fetchone()
     assert title == TITLE
     assert {"source": "http_last_modified", "value": "2026-11-20T17:30:00+00:00"} in json.loads(candidates)
+
+
+def test_a_page_is_dated_as_of_its_fetch_not_of_the_reextraction(tmp_path: Path) -> None:
+    # Dates more than two days after "now" are no dates; "now" was the re-extraction's: a page
+    # fetched in June naming September became an article published three months after it was
+    # archived, once the index was re-extracted after September.
+    page = PAGE.replace('<meta property="article:published_time" content="2026-11-27T09:30:00+01:00">',
+                        '<meta property="og:type" content="article">'
+                        '<meta property="article:published_time" content="2026-09-15T09:30:00+01:00">')
+    writer = WarcFileWriter(tmp_path / "warcs", fsync=False)
+    for path, fetched_at in (("/news/june", datetime(2026, 6, 1, 8, tzinfo=UTC)),
+                             ("/news/october", datetime(2026, 10, 1, 8, tzinfo=UTC))):
+        positions = writer.write_exchange(
+            HttpRequestData("GET", BASE + path, [("Host", "127.0.0.1:8765")]),
+            HttpResponseData(BASE + path, 200, "OK", [("Content-Type", "text/html")],
+                             page.encode(), fetched_at))
+        meta = {**metadata(path, article=article_dict("stored")), "fetched_at": fetched_at.isoformat()}
+        writer.write_metadata(BASE + path, json.dumps(meta).encode(),
+                              refers_to=positions.response.record_id)
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, tmp_path / "warcs", reextract=True)
+    assert stats.problems == [] and stats.reextracted == 2
+    assert dict(db.execute("select url, published from articles").fetchall()) == {
+        BASE + "/news/june": None, BASE + "/news/october": "2026-09-15T09:30:00+01:00"}
 
 
 def test_a_feed_title_holds_only_text() -> None:

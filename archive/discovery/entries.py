@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
+from archive.extraction.datevalues import rfc822_date
 from archive.extraction.textfix import one_line
 from archive.urls import without_credentials
 
@@ -70,11 +70,11 @@ def normalise_date(value: object) -> str | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        # OverflowError: a year or an offset of twenty digits ("+99999999999999999999")
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
+        return rfc822_date(text)
+    if not any(mark in text for mark in "T: "):
+        # A day ("2026-11-20", as sitemaps often give it) is not its midnight: written as
+        # "T00:00:00", it reached the index as a time the source never stated, read as UTC.
+        return parsed.date().isoformat()
     return parsed.isoformat()
 
 

@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from lxml import etree
@@ -86,6 +86,7 @@ MAX_CANDIDATES = 100
 def find_dates(
     page: Page, hints: ExtractionHints | None, shown: list[ShownDate]
 ) -> DateFindings:
+    now = _fetched_at(hints)
     found: list[DateCandidate] = []
     kept: set[tuple[str, str]] = set()  # `not in` the list was quadratic: 15,000 metas, 20 s
 
@@ -94,9 +95,9 @@ def find_dates(
             raw = raw[0]
         if not isinstance(raw, str):
             return None
-        value = normalise_date(raw) or _text_date(raw, page)
+        value = normalise_date(raw, now=now) or _text_date(raw, page)
         # Every value, whatever read it: text dates ("March 4, 2099") had no range check.
-        if not value or not plausible_date(value):
+        if not value or not plausible_date(value, now):
             return None
         candidate = DateCandidate(value=value, source=source)
         if (value, source) not in kept and len(found) < MAX_CANDIDATES:
@@ -191,8 +192,20 @@ def find_dates(
             (c for c in ranked if "T" in c.value and c.value[:10] == chosen.value), chosen
         )
     updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
-    modified = _find_modified(page, dated) or updated
-    return DateFindings(found, chosen, modified if modified and plausible_date(modified) else None)
+    modified = _find_modified(page, dated, now) or updated
+    return DateFindings(found, chosen, modified if modified and plausible_date(modified, now) else None)
+
+
+def _fetched_at(hints: ExtractionHints | None) -> datetime | None:
+    """When the page was fetched, in UTC: its dates are judged as of then, so that extracting
+    it again later (index --reextract) does not take a date still to come then for its own."""
+    if hints is None or not hints.fetched_at:
+        return None
+    try:
+        moment = datetime.fromisoformat(hints.fetched_at)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment
 
 
 def _labelled_publication(
@@ -398,17 +411,19 @@ def _is_card(article: lxml_html.HtmlElement, outer: list[lxml_html.HtmlElement])
     )
 
 
-def _find_modified(page: Page, dated: list[lxml_html.HtmlElement]) -> str | None:
+def _find_modified(
+    page: Page, dated: list[lxml_html.HtmlElement], now: datetime | None
+) -> str | None:
     for obj in page.ld_articles() or page.json_ld:
         raw = obj.get("dateModified")
-        if isinstance(raw, str) and (value := normalise_date(raw)):
+        if isinstance(raw, str) and (value := normalise_date(raw, now=now)):
             return value
     for name in MODIFIED_META:
         for raw in page.meta.get(name, ()):
-            if value := normalise_date(raw):
+            if value := normalise_date(raw, now=now):
                 return value
     for el in filter(_is_modified_markup, dated):
         raw = el.get("datetime") or el.get("content") or el.text_content()
-        if raw and (value := normalise_date(raw)):
+        if raw and (value := normalise_date(raw, now=now)):
             return value
     return None

@@ -34,13 +34,39 @@ def normalise_date(value: str, *, now: datetime | None = None) -> str | None:
     if numeric:
         y1, m1, d1, d2, m2, y2 = numeric.groups()
         return _compose(y1 or y2, m1 or m2, d1 or d2, None, None, None, None, now)
+    text = rfc822_date(value)
+    if text is None or not plausible_date(text, now):
+        return None
+    return text
+
+
+# What follows the time in an RFC 822 date, past a year written after it (asctime).
+_AFTER_TIME = re.compile(r"\d:\d{2}(?::\d{2})?\s*(?:\d{4}\b)?(.*)$")
+
+
+def rfc822_date(value: str) -> str | None:
+    """An RFC 822 date ("Wed, 03 Dec 2025 10:00:00 +0100") as ISO 8601 text keeping only what
+    it states; None when it is none. email.utils knows only the North American zone names:
+    with another ("10:00:00 CET", JavaScript's "GMT+0100 (Central European Time)") it gives
+    a time without its offset, which the index then read as UTC, hours off."""
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    # OverflowError: a year or an offset of twenty digits ("+99999999999999999999")
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if not _plausible(parsed.replace(tzinfo=None), now):
-        return None
-    return parsed.isoformat()
+    if parsed.tzinfo is not None:
+        return parsed.isoformat()
+    after = _AFTER_TIME.search(value)
+    zone = after.group(1).strip() if after else ""
+    if "(" in zone:  # a comment: "+0100 (CET)" is read above; "GMT+0100 (CET)" or "(CET)" here
+        before, _, comment = zone.partition("(")
+        zone = before.strip() or comment.rstrip(") ")
+    if zone in ("", "-0000"):  # no zone stated, like an ISO time without one; -0000 is UTC
+        return parsed.isoformat()
+    offset = _zone_offset(zone)
+    if offset is None or offset == "?" or int(offset[1:3]) > 14 or int(offset[4:]) > 59:
+        return parsed.date().isoformat()  # the day stands, the time's zone is unknown
+    return parsed.isoformat() + offset
 
 
 def _compose(

@@ -24,6 +24,9 @@ class ExtractionHints:
     sitemap_published: str | None = None
     http_last_modified: str | None = None
     feed_title: str | None = None
+    # When the page was fetched (ISO 8601): a date later than that (two days' grace) is no
+    # date of the page, whenever it is extracted. Unset: now.
+    fetched_at: str | None = None
 
 
 @dataclass

@@ -32,7 +32,10 @@ def extraction_input(
     codings = ", ".join(record.http_header_values("Content-Encoding"))
     body = decode_body(record.payload, codings)
     last_modified = next(reversed(record.http_header_values("Last-Modified")), None)
-    hints = hints_from_discovery(discovered_of(metadata), last_modified)
+    # As of its fetch, not of today: a date after it was no date of the page then, and
+    # would come out the page's publication once the clock passed it.
+    hints = hints_from_discovery(discovered_of(metadata), last_modified,
+                                 str(metadata.get("fetched_at") or "") or None)
     return body, str(metadata["url"]), hints
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -63,15 +63,19 @@ class Frontier:
 
     def _dated_after_fetch(self, link: DiscoveredLink, canonical: str) -> bool:
         """Does the link's date (a sitemap's lastmod, a feed's date or updated) come after our
-        last fetch?"""
+        last fetch? A date still to come says nothing yet: every fetch precedes it, so a
+        lastmod of 2099 (or a local time labelled UTC, hours ahead) had the article fetched
+        again on every run. It counts once the clock has passed it, if it is after the fetch."""
         fetched = as_utc(self.archived[canonical])
+        now = datetime.now(UTC)
         dates = (as_utc(link.published), as_utc(link.modified))
-        return fetched is not None and any(d is not None and d > fetched for d in dates)
+        return fetched is not None and any(
+            d is not None and fetched < d <= now for d in dates)
 
     def dated_before_since(self, link: DiscoveredLink) -> bool:
         """A child sitemap whose lastmod is before `since` lists nothing newer: a site's
         monthly sitemaps back to 2019 used up max_pages before any article was fetched."""
-        published = as_utc(link.published)
+        published = _latest_instant(link.published)
         return self.since is not None and published is not None and published < self.since
 
     def too_old(self, canonical: str) -> bool:
@@ -79,7 +83,7 @@ class Frontier:
         is released, once every feed and sitemap has had its say."""
         if self.since is None:
             return False
-        dates = (as_utc(link.published) for link in self.discovered.get(canonical, []))
+        dates = (_latest_instant(link.published) for link in self.discovered.get(canonical, []))
         return any(d is not None and d < self.since for d in dates)
 
     def first_document(self, url: str) -> bool:
@@ -108,6 +112,20 @@ class Frontier:
 
     def release(self, url: str) -> list[Request]:
         return self.held.pop(origin(url), [])
+
+
+# A day without a time ("2026-11-28") lasts until noon UTC the next day where it ends last
+# (UTC-12). Read as its first midnight in UTC, a sitemap's "yesterday" was older than a
+# since = "1d", and most of the day's stories were skipped.
+_DAY_ENDS_BY = timedelta(days=1, hours=12)
+
+
+def _latest_instant(value: str | None) -> datetime | None:
+    """The latest moment a feed's or sitemap's date may mean, in UTC."""
+    moment = as_utc(value)
+    if moment is not None and value is not None and "T" not in value:
+        return moment + _DAY_ENDS_BY
+    return moment
 
 
 def already_archived(site: SiteConfig, sites_dir: Path, index: sqlite_utils.Database) -> dict[str, str]:
