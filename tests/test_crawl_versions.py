@@ -168,7 +168,9 @@ def test_entries_of_one_sitemap_dated_alike_by_day_or_few_keep_their_dates() -> 
         return [link.published for link in parse_sitemap(sitemap(80, entries), "http://127.0.0.1/s.xml").links]
 
     day = {f"/news/story-{n}": "2026-11-28" for n in range(12)}
-    assert lastmods(day) == ["2026-11-28T00:00:00"] * 12  # many stories change on one day
+    assert lastmods(day) == ["2026-11-28"] * 12  # many stories change on one day
+    midnight = {f"/news/story-{n}": "2026-11-28T00:00:00Z" for n in range(12)}
+    assert lastmods(midnight) == ["2026-11-28T00:00:00+00:00"] * 12  # a day, written as a time
     few = {f"/news/story-{n}": "2026-11-28T09:30:00Z" for n in range(9)}
     assert lastmods(few) == ["2026-11-28T09:30:00+00:00"] * 9  # a few corrected together
     varied = {f"/news/story-{n}": f"2026-11-28T09:{n:02d}:00Z" for n in range(12)}

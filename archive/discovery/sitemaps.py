@@ -102,7 +102,7 @@ def _without_generated_lastmods(links: list[DiscoveredLink]) -> tuple[list[Disco
     if len(links) < _GENERATED_MIN_ENTRIES or len(stamps) != 1:
         return links, None
     stamp = stamps.pop()
-    if stamp is None or stamp[11:19] == "00:00:00":
+    if stamp is None or len(stamp) == len("2026-11-28") or stamp[11:19] == "00:00:00":
         return links, None
     return [_without_lastmod(link) for link in links], stamp
 
