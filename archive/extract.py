@@ -8,7 +8,7 @@ from archive.extraction.authors import find_authors
 from archive.extraction.body import extract_text
 from archive.extraction.boilerplate import prune_furniture
 from archive.extraction.byline import scan_headline_region
-from archive.extraction.classify import classify, measure
+from archive.extraction.classify import classify, measure, paywalled
 from archive.extraction.cleanup import clean_lines, standfirst_of
 from archive.extraction.dates import find_dates, month_first
 from archive.extraction.metadata import (
@@ -102,6 +102,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         canonical_url=find_canonical(page),
         date_candidates=dates.candidates,
         date_source=published.source if published else None,
+        gated=paywalled(page),
     )
     _text_only(result)
     # 4. Is it an article at all? The text is kept either way: the index decides.

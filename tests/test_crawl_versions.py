@@ -3,7 +3,10 @@ the versions the index keeps."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,3 +180,71 @@ def test_entries_of_one_sitemap_dated_alike_by_day_or_few_keep_their_dates() -> 
     assert len(set(lastmods(varied))) == 12
     same = {f"/news/story-{n}": "2026-11-28T09:30:00Z" for n in range(12)}
     assert lastmods(same) == [None] * 12
+
+
+SENTENCES = [
+    "The harbour council met on Tuesday evening to hear the ferry operator's plans.",
+    "Residents crowded into the hall, and many had to stand at the back of the room.",
+    "The operator said the winter timetable would keep two crossings a day to the island.",
+    "Councillors asked who would pay for the repairs to the old stone pier next spring.",
+    "A fisherman said the lighthouse keeper's cottage should become a small museum at last.",
+    "The meeting ended late, with a vote on the budget put off until the next session.",
+]
+
+
+def story(paragraphs: int, *, free: bool) -> bytes:
+    """A news article page of `paragraphs` paragraphs (about 44 words each) whose JSON-LD
+    says whether it is free to read."""
+    ld = ('{"@context": "https://schema.org", "@type": "NewsArticle", '
+          '"headline": "Ferry service kept for the winter", '
+          f'"datePublished": "2026-11-20T08:00:00+00:00", "isAccessibleForFree": {str(free).lower()}}}')
+    body = "".join(f"<p>{' '.join(SENTENCES[(n + k) % 4] for k in range(3))} "
+                   + (SENTENCES[4] if n == 6 else f"Part {n}.") + "</p>" for n in range(paragraphs))
+    return (f"<html><head><title>Ferry service kept for the winter</title>"
+            f"<script type='application/ld+json'>{ld}</script></head><body><article>"
+            f"<h1>Ferry service kept for the winter</h1>{body}</article></body></html>").encode()
+
+
+def test_a_revisit_finding_the_article_behind_a_paywall_keeps_its_full_text(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Sites put articles behind a paywall days after publishing them: the revisit fetched a
+    # teaser marked isAccessibleForFree false, and as the latest capture it replaced the full
+    # text in `articles`, so search no longer found the article by its body.
+    port = server.server_address[1]
+    before = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    server.routes = {
+        "/sitemap.xml": (200, sitemap(port, {"/news/ferry": before}), []),
+        "/news/ferry": (200, story(8, free=True), []),
+    }
+    site(tmp_path, server, sitemaps="['/sitemap.xml']")
+    crawl(tmp_path)
+    later = datetime.now(UTC).isoformat()  # after the first fetch, before the second
+    server.routes.update({
+        "/sitemap.xml": (200, sitemap(port, {"/news/ferry": later}), []),
+        "/news/ferry": (200, story(3, free=False), []),
+    })
+    result = crawl(tmp_path)
+    assert server.hits.count("/news/ferry") == 2
+    columns = "word_count, gated, fetched_at, first_fetched_at, last_fetched_at, versions"
+    with closing(sqlite3.connect(result.index)) as db:
+        (teaser_words, teaser_at), (full_words, full_at) = db.execute(
+            "select word_count, first_fetched_at from article_versions "
+            "order by first_fetched_at desc").fetchall()
+        assert full_words > 300 and 100 < teaser_words < 150 and teaser_at > later
+        assert db.execute("select count(*) from articles_fts "
+                          "where articles_fts match '\"lighthouse keeper\"'").fetchone() == (1,)
+        assert db.execute(f"select {columns} from articles").fetchall() == [
+            (full_words, 0, full_at, full_at, teaser_at, 2)]
+        row = db.execute("select * from articles").fetchall()
+    # Its last fetch is the teaser's: the unchanged sitemap has it fetched no more.
+    crawl(tmp_path)
+    assert server.hits.count("/news/ferry") == 2
+    data = tmp_path / "rebuilt"
+    shutil.copytree(result.warc_dir, data / "warc")
+    rebuilt = subprocess.run([sys.executable, "-m", "crawler.cli", "index", "--data", str(data),
+                              "--rebuild", "--no-progress"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    with closing(sqlite3.connect(data / "index.db")) as db:
+        assert db.execute("select * from articles").fetchall() == row

@@ -72,6 +72,23 @@ def test_round_trips_through_a_dict(news: ArticleExtraction) -> None:
     assert ArticleExtraction.from_dict(news.to_dict()) == news
 
 
+@pytest.mark.parametrize(("free", "gated"), [("false", True), ('"False"', True), ("true", False),
+                                             (None, False)])
+def test_a_page_not_free_to_read_is_an_article_marked_gated(free: str | None, gated: bool) -> None:
+    # A paywall's teaser of a hundred words and more is an article: the index needs to know
+    # it is one, to show the free full text it archived before the paywall went up.
+    access = "" if free is None else f', "isAccessibleForFree": {free}'
+    ld = f'<script type="application/ld+json">{{"@type": "NewsArticle"{access}}}</script>'
+    teaser = "The ferry operator told the harbour council its winter plans on Tuesday. " * 12
+    page = (f"<html><head><title>Ferry kept</title>{ld}</head><body><article><h1>Ferry kept</h1>"
+            f"<p>{teaser}</p></article></body></html>").encode()
+    result = extract_article(page, f"{SITE}/local/ferry")
+    assert (result.status, result.gated) == ("ok", gated)
+    assert result.to_dict()["gated"] is gated
+    assert ArticleExtraction.from_dict({k: v for k, v in result.to_dict().items()
+                                        if k != "gated"}).gated is False
+
+
 def test_tag_page_is_not_an_article() -> None:
     result = extract_article(load("tag-page.html"), f"{SITE}/tag/flooding")
     assert result.status == "not_article"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import sqlite3
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from archive.extract import ArticleExtraction
 from archive.index import check_index
 from archive.index.database import open_index, transaction
 from archive.index.store import (
@@ -19,6 +21,7 @@ from archive.index.store import (
     CaptureError,
     apply_capture,
     finish_run,
+    forget_capture,
     start_run,
 )
 from tests.index_docs import BASE, doc, dump
@@ -116,6 +119,79 @@ def test_latest_capture_wins_whatever_the_order(tmp_path: Path) -> None:
     assert dumps[0] == dumps[1]
 
 
+def gated(path: str, text: str, fetched_at: str, *, is_gated: bool) -> CaptureDoc:
+    capture = doc(path, text, fetched_at=fetched_at)
+    capture.metadata["article"]["gated"] = is_gated
+    return capture
+
+
+def test_a_free_version_is_shown_before_gated_ones_whatever_the_order(tmp_path: Path) -> None:
+    # A paywall put up days after publishing: the teaser of a revisit, the latest capture,
+    # replaced the full text in `articles` and in search.
+    full = gated("/news/a", "the full story of the harbour", "2026-11-28T04:00:00+00:00",
+                 is_gated=False)
+    teaser = gated("/news/a", "a teaser", "2026-11-29T04:00:00+00:00", is_gated=True)
+    again = gated("/news/a", "a teaser", "2026-11-30T04:00:00+00:00", is_gated=True)
+    columns = "text, gated, fetched_at, first_fetched_at, last_fetched_at, versions"
+    dumps = []
+    for n, order in enumerate(itertools.permutations([full, teaser, again])):
+        db = open_index(tmp_path / f"{n}.db")
+        for capture in order:
+            apply_capture(db, capture)
+        assert db.execute(f"select {columns} from articles").fetchall() == [
+            ("the full story of the harbour", 0, "2026-11-28T04:00:00.000000+00:00",
+             "2026-11-28T04:00:00.000000+00:00", "2026-11-30T04:00:00.000000+00:00", 2)]
+        assert check_index(db) == []
+        db.close()
+        dumps.append(dump(tmp_path / f"{n}.db"))
+    assert all(d == dumps[0] for d in dumps)
+
+
+@pytest.mark.parametrize("first_gated", [True, False])
+def test_among_versions_alike_in_access_the_latest_is_shown(
+    tmp_path: Path, first_gated: bool
+) -> None:
+    old = gated("/news/a", "old text", "2026-11-28T04:00:00+00:00", is_gated=first_gated)
+    new = gated("/news/a", "new text", "2026-11-29T04:00:00+00:00", is_gated=first_gated)
+    for name, order in (("fwd", [old, new]), ("rev", [new, old])):
+        db = open_index(tmp_path / f"{name}.db")
+        for capture in order:
+            apply_capture(db, capture)
+        assert db.execute("select text, gated from articles").fetchall() == [
+            ("new text", int(first_gated))]
+    free_again = gated("/news/a", "free again", "2026-11-30T04:00:00+00:00", is_gated=False)
+    apply_capture(db, free_again)
+    assert db.execute("select text, gated from articles").fetchall() == [("free again", 0)]
+
+
+def test_forgetting_a_version_not_shown_sums_up_the_row_again(tmp_path: Path) -> None:
+    # (A salvage cut it out of its WARC file.) The row kept counting the version, and kept
+    # its fetch times: crawls took the article for fetched later than it was.
+    early = gated("/news/a", "early teaser", "2026-11-28T04:00:00+00:00", is_gated=True)
+    late = gated("/news/a", "a teaser", "2026-11-29T04:00:00+00:00", is_gated=True)
+    full = gated("/news/a", "full text", "2026-11-27T04:00:00+00:00", is_gated=False)
+    db = open_index(tmp_path / "index.db")
+    for capture in (early, late, full):
+        apply_capture(db, capture)
+    for capture in (early, late):
+        assert capture.response is not None
+        assert forget_capture(db, capture.response.record_id) is None
+    db.close()
+    clean = open_index(tmp_path / "clean.db")
+    apply_capture(clean, full)
+    clean.close()
+    assert dump(tmp_path / "index.db") == dump(tmp_path / "clean.db")
+
+
+def test_a_record_written_before_gated_reads_as_free(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    capture = doc("/news/a", "old record")
+    assert "gated" not in capture.metadata["article"]
+    apply_capture(db, capture)
+    assert db.execute("select gated from articles").fetchall() == [(0,)]
+    assert ArticleExtraction.from_dict(capture.metadata["article"]).gated is False
+
+
 def test_reextraction_of_a_capture_replaces_its_version(tmp_path: Path) -> None:
     db = open_index(tmp_path / "index.db")
     d = doc("/news/a", "text with a donation box")
@@ -203,6 +279,7 @@ def test_bad_metadata_is_a_clear_error(tmp_path: Path) -> None:
     ({"aliases": [{"url": "http://x.test/a"}]}, "aliases is not a list of URLs"),
     ({"discovery": {"source": {"a": 1}}}, "discovery.source holds dict"),
     ({"article": {"status": "ok", "text": 123}}, "article.text holds int"),
+    ({"article": {"status": "ok", "text": "x", "gated": "no"}}, "article.gated holds str"),
     ({"fetched_at": "0001-01-01T00:30:00+01:00"}, "out of range in UTC"),
 ])
 def test_malformed_metadata_is_refused_whole(

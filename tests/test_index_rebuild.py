@@ -17,6 +17,7 @@ from archive.warc.records import HttpRequestData, HttpResponseData
 from tests.index_docs import (
     BASE,
     FETCHED,
+    PAGE,
     Crawl,
     article_dict,
     crawl_demo,
@@ -164,6 +165,33 @@ def test_reextract_uses_the_archived_payload(tmp_path: Path) -> None:
     assert "spring tide met a gale" in row["text"]
     assert "stale text" not in row["text"]
     assert row["title"] == "Harbour wall gives way in the night storm"
+
+
+def test_reextract_finds_the_teasers_of_records_written_before_gated(tmp_path: Path) -> None:
+    # Records of an archive made before `gated` do not say a revisit met a paywall: with
+    # them the teaser is the latest version, shown; re-extracted, the full text is.
+    warcs = tmp_path / "warcs"
+    crawl = Crawl(warcs, None)
+    old = metadata("/news/harbour", article=article_dict("stored text"))
+    crawl.fetch("/news/harbour", PAGE.encode(), meta=old)
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+          '"isAccessibleForFree": false}</script>')
+    more = "<p>" + "Subscribers can read how the council plans to pay for the repairs. " * 8
+    teaser = PAGE.replace("</head>", ld + "</head>").replace("<p>Residents", more + "</p><p>x")
+    crawl.fetch("/news/harbour", teaser.split("<p>x")[0].encode() + b"</article></body></html>",
+                meta=old)
+    crawl.writer.close()
+    columns = "gated, versions, fetched_at < last_fetched_at"
+    stale = open_index(tmp_path / "stale.db")
+    index_warc_directory(stale, warcs)
+    assert stale.execute(f"select {columns} from articles").fetchall() == [(0, 1, 0)]
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs, reextract=True)
+    assert stats.reextracted == 2 and stats.problems == []
+    row = db.execute(f"select text, {columns} from articles").fetchone()
+    assert "nobody was hurt" in row[0] and row[1:] == (0, 2, 1)
+    assert db.execute("select word_count from article_versions order by first_fetched_at desc"
+                      ).fetchone()[0] >= 120
 
 
 def test_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,6 +20,7 @@ from archive.warc.salvage import salvage_directory
 from tests.conftest import ROOT
 from tests.index_docs import (
     BASE,
+    PAGE,
     Crawl,
     article_dict,
     crawl_demo,
@@ -65,6 +66,39 @@ def test_a_salvage_that_cuts_records_out_of_a_live_indexed_file_leaves_no_row_po
     for url, (file, offset) in shown.items():
         assert read_record(warcs, file, offset).target_uri == url
     assert first.response and shown[BASE + "/news/harbour"][1] == first.response.offset
+    rebuilt = open_index(tmp_path / "rebuilt.db")
+    index_warc_directory(rebuilt, warcs)
+    rebuilt.close()
+    assert dump(tmp_path / "rebuilt.db") == dump(tmp_path / "live.db")
+
+
+def test_a_salvage_that_cuts_the_free_version_shown_shows_the_earlier_free_one_not_a_teaser(
+    tmp_path: Path,
+) -> None:
+    # The row was given back to the latest remaining capture: a paywall's teaser, where
+    # `index --rebuild` showed the earlier free text.
+    warcs = tmp_path / "warcs"
+    live = open_index(tmp_path / "live.db")
+    crawl = Crawl(warcs, live)
+    first = crawl.article("/news/harbour", "The old harbour wall collapsed.")
+    cut = crawl.article("/news/harbour", "The old harbour wall collapsed. Update: repairs.")
+    crawl.fetch("/news/harbour", PAGE.encode(), meta=metadata(
+        "/news/harbour", article=article_dict("Subscribe to read on.", gated=True)))
+    crawl.article("/news/market", "A quiet day at the market.")
+    crawl.writer.close()
+    assert first and first.response and cut and cut.response
+    (path,) = warcs.glob("*.warc.gz")
+    data = bytearray(path.read_bytes())
+    data[cut.response.offset + cut.response.length // 2] ^= 0xFF
+    path.unlink()
+    path.with_name(path.name + ".open").write_bytes(bytes(data))
+    salvage_directory(warcs)
+    stats = index_warc_directory(live, warcs)
+    assert sum("no longer in the file" in p for p in stats.problems) == 1, stats.problems
+    assert live.execute("select text, gated, warc_offset, versions from articles "
+                        "where url like '%harbour'").fetchall() == [
+        ("The old harbour wall collapsed.", 0, first.response.offset, 2)]
+    live.close()
     rebuilt = open_index(tmp_path / "rebuilt.db")
     index_warc_directory(rebuilt, warcs)
     rebuilt.close()

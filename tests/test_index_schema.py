@@ -6,13 +6,14 @@ import re
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
 
 from archive.index.database import open_index
 from archive.index.schema import applied_migrations, migration_names, migrations
-from archive.index.store import apply_capture
+from archive.index.store import CaptureDoc, _article_row, apply_capture, capture_row
 from tests.index_docs import doc
 
 
@@ -20,6 +21,16 @@ def fts_ok(db: sqlite_utils.Database) -> None:
     # Raises sqlite3.DatabaseError ("database disk image is malformed") when the index
     # and the content table disagree.
     db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
+
+
+def insert_old_article(old: sqlite_utils.Database, capture: CaptureDoc) -> dict[str, Any]:
+    """The articles row of `capture`, as code of the migrations `old` has wrote it: only
+    the columns it knew (apply_capture writes today's)."""
+    row = _article_row(capture_row(capture), capture.metadata["article"])
+    known = old.table("articles").columns_dict
+    row = {k: v for k, v in row.items() if k in known}
+    old.table("articles").upsert(row, pk="canonical_url")
+    return row
 
 
 def test_migrations_are_numbered_and_recorded(tmp_path: Path) -> None:
@@ -62,6 +73,25 @@ def test_old_database_is_upgraded(tmp_path: Path) -> None:
     assert db.table("articles").get("http://x/a")["published_utc"] == (
         "2026-11-27T08:30:00.000000+00:00"
     )
+    fts_ok(db)
+
+
+def test_an_index_made_before_gated_gets_each_articles_last_fetch(tmp_path: Path) -> None:
+    # Crawls decide what to fetch again from last_fetched_at: an empty one would have every
+    # archived article fetched again as unknown... or never, as dated before any lastmod.
+    path = tmp_path / "index.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0017_articles_gated_last_fetched")
+    for day, text in (("28", "first"), ("29", "second")):
+        # As the code of 0016 wrote it: the latest capture shown, no gated, no last_fetched_at.
+        row = insert_old_article(old, doc("/news/a", text, fetched_at=f"2026-11-{day}T04:00:00+00:00"))
+        old.table("article_versions").insert(
+            {"canonical_url": row["canonical_url"], "content_sha1": text, "capture_id": row["capture_id"],
+             "first_fetched_at": row["fetched_at"], "last_fetched_at": row["fetched_at"]})
+    old.close()
+    db = open_index(path)
+    assert db.execute("select text, gated, fetched_at, last_fetched_at from articles").fetchall() == [
+        ("second", 0, "2026-11-29T04:00:00.000000+00:00", "2026-11-29T04:00:00.000000+00:00")]
     fts_ok(db)
 
 
@@ -200,7 +230,7 @@ def test_an_index_of_the_old_tokenizer_is_searched_with_the_new_one(tmp_path: Pa
     path = tmp_path / "index.db"
     old = sqlite_utils.Database(path)
     migrations.apply(old, stop_before="0015_fts_words_of_every_script")
-    apply_capture(old, doc("/news/vi", "Kinh tế Việt Nam tăng trưởng mạnh.", title="Kinh tế"))
+    insert_old_article(old, doc("/news/vi", "Kinh tế Việt Nam tăng trưởng mạnh.", title="Kinh tế"))
     old.close()
     db = open_index(path)
     assert applied_migrations(db) == migration_names()

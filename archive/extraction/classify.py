@@ -197,7 +197,7 @@ def classify(
         return "javascript-only shell: no text without scripts"
     if words < 20 and _JS_REQUIRED.search(element_text(page.tree)[:5000]):
         return "javascript-only shell: page asks to enable JavaScript"
-    if _paywalled(page) and words < 120:
+    if paywalled(page) and words < 120:
         return f"paywall stub: {words} words, isAccessibleForFree false"
     if words == 0:
         return None  # nothing to call an article or not: the status is "empty"
@@ -225,7 +225,8 @@ def classify(
     return None
 
 
-def _paywalled(page: Page) -> bool:
+def paywalled(page: Page) -> bool:
+    """Does the page's JSON-LD say it is not free to read (isAccessibleForFree false)?"""
     for obj in page.json_ld:
         free = obj.get("isAccessibleForFree")
         if free is False or (isinstance(free, str) and free.lower() == "false"):

@@ -48,6 +48,10 @@ class ArticleExtraction:
     canonical_url: str | None = None
     date_candidates: list[DateCandidate] = field(default_factory=list)
     date_source: str | None = None
+    # The page says it is not free to read (JSON-LD isAccessibleForFree false): a paywall's
+    # teaser, or a subscriber's full text. The index shows a free version of the article
+    # before a gated one. (Records written before this field read as False.)
+    gated: bool = False
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

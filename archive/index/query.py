@@ -152,10 +152,10 @@ def archived_articles(db: sqlite_utils.Database, sites: str | Sequence[str]) -> 
     names = [sites] if isinstance(sites, str) else list(sites)
     marks = ", ".join("?" for _ in names)
     archived = dict(db.execute(
-        f"select canonical_url, fetched_at from articles where site in ({marks})", names
+        f"select canonical_url, last_fetched_at from articles where site in ({marks})", names
     ).fetchall())
     aliases = db.execute(
-        "select alias_url, articles.fetched_at from article_aliases join articles "
+        "select alias_url, articles.last_fetched_at from article_aliases join articles "
         f"using (canonical_url) where articles.site in ({marks})", names
     ).fetchall()
     for alias, fetched_at in aliases:

@@ -299,25 +299,29 @@ def _forget_unseen(
 def _show_latest_capture(
     db: sqlite_utils.Database, warc_dir: Path, article_url: str, stats: IndexStats
 ) -> None:
-    """Apply the latest remaining capture of an article again, read back from its metadata
-    record, to give the article the row that capture makes."""
-    row = fetch_row(
-        db,
+    """Apply the remaining captures of an article again, read back from their metadata
+    records, latest first, to give the article the row they make: up to the latest that
+    is not gated (the index does not know which are: only their metadata says)."""
+    cursor = db.execute(
         "select * from captures where canonical_url = ? and content_sha1 is not null "
-        "and metadata_warc_file is not null order by fetched_at desc, id desc limit 1",
+        "and metadata_warc_file is not null order by fetched_at desc, id desc",
         [article_url],
     )
-    if row is None:
-        return
-    try:
-        record = read_record(warc_dir, row["metadata_warc_file"], row["metadata_warc_offset"])
-        metadata = metadata_payload(record)
-        if metadata is None:
-            raise CaptureError("its metadata record holds no newsarchive JSON")
-        apply_capture(db, CaptureDoc(metadata, _response_of(row), record.position))
-    except (OSError, WarcFormatError, CaptureError) as exc:
-        stats.problems.append(f"cannot show {article_url} from its capture {row['id']}: {exc}; "
-                              "run `newsarchive index --rebuild`")
+    columns = [d[0] for d in cursor.description]
+    for row in [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]:
+        try:
+            record = read_record(warc_dir, row["metadata_warc_file"], row["metadata_warc_offset"])
+            metadata = metadata_payload(record)
+            if metadata is None:
+                raise CaptureError("its metadata record holds no newsarchive JSON")
+            apply_capture(db, CaptureDoc(metadata, _response_of(row), record.position))
+        except (OSError, WarcFormatError, CaptureError) as exc:
+            stats.problems.append(f"cannot show {article_url} from its capture {row['id']}: "
+                                  f"{exc}; run `newsarchive index --rebuild`")
+            return
+        article = metadata.get("article")
+        if not (isinstance(article, dict) and article.get("gated")):
+            return
 
 
 def _response_of(capture: dict[str, Any]) -> WarcPosition | None:

@@ -304,12 +304,26 @@ def m0015_fts_words_of_every_script(db: sqlite_utils.Database) -> None:
     _set_fts_rank(db)
 
 
-
 @migrations(name="0016_captures_by_warc_position")
 def m0016_captures_by_warc_position(db: sqlite_utils.Database) -> None:
     # The Datasette viewer opens /-/warc/FILE/OFFSET only where the index knows a record
     # (archive/datasette_plugin.py): without this index each view scanned every capture.
     db.table("captures").create_index(["warc_file", "warc_offset"])
+
+
+@migrations(name="0017_articles_gated_last_fetched")
+def m0017_articles_gated_last_fetched(db: sqlite_utils.Database) -> None:
+    # The row shows a free version of an article before a paywall's teaser (gated), so its
+    # fetched_at is no longer the article's last fetch: crawls decide what to fetch again
+    # from last_fetched_at. Rows made before this held their latest version, not known to be
+    # gated (`index --rebuild --reextract` finds out).
+    articles = db.table("articles")
+    articles.add_column("gated", int, not_null_default=0)
+    articles.add_column("last_fetched_at", str)
+    db.execute(
+        "update articles set last_fetched_at = coalesce((select max(v.last_fetched_at) "
+        "from article_versions as v where v.canonical_url = articles.canonical_url), fetched_at)"
+    )
 
 
 def migration_names() -> list[str]:

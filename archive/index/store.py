@@ -149,6 +149,10 @@ def _check_types(meta: Mapping[str, Any]) -> None:
         check({"source": str}, meta["discovery"], "discovery.")
     if isinstance(meta.get("article"), Mapping):
         check(_ARTICLE_SCALARS, meta["article"], "article.")
+        gated = meta["article"].get("gated")
+        if gated is not None and not isinstance(gated, bool):
+            raise CaptureError(f"metadata field article.gated holds {type(gated).__name__} "
+                               f"{gated!r:.80} (url={meta.get('url')!r:.200})")
     aliases = meta.get("aliases")
     if aliases is not None and not (
         isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)
@@ -183,6 +187,7 @@ def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any]) -> dict
         "tags": _json_list(article.get("tags")),
         "image": article.get("image"),
         "date_source": article.get("date_source"),
+        "gated": int(bool(article.get("gated"))),
         # Sorted keys: the crawl's metadata JSON is written sorted, a re-extraction's is not.
         "date_candidates": json.dumps(
             article.get("date_candidates") or [], ensure_ascii=False, sort_keys=True
@@ -264,26 +269,52 @@ def _refresh_version(
     _upsert_if_changed(db, "article_versions", ("canonical_url", "content_sha1"), row, existing)
 
 
+def _shown_first(row: Mapping[str, Any]) -> tuple[bool, str, str]:
+    """The order in which captures compete for the articles row, highest first: free before
+    gated (a paywall put up days after publishing must not replace the full text that
+    search finds with its teaser), then the latest. A total order, so live crawl and
+    rebuild agree whatever order the captures arrive in."""
+    return not row["gated"], row["fetched_at"], row["capture_id"]
+
+
+def _derived(db: sqlite_utils.Database, canonical_url: str) -> dict[str, Any]:
+    """The articles columns summed up over all the article's versions."""
+    derived = fetch_row(
+        db,
+        "select min(first_fetched_at) as first_fetched_at, max(last_fetched_at) as last_fetched_at,"
+        " count(*) as versions from article_versions where canonical_url = ?",
+        [canonical_url],
+    )
+    assert derived is not None
+    return derived
+
+
 def _write_article(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     key = row["canonical_url"]
     existing = fetch_row(db, "select * from articles where canonical_url = ?", [key])
-    # The row holds the latest capture. (fetched_at, capture id) orders captures totally,
-    # so live crawl and rebuild agree whatever order the captures arrive in; >= lets a
-    # re-extraction of the same capture replace its own row.
-    if existing is not None and (row["fetched_at"], row["capture_id"]) < (
-        existing["fetched_at"],
-        existing["capture_id"],
+    # A re-extraction of the capture shown replaces its own row, gated or not: the index
+    # holds no other capture's metadata to show instead. (So `index --reextract` over an
+    # index made before `gated` leaves in the row a teaser it finds gated, where
+    # `--rebuild --reextract` shows the earlier free version.)
+    if existing is not None and row["capture_id"] != existing["capture_id"] and (
+        _shown_first(row) < _shown_first(existing)
     ):
         row = {k: existing[k] for k in row}
-    derived = fetch_row(
-        db,
-        "select min(first_fetched_at) as first, count(*) as n"
-        " from article_versions where canonical_url = ?",
-        [key],
-    )
-    assert derived is not None
-    row.update(first_fetched_at=derived["first"], versions=derived["n"])
+    # last_fetched_at, not fetched_at, is when the article was last fetched: crawls ask.
+    row.update(_derived(db, key))
     _upsert_if_changed(db, "articles", "canonical_url", row, existing)
+
+
+def _refresh_derived(db: sqlite_utils.Database, canonical_url: str) -> None:
+    """A version went while the row stays (it shows another capture): sum up again."""
+    derived = _derived(db, canonical_url)
+    values = [derived["first_fetched_at"], derived["last_fetched_at"], derived["versions"]]
+    db.execute(
+        "update articles set first_fetched_at = ?, last_fetched_at = ?, versions = ? "
+        "where canonical_url = ? and (first_fetched_at, last_fetched_at, versions) "
+        "is not (?, ?, ?)",
+        [*values, canonical_url, *values],
+    )
 
 
 def _drop_article_left_without_text(
@@ -296,14 +327,16 @@ def _drop_article_left_without_text(
     the row of the latest of them.
     """
     row = fetch_row(db, "select capture_id from articles where canonical_url = ?", [canonical_url])
-    if row is None or row["capture_id"] != capture_id:
+    if row is None:
         return
     left = db.execute(
         "select count(*) from captures where canonical_url = ? and content_sha1 is not null",
         [canonical_url],
     ).fetchone()[0]
-    if not left:
+    if not left and row["capture_id"] == capture_id:
         db.execute("delete from articles where canonical_url = ?", [canonical_url])
+    else:
+        _refresh_derived(db, canonical_url)
 
 
 def forget_capture(db: sqlite_utils.Database, capture_id: str) -> str | None:
@@ -311,7 +344,7 @@ def forget_capture(db: sqlite_utils.Database, capture_id: str) -> str | None:
     out of a crash's damaged file), with its share of article_versions.
 
     Returns the article URL whose row showed this capture: that row is deleted too, and
-    the caller applies the article's latest remaining capture again, if it has one.
+    the caller applies the article's remaining captures again, if it has any.
     """
     row = fetch_row(db, "select canonical_url, content_sha1 from captures where id = ?", [capture_id])
     if row is None:
@@ -322,6 +355,7 @@ def forget_capture(db: sqlite_utils.Database, capture_id: str) -> str | None:
     _refresh_version(db, row["canonical_url"], row["content_sha1"], None)
     shown = fetch_row(db, "select capture_id from articles where canonical_url = ?", [row["canonical_url"]])
     if shown is None or shown["capture_id"] != capture_id:
+        _refresh_derived(db, row["canonical_url"])
         return None
     db.execute("delete from articles where canonical_url = ?", [row["canonical_url"]])
     return str(row["canonical_url"])
