@@ -24,7 +24,12 @@ class _Handler(QuietHandler):
     def do_GET(self) -> None:
         port = self.server.server_address[1]
         rules_at = self.server.rules_at  # type: ignore[attr-defined]
-        if self.path == "/robots.txt" and rules_at:
+        robots_status = getattr(self.server, "robots_status", 200)
+        if self.path != "/robots.txt":
+            self.server.requested.append(self.path)  # type: ignore[attr-defined]
+        if self.path == "/robots.txt" and robots_status != 200:
+            self.send(robots_status, b"Too many requests", [("Content-Type", "text/plain")])
+        elif self.path == "/robots.txt" and rules_at:
             # Another origin (another port): like http -> https or example.com -> www.
             self.send(301, b"", [("Location", f"{rules_at}/robots.txt")])
         elif self.path == "/robots.txt":
@@ -46,6 +51,7 @@ class _Handler(QuietHandler):
 def _serve(rules_at: str) -> ThreadingHTTPServer:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.hits = []  # type: ignore[attr-defined]
+    httpd.requested = []  # type: ignore[attr-defined]
     httpd.rules_at = rules_at  # type: ignore[attr-defined]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
@@ -61,7 +67,7 @@ def server() -> Iterator[ThreadingHTTPServer]:
         httpd.server_close()
 
 
-def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+def _site(server: ThreadingHTTPServer, tmp_path: Path) -> Path:
     port = server.server_address[1]
     sites = tmp_path / "sites"
     sites.mkdir()
@@ -69,7 +75,27 @@ def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, 
         f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1']\n"
         "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\n"
         "article_patterns = ['/(news|private)/']\n")
-    crawl = scrapy_crawl("moved", tmp_path / "data", sites=sites)
+    return sites
+
+
+def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert server.hits == ["/news/story"]  # fetched; /private/ kept out by the redirected rules
     assert crawl.stats()["newsarchive/robots_disallowed"] == 1
+
+
+def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) -> None:
+    # 429 says "too many requests", not "no robots.txt": the site is asking us to go away,
+    # and was crawled whole, its Disallow lines unread (as Google does, like a 5xx).
+    server = _serve("")
+    server.robots_status = 429  # type: ignore[attr-defined]
+    try:
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert server.requested == []  # type: ignore[attr-defined]
+    assert "robots.txt at http://127.0.0.1" in crawl.log and "answered 429" in crawl.log
+    assert crawl.stats()["newsarchive/robots_disallowed"] == 1  # the feed

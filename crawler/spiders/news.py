@@ -340,8 +340,14 @@ class NewsSpider(Spider):
                 if held.meta["kind"] in _DOCUMENTS:
                     yield from self._document_done()
             return
-        if response is not None and 400 <= response.status < 500:
+        if response is not None and 400 <= response.status < 500 and response.status != 429:
             self.frontier.robots.learn(asked, None)
+        elif response is not None:
+            # 429 too: the site asks us to slow down, it does not say it has no rules (Google
+            # takes it as a 5xx); read as "allow all", the whole site was crawled, rules unread.
+            self.logger.warning("robots.txt at %s answered %d: not crawling that origin",
+                                request.url, response.status)
+            self.frontier.robots.forbid_all(asked)
         else:
             self.logger.warning("robots.txt unreachable at %s: not crawling that origin", request.url)
             self.frontier.robots.forbid_all(asked)
