@@ -65,3 +65,15 @@ class RobotsRules:
     def allowed(self, url: str) -> bool:
         rules = self._rules.get(origin(url))
         return rules is None or rules.can_fetch(url, self.user_agent)
+
+    def crawl_delay(self, url: str) -> float | None:
+        """Seconds between requests our group asks for: its Crawl-delay, or its Request-rate
+        (1/10s) as a delay. Neither is in RFC 9309, but both are widely honoured."""
+        rules = self._rules.get(origin(url))
+        if rules is None:
+            return None
+        delays = [rules.crawl_delay(self.user_agent)]
+        rate = rules.request_rate(self.user_agent)
+        if rate is not None and rate.requests > 0:
+            delays.append(rate.seconds / rate.requests)
+        return max((d for d in delays if d is not None and d > 0), default=None)

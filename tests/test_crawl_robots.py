@@ -4,6 +4,7 @@ origin it was asked for, and releases what waited for it."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -25,9 +26,13 @@ class _Handler(QuietHandler):
         port = self.server.server_address[1]
         rules_at = self.server.rules_at  # type: ignore[attr-defined]
         robots_status = getattr(self.server, "robots_status", 200)
+        robots_body = getattr(self.server, "robots_body", None)
         if self.path != "/robots.txt":
             self.server.requested.append(self.path)  # type: ignore[attr-defined]
-        if self.path == "/robots.txt" and robots_status != 200:
+            self.server.times.append(time.monotonic())  # type: ignore[attr-defined]
+        if self.path == "/robots.txt" and robots_body:
+            self.send(200, robots_body, [("Content-Type", "text/plain")])
+        elif self.path == "/robots.txt" and robots_status != 200:
             self.send(robots_status, b"Too many requests", [("Content-Type", "text/plain")])
         elif self.path == "/robots.txt" and rules_at:
             # Another origin (another port): like http -> https or example.com -> www.
@@ -52,6 +57,7 @@ def _serve(rules_at: str) -> ThreadingHTTPServer:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.hits = []  # type: ignore[attr-defined]
     httpd.requested = []  # type: ignore[attr-defined]
+    httpd.times = []  # type: ignore[attr-defined]
     httpd.rules_at = rules_at  # type: ignore[attr-defined]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
@@ -99,3 +105,23 @@ def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) 
     assert server.requested == []  # type: ignore[attr-defined]
     assert "robots.txt at http://127.0.0.1" in crawl.log and "answered 429" in crawl.log
     assert crawl.stats()["newsarchive/robots_disallowed"] == 1  # the feed
+
+
+def test_crawl_delay_of_our_group_spaces_the_requests_to_its_origin(tmp_path: Path) -> None:
+    # Crawl-delay is not in RFC 9309 but site operators set it and expect it kept; it was
+    # not read at all, and AutoThrottle (on by default) lowers a slot's delay to
+    # DOWNLOAD_DELAY (0 here) after every quick response.
+    server = _serve("")
+    server.robots_body = (b"User-agent: *\nDisallow: /\n\n"  # type: ignore[attr-defined]
+                          b"User-agent: newsarchive\nCrawl-delay: 1\nDisallow: /private/\n")
+    try:
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
+                             settings={"AUTOTHROTTLE_ENABLED": "True"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert server.requested == ["/rss", "/news/story"]  # type: ignore[attr-defined]
+    first, second = server.times  # type: ignore[attr-defined]
+    assert second - first >= 0.95
+    assert "Crawl-delay of 1 s" in crawl.log
