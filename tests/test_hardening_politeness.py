@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,7 +136,8 @@ PAUSE_SECONDS = 3
 
 
 class _RateLimited(QuietHandler):
-    """A feed of stories; the first story asked for answers 429 with Retry-After."""
+    """A feed of stories; the first story asked for answers 429 with Retry-After (with
+    `server.closed`, every story answers 503 with it, as in a maintenance window)."""
 
     def do_GET(self) -> None:
         server = self.server
@@ -147,23 +149,23 @@ class _RateLimited(QuietHandler):
                       [("Content-Type", "application/rss+xml")])
         elif self.path.startswith("/news/"):
             server.story_times.append(time.monotonic())  # type: ignore[attr-defined]
-            if server.limited_at is None:  # type: ignore[attr-defined]
+            if server.closed:  # type: ignore[attr-defined]
+                self.send(503, b"down for maintenance", [("Retry-After", "3600")])
+            elif server.limited_at is None:  # type: ignore[attr-defined]
                 server.limited_at = time.monotonic()  # type: ignore[attr-defined]
                 self.send(429, b"", [("Retry-After", str(PAUSE_SECONDS))])
-                return
-            time.sleep(0.1)
-            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+            else:
+                time.sleep(0.1)
+                self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
         else:
             self.send(404, b"not found")
 
 
-def test_retry_after_pauses_the_requests_already_queued_for_the_host(tmp_path: Path) -> None:
-    # Only requests reaching the middleware after the 429 waited: those already in the
-    # downloader's queue for the host went out during the pause (14 in 5 s at the default
-    # settings), the site's request to back off answered with more requests.
+def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False) -> tuple[Crawl, Any]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RateLimited)
     httpd.story_times = []  # type: ignore[attr-defined]
     httpd.limited_at = None  # type: ignore[attr-defined]
+    httpd.closed = closed  # type: ignore[attr-defined]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         sites = tmp_path / "sites"
@@ -180,11 +182,30 @@ def test_retry_after_pauses_the_requests_already_queued_for_the_host(tmp_path: P
         httpd.shutdown()
         httpd.server_close()
     assert crawl.returncode == 0, crawl.log[-3000:]
-    limited_at: float = httpd.limited_at  # type: ignore[attr-defined]
-    times: list[float] = httpd.story_times  # type: ignore[attr-defined]
+    return crawl, httpd
+
+
+def test_retry_after_pauses_the_requests_already_queued_for_the_host(tmp_path: Path) -> None:
+    # Only requests reaching the middleware after the 429 waited: those already in the
+    # downloader's queue for the host went out during the pause (14 in 5 s at the default
+    # settings), the site's request to back off answered with more requests.
+    crawl, httpd = _crawl_rate_limited(tmp_path)
+    limited_at: float = httpd.limited_at
+    times: list[float] = httpd.story_times
     assert len(times) == 13  # twelve stories and the retry
     # One other story may have been on its way when the 429 came back; nothing after it.
     during = [t - limited_at for t in times if limited_at + 0.3 < t < limited_at + PAUSE_SECONDS]
     assert during == []
     stories = [item for item in crawl.items if item["kind"] == "article" and item["status"] == 200]
     assert len(stories) == 12
+
+
+def test_a_retry_after_past_the_longest_wait_closes_the_host_for_the_run(tmp_path: Path) -> None:
+    # Past NEWSARCHIVE_RETRY_AFTER_MAX only the request told so was given up: every other
+    # URL of a site down for an hour of maintenance was asked for all the same.
+    crawl, httpd = _crawl_rate_limited(tmp_path, closed=True)
+    assert len(httpd.story_times) <= 2  # the first, and one on its way beside it
+    failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
+    assert len(failed) >= 10
+    assert all("asked to wait 3600 s" in item["reason"] for item in failed)
+    assert "not sending it more requests this run" in crawl.log
