@@ -137,7 +137,8 @@ PAUSE_SECONDS = 3
 
 class _RateLimited(QuietHandler):
     """A feed of stories; the first story asked for answers 429 with Retry-After (with
-    `server.closed`, every story answers 503 with it, as in a maintenance window)."""
+    `server.closed`, every story answers 503 with it, as in a maintenance window). The server
+    counts the stories it serves at once."""
 
     def do_GET(self) -> None:
         server = self.server
@@ -149,22 +150,36 @@ class _RateLimited(QuietHandler):
                       [("Content-Type", "application/rss+xml")])
         elif self.path.startswith("/news/"):
             server.story_times.append(time.monotonic())  # type: ignore[attr-defined]
-            if server.closed:  # type: ignore[attr-defined]
-                self.send(503, b"down for maintenance", [("Retry-After", "3600")])
-            elif server.limited_at is None:  # type: ignore[attr-defined]
-                server.limited_at = time.monotonic()  # type: ignore[attr-defined]
-                self.send(429, b"", [("Retry-After", str(PAUSE_SECONDS))])
-            else:
-                time.sleep(0.1)
-                self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+            with server.lock:  # type: ignore[attr-defined]
+                server.in_flight += 1  # type: ignore[attr-defined]
+                server.most_in_flight = max(server.most_in_flight, server.in_flight)  # type: ignore[attr-defined]
+            try:
+                self._story()
+            finally:
+                with server.lock:  # type: ignore[attr-defined]
+                    server.in_flight -= 1  # type: ignore[attr-defined]
         else:
             self.send(404, b"not found")
 
+    def _story(self) -> None:
+        server = self.server
+        if server.closed:  # type: ignore[attr-defined]
+            self.send(503, b"down for maintenance", [("Retry-After", "3600")])
+        elif server.limited_at is None:  # type: ignore[attr-defined]
+            server.limited_at = time.monotonic()  # type: ignore[attr-defined]
+            self.send(429, b"", [("Retry-After", str(PAUSE_SECONDS))])
+        else:
+            time.sleep(0.1)
+            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
 
-def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False) -> tuple[Crawl, Any]:
+
+def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False, limited: bool = True,
+                        settings: dict[str, str] | None = None) -> tuple[Crawl, Any]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RateLimited)
+    httpd.lock = threading.Lock()  # type: ignore[attr-defined]
+    httpd.in_flight = httpd.most_in_flight = 0  # type: ignore[attr-defined]
     httpd.story_times = []  # type: ignore[attr-defined]
-    httpd.limited_at = None  # type: ignore[attr-defined]
+    httpd.limited_at = None if limited else 0.0  # type: ignore[attr-defined]
     httpd.closed = closed  # type: ignore[attr-defined]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
@@ -176,8 +191,8 @@ def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False) -> tuple[Crawl,
             "feeds = ['/rss']\narticle_patterns = ['/news/']\n")
         crawl = scrapy_crawl("limited", tmp_path / "data", sites=sites,
                              # (A delay: without one, Scrapy 2.19 ignores the concurrency.)
-                             settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2",
-                                       "DOWNLOAD_DELAY": "0.05"})
+                             settings=settings or {"CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+                                                   "DOWNLOAD_DELAY": "0.05"})
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -209,3 +224,13 @@ def test_a_retry_after_past_the_longest_wait_closes_the_host_for_the_run(tmp_pat
     assert len(failed) >= 10
     assert all("asked to wait 3600 s" in item["reason"] for item in failed)
     assert "not sending it more requests this run" in crawl.log
+
+
+def test_concurrent_requests_per_domain_holds_without_a_download_delay(tmp_path: Path) -> None:
+    # Scrapy 2.19 starts a slot's downloads as tasks and counts them only once they run:
+    # with no delay, every request queued for a host went at once (12 of 12 here, up to
+    # CONCURRENT_REQUESTS), whatever CONCURRENT_REQUESTS_PER_DOMAIN said.
+    _, httpd = _crawl_rate_limited(tmp_path, limited=False,
+                                   settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2"})
+    assert len(httpd.story_times) == 12
+    assert httpd.most_in_flight == 2

@@ -1,4 +1,5 @@
-"""Extension: a robots.txt Crawl-delay kept as the least delay of its host's downloader slot."""
+"""Extension: the least delay of each host's downloader slot: its robots.txt Crawl-delay, and
+never none at all (without a delay, Scrapy ignores CONCURRENT_REQUESTS_PER_DOMAIN)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from scrapy import Request, signals
 from scrapy.core.downloader import Downloader
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+
+# Scrapy 2.19 starts a slot's downloads as tasks and counts them as transferring only once
+# they run: with a delay of 0 its loop started every queued request for the host at once
+# (7 of 12 with CONCURRENT_REQUESTS_PER_DOMAIN=2). Any delay makes it start one per pass.
+LEAST_DELAY = 0.001
 
 
 class CrawlDelay:
@@ -19,7 +25,7 @@ class CrawlDelay:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self._floors: dict[str, float] = {}  # slot key -> least delay
+        self._floors: dict[str, float] = {}  # slot key -> its Crawl-delay
         crawler.signals.connect(self.request_reached_downloader, signal=signals.request_reached_downloader)
         # Connected after AutoThrottle's (EXTENSIONS order): it runs after its adjustment.
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
@@ -29,11 +35,14 @@ class CrawlDelay:
         return cls(crawler)
 
     def request_reached_downloader(self, request: Request) -> None:
-        delay = request.meta.get("crawl_delay")
+        # Sent by the downloader once the slot exists, before the request is queued in it.
         key = request.meta.get(Downloader.DOWNLOAD_SLOT)
-        if delay and key is not None:
+        if key is None:
+            return
+        delay = request.meta.get("crawl_delay")
+        if delay:
             self._floors[key] = max(self._floors.get(key, 0.0), float(delay))
-            self._raise(key)
+        self._raise(key)
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         key = request.meta.get(Downloader.DOWNLOAD_SLOT)
@@ -43,6 +52,10 @@ class CrawlDelay:
     def _raise(self, key: str) -> None:
         engine = self.crawler.engine
         slot = engine.downloader.slots.get(key) if engine is not None else None
-        if slot is not None:
+        if slot is None:
+            return
+        if key in self._floors:
             slot.delay = max(slot.delay, self._floors[key])
             slot.jitter = 0.0
+        elif slot.delay <= 0:
+            slot.delay = LEAST_DELAY
