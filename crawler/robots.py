@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -26,6 +27,8 @@ def origin(url: str) -> str:
 
 
 MAX_ROBOTS = 500 * 1024
+# A group's User-agent line as Protego reads it ("user-agent", "useragent", "user agent").
+_USER_AGENT_LINE = re.compile(r"(?P<field>\s*user[- ]?agent\s*:\s*)(?P<name>[^#\r\n]*)", re.IGNORECASE)
 
 
 class RobotsRules:
@@ -51,7 +54,25 @@ class RobotsRules:
             body = body[:body.rfind(b"\n", 0, MAX_ROBOTS) + 1 or MAX_ROBOTS]
         # utf-8-sig: a byte-order mark kept in front of "User-agent" hid the first group.
         text = body.decode("utf-8-sig", errors="replace") if body is not None else None
-        self._rules[origin(url)] = Protego.parse(text) if text is not None else None
+        self._rules[origin(url)] = Protego.parse(self._ours_only(text)) if text is not None else None
+
+    def _ours_only(self, text: str) -> str:
+        """robots.txt with each group's User-agent line either our token exactly, "*", or
+        made one that cannot match. Protego takes a group whose name begins our token as
+        ours: "User-agent: news" (Allow: /) let us past "User-agent: *" (Disallow: /); and
+        "newsarchive/1.0" was not ours. RFC 9309 2.2.1 matches the product token, as Google
+        does: the name's leading letters, "-" and "_"."""
+        lines = text.splitlines(keepends=True)
+        for n, line in enumerate(lines):
+            group = _USER_AGENT_LINE.match(line)
+            if group is None or group["name"].strip() == "*":
+                continue
+            token = re.match(r"[A-Za-z_-]*", group["name"].strip())
+            mine = token is not None and token[0].lower() == self.user_agent.lower()
+            # "~" is in no product token: another crawler's group is kept, never matched.
+            name = self.user_agent if mine else "~" + group["name"]
+            lines[n] = group["field"] + name + line[group.end("name"):]
+        return "".join(lines)
 
     def forbid_all(self, url: str) -> None:
         # An unreachable robots.txt (5xx) means "do not crawl" (RFC 9309, 2.3.1.4).
@@ -65,3 +86,15 @@ class RobotsRules:
     def allowed(self, url: str) -> bool:
         rules = self._rules.get(origin(url))
         return rules is None or rules.can_fetch(url, self.user_agent)
+
+    def crawl_delay(self, url: str) -> float | None:
+        """Seconds between requests our group asks for: its Crawl-delay, or its Request-rate
+        (1/10s) as a delay. Neither is in RFC 9309, but both are widely honoured."""
+        rules = self._rules.get(origin(url))
+        if rules is None:
+            return None
+        delays = [rules.crawl_delay(self.user_agent)]
+        rate = rules.request_rate(self.user_agent)
+        if rate is not None and rate.requests > 0:
+            delays.append(rate.seconds / rate.requests)
+        return max((d for d in delays if d is not None and d > 0), default=None)

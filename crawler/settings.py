@@ -37,6 +37,9 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 # Longest Retry-After (seconds) we wait for, and how often per request, before giving up.
 NEWSARCHIVE_RETRY_AFTER_MAX = 300.0
 NEWSARCHIVE_RETRY_AFTER_TIMES = 3
+# Longest robots.txt Crawl-delay (seconds) kept between requests to one host; a longer one
+# is cut to this (logged): 86400 would hold the crawl for a day per page.
+NEWSARCHIVE_CRAWL_DELAY_MAX = 60.0
 # The crawl process's first-generation GC threshold, set at spider open after gc.freeze()
 # (0: Python's defaults). See crawler/extensions/tuning.py.
 NEWSARCHIVE_GC_THRESHOLD = 10_000
@@ -118,6 +121,8 @@ EXTENSIONS = {
     "crawler.extensions.runguard.RunGuard": 100,
     "crawler.extensions.tuning.ProcessTuning": 200,
     "crawler.extensions.stopsignal.RepeatedStopSignal": 300,
+    # After AutoThrottle (0): its delay, lowered after each quick response, is raised again.
+    "crawler.extensions.crawldelay.CrawlDelay": 400,
 }
 
 LOG_LEVEL = "INFO"

@@ -4,6 +4,7 @@ origin it was asked for, and releases what waited for it."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +25,16 @@ class _Handler(QuietHandler):
     def do_GET(self) -> None:
         port = self.server.server_address[1]
         rules_at = self.server.rules_at  # type: ignore[attr-defined]
-        if self.path == "/robots.txt" and rules_at:
+        robots_status = getattr(self.server, "robots_status", 200)
+        robots_body = getattr(self.server, "robots_body", None)
+        if self.path != "/robots.txt":
+            self.server.requested.append(self.path)  # type: ignore[attr-defined]
+            self.server.times.append(time.monotonic())  # type: ignore[attr-defined]
+        if self.path == "/robots.txt" and robots_body:
+            self.send(200, robots_body, [("Content-Type", "text/plain")])
+        elif self.path == "/robots.txt" and robots_status != 200:
+            self.send(robots_status, b"Too many requests", [("Content-Type", "text/plain")])
+        elif self.path == "/robots.txt" and rules_at:
             # Another origin (another port): like http -> https or example.com -> www.
             self.send(301, b"", [("Location", f"{rules_at}/robots.txt")])
         elif self.path == "/robots.txt":
@@ -46,6 +56,8 @@ class _Handler(QuietHandler):
 def _serve(rules_at: str) -> ThreadingHTTPServer:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.hits = []  # type: ignore[attr-defined]
+    httpd.requested = []  # type: ignore[attr-defined]
+    httpd.times = []  # type: ignore[attr-defined]
     httpd.rules_at = rules_at  # type: ignore[attr-defined]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
@@ -61,7 +73,7 @@ def server() -> Iterator[ThreadingHTTPServer]:
         httpd.server_close()
 
 
-def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+def _site(server: ThreadingHTTPServer, tmp_path: Path) -> Path:
     port = server.server_address[1]
     sites = tmp_path / "sites"
     sites.mkdir()
@@ -69,7 +81,47 @@ def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, 
         f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1']\n"
         "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\n"
         "article_patterns = ['/(news|private)/']\n")
-    crawl = scrapy_crawl("moved", tmp_path / "data", sites=sites)
+    return sites
+
+
+def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert server.hits == ["/news/story"]  # fetched; /private/ kept out by the redirected rules
     assert crawl.stats()["newsarchive/robots_disallowed"] == 1
+
+
+def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) -> None:
+    # 429 says "too many requests", not "no robots.txt": the site is asking us to go away,
+    # and was crawled whole, its Disallow lines unread (as Google does, like a 5xx).
+    server = _serve("")
+    server.robots_status = 429  # type: ignore[attr-defined]
+    try:
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert server.requested == []  # type: ignore[attr-defined]
+    assert "robots.txt at http://127.0.0.1" in crawl.log and "answered 429" in crawl.log
+    assert crawl.stats()["newsarchive/robots_disallowed"] == 1  # the feed
+
+
+def test_crawl_delay_of_our_group_spaces_the_requests_to_its_origin(tmp_path: Path) -> None:
+    # Crawl-delay is not in RFC 9309 but site operators set it and expect it kept; it was
+    # not read at all, and AutoThrottle (on by default) lowers a slot's delay to
+    # DOWNLOAD_DELAY (0 here) after every quick response.
+    server = _serve("")
+    server.robots_body = (b"User-agent: *\nDisallow: /\n\n"  # type: ignore[attr-defined]
+                          b"User-agent: newsarchive\nCrawl-delay: 1\nDisallow: /private/\n")
+    try:
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
+                             settings={"AUTOTHROTTLE_ENABLED": "True"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert server.requested == ["/rss", "/news/story"]  # type: ignore[attr-defined]
+    first, second = server.times  # type: ignore[attr-defined]
+    assert second - first >= 0.95
+    assert "Crawl-delay of 1 s" in crawl.log

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +25,7 @@ from archive.demosite.hostile import (
     PRIVATE_LINKS,
     RETRY_AFTER_SECONDS,
 )
-from tests.conftest import FAST, ROOT, Crawl
+from tests.conftest import FAST, ROOT, Crawl, scrapy_crawl
 from tests.hardening_support import (
     article_rows,
     assert_archive_sound,
@@ -34,6 +37,8 @@ from tests.hardening_support import (
     site_of,
     write_site,
 )
+from tests.http_support import QuietHandler
+from tests.test_crawl_robots import ARTICLE
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +130,107 @@ def test_sigterm_during_a_long_retry_after_pause_stops_the_crawl(tmp_path: Path)
     assert outcome == "interrupted"
     assert "the crawl stopped while" in reason and "Retry-After" in reason
     assert site.hits("/hostile/a/long-pause") == 1  # not fetched again against its wish
+
+
+PAUSE_SECONDS = 3
+
+
+class _RateLimited(QuietHandler):
+    """A feed of stories; the first story asked for answers 429 with Retry-After (with
+    `server.closed`, every story answers 503 with it, as in a maintenance window). The server
+    counts the stories it serves at once."""
+
+    def do_GET(self) -> None:
+        server = self.server
+        port = server.server_address[1]
+        if self.path == "/rss":
+            items = "".join(f"<item><title>{n}</title><link>http://127.0.0.1:{port}/news/{n}</link>"
+                            "</item>" for n in range(12))
+            self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
+                      [("Content-Type", "application/rss+xml")])
+        elif self.path.startswith("/news/"):
+            server.story_times.append(time.monotonic())  # type: ignore[attr-defined]
+            with server.lock:  # type: ignore[attr-defined]
+                server.in_flight += 1  # type: ignore[attr-defined]
+                server.most_in_flight = max(server.most_in_flight, server.in_flight)  # type: ignore[attr-defined]
+            try:
+                self._story()
+            finally:
+                with server.lock:  # type: ignore[attr-defined]
+                    server.in_flight -= 1  # type: ignore[attr-defined]
+        else:
+            self.send(404, b"not found")
+
+    def _story(self) -> None:
+        server = self.server
+        if server.closed:  # type: ignore[attr-defined]
+            self.send(503, b"down for maintenance", [("Retry-After", "3600")])
+        elif server.limited_at is None:  # type: ignore[attr-defined]
+            server.limited_at = time.monotonic()  # type: ignore[attr-defined]
+            self.send(429, b"", [("Retry-After", str(PAUSE_SECONDS))])
+        else:
+            time.sleep(0.1)
+            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+
+
+def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False, limited: bool = True,
+                        settings: dict[str, str] | None = None) -> tuple[Crawl, Any]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RateLimited)
+    httpd.lock = threading.Lock()  # type: ignore[attr-defined]
+    httpd.in_flight = httpd.most_in_flight = 0  # type: ignore[attr-defined]
+    httpd.story_times = []  # type: ignore[attr-defined]
+    httpd.limited_at = None if limited else 0.0  # type: ignore[attr-defined]
+    httpd.closed = closed  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        sites = tmp_path / "sites"
+        sites.mkdir()
+        (sites / "limited.toml").write_text(
+            f"base_url = 'http://127.0.0.1:{httpd.server_address[1]}'\n"
+            "allowed_domains = ['127.0.0.1']\nallow_private_networks = ['127.0.0.1/32']\n"
+            "feeds = ['/rss']\narticle_patterns = ['/news/']\n")
+        crawl = scrapy_crawl("limited", tmp_path / "data", sites=sites,
+                             # (A delay: without one, Scrapy 2.19 ignores the concurrency.)
+                             settings=settings or {"CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+                                                   "DOWNLOAD_DELAY": "0.05"})
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    return crawl, httpd
+
+
+def test_retry_after_pauses_the_requests_already_queued_for_the_host(tmp_path: Path) -> None:
+    # Only requests reaching the middleware after the 429 waited: those already in the
+    # downloader's queue for the host went out during the pause (14 in 5 s at the default
+    # settings), the site's request to back off answered with more requests.
+    crawl, httpd = _crawl_rate_limited(tmp_path)
+    limited_at: float = httpd.limited_at
+    times: list[float] = httpd.story_times
+    assert len(times) == 13  # twelve stories and the retry
+    # One other story may have been on its way when the 429 came back; nothing after it.
+    during = [t - limited_at for t in times if limited_at + 0.3 < t < limited_at + PAUSE_SECONDS]
+    assert during == []
+    stories = [item for item in crawl.items if item["kind"] == "article" and item["status"] == 200]
+    assert len(stories) == 12
+
+
+def test_a_retry_after_past_the_longest_wait_closes_the_host_for_the_run(tmp_path: Path) -> None:
+    # Past NEWSARCHIVE_RETRY_AFTER_MAX only the request told so was given up: every other
+    # URL of a site down for an hour of maintenance was asked for all the same.
+    crawl, httpd = _crawl_rate_limited(tmp_path, closed=True)
+    assert len(httpd.story_times) <= 2  # the first, and one on its way beside it
+    failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
+    assert len(failed) >= 10
+    assert all("asked to wait 3600 s" in item["reason"] for item in failed)
+    assert "not sending it more requests this run" in crawl.log
+
+
+def test_concurrent_requests_per_domain_holds_without_a_download_delay(tmp_path: Path) -> None:
+    # Scrapy 2.19 starts a slot's downloads as tasks and counts them only once they run:
+    # with no delay, every request queued for a host went at once (12 of 12 here, up to
+    # CONCURRENT_REQUESTS), whatever CONCURRENT_REQUESTS_PER_DOMAIN said.
+    _, httpd = _crawl_rate_limited(tmp_path, limited=False,
+                                   settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2"})
+    assert len(httpd.story_times) == 12
+    assert httpd.most_in_flight == 2

@@ -56,3 +56,33 @@ def test_robots_txt_is_read_to_500_kib_as_rfc_9309_allows() -> None:
     rules.learn("http://example.com/robots.txt", body)
     assert not rules.allowed("http://example.com/private/a")
     assert rules.allowed("http://example.com/news/a")  # the line past 500 KiB is not read
+
+
+def test_crawl_delay_is_our_groups_crawl_delay_or_request_rate() -> None:
+    from crawler.robots import RobotsRules
+
+    rules = RobotsRules("newsarchive/0.1 (+https://example.org)")
+    assert rules.crawl_delay("http://example.com/a") is None  # robots.txt not read yet
+    rules.learn("http://example.com/robots.txt", b"User-agent: *\nCrawl-delay: 30\n\n"
+                b"User-agent: newsarchive\nRequest-rate: 1/4s\nCrawl-delay: 2\n")
+    assert rules.crawl_delay("http://example.com/a") == 4  # the slower of the two
+    rules.learn("http://example.com/robots.txt", b"User-agent: *\nCrawl-delay: soon\n")
+    assert rules.crawl_delay("http://example.com/a") is None
+    rules.learn("http://example.com/robots.txt", None)
+    assert rules.crawl_delay("http://example.com/a") is None
+
+
+@pytest.mark.parametrize("robots", [
+    # Another crawler's group whose name begins like ours: it is not ours (RFC 9309 2.2.1).
+    b"User-agent: news\nAllow: /\n\nUser-agent: *\nDisallow: /\n",
+    # Ours, written with a version as our User-Agent sends it.
+    b"User-agent: newsarchive/1.0\nDisallow: /\n",
+    b"User-agent: other\r\nAllow: /\r\n\r\nUser-agent: NewsArchive\r\nDisallow: /\r\n",
+    b"User-agent: newsarchive-images\nAllow: /\n\nUser-agent: *\nDisallow: /\n",
+])
+def test_a_group_is_ours_only_when_its_product_token_is_ours(robots: bytes) -> None:
+    from crawler.robots import RobotsRules
+
+    rules = RobotsRules("newsarchive/0.1 (+https://example.org)")
+    rules.learn("http://example.com/robots.txt", robots)
+    assert not rules.allowed("http://example.com/news/a")

@@ -157,6 +157,9 @@ class NewsSpider(Spider):
 
     def _if_allowed(self, request: Request) -> Iterator[Any]:
         if self.frontier.robots.allowed(request.url):
+            delay = self.frontier.robots.crawl_delay(request.url)
+            if delay is not None:  # kept by crawler.extensions.crawldelay
+                request.meta["crawl_delay"] = min(delay, self._crawl_delay_max)
             yield request
             return
         self.frontier.scheduled -= 1
@@ -168,6 +171,21 @@ class NewsSpider(Spider):
             self.logger.info("robots.txt disallows %s: not fetched", request.url)
         if request.meta["kind"] in _DOCUMENTS:
             yield from self._document_done()
+
+    @functools.cached_property
+    def _crawl_delay_max(self) -> float:
+        return self.settings.getfloat("NEWSARCHIVE_CRAWL_DELAY_MAX")
+
+    def _log_crawl_delay(self, asked: str) -> None:
+        delay = self.frontier.robots.crawl_delay(asked)
+        if delay is None:
+            return
+        if delay > self._crawl_delay_max:
+            self.logger.warning("robots.txt of %s asks for a Crawl-delay of %g s: waiting "
+                                "NEWSARCHIVE_CRAWL_DELAY_MAX (%g s) between its requests instead",
+                                origin(asked), delay, self._crawl_delay_max)
+        else:
+            self.logger.info("robots.txt of %s asks for a Crawl-delay of %g s: kept", origin(asked), delay)
 
     @functools.cached_property
     def _url_limit(self) -> int:
@@ -346,6 +364,7 @@ class NewsSpider(Spider):
             self.frontier.robots.forbid_all(asked)
         else:
             self.frontier.robots.learn(asked, response.body)
+            self._log_crawl_delay(asked)
         yield self._item(response, "robots")
         for request in self.frontier.release(asked):
             yield from self._if_allowed(request)
@@ -363,8 +382,14 @@ class NewsSpider(Spider):
                 if held.meta["kind"] in _DOCUMENTS:
                     yield from self._document_done()
             return
-        if response is not None and 400 <= response.status < 500:
+        if response is not None and 400 <= response.status < 500 and response.status != 429:
             self.frontier.robots.learn(asked, None)
+        elif response is not None:
+            # 429 too: the site asks us to slow down, it does not say it has no rules (Google
+            # takes it as a 5xx); read as "allow all", the whole site was crawled, rules unread.
+            self.logger.warning("robots.txt at %s answered %d: not crawling that origin",
+                                request.url, response.status)
+            self.frontier.robots.forbid_all(asked)
         else:
             self.logger.warning("robots.txt unreachable at %s: not crawling that origin", request.url)
             self.frontier.robots.forbid_all(asked)
