@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -12,11 +13,24 @@ from archive.extraction.page import Page, in_document, text_of
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•»:/]|::)\s+")
 _WS = re.compile(r"\s+")
+# A character reference with its semicolon. html.unescape alone also reads the legacy names
+# HTML allows without one: "Tom&notes" became "Tom¬es", "a&paragraph" "a¶graph".
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return html.unescape(match.group(0))
 
 
 def _clean(value: Any) -> str | None:
+    """A value as one line of text. Character references are read once: JSON-LD is script
+    text, which the HTML parser leaves as written, and WordPress plugins write it escaped
+    ("M&amp;A Tracker" in the section facet); in a meta tag one left after parsing is a
+    template that escaped the value twice."""
     if not isinstance(value, str):
         return None
+    if "&" in value:
+        value = _ENTITY.sub(_unescape, value)
     value = _WS.sub(" ", value).strip()
     return value or None
 
@@ -262,8 +276,24 @@ def find_language(page: Page) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
+# The markup a CMS leaves in a description when it fills it from the lead's HTML.
+_MARKUP = re.compile(
+    r"<(/?)(a|abbr|b|blockquote|br|code|div|em|h[1-6]|i|li|ol|p|small|span|strong|sub|sup|u|ul)"
+    r"\b[^<>]*>",
+    re.I,
+)
+_INLINE = frozenset({"a", "abbr", "b", "code", "em", "i", "small", "span", "strong", "sub", "sup", "u"})
+
+
+def _markup_gap(match: re.Match[str]) -> str:
+    return "" if match.group(2).lower() in _INLINE else " "
+
+
 def find_description(page: Page) -> str | None:
-    return _clean(
+    value = _clean(
         page.meta_first("og:description", "description", "twitter:description")
         or _ld_value(page, "description")
     )
+    if value and "<" in value:
+        value = _WS.sub(" ", _MARKUP.sub(_markup_gap, value)).strip() or None
+    return value
