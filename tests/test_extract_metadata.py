@@ -58,3 +58,23 @@ def test_markup_in_a_description_is_dropped() -> None:
     head = ('<meta name="description" content="&lt;p&gt;We introduce &lt;strong&gt;Mini-SGLang'
             '&lt;/strong&gt;, a &lt;a href=&quot;/x&quot;&gt;framework&lt;/a&gt;.&lt;/p&gt;">')
     assert extract_article(page(head), URL).description == "We introduce Mini-SGLang, a framework."
+
+
+@pytest.mark.parametrize(("head", "image"), [
+    # A placeholder or a broken first candidate hid the page's usable image.
+    ('<meta property="og:image" content="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+     '<meta name="twitter:image" content="/img/storm.jpg">', "https://news.example/img/storm.jpg"),
+    ('<meta property="og:image" content="https://[::1/x.jpg">'
+     '<meta property="og:image" content="//cdn.news.example/storm.jpg">', "https://cdn.news.example/storm.jpg"),
+    ('<meta property="og:image" content="javascript:void(0)">'
+     + json_ld(image={"@type": "ImageObject", "url": "/img/storm.jpg"}), "https://news.example/img/storm.jpg"),
+    # schema.org's ImageObject names its file contentUrl as often as url.
+    (json_ld(image={"@type": "ImageObject", "contentUrl": "/img/storm.jpg"}), "https://news.example/img/storm.jpg"),
+    (json_ld(image=[{"@type": "ImageObject", "contentUrl": "/img/storm.jpg"}, "/img/other.jpg"]),
+     "https://news.example/img/storm.jpg"),
+    ('<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "image": {"@id": "#primary"}},'
+     ' {"@type": "ImageObject", "@id": "#primary", "url": "/img/storm.jpg"}]}</script>',
+     "https://news.example/img/storm.jpg"),
+])
+def test_the_first_usable_image_is_kept(head: str, image: str) -> None:
+    assert extract_article(page(head), URL).image == image

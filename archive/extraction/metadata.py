@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -212,16 +214,30 @@ def find_section(page: Page) -> str | None:
     return _clean(value)
 
 
+_IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+
+
+def _ld_image_urls(page: Page) -> Iterator[Any]:
+    """The JSON-LD image's URLs: a URL, an ImageObject (its url or contentUrl, or a reference
+    by @id to one elsewhere in the graph, as Yoast writes it), or a list of them."""
+    value = _ld_value(page, "image")
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and not (item.get("url") or item.get("contentUrl")):
+            item = next((o for o in page.json_ld if item.get("@id") and o.get("@id") == item["@id"]), item)
+        yield item.get("url") or item.get("contentUrl") if isinstance(item, dict) else item
+
+
 def find_image(page: Page) -> str | None:
-    image = page.meta_first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
-    if image is None:
-        value = _ld_value(page, "image")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if isinstance(value, dict):
-            value = value.get("url")
-        image = _clean(value)
-    return web_url(document_base(page), image) if image else None
+    """The first image the page names that is a web URL: a data: placeholder or a broken
+    og:image hid the twitter:image or JSON-LD image after it."""
+    base = document_base(page)
+    declared = (value for name in _IMAGE_META for value in page.meta.get(name, ()))
+    for candidate in chain(declared, _ld_image_urls(page)):
+        image = _clean(candidate)
+        url = web_url(base, image) if image else None
+        if url:
+            return url
+    return None
 
 
 def find_canonical(page: Page) -> str | None:
