@@ -78,3 +78,22 @@ def test_markup_in_a_description_is_dropped() -> None:
 ])
 def test_the_first_usable_image_is_kept(head: str, image: str) -> None:
     assert extract_article(page(head), URL).image == image
+
+
+@pytest.mark.parametrize(("lang", "head", "language"), [
+    # schema.org's inLanguage is a tag, a list of them, or a Language object.
+    ("", json_ld(inLanguage={"@type": "Language", "name": "German", "alternateName": "de"}), "de"),
+    ("", json_ld(inLanguage=["fr-FR"]), "fr"),
+    # A template's unfilled or "undetermined" lang hid the language its meta tags declare.
+    ("lang='{{ lang }}'", '<meta property="og:locale" content="fr_FR">', "fr"),
+    ("lang='und'", '<meta http-equiv="content-language" content="de-AT">', "de"),
+    ("lang='zxx'", "", None),
+    # Codes ISO withdrew, which Java's Locale still writes: Hebrew, Indonesian and Yiddish
+    # pages came out under a language of their own in the facet.
+    ("lang='iw'", "", "he"), ("lang='in-ID'", "", "id"), ("lang='ji'", "", "yi"),
+    ("lang=' EN-gb '", "", "en"),
+])
+def test_the_language_is_the_first_declared_tag_that_names_one(
+    lang: str, head: str, language: str | None
+) -> None:
+    assert extract_article(page(head, lang=lang), URL).language == language

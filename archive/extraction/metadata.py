@@ -274,22 +274,43 @@ def web_url(base: str, reference: str) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
+# Tags that name no language (BCP 47: undetermined, no linguistic content, several, missing).
+_NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
+# Codes ISO 639 withdrew, which Java's Locale still writes: the same language as the new ones.
+_WITHDRAWN = {"iw": "he", "in": "id", "ji": "yi"}
+
+
+def _declared_tags(page: Page) -> Iterator[str]:
+    yield page.tree.get("lang") or ""
+    yield page.tree.get("xml:lang") or ""
+    for name in ("content-language", "og:locale", "language", "dc.language"):
+        yield from page.meta.get(name, ())
+    value = _ld_value(page, "inLanguage")  # a tag, a list of them, or a Language object
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            item = item.get("alternateName") or item.get("name")
+        if isinstance(item, str):
+            yield item
+
+
+def _primary_language(tag: str) -> str | None:
+    primary = re.split(r"[-_,;\s]", tag.strip().lower())[0]
+    if not re.fullmatch(r"[a-z]{2,3}", primary) or primary in _NO_LANGUAGE:
+        return None
+    return _WITHDRAWN.get(primary, primary)
+
+
 def declared_language(page: Page) -> str | None:
-    """The language tag the page declares, as written ("en-GB", "fr_FR"), or None."""
-    return (
-        page.tree.get("lang")
-        or page.tree.get("xml:lang")
-        or page.meta_first("content-language", "og:locale", "language", "dc.language")
-        or _clean(_ld_value(page, "inLanguage"))
-    )
+    """The first language tag the page declares that names a language, as written ("en-GB",
+    "fr_FR"), or None. A template's unfilled lang="{{ lang }}" or its lang="und" hid the
+    language its meta tags or JSON-LD declare."""
+    return next((tag.strip() for tag in _declared_tags(page) if _primary_language(tag)), None)
 
 
 def find_language(page: Page) -> str | None:
-    raw = declared_language(page)
-    if not raw:
-        return None
-    primary = re.split(r"[-_,;\s]", raw.strip().lower())[0]
-    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+    """The primary language subtag, one spelling per language: "en" for "en-GB", "EN", "en_us"."""
+    tag = declared_language(page)
+    return _primary_language(tag) if tag else None
 
 
 # The markup a CMS leaves in a description when it fills it from the lead's HTML.
