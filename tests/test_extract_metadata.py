@@ -97,3 +97,17 @@ def test_the_language_is_the_first_declared_tag_that_names_one(
     lang: str, head: str, language: str | None
 ) -> None:
     assert extract_article(page(head, lang=lang), URL).language == language
+
+
+@pytest.mark.parametrize(("head", "tags"), [
+    # One tag written twice in two cases made two values (dev page: "Index funds", "index funds").
+    ('<meta name="keywords" content="Politics, politics ,  Budget,BUDGET, , Harbour">',
+     ["Politics", "Budget", "Harbour"]),
+    # Keywords separated by semicolons came out as one tag (one of the 793 dev pages).
+    ('<meta name="keywords" content="mental health; mindfulness; meditation">',
+     ["mental health", "mindfulness", "meditation"]),
+    (json_ld(keywords="Arts &amp; Culture; Food &#8211; Drink"), ["Arts & Culture", "Food \u2013 Drink"]),
+    (json_ld(keywords=[{"@type": "DefinedTerm", "name": "Budget"}, "Harbour"]), ["Budget", "Harbour"]),
+])
+def test_tags_are_split_and_counted_once(head: str, tags: list[str]) -> None:
+    assert extract_article(page(head), URL).tags == tags

@@ -186,22 +186,35 @@ def find_headline(
 MAX_TAGS = 100
 
 
+_TAG_SEPARATORS = re.compile(r"[,;]")
+
+
+def _split_tags(value: str) -> list[str]:
+    # Character references read before splitting: a ";" ends "&amp;" as well as a tag.
+    return _TAG_SEPARATORS.split(_ENTITY.sub(_unescape, value) if "&" in value else value)
+
+
 def find_tags(page: Page) -> list[str]:
-    tags = [t for t in page.meta.get("article:tag", []) if t.strip()]
+    tags: list[Any] = [t for t in page.meta.get("article:tag", []) if t.strip()]
     if not tags:
         keywords = _ld_value(page, "keywords")
-        if isinstance(keywords, list):
-            tags = [k for k in keywords if isinstance(k, str)]
+        if isinstance(keywords, list):  # names, or DefinedTerm objects
+            tags = [k.get("name") if isinstance(k, dict) else k for k in keywords]
         elif isinstance(keywords, str):
-            tags = keywords.split(",")
+            tags = _split_tags(keywords)
     if not tags:
         raw = page.meta_first("news_keywords", "keywords")
-        tags = raw.split(",") if raw else []
+        tags = _split_tags(raw) if raw else []
     if not tags:
         tags = [text_of(a) for a in in_document(page.tree, "a") if a.get("rel") == "tag"]
+    # One tag in two cases ("Index funds", "index funds") is counted once, as first written.
     # A dict keeps the first of each: `not in` a list made 40,000 keywords cost 12.6 s.
-    seen = dict.fromkeys(cleaned for tag in tags if (cleaned := _clean(tag)))
-    return list(seen)[:MAX_TAGS]
+    seen: dict[str, str] = {}
+    for tag in tags:
+        cleaned = _clean(tag)
+        if cleaned:
+            seen.setdefault(cleaned.casefold(), cleaned)
+    return list(seen.values())[:MAX_TAGS]
 
 
 def find_section(page: Page) -> str | None:
