@@ -111,3 +111,11 @@ def test_the_language_is_the_first_declared_tag_that_names_one(
 ])
 def test_tags_are_split_and_counted_once(head: str, tags: list[str]) -> None:
     assert extract_article(page(head), URL).tags == tags
+
+
+@pytest.mark.parametrize("rel", ["Canonical", "CANONICAL", "alternate\tcanonical"])
+def test_rel_canonical_is_read_in_any_case(rel: str) -> None:
+    """HTML link types are case-insensitive: rel="Canonical" was not read, and the crawl
+    stored the story under the URL it happened to be fetched by."""
+    head = f'<link rel="{rel}" href="/2024/05/06/budget-approved">'
+    assert extract_article(page(head), URL).canonical_url == "https://news.example/2024/05/06/budget-approved"

@@ -256,7 +256,8 @@ def find_image(page: Page) -> str | None:
 def find_canonical(page: Page) -> str | None:
     for link in in_document(page.tree, "link"):
         href = (link.get("href") or "").strip()
-        if href and " canonical " in f" {link.get('rel', '')} ":
+        # Link types are case-insensitive, separated by any ASCII whitespace.
+        if href and "canonical" in (link.get("rel") or "").lower().split():
             return web_url(document_base(page), href)
     og_url = page.meta_first("og:url")
     return web_url(document_base(page), og_url) if og_url else None
