@@ -47,7 +47,7 @@ def test_a_meta_value_escaped_twice_is_read_once_more() -> None:
         "Arts & Culture Weekly", "Arts & Culture", "Explore pricing & costs.")
 
 
-@pytest.mark.parametrize("value", ["R&D at Q&A", "AT&T; Verizon", "Tom&notes, a&paragraph"])
+@pytest.mark.parametrize("value", ["R&D at Q&A", "AT&T; Verizon", "Tom&notes in a&paragraph"])
 def test_an_ampersand_that_opens_no_entity_is_kept(value: str) -> None:
     # html.unescape reads "&not" and "&para" without their semicolons (HTML's legacy rule).
     result = extract_article(page(json_ld(articleSection=value)), URL)
@@ -119,3 +119,24 @@ def test_rel_canonical_is_read_in_any_case(rel: str) -> None:
     stored the story under the URL it happened to be fetched by."""
     head = f'<link rel="{rel}" href="/2024/05/06/budget-approved">'
     assert extract_article(page(head), URL).canonical_url == "https://news.example/2024/05/06/budget-approved"
+
+
+@pytest.mark.parametrize(("head", "section"), [
+    # WordPress themes write every category into one JSON-LD string: the facet had a value per
+    # combination ("How to, Plumbing Industry, Sales"; 8 of the 793 dev pages).
+    (json_ld(articleSection="How to, Plumbing Industry, Sales"), "How to"),
+    (json_ld(articleSection=["College of Behavioral, Social and Health Sciences", "Research"]),
+     "College of Behavioral, Social and Health Sciences"),
+    # A breadcrumb's root and WordPress's placeholder name no section.
+    (json_ld(articleSection="Home, Stuff We Love, Expert Product Reviews &amp; Buying Guides"),
+     "Stuff We Love"),
+    (json_ld(articleSection=["Uncategorized"]), None),
+    # A URL or a paragraph in the section slot (dev pages) is no section; another source may be.
+    (json_ld(articleSection="https://news.example/blog/travel-hacks/"), None),
+    ('<meta property="article:section" content="Staying ahead of fitness trends keeps personal '
+     'trainers competitive and in demand as new technologies and training styles emerge quickly.">'
+     + json_ld(articleSection="Fitness"), "Fitness"),
+    ('<meta property="article:section" content="Politics">' + json_ld(articleSection="World"), "Politics"),
+])
+def test_the_section_is_one_label(head: str, section: str | None) -> None:
+    assert extract_article(page(head), URL).section == section

@@ -217,14 +217,34 @@ def find_tags(page: Page) -> list[str]:
     return list(seen.values())[:MAX_TAGS]
 
 
-def find_section(page: Page) -> str | None:
-    section = page.meta_first("article:section", "parsely-section", "section", "category")
-    if section:
-        return _clean(section)
+# A breadcrumb's root, and WordPress's name for a post without a category: no section.
+_NOT_SECTIONS = frozenset({"home", "homepage", "uncategorized", "uncategorised"})
+# Longer than any section's name: a sentence or a paragraph a theme put in the section slot.
+_MAX_SECTION = 80
+
+
+def _section_candidates(page: Page) -> Iterator[Any]:
+    for name in ("article:section", "parsely-section", "section", "category"):
+        yield from page.meta.get(name, ())
     value = _ld_value(page, "articleSection")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return _clean(value)
+    if isinstance(value, str):  # themes join every category of a post into one string
+        value = value.split(",")
+    yield from value if isinstance(value, list) else [value]
+
+
+def find_section(page: Page) -> str | None:
+    """The first section the page names that is one label: not a URL, a sentence or a
+    placeholder (each section in a JSON-LD string of them is a candidate)."""
+    for candidate in _section_candidates(page):
+        section = _clean(candidate)
+        if (
+            section
+            and len(section) <= _MAX_SECTION
+            and "://" not in section
+            and section.casefold() not in _NOT_SECTIONS
+        ):
+            return section
+    return None
 
 
 _IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
