@@ -3,19 +3,25 @@ description, image, canonical URL): values as the page means them, without marku
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 import pytest
+import yaml
+from datasette.app import Datasette
 
 from archive.extract import extract_article
+from archive.index import index_warc_directory, open_index
+from tests.index_docs import BASE, Crawl, metadata
 
 URL = "https://news.example/2024/05/06/budget"
 BODY = "<p>" + "The council approved the budget after a long debate on the harbour. " * 9 + "</p>"
 
 
-def page(head: str = "", lang: str = "lang='en'") -> bytes:
+def page(head: str = "", lang: str = "lang='en'", body: str = BODY) -> bytes:
     return (f"<html {lang}><head><meta charset='utf-8'><title>Budget approved by council</title>"
-            f"{head}</head><body><article><h1>Budget approved by council</h1>{BODY}</article>"
+            f"{head}</head><body><article><h1>Budget approved by council</h1>{body}</article>"
             "</body></html>").encode()
 
 
@@ -140,3 +146,39 @@ def test_rel_canonical_is_read_in_any_case(rel: str) -> None:
 ])
 def test_the_section_is_one_label(head: str, section: str | None) -> None:
     assert extract_article(page(head), URL).section == section
+
+
+def test_the_facets_researchers_filter_on_hold_one_value_per_language_and_section(tmp_path: Path) -> None:
+    """Pages extracted as the crawl extracts them, archived, indexed and served with our
+    Datasette metadata: one facet value per language and per section, however the pages
+    spell them."""
+    pages = {
+        "/news/deal": page(json_ld(articleSection="M&amp;A Tracker, Deals",
+                                   keywords="Mergers; mergers; M&amp;A"), lang="lang='en-GB'"),
+        "/news/merger": page('<meta property="article:section" content="M&amp;amp;A Tracker">' + json_ld(),
+                             lang="lang='EN-us'", body=BODY.replace("budget", "merger")),
+        "/news/knesset": page(json_ld(articleSection="Home, Politics", inLanguage="he"),
+                              lang="lang='{{ lang }}'", body=BODY.replace("budget", "bill")),
+    }
+    crawl = Crawl(tmp_path / "warc", None)
+    for path, body in pages.items():
+        article = extract_article(body, BASE + path).to_dict()
+        crawl.fetch(path, body, meta=metadata(path, article=article))
+    crawl.writer.close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")
+    db.close()
+
+    async def facets() -> dict[str, dict[str, int]]:
+        config = yaml.safe_load((Path(__file__).parents[1] / "config/datasette.yaml").read_text())
+        ds = Datasette([str(tmp_path / "index.db")], metadata=config, settings={"suggest_facets": False})
+        response = await ds.client.get("/index/articles.json?_facet_array=tags")
+        results = response.json()["facet_results"]
+        return {name: {v["value"]: v["count"] for v in results[name]["results"]}
+                for name in ("language", "section", "tags")}
+
+    assert asyncio.run(facets()) == {
+        "language": {"en": 2, "he": 1},
+        "section": {"M&A Tracker": 2, "Politics": 1},
+        "tags": {"Mergers": 1, "M&A": 1},
+    }
