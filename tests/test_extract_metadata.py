@@ -182,3 +182,19 @@ def test_the_facets_researchers_filter_on_hold_one_value_per_language_and_sectio
         "section": {"M&A Tracker": 2, "Politics": 1},
         "tags": {"Mergers": 1, "M&A": 1},
     }
+
+
+@pytest.mark.parametrize(("modified", "kept"), [
+    ("2024-02-01T10:00:00Z", False),  # months before: a template's or an old page's date
+    ("2024-03-01", False),
+    ("2024-03-03T22:00:00-05:00", True),  # the day before, in another zone: the same hours
+    ("2024-03-04T09:00:00+02:00", True),
+    ("2024-03-09T10:00:00Z", True),
+])
+def test_a_modified_date_days_before_the_publication_is_no_modification(modified: str, kept: bool) -> None:
+    """5 of the 487 dev pages with a modified date gave one days or months before their
+    (right) publication date: a WebPage's dateModified, a stale template value."""
+    head = json_ld(datePublished="2024-03-04T10:00:00+01:00", dateModified=modified)
+    result = extract_article(page(head), URL)
+    assert result.published == "2024-03-04T10:00:00+01:00"
+    assert (result.modified is not None) == kept
