@@ -198,3 +198,14 @@ def test_a_modified_date_days_before_the_publication_is_no_modification(modified
     result = extract_article(page(head), URL)
     assert result.published == "2024-03-04T10:00:00+01:00"
     assert (result.modified is not None) == kept
+
+
+@pytest.mark.parametrize(("declared", "image"), [
+    ("/files/Facebook Link Photo.png", "https://news.example/files/Facebook%20Link%20Photo.png"),
+    ("/wp/魔极客LOGO.png", "https://news.example/wp/%E9%AD%94%E6%9E%81%E5%AE%A2LOGO.png"),
+    ("https://faß.example/a%20b.jpg?w=1&h=2", "https://xn--fa-hia.example/a%20b.jpg?w=1&h=2"),
+])
+def test_the_image_is_a_url_as_a_browser_requests_it(declared: str, image: str) -> None:
+    """An og:image with spaces in its path (a dev page) went into the index as written: no
+    URL, and a link cut at its first space."""
+    assert extract_article(page(f'<meta property="og:image" content="{declared}">'), URL).image == image

@@ -10,8 +10,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
+from w3lib.url import safe_url_string
 
 from archive.extraction.page import Page, in_document, text_of
+from archive.urls import with_ascii_host
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•»:/]|::)\s+")
 _WS = re.compile(r"\s+")
@@ -261,7 +263,8 @@ def _ld_image_urls(page: Page) -> Iterator[Any]:
 
 
 def find_image(page: Page) -> str | None:
-    """The first image the page names that is a web URL: a data: placeholder or a broken
+    """The first image the page names that is a web URL, as a browser requests it (spaces and
+    non-ASCII percent-encoded, the host in punycode): a data: placeholder or a broken
     og:image hid the twitter:image or JSON-LD image after it."""
     base = document_base(page)
     declared = (value for name in _IMAGE_META for value in page.meta.get(name, ()))
@@ -269,7 +272,7 @@ def find_image(page: Page) -> str | None:
         image = _clean(candidate)
         url = web_url(base, image) if image else None
         if url:
-            return url
+            return safe_url_string(with_ascii_host(url))
     return None
 
 
