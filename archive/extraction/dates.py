@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from lxml import etree
@@ -193,7 +193,22 @@ def find_dates(
         )
     updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
     modified = _find_modified(page, dated, now) or updated
-    return DateFindings(found, chosen, modified if modified and plausible_date(modified, now) else None)
+    if modified and (not plausible_date(modified, now) or _days_before(modified, chosen)):
+        modified = None
+    return DateFindings(found, chosen, modified)
+
+
+def _days_before(modified: str, published: DateCandidate | None) -> bool:
+    """Whether a modified date falls on a day before the publication's eve: no modification of
+    this article but a template's or a WebPage's date (5 of the 487 dev pages that state one).
+    Compared by day, a day's grace: "22:00-05:00" of the eve is the same hours as "10:00+01:00"."""
+    if published is None:
+        return False
+    try:
+        eve = date.fromisoformat(published.value[:10]) - timedelta(days=1)
+        return date.fromisoformat(modified[:10]) < eve
+    except ValueError:
+        return False
 
 
 def _fetched_at(hints: ExtractionHints | None) -> datetime | None:

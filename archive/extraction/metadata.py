@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
+from w3lib.url import safe_url_string
 
 from archive.extraction.page import Page, in_document, text_of
+from archive.urls import with_ascii_host
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•»:/]|::)\s+")
 _WS = re.compile(r"\s+")
+# A character reference with its semicolon. html.unescape alone also reads the legacy names
+# HTML allows without one: "Tom&notes" became "Tom¬es", "a&paragraph" "a¶graph".
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return html.unescape(match.group(0))
 
 
 def _clean(value: Any) -> str | None:
+    """A value as one line of text. Character references are read once: JSON-LD is script
+    text, which the HTML parser leaves as written, and WordPress plugins write it escaped
+    ("M&amp;A Tracker" in the section facet); in a meta tag one left after parsing is a
+    template that escaped the value twice."""
     if not isinstance(value, str):
         return None
+    if "&" in value:
+        value = _ENTITY.sub(_unescape, value)
     value = _WS.sub(" ", value).strip()
     return value or None
 
@@ -170,50 +188,99 @@ def find_headline(
 MAX_TAGS = 100
 
 
+_TAG_SEPARATORS = re.compile(r"[,;]")
+
+
+def _split_tags(value: str) -> list[str]:
+    # Character references read before splitting: a ";" ends "&amp;" as well as a tag.
+    return _TAG_SEPARATORS.split(_ENTITY.sub(_unescape, value) if "&" in value else value)
+
+
 def find_tags(page: Page) -> list[str]:
-    tags = [t for t in page.meta.get("article:tag", []) if t.strip()]
+    tags: list[Any] = [t for t in page.meta.get("article:tag", []) if t.strip()]
     if not tags:
         keywords = _ld_value(page, "keywords")
-        if isinstance(keywords, list):
-            tags = [k for k in keywords if isinstance(k, str)]
+        if isinstance(keywords, list):  # names, or DefinedTerm objects
+            tags = [k.get("name") if isinstance(k, dict) else k for k in keywords]
         elif isinstance(keywords, str):
-            tags = keywords.split(",")
+            tags = _split_tags(keywords)
     if not tags:
         raw = page.meta_first("news_keywords", "keywords")
-        tags = raw.split(",") if raw else []
+        tags = _split_tags(raw) if raw else []
     if not tags:
         tags = [text_of(a) for a in in_document(page.tree, "a") if a.get("rel") == "tag"]
+    # One tag in two cases ("Index funds", "index funds") is counted once, as first written.
     # A dict keeps the first of each: `not in` a list made 40,000 keywords cost 12.6 s.
-    seen = dict.fromkeys(cleaned for tag in tags if (cleaned := _clean(tag)))
-    return list(seen)[:MAX_TAGS]
+    seen: dict[str, str] = {}
+    for tag in tags:
+        cleaned = _clean(tag)
+        if cleaned:
+            seen.setdefault(cleaned.casefold(), cleaned)
+    return list(seen.values())[:MAX_TAGS]
+
+
+# A breadcrumb's root, and WordPress's name for a post without a category: no section.
+_NOT_SECTIONS = frozenset({"home", "homepage", "uncategorized", "uncategorised"})
+# Longer than any section's name: a sentence or a paragraph a theme put in the section slot.
+_MAX_SECTION = 80
+
+
+def _section_candidates(page: Page) -> Iterator[Any]:
+    for name in ("article:section", "parsely-section", "section", "category"):
+        yield from page.meta.get(name, ())
+    value = _ld_value(page, "articleSection")
+    if isinstance(value, str):  # themes join every category of a post into one string
+        value = value.split(",")
+    yield from value if isinstance(value, list) else [value]
 
 
 def find_section(page: Page) -> str | None:
-    section = page.meta_first("article:section", "parsely-section", "section", "category")
-    if section:
-        return _clean(section)
-    value = _ld_value(page, "articleSection")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return _clean(value)
+    """The first section the page names that is one label: not a URL, a sentence or a
+    placeholder (each section in a JSON-LD string of them is a candidate)."""
+    for candidate in _section_candidates(page):
+        section = _clean(candidate)
+        if (
+            section
+            and len(section) <= _MAX_SECTION
+            and "://" not in section
+            and section.casefold() not in _NOT_SECTIONS
+        ):
+            return section
+    return None
+
+
+_IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+
+
+def _ld_image_urls(page: Page) -> Iterator[Any]:
+    """The JSON-LD image's URLs: a URL, an ImageObject (its url or contentUrl, or a reference
+    by @id to one elsewhere in the graph, as Yoast writes it), or a list of them."""
+    value = _ld_value(page, "image")
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and not (item.get("url") or item.get("contentUrl")):
+            item = next((o for o in page.json_ld if item.get("@id") and o.get("@id") == item["@id"]), item)
+        yield item.get("url") or item.get("contentUrl") if isinstance(item, dict) else item
 
 
 def find_image(page: Page) -> str | None:
-    image = page.meta_first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
-    if image is None:
-        value = _ld_value(page, "image")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if isinstance(value, dict):
-            value = value.get("url")
-        image = _clean(value)
-    return web_url(document_base(page), image) if image else None
+    """The first image the page names that is a web URL, as a browser requests it (spaces and
+    non-ASCII percent-encoded, the host in punycode): a data: placeholder or a broken
+    og:image hid the twitter:image or JSON-LD image after it."""
+    base = document_base(page)
+    declared = (value for name in _IMAGE_META for value in page.meta.get(name, ()))
+    for candidate in chain(declared, _ld_image_urls(page)):
+        image = _clean(candidate)
+        url = web_url(base, image) if image else None
+        if url:
+            return safe_url_string(with_ascii_host(url))
+    return None
 
 
 def find_canonical(page: Page) -> str | None:
     for link in in_document(page.tree, "link"):
         href = (link.get("href") or "").strip()
-        if href and " canonical " in f" {link.get('rel', '')} ":
+        # Link types are case-insensitive, separated by any ASCII whitespace.
+        if href and "canonical" in (link.get("rel") or "").lower().split():
             return web_url(document_base(page), href)
     og_url = page.meta_first("og:url")
     return web_url(document_base(page), og_url) if og_url else None
@@ -244,26 +311,63 @@ def web_url(base: str, reference: str) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
+# Tags that name no language (BCP 47: undetermined, no linguistic content, several, missing).
+_NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
+# Codes ISO 639 withdrew, which Java's Locale still writes: the same language as the new ones.
+_WITHDRAWN = {"iw": "he", "in": "id", "ji": "yi"}
+
+
+def _declared_tags(page: Page) -> Iterator[str]:
+    yield page.tree.get("lang") or ""
+    yield page.tree.get("xml:lang") or ""
+    for name in ("content-language", "og:locale", "language", "dc.language"):
+        yield from page.meta.get(name, ())
+    value = _ld_value(page, "inLanguage")  # a tag, a list of them, or a Language object
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            item = item.get("alternateName") or item.get("name")
+        if isinstance(item, str):
+            yield item
+
+
+def _primary_language(tag: str) -> str | None:
+    primary = re.split(r"[-_,;\s]", tag.strip().lower())[0]
+    if not re.fullmatch(r"[a-z]{2,3}", primary) or primary in _NO_LANGUAGE:
+        return None
+    return _WITHDRAWN.get(primary, primary)
+
+
 def declared_language(page: Page) -> str | None:
-    """The language tag the page declares, as written ("en-GB", "fr_FR"), or None."""
-    return (
-        page.tree.get("lang")
-        or page.tree.get("xml:lang")
-        or page.meta_first("content-language", "og:locale", "language", "dc.language")
-        or _clean(_ld_value(page, "inLanguage"))
-    )
+    """The first language tag the page declares that names a language, as written ("en-GB",
+    "fr_FR"), or None. A template's unfilled lang="{{ lang }}" or its lang="und" hid the
+    language its meta tags or JSON-LD declare."""
+    return next((tag.strip() for tag in _declared_tags(page) if _primary_language(tag)), None)
 
 
 def find_language(page: Page) -> str | None:
-    raw = declared_language(page)
-    if not raw:
-        return None
-    primary = re.split(r"[-_,;\s]", raw.strip().lower())[0]
-    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+    """The primary language subtag, one spelling per language: "en" for "en-GB", "EN", "en_us"."""
+    tag = declared_language(page)
+    return _primary_language(tag) if tag else None
+
+
+# The markup a CMS leaves in a description when it fills it from the lead's HTML.
+_MARKUP = re.compile(
+    r"<(/?)(a|abbr|b|blockquote|br|code|div|em|h[1-6]|i|li|ol|p|small|span|strong|sub|sup|u|ul)"
+    r"\b[^<>]*>",
+    re.I,
+)
+_INLINE = frozenset({"a", "abbr", "b", "code", "em", "i", "small", "span", "strong", "sub", "sup", "u"})
+
+
+def _markup_gap(match: re.Match[str]) -> str:
+    return "" if match.group(2).lower() in _INLINE else " "
 
 
 def find_description(page: Page) -> str | None:
-    return _clean(
+    value = _clean(
         page.meta_first("og:description", "description", "twitter:description")
         or _ld_value(page, "description")
     )
+    if value and "<" in value:
+        value = _WS.sub(" ", _MARKUP.sub(_markup_gap, value)).strip() or None
+    return value
