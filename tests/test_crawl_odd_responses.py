@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,50 @@ def test_a_redirect_back_with_a_cookie_set_is_followed_not_a_loop(tmp_path: Path
     # Found by the feed: the story keeps that as it was asked for again.
     assert query(result, "select discovery_source from captures where outcome = 'article'") == [
         ("feed",), ("feed",)]
+
+
+class _SlowBody(QuietHandler):
+    """Sends an article's headers at once and the rest of its body 1.5 s later."""
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path == "/feed.xml":
+            self.send(200, feed(port, "/news/slow"), [("Content-Type", "application/rss+xml")])
+            return
+        if self.path != "/news/slow":
+            self.send(404, b"not found")
+            return
+        self.server.asked_at = time.time()  # type: ignore[attr-defined]
+        body = article("Slow story")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:100])
+        self.wfile.flush()
+        time.sleep(1.5)
+        self.wfile.write(body[100:])
+
+
+def test_the_warc_date_of_a_slow_page_is_when_its_capture_began(tmp_path: Path) -> None:
+    # WARC 1.1: WARC-Date is "the instant that data capture for record creation began". The
+    # records were stamped when the download ended, a slow body's whole download time late.
+    from http.server import ThreadingHTTPServer
+
+    from archive.warc import iter_records, warc_files
+
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), _SlowBody)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    try:
+        site(tmp_path, slow, feeds="['/feed.xml']")  # type: ignore[arg-type]
+        result = crawl(tmp_path)
+    finally:
+        slow.shutdown()
+        slow.server_close()
+    asked_at: float = slow.asked_at  # type: ignore[attr-defined]
+    [record] = [r for path in warc_files(result.warc_dir) for r in iter_records(path)
+                if r.rec_type == "response" and (r.target_uri or "").endswith("/news/slow")]
+    began = datetime.fromisoformat(record.date.replace("Z", "+00:00")).timestamp()
+    assert asked_at - 1.0 < began <= asked_at + 0.5, (record.date, asked_at)
+    [(fetched_at,)] = query(result, "select fetched_at from captures where url like '%/news/slow'")
+    assert datetime.fromisoformat(fetched_at).timestamp() == began

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Self
@@ -85,13 +86,23 @@ class WarcCaptureMiddleware:
         if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
         middleware = cls(crawler)
+        crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
         if middleware.max_body:
             crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
 
     def process_request(self, request: Request) -> None:
-        # Retries copy meta: each attempt counts its own bytes against NEWSARCHIVE_MAX_BODY.
+        # Retries copy meta: each attempt counts its own bytes against NEWSARCHIVE_MAX_BODY,
+        # and has its own start.
         request.meta["_newsarchive_bytes"] = 0
+        request.meta.pop("_newsarchive_started", None)
+
+    def headers_received(self, request: Request, **kwargs: Any) -> None:
+        """When the exchange began: WARC-Date is "the instant that data capture for record
+        creation began" (WARC 1.1), and stamping the end of the download put a slow body's
+        records its whole download time late. Scrapy's download_latency, set just before this
+        signal, runs from the request's start (its connection included) to the headers."""
+        request.meta["_newsarchive_started"] = time.time() - request.meta.get("download_latency", 0.0)
 
     def limit(self, request: Request) -> int:
         """NEWSARCHIVE_MAX_BODY, but never under what the sitemap protocol allows for a feed or
@@ -112,7 +123,8 @@ class WarcCaptureMiddleware:
             raise StopDownload(fail=False)
 
     async def process_response(self, request: Request, response: Response) -> Response:
-        fetched_at = datetime.now(UTC)
+        started = request.meta.get("_newsarchive_started")
+        fetched_at = datetime.fromtimestamp(started, UTC) if started else datetime.now(UTC)
         # The write ends with an fsync (~5 ms here): in a thread, so the reactor keeps going.
         # The response moves on only once its records are on disk.
         if self.session.failed:
