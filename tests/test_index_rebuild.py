@@ -312,6 +312,24 @@ def test_an_uncompressed_warc_file_is_named_not_passed_over(tmp_path: Path) -> N
     assert not report.ok and [p.file for p in report.problems] == [plain.name]
 
 
+def test_a_warc_file_filed_in_a_subfolder_is_named_not_passed_over(tmp_path: Path) -> None:
+    """An operator filing a year's files into warc/2025/: only the WARC directory's own files
+    are read, and a rebuild dropped their captures while `verify` said OK."""
+    from archive.warc import verify_directory
+
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    (path,) = warcs.glob("*.warc.gz")
+    (warcs / "2025").mkdir()
+    filed = path.rename(warcs / "2025" / path.name)
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, warcs)
+    assert stats.problems == [f"2025/{filed.name}: a WARC file in a subfolder is not read (only "
+                              "warcs/'s own files are): move it up beside the others"]
+    report = verify_directory(warcs)
+    assert not report.ok and [p.file for p in report.problems] == [f"2025/{filed.name}"]
+
+
 def test_responses_without_metadata_are_counted_by_file(tmp_path: Path) -> None:
     """A WARC file another tool wrote (warcio, wget) holds responses and none of our metadata
     records: every run said "3 responses have no metadata record (yet)" and no more, so the

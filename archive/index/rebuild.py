@@ -32,7 +32,8 @@ from archive.warc.reader import (
     not_read_reason,
     read_record,
     scan_file,
-    uncompressed_warc_files,
+    unread_name,
+    unread_warc_files,
     warc_files,
 )
 from archive.warc.records import WarcPosition
@@ -350,7 +351,8 @@ def index_warc_directory(
     stats = IndexStats()
     files = warc_files(warc_dir)
     stats.files_seen = len(files)
-    stats.problems += [f"{p.name}: {not_read_reason(p)}" for p in uncompressed_warc_files(warc_dir)]
+    stats.problems += [f"{unread_name(p, warc_dir)}: {not_read_reason(p, warc_dir)}"
+                       for p in unread_warc_files(warc_dir)]
     done = {row["name"]: row["size"] for row in db.table("indexed_files").rows}
     # A file indexed before and gone now: its captures point nowhere ("0 files indexed, all up
     # to date" said nothing of it). Only `verify` noticed.

@@ -291,17 +291,30 @@ def warc_files(warc_dir: Path) -> list[Path]:
     return sorted(p for p in Path(warc_dir).glob(f"*{WARC_SUFFIX}") if p.is_file())
 
 
-def uncompressed_warc_files(warc_dir: Path) -> list[Path]:
-    """Uncompressed WARC files (`NAME.warc`) of a directory, which are not read: a file
-    gunzipped to be looked at (or another tool's) was passed over without a word, its captures
-    missing from a rebuilt index."""
-    return sorted(p for p in Path(warc_dir).glob("*.warc") if p.is_file())
+def unread_warc_files(warc_dir: Path) -> list[Path]:
+    """WARC files under a directory that are not read, which were passed over without a word,
+    their captures missing from a rebuilt index: uncompressed ones (`NAME.warc`, a file
+    gunzipped to be looked at, or another tool's), and any in a subfolder (an operator filing
+    years into `warc/2025/`)."""
+    warc_dir = Path(warc_dir)
+    found = [p for p in warc_dir.glob("*.warc") if p.is_file()]
+    found += [p for p in warc_dir.glob("*/**/*") if p.name.endswith((WARC_SUFFIX, ".warc"))
+              and p.is_file()]
+    return sorted(found)
 
 
-def not_read_reason(path: Path) -> str:
-    """Why an uncompressed WARC file is not read, and the command that makes one that is."""
+def not_read_reason(path: Path, warc_dir: Path) -> str:
+    """Why a WARC file is not read, and what makes one that is."""
+    if path.parent != Path(warc_dir):
+        return (f"a WARC file in a subfolder is not read (only {Path(warc_dir).name}/'s own "
+                "files are): move it up beside the others")
     return (f"an uncompressed WARC file is not read (only {WARC_SUFFIX}, one gzip member per "
             f"record): `warcio recompress {path.name} {path.name}.gz` makes one")
+
+
+def unread_name(path: Path, warc_dir: Path) -> str:
+    """How a report names an unread file: its path under the WARC directory."""
+    return str(path.relative_to(warc_dir))
 
 
 @dataclass

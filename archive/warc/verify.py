@@ -16,7 +16,8 @@ from archive.warc.reader import (
     WarcRecordData,
     not_read_reason,
     scan_file,
-    uncompressed_warc_files,
+    unread_name,
+    unread_warc_files,
     warc_files,
 )
 from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX
@@ -91,8 +92,8 @@ def verify_directory(warc_dir: Path) -> VerifyReport:
             left_open.name, None,
             "still open: left by a crash (start-up salvage, or `newsarchive index`, closes it)",
         ))
-    report.problems += [VerifyProblem(p.name, None, not_read_reason(p))
-                        for p in uncompressed_warc_files(warc_dir)]
+    report.problems += [VerifyProblem(unread_name(p, warc_dir), None, not_read_reason(p, warc_dir))
+                        for p in unread_warc_files(warc_dir)]
     seen: dict[str, _Seen] = {}
     refers: list[tuple[str, int, str]] = []  # (file, offset, WARC-Refers-To) of metadata
     for path in warc_files(warc_dir):
