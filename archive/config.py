@@ -6,7 +6,7 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
@@ -27,6 +27,7 @@ from pydantic_core import ErrorDetails
 from archive import urlpatterns
 from archive.cron import check_cron
 from archive.urls import ascii_host, canonical_url, has_markers
+from archive.zones import site_zone
 
 SITE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -129,6 +130,11 @@ def _since(value: str) -> str:
     return value
 
 
+def _timezone(value: str) -> str:
+    site_zone(value)  # ValueError naming the value
+    return value
+
+
 def _network(value: str) -> str:
     try:
         ipaddress.ip_network(value)
@@ -169,6 +175,9 @@ class SiteConfig(BaseModel):
     # When the scheduler crawls the site: cron (crontab(5) syntax) or an interval ("2h", "30s").
     schedule: Annotated[str, AfterValidator(check_cron)] | None = None
     every: str | None = None
+    # The IANA zone ("Europe/Berlin") of the site's times that carry no offset: a page's
+    # "2025-04-29T21:00:25", a sitemap's lastmod without zone. They are read as UTC without it.
+    timezone: Annotated[str, AfterValidator(_timezone)] | None = None
 
     @field_validator("name")
     @classmethod
@@ -264,6 +273,11 @@ class SiteConfig(BaseModel):
 
     def is_followed(self, url: str) -> bool:
         return _matches(self.follow_patterns, url)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone of the site's times without an offset (UTC when the config names none)."""
+        return site_zone(self.timezone)
 
     def since_datetime(self, now: datetime | None = None) -> datetime | None:
         """The oldest publication date still wanted, as an aware UTC datetime."""

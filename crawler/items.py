@@ -37,6 +37,7 @@ class PageItem:
     reason: str | None = None
     article: dict[str, Any] | None = None
     aliases: list[str] = field(default_factory=list)  # other URLs of this article (rel=canonical)
+    timezone: str | None = None  # the site config's, for its times without an offset
     # The last attempt archived nothing (a timeout, a refusal): its outcome gets a record of
     # its own, and the attempts before it keep theirs ("retried").
     unanswered: bool = False

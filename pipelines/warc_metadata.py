@@ -34,9 +34,16 @@ def encode_metadata(metadata: dict[str, Any]) -> bytes:
 
 def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict[str, Any]:
     discovery = item.discovery[0] if item.discovery else None
+    # The site's timezone as the crawl read it: its pages' and feeds' times without an offset
+    # were that zone's wall clock, and the index (live or rebuilt from this record) turns the
+    # page's `published` into UTC with it. Recorded, not looked up in the config at index
+    # time: a rebuild must give what the crawl gave, and the config may have changed or be
+    # gone by then. Absent when the config names none (UTC), as in records written before it.
+    zone = {"timezone": item.timezone} if item.timezone else {}
     return {
         "newsarchive": 1,
         "site": item.site,
+        **zone,
         "url": capture.url if capture else item.url,
         "canonical_url": item.canonical_url,
         "fetched_at": capture.fetched_at if capture else item.fetched_at,

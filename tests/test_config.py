@@ -248,3 +248,32 @@ def test_a_relative_sites_directory_that_is_missing_says_where_it_was_looked_for
         read_sites(Path("config/sites"))
     with pytest.raises(ConfigError, match=r"does not exist$"):
         read_sites(tmp_path / "nowhere")
+
+
+def test_timezone_names_the_zone_of_the_sites_times_without_an_offset(tmp_path: Path) -> None:
+    assert load_site(write(tmp_path, GOOD)).zone == UTC  # as before the key existed
+    for name in ("Europe/Berlin", "America/New_York", "UTC"):
+        site = load_site(write(tmp_path, GOOD + f"timezone = '{name}'\n"))
+        assert site.timezone == name
+        assert str(site.zone) == name
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("'Europe/Berlinn'", ""),
+    ("'europe/berlin'", " (did you mean 'Europe/Berlin'?)"),
+    ("'Berlin'", ""),
+    ("'../../etc/passwd'", ""),
+    # The machine's own zone file: another machine rebuilding the index reads another zone.
+    ("'localtime'", ""),
+])
+def test_a_timezone_that_is_no_iana_name_is_named_with_its_file_and_key(
+    tmp_path: Path, value: str, hint: str
+) -> None:
+    path = write(tmp_path, GOOD + f"timezone = {value}\n")
+    assert error_of(path) == (f"{path}: timezone: {value} is not an IANA time zone name like "
+                              f"'Europe/Berlin' or 'America/New_York'{hint}")
+
+
+def test_a_timezone_that_is_no_string(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "timezone = 1\n")
+    assert error_of(path) == f"{path}: timezone: Input should be a valid string"

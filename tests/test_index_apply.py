@@ -281,6 +281,8 @@ def test_bad_metadata_is_a_clear_error(tmp_path: Path) -> None:
     ({"article": {"status": "ok", "text": 123}}, "article.text holds int"),
     ({"article": {"status": "ok", "text": "x", "gated": "no"}}, "article.gated holds str"),
     ({"fetched_at": "0001-01-01T00:30:00+01:00"}, "out of range in UTC"),
+    ({"timezone": 1}, "field timezone holds int"),
+    ({"timezone": "Mars/Olympus_Mons"}, "field timezone: 'Mars/Olympus_Mons' is not an IANA"),
 ])
 def test_malformed_metadata_is_refused_whole(
     tmp_path: Path, change: dict[str, object], error: str
@@ -301,6 +303,31 @@ def test_a_page_date_out_of_range_in_utc_is_kept_but_not_indexed_as_time(tmp_pat
     apply_capture(db, capture)
     assert db.execute("select published, published_utc from articles").fetchone() == (
         "0001-01-01T00:00:00+05:00", None)
+
+
+@pytest.mark.parametrize(("zone", "published", "utc"), [
+    ("Europe/Berlin", "2026-11-28T00:30:00", "2026-11-27T23:30:00.000000+00:00"),
+    ("Europe/Berlin", "2026-07-28T00:30:00", "2026-07-27T22:30:00.000000+00:00"),  # summer
+    ("America/New_York", "2026-11-28T21:00:25", "2026-11-29T02:00:25.000000+00:00"),
+    # The page's own offset is its word, whatever the site's zone.
+    ("America/New_York", "2026-11-28T21:00:25+01:00", "2026-11-28T20:00:25.000000+00:00"),
+    # A day names no instant: moved to 23:00 the day before, it was counted on that day.
+    ("Europe/Berlin", "2026-11-28", "2026-11-28T00:00:00.000000+00:00"),
+    # Before year 1 in UTC: kept, not indexed as a time.
+    ("Asia/Tokyo", "0001-01-01T00:30:00", None),
+    (None, "2026-11-28T00:30:00", "2026-11-28T00:30:00.000000+00:00"),  # no zone: UTC
+])
+def test_a_page_time_without_offset_is_in_the_zone_the_crawl_recorded(
+    tmp_path: Path, zone: str | None, published: str, utc: str | None
+) -> None:
+    db = open_index(tmp_path / "index.db")
+    capture = doc("/news/a", "x")
+    capture.metadata["article"]["published"] = published
+    if zone:
+        capture.metadata["timezone"] = zone
+    apply_capture(db, capture)
+    assert db.execute("select published, published_utc from articles").fetchone() == (
+        published, utc)
 
 
 def test_date_candidates_are_stored_the_same_whatever_their_key_order(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import sqlite_utils
 from archive.index.database import open_index
 from archive.index.schema import applied_migrations, migration_names, migrations
 from archive.index.store import CaptureDoc, _article_row, apply_capture, capture_row
+from archive.zones import site_zone
 from tests.index_docs import doc
 
 
@@ -26,7 +27,8 @@ def fts_ok(db: sqlite_utils.Database) -> None:
 def insert_old_article(old: sqlite_utils.Database, capture: CaptureDoc) -> dict[str, Any]:
     """The articles row of `capture`, as code of the migrations `old` has wrote it: only
     the columns it knew (apply_capture writes today's)."""
-    row = _article_row(capture_row(capture), capture.metadata["article"])
+    row = _article_row(capture_row(capture), capture.metadata["article"],
+                       site_zone(capture.metadata.get("timezone")))
     known = old.table("articles").columns_dict
     row = {k: v for k, v in row.items() if k in known}
     old.table("articles").upsert(row, pk="canonical_url")

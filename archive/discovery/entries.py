@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
 from archive.extraction.datevalues import rfc822_date
 from archive.extraction.textfix import one_line
 from archive.urls import without_credentials
+from archive.zones import aware
 
 T = TypeVar("T")
 
@@ -78,12 +79,12 @@ def normalise_date(value: object) -> str | None:
     return parsed.isoformat()
 
 
-def as_utc(value: str | None) -> datetime | None:
-    """An ISO date string as an aware datetime (naive and date-only values read as UTC)."""
+def as_utc(value: str | None, zone: tzinfo = UTC) -> datetime | None:
+    """An ISO date string as an aware datetime; None when it is not one. A time without an
+    offset is in `zone`, the site's (archive.zones.aware); a day without a time is in UTC."""
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return aware(value, zone)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

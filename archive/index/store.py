@@ -7,12 +7,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Protocol
 
 import sqlite_utils
 
 from archive.index.database import transaction
 from archive.index.dates import CaptureError, normalize_time, utc_or_none
+from archive.zones import site_zone
 
 METADATA_VERSION = 1
 
@@ -126,7 +128,7 @@ def capture_row(doc: CaptureDoc) -> dict[str, Any]:
 # the field, not half-applied by a TypeError in the middle of a file's batch.
 _SCALARS: dict[str, type | tuple[type, ...]] = {
     "site": str, "url": str, "canonical_url": str, "status": int, "content_type": str,
-    "outcome": str, "reason": str,
+    "outcome": str, "reason": str, "timezone": str,
 }
 _ARTICLE_SCALARS: dict[str, type | tuple[type, ...]] = {
     "status": str, "text": str, "title": str, "published": str, "modified": str,
@@ -158,6 +160,10 @@ def _check_types(meta: Mapping[str, Any]) -> None:
         isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)
     ):
         raise CaptureError(f"metadata field aliases is not a list of URLs: {aliases!r:.80}")
+    try:
+        site_zone(meta.get("timezone"))
+    except ValueError as exc:  # a name this machine's tz database lacks, or a hand edit
+        raise CaptureError(f"metadata field timezone: {exc} (url={meta.get('url')!r:.200})") from None
     if is_indexed_article(meta) and not meta.get("site"):
         raise CaptureError(f"metadata payload of an article has no 'site' (url={meta['url']!r})")
 
@@ -167,7 +173,8 @@ def _json_list(value: Any) -> str:
     return json.dumps(items, ensure_ascii=False)
 
 
-def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any]) -> dict[str, Any]:
+def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any],
+                 zone: tzinfo) -> dict[str, Any]:
     text = article.get("text") or ""
     return {
         "canonical_url": capture["canonical_url"],
@@ -178,7 +185,9 @@ def _article_row(capture: Mapping[str, Any], article: Mapping[str, Any]) -> dict
         "title": article.get("title"),
         "authors": _json_list(article.get("authors")),
         "published": article.get("published"),
-        "published_utc": utc_or_none(article.get("published")),
+        # `published` stays as the page wrote it; its UTC instant reads a time without an
+        # offset in the site's zone, as the crawl recorded it.
+        "published_utc": utc_or_none(article.get("published"), zone),
         "modified": article.get("modified"),
         "language": article.get("language"),
         "description": article.get("description"),
@@ -370,7 +379,8 @@ def apply_capture(db: sqlite_utils.Database, doc: CaptureDoc) -> None:
     capture = capture_row(doc)
     article = None
     if capture["content_sha1"] is not None:
-        article = _article_row(capture, doc.metadata["article"])
+        article = _article_row(capture, doc.metadata["article"],
+                               site_zone(doc.metadata.get("timezone")))
     with transaction(db):
         previous = fetch_row(db, "select * from captures where id = ?", [capture["id"]])
         _upsert_if_changed(db, "captures", "id", capture, previous)

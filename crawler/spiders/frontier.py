@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import sqlite_utils
@@ -25,6 +25,7 @@ class Frontier:
         self.site = site
         self.robots = RobotsRules(user_agent)
         self.since: datetime | None = site.since_datetime()
+        self.zone = site.zone  # of the feeds' and sitemaps' times without an offset
         self.archived = archived or {}  # canonical URL -> its last fetch (ISO, UTC)
         self.unchanged: set[str] = set()  # archived articles skipped so far this run
         self.discovered: dict[str, list[DiscoveredLink]] = {}  # canonical URL -> how it was found
@@ -66,16 +67,16 @@ class Frontier:
         last fetch? A date still to come says nothing yet: every fetch precedes it, so a
         lastmod of 2099 (or a local time labelled UTC, hours ahead) had the article fetched
         again on every run. It counts once the clock has passed it, if it is after the fetch."""
-        fetched = as_utc(self.archived[canonical])
+        fetched = as_utc(self.archived[canonical])  # the index's: always with an offset
         now = datetime.now(UTC)
-        dates = (as_utc(link.published), as_utc(link.modified))
+        dates = (as_utc(link.published, self.zone), as_utc(link.modified, self.zone))
         return fetched is not None and any(
             d is not None and fetched < d <= now for d in dates)
 
     def dated_before_since(self, link: DiscoveredLink) -> bool:
         """A child sitemap whose lastmod is before `since` lists nothing newer: a site's
         monthly sitemaps back to 2019 used up max_pages before any article was fetched."""
-        published = _latest_instant(link.published)
+        published = _latest_instant(link.published, self.zone)
         return self.since is not None and published is not None and published < self.since
 
     def too_old(self, canonical: str) -> bool:
@@ -83,7 +84,7 @@ class Frontier:
         is released, once every feed and sitemap has had its say."""
         if self.since is None:
             return False
-        dates = (_latest_instant(link.published) for link in self.discovered.get(canonical, []))
+        dates = (_latest_instant(link.published, self.zone) for link in self.discovered.get(canonical, []))
         return any(d is not None and d < self.since for d in dates)
 
     def first_document(self, url: str) -> bool:
@@ -120,9 +121,10 @@ class Frontier:
 _DAY_ENDS_BY = timedelta(days=1, hours=12)
 
 
-def _latest_instant(value: str | None) -> datetime | None:
-    """The latest moment a feed's or sitemap's date may mean, in UTC."""
-    moment = as_utc(value)
+def _latest_instant(value: str | None, zone: tzinfo) -> datetime | None:
+    """The latest moment a feed's or sitemap's date may mean, in UTC: a time without an offset
+    is in the site's zone (a "09:00:00" lastmod of a Berlin site is 08:00 UTC in winter)."""
+    moment = as_utc(value, zone)
     if moment is not None and value is not None and "T" not in value:
         return moment + _DAY_ENDS_BY
     return moment

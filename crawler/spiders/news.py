@@ -244,7 +244,7 @@ class NewsSpider(Spider):
 
     def _item(self, response: Response, kind: str, outcome: str | None = None) -> PageItem:
         return PageItem(
-            site=self.site.name,
+            site=self.site.name, timezone=self.site.timezone,
             url=response.url,
             canonical_url=response.meta.get("canonical") or canonical_url(response.url),
             kind=kind,
@@ -260,7 +260,7 @@ class NewsSpider(Spider):
         self.logger.warning("%s", reason)
         return PageItem(site=self.site.name, url=url, canonical_url=url, kind=kind, status=None,
                         content_type=None, fetched_at=datetime.now(UTC).isoformat(),
-                        outcome="refused", reason=reason)
+                        outcome="refused", reason=reason, timezone=self.site.timezone)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         kind = response.meta["kind"]
@@ -496,7 +496,8 @@ class NewsSpider(Spider):
             item.unanswered = True  # refused before it was sent, or before it was archived
         else:
             item = PageItem(
-                site=self.site.name, url=request.url, canonical_url=canonical_url(request.url),
+                site=self.site.name, timezone=self.site.timezone,
+                url=request.url, canonical_url=canonical_url(request.url),
                 kind=kind, status=None, content_type=None, fetched_at=datetime.now(UTC).isoformat(),
                 captures=list(request.meta.get("warc_captures", [])), outcome="fetch_error",
                 reason=f"{failure.type.__name__}: {failure.getErrorMessage()}" if failure.type else None,
