@@ -326,6 +326,26 @@ def m0017_articles_gated_last_fetched(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0018_facet_pages_in_a_total_order")
+def m0018_facet_pages_in_a_total_order(db: sqlite_utils.Database) -> None:
+    # Datasette 0.65 orders a table's first page by the sort column alone and the pages after
+    # it by that column and the primary key: among rows of one value (articles of one date,
+    # or none) the first page came in the order of 0014's indexes, read backwards (rowid
+    # descending), and the next pages skipped or repeated rows (120 of 150 `language = en`
+    # articles, 19 twice). Each facet's index now ends with the sort column descending and
+    # the primary key ascending: read forwards, it gives the first page in the pages' order.
+    # (crawl_runs' primary key is its rowid, in every index.)
+    for table, columns, order, pk in (
+        ("articles", ("site", "language", "section"), "published_utc", ["canonical_url"]),
+        ("captures", ("site", "outcome", "status"), "fetched_at", ["id"]),
+        ("crawl_runs", ("site", "outcome"), "started", []),
+        ("article_versions", ("canonical_url",), "first_fetched_at", ["content_sha1"]),
+    ):
+        for column in columns:
+            db.execute(f"drop index if exists idx_{table}_{column}_{order}")
+            db.table(table).create_index([column, DescIndex(order), *pk])
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
