@@ -356,11 +356,14 @@ class NewsSpider(Spider):
 
     def parse_robots(self, response: Response) -> Iterable[Any]:
         asked = response.meta["robots_origin"]
-        if "dataloss" in response.flags:
-            # The connection dropped mid-file (DOWNLOAD_FAIL_ON_DATALOSS off): rules cut
-            # short may have lost their Disallow lines. As an unreachable robots.txt: nothing.
-            self.logger.warning("robots.txt at %s cut short by the server: not crawling that origin",
-                                response.url)
+        # Only part of the file (a lost connection with DOWNLOAD_FAIL_ON_DATALOSS off, or a 206
+        # answer): rules cut short may have lost their Disallow lines. As an unreachable
+        # robots.txt: nothing. (One cut at NEWSARCHIVE_MAX_BODY holds far more than the
+        # 500 KiB that learn() reads.)
+        cut = cut_short(response) if "download_stopped" not in response.flags else None
+        if cut is not None:
+            self.logger.warning("robots.txt at %s cut short by the server (%s): not crawling "
+                                "that origin", response.url, cut)
             self.frontier.robots.forbid_all(asked)
         else:
             self.frontier.robots.learn(asked, response.body)
