@@ -317,6 +317,8 @@ class NewsSpider(Spider):
             # URL, or through a "cookie test" page). It was taken for a loop, and the story
             # never archived. Asked for once again, with the cookie.
             yield item
+            if "canonical" in response.meta:  # an article
+                yield from self._after_cookie_check(chain, canonical_url(target), response.meta["hops"])
             yield from self._ask_again(response, kind, target, {**carried, "cookie_check": True})
         elif canonical_url(target) in chain or too_many:
             item.outcome = "redirect_loop"
@@ -343,6 +345,23 @@ class NewsSpider(Spider):
                 yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **carried)
             else:
                 yield from self._request(target, kind, depth, **carried)
+
+    def _after_cookie_check(self, chain: list[str], article: str, depth: int) -> Iterator[Any]:
+        """Sort the links a cookie check's hop gathered before `article` is asked for again.
+        Other stories sent to the same check page (one URL for all) before the cookie was set
+        had their links moved to it, and were dropped as duplicates of that hop: their URLs
+        became aliases of this article, taken for archived by every later run. They are asked
+        for again (the cookie is set now); the hops after the article are no URLs of it."""
+        hop = chain[-1]
+        found = self.frontier.discovered.pop(hop, [])
+        ours = set(chain[: chain.index(article) + 1])
+        self.frontier.discovered[hop] = [link for link in found if canonical_url(link.url) in ours]
+        for other in dict.fromkeys(canonical_url(link.url) for link in found):
+            if other in chain:
+                continue
+            self.frontier.discovered[other] = [link for link in found if canonical_url(link.url) == other]
+            yield from self._request(other, "article", depth, dont_filter=True, canonical=other,
+                                     cookie_check=True)
 
     def _ask_again(self, response: Response, kind: str, target: str,
                    again: dict[str, Any]) -> Iterator[Any]:
