@@ -117,6 +117,49 @@ def test_a_redirect_back_with_a_cookie_set_is_followed_not_a_loop(tmp_path: Path
         ("feed",), ("feed",)]
 
 
+class _SharedCookieCheck(QuietHandler):
+    """Every story sends a reader without the cookie to one check page, `/cookie-check`,
+    which sets it and sends the reader back where it came from (its Referer)."""
+
+    server: _Server
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path == "/robots.txt":
+            self.send(200, b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")])
+        elif self.path == "/feed.xml":
+            self.send(200, feed(port, "/news/alpha", "/news/beta"),
+                      [("Content-Type", "application/rss+xml")])
+        elif self.path == "/cookie-check":
+            back = self.headers.get("Referer") or "/"
+            self.send(302, b"", [("Set-Cookie", "seen=1; Path=/"), ("Location", back)])
+        elif "seen=1" in (self.headers.get("Cookie") or ""):
+            self.send(200, article(self.path), [("Content-Type", "text/html")])
+        else:
+            self.send(302, b"", [("Location", "/cookie-check")])
+
+
+def test_stories_sent_to_one_cookie_check_page_are_each_archived(tmp_path: Path) -> None:
+    # The second story sent to the check page before the cookie was set was dropped as a
+    # duplicate of that hop, and its feed link, carried through the hop, made its URL an
+    # alias of the first story: taken for archived, it was never fetched by any later run.
+    httpd = _Server(("127.0.0.1", 0), _SharedCookieCheck)
+    httpd.routes, httpd.hits = {}, []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        site(tmp_path, httpd, feeds="['/feed.xml']")
+        result = crawl(tmp_path)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    assert query(result, "select canonical_url, title from articles order by 1") == [
+        (f"{base}/news/alpha", "/news/alpha"), (f"{base}/news/beta", "/news/beta")]
+    assert query(result, "select * from article_aliases") == []
+    assert query(result, "select discovery_source from captures where outcome = 'article'") == [
+        ("feed",), ("feed",)]
+
+
 class _SlowBody(QuietHandler):
     """Sends an article's headers at once and the rest of its body 1.5 s later."""
 

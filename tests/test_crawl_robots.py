@@ -31,7 +31,8 @@ class _Handler(QuietHandler):
             self.server.requested.append(self.path)  # type: ignore[attr-defined]
             self.server.times.append(time.monotonic())  # type: ignore[attr-defined]
         if self.path == "/robots.txt" and robots_body:
-            self.send(200, robots_body, [("Content-Type", "text/plain")])
+            self.send(robots_status, robots_body,
+                      [("Content-Type", "text/plain"), *getattr(self.server, "robots_headers", [])])
         elif self.path == "/robots.txt" and robots_status != 200:
             self.send(robots_status, b"Too many requests", [("Content-Type", "text/plain")])
         elif self.path == "/robots.txt" and rules_at:
@@ -104,6 +105,25 @@ def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) 
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert server.requested == []  # type: ignore[attr-defined]
     assert "robots.txt at http://127.0.0.1" in crawl.log and "answered 429" in crawl.log
+    assert crawl.stats()["newsarchive/robots_disallowed"] == 1  # the feed
+
+
+def test_robots_txt_answered_206_keeps_the_crawl_off_its_origin(tmp_path: Path) -> None:
+    # A 206 is part of the file (we never ask for a range, yet a server or cache may send one):
+    # its rules were read as the whole of them, and what the rest disallowed was crawled.
+    # As a robots.txt cut short by a lost connection: that origin is not crawled.
+    server = _serve("")
+    server.robots_status = 206  # type: ignore[attr-defined]
+    server.robots_body = b"User-agent: *\nAllow: /news/\n"  # type: ignore[attr-defined]
+    server.robots_headers = [("Content-Range", "bytes 0-27/60")]  # type: ignore[attr-defined]
+    try:
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert server.requested == []  # type: ignore[attr-defined]
+    assert "robots.txt at http://127.0.0.1" in crawl.log and "HTTP 206" in crawl.log
     assert crawl.stats()["newsarchive/robots_disallowed"] == 1  # the feed
 
 

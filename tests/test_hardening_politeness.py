@@ -226,6 +226,20 @@ def test_a_retry_after_past_the_longest_wait_closes_the_host_for_the_run(tmp_pat
     assert "not sending it more requests this run" in crawl.log
 
 
+def test_a_retry_after_max_of_0_never_waits_and_closes_no_host(tmp_path: Path) -> None:
+    # NEWSARCHIVE_RETRY_AFTER_MAX = 0 is "never wait for a Retry-After" (settings_check): the
+    # request told to wait is given up, the others go on. Once a wait past the longest closed
+    # the host, 0 closed it on any Retry-After: one 429 asking for 3 s left 11 of 12 stories
+    # of this run unfetched.
+    crawl, httpd = _crawl_rate_limited(tmp_path, settings={
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "DOWNLOAD_DELAY": "0.05",
+        "NEWSARCHIVE_RETRY_AFTER_MAX": "0"})
+    assert len(httpd.story_times) == 12  # the 429 is not asked again
+    assert [item for item in crawl.items if item["outcome"] == "fetch_error"] == []
+    stories = [item for item in crawl.items if item["kind"] == "article" and item["status"] == 200]
+    assert len(stories) == 11
+
+
 def test_concurrent_requests_per_domain_holds_without_a_download_delay(tmp_path: Path) -> None:
     # Scrapy 2.19 starts a slot's downloads as tasks and counts them only once they run:
     # with no delay, every request queued for a host went at once (12 of 12 here, up to

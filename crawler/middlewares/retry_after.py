@@ -115,9 +115,10 @@ class RetryAfterMiddleware:
             return response
         times = request.meta.get("retry_after_times", 0)
         host = urlsplit(request.url).netloc
-        if wait > self.max_wait:
+        if wait > self.max_wait > 0:
             # The host is down for longer than we wait (maintenance): every other URL of it
-            # was asked for all the same, each answered the same.
+            # was asked for all the same, each answered the same. (0 is "never wait": only
+            # the request told to is given up, below, and the host closed to none.)
             if self._closed_reason(host) is None:
                 logger.warning("%s for %s asks to wait %.0f s, past NEWSARCHIVE_RETRY_AFTER_MAX "
                                "(%.0f s): not sending it more requests this run", response.status,
@@ -127,7 +128,7 @@ class RetryAfterMiddleware:
             self._hold_slot(request, host)
             request.meta["dont_retry"] = True
             return response
-        if times >= self.max_times:
+        if wait > self.max_wait or times >= self.max_times:
             logger.warning("%s for %s asks to wait %.0f s (try %d): giving up on it",
                            response.status, request.url, wait, times + 1)
             request.meta["dont_retry"] = True

@@ -317,6 +317,8 @@ class NewsSpider(Spider):
             # URL, or through a "cookie test" page). It was taken for a loop, and the story
             # never archived. Asked for once again, with the cookie.
             yield item
+            if "canonical" in response.meta:  # an article
+                yield from self._after_cookie_check(chain, canonical_url(target), response.meta["hops"])
             yield from self._ask_again(response, kind, target, {**carried, "cookie_check": True})
         elif canonical_url(target) in chain or too_many:
             item.outcome = "redirect_loop"
@@ -344,6 +346,23 @@ class NewsSpider(Spider):
             else:
                 yield from self._request(target, kind, depth, **carried)
 
+    def _after_cookie_check(self, chain: list[str], article: str, depth: int) -> Iterator[Any]:
+        """Sort the links a cookie check's hop gathered before `article` is asked for again.
+        Other stories sent to the same check page (one URL for all) before the cookie was set
+        had their links moved to it, and were dropped as duplicates of that hop: their URLs
+        became aliases of this article, taken for archived by every later run. They are asked
+        for again (the cookie is set now); the hops after the article are no URLs of it."""
+        hop = chain[-1]
+        found = self.frontier.discovered.pop(hop, [])
+        ours = set(chain[: chain.index(article) + 1])
+        self.frontier.discovered[hop] = [link for link in found if canonical_url(link.url) in ours]
+        for other in dict.fromkeys(canonical_url(link.url) for link in found):
+            if other in chain:
+                continue
+            self.frontier.discovered[other] = [link for link in found if canonical_url(link.url) == other]
+            yield from self._request(other, "article", depth, dont_filter=True, canonical=other,
+                                     cookie_check=True)
+
     def _ask_again(self, response: Response, kind: str, target: str,
                    again: dict[str, Any]) -> Iterator[Any]:
         """Request a URL of the redirect chain once more, past the frontier's and Scrapy's
@@ -356,11 +375,14 @@ class NewsSpider(Spider):
 
     def parse_robots(self, response: Response) -> Iterable[Any]:
         asked = response.meta["robots_origin"]
-        if "dataloss" in response.flags:
-            # The connection dropped mid-file (DOWNLOAD_FAIL_ON_DATALOSS off): rules cut
-            # short may have lost their Disallow lines. As an unreachable robots.txt: nothing.
-            self.logger.warning("robots.txt at %s cut short by the server: not crawling that origin",
-                                response.url)
+        # Only part of the file (a lost connection with DOWNLOAD_FAIL_ON_DATALOSS off, or a 206
+        # answer): rules cut short may have lost their Disallow lines. As an unreachable
+        # robots.txt: nothing. (One cut at NEWSARCHIVE_MAX_BODY holds far more than the
+        # 500 KiB that learn() reads.)
+        cut = cut_short(response) if "download_stopped" not in response.flags else None
+        if cut is not None:
+            self.logger.warning("robots.txt at %s cut short by the server (%s): not crawling "
+                                "that origin", response.url, cut)
             self.frontier.robots.forbid_all(asked)
         else:
             self.frontier.robots.learn(asked, response.body)
