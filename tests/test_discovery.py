@@ -333,3 +333,16 @@ def test_dates_of_change_are_kept_beside_publication() -> None:
                         b"<loc>http://x.test/news/a</loc><lastmod>2026-11-28T09:00:00Z</lastmod>")
     first, _ = parse_sitemap(news, "http://x.test/sitemaps/news.xml").links
     assert (first.published, first.modified) == ("2026-11-27T08:00:00+01:00", "2026-11-28T09:00:00+00:00")
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("2026-11-20+01:00", "2026-11-20"),  # a day with its zone (xs:date) is a day, not 01:00
+    ("2026-11-20Z", "2026-11-20"),
+    ("2026-11-20t10:00:00z", "2026-11-20T10:00:00+00:00"),  # ISO 8601 allows lower case
+    ("2026-11-20", "2026-11-20"),
+    ("2026-11-20T10:00:00+01:00", "2026-11-20T10:00:00+01:00"),
+])
+def test_a_sitemaps_date_is_read_as_written(written: str, read: str) -> None:
+    from archive.discovery.entries import normalise_date
+
+    assert normalise_date(written) == read

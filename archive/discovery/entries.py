@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -63,16 +64,23 @@ def keep_valid(build: Callable[[T], DiscoveredLink | None], elements: Iterable[T
     return kept
 
 
+_ZONED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Zz]|[+-]\d{2}:?\d{2})")
+
+
 def normalise_date(value: object) -> str | None:
     """ISO 8601 or RFC 822 (RSS) -> ISO 8601; None for anything unparseable (or not a string)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
+    if _ZONED_DAY.fullmatch(text):
+        # An xs:date with its zone ("2026-11-20+01:00"): Python read the zone as the time 01:00.
+        return text[:10]
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # (fromisoformat knows only capital T and Z: "2026-11-20t10:00:00z" was no date.)
+        parsed = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
         return rfc822_date(text)
-    if not any(mark in text for mark in "T: "):
+    if not any(mark in text for mark in "Tt: "):
         # A day ("2026-11-20", as sitemaps often give it) is not its midnight: written as
         # "T00:00:00", it reached the index as a time the source never stated, read as UTC.
         return parsed.date().isoformat()
