@@ -12,6 +12,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
+from archive.extraction.quotations import open_quotations
 from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
 
 
@@ -391,6 +392,7 @@ def _alone(root: lxml_html.HtmlElement | None) -> Iterator[None]:
 def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     """Article text, paragraphs separated by newlines (trafilatura works on a copy of `tree`)."""
     number_ordered_lists(tree)
+    open_quotations(tree)
     prose = find_prose(tree)
     if prose.root is not None:
         # Without an <article> (or a class it knows), trafilatura falls back to loose
