@@ -107,3 +107,30 @@ def test_a_post_embedded_in_a_figure_is_quoted_in_the_story() -> None:
     html = _page("en", "".join(map(_p, paragraphs[:2])) + post + _p(paragraphs[2]))
     text = extract_article(html, URL).text
     assert text.index(paragraphs[1]) < text.index("without a fight") < text.index(paragraphs[2])
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        # Jekyll's highlighter (Rouge) frames every code block in a figure.
+        "<figure class='highlight'><pre><code class='language-python' data-lang='python'>"
+        "<span class='kn'>import</span> os\n<span class='k'>for</span> name <span class='ow'>"
+        "in</span> os.listdir('.'):\n    print(name)</code></pre></figure>",
+        # The HTML standard's code listing with its caption.
+        "<figure><figcaption>Listing 1: every file in the folder</figcaption><pre><code>"
+        "import os\nfor name in os.listdir('.'):\n    print(name)</code></pre></figure>",
+    ],
+)
+def test_a_code_listing_set_as_a_figure_is_kept_line_by_line(listing: str) -> None:
+    intro = (
+        "The standard library can list a folder without any third-party package; the "
+        "function returns the names in no particular order, so sort them if that matters."
+    )
+    after = (
+        "Run it from the folder you want to list. Hidden files are included, which is a "
+        "common surprise for people coming from the shell's own listing command."
+    )
+    html = _page("en", _p(_STORIES["en"][1][0]) + _p(intro) + listing + _p(after))
+    text = extract_article(html, URL).text
+    assert "import os\nfor name in os.listdir('.'):\n    print(name)" in text
+    assert text.index(intro) < text.index("import os") < text.index(after)
