@@ -134,3 +134,24 @@ def test_a_code_listing_set_as_a_figure_is_kept_line_by_line(listing: str) -> No
     text = extract_article(html, URL).text
     assert "import os\nfor name in os.listdir('.'):\n    print(name)" in text
     assert text.index(intro) < text.index("import os") < text.index(after)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_pull_quote_repeating_the_body_is_kept_once(lang: str) -> None:
+    # A pull quote sets a sentence of the story large beside it: the reader reads it once.
+    _, paragraphs, quote, speaker = _STORIES[lang]
+    said = f"„{quote}“ – {speaker}." if lang == "de" else f"“{quote}” said {speaker}."
+    pull = f"<blockquote class='pullquote'><p>“{quote}”</p></blockquote>"
+    html = _page(lang, _p(paragraphs[0]) + pull + _p(paragraphs[1]) + _p(said) + _p(paragraphs[2]))
+    text = extract_article(html, URL).text
+    assert text.count(quote) == 1 and said in text
+
+
+
+def test_a_passage_quoted_again_to_discuss_it_is_kept_both_times() -> None:
+    # A guide quotes an essay, then its opening line again to discuss it.
+    _, paragraphs, quote, _ = _STORIES["en"]
+    essay = f"<blockquote><p>{quote}</p><p>{paragraphs[1]}</p></blockquote>"
+    again = f"<p>Look at the opening line again:</p><blockquote>{quote}</blockquote>"
+    html = _page("en", _p(paragraphs[0]) + essay + again + _p(paragraphs[2]))
+    assert extract_article(html, URL).text.count(quote) == 2

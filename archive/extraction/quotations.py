@@ -10,12 +10,15 @@ from archive.extraction.boilerplate import element_text
 _FRAMEABLE = etree.XPath(
     "//blockquote[not(ancestor::blockquote)] | //pre[not(ancestor::pre or ancestor::blockquote)]"
 )
-# The text a reader sees (not the articleBody copy a JSON-LD script may hold).
-_SHOWN_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]",
+# The text a reader sees outside quotations (not the articleBody copy a JSON-LD script may hold).
+_UNQUOTED_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::blockquote or ancestor::script or ancestor::style"
+    " or ancestor::noscript)]",
     smart_strings=False,
 )
 _PAGE_PARTS = frozenset({"article", "main", "body", "html"})
+# A pull quote is a sentence or two of the story; a few words repeat on any page.
+_MIN_PULL_QUOTE_WORDS, _MAX_PULL_QUOTE_WORDS = 6, 80
 _QUOTE_MARKS = " \"'“”‘’«»„‚‹›「」『』"
 
 
@@ -38,7 +41,7 @@ def _frames(quote: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 
 def open_quotations(tree: lxml_html.HtmlElement) -> None:
-    """Unframe a blockquote or a <pre> set in a <figure> or an embed box, unless it only repeats the body.
+    """Unframe each blockquote or <pre> set in a <figure> or an embed box, and keep a pull quote once.
 
     The HTML standard marks up a quotation with its attribution as <figure><blockquote>
     ...<figcaption>, and design systems render their "quote" blocks so; WordPress sets
@@ -46,29 +49,40 @@ def open_quotations(tree: lxml_html.HtmlElement) -> None:
     until a script replaces it) in a figure, and other CMSs in a box named an embed.
     trafilatura drops every figure (as an image's frame) and every box whose class names
     an embed, with all they hold: the words of the people a story quotes, and the code
-    listings the standard also sets in figures (as Jekyll's highlighter does). Left as they
-    are: a pull quote, whose words the body says anyway, and a card of links to another
-    page (WordPress's embed of another post, "View this post on Instagram").
+    listings the standard also sets in figures (as Jekyll's highlighter does). A card of
+    links to another page (WordPress's embed of another post, "View this post on
+    Instagram") stays framed.
+
+    A pull quote sets a sentence of the story large beside it: a blockquote whose words
+    the page's own prose says is dropped (framed, it is left to go with its frame), so that
+    the text holds them once. (Not one that repeats another quotation: a guide to essay
+    writing quotes an essay, then its opening lines again to discuss them.)
     """
-    shown: str | None = None
-    for quote in _FRAMEABLE(tree):
-        frames = _frames(quote)
-        if not frames:
-            continue
-        words = element_text(quote).split()
-        linked = sum(len(element_text(a).split()) for a in quote.iter("a"))
-        quoted = " ".join(words).strip(_QUOTE_MARKS)
-        if not quoted or linked >= len(words):
-            continue
-        if shown is None:
-            shown = " ".join("".join(_SHOWN_TEXT(tree)).split())
-        if shown.count(quoted) > 1:  # the frame's own copy, and the body's
-            continue
-        for frame in frames:
-            if frame.tag == "figure":
-                frame.tag = "div"
-                for caption in frame.iter("figcaption"):
-                    caption.tag = "p"  # who said it, what the listing is (trafilatura knows no <figcaption>)
-            if "embed" in frame.get("class", "").lower():
-                classes = frame.get("class", "").split()
-                frame.set("class", " ".join(c for c in classes if "embed" not in c.lower()))
+    unquoted: str | None = None
+    for block in _FRAMEABLE(tree):
+        frames = _frames(block)
+        words = element_text(block).split()
+        if block.tag == "blockquote":
+            linked = sum(len(element_text(a).split()) for a in block.iter("a"))
+            if frames and linked >= len(words):
+                continue
+            if _MIN_PULL_QUOTE_WORDS <= len(words) <= _MAX_PULL_QUOTE_WORDS:
+                if unquoted is None:
+                    unquoted = " ".join("".join(_UNQUOTED_TEXT(tree)).split())
+                if " ".join(words).strip(_QUOTE_MARKS) in unquoted:
+                    if not frames:
+                        block.drop_tree()
+                    continue
+        if frames and words:
+            _unframe(frames)
+
+
+def _unframe(frames: list[lxml_html.HtmlElement]) -> None:
+    for frame in frames:
+        if frame.tag == "figure":
+            frame.tag = "div"
+            for caption in frame.iter("figcaption"):
+                caption.tag = "p"  # who said it, what the listing is (trafilatura knows no <figcaption>)
+        if "embed" in frame.get("class", "").lower():
+            classes = frame.get("class", "").split()
+            frame.set("class", " ".join(c for c in classes if "embed" not in c.lower()))
