@@ -132,6 +132,22 @@ def test_sigterm_during_a_long_retry_after_pause_stops_the_crawl(tmp_path: Path)
     assert site.hits("/hostile/a/long-pause") == 1  # not fetched again against its wish
 
 
+def test_closespider_timeout_during_a_long_retry_after_pause_ends_the_crawl(tmp_path: Path) -> None:
+    # A spider closing (CLOSESPIDER_TIMEOUT, the README's cap on a crawl's length; a lost
+    # lease) waits for the requests in progress, and the paused one sat out its whole pause.
+    with DemoSite(n_articles=16) as site:
+        began = time.monotonic()
+        crawl = crawl_theme(tmp_path, site, "long_pause", settings={"CLOSESPIDER_TIMEOUT": "3"})
+        took = time.monotonic() - began
+        url = site.url + "/hostile/a/long-pause"
+        hits = site.hits("/hostile/a/long-pause")
+    assert took < LONG_RETRY_AFTER_SECONDS / 10, crawl.log[-3000:]
+    assert crawl.stats()["newsarchive/outcome"] == "closespider_timeout"
+    reason = capture_with(crawl, url, "fetch_error").reason or ""
+    assert "the crawl stopped while" in reason
+    assert hits == 1
+
+
 PAUSE_SECONDS = 3
 
 

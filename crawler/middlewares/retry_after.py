@@ -103,8 +103,15 @@ class RetryAfterMiddleware:
         return why if until > time.monotonic() else None
 
     def _running(self) -> bool:
+        """The crawl goes on: neither stopping (SIGTERM) nor its spider closing. A closing spider
+        (CLOSESPIDER_TIMEOUT, a lost lease) waits for every request in progress, a paused one
+        too: a crawl past its time limit sat out the whole pause, up to
+        NEWSARCHIVE_RETRY_AFTER_MAX. (The engine's `_slot`: Scrapy internals, as above.)"""
         engine = self.crawler.engine
-        return engine is not None and engine.running
+        if engine is None or not engine.running:
+            return False
+        slot = getattr(engine, "_slot", None)
+        return slot is None or slot.closing is None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in (429, 503):
