@@ -97,7 +97,9 @@ def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) 
     server = _serve("")
     server.robots_status = 429  # type: ignore[attr-defined]
     try:
-        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
+                             # Its retries back off from this (5 s by default).
+                             settings={"NEWSARCHIVE_BACKOFF_BASE": "0.1"})
     finally:
         server.shutdown()
         server.server_close()
