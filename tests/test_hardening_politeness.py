@@ -244,12 +244,17 @@ def test_retry_after_pauses_the_requests_already_queued_for_the_host(tmp_path: P
 def test_a_retry_after_past_the_longest_wait_closes_the_host_for_the_run(tmp_path: Path) -> None:
     # Past NEWSARCHIVE_RETRY_AFTER_MAX only the request told so was given up: every other
     # URL of a site down for an hour of maintenance was asked for all the same.
-    crawl, httpd = _crawl_rate_limited(tmp_path, closed=True)
+    # And the run ended `ok` (exit 0), the site not crawled: now the outcome says so.
+    crawl, httpd = _crawl_rate_limited(tmp_path, closed=True, returncode=1)
     assert len(httpd.story_times) <= 2  # the first, and one on its way beside it
     failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
     assert len(failed) >= 10
     assert all("asked to wait 3600 s" in item["reason"] for item in failed)
     assert "not sending it more requests this run" in crawl.log
+    host = f"127.0.0.1:{httpd.server_address[1]}"
+    assert crawl.stats()["newsarchive/outcome"] == "host_unavailable"
+    assert any("ERROR" in line and f"{host} turned the crawl away" in line
+               for line in crawl.log.splitlines()), crawl.log[-3000:]
 
 
 def test_concurrent_requests_per_domain_holds_without_a_download_delay(tmp_path: Path) -> None:
@@ -279,9 +284,10 @@ def test_refusals_without_retry_after_back_off_the_host(tmp_path: Path, status: 
     # while the next URLs went out beside them: 32 requests in 10 s for ten stories. Now the
     # host is paused 0.5, 1, 2 s (doubling, up to NEWSARCHIVE_RETRY_AFTER_MAX) and, refused
     # after the longest pause, sent nothing more this run.
-    crawl, httpd = _crawl_rate_limited(tmp_path, refusals={None: status}, settings={
+    crawl, httpd = _crawl_rate_limited(tmp_path, refusals={None: status}, returncode=1, settings={
         "NEWSARCHIVE_BACKOFF_BASE": "0.5", "NEWSARCHIVE_RETRY_AFTER_MAX": "2",
         "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "DOWNLOAD_DELAY": "0.05"})
+    assert crawl.stats()["newsarchive/outcome"] == "host_unavailable"
     rounds = _rounds(httpd.story_times, gap=0.4)
     pauses = [later[0] - earlier[-1] for earlier, later in zip(rounds, rounds[1:], strict=False)]
     assert len(rounds) == 4, pauses

@@ -1,5 +1,5 @@
 """Extension: records each crawl in `crawl_runs` and turns a run that fetched nothing (or nothing
-from an origin whose robots.txt could not be read) into a failure."""
+from an origin whose robots.txt could not be read, or a host that turned it away) into a failure."""
 
 from __future__ import annotations
 
@@ -43,7 +43,10 @@ def run_outcome(reason: str, stats: dict[str, Any]) -> str:
         return "failed"
     if reason == "finished":
         # An origin that answered, but not with its robots.txt, was not crawled (RFC 9309).
-        return "robots_unreachable" if stats.get("newsarchive/robots_unreachable") else "ok"
+        if stats.get("newsarchive/robots_unreachable"):
+            return "robots_unreachable"
+        # A host that turned us away (429/503) until it was given up (RetryAfterMiddleware).
+        return "host_unavailable" if stats.get("newsarchive/hosts_unavailable") else "ok"
     return "interrupted" if reason == "shutdown" else reason
 
 
@@ -196,6 +199,9 @@ class RunGuard:
                          "(it answered 5xx or 429, or cut it short), and RFC 9309 then allows "
                          "nothing",
                          spider.name, unread)
+        for host in stats.get("newsarchive/hosts_unavailable") or []:
+            logger.error("crawl of %s: %s turned the crawl away (429 or 503) until it was given "
+                         "up: the rest of it was not fetched this run", spider.name, host)
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
         self._finish(outcome, stats)
 

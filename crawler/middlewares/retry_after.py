@@ -145,6 +145,7 @@ class RetryAfterMiddleware:
                                request.url, wait, self.max_wait)
             self._closed[host] = (time.monotonic() + wait, f"not fetched: {host} asked to wait "
                                   f"{wait:.0f} s (Retry-After, {response.status})")
+            self._note_closed(host)
             self._hold_slot(request, host)
             request.meta["dont_retry"] = True
             return response
@@ -187,6 +188,7 @@ class RetryAfterMiddleware:
                            last, host)
             self._closed[host] = (math.inf, f"not fetched: {host} kept answering "
                                   f"{response.status} through a back-off of {last:.0f} s")
+            self._note_closed(host)
             self._hold_slot(request, host)
             request.meta["dont_retry"] = True
             return response
@@ -199,6 +201,13 @@ class RetryAfterMiddleware:
         if self.stats:
             self.stats.inc_value("newsarchive/backoff")
         return response
+
+    def _note_closed(self, host: str) -> None:
+        """Listed in the stats for RunGuard: a run turned away by its site ended `ok`."""
+        if self.stats:
+            closed = self.stats.get_value("newsarchive/hosts_unavailable", [])
+            if host not in closed:
+                self.stats.set_value("newsarchive/hosts_unavailable", [*closed, host])
 
 
 def _stopped(host: str) -> str:
