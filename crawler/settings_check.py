@@ -110,6 +110,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "NEWSARCHIVE_HOSTS": _hosts,
     "NEWSARCHIVE_RETRY_AFTER_MAX": _float(least=0),  # 0: never wait for a Retry-After
     "NEWSARCHIVE_RETRY_AFTER_TIMES": _int(0),
+    "NEWSARCHIVE_BACKOFF_BASE": _float(least=0),  # 0: no back-off, retried at once
     "NEWSARCHIVE_CRAWL_DELAY_MAX": _float(least=0),  # 0: Crawl-delay not kept
     "NEWSARCHIVE_GC_THRESHOLD": _int(0),  # 0: Python's defaults
     "WARC_GZIP_LEVEL": _int(-1, 9),  # -1: zlib's default level

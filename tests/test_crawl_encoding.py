@@ -186,9 +186,11 @@ def test_a_robots_txt_whose_connection_drops_keeps_the_crawl_off_its_origin(
     server: _Server, tmp_path: Path
 ) -> None:
     server.lost = {"/robots.txt"}
-    result = crawl(server, tmp_path, {"DOWNLOAD_FAIL_ON_DATALOSS": "False"})
+    # The site was not crawled: not an `ok` run.
+    result = crawl(server, tmp_path, {"DOWNLOAD_FAIL_ON_DATALOSS": "False"}, ok=False)
     assert server.hits == ["/robots.txt"]
     assert "robots.txt at" in result.log and "cut short by the server" in result.log
+    assert result.stats()["newsarchive/outcome"] == "robots_unreachable"
 
 
 def test_a_robots_txt_is_read_to_500_kib_whatever_the_body_limit(

@@ -10,7 +10,9 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from crawler.cli import main
 from tests.conftest import scrapy_crawl
 from tests.http_support import QuietHandler
 
@@ -52,6 +54,9 @@ class _Handler(QuietHandler):
             self.send(404, b"not found", [])
 
 
+class _Dropping(QuietHandler):
+    def do_GET(self) -> None:
+        self.close_connection = True  # no status line: a connection closed without an answer
 
 
 def _serve(rules_at: str) -> ThreadingHTTPServer:
@@ -90,6 +95,7 @@ def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, 
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert server.hits == ["/news/story"]  # fetched; /private/ kept out by the redirected rules
     assert crawl.stats()["newsarchive/robots_disallowed"] == 1
+    assert crawl.stats()["newsarchive/outcome"] == "ok"  # rules read and kept: a good run
 
 
 def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) -> None:
@@ -98,14 +104,46 @@ def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) 
     server = _serve("")
     server.robots_status = 429  # type: ignore[attr-defined]
     try:
-        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
+                             # Its retries back off from this (5 s by default).
+                             settings={"NEWSARCHIVE_BACKOFF_BASE": "0.1"})
     finally:
         server.shutdown()
         server.server_close()
-    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert crawl.returncode == 1, crawl.log[-3000:]  # the site was not crawled
     assert server.requested == []  # type: ignore[attr-defined]
     assert "robots.txt at http://127.0.0.1" in crawl.log and "answered 429" in crawl.log
     assert crawl.stats()["newsarchive/robots_disallowed"] == 1  # the feed
+    assert crawl.stats()["newsarchive/outcome"] == "robots_unreachable"
+
+
+@pytest.mark.parametrize("robots_status", [503, None])
+def test_a_run_kept_off_its_site_by_robots_txt_is_not_ok(tmp_path: Path,
+                                                         robots_status: int | None) -> None:
+    # RFC 9309: robots.txt answering 5xx closes its origin, and nothing else was fetched; the
+    # run ended `ok` all the same, a robots_disallowed stat its only trace.
+    server = _serve("")
+    if robots_status is None:  # the connection drops on every request
+        server.RequestHandlerClass = _Dropping
+    server.robots_status = robots_status  # type: ignore[attr-defined]
+    port = server.server_address[1]
+    try:
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
+                             settings={"NEWSARCHIVE_BACKOFF_BASE": "0.1"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 1, crawl.log[-3000:]
+    assert server.requested == []  # type: ignore[attr-defined]
+    origin = f"http://127.0.0.1:{port}"
+    said = "nothing fetched from" if robots_status else "robots.txt unreachable at"
+    assert any(said in line and origin in line and ("ERROR" in line or not robots_status)
+               for line in crawl.log.splitlines()), crawl.log[-3000:]
+    runs = CliRunner().invoke(main, ["runs", "--data", str(tmp_path / "data")])
+    assert runs.exit_code == 0, runs.output
+    # No answer at all: the site is down, and the run `failed` as one that got no response.
+    outcome = "robots_unreachable" if robots_status else "failed"
+    assert runs.output.splitlines()[-1].split()[-1] == outcome, runs.output
 
 
 def test_robots_txt_answered_206_keeps_the_crawl_off_its_origin(tmp_path: Path) -> None:
@@ -121,7 +159,9 @@ def test_robots_txt_answered_206_keeps_the_crawl_off_its_origin(tmp_path: Path) 
     finally:
         server.shutdown()
         server.server_close()
-    assert crawl.returncode == 0, crawl.log[-3000:]
+    # The site was not crawled: the run says so (its exit status too).
+    assert crawl.returncode == 1, crawl.log[-3000:]
+    assert crawl.stats()["newsarchive/outcome"] == "robots_unreachable"
     assert server.requested == []  # type: ignore[attr-defined]
     assert "robots.txt at http://127.0.0.1" in crawl.log and "HTTP 206" in crawl.log
     assert crawl.stats()["newsarchive/robots_disallowed"] == 1  # the feed

@@ -132,13 +132,30 @@ def test_sigterm_during_a_long_retry_after_pause_stops_the_crawl(tmp_path: Path)
     assert site.hits("/hostile/a/long-pause") == 1  # not fetched again against its wish
 
 
+def test_closespider_timeout_during_a_long_retry_after_pause_ends_the_crawl(tmp_path: Path) -> None:
+    # A spider closing (CLOSESPIDER_TIMEOUT, the README's cap on a crawl's length; a lost
+    # lease) waits for the requests in progress, and the paused one sat out its whole pause.
+    with DemoSite(n_articles=16) as site:
+        began = time.monotonic()
+        crawl = crawl_theme(tmp_path, site, "long_pause", settings={"CLOSESPIDER_TIMEOUT": "3"})
+        took = time.monotonic() - began
+        url = site.url + "/hostile/a/long-pause"
+        hits = site.hits("/hostile/a/long-pause")
+    assert took < LONG_RETRY_AFTER_SECONDS / 10, crawl.log[-3000:]
+    assert crawl.stats()["newsarchive/outcome"] == "closespider_timeout"
+    reason = capture_with(crawl, url, "fetch_error").reason or ""
+    assert "the crawl stopped while" in reason
+    assert hits == 1
+
+
 PAUSE_SECONDS = 3
 
 
 class _RateLimited(QuietHandler):
     """A feed of stories; the first story asked for answers 429 with Retry-After (with
-    `server.closed`, every story answers 503 with it, as in a maintenance window). The server
-    counts the stories it serves at once."""
+    `server.closed`, every story answers 503 with it, as in a maintenance window; with
+    `server.refusals`, the story requests it numbers get its status, without Retry-After).
+    The server counts the stories it serves at once."""
 
     def do_GET(self) -> None:
         server = self.server
@@ -149,7 +166,13 @@ class _RateLimited(QuietHandler):
             self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
                       [("Content-Type", "application/rss+xml")])
         elif self.path.startswith("/news/"):
-            server.story_times.append(time.monotonic())  # type: ignore[attr-defined]
+            with server.lock:  # type: ignore[attr-defined]
+                server.story_times.append(time.monotonic())  # type: ignore[attr-defined]
+                number = len(server.story_times) - 1  # type: ignore[attr-defined]
+            refusals: dict[int | None, int] = server.refusals  # type: ignore[attr-defined]
+            if (status := refusals.get(number, refusals.get(None))) is not None:
+                self.send(status, b"busy, come back later")
+                return
             with server.lock:  # type: ignore[attr-defined]
                 server.in_flight += 1  # type: ignore[attr-defined]
                 server.most_in_flight = max(server.most_in_flight, server.in_flight)  # type: ignore[attr-defined]
@@ -174,8 +197,11 @@ class _RateLimited(QuietHandler):
 
 
 def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False, limited: bool = True,
+                        refusals: dict[int | None, int] | None = None, returncode: int = 0,
                         settings: dict[str, str] | None = None) -> tuple[Crawl, Any]:
+    """`refusals`: story request number (None: any) -> the status it is answered with."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RateLimited)
+    httpd.refusals = refusals or {}  # type: ignore[attr-defined]
     httpd.lock = threading.Lock()  # type: ignore[attr-defined]
     httpd.in_flight = httpd.most_in_flight = 0  # type: ignore[attr-defined]
     httpd.story_times = []  # type: ignore[attr-defined]
@@ -196,7 +222,7 @@ def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False, limited: bool =
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert crawl.returncode == returncode, crawl.log[-3000:]
     return crawl, httpd
 
 
@@ -218,12 +244,17 @@ def test_retry_after_pauses_the_requests_already_queued_for_the_host(tmp_path: P
 def test_a_retry_after_past_the_longest_wait_closes_the_host_for_the_run(tmp_path: Path) -> None:
     # Past NEWSARCHIVE_RETRY_AFTER_MAX only the request told so was given up: every other
     # URL of a site down for an hour of maintenance was asked for all the same.
-    crawl, httpd = _crawl_rate_limited(tmp_path, closed=True)
+    # And the run ended `ok` (exit 0), the site not crawled: now the outcome says so.
+    crawl, httpd = _crawl_rate_limited(tmp_path, closed=True, returncode=1)
     assert len(httpd.story_times) <= 2  # the first, and one on its way beside it
     failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
     assert len(failed) >= 10
     assert all("asked to wait 3600 s" in item["reason"] for item in failed)
     assert "not sending it more requests this run" in crawl.log
+    host = f"127.0.0.1:{httpd.server_address[1]}"
+    assert crawl.stats()["newsarchive/outcome"] == "host_unavailable"
+    assert any("ERROR" in line and f"{host} turned the crawl away" in line
+               for line in crawl.log.splitlines()), crawl.log[-3000:]
 
 
 def test_a_retry_after_max_of_0_never_waits_and_closes_no_host(tmp_path: Path) -> None:
@@ -248,3 +279,68 @@ def test_concurrent_requests_per_domain_holds_without_a_download_delay(tmp_path:
                                    settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2"})
     assert len(httpd.story_times) == 12
     assert httpd.most_in_flight == 2
+
+
+def _rounds(times: list[float], gap: float) -> list[list[float]]:
+    """Request times in bursts: a new burst after a silence of at least `gap` seconds."""
+    rounds: list[list[float]] = []
+    for t in sorted(times):
+        if rounds and t - rounds[-1][-1] < gap:
+            rounds[-1].append(t)
+        else:
+            rounds.append([t])
+    return rounds
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_refusals_without_retry_after_back_off_the_host(tmp_path: Path, status: int) -> None:
+    # Without Retry-After, Scrapy's RetryMiddleware retried at once, RETRY_TIMES over per URL,
+    # while the next URLs went out beside them: 32 requests in 10 s for ten stories. Now the
+    # host is paused 0.5, 1, 2 s (doubling, up to NEWSARCHIVE_RETRY_AFTER_MAX) and, refused
+    # after the longest pause, sent nothing more this run.
+    crawl, httpd = _crawl_rate_limited(tmp_path, refusals={None: status}, returncode=1, settings={
+        "NEWSARCHIVE_BACKOFF_BASE": "0.5", "NEWSARCHIVE_RETRY_AFTER_MAX": "2",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "DOWNLOAD_DELAY": "0.05"})
+    assert crawl.stats()["newsarchive/outcome"] == "host_unavailable"
+    rounds = _rounds(httpd.story_times, gap=0.4)
+    pauses = [later[0] - earlier[-1] for earlier, later in zip(rounds, rounds[1:], strict=False)]
+    assert len(rounds) == 4, pauses
+    # (Less a little: a request may leave in the moment before the refusal is seen.)
+    assert all(wait - 0.1 <= pause < wait + 0.4 for pause, wait in zip(pauses, [0.5, 1, 2],
+                                                                       strict=True)), pauses
+    assert all(len(burst) <= 3 for burst in rounds), rounds  # the concurrency, and one queued
+    failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
+    assert len(failed) + len(httpd.story_times) >= 12  # every story given up, none lost
+    host = f"127.0.0.1:{httpd.server_address[1]}"
+    assert f"backing off {host} for 0.5 s" in crawl.log
+    assert f"{status} for http://{host}/news/" in crawl.log
+    assert f"not sending {host} more requests this run" in crawl.log
+    assert any(f"kept answering {status}" in (item["reason"] or "") for item in failed)
+    assert crawl.stats()["newsarchive/backoff"] == 3
+
+
+def test_back_off_starts_over_after_an_answer(tmp_path: Path) -> None:
+    # The second 503 comes after the host answered again: the base pause, not twice it.
+    crawl, httpd = _crawl_rate_limited(tmp_path, refusals={0: 503, 6: 503}, limited=False, settings={
+        "NEWSARCHIVE_BACKOFF_BASE": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
+    host = f"127.0.0.1:{httpd.server_address[1]}"
+    assert crawl.log.count(f"backing off {host} for 1.0 s") == 2, crawl.log[-3000:]
+    assert f"backing off {host} for 2.0 s" not in crawl.log
+    # (A request may leave in the moment before the 503 is seen: Scrapy frees the slot first.)
+    times = httpd.story_times
+    pauses = [later - earlier for earlier, later in zip(times, times[1:], strict=False)
+              if later - earlier > 0.5]
+    assert len(pauses) == 2 and all(0.9 <= pause < 1.9 for pause in pauses), pauses
+    stories = [item for item in crawl.items if item["kind"] == "article" and item["status"] == 200]
+    assert len(stories) == 12
+
+
+def test_a_host_refusing_every_story_is_not_hammered_at_default_settings(tmp_path: Path) -> None:
+    # The hunt's case at the default back-off: 32 requests in 10 s before; now a first burst,
+    # one pause of NEWSARCHIVE_BACKOFF_BASE (5 s), a second burst, and a pause of 10 s.
+    crawl, httpd = _crawl_rate_limited(tmp_path, refusals={None: 429}, settings={
+        "CLOSESPIDER_TIMEOUT": "8", "DOWNLOAD_DELAY": "0.25"}, returncode=1)
+    rounds = _rounds(httpd.story_times, gap=2)
+    assert len(rounds) == 2, rounds
+    assert rounds[1][0] - rounds[0][-1] >= 5.0
+    assert len(httpd.story_times) <= 8  # CONCURRENT_REQUESTS_PER_DOMAIN (4) a burst, at most

@@ -1,4 +1,5 @@
-"""Extension: records each crawl in `crawl_runs` and turns a run that fetched nothing into a failure."""
+"""Extension: records each crawl in `crawl_runs` and turns a run that fetched nothing (or nothing
+from an origin whose robots.txt could not be read, or a host that turned it away) into a failure."""
 
 from __future__ import annotations
 
@@ -41,7 +42,11 @@ def run_outcome(reason: str, stats: dict[str, Any]) -> str:
     if not stats.get("downloader/request_count") or not stats.get("response_received_count"):
         return "failed"
     if reason == "finished":
-        return "ok"
+        # An origin that answered, but not with its robots.txt, was not crawled (RFC 9309).
+        if stats.get("newsarchive/robots_unreachable"):
+            return "robots_unreachable"
+        # A host that turned us away (429/503) until it was given up (RetryAfterMiddleware).
+        return "host_unavailable" if stats.get("newsarchive/hosts_unavailable") else "ok"
     return "interrupted" if reason == "shutdown" else reason
 
 
@@ -189,6 +194,14 @@ class RunGuard:
         elif not stats.get("response_received_count"):
             logger.error("crawl of %s got no response at all: is the site (or the network) down?",
                          spider.name)
+        for unread in stats.get("newsarchive/robots_unreachable") or []:
+            logger.error("crawl of %s: nothing fetched from %s: its robots.txt could not be read "
+                         "(it answered 5xx or 429, or cut it short), and RFC 9309 then allows "
+                         "nothing",
+                         spider.name, unread)
+        for host in stats.get("newsarchive/hosts_unavailable") or []:
+            logger.error("crawl of %s: %s turned the crawl away (429 or 503) until it was given "
+                         "up: the rest of it was not fetched this run", spider.name, host)
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
         self._finish(outcome, stats)
 

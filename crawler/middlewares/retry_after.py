@@ -1,10 +1,13 @@
 """Downloader middleware: 429 and 503 with Retry-After pause that host, then retry; a wait
-longer than NEWSARCHIVE_RETRY_AFTER_MAX closes the host for that long (for the run, in effect)."""
+longer than NEWSARCHIVE_RETRY_AFTER_MAX closes the host for that long (for the run, in effect).
+Without Retry-After, 429, 503 and repeated 5xx pause the host for a back-off that doubles from
+NEWSARCHIVE_BACKOFF_BASE up to NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, it is closed."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -49,10 +52,18 @@ class RetryAfterMiddleware:
         settings = crawler.settings
         self.max_wait = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX")
         self.max_times = settings.getint("NEWSARCHIVE_RETRY_AFTER_TIMES")
+        self.backoff_base = settings.getfloat("NEWSARCHIVE_BACKOFF_BASE")
+        # The server errors Scrapy retries: a pause before their retries. (A 501 is not
+        # retried, and says nothing about load.)
+        self.server_errors = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")
+                              if int(code) >= 500} | {503}
         self.stats = crawler.stats
         self._paused_until: dict[str, float] = {}  # host -> monotonic time
         # Hosts that asked for longer than max_wait: not asked again until then (this run).
         self._closed: dict[str, tuple[float, str]] = {}  # host -> (monotonic time, why)
+        # Refusals without Retry-After since the host's last other answer, and its last back-off.
+        self._refusals: dict[str, int] = {}
+        self._backoff: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -103,18 +114,28 @@ class RetryAfterMiddleware:
         return why if until > time.monotonic() else None
 
     def _running(self) -> bool:
+        """The crawl goes on: neither stopping (SIGTERM) nor its spider closing. A closing spider
+        (CLOSESPIDER_TIMEOUT, a lost lease) waits for every request in progress, a paused one
+        too: a crawl past its time limit sat out the whole pause, up to
+        NEWSARCHIVE_RETRY_AFTER_MAX. (The engine's `_slot`: Scrapy internals, as above.)"""
         engine = self.crawler.engine
-        return engine is not None and engine.running
+        if engine is None or not engine.running:
+            return False
+        slot = getattr(engine, "_slot", None)
+        return slot is None or slot.closing is None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if response.status not in (429, 503):
+        host = urlsplit(request.url).netloc
+        if response.status != 429 and response.status not in self.server_errors:
+            # The host answers again: its next refusal starts the back-off over.
+            self._refusals.pop(host, None)
+            self._backoff.pop(host, None)
             return response
-        header = response.headers.get(b"Retry-After")
+        header = response.headers.get(b"Retry-After") if response.status in (429, 503) else None
         wait = retry_after_seconds(header.decode("latin-1") if header else None)
         if wait is None:
-            return response
+            return self._back_off(request, response, host)
         times = request.meta.get("retry_after_times", 0)
-        host = urlsplit(request.url).netloc
         if wait > self.max_wait > 0:
             # The host is down for longer than we wait (maintenance): every other URL of it
             # was asked for all the same, each answered the same. (0 is "never wait": only
@@ -125,6 +146,7 @@ class RetryAfterMiddleware:
                                request.url, wait, self.max_wait)
             self._closed[host] = (time.monotonic() + wait, f"not fetched: {host} asked to wait "
                                   f"{wait:.0f} s (Retry-After, {response.status})")
+            self._note_closed(host)
             self._hold_slot(request, host)
             request.meta["dont_retry"] = True
             return response
@@ -143,6 +165,52 @@ class RetryAfterMiddleware:
         retry.meta["retry_after_times"] = times + 1
         return retry
 
+    def _back_off(self, request: Request, response: Response, host: str) -> Response:
+        """A refusal without (a usable) Retry-After: Scrapy's RetryMiddleware retried it at once,
+        RETRY_TIMES over for every URL, and the next URLs went out beside them: a site answering
+        429 to ten articles got 32 requests in 10 s. The host is paused instead; its retry
+        (still RetryMiddleware's, within RETRY_TIMES) waits in process_request."""
+        if self.backoff_base <= 0 or self.max_wait <= 0:
+            return response  # back-off turned off
+        now = time.monotonic()
+        if self._paused_until.get(host, 0.0) > now or self._closed_reason(host) is not None:
+            # Sent before the pause began (in flight beside the request that started it): the
+            # same refusal again, not a sign that the pause was too short.
+            if self._closed_reason(host) is not None:
+                request.meta["dont_retry"] = True
+            return response
+        refusals = self._refusals[host] = self._refusals.get(host, 0) + 1
+        if response.status not in (429, 503) and refusals < 2:
+            return response  # one 500 is a broken page more often than a host in trouble
+        last = self._backoff.get(host)
+        if last is not None and last >= self.max_wait:
+            logger.warning("%s for %s after a back-off of %.0f s (NEWSARCHIVE_RETRY_AFTER_MAX): "
+                           "not sending %s more requests this run", response.status, request.url,
+                           last, host)
+            self._closed[host] = (math.inf, f"not fetched: {host} kept answering "
+                                  f"{response.status} through a back-off of {last:.0f} s")
+            self._note_closed(host)
+            self._hold_slot(request, host)
+            request.meta["dont_retry"] = True
+            return response
+        wait = min(self.max_wait, self.backoff_base if last is None else last * 2)
+        self._backoff[host] = wait
+        self._paused_until[host] = now + wait
+        self._hold_slot(request, host)
+        logger.info("%s for %s without Retry-After (%d in a row): backing off %s for %.1f s",
+                    response.status, request.url, refusals, host, wait)
+        if self.stats:
+            self.stats.inc_value("newsarchive/backoff")
+        return response
+
+    def _note_closed(self, host: str) -> None:
+        """Listed in the stats for RunGuard: a run turned away by its site ended `ok`."""
+        if self.stats:
+            closed = self.stats.get_value("newsarchive/hosts_unavailable", [])
+            if host not in closed:
+                self.stats.set_value("newsarchive/hosts_unavailable", [*closed, host])
+
 
 def _stopped(host: str) -> str:
-    return f"not fetched: the crawl stopped while {host} was paused for its Retry-After"
+    return (f"not fetched: the crawl stopped while {host} was paused (for its Retry-After "
+            "or a back-off)")

@@ -295,7 +295,7 @@ class NewsSpider(RedirectHops, Spider):
         if cut is not None:
             self.logger.warning("robots.txt at %s cut short by the server (%s): not crawling "
                                 "that origin", response.url, cut)
-            self.frontier.robots.forbid_all(asked)
+            self._robots_unread(asked)
         else:
             self.frontier.robots.learn(asked, response.body)
             self._log_crawl_delay(asked)
@@ -323,13 +323,25 @@ class NewsSpider(RedirectHops, Spider):
             # takes it as a 5xx); read as "allow all", the whole site was crawled, rules unread.
             self.logger.warning("robots.txt at %s answered %d: not crawling that origin",
                                 request.url, response.status)
-            self.frontier.robots.forbid_all(asked)
+            self._robots_unread(asked)
         else:
+            # No answer at all: the origin is down, and a run with no other answer fails as
+            # such (RunGuard); one host of several down is its fetch errors, as without robots.
             self.logger.warning("robots.txt unreachable at %s: not crawling that origin", request.url)
             self.frontier.robots.forbid_all(asked)
         yield from self.on_error(failure)
         for held in self.frontier.release(asked):
             yield from self._if_allowed(held)
+
+    def _robots_unread(self, asked: str) -> None:
+        """The origin answered, but not its rules: nothing more from it (RFC 9309 2.3.1.4).
+        Listed in the stats for RunGuard: the run ended `ok` with the site not crawled, a
+        robots_disallowed count its only trace."""
+        self.frontier.robots.forbid_all(asked)
+        if self.crawler.stats:
+            unread = self.crawler.stats.get_value("newsarchive/robots_unreachable", [])
+            self.crawler.stats.set_value("newsarchive/robots_unreachable",
+                                         sorted({*unread, origin(asked)}))
 
     def parse_feed(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "feed")
