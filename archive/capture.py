@@ -27,6 +27,13 @@ def outcome_for(status: str) -> str:
     return OUTCOME_BY_STATUS.get(status, "extraction_error")
 
 
+def partial_content(content_range: str | None) -> str:
+    """The reason a 206 answer's capture is `truncated`: we never ask for a range, yet a
+    server or cache may send one, and its stub is only part of the page."""
+    what = f"Content-Range {content_range}" if content_range else "no Content-Range"
+    return f"HTTP 206: only part of the page was sent ({what})"
+
+
 def hints_from_discovery(
     discovered: Sequence[Mapping[str, Any]], last_modified: str | None, fetched_at: str | None
 ) -> ExtractionHints:

@@ -121,6 +121,40 @@ def test_a_page_is_dated_as_of_its_fetch_not_of_the_reextraction(tmp_path: Path)
         BASE + "/news/june": None, BASE + "/news/october": "2026-09-15T09:30:00+01:00"}
 
 
+def test_a_206_answer_archived_before_the_crawl_knew_is_not_extracted_again(tmp_path: Path) -> None:
+    # The crawl records a 206 Partial Content answer as truncated, never extracted (part of
+    # the page). Records archived before it did hold the stub as an ok article: --reextract
+    # extracted the stub again, and the article kept it as a version of its own.
+    from tests.test_crawl_frontier import article
+
+    whole = article("Harbour plan")
+    part = whole[: len(whole) * 2 // 3]
+    writer = WarcFileWriter(tmp_path / "warcs", fsync=False)
+    for fetched_at, status, body in ((FETCHED, 200, whole),
+                                     (FETCHED.replace(hour=5), 206, part)):
+        headers = [("Content-Type", "text/html; charset=utf-8")]
+        if status == 206:
+            headers.append(("Content-Range", f"bytes 0-{len(part) - 1}/{len(whole)}"))
+        positions = writer.write_exchange(
+            HttpRequestData("GET", BASE + "/news/plan", [("Host", "127.0.0.1:8765")]),
+            HttpResponseData(BASE + "/news/plan", status, "Partial Content" if status == 206
+                             else "OK", headers, body, fetched_at))
+        meta = {**metadata("/news/plan", article=article_dict(f"stored {status}"), status=status),
+                "fetched_at": fetched_at.isoformat()}
+        writer.write_metadata(BASE + "/news/plan", json.dumps(meta).encode(),
+                              refers_to=positions.response.record_id)
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    stats = index_warc_directory(db, tmp_path / "warcs", reextract=True)
+    assert stats.problems == [] and stats.reextracted == 2
+    assert db.execute("select status, outcome, reason, content_sha1 from captures "
+                      "order by fetched_at").fetchall()[1:] == [
+        (206, "truncated", f"HTTP 206: only part of the page was sent "
+                           f"(Content-Range bytes 0-{len(part) - 1}/{len(whole)})", None)]
+    assert db.execute("select versions, fetched_at from articles").fetchall() == [
+        (1, FETCHED.isoformat(timespec="microseconds"))]
+
+
 def test_a_feed_title_holds_only_text() -> None:
     # A JSON Feed's "\udc00": the crawl's extraction dropped it, the metadata record wrote it
     # as "?", and a re-extraction gave the article another title (and a new version).

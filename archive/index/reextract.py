@@ -11,10 +11,11 @@ from archive.capture import (
     discovered_of,
     hints_from_discovery,
     outcome_for,
+    partial_content,
 )
 from archive.index.content import ContentEncodingError, decode_body
-from archive.index.store import CaptureDoc, CaptureError, Position, capture_row
-from archive.warc.reader import WarcFormatError, read_record
+from archive.index.store import CaptureDoc, CaptureError, capture_row
+from archive.warc.reader import WarcFormatError, WarcRecordData, read_record
 
 if TYPE_CHECKING:
     from archive.extract import ArticleExtraction, ExtractionHints
@@ -22,10 +23,9 @@ if TYPE_CHECKING:
 
 
 def extraction_input(
-    warc_dir: Path, response: Position, metadata: dict[str, Any]
+    record: WarcRecordData, metadata: dict[str, Any]
 ) -> tuple[bytes, str, ExtractionHints]:
     """What extract_article needs for an archived page: its decoded body, URL and hints."""
-    record = read_record(warc_dir, response.file, response.offset)
     # Repeated header lines read as the crawl reads them: every Content-Encoding line (in
     # order), and the last Last-Modified (Scrapy's Headers.get): with the first, a page sent
     # with two got another date here, and "gzip" then "br" could not be decoded at all.
@@ -53,6 +53,20 @@ def with_article(metadata: dict[str, Any], article: ArticleExtraction) -> dict[s
     }
 
 
+def as_truncated(metadata: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The metadata as the crawl writes it for part of a page: never extracted, no aliases."""
+    return {**metadata, "outcome": "truncated", "article": None, "reason": reason, "aliases": []}
+
+
+def _partial(record: WarcRecordData) -> str | None:
+    """Why an archived answer is only part of its page, when the crawl of today records it
+    as `truncated` while records archived before it (a 206 answer) were extracted."""
+    if record.http_status != 206:
+        return None
+    # The last line, as the crawl reads a header (Scrapy's Headers.get).
+    return partial_content(next(reversed(record.http_header_values("Content-Range")), None))
+
+
 def reextract_batch(
     warc_dir: Path, batch: list[CaptureDoc], pool: ExtractionPool, problems: list[str]
 ) -> int:
@@ -63,7 +77,13 @@ def reextract_batch(
         if doc.response is not None and doc.metadata.get("outcome") in EXTRACTED_OUTCOMES:
             try:
                 capture_row(doc)  # a payload the index refuses: reported when it is applied
-                body, url, hints = extraction_input(warc_dir, doc.response, doc.metadata)
+                record = read_record(warc_dir, doc.response.file, doc.response.offset)
+                if (cut := _partial(record)) is not None:
+                    # Its stub, extracted as if whole, was a version of the article of its own.
+                    doc.metadata = as_truncated(doc.metadata, cut)
+                    done += 1
+                    continue
+                body, url, hints = extraction_input(record, doc.metadata)
             except CaptureError:
                 continue
             except (ContentEncodingError, WarcFormatError, FileNotFoundError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from scrapy.http import Response, TextResponse
 from w3lib.url import safe_url_string
 
+from archive.capture import partial_content
 from archive.urls import canonical_url, with_ascii_host
 
 
@@ -38,11 +39,8 @@ def cut_short(response: Response) -> str | None:
     if "dataloss" in response.flags:
         return f"connection lost after {len(response.body)} bytes of the body"
     if response.status == 206:
-        # We never ask for a range, yet a server or cache may send one: its stub was
-        # extracted and became the article's latest version.
-        sent = header(response, b"Content-Range")
-        what = f"Content-Range {sent}" if sent else "no Content-Range"
-        return f"HTTP 206: only part of the page was sent ({what})"
+        # Its stub was extracted and became the article's latest version.
+        return partial_content(header(response, b"Content-Range"))
     return None
 
 
