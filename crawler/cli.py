@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,8 @@ from archive.config import ConfigError, SiteConfig, read_sites
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from archive.index import IndexStats
 
 # The checkout's config, wherever the command runs from: a relative path served the demo
 # without its canned queries when run outside the project root.
@@ -224,6 +228,25 @@ def verify(data: Path, sites: Path) -> None:
         sys.exit(1)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, taken as a Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM stops the work as Ctrl-C does, cleaning up on the way: the scheduler stops an
+    index task with SIGTERM, and a rebuild killed so left its half-built NAME.rebuild (and its
+    -wal and -shm) beside the index."""
+    def terminated(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @main.command()
 @common_options
 @click.option("--rebuild", is_flag=True,
@@ -239,7 +262,6 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
       newsarchive index --data ./data              # index what is new
       newsarchive index --rebuild --reextract      # start over with today's extractor
     """
-    from archive.index import index_lock, index_warc_directory, rebuild_index
     from archive.warc import salvage_directory
 
     warc_dir = data / "warc"
@@ -253,21 +275,14 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     # built, archiving again every article not indexed yet.
     rebuild = rebuild or not (data / "index.db").exists()
     try:
-        if rebuild:
-            stats = rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress)
-        else:
-            with index_lock(data / "index.db"):
-                db = _open_index(data / "index.db")
-                try:
-                    stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
-                finally:
-                    db.close()
-    except KeyboardInterrupt:
+        with _sigterm_as_ctrl_c():
+            stats = _index_data(data, warc_dir, rebuild, reextract, progress)
+    except KeyboardInterrupt as stop:
         click.echo("interrupted: " + (
             f"{data / 'index.db'} is as it was before the rebuild" if rebuild else
             "what was indexed so far is kept; `newsarchive index` again goes on from there"
         ), err=True)
-        sys.exit(130)
+        sys.exit(143 if isinstance(stop, _Terminated) else 130)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     except (sqlite3.OperationalError, OSError) as exc:
@@ -276,6 +291,19 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     click.echo(stats.format(), err=True)
     if stats.problems:
         sys.exit(1)
+
+
+def _index_data(data: Path, warc_dir: Path, rebuild: bool, reextract: bool, progress: bool) -> IndexStats:
+    from archive.index import index_lock, index_warc_directory, rebuild_index
+
+    if rebuild:
+        return rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress)
+    with index_lock(data / "index.db"):
+        db = _open_index(data / "index.db")
+        try:
+            return index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+        finally:
+            db.close()
 
 
 @main.command()

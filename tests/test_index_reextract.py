@@ -251,3 +251,34 @@ def test_ctrl_c_in_index_says_what_state_the_index_is_in(
     open_index(tmp_path / "index.db").close()  # an index to update (a missing one is rebuilt)
     update = CliRunner().invoke(main, ["index", "--data", str(tmp_path)])
     assert update.exit_code == 130 and "what was indexed so far is kept" in update.output
+
+
+def test_sigterm_in_a_rebuild_leaves_the_old_index_and_no_half_built_one(tmp_path: Path) -> None:
+    # The scheduler stops an index task with SIGTERM: Ctrl-C cleaned up, SIGTERM left the
+    # half-built index.db.rebuild, its -wal and its -shm beside the index.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "data"
+    crawl = Crawl(data / "warc", None)
+    for n in range(300):
+        crawl.article(f"/news/story-{n}", f"Stored text of story {n}. " * 40)
+    crawl.writer.close()
+    index_warc_directory(open_index(data / "index.db"), data / "warc")
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-c", "from crawler.cli import main; main()", "index", "--rebuild",
+               "--reextract", "--no-progress", "--data", str(data)]
+    rebuild = subprocess.Popen(command, cwd=root, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (data / "index.db.rebuild").exists() and rebuild.poll() is None:
+        assert time.monotonic() < deadline, "the rebuild never started"
+        time.sleep(0.05)
+    rebuild.send_signal(signal.SIGTERM)
+    _, errors = rebuild.communicate(timeout=60)
+    assert rebuild.returncode == 143, errors
+    assert "is as it was before the rebuild" in errors
+    assert not list(data.glob("index.db.rebuild*"))
+    with sqlite3.connect(data / "index.db") as conn:
+        assert conn.execute("select count(*) from articles").fetchone() == (300,)

@@ -49,13 +49,26 @@ def rebuild_index(
         return _rebuild(db_path, warc_dir, reextract=reextract, progress=progress)
 
 
+def _discard(fresh: Path, db: sqlite_utils.Database | None) -> None:
+    if db is not None:
+        db.close()
+    for partial in _sqlite_files(fresh):
+        partial.unlink(missing_ok=True)
+
+
 def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) -> IndexStats:
     fresh = db_path.with_name(db_path.name + ".rebuild")
     for leftover in _sqlite_files(fresh):
         leftover.unlink(missing_ok=True)
-    db = open_index(fresh)
+    db = None
+    try:
+        # (Opening it applies the migrations: a SIGTERM there left it behind too.)
+        db = open_index(fresh)
+        watch = _Writes(db_path)
+    except BaseException:
+        _discard(fresh, db)
+        raise
     damaged = False
-    watch = _Writes(db_path)
     try:
         try:
             stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
@@ -69,9 +82,7 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
         except BaseException:
             # Interrupted (Ctrl-C) or failed: the old index stays as it was, and half a new
             # one is no use to anybody (it was left behind as NAME.rebuild).
-            db.close()
-            for partial in _sqlite_files(fresh):
-                partial.unlink(missing_ok=True)
+            _discard(fresh, db)
             raise
         if db_path.exists():
             try:
