@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -112,7 +113,7 @@ class SchedulerService:
             return {}, set()
         db = open_index(self.context.index)
         try:
-            for lease in sweep_stale_leases(db):
+            for lease in sweep_stale_leases(db, starting_pid=os.getpid()):
                 failed = f"; run {lease.run_id} recorded as failed" if lease.run_id else ""
                 logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, failed)
             return last_started(db), interrupted_last(db)

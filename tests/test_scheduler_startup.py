@@ -45,3 +45,51 @@ def test_an_index_that_is_not_a_database_is_a_clear_error(setup: Setup) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("Error: ") and str(index) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# Writes a lease as a scheduler killed mid-crawl left it, naming this process's pid, then
+# becomes the new scheduler under that same pid: a container's pid 1 restarted after an OOM
+# kill. (A pid is the process's until exit: exec keeps it, and its start time.)
+_RESTART_WITH_SAME_PID = """\
+import os, sys
+from datetime import UTC, datetime, timedelta
+from archive.index import open_index, start_run
+from archive.index.leases import renew_lease, take_lease
+
+data, dead_pid = sys.argv[1], int(sys.argv[2])
+db = open_index(os.path.join(data, "index.db"))
+run_id = start_run(db, "demo", (datetime.now(UTC) - timedelta(hours=2)).isoformat())
+lease = take_lease(db, "crawl:demo", 60)
+renew_lease(db, lease, 60, child_pid=dead_pid, run_id=run_id)
+db.close()
+os.execv(sys.executable, [sys.executable, *sys.argv[3:]])
+"""
+
+
+def test_a_lease_naming_the_new_schedulers_own_pid_is_its_predecessors(setup: Setup) -> None:
+    """Regression (operator bug hunt): a scheduler restarted under the pid of the one killed
+    mid-crawl (pid 1 of a restarted container) took the dead one's lease for a live holder:
+    'crawl:demo: skipped, still running elsewhere (pid N ...)', N its own pid; the missed
+    crawl waited for its next turn and the killed run stayed 'running'."""
+    from archive.demosite import DemoSite
+    from tests.test_scheduler import Service, wait_for
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        log_path = setup.tmp / "scheduler.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [setup.command[0], "-c", _RESTART_WITH_SAME_PID, str(setup.data), str(dead.pid),
+                 *setup.command[1:]], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        service = Service(proc, log_path)
+        setup.services.append(service)  # stopped by the fixture if the test fails
+        wait_for("the missed crawl", lambda: len(setup.finished()) >= 2, setup, timeout=20)
+        assert service.stop() == 0
+    log = service.log
+    killed, missed = setup.finished()[:2]
+    assert killed["outcome"] == "failed", log
+    assert missed["outcome"] == "ok", log
+    assert "still running elsewhere" not in log
+    assert f"crawl:demo: its holder is gone (pid {proc.pid} on " in log
