@@ -363,5 +363,8 @@ class JobRunner:
         logger.info("%s: %s started (pid %d, log %s)", job.id, job.kind, child.pid, log_path)
         returncode = self._wait(db, job, lease, child)
         level = logging.INFO if returncode == 0 else logging.WARNING
-        logger.log(level, "%s: %s ended in %.1f s (%s): %s", job.id, job.kind,
-                   time.monotonic() - began, describe_exit(returncode), last_line(log_path))
+        # Its last line is one problem of however many (an index or verify that found some
+        # exits 1, every turn until they are dealt with): the log holds them all.
+        logger.log(level, "%s: %s ended in %.1f s (%s%s): %s", job.id, job.kind,
+                   time.monotonic() - began, describe_exit(returncode),
+                   "" if returncode == 0 else f", log {log_path}", last_line(log_path))
