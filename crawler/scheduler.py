@@ -29,6 +29,7 @@ from archive.index.runs import interrupted_last, last_started
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
 from crawler.runner import crawl_settings
+from crawler.session import DataDir
 from crawler.settings_check import settings_problems
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,9 @@ class SchedulerService:
         if not self.context.index.exists():
             # Deleted (or never built): nothing to sweep or catch up from, and opening it would
             # create it empty, which the crawls would then take for built (DataDir.problem).
+            missing = DataDir(self.context.data).missing_index()
+            if missing:
+                logger.warning("crawls are not run: %s", missing)
             return {}, set()
         db = open_index(self.context.index)
         try:

@@ -93,3 +93,27 @@ def test_a_lease_naming_the_new_schedulers_own_pid_is_its_predecessors(setup: Se
     assert missed["outcome"] == "ok", log
     assert "still running elsewhere" not in log
     assert f"crawl:demo: its holder is gone (pid {proc.pid} on " in log
+
+
+def test_a_service_started_without_its_index_lets_the_index_task_build_it(setup: Setup) -> None:
+    """Regression (operator bug hunt): index.db gone while the WARC files remain (deleted,
+    or lost with a disk) and the service restarted: `newsarchive schedule` refused to start
+    ('run `newsarchive index` ... first'), so the index task that would build it never ran,
+    and under systemd the service restarted in a loop. The README says the crawls wait, not
+    run, until `newsarchive index` or an index task builds it; the service does that now."""
+    from tests.test_scheduler import wait_for
+    from tests.test_scheduler_load import _archive_without_index
+
+    data = _archive_without_index(setup.tmp)
+    assert data == setup.data
+    with setup.schedule.open("a", encoding="utf-8") as schedule:
+        schedule.write('[jobs.index]\ntask = "index"\nevery = "1s"\n')
+    write_site(setup.sites, "http://127.0.0.1:9", 'every = "1h"')
+    service = setup.start()
+    index_done = "task:index: index ended in "
+    wait_for("the index task", lambda: index_done in service.log, setup, timeout=20)
+    assert service.stop() == 0
+    log = service.log
+    assert "WARNING: crawls are not run: " in log and "crawl:demo: not run: " in log
+    assert f"{index_done}" in log and "(exited with status 0)" in log, log
+    assert setup.query("select count(*) as n from captures")[0]["n"] == 1
