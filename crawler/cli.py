@@ -362,6 +362,14 @@ def schedule(data: Path, sites: Path, schedule_file: Path | None) -> None:
     if problem:
         raise click.ClickException(problem)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    # The default is looked for in the working directory: a unit started elsewhere ran
+    # without it (no tasks, no [settings]), and nothing said so.
+    log = logging.getLogger("crawler.scheduler")
+    if schedule_file is None:
+        log.warning("no schedule file (%s is not in %s): no index or verify tasks, the default "
+                    "[scheduler] options", DEFAULT_SCHEDULE, Path.cwd())
+    else:
+        log.info("schedule file: %s", schedule_file.resolve())
     # APScheduler reports every run and skip itself; the service logs them with their stats.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     sys.exit(service.run())

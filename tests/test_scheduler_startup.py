@@ -117,3 +117,30 @@ def test_a_service_started_without_its_index_lets_the_index_task_build_it(setup:
     assert "WARNING: crawls are not run: " in log and "crawl:demo: not run: " in log
     assert f"{index_done}" in log and "(exited with status 0)" in log, log
     assert setup.query("select count(*) as n from captures")[0]["n"] == 1
+
+
+def test_the_service_says_which_schedule_file_it_runs(setup: Setup) -> None:
+    """Regression (operator bug hunt): config/schedule.toml is looked for in the working
+    directory; a service started elsewhere (a systemd unit without WorkingDirectory=, given
+    --sites and --data) ran without it, its index and verify tasks, [settings] and
+    [scheduler] options silently gone: nothing in its log said which file it had read."""
+    import signal
+
+    from tests.test_scheduler import Service, wait_for
+
+    write_site(setup.sites, "http://127.0.0.1:9", 'schedule = "0 3 * * *"')
+    elsewhere = setup.tmp / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    command = [a for a in setup.command if a not in ("--schedule-file", str(setup.schedule))]
+    log_path = setup.tmp / "scheduler.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=elsewhere, env={**env, "PYTHONPATH": str(ROOT)},
+                                stdout=log, stderr=subprocess.STDOUT)
+    service = Service(proc, log_path)
+    setup.services.append(service)
+    wait_for("the start", lambda: "next run" in service.log, setup, timeout=20)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    assert (f"no schedule file (config/schedule.toml is not in {elsewhere}): no index or verify "
+            "tasks, the default [scheduler] options" in service.log), service.log
