@@ -382,8 +382,22 @@ def schedule(data: Path, sites: Path, schedule_file: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     # As `crawl` does: an index that cannot be used (not a database, a newer schema, a full
     # disk) is a one-line error now, not a traceback from the service's first look at it.
-    _check_data(data)
+    # A missing one is not: the crawls wait (logged) while an index task, or `newsarchive
+    # index` by hand, builds it; refused here, the service never ran the task that would.
+    from crawler.session import DataDir
+
+    problem = DataDir(data).storage_problem()
+    if problem:
+        raise click.ClickException(problem)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    # The default is looked for in the working directory: a unit started elsewhere ran
+    # without it (no tasks, no [settings]), and nothing said so.
+    log = logging.getLogger("crawler.scheduler")
+    if schedule_file is None:
+        log.warning("no schedule file (%s is not in %s): no index or verify tasks, the default "
+                    "[scheduler] options", DEFAULT_SCHEDULE, Path.cwd())
+    else:
+        log.info("schedule file: %s", schedule_file.resolve())
     # APScheduler reports every run and skip itself; the service logs them with their stats.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     sys.exit(service.run())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -19,9 +20,17 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.index import IndexUnusable, finish_run, open_index, start_run
-from archive.index.leases import Lease, LeaseHeld, release_lease, renew_lease, take_lease
+from archive.index.leases import (
+    Lease,
+    LeaseHeld,
+    lease_holder,
+    release_lease,
+    renew_lease,
+    take_lease,
+)
 from archive.index.runs import CrawlRun, get_run
 from archive.schedule import PlannedJob
+from crawler.extensions.runguard import LEASE_LOST
 from crawler.session import DataDir
 
 logger = logging.getLogger(__name__)
@@ -272,17 +281,27 @@ class JobRunner:
         return child
 
     def _wait(self, db: sqlite_utils.Database | None, job: PlannedJob, lease: Lease | None,
-              child: subprocess.Popen[bytes], run_id: int | None = None) -> int:
-        """Wait for the subprocess, renewing the lease (if it has one); its return code."""
+              child: subprocess.Popen[bytes], run_id: int | None = None) -> tuple[int, bool]:
+        """Wait for the subprocess, renewing the lease (if it has one): its return code, and
+        whether the lease was lost meanwhile (the subprocess was then told to stop)."""
         renew_every = max(0.5, self.context.lease_ttl / 4)
+        lost = False
         try:
-            self._renew(db, job, lease, child_pid=child.pid, run_id=run_id)
+            kept = self._renew(db, job, lease, child_pid=child.pid, run_id=run_id)
             while True:
+                if not kept and not lost:
+                    # Somebody else holds it now and may run the job already: two crawls of
+                    # one site must not run on. Stopped cleanly, as a crawl started by hand
+                    # stops itself (RunGuard); ours ran on, an error logged at each renewal.
+                    lost = True
+                    with contextlib.suppress(ProcessLookupError):
+                        child.send_signal(signal.SIGTERM)
                 try:
                     returncode = child.wait(timeout=renew_every)
                     break
                 except subprocess.TimeoutExpired:
-                    self._renew(db, job, lease)
+                    if not lost:
+                        kept = self._renew(db, job, lease)
         finally:
             with self._lock:
                 self._children.pop(job.id, None)
@@ -290,18 +309,33 @@ class JobRunner:
             # Whatever the crawl left behind (extraction workers) goes with it.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.pid, signal.SIGKILL)
-        return returncode
+        return returncode, lost
 
     def _renew(self, db: sqlite_utils.Database | None, job: PlannedJob, lease: Lease | None,
-               **noted: int | None) -> None:
+               **noted: int | None) -> bool:
+        """Extend the lease; False (logged) when it is no longer ours."""
         if db is None or lease is None:
-            return
+            return True
         try:
-            if not renew_lease(db, lease, self.context.lease_ttl, **noted):
-                logger.error("%s: lost its lease to another scheduler", job.id)
+            if renew_lease(db, lease, self.context.lease_ttl, **noted):
+                return True
+            holder = lease_holder(db, lease.name)
         except sqlite3.OperationalError as exc:
             # A busy index must not make us lose track of a running crawl: retry next time.
             logger.warning("%s: could not renew its lease (%s)", job.id, exc)
+            return True
+        logger.error("%s: lost its lease to %s: stopping it", job.id,
+                     holder.owner if holder else "nobody (its row was deleted)")
+        return False
+
+    def _lease_lost(self, db: sqlite_utils.Database, run_id: int, returncode: int) -> None:
+        """Record the run `lease_lost`, with the stats the crawl recorded (as `interrupted`:
+        our SIGTERM), where a run so recorded would run again at the service's next start."""
+        row = db.execute("select stats from crawl_runs where id = ?", [run_id]).fetchone()
+        stats = json.loads(row[0]) if row and row[0] else {}
+        finish_run(db, run_id, datetime.now(UTC).isoformat(), LEASE_LOST,
+                   {**stats, "newsarchive/outcome": LEASE_LOST, "newsarchive/exit_code": returncode,
+                    "newsarchive/failure": "its scheduler lost the lease: stopped"})
 
     def _crawl(self, db: sqlite_utils.Database, job: PlannedJob, lease: Lease) -> None:
         site = job.target
@@ -319,7 +353,12 @@ class JobRunner:
                        {"newsarchive/failure": "the scheduler stopped before the crawl started"})
             return
         logger.info("%s: run %d started (pid %d, log %s)", job.id, run_id, child.pid, log_path)
-        returncode = self._wait(db, job, lease, child, run_id)
+        returncode, lost = self._wait(db, job, lease, child, run_id)
+        if lost:
+            self._lease_lost(db, run_id, returncode)
+            self._log_end(job, get_run(db, run_id), describe_exit(returncode),
+                          time.monotonic() - began, log_path)
+            return
         run = get_run(db, run_id)
         if run is None or run.running:
             # The crawl died before RunGuard recorded its end: killed, crashed, or stopped by our
@@ -361,7 +400,10 @@ class JobRunner:
         if child is None:
             return
         logger.info("%s: %s started (pid %d, log %s)", job.id, job.kind, child.pid, log_path)
-        returncode = self._wait(db, job, lease, child)
+        returncode, _ = self._wait(db, job, lease, child)
         level = logging.INFO if returncode == 0 else logging.WARNING
-        logger.log(level, "%s: %s ended in %.1f s (%s): %s", job.id, job.kind,
-                   time.monotonic() - began, describe_exit(returncode), last_line(log_path))
+        # Its last line is one problem of however many (an index or verify that found some
+        # exits 1, every turn until they are dealt with): the log holds them all.
+        logger.log(level, "%s: %s ended in %.1f s (%s%s): %s", job.id, job.kind,
+                   time.monotonic() - began, describe_exit(returncode),
+                   "" if returncode == 0 else f", log {log_path}", last_line(log_path))

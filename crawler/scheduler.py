@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -28,6 +29,7 @@ from archive.index.runs import interrupted_last, last_started
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
 from crawler.runner import crawl_settings
+from crawler.session import DataDir
 from crawler.settings_check import settings_problems
 
 logger = logging.getLogger(__name__)
@@ -109,10 +111,13 @@ class SchedulerService:
         if not self.context.index.exists():
             # Deleted (or never built): nothing to sweep or catch up from, and opening it would
             # create it empty, which the crawls would then take for built (DataDir.problem).
+            missing = DataDir(self.context.data).missing_index()
+            if missing:
+                logger.warning("crawls are not run: %s", missing)
             return {}, set()
         db = open_index(self.context.index)
         try:
-            for lease in sweep_stale_leases(db):
+            for lease in sweep_stale_leases(db, starting_pid=os.getpid()):
                 failed = f"; run {lease.run_id} recorded as failed" if lease.run_id else ""
                 logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, failed)
             return last_started(db), interrupted_last(db)

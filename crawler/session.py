@@ -41,9 +41,26 @@ class DataDir:
         return self.root / "index.db"
 
     def problem(self) -> str | None:
-        """Why a crawl cannot write here, or None; creates the directory. A directory that
-        cannot be created or written (a read-only mount, a file in its path) failed the
-        crawl with a traceback per component, and its last line blamed the site's config."""
+        """Why a crawl cannot write here, or None; creates the directory."""
+        return self.storage_problem() or self.missing_index()
+
+    def missing_index(self) -> str | None:
+        """Why a crawl must wait for the index to be built from the WARC files, or None."""
+        if self.index.exists():
+            return None
+        # Deleted (under the scheduler, say): a fresh empty index would take every archived
+        # article for new, and the crawl would fetch and archive them all again.
+        archived = len(warc_files(self.warc)) if self.warc.is_dir() else 0
+        if archived:
+            return (f"{self.index} is missing but {self.warc} holds {archived} WARC file(s): "
+                    "run `newsarchive index` to build it from them first")
+        return None
+
+    def storage_problem(self) -> str | None:
+        """Why nothing can be written here (the directory, the index), or None; creates the
+        directory. A directory that cannot be created or written (a read-only mount, a file
+        in its path) failed the crawl with a traceback per component, and its last line
+        blamed the site's config."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=self.root):
@@ -51,12 +68,6 @@ class DataDir:
         except OSError as exc:
             return f"cannot write to the data directory {self.root}: {exc}"
         if not self.index.exists():
-            # Deleted (under the scheduler, say): a fresh empty index would take every archived
-            # article for new, and the crawl would fetch and archive them all again.
-            archived = len(warc_files(self.warc)) if self.warc.is_dir() else 0
-            if archived:
-                return (f"{self.index} is missing but {self.warc} holds {archived} WARC file(s): "
-                        "run `newsarchive index` to build it from them first")
             return None
         from archive.index import IndexUnusable, open_index
 

@@ -295,3 +295,24 @@ def test_newsarchive_index_puts_a_missing_index_in_place_only_when_built(
         assert db.table("captures").count == 1
     finally:
         db.close()
+
+
+def test_a_task_that_found_problems_names_its_log(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Regression (operator bug hunt): a WARC file left where `newsarchive index` does not
+    read it (uncompressed, or in a subfolder) makes every scheduled index task exit 1; the
+    service logged the last of its problems alone, and not the log that holds them all, as
+    it does for a crawl that did not end ok."""
+    data = _archive_without_index(tmp_path)
+    (data / "warc" / "gunzipped.warc").write_bytes(b"WARC/1.1\r\n")
+    (data / "warc" / "2025").mkdir()
+    shutil.copy(next((data / "warc").glob("*.warc.gz")), data / "warc" / "2025")
+    runner = JobRunner(JobContext(data, tmp_path / "sites", lease_ttl=6))
+    with caplog.at_level(logging.INFO, logger="crawler.jobs"):
+        runner.run(PlannedJob("task:index", "index", "index", None, timedelta(hours=6)))
+    (log,) = (data / "logs").glob("task-index-*.log")
+    ended = [r for r in caplog.records if "index ended" in r.getMessage()]
+    assert [r.levelno for r in ended] == [logging.WARNING]
+    assert ended[0].getMessage().startswith("task:index: index ended in ")
+    assert f"(exited with status 1, log {log}): problem: " in ended[0].getMessage()
+    assert "gunzipped.warc" in log.read_text() and "2025/" in log.read_text()

@@ -45,3 +45,102 @@ def test_an_index_that_is_not_a_database_is_a_clear_error(setup: Setup) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("Error: ") and str(index) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# Writes a lease as a scheduler killed mid-crawl left it, naming this process's pid, then
+# becomes the new scheduler under that same pid: a container's pid 1 restarted after an OOM
+# kill. (A pid is the process's until exit: exec keeps it, and its start time.)
+_RESTART_WITH_SAME_PID = """\
+import os, sys
+from datetime import UTC, datetime, timedelta
+from archive.index import open_index, start_run
+from archive.index.leases import renew_lease, take_lease
+
+data, dead_pid = sys.argv[1], int(sys.argv[2])
+db = open_index(os.path.join(data, "index.db"))
+run_id = start_run(db, "demo", (datetime.now(UTC) - timedelta(hours=2)).isoformat())
+lease = take_lease(db, "crawl:demo", 60)
+renew_lease(db, lease, 60, child_pid=dead_pid, run_id=run_id)
+db.close()
+os.execv(sys.executable, [sys.executable, *sys.argv[3:]])
+"""
+
+
+def test_a_lease_naming_the_new_schedulers_own_pid_is_its_predecessors(setup: Setup) -> None:
+    """Regression (operator bug hunt): a scheduler restarted under the pid of the one killed
+    mid-crawl (pid 1 of a restarted container) took the dead one's lease for a live holder:
+    'crawl:demo: skipped, still running elsewhere (pid N ...)', N its own pid; the missed
+    crawl waited for its next turn and the killed run stayed 'running'."""
+    from archive.demosite import DemoSite
+    from tests.test_scheduler import Service, wait_for
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        log_path = setup.tmp / "scheduler.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [setup.command[0], "-c", _RESTART_WITH_SAME_PID, str(setup.data), str(dead.pid),
+                 *setup.command[1:]], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        service = Service(proc, log_path)
+        setup.services.append(service)  # stopped by the fixture if the test fails
+        wait_for("the missed crawl", lambda: len(setup.finished()) >= 2, setup, timeout=20)
+        assert service.stop() == 0
+    log = service.log
+    killed, missed = setup.finished()[:2]
+    assert killed["outcome"] == "failed", log
+    assert missed["outcome"] == "ok", log
+    assert "still running elsewhere" not in log
+    assert f"crawl:demo: its holder is gone (pid {proc.pid} on " in log
+
+
+def test_a_service_started_without_its_index_lets_the_index_task_build_it(setup: Setup) -> None:
+    """Regression (operator bug hunt): index.db gone while the WARC files remain (deleted,
+    or lost with a disk) and the service restarted: `newsarchive schedule` refused to start
+    ('run `newsarchive index` ... first'), so the index task that would build it never ran,
+    and under systemd the service restarted in a loop. The README says the crawls wait, not
+    run, until `newsarchive index` or an index task builds it; the service does that now."""
+    from tests.test_scheduler import wait_for
+    from tests.test_scheduler_load import _archive_without_index
+
+    data = _archive_without_index(setup.tmp)
+    assert data == setup.data
+    with setup.schedule.open("a", encoding="utf-8") as schedule:
+        schedule.write('[jobs.index]\ntask = "index"\nevery = "1s"\n')
+    write_site(setup.sites, "http://127.0.0.1:9", 'every = "1h"')
+    service = setup.start()
+    index_done = "task:index: index ended in "
+    wait_for("the index task", lambda: index_done in service.log, setup, timeout=20)
+    assert service.stop() == 0
+    log = service.log
+    assert "WARNING: crawls are not run: " in log and "crawl:demo: not run: " in log
+    assert f"{index_done}" in log and "(exited with status 0)" in log, log
+    assert setup.query("select count(*) as n from captures")[0]["n"] == 1
+
+
+def test_the_service_says_which_schedule_file_it_runs(setup: Setup) -> None:
+    """Regression (operator bug hunt): config/schedule.toml is looked for in the working
+    directory; a service started elsewhere (a systemd unit without WorkingDirectory=, given
+    --sites and --data) ran without it, its index and verify tasks, [settings] and
+    [scheduler] options silently gone: nothing in its log said which file it had read."""
+    import signal
+
+    from tests.test_scheduler import Service, wait_for
+
+    write_site(setup.sites, "http://127.0.0.1:9", 'schedule = "0 3 * * *"')
+    elsewhere = setup.tmp / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    command = [a for a in setup.command if a not in ("--schedule-file", str(setup.schedule))]
+    log_path = setup.tmp / "scheduler.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=elsewhere, env={**env, "PYTHONPATH": str(ROOT)},
+                                stdout=log, stderr=subprocess.STDOUT)
+    service = Service(proc, log_path)
+    setup.services.append(service)
+    wait_for("the start", lambda: "next run" in service.log, setup, timeout=20)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    assert (f"no schedule file (config/schedule.toml is not in {elsewhere}): no index or verify "
+            "tasks, the default [scheduler] options" in service.log), service.log

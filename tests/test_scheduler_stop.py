@@ -125,3 +125,32 @@ def test_signals_after_the_service_stopped_do_not_change_its_exit_status(setup: 
             time.sleep(0.001)
         assert service.proc.wait(30) == 0, service.log[-3000:]
     assert "Traceback" not in service.log
+
+
+def test_a_crawl_whose_lease_the_scheduler_lost_is_stopped_once(setup: Setup) -> None:
+    """Regression (operator bug hunt): a scheduled crawl whose lease is taken from its
+    scheduler (the row deleted by hand to clear a lease thought stuck, then taken by another
+    scheduler or a hand crawl) ran on beside the crawl that took it, while its scheduler
+    logged 'lost its lease to another scheduler' at every renewal (every 15 s at the default
+    lease_ttl) until it ended. A crawl started by hand stops in that case (lease_lost); the
+    scheduler now stops its own the same way, once, and records the run lease_lost."""
+    with DemoSite(n_articles=200, delay=0.5) as site:
+        write_site(setup.sites, site.url, 'every = "1h"')
+        service = setup.start()
+        lease = wait_for("a crawl writing its WARC", lambda: running_crawl(setup), setup)
+        db = open_index(setup.data / "index.db")
+        try:
+            db.execute("delete from job_leases where name = 'crawl:demo'")
+            db.conn.commit()
+        finally:
+            db.close()
+        wait_for("the crawl's end", lambda: setup.finished(), setup, timeout=20)
+        time.sleep(2)  # renewals, had the crawl run on
+        assert service.stop() == 0, service.log[-3000:]
+    [run] = setup.runs()
+    assert run["outcome"] == "lease_lost", service.log[-3000:]
+    assert run["pages"] and run["pages"] < 200
+    assert service.log.count("lost its lease") == 1, service.log[-3000:]
+    assert f"run {run['id']} ended: lease_lost" in service.log
+    assert not list((setup.data / "warc").glob("*.open"))
+    assert lease["run_id"] == run["id"]

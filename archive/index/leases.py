@@ -90,19 +90,24 @@ def _runs_for(lease: Lease, pid: int | None) -> bool:
     return started is None or started <= lease.expires + _START_SLACK
 
 
-def is_stale(lease: Lease, now: float, host: str) -> bool:
+def is_stale(lease: Lease, now: float, host: str, *, starting_pid: int | None = None) -> bool:
     """May the lease be taken over?
 
     On another host only expiry tells. On this one the processes tell more: a lease whose
     scheduler and crawl are both gone is free at once (the scheduler was killed), and one
     whose crawl still runs is not, even expired (its scheduler died, the orphan crawl goes
-    on and must not get a twin).
+    on and must not get a twin). `starting_pid` is a process that holds no lease yet (a
+    scheduler starting): a lease naming it was a predecessor's that had the same pid.
     """
     if lease.host != host:
         return lease.expires < now
-    if not (_runs_for(lease, lease.pid) or _runs_for(lease, lease.child_pid)):
+
+    def runs(pid: int | None) -> bool:
+        return pid != starting_pid and _runs_for(lease, pid)
+
+    if not (runs(lease.pid) or runs(lease.child_pid)):
         return True
-    return lease.expires < now and not _runs_for(lease, lease.child_pid)
+    return lease.expires < now and not runs(lease.child_pid)
 
 
 def _get(db: sqlite_utils.Database, name: str) -> Lease | None:
@@ -154,10 +159,15 @@ def _fail_orphan_run(db: sqlite_utils.Database, stale: Lease) -> None:
                    {"newsarchive/failure": f"the process holding its lease went away ({stale.owner})"})
 
 
-def sweep_stale_leases(db: sqlite_utils.Database, host: str | None = None) -> list[Lease]:
+def sweep_stale_leases(db: sqlite_utils.Database, host: str | None = None, *,
+                       starting_pid: int | None = None) -> list[Lease]:
     """Drop every stale lease, recording the run it shows as running as failed. Called when a
     scheduler starts: a run SIGKILLed with its scheduler (an OOM kill, a power cut) otherwise
-    stayed "running" until its site's next turn took the lease, a week later for a weekly one."""
+    stayed "running" until its site's next turn took the lease, a week later for a weekly one.
+
+    `starting_pid`, the scheduler's own pid, holds none of them: a container's service is
+    pid 1 again after a restart, and the lease of the one killed mid-crawl looked held by
+    it (is_stale)."""
     host = socket.gethostname() if host is None else host
     now = time.time()
     swept = []
@@ -165,7 +175,7 @@ def sweep_stale_leases(db: sqlite_utils.Database, host: str | None = None) -> li
         cursor = db.execute("select * from job_leases")
         names = [c[0] for c in cursor.description]
         for lease in [Lease.from_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]:
-            if is_stale(lease, now, host):
+            if is_stale(lease, now, host, starting_pid=starting_pid):
                 _fail_orphan_run(db, lease)
                 db.execute("delete from job_leases where name = ? and token = ?",
                            [lease.name, lease.token])
