@@ -255,7 +255,8 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
               help="Extract every article again from its archived response (after an upgrade).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: bool) -> None:
-    """Build or bring up to date DATA/index.db from the WARC files alone (idempotent).
+    """Build or bring up to date DATA/index.db from the WARC files alone (idempotent); exit 1
+    when it found problems (a damaged or unread WARC file), each named on its own line.
 
     \b
     Example:
