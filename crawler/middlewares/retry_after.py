@@ -32,7 +32,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII digits only (delta-seconds is 1*DIGIT): str.isdigit() takes "²", which float()
+    # refuses, and the ValueError gave up the request as a fetch error.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
