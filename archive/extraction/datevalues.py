@@ -103,12 +103,14 @@ def _compose(
 _ZONES = {"UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00", "EST": "-05:00", "EDT": "-04:00",
           "CST": "-06:00", "CDT": "-05:00", "MST": "-07:00", "MDT": "-06:00", "PST": "-08:00",
           "PDT": "-07:00"}
-_ZONE = re.compile(r"^\s*\(?([A-Za-z]{1,5})\)?\s*(?:([+-]\d{2}):?(\d{2}))?\s*$")
+# Matched on the stripped text: a \s* on either side of the optional offset backtracked over
+# every split of the spaces between them, 4 s for 40,000 (a feed's date, on the reactor).
+_ZONE = re.compile(r"\(?([A-Za-z]{1,5})\)?\s*(?:([+-]\d{2}):?(\d{2}))?")
 
 
 def _zone_offset(rest: str) -> str | None:
     """The offset a zone name after the time states; "?" (no valid offset) for an unknown name."""
-    zone = _ZONE.match(rest)
+    zone = _ZONE.fullmatch(rest.strip())
     if zone is None:
         return None
     name, hours, minutes = zone.groups()
