@@ -159,6 +159,19 @@ def test_a_zone_followed_by_a_sea_of_spaces_is_read_at_once() -> None:
     assert time.monotonic() - started < 1
 
 
+def test_a_date_of_many_times_over_lines_is_read_at_once() -> None:
+    # What followed the time was matched as (.*)$: "." stops at a line break, and the search
+    # tried again from every later "0:00", each to its line's end: 15,000 of them in a
+    # pubDate held the reactor 6 s. And a later line's zone was taken for the time's:
+    # "09:15:00 X\nsee 10:30 GMT+0500" became 09:15 at +05:00.
+    body = rss("<link>/news/a</link><pubDate>Fri, 20 Nov 2026 09:15:00 "
+               + "0:00 " * 15_000 + "\nx</pubDate>",
+               "<link>/news/b</link><pubDate>Fri, 20 Nov 2026 09:15:00 X\nsee 10:30 GMT+0500</pubDate>")
+    started = time.monotonic()
+    assert [e.published for e in parse_feed(body, BASE)] == ["2026-11-20", "2026-11-20"]
+    assert time.monotonic() - started < 1
+
+
 def test_a_day_stays_a_day_not_its_midnight() -> None:
     # "2026-11-20" became "2026-11-20T00:00:00": the article took it for its publication time,
     # a midnight nobody stated (read as UTC by the index), preferred to an honest printed day.

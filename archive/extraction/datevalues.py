@@ -40,8 +40,10 @@ def normalise_date(value: str, *, now: datetime | None = None) -> str | None:
     return text
 
 
-# What follows the time in an RFC 822 date, past a year written after it (asctime).
-_AFTER_TIME = re.compile(r"\d:\d{2}(?::\d{2})?\s*(?:\d{4}\b)?(.*)$")
+# The time in an RFC 822 date, and a year written after it (asctime): the zone follows. (Not
+# matched as "(.*)$": "." stops at a line break, and the search went on from every later
+# "0:00", each to its line's end, quadratic, and took a later line's zone.)
+_TIME = re.compile(r"\d:\d{2}(?::\d{2})?\s*(?:\d{4}\b)?")
 
 
 def rfc822_date(value: str) -> str | None:
@@ -56,8 +58,8 @@ def rfc822_date(value: str) -> str | None:
         return None
     if parsed.tzinfo is not None:
         return parsed.isoformat()
-    after = _AFTER_TIME.search(value)
-    zone = after.group(1).strip() if after else ""
+    clock = _TIME.search(value)
+    zone = value[clock.end():].strip() if clock else ""
     if "(" in zone:  # a comment: "+0100 (CET)" is read above; "GMT+0100 (CET)" or "(CET)" here
         before, _, comment = zone.partition("(")
         zone = before.strip() or comment.rstrip(") ")
