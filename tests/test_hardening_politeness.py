@@ -171,7 +171,7 @@ class _RateLimited(QuietHandler):
                 number = len(server.story_times) - 1  # type: ignore[attr-defined]
             refusals: dict[int | None, int] = server.refusals  # type: ignore[attr-defined]
             if (status := refusals.get(number, refusals.get(None))) is not None:
-                self.send(status, b"busy, come back later")
+                self.send(status, b"busy, come back later", server.refusal_headers)  # type: ignore[attr-defined]
                 return
             with server.lock:  # type: ignore[attr-defined]
                 server.in_flight += 1  # type: ignore[attr-defined]
@@ -199,11 +199,13 @@ class _RateLimited(QuietHandler):
 def _crawl_rate_limited(tmp_path: Path, *, closed: bool = False, limited: bool = True,
                         refusals: dict[int | None, int] | None = None, returncode: int = 0,
                         settings: dict[str, str] | None = None,
-                        retry_after: str = str(PAUSE_SECONDS)) -> tuple[Crawl, Any]:
+                        retry_after: str = str(PAUSE_SECONDS),
+                        refusal_headers: list[tuple[str, str]] | None = None) -> tuple[Crawl, Any]:
     """`refusals`: story request number (None: any) -> the status it is answered with;
     `retry_after`: the first story's 429 says to wait this."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RateLimited)
     httpd.retry_after = retry_after  # type: ignore[attr-defined]
+    httpd.refusal_headers = refusal_headers or []  # type: ignore[attr-defined]
     httpd.refusals = refusals or {}  # type: ignore[attr-defined]
     httpd.lock = threading.Lock()  # type: ignore[attr-defined]
     httpd.in_flight = httpd.most_in_flight = 0  # type: ignore[attr-defined]
@@ -360,3 +362,22 @@ def test_a_host_refusing_every_story_is_not_hammered_at_default_settings(tmp_pat
     assert len(rounds) == 2, rounds
     assert rounds[1][0] - rounds[0][-1] >= 5.0
     assert len(httpd.story_times) <= 8  # CONCURRENT_REQUESTS_PER_DOMAIN (4) a burst, at most
+
+
+def test_a_host_asking_to_wait_after_every_wait_is_closed_for_the_run(tmp_path: Path) -> None:
+    # Each URL gave up after NEWSARCHIVE_RETRY_AFTER_TIMES pauses, but the host was never
+    # given up: a site answering every request 429 with a Retry-After under the longest wait
+    # got a request or two after each pause, each URL three more tries: 12 stories took 37
+    # pauses, a run of 37 s that ended `ok`; max_pages of them at 300 s, months. Refused
+    # after as many pauses in a row as a URL is retried, the host is closed for the run.
+    crawl, httpd = _crawl_rate_limited(
+        tmp_path, refusals={None: 429}, refusal_headers=[("Retry-After", "1")], returncode=1,
+        # (A time limit: without the fix the run took 37 s.)
+        settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "DOWNLOAD_DELAY": "0.05",
+                  "CLOSESPIDER_TIMEOUT": "10"})
+    rounds = _rounds(httpd.story_times, gap=0.8)
+    assert len(rounds) <= 4, rounds  # the first burst, and one after each of 3 pauses
+    host = f"127.0.0.1:{httpd.server_address[1]}"
+    assert crawl.stats()["newsarchive/outcome"] == "host_unavailable"
+    failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
+    assert any(f"{host} kept answering 429" in (item["reason"] or "") for item in failed)
