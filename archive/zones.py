@@ -18,7 +18,9 @@ def site_zone(name: str | None) -> tzinfo:
     try:
         if name not in _NOT_ZONES:
             return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):  # ValueError: "../etc/passwd", "/abs/path"
+    # ValueError: "../etc/passwd", "/abs/path"; OSError: a folder of the tz database
+    # ("America"), a name too long for a file name (a hostile or damaged metadata record).
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
     spelled = [z for z in available_timezones() - _NOT_ZONES if z.lower() == name.lower()]
     hint = f" (did you mean {spelled[0]!r}?)" if spelled else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from urllib.parse import urlsplit
 
@@ -96,5 +97,8 @@ class RobotsRules:
         delays = [rules.crawl_delay(self.user_agent)]
         rate = rules.request_rate(self.user_agent)
         if rate is not None and rate.requests > 0:
-            delays.append(rate.seconds / rate.requests)
+            try:
+                delays.append(rate.seconds / rate.requests)
+            except OverflowError:  # Protego's ints have any size: "1/9999…s" is past a float
+                delays.append(math.inf)
         return max((d for d in delays if d is not None and d > 0), default=None)

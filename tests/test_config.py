@@ -265,6 +265,9 @@ def test_timezone_names_the_zone_of_the_sites_times_without_an_offset(tmp_path: 
     ("'../../etc/passwd'", ""),
     # The machine's own zone file: another machine rebuilding the index reads another zone.
     ("'localtime'", ""),
+    # A folder of the tz database, a name too long for a file: an OSError's traceback.
+    ("'America'", ""),
+    ("'" + "x" * 300 + "'", ""),
 ])
 def test_a_timezone_that_is_no_iana_name_is_named_with_its_file_and_key(
     tmp_path: Path, value: str, hint: str

@@ -287,3 +287,20 @@ def test_a_day_without_a_time_counts_whole_against_since(server: _Server, tmp_pa
     result = crawl(tmp_path)
     assert articles(result) == ["news/yesterday"]
     assert result.stats()["newsarchive/skipped_since"] == 1
+
+
+def test_a_day_at_the_end_of_the_calendar_costs_only_its_date(server: _Server, tmp_path: Path) -> None:
+    # A lastmod of "9999-12-31" (a placeholder, or a hostile sitemap), read as lasting until
+    # noon the next day, was past the last day Python knows: OverflowError, and the articles
+    # after it in discovery and the site's start pages were never requested.
+    port = server.server_address[1]
+    today = datetime.now(UTC).date().isoformat()
+    server.routes = {
+        "/sitemap.xml": (200, sitemap(port, {"/news/doomsday": "9999-12-31", "/news/today": today}), []),
+        "/start": (200, listing("/news/linked"), []),
+        **{path: (200, article(path), []) for path in ("/news/doomsday", "/news/today", "/news/linked")},
+    }
+    site(tmp_path, server, sitemaps="['/sitemap.xml']", since="'1d'", start_urls="['/start']")
+    result = crawl(tmp_path)
+    assert articles(result) == ["news/doomsday", "news/linked", "news/today"]
+    assert "OverflowError" not in result.log

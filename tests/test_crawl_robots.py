@@ -185,3 +185,24 @@ def test_crawl_delay_of_our_group_spaces_the_requests_to_its_origin(tmp_path: Pa
     first, second = server.times  # type: ignore[attr-defined]
     assert second - first >= 0.95
     assert "Crawl-delay of 1 s" in crawl.log
+
+
+def test_a_request_rate_past_any_float_is_the_longest_crawl_delay(tmp_path: Path) -> None:
+    # Protego keeps Request-rate's numbers as Python ints of any size: "1/9999…s" (400 digits)
+    # made seconds / requests raise OverflowError in the robots.txt callback and at every
+    # request of the origin after it, and nothing of the site was crawled.
+    server = _serve("")
+    server.robots_body = (b"User-agent: *\nRequest-rate: 1/"  # type: ignore[attr-defined]
+                          + b"9" * 400 + b"s\nDisallow: /private/\n")
+    try:
+        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
+                             settings={"NEWSARCHIVE_CRAWL_DELAY_MAX": "1"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert server.requested == ["/rss", "/news/story"]  # type: ignore[attr-defined]
+    first, second = server.times  # type: ignore[attr-defined]
+    assert second - first >= 0.95  # NEWSARCHIVE_CRAWL_DELAY_MAX, the longest kept
+    assert "Crawl-delay of inf s: waiting NEWSARCHIVE_CRAWL_DELAY_MAX (1 s)" in crawl.log
+    assert "Traceback" not in crawl.log

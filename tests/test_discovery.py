@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from archive.capture import hints_from_discovery
 from archive.discovery import FeedError, SitemapError, parse_feed, parse_sitemap
 from archive.extract import extract_article
+from archive.extraction.datevalues import normalise_date as page_date
 
 BASE = "http://127.0.0.1:8765/feeds/rss.xml"
 
@@ -141,6 +143,33 @@ def test_a_zone_named_as_python_does_not_know_it_costs_the_time_not_the_hours() 
                "<link>/news/c</link><pubDate>Fri, 20 Nov 2026 09:15:00 EST</pubDate>")
     assert [e.published for e in parse_feed(body, BASE)] == [
         "2026-11-20", "2026-11-20T09:15:00+01:00", "2026-11-20T09:15:00-05:00"]
+
+
+def test_a_zone_followed_by_a_sea_of_spaces_is_read_at_once() -> None:
+    # The zone's pattern backtracked over every split of the spaces between its two \s*:
+    # 40,000 spaces in one pubDate held the reactor 4 s, a sitemap of such lastmods for hours.
+    body = rss("<link>/news/a</link><pubDate>Fri, 20 Nov 2026 09:15:00 CET"
+               + " " * 40_000 + "x</pubDate>")
+    started = time.monotonic()
+    assert [e.published for e in parse_feed(body, BASE)] == ["2026-11-20"]
+    assert time.monotonic() - started < 1
+    page = f"2026-11-20T09:15:00 GMT{' ' * 40_000}x"
+    started = time.monotonic()
+    assert page_date(page) == "2026-11-20T09:15:00"
+    assert time.monotonic() - started < 1
+
+
+def test_a_date_of_many_times_over_lines_is_read_at_once() -> None:
+    # What followed the time was matched as (.*)$: "." stops at a line break, and the search
+    # tried again from every later "0:00", each to its line's end: 15,000 of them in a
+    # pubDate held the reactor 6 s. And a later line's zone was taken for the time's:
+    # "09:15:00 X\nsee 10:30 GMT+0500" became 09:15 at +05:00.
+    body = rss("<link>/news/a</link><pubDate>Fri, 20 Nov 2026 09:15:00 "
+               + "0:00 " * 15_000 + "\nx</pubDate>",
+               "<link>/news/b</link><pubDate>Fri, 20 Nov 2026 09:15:00 X\nsee 10:30 GMT+0500</pubDate>")
+    started = time.monotonic()
+    assert [e.published for e in parse_feed(body, BASE)] == ["2026-11-20", "2026-11-20"]
+    assert time.monotonic() - started < 1
 
 
 def test_a_day_stays_a_day_not_its_midnight() -> None:

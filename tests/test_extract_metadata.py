@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,19 @@ def test_the_image_is_a_url_as_a_browser_requests_it(declared: str, image: str) 
     """An og:image with spaces in its path (a dev page) went into the index as written: no
     URL, and a link cut at its first space."""
     assert extract_article(page(f'<meta property="og:image" content="{declared}">'), URL).image == image
+
+
+def test_image_references_are_looked_up_once_not_once_per_reference() -> None:
+    """Each JSON-LD image given by @id was looked for in the whole graph: 20,000 references
+    among 20,000 objects (a 1.1 MB page) took 21 s of a worker, past the 30 s extraction
+    timeout a little further on, and the article was lost."""
+    count = 15_000
+    graph = [{"@type": "NewsArticle", "headline": "Budget approved by council",
+              "image": [{"@id": f"#img{n}"} for n in range(count)]}]
+    graph += [{"@type": "ImageObject", "@id": f"#img{n}"} for n in range(count - 1)]
+    graph += [{"@type": "ImageObject", "@id": f"#img{count - 1}", "url": "/img/storm.jpg"}]
+    head = f'<script type="application/ld+json">{json.dumps({"@graph": graph})}</script>'
+    started = time.monotonic()
+    result = extract_article(page(head), URL)
+    assert result.image == "https://news.example/img/storm.jpg"
+    assert time.monotonic() - started < 3

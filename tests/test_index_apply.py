@@ -283,6 +283,9 @@ def test_bad_metadata_is_a_clear_error(tmp_path: Path) -> None:
     ({"fetched_at": "0001-01-01T00:30:00+01:00"}, "out of range in UTC"),
     ({"timezone": 1}, "field timezone holds int"),
     ({"timezone": "Mars/Olympus_Mons"}, "field timezone: 'Mars/Olympus_Mons' is not an IANA"),
+    # A folder of the tz database: IsADirectoryError stopped the whole rebuild.
+    ({"timezone": "America"}, "field timezone: 'America' is not an IANA"),
+    ({"timezone": "x" * 300}, "field timezone: 'x+' is not an IANA"),
 ])
 def test_malformed_metadata_is_refused_whole(
     tmp_path: Path, change: dict[str, object], error: str

@@ -256,9 +256,16 @@ def _ld_image_urls(page: Page) -> Iterator[Any]:
     """The JSON-LD image's URLs: a URL, an ImageObject (its url or contentUrl, or a reference
     by @id to one elsewhere in the graph, as Yoast writes it), or a list of them."""
     value = _ld_value(page, "image")
-    for item in value if isinstance(value, list) else [value]:
+    by_id: dict[str, dict[str, Any]] | None = None  # built once: a scan per reference was
+    for item in value if isinstance(value, list) else [value]:  # 21 s for 20,000 of them
         if isinstance(item, dict) and not (item.get("url") or item.get("contentUrl")):
-            item = next((o for o in page.json_ld if item.get("@id") and o.get("@id") == item["@id"]), item)
+            if by_id is None:
+                by_id = {}
+                for obj in page.json_ld:
+                    if isinstance(obj.get("@id"), str):
+                        by_id.setdefault(obj["@id"], obj)
+            ref = item.get("@id")
+            item = by_id.get(ref, item) if isinstance(ref, str) else item
         yield item.get("url") or item.get("contentUrl") if isinstance(item, dict) else item
 
 

@@ -32,7 +32,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII digits only (delta-seconds is 1*DIGIT): str.isdigit() takes "²", which float()
+    # refuses, and the ValueError gave up the request as a fetch error.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -64,6 +66,8 @@ class RetryAfterMiddleware:
         # Refusals without Retry-After since the host's last other answer, and its last back-off.
         self._refusals: dict[str, int] = {}
         self._backoff: dict[str, float] = {}
+        # Retry-After pauses in a row, without another answer between them.
+        self._waits: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -130,6 +134,7 @@ class RetryAfterMiddleware:
             # The host answers again: its next refusal starts the back-off over.
             self._refusals.pop(host, None)
             self._backoff.pop(host, None)
+            self._waits.pop(host, None)
             return response
         header = response.headers.get(b"Retry-After") if response.status in (429, 503) else None
         wait = retry_after_seconds(header.decode("latin-1") if header else None)
@@ -155,6 +160,20 @@ class RetryAfterMiddleware:
                            response.status, request.url, wait, times + 1)
             request.meta["dont_retry"] = True
             return response
+        if self._paused_until.get(host, 0.0) <= time.monotonic():  # a pause, not one in flight
+            waits = self._waits[host] = self._waits.get(host, 0) + 1
+            if waits > self.max_times:
+                # Each URL gave up after max_times, the host never: a burst after each pause,
+                # three more tries each, max_pages URLs of waits up to max_wait (days).
+                logger.warning("%s for %s after %d Retry-After pauses in a row: not sending %s "
+                               "more requests this run", response.status, request.url,
+                               waits - 1, host)
+                self._closed[host] = (math.inf, f"not fetched: {host} kept answering "
+                                      f"{response.status} through {waits - 1} Retry-After pauses")
+                self._note_closed(host)
+                self._hold_slot(request, host)
+                request.meta["dont_retry"] = True
+                return response
         self._paused_until[host] = max(self._paused_until.get(host, 0.0), time.monotonic() + wait)
         self._hold_slot(request, host)
         logger.info("%s for %s: pausing %s for %.1f s as Retry-After asks", response.status,

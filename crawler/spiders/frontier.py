@@ -126,7 +126,10 @@ def _latest_instant(value: str | None, zone: tzinfo) -> datetime | None:
     is in the site's zone (a "09:00:00" lastmod of a Berlin site is 08:00 UTC in winter)."""
     moment = as_utc(value, zone)
     if moment is not None and value is not None and "T" not in value:
-        return moment + _DAY_ENDS_BY
+        try:
+            return moment + _DAY_ENDS_BY
+        except OverflowError:  # "9999-12-31" (a placeholder, a hostile sitemap): none later
+            return datetime.max.replace(tzinfo=UTC)
     return moment
 
 
