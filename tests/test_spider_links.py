@@ -126,3 +126,49 @@ def test_a_section_page_fetched_first_as_an_article_is_still_read_for_links(tmp_
     # The frontier deduplicates pages itself (first_page); Scrapy's filter must not.
     assert as_page.dont_filter and as_page.meta["kind"] == "page"
     assert list(spider._request(section, "page", 1)) == []
+
+
+def test_an_error_reading_robots_txt_keeps_the_crawl_off_its_origin_and_settles_what_waited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A robots.txt the rules' reader fails on (the hunts found an overflow and a zone it
+    # could not open): the requests held for its rules waited for ever, and the run ended
+    # `ok` having fetched nothing.
+    spider = _spider(tmp_path)
+    story = "http://127.0.0.1:8799/news/harbour"
+    held = list(spider._request(story, "article", 0, canonical=story))
+    [robots_request] = [r for r in held if r.meta.get("kind") == "robots"]
+
+    def broken(origin: str, body: bytes) -> None:
+        raise OverflowError("integer too large")
+
+    monkeypatch.setattr(spider.frontier.robots, "learn", broken)
+    response = HtmlResponse(robots_request.url, body=b"User-agent: *\nAllow: /\n",
+                            request=robots_request)
+    out = list(spider.parse(response))
+    assert [getattr(o, "outcome", None) for o in out][:1] == ["processing_error"]
+    assert spider.frontier.held == {}  # nothing waits any more
+    assert spider.crawler.stats.get_value("newsarchive/robots_unreachable") == ["http://127.0.0.1:8799"]
+    assert not [o for o in out if isinstance(o, Request)]  # the story is not fetched unread
+
+
+def test_an_article_that_cannot_be_requested_costs_only_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Requested when the last feed or sitemap is read, outside parse()'s guard: one article's
+    # error (an overflow, found by the security hunt) dropped every other and the start pages.
+    spider = _spider(tmp_path)
+    spider.frontier.robots.learn("http://127.0.0.1:8799", b"User-agent: *\nAllow: /\n")
+    stories = [f"http://127.0.0.1:8799/news/{name}" for name in ("first", "broken", "last")]
+    spider.frontier.waiting_articles = [(url, 1, {}) for url in stories]
+    spider.frontier.open_documents = 1
+    real = spider.frontier.too_old
+
+    def too_old(canonical: str) -> bool:
+        if canonical.endswith("/broken"):
+            raise OverflowError("date value out of range")
+        return real(canonical)
+
+    monkeypatch.setattr(spider.frontier, "too_old", too_old)
+    out = list(spider._document_done())
+    assert [r.url for r in out if isinstance(r, Request)] == [stories[0], stories[2]]

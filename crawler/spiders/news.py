@@ -100,7 +100,14 @@ class NewsSpider(RedirectHops, Spider):
             return
         waiting, self.frontier.waiting_articles = self.frontier.waiting_articles, []
         for canonical, depth, meta in waiting:
-            yield from self._request_article(canonical, depth, meta)
+            # One article nobody foresaw (a date past year 9999 met `since`) cost all the
+            # others and the start pages: this runs outside parse()'s guard.
+            try:
+                requests = list(self._request_article(canonical, depth, meta))
+            except Exception:
+                self.logger.exception("requesting %s failed", canonical)
+                continue
+            yield from requests
         yield from self._start_pages()
 
     # -- scheduling -------------------------------------------------------------------
@@ -282,6 +289,14 @@ class NewsSpider(RedirectHops, Spider):
             item = self._item(response, kind, outcome="processing_error")
             item.reason = f"{type(exc).__name__}: {exc}"
             yield item
+            if kind == "robots":
+                # Its rules unread: nothing from that origin, as for an unreadable robots.txt.
+                # What waited for them waited for ever, and the run ended `ok` having fetched
+                # nothing.
+                asked = response.meta["robots_origin"]
+                self._robots_unread(asked)
+                for request in self.frontier.release(asked):
+                    yield from self._if_allowed(request)
         if kind in _DOCUMENTS:  # once per feed or sitemap, whatever happened above
             yield from self._document_done()
 
