@@ -29,14 +29,14 @@ from crawler.settings import user_agent
 from crawler.spiders.frontier import Frontier, already_archived
 from crawler.spiders.redirects import RedirectHops
 from crawler.spiders.responses import as_sent, cut_short, header
+from crawler.spiders.robots_callbacks import DOCUMENTS, RobotsCallbacks
 
 # Discovery documents first: they carry dates that decide what `since` skips.
 _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10}
 _REDIRECTS = [301, 302, 303, 307, 308]
-_DOCUMENTS = ("feed", "sitemap")
 
 
-class NewsSpider(RedirectHops, Spider):
+class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
     site: SiteConfig  # set on each per-site subclass by the spider loader
 
     def __init__(self, *args: Any, base_url: str | None = None, **kwargs: Any):
@@ -127,7 +127,7 @@ class NewsSpider(RedirectHops, Spider):
             self._stat("offsite_links")
             return
         # dont_filter: asked for again on purpose (a server's own spelling of the same URL).
-        if kind in _DOCUMENTS and not dont_filter and not frontier.first_document(url):
+        if kind in DOCUMENTS and not dont_filter and not frontier.first_document(url):
             return
         if kind == "page" and not dont_filter and not frontier.first_page(url):
             return
@@ -140,7 +140,7 @@ class NewsSpider(RedirectHops, Spider):
             self._stat("max_pages_reached")
             return
         frontier.scheduled += 1
-        if kind in _DOCUMENTS:
+        if kind in DOCUMENTS:
             frontier.open_documents += 1
         request = Request(
             url, callback=self.parse, errback=self.on_error, priority=_PRIORITY[kind],
@@ -151,7 +151,7 @@ class NewsSpider(RedirectHops, Spider):
             # Documents and pages are deduplicated above (first_document, first_page): Scrapy's
             # filter dropped a section page already fetched as an "article" (a feed's topic
             # link, a withdrawn story's redirect), and the articles only it linked were missed.
-            dont_filter=dont_filter or kind in _DOCUMENTS or kind == "page",
+            dont_filter=dont_filter or kind in DOCUMENTS or kind == "page",
         )
         if frontier.robots.known(url):
             yield from self._if_allowed(request)
@@ -177,23 +177,12 @@ class NewsSpider(RedirectHops, Spider):
             self.logger.info("%s not fetched: its origin's robots.txt could not be read", request.url)
         else:
             self.logger.info("robots.txt disallows %s: not fetched", request.url)
-        if request.meta["kind"] in _DOCUMENTS:
+        if request.meta["kind"] in DOCUMENTS:
             yield from self._document_done()
 
     @functools.cached_property
     def _crawl_delay_max(self) -> float:
         return self.settings.getfloat("NEWSARCHIVE_CRAWL_DELAY_MAX")
-
-    def _log_crawl_delay(self, asked: str) -> None:
-        delay = self.frontier.robots.crawl_delay(asked)
-        if delay is None:
-            return
-        if delay > self._crawl_delay_max:
-            self.logger.warning("robots.txt of %s asks for a Crawl-delay of %g s: waiting "
-                                "NEWSARCHIVE_CRAWL_DELAY_MAX (%g s) between its requests instead",
-                                origin(asked), delay, self._crawl_delay_max)
-        else:
-            self.logger.info("robots.txt of %s asks for a Crawl-delay of %g s: kept", origin(asked), delay)
 
     @functools.cached_property
     def _url_limit(self) -> int:
@@ -297,66 +286,8 @@ class NewsSpider(RedirectHops, Spider):
                 self._robots_unread(asked)
                 for request in self.frontier.release(asked):
                     yield from self._if_allowed(request)
-        if kind in _DOCUMENTS:  # once per feed or sitemap, whatever happened above
+        if kind in DOCUMENTS:  # once per feed or sitemap, whatever happened above
             yield from self._document_done()
-
-    def parse_robots(self, response: Response) -> Iterable[Any]:
-        asked = response.meta["robots_origin"]
-        # Only part of the file (a lost connection with DOWNLOAD_FAIL_ON_DATALOSS off, or a 206
-        # answer): rules cut short may have lost their Disallow lines. As an unreachable
-        # robots.txt: nothing. (One cut at NEWSARCHIVE_MAX_BODY holds far more than the
-        # 500 KiB that learn() reads.)
-        cut = cut_short(response) if "download_stopped" not in response.flags else None
-        if cut is not None:
-            self.logger.warning("robots.txt at %s cut short by the server (%s): not crawling "
-                                "that origin", response.url, cut)
-            self._robots_unread(asked)
-        else:
-            self.frontier.robots.learn(asked, response.body)
-            self._log_crawl_delay(asked)
-        yield self._item(response, "robots")
-        for request in self.frontier.release(asked):
-            yield from self._if_allowed(request)
-
-    def on_robots_error(self, failure: Failure) -> Iterable[Any]:
-        request = failure.request  # type: ignore[attr-defined]
-        asked = request.meta["robots_origin"]
-        response = failure.value.response if isinstance(failure.value, HttpError) else None
-        if isinstance(failure.value, RefusedRequest):
-            # The origin itself is refused (SSRF): so is everything waiting for it.
-            yield from self.on_error(failure)
-            for held in self.frontier.release(asked):
-                self.frontier.scheduled -= 1
-                yield self._refused(held.url, held.meta["kind"], f"refused {held.url}: {failure.value}")
-                if held.meta["kind"] in _DOCUMENTS:
-                    yield from self._document_done()
-            return
-        if response is not None and 400 <= response.status < 500 and response.status != 429:
-            self.frontier.robots.learn(asked, None)
-        elif response is not None:
-            # 429 too: the site asks us to slow down, it does not say it has no rules (Google
-            # takes it as a 5xx); read as "allow all", the whole site was crawled, rules unread.
-            self.logger.warning("robots.txt at %s answered %d: not crawling that origin",
-                                request.url, response.status)
-            self._robots_unread(asked)
-        else:
-            # No answer at all: the origin is down, and a run with no other answer fails as
-            # such (RunGuard); one host of several down is its fetch errors, as without robots.
-            self.logger.warning("robots.txt unreachable at %s: not crawling that origin", request.url)
-            self.frontier.robots.forbid_all(asked)
-        yield from self.on_error(failure)
-        for held in self.frontier.release(asked):
-            yield from self._if_allowed(held)
-
-    def _robots_unread(self, asked: str) -> None:
-        """The origin answered, but not its rules: nothing more from it (RFC 9309 2.3.1.4).
-        Listed in the stats for RunGuard: the run ended `ok` with the site not crawled, a
-        robots_disallowed count its only trace."""
-        self.frontier.robots.forbid_all(asked)
-        if self.crawler.stats:
-            unread = self.crawler.stats.get_value("newsarchive/robots_unreachable", [])
-            self.crawler.stats.set_value("newsarchive/robots_unreachable",
-                                         sorted({*unread, origin(asked)}))
 
     def parse_feed(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "feed")
@@ -466,5 +397,5 @@ class NewsSpider(RedirectHops, Spider):
             self.logger.warning("fetch failed for %s: %s", request.url, item.reason)
             item.unanswered = request.meta.get("_newsarchive_captured_attempt") != attempt_of(request)
         yield item
-        if kind in _DOCUMENTS:
+        if kind in DOCUMENTS:
             yield from self._document_done()
