@@ -198,6 +198,9 @@ def _body(record: WarcRecordData) -> tuple[bytes, str]:
         body, left = undo_content_encoding(
             record.payload, ", ".join(record.http_header_values("Content-Encoding")),
             max_size=DECODED_BYTES,
+            # A body the crawl cut (WARC-Truncated): what inflates is all there is, as the
+            # crawl read it. Refused as "cut short", the view showed the compressed bytes.
+            partial=record.warc_header("WARC-Truncated") is not None,
         )
     except ContentEncodingError as exc:
         return record.payload, f"Shown as archived: {exc}"
