@@ -181,8 +181,8 @@ def test_facets_configured_and_suggestions_off(data: Path) -> None:
     [r] = get(data, "/index/articles.json")
     body = r.json()
     facets = body["facet_results"]
-    assert set(facets) == {"site", "language", "section", "published"}
-    assert facets["published"]["type"] == "date"
+    assert set(facets) == {"site", "language", "section", "published_utc"}
+    assert facets["published_utc"]["type"] == "date"
     assert {v["value"]: v["count"] for v in facets["section"]["results"]} == {
         "weather": 1, "business": 1, "local": 1,
     }

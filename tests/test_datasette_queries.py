@@ -1,0 +1,52 @@
+"""Canned queries and facets that must agree with each other, through Datasette's own test
+client on a real index (config/datasette.yaml as shipped)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import yaml
+from datasette.app import Datasette
+
+from archive.index.database import open_index
+from archive.index.store import apply_capture
+from tests.index_docs import BASE, doc
+
+ROOT = Path(__file__).resolve().parents[1]
+METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
+
+
+def get(data: Path, *paths: str) -> list[Any]:
+    async def run() -> list[Any]:
+        ds = Datasette([str(data / "index.db")], metadata=METADATA,
+                       settings={"suggest_facets": False})
+        return [await ds.client.get(p) for p in paths]
+
+    return asyncio.run(run())
+
+
+def test_the_day_facet_counts_the_days_articles_per_site_per_day_counts(tmp_path: Path) -> None:
+    # A Tokyo site's page gives "2026-11-28T03:00:00" (no offset, its timezone in the config):
+    # 18:00 UTC on the 27th, the day articles_per_site_per_day counts it on. The articles
+    # table's date facet read the page's own text with SQLite's date() and counted it on
+    # the 28th, and a click on that day listed it there.
+    db = open_index(tmp_path / "index.db")
+    for path, published in (("/news/night", "2026-11-28T03:00:00"),
+                            ("/news/noon", "2026-11-28T12:00:00+09:00")):
+        capture = doc(path, f"The story told at {path}.")
+        capture.metadata["timezone"] = "Asia/Tokyo"
+        capture.metadata["article"]["published"] = published
+        apply_capture(db, capture)
+    db.close()
+    per_day, table = get(tmp_path, "/index/articles_per_site_per_day.json?_shape=array",
+                         "/index/articles.json")
+    days = {row["day"]: row["articles"] for row in per_day.json()}
+    assert days == {"2026-11-27": 1, "2026-11-28": 1}
+    [facet] = [f for f in table.json()["facet_results"].values() if f["type"] == "date"]
+    assert {v["value"]: v["count"] for v in facet["results"]} == days
+    night = next(v for v in facet["results"] if v["value"] == "2026-11-27")
+    (clicked,) = get(tmp_path, night["toggle_url"].removeprefix("http://localhost")
+                     .replace("/index/articles?", "/index/articles.json?"))
+    assert [row[0] for row in clicked.json()["rows"]] == [BASE + "/news/night"]
