@@ -50,3 +50,27 @@ def test_the_day_facet_counts_the_days_articles_per_site_per_day_counts(tmp_path
     (clicked,) = get(tmp_path, night["toggle_url"].removeprefix("http://localhost")
                      .replace("/index/articles?", "/index/articles.json?"))
     assert [row[0] for row in clicked.json()["rows"]] == [BASE + "/news/night"]
+
+
+def test_every_fetch_of_a_moved_article_as_its_history_lists_its_versions(tmp_path: Path) -> None:
+    # Run one archived /news/old; in run two it redirects to /news/new. article_history of
+    # /news/new lists the version archived as /news/old, but article_fetches of /news/new
+    # left out that fetch and the redirect: the record history pointed to was in no fetch.
+    db = open_index(tmp_path / "index.db")
+    apply_capture(db, doc("/news/old", "The first version of the story."))
+    later = "2026-11-29T04:00:00+00:00"
+    hop = doc("/news/old", None, status=301, outcome="redirect", fetched_at=later)
+    hop.metadata["reason"] = f"redirects to {BASE}/news/new"
+    apply_capture(db, hop)
+    moved = doc("/news/new", "The story, corrected.", fetched_at="2026-11-29T04:00:01+00:00")
+    moved.metadata["aliases"] = [BASE + "/news/old"]
+    apply_capture(db, moved)
+    db.close()
+    history, fetches = get(
+        tmp_path, f"/index/article_history.json?_shape=array&canonical_url={BASE}/news/new",
+        f"/index/article_fetches.json?_shape=array&canonical_url={BASE}/news/new")
+    assert [(row["url"], row["status"], row["outcome"]) for row in fetches.json()] == [
+        (BASE + "/news/old", 200, "article"), (BASE + "/news/old", 301, "redirect"),
+        (BASE + "/news/new", 200, "article")]
+    fetched = {(row["warc_file"], row["warc_offset"]) for row in fetches.json()}
+    assert {(row["warc_file"], row["warc_offset"]) for row in history.json()} <= fetched
