@@ -74,3 +74,24 @@ def test_every_fetch_of_a_moved_article_as_its_history_lists_its_versions(tmp_pa
         (BASE + "/news/new", 200, "article")]
     fetched = {(row["warc_file"], row["warc_offset"]) for row in fetches.json()}
     assert {(row["warc_file"], row["warc_offset"]) for row in history.json()} <= fetched
+
+
+def test_taken_down_lists_an_article_stored_under_its_rel_canonical(tmp_path: Path) -> None:
+    # The feed links /news/123; the page declares rel=canonical /news/123-harbour-wall, under
+    # which the article is stored (/news/123 its alias). A revisit asks for /news/123 again
+    # and gets a 404, recorded under that URL: taken_down joined it to no article and never
+    # listed the story, though article_fetches shows the 404.
+    db = open_index(tmp_path / "index.db")
+    stored = doc("/news/123", "The harbour wall fell.")
+    stored.metadata["canonical_url"] = BASE + "/news/123-harbour-wall"
+    stored.metadata["aliases"] = [BASE + "/news/123"]
+    apply_capture(db, stored)
+    apply_capture(db, doc("/news/123", None, status=404, outcome="http_error",
+                          fetched_at="2026-11-29T04:00:00+00:00"))
+    db.close()
+    gone, fetches = get(
+        tmp_path, "/index/taken_down.json?_shape=array",
+        f"/index/article_fetches.json?_shape=array&canonical_url={BASE}/news/123-harbour-wall")
+    assert [row["status"] for row in fetches.json()] == [200, 404]
+    assert [(row["canonical_url"], row["status"]) for row in gone.json()] == [
+        (BASE + "/news/123-harbour-wall", 404)]
