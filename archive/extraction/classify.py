@@ -9,7 +9,7 @@ from operator import methodcaller
 from lxml import etree
 from lxml import html as lxml_html
 
-from archive.extraction.boilerplate import element_text
+from archive.extraction.boilerplate import HREFS, LINKED_HEADING, element_text
 from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
 from archive.extraction.textfix import unspaced_chars
 
@@ -72,7 +72,7 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
         shape.add(el)
     body_chars = _chars(_TEXT(root)) - shape.skipped_chars
     if root.tag == "article":
-        shape.articles -= 1  # ".//article": the descendants only
+        shape.articles -= is_teaser(root)  # ".//article": the descendants only
     linked_headings = max(shape.linked_headings, shape.dated_links)
     # (A walk of the page's links that two pages in three do not need: 0.22 ms.)
     teasers = max(shape.articles, linked_headings)
@@ -122,17 +122,31 @@ class _Elements:
             # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
             parent = el.getparent()
             if parent is not None and len(element_text(parent)) < 400 and any(
-                len(element_text(a).split()) >= 3 for a in parent.iter("a")
+                len(element_text(a).split()) >= 3 and _leads_away(a) for a in parent.iter("a")
             ):
                 self.dated_links += 1
         elif tag == "article":
-            self.articles += 1
+            self.articles += is_teaser(el)
         elif tag in _SKIPPED:
             self.noscript = self.noscript or tag == "noscript"
             if next(el.iterancestors(*_SKIPPED), None) is None:  # each text counted once
                 self.skipped_chars += _chars(_OWN_TEXT(el))
-        elif any(a.get("href") is not None for a in el.iter("a")):  # h2, h3, h4
+        elif any(map(_leads_away, el.iter("a"))):  # h2, h3, h4
             self.linked_headings += 1
+
+
+def _leads_away(link: lxml_html.HtmlElement) -> bool:
+    """Is this a link to another page? (A live blog entry's headline or time links to its own place.)"""
+    return not link.get("href", "#").startswith("#")
+
+
+def is_teaser(article: lxml_html.HtmlElement) -> bool:
+    """Does this <article> announce another page: its headline linked there, or its every link?
+    (A live blog's entries are <article>s too, each linked at most to its own place.)"""
+    if LINKED_HEADING(article):
+        return True
+    hrefs = set(HREFS(article))
+    return len(hrefs) == 1 and not next(iter(hrefs)).startswith("#")
 
 
 def _text_of(el: lxml_html.HtmlElement) -> str:
