@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from archive.extract import extract_article
 
 SITE = "https://northern-courier.example"
@@ -52,3 +54,55 @@ def test_live_blog_entries_whose_headlines_link_to_their_own_place_are_the_story
     )
     assert result.status == "ok", result.reason
     assert all(text in result.text for _, text in ENTRIES)
+
+
+MOST_READ = [
+    "New cycle lanes divide opinion among city centre traders",
+    "Bus fares to rise by ten per cent from next month",
+    "Museum reopens after restoration of its east wing",
+    "Football club confirms sale to overseas investors",
+    "Police appeal for witnesses after warehouse fire",
+    "Hospital waiting lists fall for the first time",
+]
+
+
+def most_read_aside() -> str:
+    cards = "".join(
+        f"<article><h3><a href='/news/2025/03/0{n + 1}/story-{n}'>{headline}</a></h3>"
+        f"<time datetime='2025-03-0{n + 1}'>{n + 1} March</time></article>"
+        for n, headline in enumerate(MOST_READ)
+    )
+    return f"<aside><h2>Most read</h2>{cards}</aside>"
+
+
+@pytest.mark.parametrize(
+    ("lang", "dateline", "story"),
+    [
+        ("en", "<time datetime='2025-03-04T10:05'>4 March 2025, 10:05</time>",
+         "Firefighters were called to a warehouse on Dock Road shortly after six o'clock on Tuesday "
+         "morning, where a blaze had spread through the roof of a storage unit used by a furniture "
+         "company. Six engines attended and the road was closed to traffic for most of the morning. "
+         "Nobody was hurt, the fire service said, and an investigation into the cause has begun."),
+        ("fr", "<p class='date'>Publié le 4 mars 2025 à 10h05</p>",
+         "Le conseil municipal a voté mardi soir la fermeture de la vieille bibliothèque de la rue du "
+         "Marché, après plus d'un siècle de service. Les élus ont expliqué que la décision était "
+         "imposée par le coût de la réfection de la toiture, estimé à plus de deux millions d'euros. "
+         "Le service se poursuivra dans un local plus petit du centre commercial."),
+    ],
+)
+def test_a_short_story_beside_a_most_read_aside_is_an_article(lang: str, dateline: str, story: str) -> None:
+    # The teasers of an <aside> are beside the page's content, not the page's content.
+    html = page("", f"<article><h1>Fire at warehouse on Dock Road</h1>{dateline}<p>{story}</p></article>"
+                f"{most_read_aside()}").replace(b"lang='en'", f"lang='{lang}'".encode())
+    result = extract_article(html, f"{SITE}/news/fire-at-dock-road-warehouse")
+    assert result.status == "ok", result.reason
+    assert story in result.text
+
+
+def test_a_section_page_with_a_most_read_aside_is_still_a_listing() -> None:
+    cards = "".join(
+        f"<article><h2><a href='/politics/story-{n}'>{headline}</a></h2><p>A line about it.</p></article>"
+        for n, headline in enumerate(reversed(MOST_READ))
+    )
+    result = extract_article(page("", f"<h1>Politics</h1>{cards}{most_read_aside()}"), f"{SITE}/politics")
+    assert result.status == "not_article"

@@ -70,6 +70,7 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
     # the Python work on the few elements it finds.
     for el in root.iter(*_MEASURED):
         shape.add(el)
+    shape.leave_out_asides()
     body_chars = _chars(_TEXT(root)) - shape.skipped_chars
     if root.tag == "article":
         shape.articles -= is_teaser(root)  # ".//article": the descendants only
@@ -91,7 +92,8 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
     )
 
 
-_MEASURED = ("a", "p", "h2", "h3", "h4", "time", "article", *_SKIPPED)
+_MEASURED = ("a", "p", "h2", "h3", "h4", "time", "article", "aside", *_SKIPPED)
+_TEASER_TAGS = ("h2", "h3", "h4", "time", "article")
 _ID_OF = methodcaller("get", "id")
 
 
@@ -103,6 +105,7 @@ class _Elements:
         self.skipped_chars = 0  # script, style, noscript and template text
         self.noscript = False
         self.link_texts: set[str] = set()  # normalised texts of links of three words or more
+        self.asides: list[lxml_html.HtmlElement] = []
 
     def add(self, el: lxml_html.HtmlElement) -> None:
         tag = el.tag
@@ -127,12 +130,27 @@ class _Elements:
                 self.dated_links += 1
         elif tag == "article":
             self.articles += is_teaser(el)
+        elif tag == "aside":
+            self.asides.append(el)
         elif tag in _SKIPPED:
             self.noscript = self.noscript or tag == "noscript"
             if next(el.iterancestors(*_SKIPPED), None) is None:  # each text counted once
                 self.skipped_chars += _chars(_OWN_TEXT(el))
         elif any(map(_leads_away, el.iter("a"))):  # h2, h3, h4
             self.linked_headings += 1
+
+
+    def leave_out_asides(self) -> None:
+        """Teasers in an <aside> ("Most read", "Related") stand beside the page's content: a
+        short story with a sidebar of them was taken for a listing of them."""
+        inner = _Elements()
+        for aside in self.asides:
+            if next(aside.iterancestors("aside"), None) is None:  # each teaser counted once
+                for el in aside.iter(*_TEASER_TAGS):
+                    inner.add(el)
+        self.articles -= inner.articles
+        self.linked_headings -= inner.linked_headings
+        self.dated_links -= inner.dated_links
 
 
 def _leads_away(link: lxml_html.HtmlElement) -> bool:
