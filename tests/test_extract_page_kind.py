@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from archive.extract import extract_article
@@ -106,3 +108,64 @@ def test_a_section_page_with_a_most_read_aside_is_still_a_listing() -> None:
     )
     result = extract_article(page("", f"<h1>Politics</h1>{cards}{most_read_aside()}"), f"{SITE}/politics")
     assert result.status == "not_article"
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_a_section_page_whose_json_ld_describes_each_of_its_teasers_is_a_listing(graph: bool) -> None:
+    # One NewsArticle object per teaser describes a list of stories, not the page as one.
+    stories = [
+        {"@type": "NewsArticle", "headline": headline, "url": f"{SITE}/news/story-{n}",
+         "datePublished": f"2025-03-0{n + 1}"}
+        for n, headline in enumerate(MOST_READ)
+    ]
+    data: object = {"@context": "https://schema.org", "@graph": [{"@type": "CollectionPage"}, *stories]}
+    if not graph:
+        data = [{"@context": "https://schema.org", **story} for story in stories]
+    cards = "".join(
+        f"<article><h2><a href='{story['url']}'>{story['headline']}</a></h2><p>A line about it.</p></article>"
+        for story in stories
+    )
+    intro = ("<p>The latest news from the town and the county, from the council chamber to the "
+             "courts, updated through the day by our reporters.</p>")
+    script = f"<script type='application/ld+json'>{json.dumps(data)}</script>"
+    html = page(script, f"<h1>News</h1>{intro}{cards}")
+    result = extract_article(html, f"{SITE}/news")
+    assert result.status == "not_article"
+
+
+def test_a_story_whose_json_ld_repeats_its_article_object_is_still_declared_an_article() -> None:
+    # Two plugins each writing the story's NewsArticle: one story, declared twice.
+    story = {"@type": "NewsArticle", "headline": "Rail strike called off", "datePublished": "2025-03-04"}
+    script = f"<script type='application/ld+json'>{json.dumps([story, dict(story, url=SITE)])}</script>"
+    grid = "".join(
+        f"<article><h2><a href='/news/story-{n}'>{headline}</a></h2></article>"
+        for n, headline in enumerate(MOST_READ)
+    )
+    brief = "Talks at the conciliation service ended late on Monday with an offer both sides accepted. " * 3
+    result = extract_article(
+        page(script, f"<article><h1>Rail strike called off</h1><p>{brief}</p></article>"
+                     f"<section>{grid}</section>"),
+        f"{SITE}/news/rail-strike-called-off",
+    )
+    assert result.status == "ok", result.reason
+
+
+def test_a_short_story_whose_json_ld_also_describes_its_related_stories_is_an_article() -> None:
+    # Its own object names the page (mainEntityOfPage); the others are the grid below it.
+    url = f"{SITE}/news/rail-strike-called-off"
+    own = {"@type": "NewsArticle", "headline": "Rail strike called off", "datePublished": "2025-03-04",
+           "mainEntityOfPage": {"@type": "WebPage", "@id": url.replace("://", "://www.")}}
+    related = [{"@type": "NewsArticle", "headline": headline, "url": f"{SITE}/news/story-{n}"}
+               for n, headline in enumerate(MOST_READ)]
+    script = f"<script type='application/ld+json'>{json.dumps([own, *related])}</script>"
+    grid = "".join(
+        f"<article><h2><a href='/news/story-{n}'>{headline}</a></h2></article>"
+        for n, headline in enumerate(MOST_READ)
+    )
+    brief = "Talks at the conciliation service ended late on Monday with an offer both sides accepted. " * 3
+    result = extract_article(
+        page(script, f"<article><h1>Rail strike called off</h1><p>{brief}</p></article>"
+                     f"<section>{grid}</section>"),
+        url,
+    )
+    assert (result.status, result.published) == ("ok", "2025-03-04"), result.reason

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from operator import methodcaller
+from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import HREFS, LINKED_HEADING, element_text
-from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
+from archive.extraction.metadata import find_canonical
+from archive.extraction.page import LISTING_TYPES, Page, ld_type_names
 from archive.extraction.textfix import unspaced_chars
 
 _SOFT_404 = re.compile(
@@ -221,7 +224,12 @@ def classify(
     words = word_count(text)
     types = page.ld_types()
     og_type = (page.meta_first("og:type") or "").lower()
-    declared_article = bool(types & ARTICLE_TYPES) or og_type == "article"
+    ld_stories = _ld_stories(page)
+    if ld_stories >= _MIN_TEASERS:
+        # A section page that describes each of its teasers as a NewsArticle: that is a list
+        # of stories, for the structure below to judge, and its JSON-LD date is a teaser's.
+        date_sources = date_sources - {"json_ld"}
+    declared_article = 0 < ld_stories < _MIN_TEASERS or og_type == "article"
     for shown in (title, page.tree.findtext(".//title")):
         if shown and _SOFT_404.search(shown) and words < 150:
             return f"soft 404: title {shown.strip()[:60]!r}"
@@ -255,6 +263,34 @@ def classify(
     if not declared_article and not date_sources & {"json_ld", "meta", "html", "url"} and words < 150:
         return f"no article markup, no publication date, {words} words"
     return None
+
+
+def _ld_stories(page: Page) -> int:
+    """How many stories the page's JSON-LD article objects describe: one when an object is
+    this page's own (a story may describe its related stories beside itself), or a live blog."""
+    articles = page.ld_articles()
+    stories = {str(obj.get("headline") or obj.get("name") or obj.get("url") or "") for obj in articles}
+    if len(stories) < _MIN_TEASERS:
+        return len(stories)
+    own = {_page_key(url) for url in (page.url, find_canonical(page)) if url}
+    for obj in articles:
+        if "liveblogposting" in ld_type_names(obj) or own & set(map(_page_key, _urls_named(obj))):
+            return 1
+    return len(stories)
+
+
+def _urls_named(obj: dict[str, Any]) -> list[str]:
+    """The URLs a JSON-LD object gives for the page it is the story of. (Not its "@id": a
+    section page may name each teaser's object after itself, "/news#article-3".)"""
+    main = obj.get("mainEntityOfPage")
+    mains = [main.get("@id"), main.get("url")] if isinstance(main, dict) else [main]
+    return [url for url in (obj.get("url"), *mains) if isinstance(url, str)]
+
+
+def _page_key(url: str) -> str:
+    """Host (without "www.") and path: enough to tell one page from another on a site."""
+    parts = urlsplit(url.strip())
+    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
 
 
 def paywalled(page: Page) -> bool:
