@@ -35,6 +35,8 @@ class PageShape:
     # linked headings), where the one test that reads it runs; None on the others.
     link_chars: int | None
     paragraph_chars: int
+    # <article>s that announce another page, outside any <aside> (all of them on a page of
+    # fewer than _MIN_TEASERS, where the count decides nothing)
     article_elements: int
     linked_headings: int
     # Looked for on a page of under _SHELL_CHARS characters only: the one test that reads it
@@ -75,11 +77,12 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
         shape.add(el)
     shape.leave_out_asides()
     body_chars = _chars(_TEXT(root)) - shape.skipped_chars
-    if root.tag == "article":
-        shape.articles -= is_teaser(root)  # ".//article": the descendants only
+    articles = [el for el in shape.articles if el is not root]  # ".//article": the descendants only
+    if len(articles) >= _MIN_TEASERS:  # (fewer decide nothing, and the test walks each: a body's is long)
+        articles = [el for el in articles if is_teaser(el)]
     linked_headings = max(shape.linked_headings, shape.dated_links)
     # (A walk of the page's links that two pages in three do not need: 0.22 ms.)
-    teasers = max(shape.articles, linked_headings)
+    teasers = max(len(articles), linked_headings)
     link_chars = _chars(_LINK_TEXT(root)) if teasers >= _MIN_TEASERS else None
     app_root = shape.noscript or (
         body_chars < _SHELL_CHARS and any(map(_APP_ROOT_IDS.__contains__, map(_ID_OF, root.iter("div"))))
@@ -89,7 +92,7 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
         body_chars=body_chars,
         link_chars=link_chars,
         paragraph_chars=shape.paragraph_chars,
-        article_elements=shape.articles,
+        article_elements=len(articles),
         linked_headings=linked_headings,
         has_noscript_or_app_root=app_root,
     )
@@ -104,7 +107,8 @@ class _Elements:
     """What measure counts element by element, fed the elements of one walk."""
 
     def __init__(self) -> None:
-        self.paragraph_chars = self.linked_headings = self.dated_links = self.articles = 0
+        self.paragraph_chars = self.linked_headings = self.dated_links = 0
+        self.articles: list[lxml_html.HtmlElement] = []
         self.skipped_chars = 0  # script, style, noscript and template text
         self.noscript = False
         self.link_texts: set[str] = set()  # normalised texts of links of three words or more
@@ -132,7 +136,7 @@ class _Elements:
             ):
                 self.dated_links += 1
         elif tag == "article":
-            self.articles += is_teaser(el)
+            self.articles.append(el)
         elif tag == "aside":
             self.asides.append(el)
         elif tag in _SKIPPED:
@@ -151,7 +155,8 @@ class _Elements:
             if next(aside.iterancestors("aside"), None) is None:  # each teaser counted once
                 for el in aside.iter(*_TEASER_TAGS):
                     inner.add(el)
-        self.articles -= inner.articles
+        beside = set(inner.articles)
+        self.articles = [el for el in self.articles if el not in beside]
         self.linked_headings -= inner.linked_headings
         self.dated_links -= inner.dated_links
 
@@ -164,10 +169,10 @@ def _leads_away(link: lxml_html.HtmlElement) -> bool:
 def is_teaser(article: lxml_html.HtmlElement) -> bool:
     """Does this <article> announce another page: its headline linked there, or its every link?
     (A live blog's entries are <article>s too, each linked at most to its own place.)"""
-    if LINKED_HEADING(article):
-        return True
     hrefs = set(HREFS(article))
-    return len(hrefs) == 1 and not next(iter(hrefs)).startswith("#")
+    if len(hrefs) == 1 and not next(iter(hrefs)).startswith("#"):
+        return True
+    return len(hrefs) > 1 and bool(LINKED_HEADING(article))
 
 
 def _text_of(el: lxml_html.HtmlElement) -> str:
