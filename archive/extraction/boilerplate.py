@@ -287,8 +287,11 @@ def _is_story_link(item: lxml_html.HtmlElement) -> bool:
     return len(_ITEM_EXTRA.sub("", rest.lower())) <= 3
 
 
-_LINKED_HEADING = etree.XPath(".//*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href]]")
-_HREFS = etree.XPath(".//a/@href")
+# (A headline linked to a place in its own page, "#post-3", is a live blog entry's permalink.)
+LINKED_HEADING = etree.XPath(
+    ".//*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href][not(starts-with(@href, '#'))]]"
+)
+HREFS = etree.XPath(".//a/@href")
 _MAX_CARD_CHARS = 800
 
 
@@ -313,8 +316,8 @@ def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlE
 def _is_teaser(article: lxml_html.HtmlElement) -> bool:
     return (
         len(element_text(article).strip()) <= _MAX_CARD_CHARS
-        and bool(_LINKED_HEADING(article))
-        and len(set(_HREFS(article))) == 1
+        and bool(LINKED_HEADING(article))
+        and len(set(HREFS(article))) == 1
     )
 
 

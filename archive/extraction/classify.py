@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from operator import methodcaller
+from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from archive.extraction.boilerplate import element_text
-from archive.extraction.page import ARTICLE_TYPES, LISTING_TYPES, Page
+from archive.extraction.boilerplate import HREFS, LINKED_HEADING, element_text
+from archive.extraction.metadata import find_canonical
+from archive.extraction.page import LISTING_TYPES, Page, ld_type_names
 from archive.extraction.textfix import unspaced_chars
 
 _SOFT_404 = re.compile(
@@ -32,6 +35,8 @@ class PageShape:
     # linked headings), where the one test that reads it runs; None on the others.
     link_chars: int | None
     paragraph_chars: int
+    # <article>s that announce another page, outside any <aside> (all of them on a page of
+    # fewer than _MIN_TEASERS, where the count decides nothing)
     article_elements: int
     linked_headings: int
     # Looked for on a page of under _SHELL_CHARS characters only: the one test that reads it
@@ -70,12 +75,14 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
     # the Python work on the few elements it finds.
     for el in root.iter(*_MEASURED):
         shape.add(el)
+    shape.leave_out_asides()
     body_chars = _chars(_TEXT(root)) - shape.skipped_chars
-    if root.tag == "article":
-        shape.articles -= 1  # ".//article": the descendants only
+    articles = [el for el in shape.articles if el is not root]  # ".//article": the descendants only
+    if len(articles) >= _MIN_TEASERS:  # (fewer decide nothing, and the test walks each: a body's is long)
+        articles = [el for el in articles if is_teaser(el)]
     linked_headings = max(shape.linked_headings, shape.dated_links)
     # (A walk of the page's links that two pages in three do not need: 0.22 ms.)
-    teasers = max(shape.articles, linked_headings)
+    teasers = max(len(articles), linked_headings)
     link_chars = _chars(_LINK_TEXT(root)) if teasers >= _MIN_TEASERS else None
     app_root = shape.noscript or (
         body_chars < _SHELL_CHARS and any(map(_APP_ROOT_IDS.__contains__, map(_ID_OF, root.iter("div"))))
@@ -85,13 +92,14 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
         body_chars=body_chars,
         link_chars=link_chars,
         paragraph_chars=shape.paragraph_chars,
-        article_elements=shape.articles,
+        article_elements=len(articles),
         linked_headings=linked_headings,
         has_noscript_or_app_root=app_root,
     )
 
 
-_MEASURED = ("a", "p", "h2", "h3", "h4", "time", "article", *_SKIPPED)
+_MEASURED = ("a", "p", "h2", "h3", "h4", "time", "article", "aside", *_SKIPPED)
+_TEASER_TAGS = ("h2", "h3", "h4", "time", "article")
 _ID_OF = methodcaller("get", "id")
 
 
@@ -99,10 +107,12 @@ class _Elements:
     """What measure counts element by element, fed the elements of one walk."""
 
     def __init__(self) -> None:
-        self.paragraph_chars = self.linked_headings = self.dated_links = self.articles = 0
+        self.paragraph_chars = self.linked_headings = self.dated_links = 0
+        self.articles: list[lxml_html.HtmlElement] = []
         self.skipped_chars = 0  # script, style, noscript and template text
         self.noscript = False
         self.link_texts: set[str] = set()  # normalised texts of links of three words or more
+        self.asides: list[lxml_html.HtmlElement] = []
 
     def add(self, el: lxml_html.HtmlElement) -> None:
         tag = el.tag
@@ -122,17 +132,47 @@ class _Elements:
             # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
             parent = el.getparent()
             if parent is not None and len(element_text(parent)) < 400 and any(
-                len(element_text(a).split()) >= 3 for a in parent.iter("a")
+                len(element_text(a).split()) >= 3 and _leads_away(a) for a in parent.iter("a")
             ):
                 self.dated_links += 1
         elif tag == "article":
-            self.articles += 1
+            self.articles.append(el)
+        elif tag == "aside":
+            self.asides.append(el)
         elif tag in _SKIPPED:
             self.noscript = self.noscript or tag == "noscript"
             if next(el.iterancestors(*_SKIPPED), None) is None:  # each text counted once
                 self.skipped_chars += _chars(_OWN_TEXT(el))
-        elif any(a.get("href") is not None for a in el.iter("a")):  # h2, h3, h4
+        elif any(map(_leads_away, el.iter("a"))):  # h2, h3, h4
             self.linked_headings += 1
+
+
+    def leave_out_asides(self) -> None:
+        """Teasers in an <aside> ("Most read", "Related") stand beside the page's content: a
+        short story with a sidebar of them was taken for a listing of them."""
+        inner = _Elements()
+        for aside in self.asides:
+            if next(aside.iterancestors("aside"), None) is None:  # each teaser counted once
+                for el in aside.iter(*_TEASER_TAGS):
+                    inner.add(el)
+        beside = set(inner.articles)
+        self.articles = [el for el in self.articles if el not in beside]
+        self.linked_headings -= inner.linked_headings
+        self.dated_links -= inner.dated_links
+
+
+def _leads_away(link: lxml_html.HtmlElement) -> bool:
+    """Is this a link to another page? (A live blog entry's headline or time links to its own place.)"""
+    return not link.get("href", "#").startswith("#")
+
+
+def is_teaser(article: lxml_html.HtmlElement) -> bool:
+    """Does this <article> announce another page: its headline linked there, or its every link?
+    (A live blog's entries are <article>s too, each linked at most to its own place.)"""
+    hrefs = set(HREFS(article))
+    if len(hrefs) == 1 and not next(iter(hrefs)).startswith("#"):
+        return True
+    return len(hrefs) > 1 and bool(LINKED_HEADING(article))
 
 
 def _text_of(el: lxml_html.HtmlElement) -> str:
@@ -189,7 +229,12 @@ def classify(
     words = word_count(text)
     types = page.ld_types()
     og_type = (page.meta_first("og:type") or "").lower()
-    declared_article = bool(types & ARTICLE_TYPES) or og_type == "article"
+    ld_stories = _ld_stories(page)
+    if ld_stories >= _MIN_TEASERS:
+        # A section page that describes each of its teasers as a NewsArticle: that is a list
+        # of stories, for the structure below to judge, and its JSON-LD date is a teaser's.
+        date_sources = date_sources - {"json_ld"}
+    declared_article = 0 < ld_stories < _MIN_TEASERS or og_type == "article"
     for shown in (title, page.tree.findtext(".//title")):
         if shown and _SOFT_404.search(shown) and words < 150:
             return f"soft 404: title {shown.strip()[:60]!r}"
@@ -223,6 +268,34 @@ def classify(
     if not declared_article and not date_sources & {"json_ld", "meta", "html", "url"} and words < 150:
         return f"no article markup, no publication date, {words} words"
     return None
+
+
+def _ld_stories(page: Page) -> int:
+    """How many stories the page's JSON-LD article objects describe: one when an object is
+    this page's own (a story may describe its related stories beside itself), or a live blog."""
+    articles = page.ld_articles()
+    stories = {str(obj.get("headline") or obj.get("name") or obj.get("url") or "") for obj in articles}
+    if len(stories) < _MIN_TEASERS:
+        return len(stories)
+    own = {_page_key(url) for url in (page.url, find_canonical(page)) if url}
+    for obj in articles:
+        if "liveblogposting" in ld_type_names(obj) or own & set(map(_page_key, _urls_named(obj))):
+            return 1
+    return len(stories)
+
+
+def _urls_named(obj: dict[str, Any]) -> list[str]:
+    """The URLs a JSON-LD object gives for the page it is the story of. (Not its "@id": a
+    section page may name each teaser's object after itself, "/news#article-3".)"""
+    main = obj.get("mainEntityOfPage")
+    mains = [main.get("@id"), main.get("url")] if isinstance(main, dict) else [main]
+    return [url for url in (obj.get("url"), *mains) if isinstance(url, str)]
+
+
+def _page_key(url: str) -> str:
+    """Host (without "www.") and path: enough to tell one page from another on a site."""
+    parts = urlsplit(url.strip())
+    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
 
 
 def paywalled(page: Page) -> bool:
