@@ -149,12 +149,8 @@ class RetryAfterMiddleware:
                 logger.warning("%s for %s asks to wait %.0f s, past NEWSARCHIVE_RETRY_AFTER_MAX "
                                "(%.0f s): not sending it more requests this run", response.status,
                                request.url, wait, self.max_wait)
-            self._closed[host] = (time.monotonic() + wait, f"not fetched: {host} asked to wait "
-                                  f"{wait:.0f} s (Retry-After, {response.status})")
-            self._note_closed(host)
-            self._hold_slot(request, host)
-            request.meta["dont_retry"] = True
-            return response
+            return self._close_host(request, response, host, time.monotonic() + wait,
+                                    f"{host} asked to wait {wait:.0f} s (Retry-After, {response.status})")
         if wait > self.max_wait or times >= self.max_times:
             logger.warning("%s for %s asks to wait %.0f s (try %d): giving up on it",
                            response.status, request.url, wait, times + 1)
@@ -168,12 +164,8 @@ class RetryAfterMiddleware:
                 logger.warning("%s for %s after %d Retry-After pauses in a row: not sending %s "
                                "more requests this run", response.status, request.url,
                                waits - 1, host)
-                self._closed[host] = (math.inf, f"not fetched: {host} kept answering "
-                                      f"{response.status} through {waits - 1} Retry-After pauses")
-                self._note_closed(host)
-                self._hold_slot(request, host)
-                request.meta["dont_retry"] = True
-                return response
+                return self._close_host(request, response, host, math.inf, f"{host} kept answering "
+                                        f"{response.status} through {waits - 1} Retry-After pauses")
         self._paused_until[host] = max(self._paused_until.get(host, 0.0), time.monotonic() + wait)
         self._hold_slot(request, host)
         logger.info("%s for %s: pausing %s for %.1f s as Retry-After asks", response.status,
@@ -206,12 +198,8 @@ class RetryAfterMiddleware:
             logger.warning("%s for %s after a back-off of %.0f s (NEWSARCHIVE_RETRY_AFTER_MAX): "
                            "not sending %s more requests this run", response.status, request.url,
                            last, host)
-            self._closed[host] = (math.inf, f"not fetched: {host} kept answering "
-                                  f"{response.status} through a back-off of {last:.0f} s")
-            self._note_closed(host)
-            self._hold_slot(request, host)
-            request.meta["dont_retry"] = True
-            return response
+            return self._close_host(request, response, host, math.inf, f"{host} kept answering "
+                                    f"{response.status} through a back-off of {last:.0f} s")
         wait = min(self.max_wait, self.backoff_base if last is None else last * 2)
         self._backoff[host] = wait
         self._paused_until[host] = now + wait
@@ -220,6 +208,16 @@ class RetryAfterMiddleware:
                     response.status, request.url, refusals, host, wait)
         if self.stats:
             self.stats.inc_value("newsarchive/backoff")
+        return response
+
+    def _close_host(self, request: Request, response: Response, host: str, until: float,
+                    why: str) -> Response:
+        """Nothing more to `host` until `until` (this run, in effect): this request is given up,
+        the queued ones are recorded "not fetched: WHY", and the run says so (RunGuard)."""
+        self._closed[host] = (until, f"not fetched: {why}")
+        self._note_closed(host)
+        self._hold_slot(request, host)
+        request.meta["dont_retry"] = True
         return response
 
     def _note_closed(self, host: str) -> None:
