@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
-from tests.conftest import scrapy_crawl
+from tests.conftest import Crawl, scrapy_crawl
 from tests.http_support import QuietHandler
 
 ARTICLE = b"""<html><head><title>A story</title></head><body><article><h1>A story</h1>
@@ -90,6 +90,15 @@ def _site(server: ThreadingHTTPServer, tmp_path: Path) -> Path:
     return sites
 
 
+def _crawl(server: ThreadingHTTPServer, tmp_path: Path, settings: dict[str, str] | None = None) -> Crawl:
+    """One crawl of the site, then its server stopped (what it was asked is kept on it)."""
+    try:
+        return scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path), settings=settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_redirected_robots_txt_releases_its_origin(server: ThreadingHTTPServer, tmp_path: Path) -> None:
     crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
     assert crawl.returncode == 0, crawl.log[-3000:]
@@ -103,13 +112,8 @@ def test_robots_txt_answered_429_keeps_the_crawl_off_its_origin(tmp_path: Path) 
     # and was crawled whole, its Disallow lines unread (as Google does, like a 5xx).
     server = _serve("")
     server.robots_status = 429  # type: ignore[attr-defined]
-    try:
-        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
-                             # Its retries back off from this (5 s by default).
-                             settings={"NEWSARCHIVE_BACKOFF_BASE": "0.1"})
-    finally:
-        server.shutdown()
-        server.server_close()
+    # Its retries back off from this (5 s by default).
+    crawl = _crawl(server, tmp_path, {"NEWSARCHIVE_BACKOFF_BASE": "0.1"})
     assert crawl.returncode == 1, crawl.log[-3000:]  # the site was not crawled
     assert server.requested == []  # type: ignore[attr-defined]
     assert "robots.txt at http://127.0.0.1" in crawl.log and "answered 429" in crawl.log
@@ -127,12 +131,7 @@ def test_a_run_kept_off_its_site_by_robots_txt_is_not_ok(tmp_path: Path,
         server.RequestHandlerClass = _Dropping
     server.robots_status = robots_status  # type: ignore[attr-defined]
     port = server.server_address[1]
-    try:
-        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
-                             settings={"NEWSARCHIVE_BACKOFF_BASE": "0.1"})
-    finally:
-        server.shutdown()
-        server.server_close()
+    crawl = _crawl(server, tmp_path, {"NEWSARCHIVE_BACKOFF_BASE": "0.1"})
     assert crawl.returncode == 1, crawl.log[-3000:]
     assert server.requested == []  # type: ignore[attr-defined]
     origin = f"http://127.0.0.1:{port}"
@@ -154,11 +153,7 @@ def test_robots_txt_answered_206_keeps_the_crawl_off_its_origin(tmp_path: Path) 
     server.robots_status = 206  # type: ignore[attr-defined]
     server.robots_body = b"User-agent: *\nAllow: /news/\n"  # type: ignore[attr-defined]
     server.robots_headers = [("Content-Range", "bytes 0-27/60")]  # type: ignore[attr-defined]
-    try:
-        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path))
-    finally:
-        server.shutdown()
-        server.server_close()
+    crawl = _crawl(server, tmp_path)
     # The site was not crawled: the run says so (its exit status too).
     assert crawl.returncode == 1, crawl.log[-3000:]
     assert crawl.stats()["newsarchive/outcome"] == "robots_unreachable"
@@ -174,12 +169,7 @@ def test_crawl_delay_of_our_group_spaces_the_requests_to_its_origin(tmp_path: Pa
     server = _serve("")
     server.robots_body = (b"User-agent: *\nDisallow: /\n\n"  # type: ignore[attr-defined]
                           b"User-agent: newsarchive\nCrawl-delay: 1\nDisallow: /private/\n")
-    try:
-        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
-                             settings={"AUTOTHROTTLE_ENABLED": "True"})
-    finally:
-        server.shutdown()
-        server.server_close()
+    crawl = _crawl(server, tmp_path, {"AUTOTHROTTLE_ENABLED": "True"})
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert server.requested == ["/rss", "/news/story"]  # type: ignore[attr-defined]
     first, second = server.times  # type: ignore[attr-defined]
@@ -194,12 +184,7 @@ def test_a_request_rate_past_any_float_is_the_longest_crawl_delay(tmp_path: Path
     server = _serve("")
     server.robots_body = (b"User-agent: *\nRequest-rate: 1/"  # type: ignore[attr-defined]
                           + b"9" * 400 + b"s\nDisallow: /private/\n")
-    try:
-        crawl = scrapy_crawl("moved", tmp_path / "data", sites=_site(server, tmp_path),
-                             settings={"NEWSARCHIVE_CRAWL_DELAY_MAX": "1"})
-    finally:
-        server.shutdown()
-        server.server_close()
+    crawl = _crawl(server, tmp_path, {"NEWSARCHIVE_CRAWL_DELAY_MAX": "1"})
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert server.requested == ["/rss", "/news/story"]  # type: ignore[attr-defined]
     first, second = server.times  # type: ignore[attr-defined]

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin
 
 import pytest
-import yaml
-from datasette.app import Datasette
 from datasette.plugins import pm
 from markupsafe import escape
 
@@ -23,12 +19,10 @@ from archive.index.rebuild import index_warc_directory
 from archive.index.store import apply_capture, start_run
 from archive.warc.records import HttpRequestData, HttpResponseData
 from archive.warc.writer import WarcFileWriter
+from tests.datasette_support import METADATA, SETTINGS, get
 from tests.index_docs import BASE, FETCHED, Crawl, article_dict, doc, metadata
 
 ROOT = Path(__file__).resolve().parents[1]
-METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
-# What `newsarchive demo --serve` passes on the command line (settings are not metadata in 0.65).
-SETTINGS = {"suggest_facets": False, "sql_time_limit_ms": 3000}
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +53,6 @@ def plugin() -> Iterator[None]:
     yield
 
 
-def get(data: Path, *paths: str, settings: dict[str, Any] | None = None) -> list[Any]:
-    async def run() -> list[Any]:
-        ds = Datasette([str(data / "index.db")], metadata=METADATA,
-                       settings=settings or SETTINGS)
-        return [await ds.client.get(p) for p in paths]
-
-    return asyncio.run(run())
 
 
 def test_database_is_named_index_with_metadata(data: Path) -> None:

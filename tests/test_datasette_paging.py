@@ -7,25 +7,15 @@ import asyncio
 import csv
 import io
 from pathlib import Path
-from typing import Any
 
-import yaml
 from datasette.app import Datasette
 
 from archive.index.database import open_index
 from archive.index.store import apply_capture
+from tests.datasette_support import METADATA, get
 from tests.index_docs import BASE, doc
 
 ROOT = Path(__file__).resolve().parents[1]
-METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
-
-
-def get(index: Path, path: str) -> Any:
-    async def run() -> Any:
-        ds = Datasette([str(index)], metadata=METADATA, settings={"suggest_facets": False})
-        return await ds.client.get(path)
-
-    return asyncio.run(run())
 
 
 def test_every_match_of_a_search_is_exported_past_the_hundred_the_canned_search_shows(
@@ -37,12 +27,12 @@ def test_every_match_of_a_search_is_exported_past_the_hundred_the_canned_search_
         apply_capture(db, doc(f"/news/harbour-{n}", f"Story {n} of the harbour wall and its repair."))
     apply_capture(db, doc("/news/school", "The school reopened on Monday."))
     db.close()
-    canned = get(index, "/index/search.json?q=harbour&_shape=array")
+    canned = get(index.parent, "/index/search.json?q=harbour&_shape=array")[0]
     assert canned.status_code == 200 and len(canned.json()) == 100
     # The README's export command, as written there.
     readme = (ROOT / "README.md").read_text()
     assert "/index/articles.csv?_search=harbour&_sort=canonical_url&_stream=on" in readme
-    export = get(index, "/index/articles.csv?_search=harbour&_sort=canonical_url&_stream=on")
+    export = get(index.parent, "/index/articles.csv?_search=harbour&_sort=canonical_url&_stream=on")[0]
     assert export.status_code == 200
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert len(rows) == 150
@@ -59,7 +49,7 @@ def test_a_streamed_export_sorted_by_a_column_of_equal_values_loses_rows(tmp_pat
     for n in range(150):
         apply_capture(db, doc(f"/news/harbour-{n}", f"Story {n} of the harbour wall."))
     db.close()
-    export = get(index, "/index/articles.csv?_search=harbour&_sort_desc=published_utc&_stream=on")
+    export = get(index.parent, "/index/articles.csv?_search=harbour&_sort_desc=published_utc&_stream=on")[0]
     assert len(list(csv.DictReader(io.StringIO(export.text)))) < 150
 
 

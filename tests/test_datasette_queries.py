@@ -3,28 +3,16 @@ client on a real index (config/datasette.yaml as shipped)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
-
-import yaml
-from datasette.app import Datasette
 
 from archive.index.database import open_index
 from archive.index.store import apply_capture
+from tests.datasette_support import get
 from tests.index_docs import BASE, doc
 
 ROOT = Path(__file__).resolve().parents[1]
-METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
 
 
-def get(data: Path, *paths: str) -> list[Any]:
-    async def run() -> list[Any]:
-        ds = Datasette([str(data / "index.db")], metadata=METADATA,
-                       settings={"suggest_facets": False})
-        return [await ds.client.get(p) for p in paths]
-
-    return asyncio.run(run())
 
 
 def test_the_day_facet_counts_the_days_articles_per_site_per_day_counts(tmp_path: Path) -> None:

@@ -3,32 +3,20 @@ in part, through Datasette's own test client on a real index."""
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import random
 from pathlib import Path
-from typing import Any
-
-import yaml
-from datasette.app import Datasette
 
 from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory
 from archive.warc.records import HttpRequestData, HttpResponseData
 from archive.warc.writer import WarcFileWriter
+from tests.datasette_support import get
 from tests.index_docs import BASE, FETCHED
 
 ROOT = Path(__file__).resolve().parents[1]
-METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
 
 
-def get(data: Path, *paths: str) -> list[Any]:
-    async def run() -> list[Any]:
-        ds = Datasette([str(data / "index.db")], metadata=METADATA,
-                       settings={"suggest_facets": False})
-        return [await ds.client.get(p) for p in paths]
-
-    return asyncio.run(run())
 
 
 def test_a_compressed_page_cut_short_is_shown_as_far_as_it_arrived(tmp_path: Path) -> None:
