@@ -7,7 +7,6 @@ from lxml import html as lxml_html
 
 from archive.extract import extract_article
 from archive.extraction.body import find_prose
-from archive.extraction.cleanup import clean_lines
 
 URL = "https://example.org/guides/story"
 
@@ -389,55 +388,6 @@ def test_a_digest_whose_body_is_a_list_of_story_links_keeps_the_list() -> None:
     assert "part 0" in text and "part 7" in text
 
 
-def test_clean_lines_judges_furniture_lines_of_sixty_words_at_most() -> None:
-    # Words are counted up to one past the limit (cleanup.clean_lines): 60 is furniture, 61 prose.
-    sixty = "Copyright " + " ".join(["word"] * 59)
-    assert clean_lines(f"Body text here.\n{sixty}", title=None, authors=[]) == "Body text here."
-    kept = f"Body text here.\n{sixty} more"
-    assert clean_lines(kept, title=None, authors=[]) == kept
-
-
-@pytest.mark.parametrize(
-    "furniture",
-    [
-        "Tags: transit, city council, Water Street",
-        "Filed Under: News, Local Government",
-        "Topics: Transit, City Council",
-        "Subscribe",
-        "Sign in",
-        "Donate today",
-        "Give now",
-        "Before you go...",
-        "Independent local journalism depends on readers like you.",
-        "This story is funded by readers like you. Please chip in what you can.",
-        "Republish this article for free under a Creative Commons license.",
-        "We welcome comments that are civil. Comments are reviewed before they appear.",
-        "Please read our community guidelines before commenting.",
-        "Have a tip about city hall? Email us at tips@example.org.",
-        "Got a news tip? Reach us securely on Signal.",
-    ],
-)
-def test_tag_lines_buttons_and_reader_appeals_are_dropped(furniture: str) -> None:
-    text = "The council approved the budget after a long debate on Tuesday evening."
-    cleaned = clean_lines(f"{text}\n{furniture}\n{text} Again.", title=None, authors=[])
-    assert cleaned == f"{text}\n{text} Again."
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        "Topics: the panel discussed housing. Then it turned to the budget and the bus lane.",
-        "This article is republished from a partner newsroom under a Creative Commons license.",
-        "Neighbours chip in to rebuild the barn that burned down in the spring storm.",
-        "But one last bit of encouragement before you go: start early.",
-    ],
-)
-def test_sentences_that_only_resemble_tag_lines_or_appeals_stay(line: str) -> None:
-    text = "The council approved the budget after a long debate on Tuesday evening."
-    cleaned = clean_lines(f"{text}\n{line}", title=None, authors=[])
-    assert cleaned == f"{text}\n{line}"
-
-
 @pytest.mark.parametrize(
     "comment",
     [
@@ -479,43 +429,3 @@ def test_a_labelled_list_of_story_links_inside_the_body_is_not_text() -> None:
     text = extract_article(html, URL).text
     assert ARTICLE_PARAGRAPHS[2] in text and "Ask one reader you trust" in text
     assert "Ten essay openings" not in text and "deadline is tomorrow" not in text
-
-
-@pytest.mark.parametrize("gate", ["paywall", "c-paywall-content", "subscriber-only", "article__paywall"])
-def test_the_body_s_paragraphs_inside_a_paywall_container_are_text_its_prompt_is_not(gate: str) -> None:
-    # Sites mark the subscriber part of the body with a class (Google's paywalled-content
-    # markup names it by cssSelector, ".paywall"): the full text is in the page.
-    prompt = (
-        f"<div class='{gate}-prompt'><p>You have read all of your free articles this month. "
-        "Subscribe today for full access.</p>"
-        "<form><input type='email'><button>Subscribe</button></form></div>"
-    )
-    gated = [
-        "Ask a teacher who knows your work to read the second draft, and give them a week: "
-        "a rushed reader finds the typos and misses the story you meant to tell.",
-        "Cut every sentence that explains what the scene already shows; the reader is quicker "
-        "than you think, and the essay reads younger when it spells everything out.",
-    ]
-    html = page(
-        f"<article><div class='body'>{paragraphs(ARTICLE_PARAGRAPHS * 2)}"
-        f"<div class='{gate}'>{paragraphs(gated)}</div>{prompt}</div></article>"
-    )
-    text = extract_article(html, URL).text
-    for paragraph in [*ARTICLE_PARAGRAPHS, *gated]:
-        assert paragraph in text
-    assert "free articles" not in text
-
-
-def test_a_teaser_card_article_nested_in_the_article_body_is_not_text() -> None:
-    card = (
-        "<article class='inline-story'><a href='/guides/openings'><img src='/o.jpg'></a>"
-        "<h4><a href='/guides/openings'>Ten essay openings that admissions readers remember</a></h4>"
-        "<p>Our favourite first lines, and why they work.</p></article>"
-    )
-    html = page(
-        f"<article>{paragraphs(ARTICLE_PARAGRAPHS[:2])}{card}{paragraphs(ARTICLE_PARAGRAPHS[2:])}</article>"
-    )
-    text = extract_article(html, URL).text
-    for paragraph in ARTICLE_PARAGRAPHS:
-        assert paragraph in text
-    assert "Ten essay openings" not in text and "favourite first lines" not in text

@@ -103,3 +103,43 @@ def test_a_list_between_two_parts_of_the_body_stays_in_its_place() -> None:
                 f"<div class='premium-content' id='premium-content'>{paragraphs(_CONTINUED)}</div></div>")
     text = extract_article(html, URL).text
     assert text.index(ARTICLE_PARAGRAPHS[2]) < text.index("Check every name") < text.index(_CONTINUED[1])
+
+
+@pytest.mark.parametrize("gate", ["paywall", "c-paywall-content", "subscriber-only", "article__paywall"])
+def test_the_body_s_paragraphs_inside_a_paywall_container_are_text_its_prompt_is_not(gate: str) -> None:
+    # Sites mark the subscriber part of the body with a class (Google's paywalled-content
+    # markup names it by cssSelector, ".paywall"): the full text is in the page.
+    prompt = (
+        f"<div class='{gate}-prompt'><p>You have read all of your free articles this month. "
+        "Subscribe today for full access.</p>"
+        "<form><input type='email'><button>Subscribe</button></form></div>"
+    )
+    gated = [
+        "Ask a teacher who knows your work to read the second draft, and give them a week: "
+        "a rushed reader finds the typos and misses the story you meant to tell.",
+        "Cut every sentence that explains what the scene already shows; the reader is quicker "
+        "than you think, and the essay reads younger when it spells everything out.",
+    ]
+    html = page(
+        f"<article><div class='body'>{paragraphs(ARTICLE_PARAGRAPHS * 2)}"
+        f"<div class='{gate}'>{paragraphs(gated)}</div>{prompt}</div></article>"
+    )
+    text = extract_article(html, URL).text
+    for paragraph in [*ARTICLE_PARAGRAPHS, *gated]:
+        assert paragraph in text
+    assert "free articles" not in text
+
+
+def test_a_teaser_card_article_nested_in_the_article_body_is_not_text() -> None:
+    card = (
+        "<article class='inline-story'><a href='/guides/openings'><img src='/o.jpg'></a>"
+        "<h4><a href='/guides/openings'>Ten essay openings that admissions readers remember</a></h4>"
+        "<p>Our favourite first lines, and why they work.</p></article>"
+    )
+    html = page(
+        f"<article>{paragraphs(ARTICLE_PARAGRAPHS[:2])}{card}{paragraphs(ARTICLE_PARAGRAPHS[2:])}</article>"
+    )
+    text = extract_article(html, URL).text
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert paragraph in text
+    assert "Ten essay openings" not in text and "favourite first lines" not in text
