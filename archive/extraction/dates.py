@@ -171,7 +171,7 @@ def find_dates(
         # time zone: the timestamp, with its offset, is the better statement. Not when
         # the markup also states the printed day: that is the local time of the moment.
         printed_day = chosen.value
-        chosen = next((c for c in structured if _one_day_apart(c.value, printed_day)), chosen)
+        chosen = next((c for c in structured if _same_moment(printed_day, c.value)), chosen)
     labelled = _labelled_publication(printed, labels, structured, chosen is None)
     if labelled is not None:
         chosen = add(labelled.value, "html")
@@ -301,6 +301,27 @@ def _one_day_apart(a: str, b: str) -> bool:
     except ValueError:
         return False
     return abs(delta.days) == 1
+
+
+# The offsets of the world's time zones run from -12:00 to +14:00: a moment falls on its
+# UTC day, the day before or the day after, in no zone on another.
+_WESTMOST, _EASTMOST = timedelta(hours=-12), timedelta(hours=14)
+
+
+def _same_moment(day: str, stamp: str) -> bool:
+    """Whether a printed day one off a structured date can be that date's moment in some time
+    zone: always for a day or a time without an offset; for a time with its offset, only a
+    day that moment falls on somewhere ("22:02+00:00" on the 19th is the 19th or the 20th)."""
+    if not _one_day_apart(day, stamp):
+        return False
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return True
+    if moment.tzinfo is None:
+        return True
+    utc = moment.astimezone(UTC)
+    return (utc + _WESTMOST).date().isoformat() <= day[:10] <= (utc + _EASTMOST).date().isoformat()
 
 
 def _in_sentence(shown: ShownDate, page: Page) -> bool:
