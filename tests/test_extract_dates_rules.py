@@ -4,6 +4,7 @@ dates in byline columns and header lines, numeric dates' order."""
 from __future__ import annotations
 
 from archive.extract import ArticleExtraction, extract_article
+from archive.extraction.textdates import find_text_date, publication_label
 
 URL = "https://riverside.example/notes/reading-the-tide-tables"
 PROSE = "<p>" + "Tide tables give the height of the water for every hour of the day. " * 6 + "</p>"
@@ -41,3 +42,21 @@ def test_printed_day_one_off_a_timestamp_in_another_zone_is_the_timestamp() -> N
         "<div class='byline'><span>Dec 19, 2025</span><span>5 min read</span></div>",
     )
     assert result.published == "2025-12-20T02:30:00+00:00"
+
+
+def test_numeric_date_written_with_dashes_is_read() -> None:
+    # "01-04-2024" as "01/04/2024": an American page's 4 January, a British page's 1 April.
+    line = "<div class='post-meta'>Post time: 01-04-2024</div>"
+    assert page(byline=line, lang="en-US").published == "2024-01-04"
+    assert page(byline=line, lang="en-GB").published == "2024-04-01"
+    # Not a run of numbers that only ends like one: a reference, a phone number.
+    assert find_text_date("Ref 2231-01-04-2024", month_first=True) is None
+    assert find_text_date("Call 555-01-04-2024", month_first=True) is None
+
+
+def test_publication_label_written_as_a_noun_dates_a_page_far_from_its_headline() -> None:
+    # Nothing beside the headline dates the page; its "Post time" line under a long body does.
+    line = "<div class='post-meta'>Post time: 01-04-2024</div>"
+    long_body = PROSE + "<p>The water rises twice a day.</p>" * 320
+    assert page(body=long_body + line, lang="en-US").published == "2024-01-04"
+    assert publication_label("Publication date: 4 January 2024", month_first=True) == "published"

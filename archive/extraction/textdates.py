@@ -93,6 +93,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # The Solar Hijri calendar of Iranian and Afghan pages ("۱۲ آذر ۱۴۰۴", 3 December 2025).
     (re.compile(rf"(?<!\d){_DAY_NUMBER}\s+({'|'.join(_JALALI_MONTHS)})\s+(1[34]\d\d)\b"), "jalali", ""),
     (re.compile(rf"(?<![\d/]){_DAY_NUMBER}/(\d{{1,2}})/{_YEAR}\b"), "slash", "/"),
+    # The same with dashes ("Post time: 01-04-2024", <time datetime="02-12-2025">); not the
+    # end of a longer run of numbers (a reference, a phone number).
+    (re.compile(rf"(?<![\d/-]){_DAY_NUMBER}-(\d{{1,2}})-{_YEAR}\b(?!-\d)"), "slash", "-"),
 )
 
 _UPDATED = re.compile(
@@ -120,7 +123,11 @@ _PUBLISHED_WORD = (
     r"|yayınlanma|yayımlanma|نشر|انتشار|פורסם|发布|發佈|公開|입력)"
 )
 _LABEL_END = r"(?:\s+(?:on|am|le|el|il|em|op|den|at|في))?\W{0,3}$"
-_PUBLISHED_LABEL = re.compile(rf"(?<!last )\b{_PUBLISHED_WORD}{_LABEL_END}", re.I)
+# The same label as a noun: "Post time:", "Publish date", "Publication date".
+_PUBLISHED_NOUN = r"(?:post(?:ing)?|publish(?:ing)?|publication)\s+(?:date|time)"
+_PUBLISHED_LABEL = re.compile(
+    rf"(?<!last )\b(?:{_PUBLISHED_WORD}|{_PUBLISHED_NOUN}){_LABEL_END}", re.I
+)
 # "This article was originally published on ...": a note inside prose, yet a dateline.
 _ORIGINAL_LABEL = re.compile(
     rf"\b(?:originally|first|initially|ursprünglich|erstmals|initialement|originalmente)"
