@@ -60,3 +60,46 @@ def test_publication_label_written_as_a_noun_dates_a_page_far_from_its_headline(
     long_body = PROSE + "<p>The water rises twice a day.</p>" * 320
     assert page(body=long_body + line, lang="en-US").published == "2024-01-04"
     assert publication_label("Publication date: 4 January 2024", month_first=True) == "published"
+
+
+# --- A numeric date both of whose numbers could be the month ("03/10/2023") is read in the
+# order the page's own dates show, before its language's.
+
+def test_ambiguous_numeric_date_takes_the_reading_the_page_states_elsewhere() -> None:
+    # The page's sidebar lists this very post with <time datetime="2025-12-02">: its byline's
+    # "02-12-2025" is 2 December, whatever "en" would say.
+    sidebar = (
+        "<aside class='recent'><a href='/notes/reading-the-tide-tables'>Reading the tide tables"
+        "</a><time datetime='2025-12-02'>December 02, 2025</time></aside>"
+    )
+    byline = "<div class='meta'><span>Ada Byrne</span><time datetime='02-12-2025'>02-12-2025</time></div>"
+    assert page(byline=byline, body=PROSE + sidebar).published == "2025-12-02"
+
+
+def test_ambiguous_numeric_date_on_a_page_that_writes_the_day_before_the_month_name() -> None:
+    teasers = "".join(
+        f"<div class='card'><p>Harbour notes {n}</p><p>{day} February 2026</p></div>"
+        for n, day in enumerate((16, 10, 9))
+    )
+    byline = "<div class='meta'><span>03/10/2023</span> by <span>Ada Byrne</span></div>"
+    assert page(byline=byline, body=PROSE * 3 + teasers).published == "2023-10-03"
+    # A declared region decides before the names' order: en-US writes "3 February 2026" too.
+    assert page(byline=byline, body=PROSE * 3 + teasers, lang="en-US").published == "2023-03-10"
+
+
+def test_ambiguous_numeric_date_on_a_page_whose_other_numeric_dates_show_the_order() -> None:
+    teasers = "".join(
+        f"<div class='card'><p>Harbour notes {n}</p><p>{day}/02/2026</p></div>"
+        for n, day in enumerate((16, 20, 19))
+    )
+    byline = "<div class='meta'><span>03/10/2023</span> by <span>Ada Byrne</span></div>"
+    assert page(byline=byline, body=PROSE * 3 + teasers, lang="en-US").published == "2023-10-03"
+
+
+def test_ambiguous_numeric_date_with_nothing_to_tell_its_order_follows_the_language() -> None:
+    byline = "<div class='meta'><span>03/10/2023</span> by <span>Ada Byrne</span></div>"
+    assert page(byline=byline).published == "2023-03-10"
+    assert page(byline=byline, lang="fr").published == "2023-10-03"
+    # Named dates in the order of "en" itself change nothing.
+    teasers = "<div class='card'><p>Harbour notes</p><p>February 16, 2026</p></div>"
+    assert page(byline=byline, body=PROSE + teasers).published == "2023-03-10"

@@ -12,7 +12,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
-from archive.extraction.textdates import find_text_date
+from archive.extraction.textdates import read_text_date
 
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
@@ -409,7 +409,7 @@ def _dates(
         if container in seen or elsewhere(container):
             continue
         seen.add(container)
-        parsed = find_text_date(text, month_first=month_first)
+        parsed = read_text_date(text, month_first=month_first)
         if parsed is not None:
             segments = [" ".join(t.split()) for t in pieces if t and t.strip()]
             other_links = [
@@ -417,9 +417,10 @@ def _dates(
                 if (a.tag == "a" and a.get("href") and not _AUTHOR_LINK.search(a.get("href") or ""))
                 or (isinstance(a.tag, str) and _is_taxonomy(a))
             ]
-            found.append(
-                ShownDate(parsed[0], parsed[1], distance(container), segments, other_links)
-            )
+            found.append(ShownDate(
+                parsed.value, parsed.updated, distance(container), segments, other_links,
+                parsed.other_reading, parsed.day_first, parsed.numeric,
+            ))
     found.sort(key=lambda d: d.distance)
     return found
 

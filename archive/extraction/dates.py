@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,8 +12,8 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.dateorder import read_in_page_order
 from archive.extraction.datevalues import normalise_date, plausible_date
-from archive.extraction.metadata import declared_language
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page, in_document
 from archive.extraction.shown import ShownDate
@@ -87,6 +87,7 @@ def find_dates(
     page: Page, hints: ExtractionHints | None, shown: list[ShownDate]
 ) -> DateFindings:
     now = _fetched_at(hints)
+    month_first, shown = read_in_page_order(page, shown, lambda: _markup_dates(page))
     found: list[DateCandidate] = []
     kept: set[tuple[str, str]] = set()  # `not in` the list was quadratic: 15,000 metas, 20 s
 
@@ -95,7 +96,7 @@ def find_dates(
             raw = raw[0]
         if not isinstance(raw, str):
             return None
-        value = normalise_date(raw, now=now) or _text_date(raw, page)
+        value = normalise_date(raw, now=now) or _text_date(raw, month_first)
         # Every value, whatever read it: text dates ("March 4, 2099") had no range check.
         if not value or not plausible_date(value, now):
             return None
@@ -126,11 +127,10 @@ def find_dates(
     dated = _dated_markup(page)
     for raw in _html_dates(page, dated):
         add(raw, "html")
-    order = month_first(page)
     # By identity: the caller's list keeps every ShownDate alive while we look them up.
-    labels = {id(d): publication_label(" ".join(d.segments), month_first=order) for d in shown}
+    labels = {id(d): publication_label(" ".join(d.segments), month_first=month_first) for d in shown}
     # "This article was originally published on ..." is prose, yet it dates the page.
-    shown = [d for d in shown if labels[id(d)] == "original" or not _in_sentence(d, page)]
+    shown = [d for d in shown if labels[id(d)] == "original" or not _in_sentence(d, month_first)]
     printed = [d for d in shown if not d.updated and d.distance <= _NEAR_HEADLINE]
     if len({d.value for d in printed if d.distance <= _BYLINE_REACH}) >= _LISTING_DAYS:
         # Different days, one after another under the headline: a list of events or
@@ -324,27 +324,31 @@ def _same_moment(day: str, stamp: str) -> bool:
     return (utc + _WESTMOST).date().isoformat() <= day[:10] <= (utc + _EASTMOST).date().isoformat()
 
 
-def _in_sentence(shown: ShownDate, page: Page) -> bool:
+def _in_sentence(shown: ShownDate, month_first: bool) -> bool:
     # "Editor's note: on May 6 we added ..." or "valid through 01/23/2026" is prose that
     # mentions a date, not a dateline.
-    order = month_first(page)
     for segment in shown.segments:
-        verdict = date_in_sentence(segment, month_first=order)
+        verdict = date_in_sentence(segment, month_first=month_first)
         if verdict is not None:  # the first segment that holds a date
             return verdict
     return False
 
 
-def month_first(page: Page) -> bool:
-    # 03/04/2024 is March 4 in American English and 3 April nearly everywhere else.
-    # A page that declares its language only in a meta tag or JSON-LD ("og:locale" "fr_FR")
-    # is as European as one that writes it on <html>: its 03/12/2025 was read as 12 March.
-    lang = (declared_language(page) or "en-us").strip().lower().replace("_", "-")
-    return lang in ("en", "en-us")
+def _markup_dates(page: Page) -> Iterator[Any]:
+    """The dates the page states in markup and its URL, as written: read_in_page_order's
+    unambiguous statements (a day that normalise_date reads)."""
+    url_date = _URL_DATE.search(page.url)
+    if url_date:
+        yield "-".join(url_date.groups())
+    for obj in page.ld_articles() or page.json_ld:
+        yield from (obj.get("datePublished"), obj.get("dateModified"), obj.get("dateCreated"))
+    for name in (*PUBLISHED_META, *GENERIC_META, *MODIFIED_META):
+        yield from page.meta.get(name, ())
+    yield from (el.get("datetime") for el in _times_and_abbrs(page) if el.tag == "time")
 
 
-def _text_date(raw: str, page: Page) -> str | None:
-    parsed = find_text_date(raw, month_first=month_first(page)) if len(raw) < 80 else None
+def _text_date(raw: str, month_first: bool) -> str | None:
+    parsed = find_text_date(raw, month_first=month_first) if len(raw) < 80 else None
     return parsed[0] if parsed else None
 
 
