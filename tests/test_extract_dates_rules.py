@@ -103,3 +103,44 @@ def test_ambiguous_numeric_date_with_nothing_to_tell_its_order_follows_the_langu
     # Named dates in the order of "en" itself change nothing.
     teasers = "<div class='card'><p>Harbour notes</p><p>February 16, 2026</p></div>"
     assert page(byline=byline, body=PROSE + teasers).published == "2023-03-10"
+
+
+# --- A sidebar holds other articles' teasers, or the page's own details, labelled.
+
+def test_date_a_sidebar_labels_published_dates_the_page() -> None:
+    html = (
+        "<html lang='en'><head><title>Reading the tide tables</title></head><body>"
+        "<h1>Reading the tide tables</h1><div class='post-content'>"
+        "<div class='single-post-sidebar'><div class='meta'><h4>Published</h4>"
+        "<div class='date'>July 8, 2025</div></div><div class='meta'><h4>Category</h4>"
+        "<a href='/category/harbours/'>Harbours</a></div></div>"
+        f"<div class='single-post-article'>{PROSE}</div></div></body></html>"
+    )
+    assert extract_article(html.encode(), URL).published == "2025-07-08"
+
+
+def test_sidebars_unlabelled_teaser_dates_still_do_not_date_the_page() -> None:
+    html = (
+        "<html lang='en'><head><title>Reading the tide tables</title></head><body>"
+        f"<h1>Reading the tide tables</h1><div class='post-content'>{PROSE}</div>"
+        "<div class='sidebar'><h4>Recent posts</h4><p><a href='/notes/sea-walls'>Sea walls</a>"
+        "</p><p>July 8, 2025</p></div></body></html>"
+    )
+    assert extract_article(html.encode(), URL).published is None
+
+
+def test_time_a_sidebar_labels_published_beats_a_later_teasers_time() -> None:
+    teasers = "".join(
+        f"<div class='card'><a href='/notes/{n}'>Harbour notes {n}</a><p>Publish date "
+        f"<time datetime='2019-01-{n}T12:00:00Z'>{n} Jan 2019</time></p></div>"
+        for n in (17, 24)
+    )
+    html = (
+        "<html lang='en-GB'><head><title>Reading the tide tables</title></head><body>"
+        f"<main><h1>Reading the tide tables</h1>{PROSE * 4}</main>"
+        "<div class='layout-sidebar-bottom'><div><h4>Published</h4>"
+        "<time datetime='2018-11-15T12:00:00Z'>15 November 2018</time></div><div><h4>Reviewed</h4>"
+        "<time datetime='2020-10-08T12:00:00Z'>8 October 2020</time></div></div>"
+        f"<section class='more'>{teasers}</section></body></html>"
+    )
+    assert extract_article(html.encode(), URL).published == "2018-11-15T12:00:00+00:00"

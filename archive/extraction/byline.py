@@ -12,7 +12,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
-from archive.extraction.textdates import read_text_date
+from archive.extraction.textdates import publication_label, read_text_date
 
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
@@ -32,6 +32,9 @@ _ELSEWHERE = re.compile(
     r"|replies|archive)(?:$|[-_])",
     re.I,
 )
+# A sidebar: mostly other articles' teasers, but some pages print their own details there,
+# labelled ("<h4>Published</h4> July 8, 2025", then "Category", "Reviewed").
+_SIDEBAR = re.compile(r"(?:^|[-_])sidebar(?:$|[-_])", re.I)
 # The article's own footer ("entry-footer", "article-template-footer-main") holds its byline.
 _OWN_FOOTER = re.compile(r"^(?:article|post|entry|story)[-_](?:[a-z]+[-_])?footer", re.I)
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button", "select"})
@@ -153,6 +156,18 @@ class _Elsewhere:
         ):
             return True
         return None
+
+    def in_sidebar(self, el: lxml_html.HtmlElement) -> bool:
+        """Whether what puts an element elsewhere is a sidebar of the page: the nearest
+        ancestor-or-self with a verdict of its own is named a sidebar and nothing else."""
+        node: lxml_html.HtmlElement | None = el
+        while node is not None and self._verdict(node) is None:
+            node = node.getparent()
+        if node is None or not self._verdict(node):
+            return False
+        tokens = f"{node.get('class', '')} {node.get('id', '')}".split()
+        named = [t for t in tokens if _search_any_case(_ELSEWHERE_CASED, t)]
+        return bool(named) and all(_SIDEBAR.search(t) for t in named)
 
 
 def _line(el: lxml_html.HtmlElement) -> str:
@@ -406,7 +421,13 @@ def _dates(
             # read the element's own text only.
             container, text = el, " ".join(own.split())
             pieces = [el.text, *(child.tail for child in el)]
-        if container in seen or elsewhere(container):
+        if container in seen:
+            continue
+        if elsewhere(container) and not (
+            # A date a sidebar labels the publication is the page's own: teasers are not so labelled.
+            elsewhere.in_sidebar(container)
+            and publication_label(text, month_first=month_first) is not None
+        ):
             continue
         seen.add(container)
         parsed = read_text_date(text, month_first=month_first)

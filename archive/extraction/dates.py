@@ -426,7 +426,11 @@ def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
         if ancestor.tag == "article" and _is_card(ancestor, ancestors[index + 1:]):
             return True
         marker = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if marker.strip() and _EXCLUDED_TIME_CONTEXT.search(marker):
+        if marker.strip() and _EXCLUDED_TIME_CONTEXT.search(marker) and not (
+            # A date a sidebar labels the publication is the page's own (byline.py: _SIDEBAR).
+            {w.lower() for w in _EXCLUDED_TIME_CONTEXT.findall(marker)} == {"sidebar"}
+            and _labelled_publication_time(el)
+        ):
             return True
         if index < 3 and marker.strip() and _OTHER_DATE_FIELD.search(marker):
             # The field it sits in names another date: "field--date-last-reviewed".
@@ -437,6 +441,14 @@ def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
         ):
             return True
     return False
+
+
+def _labelled_publication_time(el: lxml_html.HtmlElement) -> bool:
+    """Whether the line a <time> is printed in labels it the publication ("Published 8 July 2025")."""
+    parent = el.getparent()
+    line = " ".join(" ".join((parent if parent is not None else el).itertext()).split())
+    # (The order of day and month changes where a date starts, not the words before it.)
+    return len(line) < 200 and publication_label(line, month_first=True) is not None
 
 
 def _is_card(article: lxml_html.HtmlElement, outer: list[lxml_html.HtmlElement]) -> bool:
