@@ -144,3 +144,17 @@ def test_time_a_sidebar_labels_published_beats_a_later_teasers_time() -> None:
         f"<section class='more'>{teasers}</section></body></html>"
     )
     assert extract_article(html.encode(), URL).published == "2018-11-15T12:00:00+00:00"
+
+
+def test_date_right_under_the_headline_dates_the_page_whatever_its_class_names() -> None:
+    # A newsletter issue: its details line is named after what the page is.
+    html = (
+        "<html lang='en'><head><title>Reading the tide tables</title>"
+        f"{ld(datePublished='2025-06-12')}</head><body>"
+        "<div class='hero'><div><h1>Reading the tide tables</h1></div>"
+        "<div class='newsletter-details'><p>November 2, 2022</p><p>|</p>"
+        "<p>This issue is sponsored by the Harbour Board</p></div></div>"
+        f"<div class='body'>{PROSE}</div>"
+        "<div class='newsletter'><p>Sign up</p><p>Last issue: March 3, 2025</p></div></body></html>"
+    )
+    assert extract_article(html.encode(), URL).published == "2022-11-02"

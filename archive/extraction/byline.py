@@ -115,8 +115,9 @@ class _Elsewhere:
     their ancestors, and each would otherwise test them all again.
     """
 
-    def __init__(self, around_headline: set[lxml_html.HtmlElement]) -> None:
-        self.around_headline = around_headline
+    def __init__(self, headline: lxml_html.HtmlElement | None) -> None:
+        self.around_headline = set(headline.iterancestors()) if headline is not None else set()
+        self.under_headline = _right_under(headline)
         self.known: dict[lxml_html.HtmlElement, bool] = {}
 
     def __call__(self, el: lxml_html.HtmlElement) -> bool:
@@ -149,6 +150,10 @@ class _Elsewhere:
         # An article's own <footer> holds its byline and date; the page's footer does not.
         if node.tag == "footer" and not any(a.tag == "article" for a in node.iterancestors()):
             return True
+        # So is what follows the headline right away, whatever its class names: the details
+        # line under a newsletter issue's headline ("newsletter-details": 2 November 2022).
+        if node is self.under_headline:
+            return False
         marker = f"{node.get('class', '')} {node.get('id', '')}"
         if len(marker) > 1 and any(
             _search_any_case(_ELSEWHERE_CASED, t) and not _OWN_FOOTER.match(t)
@@ -168,6 +173,20 @@ class _Elsewhere:
         tokens = f"{node.get('class', '')} {node.get('id', '')}".split()
         named = [t for t in tokens if _search_any_case(_ELSEWHERE_CASED, t)]
         return bool(named) and all(_SIDEBAR.search(t) for t in named)
+
+
+def _right_under(headline: lxml_html.HtmlElement | None) -> lxml_html.HtmlElement | None:
+    """The element that follows the headline: its next sibling, else its parent's (a wrapper
+    that ends with the headline), up to the body."""
+    node = headline
+    while node is not None and node.tag not in ("body", "html"):
+        following = node.getnext()
+        while following is not None and not isinstance(following.tag, str):
+            following = following.getnext()  # a comment, a processing instruction
+        if following is not None:
+            return following
+        node = node.getparent()
+    return None
 
 
 def _line(el: lxml_html.HtmlElement) -> str:
@@ -319,7 +338,6 @@ def scan_headline_region(
     # through a Python class lookup, the main cost of visiting a node).
     nodes = list(root.iter())
     order: dict[lxml_html.HtmlElement, int] = dict(zip(nodes, itertools.count()))
-    around_headline = set(headline.iterancestors()) if headline is not None else set()
     # A cheap pass picks the few elements that may hold a date or a byline; the
     # exact tests then run on those alone. An element's own text is its text and
     # its children's tails, so a telling tail makes its parent a candidate.
@@ -370,7 +388,7 @@ def scan_headline_region(
             or (len(own) < 80 and (_BY_LINE.match(own.strip()) or _BY_LABEL.match(own.strip())))
         ):
             byline_elements.append(el)
-    elsewhere = _Elsewhere(around_headline)
+    elsewhere = _Elsewhere(headline)
     distance = _Distance(order, order.get(headline) if headline is not None else None)
     return HeadlineRegion(
         dates=_dates(date_lines, elsewhere, distance, month_first),
