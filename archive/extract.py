@@ -10,7 +10,8 @@ from archive.extraction.boilerplate import prune_furniture
 from archive.extraction.byline import scan_headline_region
 from archive.extraction.classify import classify, measure, paywalled
 from archive.extraction.cleanup import clean_lines, standfirst_of
-from archive.extraction.dates import find_dates, month_first
+from archive.extraction.dateorder import month_first
+from archive.extraction.dates import find_dates
 from archive.extraction.metadata import (
     find_canonical,
     find_description,

@@ -9,7 +9,7 @@ import pytest
 from lxml import html as lxml_html
 
 from archive.extract import extract_article
-from archive.extraction import byline
+from archive.extraction import byline, regions
 from archive.extraction.authors import split_names
 from archive.extraction.byline import scan_headline_region
 
@@ -58,9 +58,9 @@ def test_distance_counts_comments_as_the_walk_does() -> None:
     ["author-box", "Post-Author", "BYLINE", "bylİne", "ſtory-posted-by", "Автор", "plain", "", "  "],
 )
 def test_search_any_case_is_re_ignorecase(text: str) -> None:
-    for cased in (byline._AUTHOR_MARKUP_CASED, byline._BY_WORD_CASED, byline._ELSEWHERE_CASED):
+    for cased in (byline._AUTHOR_MARKUP_CASED, byline._BY_WORD_CASED, regions._ELSEWHERE_CASED):
         expected = re.search(cased[1].pattern, text, re.I) is not None
-        assert byline._search_any_case(cased, text) is expected
+        assert regions.search_any_case(cased, text) is expected
 
 
 @pytest.mark.parametrize("limit", [0, 5, 11, 12, 40])

@@ -314,7 +314,7 @@ def test_dated_markup_is_told_apart_as_the_separate_queries_would() -> None:
     from lxml import etree
     from lxml import html as lxml_html
 
-    from archive.extraction import dates
+    from archive.extraction import datemarkup
 
     published = etree.XPath(
         '//@itemprop[.="datePublished"]/parent::*[not(self::meta)] | //time[@pubdate] '
@@ -329,9 +329,9 @@ def test_dated_markup_is_told_apart_as_the_separate_queries_would() -> None:
         '<meta itemprop="dateModified" content="2024-02-02"><div itemprop="datePublished">d</div>'
         '</body></html>'
     )
-    found = dates._DATED_MARKUP(tree)
-    assert [el for el in found if dates._is_publication_markup(el)] == published(tree)
-    assert [el for el in found if dates._is_modified_markup(el)] == modified(tree)
+    found = datemarkup._DATED_MARKUP(tree)
+    assert [el for el in found if datemarkup.is_publication_markup(el)] == published(tree)
+    assert [el for el in found if datemarkup.is_modified_markup(el)] == modified(tree)
     assert len(published(tree)) == 4 and len(modified(tree)) == 2
 
 

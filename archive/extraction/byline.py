@@ -11,8 +11,9 @@ from operator import attrgetter, methodcaller
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.regions import Elsewhere
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
-from archive.extraction.textdates import find_text_date
+from archive.extraction.textdates import publication_label, read_text_date
 
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
@@ -24,16 +25,6 @@ _ITEMPROP_NAME = etree.XPath('.//*[@itemprop="name"]')
 _OTHER_DIGITS_YEAR = re.compile(r"[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d|(?<=[\u0600-\u06ff] )1[34]\d\d")
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d|" + _OTHER_DIGITS_YEAR.pattern)
 _SHORT = 140
-# Places whose dates and names are not the article's: comments, teasers of other
-# articles, menus, the page footer.
-_ELSEWHERE = re.compile(
-    r"(?:^|[-_])(?:comments?|related|recommend\w*|popular|trending|teasers?|sidebar|footer"
-    r"|more-?stories|latest|newsletter|promo|breadcrumbs?|menu|nav|navbar|navigation|reply"
-    r"|replies|archive)(?:$|[-_])",
-    re.I,
-)
-# The article's own footer ("entry-footer", "article-template-footer-main") holds its byline.
-_OWN_FOOTER = re.compile(r"^(?:article|post|entry|story)[-_](?:[a-z]+[-_])?footer", re.I)
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button", "select"})
 _AUTHOR_MARKUP = re.compile(
     r"author|byline|writer|contributor|posted-?by|written-?by|journalist|reporter", re.I
@@ -92,7 +83,6 @@ _BY_LINE = re.compile(
 )
 
 # Each pattern above, case-sensitive for lowercased ASCII text, with itself.
-_ELSEWHERE_CASED = (re.compile(_ELSEWHERE.pattern), _ELSEWHERE)
 _AUTHOR_MARKUP_CASED = (re.compile(_AUTHOR_MARKUP.pattern), _AUTHOR_MARKUP)
 _BY_WORD_CASED = (re.compile(_BY_WORD.pattern), _BY_WORD)
 
@@ -103,56 +93,6 @@ class HeadlineRegion:
 
     dates: list[ShownDate]
     bylines: list[ShownByline]
-
-
-class _Elsewhere:
-    """Whether an element sits outside the article's own region (see _verdict).
-
-    The verdict on each element is remembered for the page: candidates share most of
-    their ancestors, and each would otherwise test them all again.
-    """
-
-    def __init__(self, around_headline: set[lxml_html.HtmlElement]) -> None:
-        self.around_headline = around_headline
-        self.known: dict[lxml_html.HtmlElement, bool] = {}
-
-    def __call__(self, el: lxml_html.HtmlElement) -> bool:
-        # The nearest ancestor-or-self with a verdict of its own decides.
-        path: list[lxml_html.HtmlElement] = []
-        node: lxml_html.HtmlElement | None = el
-        verdict = False
-        while node is not None:
-            known = self.known.get(node)
-            if known is not None:
-                verdict = known
-                break
-            path.append(node)
-            own = self._verdict(node)
-            if own is not None:
-                verdict = own
-                break
-            node = node.getparent()
-        for passed in path:
-            self.known[passed] = verdict
-        return verdict
-
-    def _verdict(self, node: lxml_html.HtmlElement) -> bool | None:
-        """True: elsewhere; False: the article's region; None: as its parent."""
-        # A container that also holds the headline is the article's own region.
-        if node in self.around_headline or node.tag in ("body", "html"):
-            return False
-        if node.tag == "nav":
-            return True
-        # An article's own <footer> holds its byline and date; the page's footer does not.
-        if node.tag == "footer" and not any(a.tag == "article" for a in node.iterancestors()):
-            return True
-        marker = f"{node.get('class', '')} {node.get('id', '')}"
-        if len(marker) > 1 and any(
-            _search_any_case(_ELSEWHERE_CASED, t) and not _OWN_FOOTER.match(t)
-            for t in marker.split()
-        ):
-            return True
-        return None
 
 
 def _line(el: lxml_html.HtmlElement) -> str:
@@ -304,7 +244,6 @@ def scan_headline_region(
     # through a Python class lookup, the main cost of visiting a node).
     nodes = list(root.iter())
     order: dict[lxml_html.HtmlElement, int] = dict(zip(nodes, itertools.count()))
-    around_headline = set(headline.iterancestors()) if headline is not None else set()
     # A cheap pass picks the few elements that may hold a date or a byline; the
     # exact tests then run on those alone. An element's own text is its text and
     # its children's tails, so a telling tail makes its parent a candidate.
@@ -355,7 +294,7 @@ def scan_headline_region(
             or (len(own) < 80 and (_BY_LINE.match(own.strip()) or _BY_LABEL.match(own.strip())))
         ):
             byline_elements.append(el)
-    elsewhere = _Elsewhere(around_headline)
+    elsewhere = Elsewhere(headline)
     distance = _Distance(order, order.get(headline) if headline is not None else None)
     return HeadlineRegion(
         dates=_dates(date_lines, elsewhere, distance, month_first),
@@ -367,7 +306,7 @@ def _telling(pieces: Iterable[str | None]) -> list[int]:
     """Indices of the pieces of elements' own texts that _YEAR_HINT or _BY_LINE could match in.
 
     Most pieces are the blank tails between tags: they are skipped first. The tests are
-    inline (_search_any_case's, for _BY_WORD): a call per piece cost more than the tests.
+    inline (search_any_case's, for _BY_WORD): a call per piece cost more than the tests.
     """
     by_word = _BY_WORD_CASED[0].search
     return [
@@ -383,16 +322,9 @@ def _telling(pieces: Iterable[str | None]) -> list[int]:
     ]
 
 
-def _search_any_case(pattern: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> bool:
-    # re.I costs five times a plain search, and lowercasing is exact for ASCII text.
-    if text.isascii():
-        return pattern[0].search(text.lower()) is not None
-    return pattern[1].search(text) is not None
-
-
 def _dates(
     lines: list[tuple[lxml_html.HtmlElement, str]],
-    elsewhere: _Elsewhere,
+    elsewhere: Elsewhere,
     distance: _Distance,
     month_first: bool,
 ) -> list[ShownDate]:
@@ -406,10 +338,16 @@ def _dates(
             # read the element's own text only.
             container, text = el, " ".join(own.split())
             pieces = [el.text, *(child.tail for child in el)]
-        if container in seen or elsewhere(container):
+        if container in seen:
+            continue
+        if elsewhere(container) and not (
+            # A date a sidebar labels the publication is the page's own: teasers are not so labelled.
+            elsewhere.in_sidebar(container)
+            and publication_label(text, month_first=month_first) is not None
+        ):
             continue
         seen.add(container)
-        parsed = find_text_date(text, month_first=month_first)
+        parsed = read_text_date(text, month_first=month_first)
         if parsed is not None:
             segments = [" ".join(t.split()) for t in pieces if t and t.strip()]
             other_links = [
@@ -417,9 +355,10 @@ def _dates(
                 if (a.tag == "a" and a.get("href") and not _AUTHOR_LINK.search(a.get("href") or ""))
                 or (isinstance(a.tag, str) and _is_taxonomy(a))
             ]
-            found.append(
-                ShownDate(parsed[0], parsed[1], distance(container), segments, other_links)
-            )
+            found.append(ShownDate(
+                parsed.value, parsed.updated, distance(container), segments, other_links,
+                parsed.other_reading, parsed.day_first, parsed.numeric,
+            ))
     found.sort(key=lambda d: d.distance)
     return found
 
@@ -437,7 +376,7 @@ def _name_in_box(box: lxml_html.HtmlElement) -> str | None:
 
 def _bylines(
     elements: list[lxml_html.HtmlElement],
-    elsewhere: _Elsewhere,
+    elsewhere: Elsewhere,
     distance: _Distance,
 ) -> list[ShownByline]:
     found: list[ShownByline] = []

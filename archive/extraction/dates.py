@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.datemarkup import (
+    dated_markup,
+    html_dates,
+    is_modified_markup,
+    is_publication_markup,
+    times_and_abbrs,
+)
+from archive.extraction.dateorder import read_in_page_order
 from archive.extraction.datevalues import normalise_date, plausible_date
-from archive.extraction.metadata import declared_language
 from archive.extraction.model import DateCandidate, ExtractionHints
-from archive.extraction.page import Page, in_document
+from archive.extraction.page import Page
 from archive.extraction.shown import ShownDate
 from archive.extraction.textdates import date_in_sentence, find_text_date, publication_label
 
@@ -48,10 +53,7 @@ MODIFIED_META = (
 _URL_DATE = re.compile(
     r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.html?|$)"
 )
-_EXCLUDED_TIME_CONTEXT = re.compile(
-    r"comment|related|sidebar|recommend|popular|trending|teaser|more-|reply", re.I
-)
-_FOOTER = re.compile(r"footer", re.I)
+
 
 @dataclass
 class DateFindings:
@@ -75,8 +77,6 @@ _BYLINE_REACH = 40
 _LISTING_DAYS = 3
 _META_PUBLISHED_HINT = re.compile(r"publish|pubdate|issued|created|release", re.I)
 _META_MODIFIED_HINT = re.compile(r"modif|updat|revis|edit", re.I)
-# Class words of a field holding another date than the publication ("date-last-reviewed").
-_OTHER_DATE_FIELD = re.compile(r"modif|updat|revis|reviewed|last[-_]?review", re.I)
 
 
 # No page states more dates than this; a hostile one's thousands stay out of the index.
@@ -87,6 +87,7 @@ def find_dates(
     page: Page, hints: ExtractionHints | None, shown: list[ShownDate]
 ) -> DateFindings:
     now = _fetched_at(hints)
+    month_first, shown = read_in_page_order(page, shown, lambda: _markup_dates(page))
     found: list[DateCandidate] = []
     kept: set[tuple[str, str]] = set()  # `not in` the list was quadratic: 15,000 metas, 20 s
 
@@ -95,7 +96,7 @@ def find_dates(
             raw = raw[0]
         if not isinstance(raw, str):
             return None
-        value = normalise_date(raw, now=now) or _text_date(raw, page)
+        value = normalise_date(raw, now=now) or _text_date(raw, month_first)
         # Every value, whatever read it: text dates ("March 4, 2099") had no range check.
         if not value or not plausible_date(value, now):
             return None
@@ -123,14 +124,13 @@ def find_dates(
     for name in GENERIC_META:
         for raw in page.meta.get(name, ()):
             add(raw, "meta")
-    dated = _dated_markup(page)
-    for raw in _html_dates(page, dated):
+    dated = dated_markup(page)
+    for raw in html_dates(page, dated):
         add(raw, "html")
-    order = month_first(page)
     # By identity: the caller's list keeps every ShownDate alive while we look them up.
-    labels = {id(d): publication_label(" ".join(d.segments), month_first=order) for d in shown}
+    labels = {id(d): publication_label(" ".join(d.segments), month_first=month_first) for d in shown}
     # "This article was originally published on ..." is prose, yet it dates the page.
-    shown = [d for d in shown if labels[id(d)] == "original" or not _in_sentence(d, page)]
+    shown = [d for d in shown if labels[id(d)] == "original" or not _in_sentence(d, month_first)]
     printed = [d for d in shown if not d.updated and d.distance <= _NEAR_HEADLINE]
     if len({d.value for d in printed if d.distance <= _BYLINE_REACH}) >= _LISTING_DAYS:
         # Different days, one after another under the headline: a list of events or
@@ -171,14 +171,14 @@ def find_dates(
         # time zone: the timestamp, with its offset, is the better statement. Not when
         # the markup also states the printed day: that is the local time of the moment.
         printed_day = chosen.value
-        chosen = next((c for c in structured if _one_day_apart(c.value, printed_day)), chosen)
+        chosen = next((c for c in structured if _same_moment(printed_day, c.value)), chosen)
     labelled = _labelled_publication(printed, labels, structured, chosen is None)
     if labelled is not None:
         chosen = add(labelled.value, "html")
     if chosen is None:
         # Against an "Updated" line beside the headline, a <time> that no markup labels
         # the publication (the page's first, perhaps a teaser's) states nothing.
-        stated = structured if any(map(_is_publication_markup, dated)) else [
+        stated = structured if any(map(is_publication_markup, dated)) else [
             c for c in structured if c.source != "html"
         ]
         chosen = _shown_update(shown, printed, stated, add)
@@ -303,127 +303,53 @@ def _one_day_apart(a: str, b: str) -> bool:
     return abs(delta.days) == 1
 
 
-def _in_sentence(shown: ShownDate, page: Page) -> bool:
+# The offsets of the world's time zones run from -12:00 to +14:00: a moment falls on its
+# UTC day, the day before or the day after, in no zone on another.
+_WESTMOST, _EASTMOST = timedelta(hours=-12), timedelta(hours=14)
+
+
+def _same_moment(day: str, stamp: str) -> bool:
+    """Whether a printed day one off a structured date can be that date's moment in some time
+    zone: always for a day or a time without an offset; for a time with its offset, only a
+    day that moment falls on somewhere ("22:02+00:00" on the 19th is the 19th or the 20th)."""
+    if not _one_day_apart(day, stamp):
+        return False
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return True
+    if moment.tzinfo is None:
+        return True
+    utc = moment.astimezone(UTC)
+    return (utc + _WESTMOST).date().isoformat() <= day[:10] <= (utc + _EASTMOST).date().isoformat()
+
+
+def _in_sentence(shown: ShownDate, month_first: bool) -> bool:
     # "Editor's note: on May 6 we added ..." or "valid through 01/23/2026" is prose that
     # mentions a date, not a dateline.
-    order = month_first(page)
     for segment in shown.segments:
-        verdict = date_in_sentence(segment, month_first=order)
+        verdict = date_in_sentence(segment, month_first=month_first)
         if verdict is not None:  # the first segment that holds a date
             return verdict
     return False
 
 
-def month_first(page: Page) -> bool:
-    # 03/04/2024 is March 4 in American English and 3 April nearly everywhere else.
-    # A page that declares its language only in a meta tag or JSON-LD ("og:locale" "fr_FR")
-    # is as European as one that writes it on <html>: its 03/12/2025 was read as 12 March.
-    lang = (declared_language(page) or "en-us").strip().lower().replace("_", "-")
-    return lang in ("en", "en-us")
+def _markup_dates(page: Page) -> Iterator[Any]:
+    """The dates the page states in markup and its URL, as written: read_in_page_order's
+    unambiguous statements (a day that normalise_date reads)."""
+    url_date = _URL_DATE.search(page.url)
+    if url_date:
+        yield "-".join(url_date.groups())
+    for obj in page.ld_articles() or page.json_ld:
+        yield from (obj.get("datePublished"), obj.get("dateModified"), obj.get("dateCreated"))
+    for name in (*PUBLISHED_META, *GENERIC_META, *MODIFIED_META):
+        yield from page.meta.get(name, ())
+    yield from (el.get("datetime") for el in times_and_abbrs(page) if el.tag == "time")
 
 
-def _text_date(raw: str, page: Page) -> str | None:
-    parsed = find_text_date(raw, month_first=month_first(page)) if len(raw) < 80 else None
+def _text_date(raw: str, month_first: bool) -> str | None:
+    parsed = find_text_date(raw, month_first=month_first) if len(raw) < 80 else None
     return parsed[0] if parsed else None
-
-
-# The elements whose markup labels them the publication date, and those labelled the date
-# of an update (not <meta>s: those are read with the other meta tags), in one query, told
-# apart by _is_modified_markup and _is_publication_markup. From the itemprop attributes to
-# their elements: a test on every element of the page costs more than walking the attributes
-# (few elements carry an itemprop), and that walk cost 0.28 ms a page each time.
-_DATED_MARKUP = etree.XPath(
-    '//@itemprop[.="datePublished" or .="dateModified"]/parent::*[not(self::meta)]'
-    ' | //time[@pubdate] | //abbr[contains(concat(" ", @class, " "), " published ")]'
-)
-
-
-def _dated_markup(page: Page) -> list[lxml_html.HtmlElement]:
-    """_DATED_MARKUP's elements: on a page where no itemprop names a date, its <time>s and
-    <abbr>s, those parse_page collected (the query cost 0.36 ms a page)."""
-    if page.may_have_dated_itemprops:
-        return _DATED_MARKUP(page.tree)
-    return [el for el in _times_and_abbrs(page) if _is_publication_markup(el)]
-
-
-def _times_and_abbrs(page: Page) -> list[lxml_html.HtmlElement]:
-    if page.times_and_abbrs is not None:
-        return page.times_and_abbrs
-    return list(in_document(page.tree, "time", "abbr"))
-
-
-def _is_modified_markup(el: lxml_html.HtmlElement) -> bool:
-    return el.get("itemprop") == "dateModified"
-
-
-def _is_publication_markup(el: lxml_html.HtmlElement) -> bool:
-    """An element of _DATED_MARKUP that labels the publication date."""
-    return (
-        el.get("itemprop") == "datePublished"
-        or (el.tag == "time" and el.get("pubdate") is not None)
-        or (el.tag == "abbr" and " published " in f" {el.get('class', '')} ")
-    )
-
-
-def _html_dates(page: Page, dated: list[lxml_html.HtmlElement]) -> list[str]:
-    """Dates the markup itself labels as the publication date (`dated`: _DATED_MARKUP's elements)."""
-    values: list[str] = []
-    for el in dated:
-        if not _is_publication_markup(el):
-            continue
-        raw = el.get("datetime") or el.get("content") or el.get("title") or el.text_content()
-        if raw:
-            values.append(raw)
-    if values:
-        return values
-    # (The first <time datetime>: "//time[@datetime]" cost more than the <time>s parse_page's
-    # walk collected, or a walk that stops at the first. It goes beside the root too, where
-    # libxml2 puts what follows a second <html>.)
-    tree = page.tree
-    if page.times_and_abbrs is not None:
-        times: Iterable[lxml_html.HtmlElement] = page.times_and_abbrs
-    else:
-        tops = (*reversed(list(tree.itersiblings(preceding=True))), tree, *tree.itersiblings())
-        times = itertools.chain.from_iterable(top.iter("time") for top in tops)
-    for el in times:
-        if el.tag != "time" or el.get("datetime") is None or _in_excluded_context(el):
-            continue
-        values.append(el.get("datetime", ""))
-        break
-    return values
-
-
-def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
-    ancestors = list(el.iterancestors())
-    for index, ancestor in enumerate(ancestors):
-        if ancestor.tag in ("aside", "nav"):
-            return True
-        if ancestor.tag == "article" and _is_card(ancestor, ancestors[index + 1:]):
-            return True
-        marker = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if marker.strip() and _EXCLUDED_TIME_CONTEXT.search(marker):
-            return True
-        if index < 3 and marker.strip() and _OTHER_DATE_FIELD.search(marker):
-            # The field it sits in names another date: "field--date-last-reviewed".
-            return True
-        # An article's own footer holds its date and byline; the page's footer does not.
-        if (ancestor.tag == "footer" or (marker.strip() and _FOOTER.search(marker))) and not any(
-            outer.tag == "article" for outer in ancestors[index + 1:]
-        ):
-            return True
-    return False
-
-
-def _is_card(article: lxml_html.HtmlElement, outer: list[lxml_html.HtmlElement]) -> bool:
-    # <article>s side by side inside another <article> are cards: teasers of other pages.
-    # (Side by side: a page wrapped in an <article> holding the story and one related
-    # <article> below it keeps the story's date.)
-    parent = article.getparent()
-    return (
-        parent is not None
-        and any(a.tag == "article" for a in outer)
-        and len(parent.findall("article")) > 1
-    )
 
 
 def _find_modified(
@@ -437,7 +363,7 @@ def _find_modified(
         for raw in page.meta.get(name, ()):
             if value := normalise_date(raw, now=now):
                 return value
-    for el in filter(_is_modified_markup, dated):
+    for el in filter(is_modified_markup, dated):
         raw = el.get("datetime") or el.get("content") or el.text_content()
         if raw and (value := normalise_date(raw, now=now)):
             return value

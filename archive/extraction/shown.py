@@ -18,6 +18,10 @@ class ShownDate:
     # The texts of its links to anything but a person's page (categories, tags, sections),
     # and of the categories and tags it prints without a link.
     other_links: list[str] = field(default_factory=list)
+    # What the date shows of the order its page writes numeric dates in (textdates.TextDate).
+    other_reading: str | None = None
+    day_first: bool | None = None
+    numeric: bool = False
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 # Month names and their usual abbreviations, nominative and genitive forms.
@@ -93,6 +94,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # The Solar Hijri calendar of Iranian and Afghan pages ("۱۲ آذر ۱۴۰۴", 3 December 2025).
     (re.compile(rf"(?<!\d){_DAY_NUMBER}\s+({'|'.join(_JALALI_MONTHS)})\s+(1[34]\d\d)\b"), "jalali", ""),
     (re.compile(rf"(?<![\d/]){_DAY_NUMBER}/(\d{{1,2}})/{_YEAR}\b"), "slash", "/"),
+    # The same with dashes ("Post time: 01-04-2024", <time datetime="02-12-2025">); not the
+    # end of a longer run of numbers (a reference, a phone number).
+    (re.compile(rf"(?<![\d/-]){_DAY_NUMBER}-(\d{{1,2}})-{_YEAR}\b(?!-\d)"), "slash", "-"),
 )
 
 _UPDATED = re.compile(
@@ -103,13 +107,45 @@ _UPDATED = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class TextDate:
+    """A date written in text, and what it shows of the order its page writes numeric dates in."""
+
+    value: str  # YYYY-MM-DD
+    updated: bool  # a label calls it an update
+    # The other reading of a numeric date both of whose numbers could be the month
+    # ("03/10/2023": 3 October or 10 March), else None.
+    other_reading: str | None = None
+    # Whether it is written day first: by its numbers (True for "13/10/2023", False for
+    # "10/13/2023") or by a month's name ("3 October 2023", "October 3, 2023"); None when it
+    # shows neither (ISO, "03/10/2023").
+    day_first: bool | None = None
+    numeric: bool = False  # day_first is told by numbers, not a month's name
+
+
 def find_text_date(text: str, *, month_first: bool) -> tuple[str, bool] | None:
     """The first date written in `text` as YYYY-MM-DD, and whether a label calls it an update."""
+    found = read_text_date(text, month_first=month_first)
+    return None if found is None else (found.value, found.updated)
+
+
+def read_text_date(text: str, *, month_first: bool) -> TextDate | None:
+    """find_text_date's date, with what it shows of its page's order for numeric dates."""
     found = _first_date(text, month_first)
     if found is None:
         return None
-    start, _, value = found
-    return value, bool(_UPDATED.search(text[max(0, start - 40):start]))
+    start, _, value, kind, groups = found
+    updated = bool(_UPDATED.search(text[max(0, start - 40):start]))
+    if kind == "slash":
+        first, second = int(groups[0] or 0), int(groups[1] or 0)
+        if first <= 12 and second <= 12 and first != second:
+            other = _to_iso(groups, kind, not month_first)
+            return TextDate(value, updated, other_reading=other, numeric=True)
+        day_first = True if first > 12 else False if second > 12 else None
+        return TextDate(value, updated, day_first=day_first, numeric=True)
+    if kind in ("dmy-name", "mdy-name"):
+        return TextDate(value, updated, day_first=kind == "dmy-name")
+    return TextDate(value, updated)
 
 
 # The label right before a date that names it the publication: "Published on", "Posted:",
@@ -120,7 +156,11 @@ _PUBLISHED_WORD = (
     r"|yayınlanma|yayımlanma|نشر|انتشار|פורסם|发布|發佈|公開|입력)"
 )
 _LABEL_END = r"(?:\s+(?:on|am|le|el|il|em|op|den|at|في))?\W{0,3}$"
-_PUBLISHED_LABEL = re.compile(rf"(?<!last )\b{_PUBLISHED_WORD}{_LABEL_END}", re.I)
+# The same label as a noun: "Post time:", "Publish date", "Publication date".
+_PUBLISHED_NOUN = r"(?:post(?:ing)?|publish(?:ing)?|publication)\s+(?:date|time)"
+_PUBLISHED_LABEL = re.compile(
+    rf"(?<!last )\b(?:{_PUBLISHED_WORD}|{_PUBLISHED_NOUN}){_LABEL_END}", re.I
+)
 # "This article was originally published on ...": a note inside prose, yet a dateline.
 _ORIGINAL_LABEL = re.compile(
     rf"\b(?:originally|first|initially|ursprünglich|erstmals|initialement|originalmente)"
@@ -164,7 +204,7 @@ def words_beside_date(text: str, *, month_first: bool) -> int | None:
     found = _first_date(text, month_first)
     if found is None:
         return None
-    start, end, _ = found
+    start, end = found[0], found[1]
     return len(_WORD.findall(text[:start] + " " + text[end:]))
 
 
@@ -174,21 +214,26 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789"
 _OTHER_DIGIT = re.compile("[٠-٩۰-۹]")
 
 
-def _first_date(text: str, month_first: bool) -> tuple[int, int, str] | None:
+# A date's start and end in the text, its value, its kind and the numbers and names read.
+_Found = tuple[int, int, str, str, tuple[str | None, ...]]
+
+
+def _first_date(text: str, month_first: bool) -> _Found | None:
     if not text.isascii() and _OTHER_DIGIT.search(text):
         text = text.translate(_DIGITS)
     if "19" not in text and "20" not in text and (text.isascii() or ("13" not in text and "14" not in text)):
         return None  # every pattern holds a year: spare the nine searches
-    best: tuple[int, int, str] | None = None
+    best: _Found | None = None
     for pattern, kind, needs in _PATTERNS:
         if needs not in text:
             continue
         match = pattern.search(text)
         if match is None or (best is not None and match.start() >= best[0]):
             continue
-        value = _to_iso(match.groups(), kind, month_first)
+        groups = match.groups()
+        value = _to_iso(groups, kind, month_first)
         if value:
-            best = (match.start(), match.end(), value)
+            best = (match.start(), match.end(), value, kind, groups)
     return best
 
 
