@@ -216,6 +216,9 @@ def _serve(database: Path, port: int) -> int:
 def verify(data: Path, sites: Path) -> None:
     """Check every WARC file in DATA/warc strictly; exit 1 and report what is wrong.
 
+    Records without the digests WARC makes optional (another tool's) are noted, not failed;
+    a digest that is given must hold.
+
     \b
     Example:
       newsarchive verify --data ./data
