@@ -13,7 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.datevalues import normalise_date, plausible_date
-from archive.extraction.metadata import declared_language
+from archive.extraction.metadata import declared_locale
 from archive.extraction.model import DateCandidate, ExtractionHints
 from archive.extraction.page import Page, in_document
 from archive.extraction.shown import ShownDate
@@ -318,7 +318,7 @@ def month_first(page: Page) -> bool:
     # 03/04/2024 is March 4 in American English and 3 April nearly everywhere else.
     # A page that declares its language only in a meta tag or JSON-LD ("og:locale" "fr_FR")
     # is as European as one that writes it on <html>: its 03/12/2025 was read as 12 March.
-    lang = (declared_language(page) or "en-us").strip().lower().replace("_", "-")
+    lang = (declared_locale(page) or "en-us").replace("_", "-")
     return lang in ("en", "en-us")
 
 
