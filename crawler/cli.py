@@ -261,6 +261,11 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     """Build or bring up to date DATA/index.db from the WARC files alone (idempotent); exit 1
     when it found problems (a damaged or unread WARC file), each named on its own line.
 
+    A WARC file it does not read (uncompressed, in a subfolder of DATA/warc, not named in
+    UTF-8) is a problem the run that finds it, and whenever it changes (size or modification
+    time); while it stays as it was, later runs name it as a known problem and exit 0. A
+    rebuild reports it anew.
+
     \b
     Example:
       newsarchive index --data ./data              # index what is new

@@ -363,6 +363,17 @@ def m0019_versions_gated(db: sqlite_utils.Database) -> None:
     db.execute("delete from indexed_files")
 
 
+@migrations(name="0020_unread_files")
+def m0020_unread_files(db: sqlite_utils.Database) -> None:
+    # WARC files `newsarchive index` does not read (uncompressed, in a subfolder, not named
+    # in UTF-8), as they were when a run reported them: one reported and unchanged since is
+    # a warning of later runs, not a failure of every run until it is moved.
+    db.table("unread_files").create(
+        {"name": str, "size": int, "mtime_ns": int, "reason": str, "reported_at": str},
+        pk="name",
+    )
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
