@@ -87,13 +87,13 @@ union all select 1 from unpaired_responses where warc_file = :file and warc_offs
 limit 1"""
 
 
-async def _known_record(datasette: Any, file: str, offset: int) -> bool:
-    index = _index(datasette)
-    if index is None:
-        return False
+async def _known_record(index: Any, file: str, offset: int) -> bool:
+    """Whether the index knows a record at `file` and `offset`; raises sqlite3.Error when
+    the index cannot be read (that is no answer: a 404 told researchers the page was never
+    archived)."""
     try:
         rows = await index.execute(_KNOWN_RECORD, {"file": file, "offset": offset})
-    except (sqlite3.Error, OverflowError):  # not a newsarchive index; past SQLite's integers
+    except OverflowError:  # past SQLite's integers: no record starts there
         return False
     return bool(rows.rows)
 
@@ -215,19 +215,26 @@ async def warc_record(request: Any, datasette: Any) -> Response:
         offset = int(request.url_vars["offset"])
     except ValueError:  # more digits than int() reads: no file is that long either
         return Response.text("no record at that offset", status=404)
-    if directory is None or not _FILE.fullmatch(file):
+    index = _index(datasette)
+    if directory is None or index is None or not _FILE.fullmatch(file):
         return Response.text("no such WARC file", status=404)
-    if not await _known_record(datasette, file, offset):
+    # A 404 only where no record is: a record the index cannot tell of, or knows but cannot
+    # read, is the archive's error (500), with the reason.
+    try:
+        known = await _known_record(index, file, offset)
+    except sqlite3.Error as exc:  # damaged, not a database, not a newsarchive index
+        return Response.text(f"cannot read the index {index.path}: {exc}", status=500)
+    if not known:
         return Response.text(f"no record the index knows at {file} offset {offset}", status=404)
     loop = asyncio.get_running_loop()
     try:
         record = await loop.run_in_executor(None, read_record, directory, file, offset)
     except FileNotFoundError:
         return Response.text(f"no WARC file {file}", status=404)
-    except WarcFormatError as exc:
-        return Response.text(f"cannot read a record there: {exc}", status=404)
-    except (OSError, ValueError, OverflowError) as exc:  # a directory, no permission, a huge offset
-        return Response.text(f"cannot read {file} at {offset}: {exc}", status=404)
+    except (WarcFormatError, OSError, ValueError) as exc:  # damaged; a directory, no permission
+        reason = exc.reason if isinstance(exc, WarcFormatError) else str(exc)
+        return Response.text(f"cannot read the record the index knows at {file} offset "
+                             f"{offset}: {reason}", status=500)
     # Off the event loop: decoding a large page held every other request for seconds.
     body, note = await loop.run_in_executor(None, _body, record)
     if request.args.get("view") == "page":

@@ -216,6 +216,9 @@ def _serve(database: Path, port: int) -> int:
 def verify(data: Path, sites: Path) -> None:
     """Check every WARC file in DATA/warc strictly; exit 1 and report what is wrong.
 
+    Records without the digests WARC makes optional (another tool's) are noted, not failed;
+    a digest that is given must hold.
+
     \b
     Example:
       newsarchive verify --data ./data
@@ -257,6 +260,11 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
 def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: bool) -> None:
     """Build or bring up to date DATA/index.db from the WARC files alone (idempotent); exit 1
     when it found problems (a damaged or unread WARC file), each named on its own line.
+
+    A WARC file it does not read (uncompressed, in a subfolder of DATA/warc, not named in
+    UTF-8) is a problem the run that finds it, and whenever it changes (size or modification
+    time); while it stays as it was, later runs name it as a known problem and exit 0. A
+    rebuild reports it anew.
 
     \b
     Example:

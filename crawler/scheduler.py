@@ -118,8 +118,8 @@ class SchedulerService:
         db = open_index(self.context.index)
         try:
             for lease in sweep_stale_leases(db, starting_pid=os.getpid()):
-                failed = f"; run {lease.run_id} recorded as failed" if lease.run_id else ""
-                logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, failed)
+                ended = f"; run {lease.run_id} recorded as interrupted" if lease.run_id else ""
+                logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, ended)
             return last_started(db), interrupted_last(db)
         finally:
             db.close()

@@ -83,3 +83,17 @@ def test_taken_down_lists_an_article_stored_under_its_rel_canonical(tmp_path: Pa
     assert [row["status"] for row in fetches.json()] == [200, 404]
     assert [(row["canonical_url"], row["status"]) for row in gone.json()] == [
         (BASE + "/news/123-harbour-wall", 404)]
+
+
+def test_article_history_says_which_version_is_a_paywalls_teaser(tmp_path: Path) -> None:
+    # A paywall put up after publishing: the history listed the teaser as one more version
+    # of the story, with nothing to tell it from a rewrite.
+    db = open_index(tmp_path / "index.db")
+    apply_capture(db, doc("/news/a", "The whole story of the harbour wall, told in full."))
+    teaser = doc("/news/a", "The harbour wall...", fetched_at="2026-11-29T04:00:00+00:00")
+    teaser.metadata["article"]["gated"] = True
+    apply_capture(db, teaser)
+    db.close()
+    (history,) = get(tmp_path, f"/index/article_history.json?_shape=array&canonical_url={BASE}/news/a")
+    assert [(row["text"], row["gated"]) for row in history.json()] == [
+        ("The whole story of the harbour wall, told in full.", 0), ("The harbour wall...", 1)]

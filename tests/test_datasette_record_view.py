@@ -43,3 +43,50 @@ def test_a_compressed_page_cut_short_is_shown_as_far_as_it_arrived(tmp_path: Pat
     assert "Shown as archived" not in record.text
     assert page.content.startswith(b"<html><p>The harbour wall fell.")
     assert body.startswith(page.content)
+
+
+def _archive_one_page(tmp_path: Path) -> str:
+    """One page archived and indexed: its record view's path."""
+    writer = WarcFileWriter(tmp_path / "warc", fsync=False)
+    positions = writer.write_exchange(
+        HttpRequestData("GET", f"{BASE}/news/a", [("Host", "127.0.0.1:8765")]),
+        HttpResponseData(f"{BASE}/news/a", 200, "OK", [("Content-Type", "text/html")],
+                         b"<html><p>The harbour wall fell.</p></html>", FETCHED),
+    )
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")
+    db.close()
+    return f"/-/warc/{positions.response.file}/{positions.response.offset}"
+
+
+def test_an_index_that_cannot_be_read_is_an_error_not_a_missing_record(tmp_path: Path) -> None:
+    # The viewer asks the index whether a record starts at FILE/OFFSET: when the index could
+    # not be read (a damaged disk, a half-copied file), it answered 404 "no record the index
+    # knows": a researcher was told the archived page does not exist.
+    path = _archive_one_page(tmp_path)
+    db = open_index(tmp_path / "index.db")
+    pages = [n for (n,) in db.execute(
+        "select rootpage from sqlite_master where tbl_name = 'captures' and rootpage > 0")]
+    page_size = db.execute("pragma page_size").fetchone()[0]
+    db.close()
+    with open(tmp_path / "index.db", "r+b") as f:  # the captures table and its indexes rot
+        for page in pages:
+            f.seek((page - 1) * page_size)
+            f.write(b"\xff" * page_size)
+    (view,) = get(tmp_path, path)
+    assert view.status_code == 500
+    assert view.text.startswith(f"cannot read the index {tmp_path / 'index.db'}: ")
+    assert "malformed" in view.text
+
+
+def test_a_damaged_record_the_index_knows_is_an_error_not_a_missing_record(tmp_path: Path) -> None:
+    path = _archive_one_page(tmp_path)
+    file, offset = path.split("/")[-2:]
+    warc = tmp_path / "warc" / file
+    data = bytearray(warc.read_bytes())
+    data[int(offset) + 40 : int(offset) + 60] = b"\x00" * 20  # bit rot inside its gzip member
+    warc.write_bytes(bytes(data))
+    (view,) = get(tmp_path, path)
+    assert view.status_code == 500
+    assert view.text.startswith(f"cannot read the record the index knows at {file} offset {offset}:")

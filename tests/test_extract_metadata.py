@@ -99,11 +99,28 @@ def test_the_first_usable_image_is_kept(head: str, image: str) -> None:
     # pages came out under a language of their own in the facet.
     ("lang='iw'", "", "he"), ("lang='in-ID'", "", "id"), ("lang='ji'", "", "yi"),
     ("lang=' EN-gb '", "", "en"),
+    # ISO 639-2 codes (bibliographic and terminological) and English names came out as a
+    # language of their own in the facet: "eng" and "english" beside "en".
+    ("lang='eng'", "", "en"), ("lang='ger'", "", "de"), ("lang='fra-FR'", "", "fr"),
+    ("lang='{{ lang }}'", '<meta name="language" content="English">', "en"),
+    ("", '<meta name="language" content=" german ">', "de"),
+    ("lang='fil'", "", "fil"),  # no two-letter code: kept
+    ("", '<meta name="language" content="Klingonish">', None),
 ])
 def test_the_language_is_the_first_declared_tag_that_names_one(
     lang: str, head: str, language: str | None
 ) -> None:
     assert extract_article(page(head, lang=lang), URL).language == language
+
+
+def test_a_page_in_english_by_iso_639_2_code_or_name_reads_dates_month_first() -> None:
+    # 03/04/2024 is March 4 in a page declared English without a region; declared "eng" or
+    # "English" it was read as 3 April.
+    dateline = "<p class='date'>Published 03/04/2024</p>"
+    for lang, head in (("lang='en'", ""), ("lang='eng'", ""),
+                       ("", '<meta name="language" content="English">')):
+        assert extract_article(page(head, lang=lang, body=dateline + BODY), URL).published == \
+            "2024-03-04", lang or head
 
 
 @pytest.mark.parametrize(("head", "tags"), [

@@ -147,6 +147,35 @@ def test_a_free_version_is_shown_before_gated_ones_whatever_the_order(tmp_path: 
     assert all(d == dumps[0] for d in dumps)
 
 
+def test_each_version_says_whether_it_is_gated_whatever_the_order(tmp_path: Path) -> None:
+    # article_versions (and so the canned article_history) did not say which version was a
+    # paywall's teaser: a researcher took the teaser for a rewrite of the story. A text
+    # fetched both free and gated is free: it was there to read.
+    full = gated("/news/a", "the full story of the harbour", "2026-11-28T04:00:00+00:00",
+                 is_gated=False)
+    teaser = gated("/news/a", "a teaser", "2026-11-29T04:00:00+00:00", is_gated=True)
+    again = gated("/news/a", "a teaser", "2026-11-30T04:00:00+00:00", is_gated=True)
+    later = gated("/news/a", "the full story of the harbour", "2026-12-01T04:00:00+00:00",
+                  is_gated=True)
+    dumps = []
+    for n, order in enumerate(itertools.permutations([full, teaser, again, later])):
+        db = open_index(tmp_path / f"{n}.db")
+        for capture in order:
+            apply_capture(db, capture)
+        assert db.execute("select text, gated, captures from article_versions "
+                          "order by text").fetchall() == [
+            ("a teaser", 1, 2), ("the full story of the harbour", 0, 2)]
+        db.close()
+        dumps.append(dump(tmp_path / f"{n}.db"))
+    assert all(d == dumps[0] for d in dumps)
+    db = open_index(tmp_path / "0.db")
+    for capture in (full, teaser):  # (a salvage cut them out of their WARC file)
+        assert capture.response is not None
+        forget_capture(db, capture.response.record_id)
+    assert db.execute("select text, gated from article_versions order by text").fetchall() == [
+        ("a teaser", 1), ("the full story of the harbour", 1)]
+
+
 @pytest.mark.parametrize("first_gated", [True, False])
 def test_among_versions_alike_in_access_the_latest_is_shown(
     tmp_path: Path, first_gated: bool

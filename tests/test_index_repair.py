@@ -271,3 +271,45 @@ def test_a_rebuild_keeps_what_a_crawl_wrote_while_it_ran(
     # The lease of a run still open goes with the runs: a SIGKILLed crawl's run is closed
     # as failed through it (without it the run stayed `running` for ever).
     assert [r["name"] for r in db.table("job_leases").rows] == ["crawl:demo"]
+
+
+def test_a_warc_file_not_read_fails_the_run_that_finds_it_not_every_run(tmp_path: Path) -> None:
+    """An uncompressed WARC file (or one in a subfolder, or not named in UTF-8) made every
+    `newsarchive index` exit 1, and the scheduled index task warn at every turn, until the
+    operator moved it: one they keep on purpose (another tool's .warc) made every run a
+    failure. Reported (exit 1) when found, and again when it changes; while it stays as it
+    was, each run names it as known and exits 0."""
+    import gzip
+
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    data = tmp_path / "data"
+    crawl_demo(data / "warc", None)
+    (path,) = (data / "warc").glob("*.warc.gz")
+    plain = data / "warc" / "other-tool.warc"
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    (data / "warc" / "2025").mkdir()
+    filed = data / "warc" / "2025" / "x.warc.gz"
+    filed.write_bytes(path.read_bytes())
+
+    def index() -> tuple[int, list[str]]:
+        result = CliRunner().invoke(main, ["index", "--no-progress", "--data", str(data)])
+        return result.exit_code, result.output.splitlines()[1:]
+
+    plain_problem = ("other-tool.warc: an uncompressed WARC file is not read (only .warc.gz, "
+                     "one gzip member per record): `warcio recompress other-tool.warc "
+                     "other-tool.warc.gz` makes one")
+    filed_problem = ("2025/x.warc.gz: a WARC file in a subfolder is not read (only warc/'s own "
+                     "files are): move it up beside the others")
+    assert index() == (1, [f"problem: {filed_problem}", f"problem: {plain_problem}"])
+    known = "known problem (reported before; the file has not changed since): "
+    assert index() == (0, [f"{known}{filed_problem}", f"{known}{plain_problem}"])
+    with plain.open("ab") as f:  # it changed: worth a look again
+        f.write(b"\r\n")
+    assert index() == (1, [f"{known}{filed_problem}", f"problem: {plain_problem}"])
+    filed.unlink()
+    assert index() == (0, [f"{known}{plain_problem}"])
+    filed.write_bytes(path.read_bytes())  # back again: found anew
+    assert index()[0] == 1

@@ -97,6 +97,30 @@ def test_an_index_made_before_gated_gets_each_articles_last_fetch(tmp_path: Path
     fts_ok(db)
 
 
+def test_an_index_made_before_versions_were_gated_marks_the_teaser_it_shows(tmp_path: Path) -> None:
+    # The captures of other versions are not known gated before the files are read again:
+    # the migration has the next `newsarchive index` read every file (as a rebuild would).
+    path = tmp_path / "index.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0019_versions_gated")
+    teaser = doc("/news/a", "a teaser", fetched_at="2026-11-29T04:00:00+00:00")
+    teaser.metadata["article"]["gated"] = True
+    for capture in (doc("/news/b", "a free story"), teaser):
+        row = insert_old_article(old, capture)
+        known = old.table("captures").columns_dict
+        old.table("captures").insert({k: v for k, v in capture_row(capture).items() if k in known})
+        old.table("article_versions").insert(
+            {"canonical_url": row["canonical_url"], "content_sha1": capture_row(capture)["content_sha1"],
+             "capture_id": row["capture_id"], "first_fetched_at": row["fetched_at"],
+             "last_fetched_at": row["fetched_at"], "captures": 1})
+    old.table("indexed_files").insert({"name": "a.warc.gz", "size": 1})
+    old.close()
+    db = open_index(path)
+    assert db.execute("select canonical_url, gated from article_versions order by 1").fetchall() == [
+        (teaser.metadata["url"], 1), (doc("/news/b").metadata["url"], 0)]
+    assert db.execute("select count(*) from indexed_files").fetchone() == (0,)
+
+
 def test_concurrent_first_open(tmp_path: Path) -> None:
     path = tmp_path / "index.db"
     errors: list[BaseException] = []

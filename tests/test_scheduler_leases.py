@@ -58,7 +58,7 @@ def test_lease_is_exclusive_until_released(db: sqlite_utils.Database) -> None:
     assert again.token != lease.token
 
 
-def test_lease_of_a_dead_scheduler_is_taken_over_and_its_run_failed(
+def test_lease_of_a_dead_scheduler_is_taken_over_and_its_run_interrupted(
         db: sqlite_utils.Database, dead_pid: int) -> None:
     run_id = start_run(db, "demo", datetime.now(UTC).isoformat())
     stale = take_lease(db, "crawl:demo", 60, pid=dead_pid, host=HOST)
@@ -67,8 +67,8 @@ def test_lease_of_a_dead_scheduler_is_taken_over_and_its_run_failed(
     lease = take_lease(db, "crawl:demo", 60, host=HOST)
     assert lease_holder(db, "crawl:demo") == lease
     row = db.table("crawl_runs").get(run_id)
-    assert row["outcome"] == "failed"
-    assert f"the process holding its lease went away (pid {dead_pid}" in json.loads(row["stats"])[
+    assert row["outcome"] == "interrupted"  # run again at the next start, as a stopped one
+    assert f"the processes holding its lease (pid {dead_pid}" in json.loads(row["stats"])[
         "newsarchive/failure"]
     assert not renew_lease(db, stale, 60), "the old owner may no longer renew it"
     release_lease(db, stale)  # nor release it
@@ -101,7 +101,7 @@ def test_a_pid_reused_since_the_lease_ran_out_does_not_hold_it(
         finally:
             other.kill()
     assert [stale.name for stale in swept] == ["crawl:demo"]
-    assert db.table("crawl_runs").get(run_id)["outcome"] == "failed"
+    assert db.table("crawl_runs").get(run_id)["outcome"] == "interrupted"
 
 
 def test_expiry_decides_for_another_host(db: sqlite_utils.Database) -> None:
@@ -181,7 +181,7 @@ def test_stale_leases_are_swept_when_a_scheduler_starts(
     assert lease_holder(db, "crawl:demo") is None
     assert lease_holder(db, "crawl:other") == live
     (outcome,) = db.execute("select outcome from crawl_runs where id = ?", [run_id]).fetchone()
-    assert outcome == "failed"
+    assert outcome == "interrupted"
 
 
 def test_runs_refuses_a_limit_sqlite_cannot_hold(tmp_path: Path) -> None:

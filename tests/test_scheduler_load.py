@@ -300,7 +300,7 @@ def test_newsarchive_index_puts_a_missing_index_in_place_only_when_built(
 def test_a_task_that_found_problems_names_its_log(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Regression (operator bug hunt): a WARC file left where `newsarchive index` does not
-    read it (uncompressed, or in a subfolder) makes every scheduled index task exit 1; the
+    read it (uncompressed, or in a subfolder) makes the index task that finds it exit 1; the
     service logged the last of its problems alone, and not the log that holds them all, as
     it does for a crawl that did not end ok."""
     data = _archive_without_index(tmp_path)

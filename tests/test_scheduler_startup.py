@@ -89,7 +89,7 @@ def test_a_lease_naming_the_new_schedulers_own_pid_is_its_predecessors(setup: Se
         assert service.stop() == 0
     log = service.log
     killed, missed = setup.finished()[:2]
-    assert killed["outcome"] == "failed", log
+    assert killed["outcome"] == "interrupted", log
     assert missed["outcome"] == "ok", log
     assert "still running elsewhere" not in log
     assert f"crawl:demo: its holder is gone (pid {proc.pid} on " in log
@@ -146,3 +146,40 @@ def test_the_service_says_which_schedule_file_it_runs(setup: Setup) -> None:
     assert proc.wait(20) == 0
     assert (f"no schedule file (config/schedule.toml is not in {elsewhere}): no index or verify "
             "tasks, the default [scheduler] options" in service.log), service.log
+
+
+def test_a_crawl_killed_with_its_service_runs_again_at_start(setup: Setup) -> None:
+    """Regression: a crawl SIGKILLed together with its service (a container stop, an OOM kill
+    of the unit, a power cut) was recorded `failed` by the next start, which ran it again only
+    at its next time (a day here), where a crawl the service stopped cleanly (`interrupted`)
+    runs again at once: both were cut short by the service going away."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from archive.demosite import DemoSite
+    from archive.index import open_index, start_run
+    from archive.index.leases import renew_lease, take_lease
+    from tests.test_scheduler import wait_for
+
+    gone = subprocess.Popen(["true"])  # the killed service and its crawl: pids now free
+    gone.wait()
+    setup.data.mkdir(parents=True)
+    db = open_index(setup.data / "index.db")
+    run_id = start_run(db, "demo", (datetime.now(UTC) - timedelta(minutes=5)).isoformat())
+    lease = take_lease(db, "crawl:demo", 3600, pid=gone.pid)
+    assert renew_lease(db, lease, 3600, run_id=run_id, child_pid=gone.pid)
+    db.close()
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'every = "1d"')
+        service = setup.start()
+        wait_for("the crawl run again", lambda: len(setup.finished()) >= 2, setup, timeout=20)
+        assert service.stop() == 0
+    killed, again = setup.finished()[:2]
+    assert killed["outcome"] == "interrupted", service.log
+    assert json.loads(killed["stats"])["newsarchive/failure"].startswith(
+        f"the processes holding its lease (pid {gone.pid} on ") and json.loads(killed["stats"])[
+        "newsarchive/failure"].endswith("went away without recording its end: killed with its "
+                                        "service?")
+    assert again["outcome"] == "ok", service.log
+    assert "crawl:demo: its last run (started " in service.log
+    assert "was interrupted: running it again now" in service.log

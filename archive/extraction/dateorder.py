@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from archive.extraction.datevalues import normalise_date
-from archive.extraction.metadata import declared_language
+from archive.extraction.metadata import declared_locale
 from archive.extraction.page import Page
 from archive.extraction.shown import ShownDate
 
@@ -16,7 +16,7 @@ def month_first(page: Page) -> bool:
     # 03/04/2024 is March 4 in American English and 3 April nearly everywhere else.
     # A page that declares its language only in a meta tag or JSON-LD ("og:locale" "fr_FR")
     # is as European as one that writes it on <html>: its 03/12/2025 was read as 12 March.
-    lang = (declared_language(page) or "en-us").strip().lower().replace("_", "-")
+    lang = (declared_locale(page) or "en-us").replace("_", "-")
     return lang in ("en", "en-us")
 
 
@@ -67,5 +67,5 @@ def _written_order(shown: list[ShownDate], *, names_count: bool, default: bool) 
 def _language_tells_order(page: Page) -> bool:
     """Whether the page's declared language fixes how it writes dates: any but English of no
     stated region ("en" is American or British English alike)."""
-    tag = declared_language(page)
-    return tag is not None and tag.strip().lower() != "en"
+    locale = declared_locale(page)
+    return locale is not None and locale != "en"

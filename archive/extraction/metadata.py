@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from babel import Locale
+from babel.core import get_global
 from lxml import html as lxml_html
 from w3lib.url import safe_url_string
 
@@ -320,8 +323,27 @@ def web_url(base: str, reference: str) -> str | None:
 
 # Tags that name no language (BCP 47: undetermined, no linguistic content, several, missing).
 _NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
-# Codes ISO 639 withdrew, which Java's Locale still writes: the same language as the new ones.
-_WITHDRAWN = {"iw": "he", "in": "id", "ji": "yi"}
+_CODE = re.compile(r"[a-z]{2,3}")
+_SUBTAG_END = re.compile(r"[-_,;\s]")
+
+
+@functools.cache
+def _two_letter_codes() -> dict[str, str]:
+    """Other codes of a language that has a two-letter one, from CLDR's aliases (through
+    Babel): ISO 639-2/B and /T and 639-3 ("eng", "ger", "deu", "cmn"), and the codes ISO
+    withdrew that Java's Locale still writes ("iw", "in", "ji")."""
+    aliases: Mapping[str, str | None] = get_global("language_aliases")
+    return {code: alias for code, alias in aliases.items()
+            if alias and len(alias) == 2 and alias.isalpha()}
+
+
+@functools.cache
+def _codes_by_english_name() -> dict[str, str]:
+    """ "english" -> "en": <meta name="language" content="English"> names a language."""
+    names: dict[str, str] = {}
+    for code, name in Locale("en").languages.items():
+        names.setdefault(name.lower(), code.split("_")[0])
+    return names
 
 
 def _declared_tags(page: Page) -> Iterator[str]:
@@ -337,24 +359,36 @@ def _declared_tags(page: Page) -> Iterator[str]:
             yield item
 
 
-def _primary_language(tag: str) -> str | None:
-    primary = re.split(r"[-_,;\s]", tag.strip().lower())[0]
-    if not re.fullmatch(r"[a-z]{2,3}", primary) or primary in _NO_LANGUAGE:
+def _locale(tag: str) -> str | None:
+    """A declared tag, lower case, its language in one spelling ("en-gb" for "en-GB" and
+    "eng-GB", "en" for "English"); None when it names no language."""
+    tag = " ".join(tag.split()).lower()
+    primary = _SUBTAG_END.split(tag, maxsplit=1)[0]
+    if not _CODE.fullmatch(primary):
+        code = _codes_by_english_name().get(tag)
+        return None if code is None or code in _NO_LANGUAGE else code
+    if primary in _NO_LANGUAGE:
         return None
-    return _WITHDRAWN.get(primary, primary)
+    return _two_letter_codes().get(primary, primary) + tag[len(primary):]
 
 
-def declared_language(page: Page) -> str | None:
-    """The first language tag the page declares that names a language, as written ("en-GB",
-    "fr_FR"), or None. A template's unfilled lang="{{ lang }}" or its lang="und" hid the
-    language its meta tags or JSON-LD declare."""
-    return next((tag.strip() for tag in _declared_tags(page) if _primary_language(tag)), None)
+def _primary_language(locale: str) -> str:
+    return _SUBTAG_END.split(locale, maxsplit=1)[0]
+
+
+def declared_locale(page: Page) -> str | None:
+    """The first language tag the page declares that names a language, its language spelled
+    as find_language spells it ("en-gb" for "en-GB" or "eng-GB"), or None. A template's
+    unfilled lang="{{ lang }}" or its lang="und" hid the language its meta tags or JSON-LD
+    declare."""
+    return next(filter(None, map(_locale, _declared_tags(page))), None)
 
 
 def find_language(page: Page) -> str | None:
-    """The primary language subtag, one spelling per language: "en" for "en-GB", "EN", "en_us"."""
-    tag = declared_language(page)
-    return _primary_language(tag) if tag else None
+    """The primary language subtag, one spelling per language: "en" for "en-GB", "EN",
+    "en_us", "eng" or "English"."""
+    locale = declared_locale(page)
+    return _primary_language(locale) if locale else None
 
 
 # The markup a CMS leaves in a description when it fills it from the lead's HTML.

@@ -127,8 +127,8 @@ def take_lease(db: sqlite_utils.Database, name: str, ttl: float, *, pid: int | N
                host: str | None = None) -> Lease:
     """Take the lease on `name` for `ttl` seconds, atomically; LeaseHeld when it is taken.
 
-    A stale lease is taken over; a crawl run it still shows as running is recorded as failed,
-    since whoever held the lease is gone without recording its end.
+    A stale lease is taken over; a crawl run it still shows as running is recorded as
+    interrupted, since whoever held the lease is gone without recording its end.
     """
     pid = os.getpid() if pid is None else pid
     host = socket.gethostname() if host is None else host
@@ -139,7 +139,7 @@ def take_lease(db: sqlite_utils.Database, name: str, ttl: float, *, pid: int | N
         if current is not None:
             if not is_stale(current, now, host):
                 raise LeaseHeld(current)
-            _fail_orphan_run(db, current)
+            _end_orphan_run(db, current)
         lease = Lease(name, uuid.uuid4().hex, host, pid, None, None,
                       datetime.now(UTC).isoformat(timespec="seconds"), now + ttl)
         db.execute("insert or replace into job_leases "
@@ -150,20 +150,27 @@ def take_lease(db: sqlite_utils.Database, name: str, ttl: float, *, pid: int | N
     return lease
 
 
-def _fail_orphan_run(db: sqlite_utils.Database, stale: Lease) -> None:
+def _end_orphan_run(db: sqlite_utils.Database, stale: Lease) -> None:
+    """Record the run a stale lease shows as running `interrupted`: the crawl and the
+    scheduler holding its lease both went away without recording its end, as a crawl does
+    only when killed with its service (a container stop, an OOM kill of the unit, a power
+    cut); a crawl that dies under a live scheduler is recorded `failed` by it. Recorded
+    `failed`, it was not run again at start, as a crawl the service stopped cleanly is."""
     if stale.run_id is None:
         return
     row = db.execute("select outcome from crawl_runs where id = ?", [stale.run_id]).fetchone()
     if row is not None and row[0] == "running":
-        finish_run(db, stale.run_id, datetime.now(UTC).isoformat(), "failed",
-                   {"newsarchive/failure": f"the process holding its lease went away ({stale.owner})"})
+        finish_run(db, stale.run_id, datetime.now(UTC).isoformat(), "interrupted",
+                   {"newsarchive/failure": f"the processes holding its lease ({stale.owner}) went "
+                                          "away without recording its end: killed with its service?"})
 
 
 def sweep_stale_leases(db: sqlite_utils.Database, host: str | None = None, *,
                        starting_pid: int | None = None) -> list[Lease]:
-    """Drop every stale lease, recording the run it shows as running as failed. Called when a
-    scheduler starts: a run SIGKILLed with its scheduler (an OOM kill, a power cut) otherwise
-    stayed "running" until its site's next turn took the lease, a week later for a weekly one.
+    """Drop every stale lease, recording the run it shows as running as interrupted (the
+    scheduler's catch-up runs it again at once). Called when a scheduler starts: a run
+    SIGKILLed with its scheduler (an OOM kill, a power cut) otherwise stayed "running" until
+    its site's next turn took the lease, a week later for a weekly one.
 
     `starting_pid`, the scheduler's own pid, holds none of them: a container's service is
     pid 1 again after a restart, and the lease of the one killed mid-crawl looked held by
@@ -176,7 +183,7 @@ def sweep_stale_leases(db: sqlite_utils.Database, host: str | None = None, *,
         names = [c[0] for c in cursor.description]
         for lease in [Lease.from_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]:
             if is_stale(lease, now, host, starting_pid=starting_pid):
-                _fail_orphan_run(db, lease)
+                _end_orphan_run(db, lease)
                 db.execute("delete from job_leases where name = ? and token = ?",
                            [lease.name, lease.token])
                 swept.append(lease)

@@ -26,14 +26,12 @@ from archive.index.store import (
     forget_capture,
     is_indexed_article,
 )
+from archive.index.unread import files_not_read, report_files_not_read
 from archive.warc.reader import (
     WarcFormatError,
     WarcRecordData,
-    not_read_reason,
     read_record,
     scan_file,
-    unread_name,
-    unread_warc_files,
     warc_files,
 )
 from archive.warc.records import WarcPosition
@@ -64,6 +62,8 @@ class IndexStats:
     unpaired_responses: int = 0  # responses still waiting for their metadata record
     unpaired_by_file: list[tuple[str, int]] = field(default_factory=list)  # (file, how many)
     problems: list[str] = field(default_factory=list)
+    # Problems reported by an earlier run, with files unchanged since (not read, as then).
+    known_problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def absorb(self, later: IndexStats) -> None:
@@ -75,6 +75,8 @@ class IndexStats:
         self.unpaired_responses = later.unpaired_responses
         self.unpaired_by_file = later.unpaired_by_file
         self.problems += later.problems
+        self.known_problems += [p for p in later.known_problems
+                                if p not in self.problems and p not in self.known_problems]
 
     def format(self) -> str:
         lines = [
@@ -89,6 +91,8 @@ class IndexStats:
             more = len(self.unpaired_by_file) - UNPAIRED_SHOWN
             lines.append(f"{self.unpaired_responses} responses have no metadata record (yet): "
                          f"{files}" + (f" and {more} more files" if more > 0 else ""))
+        lines += [f"known problem (reported before; the file has not changed since): {p}"
+                  for p in self.known_problems]
         lines += [f"problem: {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -342,7 +346,9 @@ def index_warc_directory(
     Incremental: a file already indexed with the same size is skipped. Idempotent: every
     capture goes through apply_capture, the function the live crawl calls. A damaged stretch
     of a file is reported in `problems` and the records around it are indexed; a file that
-    cannot be read at all is reported and retried on the next run. With `reextract`, pages
+    cannot be read at all is reported and retried on the next run. A WARC file not read
+    (uncompressed, in a subfolder, not named in UTF-8) is in `problems` the run that finds it
+    (or finds it changed), then in `known_problems` while it stays as it was. With `reextract`, pages
     are extracted again from the archived response instead of trusting the stored JSON, in
     an ExtractionPool (one worker per core, `extract_timeout` seconds per page).
     """
@@ -351,8 +357,10 @@ def index_warc_directory(
     stats = IndexStats()
     files = warc_files(warc_dir)
     stats.files_seen = len(files)
-    stats.problems += [f"{unread_name(p, warc_dir)}: {not_read_reason(p, warc_dir)}"
-                       for p in unread_warc_files(warc_dir)]
+    files, unread = files_not_read(warc_dir, files)
+    problems, known = report_files_not_read(db, unread)
+    stats.problems += problems
+    stats.known_problems += known
     done = {row["name"]: row["size"] for row in db.table("indexed_files").rows}
     # A file indexed before and gone now: its captures point nowhere ("0 files indexed, all up
     # to date" said nothing of it). Only `verify` noticed.
@@ -376,8 +384,6 @@ def index_warc_directory(
             tqdm(total=total, unit="B", unit_scale=True, desc="indexing", disable=not progress)
         )
         for path in todo:
-            if not _utf8_name(path, stats):
-                continue
             try:
                 _index_file(
                     db, warc_dir, path, pool=pool, responses=responses, stats=stats,
@@ -399,15 +405,3 @@ def index_warc_directory(
     stats.unpaired_responses = sum(n for _, n in stats.unpaired_by_file)
     stats.seconds = time.monotonic() - started
     return stats
-
-
-def _utf8_name(path: Path, stats: IndexStats) -> bool:
-    # The index stores file names as text: a name in another encoding (a file copied from a
-    # Latin-1 system) failed the whole run at that file, on every run.
-    try:
-        path.name.encode("utf-8")
-    except UnicodeEncodeError:
-        shown = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        stats.problems.append(f"{shown}: the file name is not UTF-8; rename the file to index it")
-        return False
-    return True

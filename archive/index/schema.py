@@ -346,6 +346,34 @@ def m0018_facet_pages_in_a_total_order(db: sqlite_utils.Database) -> None:
             db.table(table).create_index([column, DescIndex(order), *pk])
 
 
+@migrations(name="0019_versions_gated")
+def m0019_versions_gated(db: sqlite_utils.Database) -> None:
+    # article_versions did not say which version was a paywall's teaser (only the articles
+    # row, of the version it shows, did). A version is gated when every fetch of its text
+    # was (a text also fetched free was there to read): each capture keeps its own flag.
+    # Captures indexed before this are not known, but those shown by a gated article; the
+    # next `newsarchive index` reads every file again (as 0011) and finds out the rest.
+    db.table("captures").add_column("gated", int)
+    db.table("article_versions").add_column("gated", int, not_null_default=0)
+    db.execute("update captures set gated = 1 where id in "
+               "(select capture_id from articles where gated = 1)")
+    db.execute("update article_versions set gated = coalesce((select min(c.gated) from captures "
+               "as c where c.canonical_url = article_versions.canonical_url "
+               "and c.content_sha1 = article_versions.content_sha1), 0)")
+    db.execute("delete from indexed_files")
+
+
+@migrations(name="0020_unread_files")
+def m0020_unread_files(db: sqlite_utils.Database) -> None:
+    # WARC files `newsarchive index` does not read (uncompressed, in a subfolder, not named
+    # in UTF-8), as they were when a run reported them: one reported and unchanged since is
+    # a warning of later runs, not a failure of every run until it is moved.
+    db.table("unread_files").create(
+        {"name": str, "size": int, "mtime_ns": int, "reason": str, "reported_at": str},
+        pk="name",
+    )
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]

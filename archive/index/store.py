@@ -118,6 +118,8 @@ def capture_row(doc: CaptureDoc) -> dict[str, Any]:
         "discovery_source": discovery.get("source") if discovery else None,
         "article_status": article.get("status") if article else None,
         "content_sha1": content_sha1(article) if is_article and article else None,
+        # Whether this fetch of the article was not free to read: its version's gated.
+        "gated": int(bool(article.get("gated"))) if is_article and article else None,
         **_position_columns(doc.response),
         **_position_columns(doc.metadata_position, prefix="metadata_"),
     }
@@ -247,7 +249,8 @@ def _refresh_version(
     where = "canonical_url = ? and content_sha1 = ?"
     agg = fetch_row(
         db,
-        f"select count(*) as n, max(fetched_at) as last from captures where {where}",
+        f"select count(*) as n, max(fetched_at) as last, coalesce(min(gated), 0) as gated "
+        f"from captures where {where}",
         [canonical_url, sha1],
     )
     existing = fetch_row(db, f"select * from article_versions where {where}", [canonical_url, sha1])
@@ -268,6 +271,7 @@ def _refresh_version(
         "first_fetched_at": first["fetched_at"],
         "last_fetched_at": agg["last"],
         "captures": agg["n"],
+        "gated": agg["gated"],  # every fetch of this text was: one free was there to read
         "capture_id": first["id"],
         **{k: first[k] for k in _position_columns(None)},
     }

@@ -4,11 +4,13 @@
 itself: each must be complete and hold exactly one record whose block is Content-Length bytes
 with matching digests; each file opens with warcinfo; requests and responses are paired in the
 same file; every metadata record's WARC-Refers-To names a record in the directory; and no
-`.open` file is left.
+`.open` file is left. A record without the digests WARC 1.1 makes optional (another tool's) is
+noted, not failed: it is not damaged, only less checkable.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,12 @@ from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX
 from archive.warc.salvage import open_file_state
 
 HTTP_PAIR = {"response": "request", "request": "response"}
+PAYLOAD_TYPES = ("response", "request", "metadata", "resource")
+# The optional digests a record is noted for lacking, and what their absence means.
+OPTIONAL_DIGESTS = {
+    "WARC-Payload-Digest": "optional",
+    "WARC-Block-Digest": "optional: only the gzip checksum vouches for them",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class VerifyReport:
     records: int = 0
     problems: list[VerifyProblem] = field(default_factory=list)
     being_written: list[str] = field(default_factory=list)  # `.open` files a live crawl holds
+    notes: list[str] = field(default_factory=list)  # worth knowing, not wrong
 
     @property
     def ok(self) -> bool:
@@ -54,13 +63,14 @@ class VerifyReport:
         head = f"WARC verification of {self.directory}: {self.files} files, {self.records} records"
         if self.being_written:
             head += f" ({len(self.being_written)} still being written by a running crawl, not checked)"
+        notes = [f"  note: {note}" for note in self.notes]
         if self.ok:
-            return f"{head}: OK"
+            return "\n".join([f"{head}: OK", *notes])
         lines = [f"{head}, {len(self.problems)} problem(s):"]
         lines += [f"  {problem}" for problem in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"  ... and {len(self.problems) - limit} more")
-        return "\n".join(lines)
+        return "\n".join(lines + notes)
 
 
 @dataclass
@@ -119,6 +129,7 @@ def _verify_file(
         problems.append(VerifyProblem(name, None, "empty file: no warcinfo, no records"))
         return
     pairs: dict[str, tuple[int, str, list[str]]] = {}  # id -> (offset, type, Concurrent-To)
+    undigested: Counter[str] = Counter()  # optional digest header -> records without it
     first = True
     for entry in scan_file(path):
         if entry.record is None:
@@ -138,6 +149,8 @@ def _verify_file(
         first = False
         for message in _record_problems(record, name):
             problems.append(VerifyProblem(name, entry.offset, message))
+        undigested.update(h for h in OPTIONAL_DIGESTS if record.warc_header(h) is None
+                          and (h == "WARC-Block-Digest" or record.rec_type in PAYLOAD_TYPES))
         if record_id in seen:
             other = seen[record_id]
             problems.append(VerifyProblem(
@@ -153,16 +166,13 @@ def _verify_file(
         if record.rec_type == "metadata" and refers_to:
             refers.append((name, entry.offset, refers_to))
     problems.extend(_pair_problems(name, pairs))
+    report.notes += [f"{name}: {undigested[h]} records have no {h} ({why})"
+                     for h, why in OPTIONAL_DIGESTS.items() if undigested[h]]
 
 
 def _record_problems(record: WarcRecordData, file: str) -> list[str]:
+    # The digests are checked by the reader where they are given (a mismatch is unreadable).
     found = []
-    if record.warc_header("WARC-Block-Digest") is None:
-        found.append(f"{record.rec_type} record has no WARC-Block-Digest")
-    if record.rec_type in ("response", "request", "metadata", "resource") and (
-        record.warc_header("WARC-Payload-Digest") is None
-    ):
-        found.append(f"{record.rec_type} record has no WARC-Payload-Digest")
     if record.rec_type == "warcinfo" and record.warc_header("WARC-Filename") not in (None, file):
         found.append(f"warcinfo names another file: {record.warc_header('WARC-Filename')}")
     if record.rec_type in HTTP_PAIR and record.http_headers is None:
