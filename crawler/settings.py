@@ -37,11 +37,12 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 # Longest Retry-After (seconds) we wait for, and how often per request, before giving up.
 NEWSARCHIVE_RETRY_AFTER_MAX = 300.0
 NEWSARCHIVE_RETRY_AFTER_TIMES = 3
-# First pause (seconds) of a host answering 429 or 503 without Retry-After (or 5xx twice in a
-# row), doubled at each refusal after a pause up to NEWSARCHIVE_RETRY_AFTER_MAX; refused past
-# that, the host is sent nothing more this run. Any other answer starts it over. 5 s costs a
-# one-off 503 little, reaches a minute (a common rate-limit window) within four refusals and
-# gives up on a site that is down after about 10 minutes (5+10+...+160+300 s). 0: no back-off.
+# First pause (seconds) of a host answering 429 or 503 without Retry-After (or 5xx, or failed
+# connections, twice in a row), doubled at each refusal after a pause up to
+# NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, the host is sent nothing more this run. Any
+# other answer starts it over. 5 s costs a one-off 503 little, reaches a minute (a common
+# rate-limit window) within four refusals and gives up on a site that is down after about 10
+# minutes (5+10+...+160+300 s). 0: no back-off.
 NEWSARCHIVE_BACKOFF_BASE = 5.0
 # Longest robots.txt Crawl-delay (seconds) kept between requests to one host; a longer one
 # is cut to this (logged): 86400 would hold the crawl for a day per page.
