@@ -44,6 +44,9 @@ NEWSARCHIVE_RETRY_AFTER_TIMES = 3
 # rate-limit window) within four refusals and gives up on a site that is down after about 10
 # minutes (5+10+...+160+300 s). 0: no back-off.
 NEWSARCHIVE_BACKOFF_BASE = 5.0
+# Seconds a robots.txt is used before it is read again (RFC 9309 2.4: not more than 24 hours);
+# a re-reading that fails keeps the rules read before, as the RFC allows.
+NEWSARCHIVE_ROBOTS_MAX_AGE = 86400.0
 # Longest robots.txt Crawl-delay (seconds) kept between requests to one host; a longer one
 # is cut to this (logged): 86400 would hold the crawl for a day per page.
 NEWSARCHIVE_CRAWL_DELAY_MAX = 60.0
