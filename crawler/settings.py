@@ -98,6 +98,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 CONCURRENT_ITEMS = 4
 DOWNLOAD_DELAY = 0.25
 DOWNLOAD_TIMEOUT = 30
+# A body cut short by the server reaches the WARC (WARC-Truncated: disconnect) and is recorded
+# `truncated`, never extracted; Scrapy's default made it an error, archived nowhere. It is
+# retried all the same (crawler.middlewares.dataloss).
+DOWNLOAD_FAIL_ON_DATALOSS = False
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -109,6 +113,8 @@ METAREFRESH_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     # First on the way out: refuse other schemes and non-global addresses (SSRF).
     "crawler.middlewares.guard.AddressGuardMiddleware": 50,
+    # Above RetryMiddleware (550): a body cut short retried as the error was (above).
+    "crawler.middlewares.dataloss.DataLossRetryMiddleware": 555,
     # Above RetryMiddleware (550): honour Retry-After on 429/503 per host.
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # Content-Encoding undone strictly, as a re-extraction undoes it (in the place of
