@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 # The model module only: archive.extract pulls in the whole extractor, which neither the
 # crawl process nor a plain index rebuild runs (importing it cost 0.7 s of CPU at each start).
@@ -32,6 +33,28 @@ def partial_content(content_range: str | None) -> str:
     server or cache may send one, and its stub is only part of the page."""
     what = f"Content-Range {content_range}" if content_range else "no Content-Range"
     return f"HTTP 206: only part of the page was sent ({what})"
+
+
+def redirect_reason(target: str) -> str:
+    """The reason of a redirect's capture (a hop the crawl followed, on the site)."""
+    return f"redirects to {target}"
+
+
+def redirect_takes_down(url: str, reason: str | None) -> bool:
+    """Whether a redirect's capture (its reason as redirect_reason wrote it) is a story taken
+    down: sent to the home page or to a section above it (/news/world/story -> /news/world),
+    as many sites remove a story. A move to a new URL, or to its own with a slash, is not."""
+    if not reason or not reason.startswith(redirect_reason("")):
+        return False
+    story, target = urlsplit(url), urlsplit(reason.removeprefix(redirect_reason("")))
+
+    def host(name: str | None) -> str:
+        return (name or "").lower().removeprefix("www.")
+
+    if host(story.hostname) != host(target.hostname):
+        return False
+    above, path = target.path.rstrip("/"), story.path.rstrip("/")
+    return path.startswith(above + "/")
 
 
 def hints_from_discovery(

@@ -20,6 +20,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from archive.capture import redirect_takes_down
 from archive.index.content import ContentEncodingError, undo_content_encoding
 from archive.index.query import SearchQueryError, fts_query
 from archive.index.schema import MIGRATION_SET, migration_names
@@ -251,6 +252,15 @@ def prepare_connection(conn: Any) -> None:
     # The canned search's query, made safe as `newsarchive search` makes it: Datasette's
     # escape_fts() let a NUL or a quoted phrase across a line break raise FTS5 errors.
     conn.create_function("newsarchive_fts_query", 1, _match_expression, deterministic=True)
+    # taken_down's removals by redirect (to the home page, or a section above the story).
+    conn.create_function("newsarchive_redirect_takes_down", 2, _takes_down, deterministic=True)
+
+
+def _takes_down(url: Any, reason: Any) -> bool:
+    try:
+        return redirect_takes_down(str(url or ""), reason if isinstance(reason, str) else None)
+    except ValueError:  # a URL urlsplit refuses ("http://[x"): no removal it can tell
+        return False
 
 
 def _match_expression(text: Any) -> str:

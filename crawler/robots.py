@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -36,16 +38,36 @@ class RobotsRules:
     """Parsed robots.txt per origin. Scrapy's own middleware checks after scheduling and
     races under concurrency (DESIGN.md), so the spider asks here before it yields a request."""
 
-    def __init__(self, user_agent: str):
+    def __init__(self, user_agent: str, max_age: float = math.inf,
+                 clock: Callable[[], float] = time.monotonic):
         # Groups are matched on the product token alone (RFC 9309 2.2.1): Protego matches any
         # part of what it is given, so "User-agent: github" applied to our full User-Agent,
         # whose contact URL holds "github".
         self.user_agent = user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else user_agent
         self._rules: dict[str, Protego | None] = {}
         self._unreachable: set[str] = set()
+        # RFC 9309 2.4: a cached robots.txt should not be used for more than 24 hours.
+        self.max_age = max_age
+        self._clock = clock
+        self._read_at: dict[str, float] = {}  # origin -> when its rules were read (clock)
 
     def known(self, url: str) -> bool:
+        """Whether the rules of the URL's origin were read, no longer than max_age ago."""
+        key = origin(url)
+        return key in self._rules and self._clock() - self._read_at[key] < self.max_age
+
+    def read_before(self, url: str) -> bool:
+        """Whether the origin's rules were read once already (a reading now is a re-reading)."""
         return origin(url) in self._rules
+
+    def age(self, url: str) -> float:
+        return self._clock() - self._read_at[origin(url)]
+
+    def keep(self, url: str) -> None:
+        """Keep the rules read before for another max_age: robots.txt could not be read again,
+        and RFC 9309 2.4 allows the cached copy longer then (a 503 to the re-reading closed
+        the origin for the rest of the run)."""
+        self._read_at[origin(url)] = self._clock()
 
     def learn(self, url: str, body: bytes | None) -> None:
         """Record an origin's robots.txt; None means no rules (missing robots.txt)."""
@@ -56,6 +78,8 @@ class RobotsRules:
         # utf-8-sig: a byte-order mark kept in front of "User-agent" hid the first group.
         text = body.decode("utf-8-sig", errors="replace") if body is not None else None
         self._rules[origin(url)] = Protego.parse(self._ours_only(text)) if text is not None else None
+        self._read_at[origin(url)] = self._clock()
+        self._unreachable.discard(origin(url))
 
     def _ours_only(self, text: str) -> str:
         """robots.txt with each group's User-agent line either our token exactly, "*", or
@@ -78,6 +102,7 @@ class RobotsRules:
     def forbid_all(self, url: str) -> None:
         # An unreachable robots.txt (5xx) means "do not crawl" (RFC 9309, 2.3.1.4).
         self._rules[origin(url)] = Protego.parse("User-agent: *\nDisallow: /\n")
+        self._read_at[origin(url)] = self._clock()
         self._unreachable.add(origin(url))
 
     def unreachable(self, url: str) -> bool:

@@ -37,12 +37,16 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 # Longest Retry-After (seconds) we wait for, and how often per request, before giving up.
 NEWSARCHIVE_RETRY_AFTER_MAX = 300.0
 NEWSARCHIVE_RETRY_AFTER_TIMES = 3
-# First pause (seconds) of a host answering 429 or 503 without Retry-After (or 5xx twice in a
-# row), doubled at each refusal after a pause up to NEWSARCHIVE_RETRY_AFTER_MAX; refused past
-# that, the host is sent nothing more this run. Any other answer starts it over. 5 s costs a
-# one-off 503 little, reaches a minute (a common rate-limit window) within four refusals and
-# gives up on a site that is down after about 10 minutes (5+10+...+160+300 s). 0: no back-off.
+# First pause (seconds) of a host answering 429 or 503 without Retry-After (or 5xx, or failed
+# connections, twice in a row), doubled at each refusal after a pause up to
+# NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, the host is sent nothing more this run. Any
+# other answer starts it over. 5 s costs a one-off 503 little, reaches a minute (a common
+# rate-limit window) within four refusals and gives up on a site that is down after about 10
+# minutes (5+10+...+160+300 s). 0: no back-off.
 NEWSARCHIVE_BACKOFF_BASE = 5.0
+# Seconds a robots.txt is used before it is read again (RFC 9309 2.4: not more than 24 hours);
+# a re-reading that fails keeps the rules read before, as the RFC allows.
+NEWSARCHIVE_ROBOTS_MAX_AGE = 86400.0
 # Longest robots.txt Crawl-delay (seconds) kept between requests to one host; a longer one
 # is cut to this (logged): 86400 would hold the crawl for a day per page.
 NEWSARCHIVE_CRAWL_DELAY_MAX = 60.0
@@ -94,6 +98,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 CONCURRENT_ITEMS = 4
 DOWNLOAD_DELAY = 0.25
 DOWNLOAD_TIMEOUT = 30
+# A body cut short by the server reaches the WARC (WARC-Truncated: disconnect) and is recorded
+# `truncated`, never extracted; Scrapy's default made it an error, archived nowhere. It is
+# retried all the same (crawler.middlewares.dataloss).
+DOWNLOAD_FAIL_ON_DATALOSS = False
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -105,6 +113,8 @@ METAREFRESH_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     # First on the way out: refuse other schemes and non-global addresses (SSRF).
     "crawler.middlewares.guard.AddressGuardMiddleware": 50,
+    # Above RetryMiddleware (550): a body cut short retried as the error was (above).
+    "crawler.middlewares.dataloss.DataLossRetryMiddleware": 555,
     # Above RetryMiddleware (550): honour Retry-After on 429/503 per host.
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # Content-Encoding undone strictly, as a re-extraction undoes it (in the place of

@@ -112,6 +112,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "NEWSARCHIVE_RETRY_AFTER_TIMES": _int(0),
     "NEWSARCHIVE_BACKOFF_BASE": _float(least=0),  # 0: no back-off, retried at once
     "NEWSARCHIVE_CRAWL_DELAY_MAX": _float(least=0),  # 0: Crawl-delay not kept
+    "NEWSARCHIVE_ROBOTS_MAX_AGE": _float(above=0),
     "NEWSARCHIVE_GC_THRESHOLD": _int(0),  # 0: Python's defaults
     "WARC_GZIP_LEVEL": _int(-1, 9),  # -1: zlib's default level
     "WARC_MAX_SIZE": _int(1),

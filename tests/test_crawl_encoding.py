@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from http.server import ThreadingHTTPServer
@@ -17,6 +18,7 @@ import pytest
 from backports import zstd
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.warc import iter_records, warc_files
 from tests.conftest import ROOT, Crawl, scrapy_crawl
 from tests.http_support import QuietHandler
 
@@ -107,14 +109,14 @@ def server() -> Iterator[_Server]:
 
 
 def crawl(server: _Server, tmp_path: Path, settings: dict[str, str] | None = None,
-          *, ok: bool = True) -> Crawl:
+          *, ok: bool = True, keys: str = "") -> Crawl:
     port = server.server_address[1]
     sites = tmp_path / "sites"
     sites.mkdir(exist_ok=True)
     (sites / "coded.toml").write_text(
         f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1']\n"
         "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\n"
-        "article_patterns = ['/news/']\n")
+        "article_patterns = ['/news/']\n" + keys)
     result = scrapy_crawl("coded", tmp_path / "data", sites=sites, settings=settings)
     assert (result.returncode == 0) == ok, result.log[-3000:]
     return result
@@ -179,7 +181,8 @@ def test_a_connection_lost_mid_body_is_a_truncated_capture(server: _Server, tmp_
     with warc.open("rb") as stream:
         lost = [r for r in ArchiveIterator(stream)
                 if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI").endswith("/lost")]
-    assert [r.rec_headers.get_header("WARC-Truncated") for r in lost] == ["disconnect"]
+    # Each attempt (the first and RETRY_TIMES retries) as it came.
+    assert [r.rec_headers.get_header("WARC-Truncated") for r in lost] == ["disconnect"] * 3
 
 
 def test_a_robots_txt_whose_connection_drops_keeps_the_crawl_off_its_origin(
@@ -188,7 +191,7 @@ def test_a_robots_txt_whose_connection_drops_keeps_the_crawl_off_its_origin(
     server.lost = {"/robots.txt"}
     # The site was not crawled: not an `ok` run.
     result = crawl(server, tmp_path, {"DOWNLOAD_FAIL_ON_DATALOSS": "False"}, ok=False)
-    assert server.hits == ["/robots.txt"]
+    assert server.hits == ["/robots.txt"] * 3  # retried, as the error was
     assert "robots.txt at" in result.log and "cut short by the server" in result.log
     assert result.stats()["newsarchive/outcome"] == "robots_unreachable"
 
@@ -201,3 +204,37 @@ def test_a_robots_txt_is_read_to_500_kib_whatever_the_body_limit(
     server.plain_robots = True
     crawl(server, tmp_path, {"NEWSARCHIVE_MAX_BODY": "40"})
     assert "/rss" in server.hits and "/news/plain" not in server.hits
+
+
+
+def test_a_body_cut_short_is_archived_truncated_retried_and_fetched_again(
+    server: _Server, tmp_path: Path
+) -> None:
+    # At Scrapy's default (DOWNLOAD_FAIL_ON_DATALOSS on), a body shorter than its
+    # Content-Length was an error: retried, then a fetch_error whose reason said only
+    # "ResponseDataLossError: ", and none of the three attempts was archived.
+    server.pages = {"/news/lost": (200, [], page("Lost"))}
+    keys = "revisit_after = '1s'\n"
+    first = crawl(server, tmp_path, keys=keys)
+    archived = rows(first, "select url, word_count, versions, last_fetched_at from articles")
+    time.sleep(1.2)  # past revisit_after
+    server.lost, server.hits = {"/news/lost"}, []
+    second = crawl(server, tmp_path, keys=keys)
+    assert server.hits.count("/news/lost") == 3  # retried (RETRY_TIMES), as the error was
+    assert rows(second, "select url, word_count, versions, last_fetched_at from articles") == archived
+    with closing(sqlite3.connect(second.index)) as db:
+        [(outcome, reason)] = db.execute(
+            "select outcome, reason from captures where url like '%/news/lost' "
+            "order by fetched_at desc limit 1").fetchall()
+    assert outcome == "truncated" and reason.startswith("connection lost after"), reason
+    lost = [record for path in sorted(warc_files(second.warc_dir)) for record in iter_records(path)
+            if record.rec_type == "response" and (record.target_uri or "").endswith("/news/lost")]
+    # The first run's whole page, then each attempt of the second as it came.
+    assert [r.warc_header("WARC-Truncated") for r in lost] == [None] + ["disconnect"] * 3
+    verify = subprocess.run([sys.executable, "-m", "crawler.cli", "verify", "--data", str(second.data)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    time.sleep(1.2)
+    server.lost, server.hits = set(), []
+    crawl(server, tmp_path, keys=keys)
+    assert server.hits.count("/news/lost") == 1  # the next crawl fetches it again

@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.conftest import Crawl
 from tests.http_support import QuietHandler
-from tests.test_crawl_frontier import _Server, article, crawl, feed, server, site
+from tests.test_crawl_frontier import _Server, article, crawl, feed, listing, server, site
 
 __all__ = ["server"]  # the fixture, used by name
 
@@ -205,3 +205,35 @@ def test_the_warc_date_of_a_slow_page_is_when_its_capture_began(tmp_path: Path) 
     assert asked_at - 1.0 < began <= asked_at + 0.5, (record.date, asked_at)
     [(fetched_at,)] = query(result, "select fetched_at from captures where url like '%/news/slow'")
     assert datetime.fromisoformat(fetched_at).timestamp() == began
+
+
+def test_a_story_redirected_to_the_home_page_or_its_section_is_taken_down(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Many sites remove a story by redirecting its URL to the home page (or to the section it
+    # was in): taken_down listed 404, 410, 451 and soft 404s, and never these removals.
+    # A story moved to a new URL, or to its own URL with a slash, is no removal.
+    from tests.datasette_support import get
+
+    port = server.server_address[1]
+    stories = ["/news/home", "/news/section", "/news/moved", "/news/slash", "/news/kept"]
+    server.routes = {"/feed.xml": (200, feed(port, *stories), []),
+                     **{path: (200, article(path), []) for path in stories}}
+    site(tmp_path, server, feeds="['/feed.xml']", revisit_after="'1s'")
+    crawl(tmp_path)
+    time.sleep(1.2)  # past revisit_after
+    server.routes.update({
+        "/": (200, b"<html><body><h1>Front page</h1></body></html>", []),
+        "/news/home": (302, b"", [("Location", f"http://127.0.0.1:{port}/?removed=1")]),
+        "/news/section": (301, b"", [("Location", "/news/")]),
+        "/news/": (200, listing(), []),
+        "/news/moved": (301, b"", [("Location", "/news/moved-on")]),
+        "/news/moved-on": (200, article("/news/moved"), []),
+        "/news/slash": (301, b"", [("Location", "/news/slash/")]),
+        "/news/slash/": (200, article("/news/slash"), []),
+    })
+    result = crawl(tmp_path)
+    (gone,) = get(result.data, "/index/taken_down.json?_shape=array")
+    base = f"http://127.0.0.1:{port}"
+    assert [(row["canonical_url"], row["status"]) for row in gone.json()] == [
+        (f"{base}/news/home", 302), (f"{base}/news/section", 301)]

@@ -191,3 +191,71 @@ def test_a_request_rate_past_any_float_is_the_longest_crawl_delay(tmp_path: Path
     assert second - first >= 0.95  # NEWSARCHIVE_CRAWL_DELAY_MAX, the longest kept
     assert "Crawl-delay of inf s: waiting NEWSARCHIVE_CRAWL_DELAY_MAX (1 s)" in crawl.log
     assert "Traceback" not in crawl.log
+
+
+
+class _ChangingRules(QuietHandler):
+    """A chain of slow section pages, each linking one story and the next page. Its robots.txt
+    disallows /news/three from its second reading on (or answers `server.reread_status`)."""
+
+    def do_GET(self) -> None:
+        readings: list[float] = self.server.robots_read  # type: ignore[attr-defined]
+        if self.path == "/robots.txt":
+            readings.append(time.monotonic())
+            status = 200 if len(readings) == 1 else self.server.reread_status  # type: ignore[attr-defined]
+            rules = b"Allow: /\n" if len(readings) == 1 else b"Disallow: /news/three\n"
+            self.send(status, b"User-agent: *\n" + rules, [("Content-Type", "text/plain")])
+            return
+        self.server.requested.append(self.path)  # type: ignore[attr-defined]
+        pages = {"/section/1": ("/news/one", "/section/2"), "/section/2": ("/news/two", "/section/3"),
+                 "/section/3": ("/news/three",)}
+        if self.path in pages:
+            time.sleep(0.7)  # the run outlives NEWSARCHIVE_ROBOTS_MAX_AGE (1 s)
+            links = "".join(f"<a href='{link}'>{link}</a>" for link in pages[self.path])
+            self.send(200, f"<html><body>{links}</body></html>".encode(),
+                      [("Content-Type", "text/html")])
+        else:
+            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+
+
+def _crawl_changing_rules(tmp_path: Path, reread_status: int) -> tuple[Crawl, list[float], list[str]]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ChangingRules)
+    httpd.robots_read, httpd.requested = [], []  # type: ignore[attr-defined]
+    httpd.reread_status = reread_status  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "changing.toml").write_text(
+        f"base_url = 'http://127.0.0.1:{httpd.server_address[1]}'\nallowed_domains = ['127.0.0.1']\n"
+        "allow_private_networks = ['127.0.0.1/32']\nstart_urls = ['/section/1']\n"
+        "follow_patterns = ['/section/']\narticle_patterns = ['/news/']\n")
+    try:
+        crawl = scrapy_crawl("changing", tmp_path / "data", sites=sites, settings={
+            "NEWSARCHIVE_ROBOTS_MAX_AGE": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+            "NEWSARCHIVE_BACKOFF_BASE": "0.1"})
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    return crawl, httpd.robots_read, httpd.requested  # type: ignore[attr-defined]
+
+
+def test_robots_txt_is_read_again_once_older_than_its_max_age(tmp_path: Path) -> None:
+    # RFC 9309 2.4: a cached robots.txt should not be used for more than 24 hours. It was
+    # read once per run: a run of days kept the rules of its first hour, and fetched what the
+    # site had disallowed since.
+    crawl, robots_read, requested = _crawl_changing_rules(tmp_path, 200)
+    assert len(robots_read) >= 2
+    assert "/news/three" not in requested
+    assert {"/news/one", "/news/two", "/section/3"} <= set(requested)
+    assert "robots.txt disallows http://127.0.0.1" in crawl.log
+
+
+def test_robots_txt_that_cannot_be_read_again_keeps_its_rules(tmp_path: Path) -> None:
+    # RFC 9309 2.4: the cached rules may be used longer while robots.txt is unreachable. (A
+    # 503 to a second reading is no reason to close the origin for the rest of the run.)
+    crawl, robots_read, requested = _crawl_changing_rules(tmp_path, 503)
+    assert len(robots_read) >= 2
+    assert {"/news/one", "/news/two", "/news/three"} <= set(requested)
+    assert "keeping the rules read" in crawl.log
+    assert crawl.stats()["newsarchive/outcome"] == "ok"

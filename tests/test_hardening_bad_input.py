@@ -38,8 +38,9 @@ EXTRACT_TIMEOUT = 5
 FETCH_CASES = {
     "gzip-bomb": ("fetch_error", r"size"),
     "oversized": ("truncated", r"cut|NEWSARCHIVE_MAX_BODY"),
-    "lying-length": ("fetch_error", r"DataLoss|ResponseFailed"),
-    "dropped": ("fetch_error", r"DataLoss|ResponseFailed"),
+    # Cut short by the server: archived as it came (WARC-Truncated: disconnect), never extracted.
+    "lying-length": ("truncated", r"connection lost after \d+ bytes"),
+    "dropped": ("truncated", r"connection lost after \d+ bytes"),
     "slow": ("fetch_error", r"Timeout|took longer"),
     "flaky-then-slow": ("fetch_error", r"Timeout|took longer"),
     "many-attributes": ("extraction_timeout", r"took longer|timed out|timeout"),

@@ -45,7 +45,8 @@ def run_outcome(reason: str, stats: dict[str, Any]) -> str:
         # An origin that answered, but not with its robots.txt, was not crawled (RFC 9309).
         if stats.get("newsarchive/robots_unreachable"):
             return "robots_unreachable"
-        # A host that turned us away (429/503) until it was given up (RetryAfterMiddleware).
+        # A host that turned us away (429/503, failed connections) until it was given up
+        # (RetryAfterMiddleware).
         return "host_unavailable" if stats.get("newsarchive/hosts_unavailable") else "ok"
     return "interrupted" if reason == "shutdown" else reason
 
@@ -200,8 +201,9 @@ class RunGuard:
                          "nothing",
                          spider.name, unread)
         for host in stats.get("newsarchive/hosts_unavailable") or []:
-            logger.error("crawl of %s: %s turned the crawl away (429 or 503) until it was given "
-                         "up: the rest of it was not fetched this run", spider.name, host)
+            logger.error("crawl of %s: %s turned the crawl away (429 or 503, or connections "
+                         "refused, lost or timed out) until it was given up: the rest of it was "
+                         "not fetched this run", spider.name, host)
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
         self._finish(outcome, stats)
 

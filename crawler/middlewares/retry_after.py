@@ -1,7 +1,8 @@
 """Downloader middleware: 429 and 503 with Retry-After pause that host, then retry; a wait
 longer than NEWSARCHIVE_RETRY_AFTER_MAX closes the host for that long (for the run, in effect).
-Without Retry-After, 429, 503 and repeated 5xx pause the host for a back-off that doubles from
-NEWSARCHIVE_BACKOFF_BASE up to NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, it is closed."""
+Without Retry-After, 429, 503, and repeated 5xx or failed connections (refused, lost, timed
+out) pause the host for a back-off that doubles from NEWSARCHIVE_BACKOFF_BASE up to
+NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, it is closed."""
 
 from __future__ import annotations
 
@@ -17,14 +18,38 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import Response
 from scrapy.utils.asyncio import call_later
+from twisted.internet import error
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseNeverReceived
 
 logger = logging.getLogger(__name__)
 # How often a host's pause checks whether the crawl is stopping.
 STOP_CHECK_S = 0.5
+
+
+def connection_failure(exception: BaseException) -> str | None:
+    """What a download error says about its host, or None when it says nothing (a name that
+    does not resolve, a body cut short: the host answered)."""
+    if isinstance(exception, (DownloadConnectionRefusedError, error.ConnectionRefusedError)):
+        return "connection refused"
+    if isinstance(exception, (DownloadTimeoutError, error.TimeoutError, error.TCPTimedOutError)):
+        return "timed out"
+    if isinstance(exception, (DownloadFailedError, ResponseNeverReceived, error.ConnectionLost,
+                              error.ConnectionDone)):
+        return "connection lost"
+    # The plain ConnectError (Twisted raises it for a refused connection too), not its other
+    # kinds: a TLS failure or a cancelled connection says nothing about the host's load.
+    if type(exception) is error.ConnectError or isinstance(exception, error.NoRouteError):
+        return "could not connect"
+    return None
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -139,7 +164,9 @@ class RetryAfterMiddleware:
         header = response.headers.get(b"Retry-After") if response.status in (429, 503) else None
         wait = retry_after_seconds(header.decode("latin-1") if header else None)
         if wait is None:
-            return self._back_off(request, response, host)
+            self._back_off(request, host, f"{response.status} for {request.url} without Retry-After",
+                           f"answering {response.status}", at_once=response.status in (429, 503))
+            return response
         times = request.meta.get("retry_after_times", 0)
         if wait > self.max_wait > 0:
             # The host is down for longer than we wait (maintenance): every other URL of it
@@ -149,8 +176,9 @@ class RetryAfterMiddleware:
                 logger.warning("%s for %s asks to wait %.0f s, past NEWSARCHIVE_RETRY_AFTER_MAX "
                                "(%.0f s): not sending it more requests this run", response.status,
                                request.url, wait, self.max_wait)
-            return self._close_host(request, response, host, time.monotonic() + wait,
-                                    f"{host} asked to wait {wait:.0f} s (Retry-After, {response.status})")
+            self._close_host(request, host, time.monotonic() + wait,
+                             f"{host} asked to wait {wait:.0f} s (Retry-After, {response.status})")
+            return response
         if wait > self.max_wait or times >= self.max_times:
             logger.warning("%s for %s asks to wait %.0f s (try %d): giving up on it",
                            response.status, request.url, wait, times + 1)
@@ -164,8 +192,9 @@ class RetryAfterMiddleware:
                 logger.warning("%s for %s after %d Retry-After pauses in a row: not sending %s "
                                "more requests this run", response.status, request.url,
                                waits - 1, host)
-                return self._close_host(request, response, host, math.inf, f"{host} kept answering "
-                                        f"{response.status} through {waits - 1} Retry-After pauses")
+                self._close_host(request, host, math.inf, f"{host} kept answering "
+                                 f"{response.status} through {waits - 1} Retry-After pauses")
+                return response
         self._paused_until[host] = max(self._paused_until.get(host, 0.0), time.monotonic() + wait)
         self._hold_slot(request, host)
         logger.info("%s for %s: pausing %s for %.1f s as Retry-After asks", response.status,
@@ -176,49 +205,56 @@ class RetryAfterMiddleware:
         retry.meta["retry_after_times"] = times + 1
         return retry
 
-    def _back_off(self, request: Request, response: Response, host: str) -> Response:
-        """A refusal without (a usable) Retry-After: Scrapy's RetryMiddleware retried it at once,
-        RETRY_TIMES over for every URL, and the next URLs went out beside them: a site answering
-        429 to ten articles got 32 requests in 10 s. The host is paused instead; its retry
-        (still RetryMiddleware's, within RETRY_TIMES) waits in process_request."""
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        """A connection refused, lost or timed out: RetryMiddleware (550, after this) retried it
+        at once, RETRY_TIMES over for every URL: a site gone down mid-run got each story three
+        times in a burst, and the run ended `ok`. The host is backed off as for a 5xx; the
+        retry, still RetryMiddleware's, waits in process_request."""
+        if (failure := connection_failure(exception)) is not None:
+            self._back_off(request, urlsplit(request.url).netloc, f"{failure} for {request.url}",
+                           f"failing ({failure})", at_once=False)
+
+    def _back_off(self, request: Request, host: str, said: str, kept: str, *, at_once: bool) -> None:
+        """A refusal without (a usable) Retry-After, `said` in the log: Scrapy's RetryMiddleware
+        retried it at once, RETRY_TIMES over for every URL, and the next URLs went out beside
+        them: a site answering 429 to ten articles got 32 requests in 10 s. The host is paused
+        instead (`at_once`, or at the second refusal in a row); its retry (still
+        RetryMiddleware's, within RETRY_TIMES) waits in process_request. Still refused after
+        the longest pause, the host "kept `kept`" and is closed."""
         if self.backoff_base <= 0 or self.max_wait <= 0:
-            return response  # back-off turned off
+            return  # back-off turned off
         now = time.monotonic()
         if self._paused_until.get(host, 0.0) > now or self._closed_reason(host) is not None:
             # Sent before the pause began (in flight beside the request that started it): the
             # same refusal again, not a sign that the pause was too short.
             if self._closed_reason(host) is not None:
                 request.meta["dont_retry"] = True
-            return response
+            return
         refusals = self._refusals[host] = self._refusals.get(host, 0) + 1
-        if response.status not in (429, 503) and refusals < 2:
-            return response  # one 500 is a broken page more often than a host in trouble
+        if not at_once and refusals < 2:
+            return  # one 500 is a broken page more often than a host in trouble
         last = self._backoff.get(host)
         if last is not None and last >= self.max_wait:
-            logger.warning("%s for %s after a back-off of %.0f s (NEWSARCHIVE_RETRY_AFTER_MAX): "
-                           "not sending %s more requests this run", response.status, request.url,
-                           last, host)
-            return self._close_host(request, response, host, math.inf, f"{host} kept answering "
-                                    f"{response.status} through a back-off of {last:.0f} s")
+            logger.warning("%s after a back-off of %.0f s (NEWSARCHIVE_RETRY_AFTER_MAX): "
+                           "not sending %s more requests this run", said, last, host)
+            self._close_host(request, host, math.inf,
+                             f"{host} kept {kept} through a back-off of {last:.0f} s")
+            return
         wait = min(self.max_wait, self.backoff_base if last is None else last * 2)
         self._backoff[host] = wait
         self._paused_until[host] = now + wait
         self._hold_slot(request, host)
-        logger.info("%s for %s without Retry-After (%d in a row): backing off %s for %.1f s",
-                    response.status, request.url, refusals, host, wait)
+        logger.info("%s (%d in a row): backing off %s for %.1f s", said, refusals, host, wait)
         if self.stats:
             self.stats.inc_value("newsarchive/backoff")
-        return response
 
-    def _close_host(self, request: Request, response: Response, host: str, until: float,
-                    why: str) -> Response:
+    def _close_host(self, request: Request, host: str, until: float, why: str) -> None:
         """Nothing more to `host` until `until` (this run, in effect): this request is given up,
         the queued ones are recorded "not fetched: WHY", and the run says so (RunGuard)."""
         self._closed[host] = (until, f"not fetched: {why}")
         self._note_closed(host)
         self._hold_slot(request, host)
         request.meta["dont_retry"] = True
-        return response
 
     def _note_closed(self, host: str) -> None:
         """Listed in the stats for RunGuard: a run turned away by its site ended `ok`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -21,9 +22,9 @@ class Frontier:
     robots.txt race-free and each article fetched once (DESIGN.md)."""
 
     def __init__(self, site: SiteConfig, user_agent: str,
-                 archived: dict[str, str] | None = None):
+                 archived: dict[str, str] | None = None, robots_max_age: float = math.inf):
         self.site = site
-        self.robots = RobotsRules(user_agent)
+        self.robots = RobotsRules(user_agent, robots_max_age)
         self.since: datetime | None = site.since_datetime()
         self.zone = site.zone  # of the feeds' and sitemaps' times without an offset
         self.archived = archived or {}  # canonical URL -> its last fetch (ISO, UTC)

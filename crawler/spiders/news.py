@@ -66,7 +66,8 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
     @property
     def frontier(self) -> Frontier:
         if self._frontier is None:
-            self._frontier = Frontier(self.site, self.settings.get("USER_AGENT", "newsarchive"))
+            self._frontier = Frontier(self.site, self.settings.get("USER_AGENT", "newsarchive"),
+                                      robots_max_age=self.settings.getfloat("NEWSARCHIVE_ROBOTS_MAX_AGE"))
         return self._frontier
 
     async def start(self) -> AsyncIterator[Any]:

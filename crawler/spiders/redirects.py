@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
+from archive.capture import redirect_reason
 from archive.config import SiteConfig
 from archive.discovery import DiscoveredLink
 from archive.urls import canonical_url
@@ -51,7 +52,7 @@ class RedirectHops:
             self.logger.warning("%s at %s", item.reason, response.url)
             yield item
             return
-        item.reason = f"redirects to {target}"
+        item.reason = redirect_reason(target)
         too_many = len(chain) > self.settings.getint("REDIRECT_MAX_TIMES", 20)
         # What the next hop carries: the chain, and whether a hop of it set a cookie (Scrapy's
         # cookie middleware keeps it) or was asked for again with one.

@@ -51,7 +51,9 @@ class RobotsCallbacks:
         # robots.txt: nothing. (One cut at NEWSARCHIVE_MAX_BODY holds far more than the
         # 500 KiB that learn() reads.)
         cut = cut_short(response) if "download_stopped" not in response.flags else None
-        if cut is not None:
+        if cut is not None and self.frontier.robots.read_before(asked):
+            self._keep_rules(asked, f"cut short by the server ({cut})")
+        elif cut is not None:
             self.logger.warning("robots.txt at %s cut short by the server (%s): not crawling "
                                 "that origin", response.url, cut)
             self._robots_unread(asked)
@@ -77,6 +79,9 @@ class RobotsCallbacks:
             return
         if response is not None and 400 <= response.status < 500 and response.status != 429:
             self.frontier.robots.learn(asked, None)
+        elif self.frontier.robots.read_before(asked):
+            self._keep_rules(asked, f"answered {response.status}" if response is not None
+                             else f"unreachable: {failure.getErrorMessage()}")
         elif response is not None:
             # 429 too: the site asks us to slow down, it does not say it has no rules (Google
             # takes it as a 5xx); read as "allow all", the whole site was crawled, rules unread.
@@ -91,6 +96,13 @@ class RobotsCallbacks:
         yield from self.on_error(failure)
         for held in self.frontier.release(asked):
             yield from self._if_allowed(held)
+
+    def _keep_rules(self, asked: str, why: str) -> None:
+        """A re-reading (NEWSARCHIVE_ROBOTS_MAX_AGE) that failed: RFC 9309 2.4 allows the
+        cached rules longer while robots.txt is unreachable."""
+        self.logger.warning("robots.txt of %s could not be read again (%s): keeping the rules read "
+                            "%.0f s ago", origin(asked), why, self.frontier.robots.age(asked))
+        self.frontier.robots.keep(asked)
 
     def _robots_unread(self, asked: str) -> None:
         """The origin answered, but not its rules: nothing more from it (RFC 9309 2.3.1.4).
