@@ -66,8 +66,11 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
     @property
     def frontier(self) -> Frontier:
         if self._frontier is None:
+            # (The default again: a spider built without the project's settings read 0, and
+            # asked for robots.txt before every request.)
+            max_age = self.settings.getfloat("NEWSARCHIVE_ROBOTS_MAX_AGE", 86400.0)
             self._frontier = Frontier(self.site, self.settings.get("USER_AGENT", "newsarchive"),
-                                      robots_max_age=self.settings.getfloat("NEWSARCHIVE_ROBOTS_MAX_AGE"))
+                                      robots_max_age=max_age)
         return self._frontier
 
     async def start(self) -> AsyncIterator[Any]:
