@@ -243,3 +243,21 @@ def test_image_references_are_looked_up_once_not_once_per_reference() -> None:
     result = extract_article(page(head), URL)
     assert result.image == "https://news.example/img/storm.jpg"
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(
+    ("h1", "title"),
+    [
+        ("Top MBA Programs of 2025 (US)<br>Your Guide to the Best Schools",
+         "Top MBA Programs of 2025 (US) Your Guide to the Best Schools"),
+        (" WEEKEND<br>CODING<br> <span>AGENT</span> ", "WEEKEND CODING AGENT"),
+        ("Budget <b>appro</b>ved<!-- x --> by council", "Budget approved by council"),
+        ("Tools for 2026 | Python, SQL &amp;#x26; AI", "Tools for 2026 | Python, SQL & AI"),
+    ],
+)
+def test_the_headline_reads_a_line_break_as_a_space_and_an_entity_escaped_twice_once_more(
+    h1: str, title: str
+) -> None:
+    html = (f"<html lang='en'><head><title>Something else entirely</title></head><body><article>"
+            f"<h1>{h1}</h1>{BODY}</article></body></html>").encode()
+    assert extract_article(html, URL).title == title

@@ -158,7 +158,9 @@ def find_headline(
     ref_norms = [_norm(r) for r in references]
     headings = []
     for h1 in page.tree.iter("h1"):
-        text = text_of(h1)
+        # A character reference left after parsing ("SQL &amp;#x26; AI") is a template that
+        # escaped the headline twice, as in a meta tag (_clean).
+        text = _clean(text_of(h1)) or ""
         if not 3 < len(text) < 300:
             continue
         normed = _norm(text)

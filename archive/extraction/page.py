@@ -439,4 +439,22 @@ def _flatten(data: Any, out: list[dict[str, Any]], depth: int) -> None:
 
 
 def text_of(el: lxml_html.HtmlElement) -> str:
-    return " ".join(el.text_content().split())
+    """The element's text as one line, a <br> read as the break between words it shows:
+    text_content() joins across it, and "Top MBA Programs (US)<br>Your Guide" headlined
+    the article as "(US)Your", "WEEKEND<br>CODING" as "WEEKENDCODING"."""
+    if el.find(".//br") is None:
+        return " ".join(el.text_content().split())
+    return " ".join("".join(_texts_with_breaks(el)).split())
+
+
+def _texts_with_breaks(el: lxml_html.HtmlElement) -> Iterator[str]:
+    # text_content()'s pieces (no comments, no processing instructions), a space for each <br>.
+    if el.text:
+        yield el.text
+    for child in el:
+        if child.tag == "br":
+            yield " "
+        elif isinstance(child.tag, str):
+            yield from _texts_with_breaks(child)
+        if child.tail:
+            yield child.tail
