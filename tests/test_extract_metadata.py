@@ -261,3 +261,34 @@ def test_the_headline_reads_a_line_break_as_a_space_and_an_entity_escaped_twice_
     html = (f"<html lang='en'><head><title>Something else entirely</title></head><body><article>"
             f"<h1>{h1}</h1>{BODY}</article></body></html>").encode()
     assert extract_article(html, URL).title == title
+
+
+@pytest.mark.parametrize(
+    ("h1", "title"),
+    [
+        # A theme's dateline or byline inside the h1, the declared title the rest of it.
+        ("Harbour budget approved after a long night <span>Posted on July 1, 2024 by admin</span>",
+         "Harbour budget approved after a long night"),
+        ("<a href='/2024/05/06/budget'><time>Dec <b>18</b> 2025</time> Harbour budget approved after "
+         "a long night</a>", "Harbour budget approved after a long night"),
+        # A year alone is the headline's own, and so is a fuller headline than the SEO title.
+        ("2025 Harbour budget approved after a long night",
+         "2025 Harbour budget approved after a long night"),
+        ("Harbour budget approved after a long night of debate",
+         "Harbour budget approved after a long night of debate"),
+    ],
+)
+def test_a_dateline_set_inside_the_h1_is_not_part_of_the_headline(h1: str, title: str) -> None:
+    head = "<meta property='og:title' content='Harbour budget approved after a long night'>"
+    html = (f"<html lang='en'><head><title>News</title>{head}</head><body><article>"
+            f"<h1>{h1}</h1>{BODY}</article></body></html>").encode()
+    assert extract_article(html, URL).title == title
+
+
+def test_a_teaser_h1_linking_another_story_does_not_beat_the_page_s_own() -> None:
+    teaser = ("<h1 class='item__title'><a href='/2024/05/01/ferry'>Where the ferry to the harbour "
+              "goes next</a></h1>")
+    html = ("<html lang='en'><head><title>Where the harbour budget goes | News</title></head><body>"
+            f"<main><h1 class='headline'>Council approves the harbour budget</h1>{BODY}"
+            f"<div class='cards'>{teaser}</div></main></body></html>").encode()
+    assert extract_article(html, URL).title == "Council approves the harbour budget"

@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from w3lib.url import safe_url_string
 
 from archive.extraction.page import Page, in_document, text_of
+from archive.extraction.textdates import find_text_date
 from archive.urls import with_ascii_host
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•»:/]|::)\s+")
@@ -165,6 +166,8 @@ def find_headline(
             continue
         normed = _norm(text)
         declared = any(normed == r or (len(normed) > 15 and normed in r) for r in ref_norms)
+        if not declared and (stated := _declared_with_dateline(normed, references, ref_norms)):
+            text, declared = stated, True
         if not _is_site_heading(h1, text, sitename, declared=declared):
             headings.append((h1, text, declared))
     for h1, text, declared in headings:
@@ -177,7 +180,7 @@ def find_headline(
             h1, text, _ = item
             similar = max((_similarity(text, r) for r in references), default=0.0)
             inside = any(a.tag in ("article", "main") for a in h1.iterancestors())
-            return similar + (0.3 if inside else 0.0)
+            return similar + (0.3 if inside else 0.0) - (0.5 if _links_elsewhere(h1, page.url) else 0.0)
 
         h1, text, _ = max(headings, key=score)
         return text, h1
@@ -186,6 +189,45 @@ def find_headline(
         if stripped:
             return stripped, None
     return None, None
+
+
+def _links_elsewhere(h1: lxml_html.HtmlElement, url: str) -> bool:
+    """An h1 that is a link to another page: a teaser's title ("Next in Your Guide", a card
+    with its own h1), not this page's headline, whose link, if any, is its own permalink.
+    Weighed, not ruled out: a link blog's headline links the story it comments on."""
+    links = [a for a in h1.iter("a") if a.get("href")]
+    if len(links) != 1 or _norm(text_of(links[0])) != _norm(text_of(h1)):
+        return False
+    target = urlsplit(urljoin(url, links[0].get("href", "").strip()))
+    here = urlsplit(url)
+    return (target.netloc, target.path.rstrip("/")) != (here.netloc, here.path.rstrip("/"))
+
+
+# A byline's label, at the start of what a theme sets inside the h1 beside the headline.
+_BYLINE_LABEL = re.compile(r"^(?:by|posted|published|updated|von|par|por)\b")
+
+
+def _declared_with_dateline(
+    normed: str, references: list[str], ref_norms: list[str]
+) -> str | None:
+    """The declared title (og:title, JSON-LD headline, <title>) an h1 holds whole at its start
+    or end, when the rest of the h1 is a dateline or a byline: the headline is the declared
+    part. (Not any rest: an h1 longer than a shortened SEO title is the fuller headline.)
+    The rest is read in either order of day and month: it only has to be a date."""
+    for reference, ref in zip(references, ref_norms, strict=True):
+        if len(ref) <= 15 or ref == normed:
+            continue
+        if normed.startswith(ref + " "):
+            rest = normed[len(ref) + 1:]
+        elif normed.endswith(" " + ref):
+            rest = normed[: -len(ref) - 1]
+        else:
+            continue
+        # A date in full ("Dec 18 2025", "posted on July 1 2024"), not a year alone: "2025
+        # Software Price Guide" is the headline's own.
+        if _BYLINE_LABEL.match(rest) or find_text_date(rest, month_first=True) is not None:
+            return reference
+    return None
 
 
 # No page has more tags than this; a hostile one's 40,000 would all go into the metadata
