@@ -12,12 +12,12 @@ from archive.extraction.classify import classify, measure, paywalled
 from archive.extraction.cleanup import clean_lines, standfirst_of
 from archive.extraction.dateorder import month_first
 from archive.extraction.dates import find_dates
+from archive.extraction.language import find_language
 from archive.extraction.metadata import (
     find_canonical,
     find_description,
     find_headline,
     find_image,
-    find_language,
     find_section,
     find_sitename,
     find_tags,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from archive.extraction.datevalues import normalise_date
-from archive.extraction.metadata import declared_locale
+from archive.extraction.language import declared_locale
 from archive.extraction.page import Page
 from archive.extraction.shown import ShownDate
 

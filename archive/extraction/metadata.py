@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from babel import Locale
-from babel.core import get_global
 from lxml import html as lxml_html
 from w3lib.url import safe_url_string
 
@@ -43,7 +40,7 @@ def _clean(value: Any) -> str | None:
     return value or None
 
 
-def _ld_value(page: Page, key: str) -> Any:
+def ld_value(page: Page, key: str) -> Any:
     for obj in page.ld_articles() + page.json_ld:
         if obj.get(key):
             return obj[key]
@@ -150,7 +147,7 @@ def find_headline(
         r
         for r in (
             page.meta_first("og:title", "twitter:title"),
-            _clean(_ld_value(page, "headline")),
+            _clean(ld_value(page, "headline")),
             _clean(page.tree.findtext(".//title")),
             _clean(feed_title),  # a feed's title may hold line breaks, or only blanks
         )
@@ -246,7 +243,7 @@ def _split_tags(value: str) -> list[str]:
 def find_tags(page: Page) -> list[str]:
     tags: list[Any] = [t for t in page.meta.get("article:tag", []) if t.strip()]
     if not tags:
-        keywords = _ld_value(page, "keywords")
+        keywords = ld_value(page, "keywords")
         if isinstance(keywords, list):  # names, or DefinedTerm objects
             tags = [k.get("name") if isinstance(k, dict) else k for k in keywords]
         elif isinstance(keywords, str):
@@ -275,7 +272,7 @@ _MAX_SECTION = 80
 def _section_candidates(page: Page) -> Iterator[Any]:
     for name in ("article:section", "parsely-section", "section", "category"):
         yield from page.meta.get(name, ())
-    value = _ld_value(page, "articleSection")
+    value = ld_value(page, "articleSection")
     if isinstance(value, str):  # themes join every category of a post into one string
         value = value.split(",")
     yield from value if isinstance(value, list) else [value]
@@ -302,7 +299,7 @@ _IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image
 def _ld_image_urls(page: Page) -> Iterator[Any]:
     """The JSON-LD image's URLs: a URL, an ImageObject (its url or contentUrl, or a reference
     by @id to one elsewhere in the graph, as Yoast writes it), or a list of them."""
-    value = _ld_value(page, "image")
+    value = ld_value(page, "image")
     by_id: dict[str, dict[str, Any]] | None = None  # built once: a scan per reference was
     for item in value if isinstance(value, list) else [value]:  # 21 s for 20,000 of them
         if isinstance(item, dict) and not (item.get("url") or item.get("contentUrl")):
@@ -365,76 +362,6 @@ def web_url(base: str, reference: str) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
-# Tags that name no language (BCP 47: undetermined, no linguistic content, several, missing).
-_NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
-_CODE = re.compile(r"[a-z]{2,3}")
-_SUBTAG_END = re.compile(r"[-_,;\s]")
-
-
-@functools.cache
-def _two_letter_codes() -> dict[str, str]:
-    """Other codes of a language that has a two-letter one, from CLDR's aliases (through
-    Babel): ISO 639-2/B and /T and 639-3 ("eng", "ger", "deu", "cmn"), and the codes ISO
-    withdrew that Java's Locale still writes ("iw", "in", "ji")."""
-    aliases: Mapping[str, str | None] = get_global("language_aliases")
-    return {code: alias for code, alias in aliases.items()
-            if alias and len(alias) == 2 and alias.isalpha()}
-
-
-@functools.cache
-def _codes_by_english_name() -> dict[str, str]:
-    """ "english" -> "en": <meta name="language" content="English"> names a language."""
-    names: dict[str, str] = {}
-    for code, name in Locale("en").languages.items():
-        names.setdefault(name.lower(), code.split("_")[0])
-    return names
-
-
-def _declared_tags(page: Page) -> Iterator[str]:
-    yield page.tree.get("lang") or ""
-    yield page.tree.get("xml:lang") or ""
-    for name in ("content-language", "og:locale", "language", "dc.language"):
-        yield from page.meta.get(name, ())
-    value = _ld_value(page, "inLanguage")  # a tag, a list of them, or a Language object
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, dict):
-            item = item.get("alternateName") or item.get("name")
-        if isinstance(item, str):
-            yield item
-
-
-def _locale(tag: str) -> str | None:
-    """A declared tag, lower case, its language in one spelling ("en-gb" for "en-GB" and
-    "eng-GB", "en" for "English"); None when it names no language."""
-    tag = " ".join(tag.split()).lower()
-    primary = _SUBTAG_END.split(tag, maxsplit=1)[0]
-    if not _CODE.fullmatch(primary):
-        code = _codes_by_english_name().get(tag)
-        return None if code is None or code in _NO_LANGUAGE else code
-    if primary in _NO_LANGUAGE:
-        return None
-    return _two_letter_codes().get(primary, primary) + tag[len(primary):]
-
-
-def _primary_language(locale: str) -> str:
-    return _SUBTAG_END.split(locale, maxsplit=1)[0]
-
-
-def declared_locale(page: Page) -> str | None:
-    """The first language tag the page declares that names a language, its language spelled
-    as find_language spells it ("en-gb" for "en-GB" or "eng-GB"), or None. A template's
-    unfilled lang="{{ lang }}" or its lang="und" hid the language its meta tags or JSON-LD
-    declare."""
-    return next(filter(None, map(_locale, _declared_tags(page))), None)
-
-
-def find_language(page: Page) -> str | None:
-    """The primary language subtag, one spelling per language: "en" for "en-GB", "EN",
-    "en_us", "eng" or "English"."""
-    locale = declared_locale(page)
-    return _primary_language(locale) if locale else None
-
-
 # The markup a CMS leaves in a description when it fills it from the lead's HTML.
 _MARKUP = re.compile(
     r"<(/?)(a|abbr|b|blockquote|br|code|div|em|h[1-6]|i|li|ol|p|small|span|strong|sub|sup|u|ul)"
@@ -451,7 +378,7 @@ def _markup_gap(match: re.Match[str]) -> str:
 def find_description(page: Page) -> str | None:
     value = _clean(
         page.meta_first("og:description", "description", "twitter:description")
-        or _ld_value(page, "description")
+        or ld_value(page, "description")
     )
     if value and "<" in value:
         value = _WS.sub(" ", _MARKUP.sub(_markup_gap, value)).strip() or None
