@@ -14,7 +14,8 @@ import pytest
 from datasette.app import Datasette
 
 from archive.index.database import open_index
-from archive.index.store import apply_capture, start_run
+from archive.index.runs import start_run
+from archive.index.store import apply_capture
 from tests.datasette_support import METADATA, get
 from tests.index_docs import BASE, doc
 

@@ -14,7 +14,7 @@ import pytest
 from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory
 from archive.index.replace import index_lock, rebuild_index
-from archive.index.store import start_run
+from archive.index.runs import start_run
 from archive.warc.reader import read_record, warc_files
 from archive.warc.salvage import salvage_directory
 from tests.conftest import ROOT

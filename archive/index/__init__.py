@@ -10,13 +10,8 @@ from archive.index.query import (
 )
 from archive.index.rebuild import IndexStats, index_warc_directory
 from archive.index.replace import index_lock, rebuild_index
-from archive.index.store import (
-    CaptureDoc,
-    CaptureError,
-    apply_capture,
-    finish_run,
-    start_run,
-)
+from archive.index.runs import finish_run, start_run
+from archive.index.store import CaptureDoc, CaptureError, apply_capture
 
 __all__ = [
     "CaptureDoc",

@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.index.database import transaction
-from archive.index.store import finish_run
+from archive.index.runs import finish_run
 
 
 @dataclass(frozen=True)

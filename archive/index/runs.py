@@ -1,12 +1,17 @@
-"""Reading `crawl_runs`: one run, the recent runs as a table, and when each site last started."""
+"""`crawl_runs`: a crawl's start and end recorded; one run, the recent runs as a table, and
+when each site last started."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
+
+from archive.index.database import transaction
 
 _COLUMNS = "id, site, started, finished, outcome, pages, articles, errors"
 
@@ -107,3 +112,43 @@ def format_runs(runs: list[CrawlRun]) -> str:
         for row in rows
     ]
     return "\n".join(lines)
+
+
+def start_run(db: sqlite_utils.Database, site: str, started_at: str) -> int:
+    """Record the start of a crawl of `site`; returns the run id for finish_run."""
+    with transaction(db):
+        table = db.table("crawl_runs")
+        table.insert({"site": site, "started": started_at, "outcome": "running"})
+        run_id = table.last_pk
+    assert isinstance(run_id, int)
+    return run_id
+
+
+def finish_run(
+    db: sqlite_utils.Database, run_id: int, finished_at: str, outcome: str, stats: Mapping[str, Any]
+) -> None:
+    """Record how a crawl ended. pages/articles/errors come from `stats` when present
+    (our keys first, then Scrapy's: response_received_count, log_count/ERROR)."""
+
+    def pick(*keys: str) -> int | None:
+        for key in keys:
+            value = stats.get(key)
+            if isinstance(value, int):
+                return value
+        return None
+
+    with transaction(db):
+        if db.execute("select 1 from crawl_runs where id = ?", [run_id]).fetchone() is None:
+            raise KeyError(f"no crawl run with id {run_id}")
+        db.table("crawl_runs").update(
+            run_id,
+            {
+                "finished": finished_at,
+                "outcome": outcome,
+                # Scrapy stats hold datetimes: stringify whatever JSON cannot carry.
+                "stats": json.dumps(dict(stats), default=str, sort_keys=True),
+                "pages": pick("pages", "response_received_count"),
+                "articles": pick("articles", "item_scraped_count"),
+                "errors": pick("errors", "log_count/ERROR"),
+            },
+        )
