@@ -16,14 +16,8 @@ import sqlite_utils
 from archive.extract import ArticleExtraction
 from archive.index import check_index
 from archive.index.database import open_index, transaction
-from archive.index.store import (
-    CaptureDoc,
-    CaptureError,
-    apply_capture,
-    finish_run,
-    forget_capture,
-    start_run,
-)
+from archive.index.runs import finish_run, start_run
+from archive.index.store import CaptureDoc, CaptureError, apply_capture, forget_capture
 from tests.index_docs import BASE, doc, dump
 
 ROOT = Path(__file__).resolve().parents[1]
