@@ -3,6 +3,8 @@ dates in byline columns and header lines, numeric dates' order."""
 
 from __future__ import annotations
 
+import pytest
+
 from archive.extract import ArticleExtraction, extract_article
 from archive.extraction.textdates import find_text_date, publication_label
 
@@ -158,3 +160,14 @@ def test_date_right_under_the_headline_dates_the_page_whatever_its_class_names()
         "<div class='newsletter'><p>Sign up</p><p>Last issue: March 3, 2025</p></div></body></html>"
     )
     assert extract_article(html.encode(), URL).published == "2022-11-02"
+
+
+@pytest.mark.parametrize("kind", ["VideoObject", "AudioObject"])
+def test_a_video_or_podcast_page_is_dated_by_its_upload_date(kind: str) -> None:
+    media = (f'<script type="application/ld+json">{{"@type": "{kind}", "name": "Reading the tide '
+             f'tables", "uploadDate": "2025-03-04T09:30:00+01:00"}}</script>')
+    html = (f"<html lang='en'><head><title>Reading the tide tables</title>{media}</head><body>"
+            "<main><h1>Reading the tide tables</h1><p>" + "Tide tables give the height of the "
+            "water for every hour of the day. " * 6 + "</p></main></body></html>")
+    result = extract_article(html.encode(), "https://riverside.example/videos/tide-tables")
+    assert result.published == "2025-03-04T09:30:00+01:00"

@@ -20,7 +20,7 @@ from archive.extraction.datemarkup import (
 from archive.extraction.dateorder import read_in_page_order
 from archive.extraction.datevalues import normalise_date, plausible_date
 from archive.extraction.model import DateCandidate, ExtractionHints
-from archive.extraction.page import Page
+from archive.extraction.page import Page, ld_type_names
 from archive.extraction.shown import ShownDate
 from archive.extraction.textdates import date_in_sentence, find_text_date, publication_label
 
@@ -110,7 +110,7 @@ def find_dates(
         add(hints.feed_published, "feed")
         add(hints.sitemap_published, "news_sitemap")
     for obj in page.ld_articles() or page.json_ld:
-        add(obj.get("datePublished") or obj.get("dateCreated"), "json_ld")
+        add(obj.get("datePublished") or obj.get("dateCreated") or _uploaded(obj), "json_ld")
     for name in PUBLISHED_META:
         for raw in page.meta.get(name, ()):
             add(raw, "meta")
@@ -291,8 +291,17 @@ def _only_a_webpage_date(page: Page, found: list[DateCandidate]) -> bool:
     return (
         all(c.source == "json_ld" for c in found)
         and not page.ld_articles()
-        and not any(obj.get("author") for obj in page.json_ld)
+        and not any(obj.get("author") or _uploaded(obj) for obj in page.json_ld)
     )
+
+
+def _uploaded(obj: dict[str, Any]) -> Any:
+    """A video's or podcast episode's uploadDate (schema.org MediaObject): a video page
+    states no datePublished, and its publication was read nowhere."""
+    return obj.get("uploadDate") if ld_type_names(obj) & _MEDIA_TYPES else None
+
+
+_MEDIA_TYPES = frozenset({"videoobject", "audioobject", "mediaobject"})
 
 
 def _one_day_apart(a: str, b: str) -> bool:
