@@ -18,6 +18,9 @@ class CaptureRef:
     fetched_at: str
     response: WarcPosition
     request: WarcPosition
+    # Why its body is only part of the page (responses.cut_short), else None: an attempt
+    # cut short and retried is recorded `truncated`, not as an error page the site sent.
+    cut: str | None = None
 
 
 @dataclass

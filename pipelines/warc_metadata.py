@@ -19,7 +19,10 @@ def hop_outcome(capture: CaptureRef) -> str:
     """Outcome of a capture that is not the last of its chain (a redirect or a retried error)."""
     if 300 <= capture.status < 400:
         return "redirect"
-    return "retried" if capture.status >= 500 or capture.status == 429 else "http_error"
+    if capture.status >= 500 or capture.status == 429:
+        return "retried"
+    # A body cut short and retried (DataLossRetryMiddleware): not an error page the site sent.
+    return "truncated" if capture.cut else "http_error"
 
 
 def aliases_of(item: PageItem) -> list[str]:
@@ -50,7 +53,7 @@ def metadata_for(item: PageItem, capture: CaptureRef | None, last: bool) -> dict
         "status": capture.status if capture else item.status,
         "content_type": capture.content_type if capture else item.content_type,
         "outcome": item.outcome if last else hop_outcome(capture) if capture else item.outcome,
-        "reason": item.reason if last else None,
+        "reason": item.reason if last else capture.cut if capture else None,
         "discovery": discovery if last else None,
         "discovered": item.discovery if last else [],
         "article": item.article if last else None,

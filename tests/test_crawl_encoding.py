@@ -238,3 +238,17 @@ def test_a_body_cut_short_is_archived_truncated_retried_and_fetched_again(
     server.lost, server.hits = set(), []
     crawl(server, tmp_path, keys=keys)
     assert server.hits.count("/news/lost") == 1  # the next crawl fetches it again
+
+
+def test_the_attempts_of_a_body_cut_short_before_its_last_are_recorded_as_cut(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Each attempt before the last (retried by DataLossRetryMiddleware) was recorded with the
+    # outcome of an HTTP error answer, `http_error`, on a 200, and no reason: its cut body
+    # looked like an error page the site sent.
+    server.pages, server.lost = {"/news/lost": (200, [], page("Lost"))}, {"/news/lost"}
+    result = crawl(server, tmp_path)
+    with closing(sqlite3.connect(result.index)) as db:
+        attempts = db.execute("select status, outcome, substr(reason, 1, 21) from captures "
+                              "where url like '%/news/lost' order by fetched_at").fetchall()
+    assert attempts == [(200, "truncated", "connection lost after")] * 3

@@ -131,6 +131,24 @@ def test_sidebars_unlabelled_teaser_dates_still_do_not_date_the_page() -> None:
     assert extract_article(html.encode(), URL).published is None
 
 
+def test_sidebars_teasers_labelled_posted_on_do_not_date_the_page() -> None:
+    # A theme's recent-posts widget prints "Posted on" before each teaser's date: the first
+    # of them dated the page, which states no date of its own. A sidebar's details box
+    # labels one date; a list of teasers labels one per story.
+    dates = ("<span class='posted-on'>Posted on March {n}, 2024</span>",
+             "Posted on <time datetime='2024-03-0{n}T10:00:00Z'>March {n}, 2024</time>")
+    main = f"<main><h1>Reading the tide tables</h1>{PROSE}</main>"
+    for date in dates:
+        teasers = "".join(f"<li><a href='/notes/{n}'>Harbour notes {n}</a> "
+                          f"{date.format(n=n)}</li>" for n in (3, 4))
+        for sidebar in (f"<aside class='sidebar widget-area'><ul>{teasers}</ul></aside>",
+                        f"<div id='sidebar'><ul>{teasers}</ul></div>"):
+            for layout in (sidebar + main, main + sidebar):
+                html = ("<html lang='en'><head><title>Reading the tide tables</title></head>"
+                        f"<body>{layout}</body></html>")
+                assert extract_article(html.encode(), URL).published is None, layout
+
+
 def test_time_a_sidebar_labels_published_beats_a_later_teasers_time() -> None:
     teasers = "".join(
         f"<div class='card'><a href='/notes/{n}'>Harbour notes {n}</a><p>Publish date "

@@ -276,6 +276,15 @@ def test_the_headline_reads_a_line_break_as_a_space_and_an_entity_escaped_twice_
          "2025 Harbour budget approved after a long night"),
         ("Harbour budget approved after a long night of debate",
          "Harbour budget approved after a long night of debate"),
+        # A byline by name is cut; a fuller headline that goes on with "by", or mentions a
+        # date, is the headline (it was cut to the SEO title: "by" began a byline).
+        ("Harbour budget approved after a long night <span>By Jane Doe</span>",
+         "Harbour budget approved after a long night"),
+        ("Harbour budget approved after a long night by the port authority",
+         "Harbour budget approved after a long night by the port authority"),
+        ("Harbour budget approved after a long night: what the 1 July 2024 vote means for "
+         "fishermen and ferries", "Harbour budget approved after a long night: what the "
+         "1 July 2024 vote means for fishermen and ferries"),
     ],
 )
 def test_a_dateline_set_inside_the_h1_is_not_part_of_the_headline(h1: str, title: str) -> None:

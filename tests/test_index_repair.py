@@ -135,7 +135,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_others_indexed(tmp_pat
     db = open_index(tmp_path / "index.db")
     stats = index_warc_directory(db, warcs)
     assert stats.problems == [
-        "archiv-caf\ufffd.warc.gz: the file name is not UTF-8; rename the file to index it"
+        "archiv-caf\\xe9.warc.gz: the file name is not UTF-8; rename the file to index it"
     ]
     assert stats.files_indexed == 1 and stats.captures == 7
     assert [r["name"] for r in db.table("indexed_files").rows] == [path.name]
@@ -313,3 +313,21 @@ def test_a_warc_file_not_read_fails_the_run_that_finds_it_not_every_run(tmp_path
     assert index() == (0, [f"{known}{plain_problem}"])
     filed.write_bytes(path.read_bytes())  # back again: found anew
     assert index()[0] == 1
+
+
+def test_unread_files_whose_names_are_not_utf8_are_reported_and_told_apart(tmp_path: Path) -> None:
+    """An unread file not named in UTF-8 (in a subfolder, or uncompressed) crashed the run
+    with a UnicodeEncodeError when it was remembered in unread_files, and two whose names
+    differ only in such bytes were one name there (a UNIQUE constraint failure)."""
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    (warcs / "2025").mkdir()
+    for raw in (b"/2025/caf\xe9.warc.gz", b"/caf\xe9.warc", b"/caf\xe8.warc.gz", b"/caf\xe9.warc.gz"):
+        Path(os.fsdecode(bytes(warcs) + raw)).write_bytes(b"")
+    db = open_index(tmp_path / "index.db")
+    first = index_warc_directory(db, warcs)
+    names = sorted(p.split(":")[0] for p in first.problems)
+    assert names == ["2025/caf\\xe9.warc.gz", "caf\\xe8.warc.gz", "caf\\xe9.warc",
+                     "caf\\xe9.warc.gz"]
+    again = index_warc_directory(db, warcs)
+    assert again.problems == [] and sorted(again.known_problems) == sorted(first.problems)

@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from archive.extraction.regions import Elsewhere
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
-from archive.extraction.textdates import publication_label, read_text_date
+from archive.extraction.textdates import labelled_dates, publication_label, read_text_date
 
 _TEXT_OF = attrgetter("text")
 _TAIL_OF = attrgetter("tail")
@@ -330,6 +330,8 @@ def _dates(
 ) -> list[ShownDate]:
     found: list[ShownDate] = []
     seen: set[lxml_html.HtmlElement] = set()
+    in_sidebars: list[ShownDate] = []  # kept for their label alone
+    sidebar_dates = 0  # the labelled dates of their lines
     for el, own in lines:
         container, text = _container(el)
         pieces: Iterable[str | None] = container.itertext()
@@ -340,7 +342,8 @@ def _dates(
             pieces = [el.text, *(child.tail for child in el)]
         if container in seen:
             continue
-        if elsewhere(container) and not (
+        sidebar = elsewhere(container)
+        if sidebar and not (
             # A date a sidebar labels the publication is the page's own: teasers are not so labelled.
             elsewhere.in_sidebar(container)
             and publication_label(text, month_first=month_first) is not None
@@ -359,6 +362,13 @@ def _dates(
                 parsed.value, parsed.updated, distance(container), segments, other_links,
                 parsed.other_reading, parsed.day_first, parsed.numeric,
             ))
+            if sidebar:
+                in_sidebars.append(found[-1])
+                sidebar_dates += max(1, labelled_dates(text, month_first=month_first))
+    if sidebar_dates > 1:
+        # A theme's recent-posts widget labels each teaser "Posted on" (one line, or one
+        # each): the page's own details box labels one date.
+        found = [d for d in found if not any(d is s for s in in_sidebars)]
     found.sort(key=lambda d: d.distance)
     return found
 

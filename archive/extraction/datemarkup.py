@@ -99,6 +99,8 @@ def _in_excluded_context(el: lxml_html.HtmlElement) -> bool:
             # A date a sidebar labels the publication is the page's own (byline.py: _SIDEBAR).
             {w.lower() for w in _EXCLUDED_TIME_CONTEXT.findall(marker)} == {"sidebar"}
             and _labelled_publication_time(el)
+            # One: a recent-posts widget labels each teaser's <time> "Posted on".
+            and sum(map(_labelled_publication_time, ancestor.iter("time"))) == 1
         ):
             return True
         if index < 3 and marker.strip() and _OTHER_DATE_FIELD.search(marker):

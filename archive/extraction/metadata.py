@@ -13,7 +13,8 @@ from lxml import html as lxml_html
 from w3lib.url import safe_url_string
 
 from archive.extraction.page import Page, in_document, text_of
-from archive.extraction.textdates import find_text_date
+from archive.extraction.shown import looks_like_name
+from archive.extraction.textdates import words_beside_date
 from archive.urls import with_ascii_host
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•»:/]|::)\s+")
@@ -163,7 +164,7 @@ def find_headline(
             continue
         normed = _norm(text)
         declared = any(normed == r or (len(normed) > 15 and normed in r) for r in ref_norms)
-        if not declared and (stated := _declared_with_dateline(normed, references, ref_norms)):
+        if not declared and (stated := _declared_with_dateline(text, normed, references, ref_norms)):
             text, declared = stated, True
         if not _is_site_heading(h1, text, sitename, declared=declared):
             headings.append((h1, text, declared))
@@ -201,28 +202,41 @@ def _links_elsewhere(h1: lxml_html.HtmlElement, url: str) -> bool:
 
 
 # A byline's label, at the start of what a theme sets inside the h1 beside the headline.
-_BYLINE_LABEL = re.compile(r"^(?:by|posted|published|updated|von|par|por)\b")
+_BYLINE_LABEL = re.compile(r"^(?:(?:posted|published|updated|written)\s+)?(?:by|von|par|por)\s+")
+# A dateline's words besides its date: "posted on ... by infuy" has four.
+_DATELINE_WORDS = 5
 
 
 def _declared_with_dateline(
-    normed: str, references: list[str], ref_norms: list[str]
+    text: str, normed: str, references: list[str], ref_norms: list[str]
 ) -> str | None:
     """The declared title (og:title, JSON-LD headline, <title>) an h1 holds whole at its start
     or end, when the rest of the h1 is a dateline or a byline: the headline is the declared
-    part. (Not any rest: an h1 longer than a shortened SEO title is the fuller headline.)
+    part. (Not any rest: an h1 longer than a shortened SEO title is the fuller headline, one
+    that goes on "by the port authority" or mentions a date in a clause of its own too.)
     The rest is read in either order of day and month: it only has to be a date."""
+    words = re.findall(r"\w+", text)  # the h1's words as written: `normed` is lower case
     for reference, ref in zip(references, ref_norms, strict=True):
         if len(ref) <= 15 or ref == normed:
             continue
         if normed.startswith(ref + " "):
             rest = normed[len(ref) + 1:]
+            written = words[len(words) - len(rest.split()):]
         elif normed.endswith(" " + ref):
             rest = normed[: -len(ref) - 1]
+            written = words[:len(rest.split())]
         else:
             continue
-        # A date in full ("Dec 18 2025", "posted on July 1 2024"), not a year alone: "2025
-        # Software Price Guide" is the headline's own.
-        if _BYLINE_LABEL.match(rest) or find_text_date(rest, month_first=True) is not None:
+        # A date in full ("Dec 18 2025", "posted on July 1 2024 by infuy") and a few words
+        # at most, not a year alone: "2025 Software Price Guide" is the headline's own.
+        beside = words_beside_date(rest, month_first=True)
+        if beside is not None and beside <= _DATELINE_WORDS:
+            return reference
+        # "By Jane Doe": a name after the label, not "by the port authority".
+        label = _BYLINE_LABEL.match(rest)
+        if label and len(words) == len(normed.split()) and looks_like_name(
+            " ".join(written[len(label.group().split()):])
+        ):
             return reference
     return None
 

@@ -161,6 +161,8 @@ _PUBLISHED_NOUN = r"(?:post(?:ing)?|publish(?:ing)?|publication)\s+(?:date|time)
 _PUBLISHED_LABEL = re.compile(
     rf"(?<!last )\b(?:{_PUBLISHED_WORD}|{_PUBLISHED_NOUN}){_LABEL_END}", re.I
 )
+# The labels alone, wherever they are: "Posted on" once per teaser of a list.
+_PUBLISHED_LABELS = re.compile(rf"(?<!last )\b(?:{_PUBLISHED_WORD}|{_PUBLISHED_NOUN})", re.I)
 # "This article was originally published on ...": a note inside prose, yet a dateline.
 _ORIGINAL_LABEL = re.compile(
     rf"\b(?:originally|first|initially|ursprünglich|erstmals|initialement|originalmente)"
@@ -180,6 +182,13 @@ def publication_label(text: str, *, month_first: bool) -> str | None:
     if _PUBLISHED_LABEL.search(before):
         return "published"
     return None
+
+
+def labelled_dates(text: str, *, month_first: bool) -> int:
+    """How many dates of `text` follow a publication label ("Published Publish date 15
+    November 2018" holds one; "Posted on March 3, 2024 ... Posted on March 4, 2024" two)."""
+    pieces = _PUBLISHED_LABELS.split(text)[1:]  # each from a label to the next
+    return sum(_first_date(piece, month_first) is not None for piece in pieces)
 
 
 # A dateline holds a date and a few words around it ("Published on", "By Jane Doe",

@@ -17,9 +17,9 @@ def files_not_read(warc_dir: Path, files: list[Path]) -> tuple[list[Path], list[
     are not, each as (name in reports, path, why and what to do): uncompressed ones, those
     in a subfolder, and those not named in UTF-8 (the index stores names as text: such a file
     failed the whole run at that file)."""
-    unread = [(unread_name(p, warc_dir), p, not_read_reason(p, warc_dir))
+    unread = [(_shown(unread_name(p, warc_dir)), p, _shown(not_read_reason(p, warc_dir)))
               for p in unread_warc_files(warc_dir)]
-    unread += [(_shown_name(p), p, "the file name is not UTF-8; rename the file to index it")
+    unread += [(_shown(p.name), p, "the file name is not UTF-8; rename the file to index it")
                for p in files if not _utf8_name(p)]
     return [p for p in files if _utf8_name(p)], unread
 
@@ -32,8 +32,10 @@ def _utf8_name(path: Path) -> bool:
     return True
 
 
-def _shown_name(path: Path) -> str:
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+def _shown(name: str) -> str:
+    # A name in another encoding, as text SQLite takes (a surrogate failed the run) and with
+    # its bytes shown (caf\xe9): two such files are two names in unread_files, not one.
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def report_files_not_read(

@@ -19,6 +19,7 @@ from archive.warc.records import HttpRequestData, HttpResponseData
 from crawler.items import CaptureRef
 from crawler.robots import MAX_ROBOTS
 from crawler.session import ArchiveSession
+from crawler.spiders.responses import cut_short
 
 
 def _header_list(headers: Headers) -> list[tuple[str, str]]:
@@ -150,6 +151,7 @@ class WarcCaptureMiddleware:
             fetched_at=fetched_at.isoformat(),
             response=positions.response,
             request=positions.request,
+            cut=cut_short(response),
         )
         # A new list, not append: redirect and retry copies share the original meta's list.
         request.meta["warc_captures"] = [*request.meta.get("warc_captures", []), capture]
