@@ -25,7 +25,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from archive.config import ConfigError, parse_duration, read_sites
 from archive.index import open_index
 from archive.index.leases import sweep_stale_leases
-from archive.index.runs import interrupted_last, last_started
+from archive.index.runs import (
+    MAX_INTERRUPTED_IN_A_ROW,
+    interrupted_in_a_row,
+    interrupted_last,
+    last_started,
+)
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
 from crawler.runner import crawl_settings
@@ -120,6 +125,10 @@ class SchedulerService:
             for lease in sweep_stale_leases(db, starting_pid=os.getpid()):
                 ended = f"; run {lease.run_id} recorded as interrupted" if lease.run_id else ""
                 logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, ended)
+            for site in sorted(interrupted_in_a_row(db)):
+                logger.warning("%s: its last %d runs were interrupted: not run again at start (a "
+                               "crawl killed with its service each time?); it waits for its schedule",
+                               site, MAX_INTERRUPTED_IN_A_ROW)
             return last_started(db), interrupted_last(db)
         finally:
             db.close()

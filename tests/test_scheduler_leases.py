@@ -24,7 +24,13 @@ from archive.index.leases import (
     sweep_stale_leases,
     take_lease,
 )
-from archive.index.runs import format_runs, interrupted_last, last_started, recent_runs
+from archive.index.runs import (
+    format_runs,
+    interrupted_in_a_row,
+    interrupted_last,
+    last_started,
+    recent_runs,
+)
 from crawler.cli import main
 
 HOST = "this-host"
@@ -137,6 +143,23 @@ def test_interrupted_last_names_sites_whose_latest_run_was_cut(db: sqlite_utils.
         started = start + timedelta(hours=number)
         finish_run(db, start_run(db, site, started.isoformat()), started.isoformat(), outcome, {})
     assert interrupted_last(db) == {"other"}
+
+
+def test_a_crawl_interrupted_three_times_in_a_row_is_not_run_again_at_start(
+    db: sqlite_utils.Database,
+) -> None:
+    # Killed with its service each time (out of memory), it ran again at every restart.
+    start = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+    outcomes = [("demo", "ok"), *[("demo", "interrupted")] * 3, ("other", "ok"),
+                *[("other", "interrupted")] * 2]
+    for number, (site, outcome) in enumerate(outcomes):
+        started = start + timedelta(hours=number)
+        finish_run(db, start_run(db, site, started.isoformat()), started.isoformat(), outcome, {})
+    assert interrupted_last(db) == {"other"}
+    assert interrupted_in_a_row(db) == {"demo"}
+    finish_run(db, start_run(db, "demo", (start + timedelta(hours=9)).isoformat()),
+               (start + timedelta(hours=9)).isoformat(), "ok", {})
+    assert interrupted_in_a_row(db) == set()
 
 
 def test_recent_runs_and_last_started(db: sqlite_utils.Database) -> None:

@@ -64,14 +64,40 @@ def last_started(db: sqlite_utils.Database) -> dict[str, datetime]:
     return {site: datetime.fromisoformat(started) for site, started in rows if started}
 
 
+# Runs in a row that ended interrupted after which a site's crawl is no longer run again at
+# start: a crawl that gets its whole service killed (out of memory) would otherwise run again
+# at every restart of the service, each run killed in turn, hammering the site.
+MAX_INTERRUPTED_IN_A_ROW = 3
+
+
 def interrupted_last(db: sqlite_utils.Database) -> set[str]:
-    """The sites whose latest run was interrupted (the scheduler stopped, a Ctrl-C): the
-    crawl that run was due to make is still to do."""
+    """The sites whose latest run was interrupted (the scheduler stopped, a Ctrl-C, the service
+    killed): the crawl that run was due to make is still to do. Not when the latest
+    MAX_INTERRUPTED_IN_A_ROW runs all were: that crawl waits for its schedule."""
+    return {site for site, outcomes in _latest_outcomes(db).items()
+            if outcomes[0] == "interrupted" and not _interrupted_in_a_row(outcomes)}
+
+
+def interrupted_in_a_row(db: sqlite_utils.Database) -> set[str]:
+    """The sites whose latest MAX_INTERRUPTED_IN_A_ROW runs all ended interrupted."""
+    return {site for site, outcomes in _latest_outcomes(db).items() if _interrupted_in_a_row(outcomes)}
+
+
+def _interrupted_in_a_row(outcomes: list[str]) -> bool:
+    return len(outcomes) == MAX_INTERRUPTED_IN_A_ROW and set(outcomes) == {"interrupted"}
+
+
+def _latest_outcomes(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """Each site's latest MAX_INTERRUPTED_IN_A_ROW run outcomes, the latest first."""
     rows = db.execute(
-        "select site, outcome from crawl_runs as run where started = "
-        "(select max(started) from crawl_runs where site = run.site)"
+        "select site, outcome from (select site, outcome, row_number() over (partition by site "
+        "order by started desc, id desc) as n from crawl_runs) where n <= ? order by site, n",
+        [MAX_INTERRUPTED_IN_A_ROW],
     ).fetchall()
-    return {site for site, outcome in rows if outcome == "interrupted"}
+    outcomes: dict[str, list[str]] = {}
+    for site, outcome in rows:
+        outcomes.setdefault(site, []).append(outcome)
+    return outcomes
 
 
 def _seconds(delta: timedelta | None) -> str:
