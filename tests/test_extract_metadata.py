@@ -301,3 +301,11 @@ def test_a_teaser_h1_linking_another_story_does_not_beat_the_page_s_own() -> Non
             f"<main><h1 class='headline'>Council approves the harbour budget</h1>{BODY}"
             f"<div class='cards'>{teaser}</div></main></body></html>").encode()
     assert extract_article(html, URL).title == "Council approves the harbour budget"
+
+
+@pytest.mark.parametrize("href", ["https://www.news.example/2024/05/06/budget/", "http://[bad"])
+def test_an_h1_linking_its_own_page_on_the_www_twin_is_still_the_headline(href: str) -> None:
+    html = ("<html lang='en'><head><title>Harbour budget: council approves | News</title></head><body>"
+            f"<main><h1><a href='{href}'>Council approves the harbour budget</a></h1>{BODY}"
+            "<h1>Harbour news in brief</h1></main></body></html>").encode()
+    assert extract_article(html, URL).title == "Council approves the harbour budget"

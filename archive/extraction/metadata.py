@@ -196,9 +196,17 @@ def _links_elsewhere(h1: lxml_html.HtmlElement, url: str) -> bool:
     links = [a for a in h1.iter("a") if a.get("href")]
     if len(links) != 1 or _norm(text_of(links[0])) != _norm(text_of(h1)):
         return False
-    target = urlsplit(urljoin(url, links[0].get("href", "").strip()))
+    try:
+        target = urlsplit(urljoin(url, links[0].get("href", "").strip()))
+    except ValueError:  # "http://[bad": no page at all
+        return False
     here = urlsplit(url)
-    return (target.netloc, target.path.rstrip("/")) != (here.netloc, here.path.rstrip("/"))
+    # Its own permalink on the www. twin of the host, or in another case, is still its own.
+    return (_host(target.hostname), target.path.rstrip("/")) != (_host(here.hostname), here.path.rstrip("/"))
+
+
+def _host(name: str | None) -> str:
+    return (name or "").removeprefix("www.")
 
 
 # A byline's label, at the start of what a theme sets inside the h1 beside the headline.
