@@ -172,3 +172,20 @@ def test_an_article_that_cannot_be_requested_costs_only_itself(
     monkeypatch.setattr(spider.frontier, "too_old", too_old)
     out = list(spider._document_done())
     assert [r.url for r in out if isinstance(r, Request)] == [stories[0], stories[2]]
+
+
+def test_a_robots_txt_read_at_last_reopens_the_origin_and_the_run_is_not_robots_unreachable(
+    tmp_path: Path,
+) -> None:
+    # A first reading that failed (503) closed the origin and listed it for RunGuard; a
+    # re-reading past NEWSARCHIVE_ROBOTS_MAX_AGE that succeeds reopened the origin, but the run
+    # still ended `robots_unreachable` for it.
+    spider = _spider(tmp_path)
+    asked = "http://127.0.0.1:8799/robots.txt"
+    spider._robots_unread(asked)
+    assert spider.crawler.stats.get_value("newsarchive/robots_unreachable") == ["http://127.0.0.1:8799"]
+    request = Request(asked, meta={"robots_origin": asked})
+    response = HtmlResponse(asked, body=b"User-agent: *\nAllow: /\n", request=request)
+    list(spider.parse_robots(response))
+    assert not spider.crawler.stats.get_value("newsarchive/robots_unreachable")
+    assert not spider.frontier.robots.unreachable(asked)

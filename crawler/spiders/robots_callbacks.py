@@ -58,7 +58,7 @@ class RobotsCallbacks:
                                 "that origin", response.url, cut)
             self._robots_unread(asked)
         else:
-            self.frontier.robots.learn(asked, response.body)
+            self._learn(asked, response.body)
             self._log_crawl_delay(asked)
         yield self._item(response, "robots")
         for request in self.frontier.release(asked):
@@ -78,7 +78,7 @@ class RobotsCallbacks:
                     yield from self._document_done()
             return
         if response is not None and 400 <= response.status < 500 and response.status != 429:
-            self.frontier.robots.learn(asked, None)
+            self._learn(asked, None)
         elif self.frontier.robots.read_before(asked):
             self._keep_rules(asked, f"answered {response.status}" if response is not None
                              else f"unreachable: {failure.getErrorMessage()}")
@@ -100,9 +100,20 @@ class RobotsCallbacks:
     def _keep_rules(self, asked: str, why: str) -> None:
         """A re-reading (NEWSARCHIVE_ROBOTS_MAX_AGE) that failed: RFC 9309 2.4 allows the
         cached rules longer while robots.txt is unreachable."""
-        self.logger.warning("robots.txt of %s could not be read again (%s): keeping the rules read "
-                            "%.0f s ago", origin(asked), why, self.frontier.robots.age(asked))
+        kept = ("keeping the origin closed, as since its first reading failed"
+                if self.frontier.robots.unreachable(asked) else "keeping the rules read")
+        self.logger.warning("robots.txt of %s could not be read again (%s): %s %.0f s ago",
+                            origin(asked), why, kept, self.frontier.robots.age(asked))
         self.frontier.robots.keep(asked)
+
+    def _learn(self, asked: str, body: bytes | None) -> None:
+        """Rules read (None: none to read). A re-reading that succeeds after a first one failed
+        opens the origin again, and the run no longer ends robots_unreachable for it."""
+        self.frontier.robots.learn(asked, body)
+        stats = self.crawler.stats
+        unread = stats.get_value("newsarchive/robots_unreachable") if stats else None
+        if stats and unread and origin(asked) in unread:
+            stats.set_value("newsarchive/robots_unreachable", [o for o in unread if o != origin(asked)])
 
     def _robots_unread(self, asked: str) -> None:
         """The origin answered, but not its rules: nothing more from it (RFC 9309 2.3.1.4).
