@@ -53,6 +53,10 @@ NEWSARCHIVE_CRAWL_DELAY_MAX = 60.0
 # The crawl process's first-generation GC threshold, set at spider open after gc.freeze()
 # (0: Python's defaults). See crawler/extensions/tuning.py.
 NEWSARCHIVE_GC_THRESHOLD = 10_000
+# glibc malloc arenas of the crawl process, shared by all its threads (0: glibc's default, up to
+# 8 per core): one per thread let the crawl's memory grow with its pages. See
+# crawler/extensions/tuning.py.
+NEWSARCHIVE_MALLOC_ARENA_MAX = 1
 # Who runs this crawl: goes into the User-Agent and the warcinfo records.
 # One line: a CR or LF in it would end the User-Agent header and start another of its own.
 NEWSARCHIVE_CONTACT = " ".join(

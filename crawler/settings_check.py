@@ -114,6 +114,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "NEWSARCHIVE_CRAWL_DELAY_MAX": _float(least=0),  # 0: Crawl-delay not kept
     "NEWSARCHIVE_ROBOTS_MAX_AGE": _float(above=0),
     "NEWSARCHIVE_GC_THRESHOLD": _int(0),  # 0: Python's defaults
+    "NEWSARCHIVE_MALLOC_ARENA_MAX": _int(0),  # 0: glibc's default
     "WARC_GZIP_LEVEL": _int(-1, 9),  # -1: zlib's default level
     "WARC_MAX_SIZE": _int(1),
     "WARC_PREFIX": _file_name_part,

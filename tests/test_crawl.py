@@ -44,6 +44,39 @@ def test_crawl_process_freezes_what_start_up_left_out_of_the_collectors_sight(
     assert demo_crawl.stats()["newsarchive/gc_frozen_objects"] > 10_000
 
 
+def test_crawl_process_threads_share_one_malloc_arena(demo_crawl: Crawl) -> None:
+    """Issue 4 (peak memory flat in the number of pages): an arena per thread (WARC and index
+    writes in asyncio.to_thread, pebble's threads) kept the holes of freed page-sized
+    buffers, and the crawl's peak RSS grew with its pages (crawler/extensions/tuning.py)."""
+    assert demo_crawl.stats()["newsarchive/malloc_arena_max"] == 1
+    # What the setting does to threads started after it, which glibc's own report shows.
+    program = """if True:
+        import ctypes, re, sys, tempfile, threading
+        from crawler.extensions.tuning import limit_malloc_arenas
+        if sys.argv[1] == "limit":
+            assert limit_malloc_arenas(1)
+        threads = [threading.Thread(target=lambda: bytearray(300_000)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        libc = ctypes.CDLL("libc.so.6")
+        libc.fopen.restype = ctypes.c_void_p
+        with tempfile.NamedTemporaryFile("r") as report:
+            stream = libc.fopen(report.name.encode(), b"w")
+            libc.malloc_info(0, ctypes.c_void_p(stream))
+            libc.fclose(ctypes.c_void_p(stream))
+            print(len(re.findall("<heap nr=", report.read())))
+    """
+    def arenas(mode: str) -> int:
+        run = subprocess.run([sys.executable, "-c", program, mode], cwd=ROOT, capture_output=True,
+                             text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        return int(run.stdout)
+
+    assert arenas("default") > 1
+    assert arenas("limit") == 1
+
+
 def test_gc_threshold_zero_keeps_pythons_defaults_and_scrapy_logs_at_log_level() -> None:
     from scrapy.utils.test import get_crawler
 
