@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import gc
 import logging
 import multiprocessing
 import os
+import threading
+import weakref
 from concurrent.futures import Future
 
 from pebble import ProcessExpired, ProcessPool
@@ -53,6 +56,44 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     return extract_article(body, url, hints)
 
 
+# How often the pool's own threads are checked: a pool whose thread died takes no more pages
+# and never settles the ones it holds, and a crawl awaiting them waited for ever.
+_WATCH_INTERVAL = 0.5
+# Thread -> why it died ("ValueError: ..."), for the threads that died of an exception.
+_thread_deaths: weakref.WeakKeyDictionary[threading.Thread, str] = weakref.WeakKeyDictionary()
+_previous_excepthook = threading.excepthook
+
+
+def _log_thread_death(args: threading.ExceptHookArgs) -> None:
+    """pebble's loop threads die of any exception but BrokenProcessPool, and Python's own hook
+    printed the traceback on stderr, which a crawl logging to a file never kept: the cause of a
+    broken pool was lost. Log it (and remember it for the pool's own message)."""
+    if args.exc_type is SystemExit:  # a thread that chose to end (Python's hook is silent too)
+        return
+    if args.thread is not None:
+        _thread_deaths[args.thread] = f"{args.exc_type.__name__}: {args.exc_value}"
+    name = args.thread.name if args.thread is not None else "?"
+    logger.critical("thread %s died", name, exc_info=args.exc_value)
+    if _previous_excepthook not in (threading.__excepthook__, _log_thread_death):
+        _previous_excepthook(args)  # somebody's own hook (an error reporter) still hears of it
+
+
+def _log_thread_deaths() -> None:
+    global _previous_excepthook
+    if threading.excepthook is not _log_thread_death:
+        _previous_excepthook = threading.excepthook
+        threading.excepthook = _log_thread_death
+
+
+def _why_broken(pool: ProcessPool) -> str:
+    # pebble keeps its three threads in _loops and says only "Unexpected error within the Pool".
+    causes = [f"pebble's thread {t.name} died: {_thread_deaths[t]}"
+              for t in getattr(pool, "_loops", ()) if t in _thread_deaths]
+    # Otherwise pebble stopped it itself: a result it could not load (AttributeError,
+    # TypeError), a pipe that failed, every worker gone.
+    return "; ".join(causes) or "pebble found it broken (BrokenProcessPool)"
+
+
 class ExtractionPool:
     """A pool of extraction workers; a page that overruns its timeout gets its worker killed.
 
@@ -62,14 +103,35 @@ class ExtractionPool:
     (tested under Twisted's asyncio reactor). Workers are spawned, so they import the
     caller's main module: a script that creates a pool keeps its work under
     `if __name__ == "__main__":` (Scrapy's entry point does).
+
+    A pebble pool breaks for good when one of its own threads dies (an exception pebble does
+    not expect), and then neither takes pages nor settles those it holds. A thread watches
+    for that: the pages held fail ("the extraction pool broke", their responses are archived
+    and `index --reextract` extracts them again) and a new pool takes the next pages, `restarts`
+    times; after that every page fails at once ("the extraction pool is unusable", `unusable`
+    says why). Not more: a pool broken by one of its pages would break again and again.
     """
 
-    def __init__(self, workers: int | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, workers: int | None = None, timeout: float = 30.0, restarts: int = 1) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
+        self.restarts = restarts
+        self.breaks = 0  # pools that broke
+        self.unusable: str | None = None  # why no page is extracted any more
+        _log_thread_deaths()
+        self._lock = threading.RLock()
+        # pebble's futures not settled yet, with the future handed out for each and its URL.
+        self._waiting: dict[Future[ArticleExtraction], tuple[Future[ArticleExtraction], str]] = {}
+        self._pool: ProcessPool | None = self._start_pool()
+        self._closed = threading.Event()
+        self._watch = threading.Thread(target=self._watch_pool, name="extraction-pool-watch",
+                                       daemon=True)
+        self._watch.start()
+
+    def _start_pool(self) -> ProcessPool:
         # spawn, not fork: the caller may run a reactor with threads, and a forked
         # child would inherit their locks in whatever state they were.
-        self._pool = ProcessPool(
+        pool = ProcessPool(
             max_workers=self.workers,
             initializer=_warm_up,
             context=multiprocessing.get_context("spawn"),
@@ -78,32 +140,47 @@ class ExtractionPool:
         # wait for them to spawn, import the extractor and warm up (about 2 s of the first
         # seconds of a crawl extracted almost nothing): start them now, while the crawl
         # fetches robots.txt and its feeds.
-        self._pool.schedule(_started)
-        self._queued: set[Future[ArticleExtraction]] = set()  # pebble's futures not done yet
+        pool.schedule(_started)
+        return pool
 
     def submit(
         self, body: bytes, url: str, hints: ExtractionHints | None = None
     ) -> Future[ArticleExtraction]:
         outcome: Future[ArticleExtraction] = Future()
-        try:
-            task = self._pool.schedule(_extract, args=(body, url, hints), timeout=self.timeout)
-        except RuntimeError as exc:  # the pool is stopped or broken (its workers were killed)
-            logger.error("extraction pool unusable, %s not extracted: %s", url, exc)
-            outcome.set_result(ArticleExtraction.failed("error", f"extraction pool unusable: {exc}"))
-            return outcome
-
-        def settle(done: Future[ArticleExtraction]) -> None:
-            self._queued.discard(done)
-            if not outcome.cancelled():
-                outcome.set_result(self._settle(done, url))
-
-        self._queued.add(task)
-        task.add_done_callback(settle)
+        with self._lock:
+            task = self._schedule(body, url, hints)
+            if task is None:
+                outcome.set_result(ArticleExtraction.failed(
+                    "error", f"the extraction pool is unusable: {self.unusable or 'it is closed'}"))
+                return outcome
+            self._waiting[task] = (outcome, url)
+        task.add_done_callback(self._settle)
         # A caller that gives up on the page (asyncio cancellation) frees the worker.
         outcome.add_done_callback(lambda f: task.cancel() if f.cancelled() else None)
         return outcome
 
-    def _settle(self, done: Future[ArticleExtraction], url: str) -> ArticleExtraction:
+    def _schedule(
+        self, body: bytes, url: str, hints: ExtractionHints | None
+    ) -> Future[ArticleExtraction] | None:
+        """The page's task in the pool (the lock held), or None when there is no usable pool."""
+        for _ in range(2):
+            if self._pool is None:
+                return None
+            try:
+                return self._pool.schedule(_extract, args=(body, url, hints), timeout=self.timeout)
+            except RuntimeError:  # broken since the watch last looked: a new one, if one is due
+                self._pool_broke()
+        return None
+
+    def _settle(self, done: Future[ArticleExtraction]) -> None:
+        with self._lock:
+            waiting = self._waiting.pop(done, None)
+        if waiting is None:  # failed already: its pool broke
+            return
+        outcome, url = waiting
+        _resolve(outcome, self._result(done, url))
+
+    def _result(self, done: Future[ArticleExtraction], url: str) -> ArticleExtraction:
         try:
             return done.result()
         except concurrent.futures.TimeoutError:
@@ -120,10 +197,51 @@ class ExtractionPool:
             logger.exception("extraction failed on %s", url)
             return ArticleExtraction.failed("error", f"{type(exc).__name__}: {exc}")
 
+    def _watch_pool(self) -> None:
+        while not self._closed.wait(_WATCH_INTERVAL):
+            with self._lock:
+                if self._pool is not None and not self._closed.is_set() and not self._pool.active:
+                    self._pool_broke()
+
+    def _pool_broke(self) -> None:
+        """The pool is broken (the lock held): fail the pages it holds, start the next one."""
+        assert self._pool is not None
+        broken, why = self._pool, _why_broken(self._pool)
+        self.breaks += 1
+        waiting, self._waiting = self._waiting, {}
+        if self.breaks > self.restarts:
+            self._pool, self.unusable = None, why
+            logger.error("the extraction pool is unusable, every page from now on fails: %s "
+                         "(%d page(s) it held failed)", why, len(waiting))
+        else:
+            logger.error("the extraction pool broke, starting a new one: %s (%d page(s) it held "
+                         "failed)", why, len(waiting))
+            self._pool = self._start_pool()
+        failed = ArticleExtraction.failed(
+            "error", f"the extraction pool broke while the page waited ({why}); its response is "
+                     "archived: `newsarchive index --rebuild --reextract` extracts it again")
+        for outcome, _ in waiting.values():
+            _resolve(outcome, failed)
+        # Its workers are still running: stopped aside, where a stop that hangs hangs nobody.
+        threading.Thread(target=_stop, args=(broken,), name="extraction-pool-stop",
+                         daemon=True).start()
+
     def close(self) -> None:
         """Finish the queued pages, then stop the workers."""
-        self._pool.close()
-        self._pool.join()
+        self._closed.set()
+        self._watch.join()
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            pool.join()  # returns early when the pool breaks
+        self._fail_waiting("the extraction pool was closed before the page was extracted")
+
+    def _fail_waiting(self, reason: str) -> None:
+        with self._lock:
+            waiting, self._waiting = self._waiting, {}
+        for outcome, _ in waiting.values():
+            _resolve(outcome, ArticleExtraction.failed("error", reason))
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -135,7 +253,23 @@ class ExtractionPool:
         # Leaving on an error or a Ctrl-C: the queued pages are not wanted any more, and
         # close() made an interrupted `index --reextract` extract every one of them first.
         # Each is cancelled (its future says so); pebble's stop() alone left them pending.
-        for task in list(self._queued):
+        self._closed.set()
+        self._watch.join()
+        with self._lock:
+            pool, self._pool = self._pool, None
+            queued = list(self._waiting)
+        for task in queued:
             task.cancel()
-        self._pool.stop()
-        self._pool.join()
+        if pool is not None:
+            _stop(pool)
+        self._fail_waiting("extraction cancelled (pool closed)")
+
+
+def _resolve(outcome: Future[ArticleExtraction], result: ArticleExtraction) -> None:
+    with contextlib.suppress(concurrent.futures.InvalidStateError):  # cancelled meanwhile
+        outcome.set_result(result)
+
+
+def _stop(pool: ProcessPool) -> None:
+    pool.stop()
+    pool.join()

@@ -157,7 +157,13 @@ class ArchiveSession:
             self._pool = ExtractionPool(
                 workers=settings.getint("NEWSARCHIVE_EXTRACT_WORKERS") or None,
                 timeout=settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT"),
+                restarts=settings.getint("NEWSARCHIVE_EXTRACT_RESTARTS"),
             )
+        return self._pool
+
+    @property
+    def current_pool(self) -> ExtractionPool | None:
+        """The pool if one was started (reading `pool` starts one)."""
         return self._pool
 
     def storage_failed(self, error: OSError | sqlite3.Error, what: str) -> None:

@@ -28,6 +28,9 @@ NEWSARCHIVE_RUN_ID = 0
 # Extraction worker processes (0 = one per core) and the per-page time limit in seconds.
 NEWSARCHIVE_EXTRACT_WORKERS = 0
 NEWSARCHIVE_EXTRACT_TIMEOUT = 30.0
+# Times a broken extraction pool (one of its own threads died) is started again in one crawl;
+# after that the pages are archived but not extracted, and the run ends extraction_failed.
+NEWSARCHIVE_EXTRACT_RESTARTS = 1
 # Seconds of pages the index takes in one commit (each page still lands whole or not at all);
 # 0 commits every page on its own. See pipelines/index.py.
 NEWSARCHIVE_INDEX_COMMIT_INTERVAL = 1.0

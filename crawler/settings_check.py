@@ -103,6 +103,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     # Ours.
     "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
     "NEWSARCHIVE_EXTRACT_TIMEOUT": _float(above=0),
+    "NEWSARCHIVE_EXTRACT_RESTARTS": _int(0),
     # 0: a commit per page; the pages of an interval are held in memory until their commit.
     "NEWSARCHIVE_INDEX_COMMIT_INTERVAL": _float(least=0, most=60),
     "NEWSARCHIVE_MAX_BODY": _int(0),

@@ -69,4 +69,18 @@ class ExtractionPipeline:
             logger.info("%s: %s (%s)", item.url, item.outcome.replace("_", " "), item.reason or "no reason")
         if self.stats:
             self.stats.inc_value(f"newsarchive/extraction/{result.status}")
+        self._record_pool()
         return item
+
+    def close_spider(self) -> None:
+        self._record_pool()
+
+    def _record_pool(self) -> None:
+        """A broken pool, for the run's outcome: one that stays unusable ends it
+        extraction_failed (crawler/extensions/runguard.py)."""
+        pool = self.session.current_pool
+        if self.stats is None or pool is None or not pool.breaks:
+            return
+        self.stats.set_value("newsarchive/extraction_pool_breaks", pool.breaks)
+        if pool.unusable:
+            self.stats.set_value("newsarchive/extraction_pool_unusable", pool.unusable)

@@ -16,6 +16,7 @@ import pytest
 
 from archive.extract import ExtractionHints
 from archive.extract_pool import ExtractionPool
+from tests.pool_break_support import POISON_ENV, POISON_ERROR_ENV, poisoned_extract
 
 PAGES = Path(__file__).parent / "data" / "pages"
 ARTICLE_URL = "https://coastal-ledger.example/local/harbour-town-sea-wall"
@@ -92,6 +93,7 @@ def test_awaitable_from_asyncio(pool: ExtractionPool) -> None:
 TWISTED_SCRIPT = """
 import asyncio, sys
 from archive.extract_pool import ExtractionPool
+from tests.pool_break_support import POISON_ENV, POISON_ERROR_ENV, poisoned_extract
 
 
 async def crawl_callback(pool, body, url):
@@ -166,3 +168,62 @@ def test_warm_up_makes_the_cycle_collector_rare() -> None:
         assert gc.get_threshold()[0] >= 10_000
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.fixture
+def poisoned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pools made from now on break on a page whose URL has /poisoned in it (from its worker
+    comes a result this process cannot load, which kills pebble's message thread)."""
+    monkeypatch.setenv(POISON_ENV, "/poisoned")  # before the pool spawns its workers
+    monkeypatch.setattr("archive.extract_pool._extract", poisoned_extract)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # pebble's, on purpose
+def test_a_broken_pool_fails_the_pages_in_it_and_is_started_again(
+    poisoned: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A pool whose own thread died took no more pages ("Unexpected error within the Pool")
+    # and never settled the ones it held: a crawl awaiting them hung, and Ctrl-C did not stop it.
+    body = (PAGES / "news-article.html").read_bytes()
+    with ExtractionPool(workers=1, timeout=10.0) as pool:
+        held = [pool.submit(body, "https://example.com/poisoned")]
+        held += [pool.submit(body, f"{ARTICLE_URL}?copy={i}") for i in range(3)]
+        for result in (future.result(timeout=10) for future in held):
+            assert result.status == "error"
+            assert result.reason and result.reason.startswith("the extraction pool broke")
+            assert "ValueError: a worker result the crawl process cannot load" in result.reason
+        assert pool.breaks == 1 and pool.unusable is None
+        assert pool.submit(body, ARTICLE_URL).result(timeout=30).status == "ok"  # a new pool
+    # Why the thread died, with its traceback, is in the log and no longer lost on stderr.
+    deaths = [r for r in caplog.records if r.getMessage().startswith("thread ") and r.exc_info]
+    assert deaths and "_refuse_to_load" in caplog.text
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_pool_that_breaks_again_fails_every_later_page_at_once(poisoned: None) -> None:
+    body = (PAGES / "news-article.html").read_bytes()
+    with ExtractionPool(workers=1, timeout=10.0) as pool:
+        for _ in range(2):
+            assert pool.submit(body, "https://example.com/poisoned").result(timeout=10).status == "error"
+        assert pool.breaks == 2 and pool.unusable
+        started = time.monotonic()
+        result = pool.submit(body, ARTICLE_URL).result(timeout=1)
+        assert time.monotonic() - started < 0.5
+        assert result.status == "error"
+        assert result.reason and result.reason.startswith("the extraction pool is unusable")
+
+
+def test_pages_queued_in_a_pool_pebble_stopped_itself_are_failed_too(
+    poisoned: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A result pebble cannot load with an error it expects (AttributeError) makes it abort the
+    # pages it had sent to the workers; those still in its queue (pages bigger than the pipe's
+    # buffer wait there) were never settled either.
+    monkeypatch.setenv(POISON_ERROR_ENV, "AttributeError")
+    body = (PAGES / "news-article.html").read_bytes() + b"<!-- padding -->" * 20_000
+    with ExtractionPool(workers=1, timeout=10.0) as pool:
+        held = [pool.submit(body, "https://example.com/poisoned")]
+        held += [pool.submit(body, f"{ARTICLE_URL}?copy={i}") for i in range(8)]
+        reasons = [future.result(timeout=10).reason or "" for future in held]
+        assert all("BrokenProcessPool" in reason for reason in reasons), reasons
+        assert pool.breaks == 1

@@ -42,6 +42,10 @@ def run_outcome(reason: str, stats: dict[str, Any]) -> str:
     if not stats.get("downloader/request_count") or not stats.get("response_received_count"):
         return "failed"
     if reason == "finished":
+        # Its extraction pool broke beyond the restart it gets: its pages are archived, but the
+        # later ones were not extracted (ExtractionPool).
+        if stats.get("newsarchive/extraction_pool_unusable"):
+            return "extraction_failed"
         # An origin that answered, but not with its robots.txt, was not crawled (RFC 9309).
         if stats.get("newsarchive/robots_unreachable"):
             return "robots_unreachable"
@@ -200,6 +204,11 @@ class RunGuard:
                          "(it answered 5xx or 429, or cut it short), and RFC 9309 then allows "
                          "nothing",
                          spider.name, unread)
+        if stats.get("newsarchive/extraction_pool_unusable"):
+            logger.error("crawl of %s: its extraction pool broke for good (%s): the pages after "
+                         "that are archived but not extracted; `newsarchive index --rebuild "
+                         "--reextract` extracts them", spider.name,
+                         stats["newsarchive/extraction_pool_unusable"])
         for host in stats.get("newsarchive/hosts_unavailable") or []:
             logger.error("crawl of %s: %s turned the crawl away (429 or 503, or connections "
                          "refused, lost or timed out) until it was given up: the rest of it was "
