@@ -104,6 +104,10 @@ def test_the_first_usable_image_is_kept(head: str, image: str) -> None:
     ("lang='eng'", "", "en"), ("lang='ger'", "", "de"), ("lang='fra-FR'", "", "fr"),
     ("lang='{{ lang }}'", '<meta name="language" content="English">', "en"),
     ("", '<meta name="language" content=" german ">', "de"),
+    # Named in itself, as sites in the language write it: no language in the facet before.
+    ("", '<meta name="language" content="Deutsch">', "de"),
+    ("", '<meta name="language" content="Français">', "fr"),
+    ("", '<meta name="language" content="русский">', "ru"),
     ("lang='fil'", "", "fil"),  # no two-letter code: kept
     ("", '<meta name="language" content="Klingonish">', None),
 ])
