@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from archive.extract import extract_article
+from archive.extract import ArticleExtraction, extract_article
 
 SITE = "https://northern-courier.example"
 NAV = (
@@ -133,20 +133,25 @@ def test_a_section_page_whose_json_ld_describes_each_of_its_teasers_is_a_listing
     assert result.status == "not_article"
 
 
-def test_a_story_whose_json_ld_repeats_its_article_object_is_still_declared_an_article() -> None:
-    # Two plugins each writing the story's NewsArticle: one story, declared twice.
-    story = {"@type": "NewsArticle", "headline": "Rail strike called off", "datePublished": "2025-03-04"}
-    script = f"<script type='application/ld+json'>{json.dumps([story, dict(story, url=SITE)])}</script>"
+def _short_story_over_a_grid(script: str, url: str) -> ArticleExtraction:
+    """A three-sentence story above a grid of MOST_READ teaser cards, with `script` in its head."""
     grid = "".join(
         f"<article><h2><a href='/news/story-{n}'>{headline}</a></h2></article>"
         for n, headline in enumerate(MOST_READ)
     )
     brief = "Talks at the conciliation service ended late on Monday with an offer both sides accepted. " * 3
-    result = extract_article(
+    return extract_article(
         page(script, f"<article><h1>Rail strike called off</h1><p>{brief}</p></article>"
                      f"<section>{grid}</section>"),
-        f"{SITE}/news/rail-strike-called-off",
+        url,
     )
+
+
+def test_a_story_whose_json_ld_repeats_its_article_object_is_still_declared_an_article() -> None:
+    # Two plugins each writing the story's NewsArticle: one story, declared twice.
+    story = {"@type": "NewsArticle", "headline": "Rail strike called off", "datePublished": "2025-03-04"}
+    script = f"<script type='application/ld+json'>{json.dumps([story, dict(story, url=SITE)])}</script>"
+    result = _short_story_over_a_grid(script, f"{SITE}/news/rail-strike-called-off")
     assert result.status == "ok", result.reason
 
 
@@ -158,14 +163,5 @@ def test_a_short_story_whose_json_ld_also_describes_its_related_stories_is_an_ar
     related = [{"@type": "NewsArticle", "headline": headline, "url": f"{SITE}/news/story-{n}"}
                for n, headline in enumerate(MOST_READ)]
     script = f"<script type='application/ld+json'>{json.dumps([own, *related])}</script>"
-    grid = "".join(
-        f"<article><h2><a href='/news/story-{n}'>{headline}</a></h2></article>"
-        for n, headline in enumerate(MOST_READ)
-    )
-    brief = "Talks at the conciliation service ended late on Monday with an offer both sides accepted. " * 3
-    result = extract_article(
-        page(script, f"<article><h1>Rail strike called off</h1><p>{brief}</p></article>"
-                     f"<section>{grid}</section>"),
-        url,
-    )
+    result = _short_story_over_a_grid(script, url)
     assert (result.status, result.published) == ("ok", "2025-03-04"), result.reason
