@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 import weakref
 from concurrent.futures import Future
 
@@ -59,6 +60,9 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
 # How often the pool's own threads are checked: a pool whose thread died takes no more pages
 # and never settles the ones it holds, and a crawl awaiting them waited for ever.
 _WATCH_INTERVAL = 0.5
+# A watch that woke this much later than it asked slept with the whole process (SIGSTOP, a
+# suspended machine): the time it missed is nobody's stall.
+_OVERSLEPT = 5.0
 # Thread -> why it died ("ValueError: ..."), for the threads that died of an exception.
 _thread_deaths: weakref.WeakKeyDictionary[threading.Thread, str] = weakref.WeakKeyDictionary()
 _previous_excepthook = threading.excepthook
@@ -110,12 +114,21 @@ class ExtractionPool:
     and `index --reextract` extracts them again) and a new pool takes the next pages, `restarts`
     times; after that every page fails at once ("the extraction pool is unusable", `unusable`
     says why). Not more: a pool broken by one of its pages would break again and again.
+
+    A pool whose threads are alive but stuck is as broken, and only time tells it: while
+    pages wait, one must end (done, failed or timed out) every `timeout` seconds, plus
+    `stall_grace` for a worker's replacement to start. When none has for that long, the pool
+    counts as broken too.
     """
 
-    def __init__(self, workers: int | None = None, timeout: float = 30.0, restarts: int = 1) -> None:
+    def __init__(self, workers: int | None = None, timeout: float = 30.0, restarts: int = 1,
+                 stall_grace: float = 60.0) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
         self.restarts = restarts
+        self.stall_grace = stall_grace
+        # When a page last ended, or the first of the pages now waiting came.
+        self._progress = time.monotonic()
         self.breaks = 0  # pools that broke
         self.unusable: str | None = None  # why no page is extracted any more
         _log_thread_deaths()
@@ -149,6 +162,8 @@ class ExtractionPool:
         outcome: Future[ArticleExtraction] = Future()
         with self._lock:
             task = self._schedule(body, url, hints)
+            if not self._waiting:  # the pool was idle: that time is no stall
+                self._progress = time.monotonic()
             if task is None:
                 outcome.set_result(ArticleExtraction.failed(
                     "error", f"the extraction pool is unusable: {self.unusable or 'it is closed'}"))
@@ -175,6 +190,7 @@ class ExtractionPool:
     def _settle(self, done: Future[ArticleExtraction]) -> None:
         with self._lock:
             waiting = self._waiting.pop(done, None)
+            self._progress = time.monotonic()
         if waiting is None:  # failed already: its pool broke
             return
         outcome, url = waiting
@@ -198,15 +214,26 @@ class ExtractionPool:
             return ArticleExtraction.failed("error", f"{type(exc).__name__}: {exc}")
 
     def _watch_pool(self) -> None:
+        woke = time.monotonic()
         while not self._closed.wait(_WATCH_INTERVAL):
+            slept, woke = time.monotonic() - woke, time.monotonic()
             with self._lock:
-                if self._pool is not None and not self._closed.is_set() and not self._pool.active:
+                if self._pool is None or self._closed.is_set():
+                    continue
+                if not self._pool.active:
                     self._pool_broke()
+                elif slept > _WATCH_INTERVAL + _OVERSLEPT:
+                    self._progress = woke
+                elif self._waiting and woke - self._progress > self.timeout + self.stall_grace:
+                    self._pool_broke(
+                        f"no page ended in {woke - self._progress:.0f}s while {len(self._waiting)} "
+                        f"waited (timeout {self.timeout:g}s): pebble's threads are stuck")
 
-    def _pool_broke(self) -> None:
+    def _pool_broke(self, why: str | None = None) -> None:
         """The pool is broken (the lock held): fail the pages it holds, start the next one."""
         assert self._pool is not None
-        broken, why = self._pool, _why_broken(self._pool)
+        broken, why = self._pool, why or _why_broken(self._pool)
+        self._progress = time.monotonic()
         self.breaks += 1
         waiting, self._waiting = self._waiting, {}
         if self.breaks > self.restarts:

@@ -5,6 +5,7 @@ result), which leaves the pool unusable and the pages it held waiting."""
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -29,6 +30,19 @@ def _refuse_to_load(error: str) -> None:
 class Unloadable:
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         return _refuse_to_load, (os.environ.get(POISON_ERROR_ENV, "ValueError"),)
+
+
+# Set to let the hints that never finish pickling (StuckHints) finish.
+RELEASE_STUCK = threading.Event()
+
+
+class StuckHints(ExtractionHints):
+    """Hints whose pickling waits for RELEASE_STUCK: pebble's thread that sends pages to the
+    workers is alive but stuck on them, and no page after them reaches a worker."""
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        RELEASE_STUCK.wait()
+        return ExtractionHints, ()
 
 
 def poisoned_extract(body: bytes, url: str, hints: ExtractionHints | None) -> Any:

@@ -16,7 +16,13 @@ import pytest
 
 from archive.extract import ExtractionHints
 from archive.extract_pool import ExtractionPool
-from tests.pool_break_support import POISON_ENV, POISON_ERROR_ENV, poisoned_extract
+from tests.pool_break_support import (
+    POISON_ENV,
+    POISON_ERROR_ENV,
+    RELEASE_STUCK,
+    StuckHints,
+    poisoned_extract,
+)
 
 PAGES = Path(__file__).parent / "data" / "pages"
 ARTICLE_URL = "https://coastal-ledger.example/local/harbour-town-sea-wall"
@@ -93,7 +99,13 @@ def test_awaitable_from_asyncio(pool: ExtractionPool) -> None:
 TWISTED_SCRIPT = """
 import asyncio, sys
 from archive.extract_pool import ExtractionPool
-from tests.pool_break_support import POISON_ENV, POISON_ERROR_ENV, poisoned_extract
+from tests.pool_break_support import (
+    POISON_ENV,
+    POISON_ERROR_ENV,
+    RELEASE_STUCK,
+    StuckHints,
+    poisoned_extract,
+)
 
 
 async def crawl_callback(pool, body, url):
@@ -227,3 +239,22 @@ def test_pages_queued_in_a_pool_pebble_stopped_itself_are_failed_too(
         reasons = [future.result(timeout=10).reason or "" for future in held]
         assert all("BrokenProcessPool" in reason for reason in reasons), reasons
         assert pool.breaks == 1
+
+
+def test_a_pool_whose_threads_are_stuck_fails_the_pages_in_it_and_is_started_again() -> None:
+    # A pool whose own thread is alive but stuck (here the one sending pages to the workers,
+    # on a page it cannot pickle) settles no page and times none out: only a dead thread was
+    # noticed, and the crawl waited for ever. No page ending for timeout + stall_grace tells.
+    body = (PAGES / "news-article.html").read_bytes()
+    with ExtractionPool(workers=1, timeout=1.0, stall_grace=1.0) as pool:
+        try:
+            assert pool.submit(body, ARTICLE_URL).result(timeout=30).status == "ok"
+            held = [pool.submit(body, f"{ARTICLE_URL}?stuck", StuckHints())]
+            held += [pool.submit(body, f"{ARTICLE_URL}?copy={i}") for i in range(2)]
+            for result in (future.result(timeout=20) for future in held):
+                assert result.status == "error"
+                assert result.reason and "pebble's threads are stuck" in result.reason
+            assert pool.breaks == 1 and pool.unusable is None
+            assert pool.submit(body, ARTICLE_URL).result(timeout=30).status == "ok"  # a new pool
+        finally:
+            RELEASE_STUCK.set()  # the stuck thread ends, and with it the old pool
