@@ -35,6 +35,16 @@ def number_ordered_lists(tree: lxml_html.HtmlElement) -> None:
             number += step
 
 
+# trafilatura's plain-text bullet before an item that number_ordered_lists numbered (or its
+# writer did): "- 3. Step three" shows both a bullet and a number, the browser shows "3.".
+_BULLETED_NUMBER = re.compile(r"^( *)- (?=\d+\. )", re.M)
+
+
+def unbullet_numbered_items(text: str) -> str:
+    """"- 3. Step three" -> "3. Step three" (a nested item keeps its indent)."""
+    return _BULLETED_NUMBER.sub(r"\1", text) if "- " in text else text
+
+
 # Text in these is not the article's, whatever its length.
 _OUTSIDE_CONTENT = frozenset(
     {"nav", "footer", "aside", "header", "form", "figure", "figcaption", "script", "style",
@@ -424,4 +434,4 @@ def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
         wider = run_trafilatura(tree, url, recall=True, shared=shared)
         if len(wider.split()) > _RECALL_GAIN * len(text.split()):
             text = wider
-    return text
+    return unbullet_numbered_items(text)

@@ -1,0 +1,30 @@
+"""Main text read as the markup means it: ordered lists, table captions, embedded posts, live blogs."""
+
+from __future__ import annotations
+
+from archive.extract import extract_article
+from tests.test_extract_text import ARTICLE_PARAGRAPHS, URL, page, paragraphs
+
+_STEPS = [
+    "Read the prompt twice before you write a single word of the draft.",
+    "Open with a scene that starts in the middle of something that mattered.",
+    "Ask a teacher who knows your work to read the second draft for you.",
+]
+
+
+def test_ordered_list_items_read_with_their_numbers_and_no_bullet() -> None:
+    steps = "".join(f"<li>{step}</li>" for step in _STEPS)
+    nested = (
+        "<ol start='4'><li>Cut what the scene already shows.<ol><li>Then read it aloud.</li></ol>"
+        "</li></ol>"
+    )
+    bullets = "<ul><li>Keep every draft you write.</li><li>Date each one.</li></ul>"
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}<ol>{steps}</ol>{nested}{bullets}</article>")
+    lines = extract_article(html, URL).text.splitlines()
+    for number, step in enumerate(_STEPS, start=1):
+        assert f"{number}. {step}" in lines
+    assert "4. Cut what the scene already shows." in lines
+    assert "1. Then read it aloud." in [line.strip() for line in lines]
+    assert not any(line.lstrip().startswith("- ") and line.lstrip()[2:3].isdigit() for line in lines)
+    # An unordered list keeps its bullets.
+    assert "- Keep every draft you write." in lines
