@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from archive.extract import extract_article
 from tests.test_extract_text import ARTICLE_PARAGRAPHS, URL, page, paragraphs
 
@@ -28,3 +30,28 @@ def test_ordered_list_items_read_with_their_numbers_and_no_bullet() -> None:
     assert not any(line.lstrip().startswith("- ") and line.lstrip()[2:3].isdigit() for line in lines)
     # An unordered list keeps its bullets.
     assert "- Keep every draft you write." in lines
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "<caption>Application deadlines by school in 2025</caption>",
+        # A theme's caption of blocks, with a class naming it (trafilatura drops such
+        # classes as an image's caption once the caption is out of its table).
+        "<caption class='table-caption'><div>\n\t<div><button>Reset sort</button></div>\n\t"
+        "<div><p>Application deadlines by school in 2025</p></div></div></caption>",
+    ],
+)
+def test_a_table_caption_reads_as_a_line_before_the_table_not_as_its_header_row(caption: str) -> None:
+    table = (
+        f"<table>{caption}<tr><th>School</th><th>Deadline</th></tr>"
+        "<tr><td>North College</td><td>January 5</td></tr>"
+        "<tr><td>South University</td><td>February 1</td></tr></table>"
+    )
+    body = f"{paragraphs(ARTICLE_PARAGRAPHS[:2])}{table}<p>{ARTICLE_PARAGRAPHS[2]}</p>"
+    html = page(f"<article>{body}</article>")
+    lines = extract_article(html, URL).text.splitlines()
+    at = lines.index("Application deadlines by school in 2025")
+    assert lines[at - 1] == ARTICLE_PARAGRAPHS[1]
+    assert lines[at + 1].startswith("| School | Deadline |")
+    assert "| North College | January 5 |" in [line.strip() for line in lines[at + 2:]]

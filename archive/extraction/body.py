@@ -35,6 +35,25 @@ def number_ordered_lists(tree: lxml_html.HtmlElement) -> None:
             number += step
 
 
+def lift_table_captions(tree: lxml_html.HtmlElement) -> None:
+    """Set each table's <caption> as a paragraph just before its table.
+
+    trafilatura turns a caption into a header row of its own ("| Deadlines by school | |"
+    over the real header); a reader sees it as the table's title, a line above it.
+    """
+    for caption in list(tree.iter("caption")):
+        table = caption.getparent()
+        if table is None or table.tag != "table" or not element_text(caption).strip():
+            continue
+        caption.drop_tree()  # keeps its tail, in the table
+        # A caption of blocks (a note beside a sort button) becomes a box of them: as a
+        # <p>, the whitespace between its blocks led the line.
+        blocks = next(caption.iterdescendants("p", "div"), None) is not None
+        caption.tag, caption.tail = "div" if blocks else "p", None
+        caption.attrib.clear()  # a class naming it a caption: trafilatura drops those as an image's
+        table.addprevious(caption)
+
+
 # trafilatura's plain-text bullet before an item that number_ordered_lists numbered (or its
 # writer did): "- 3. Step three" shows both a bullet and a number, the browser shows "3.".
 _BULLETED_NUMBER = re.compile(r"^( *)- (?=\d+\. )", re.M)
@@ -402,6 +421,7 @@ def _alone(root: lxml_html.HtmlElement | None) -> Iterator[None]:
 def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     """Article text, paragraphs separated by newlines (trafilatura works on a copy of `tree`)."""
     number_ordered_lists(tree)
+    lift_table_captions(tree)
     open_quotations(tree)
     prose = find_prose(tree)
     if prose.root is not None:
