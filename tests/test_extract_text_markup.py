@@ -55,3 +55,21 @@ def test_a_table_caption_reads_as_a_line_before_the_table_not_as_its_header_row(
     assert lines[at - 1] == ARTICLE_PARAGRAPHS[1]
     assert lines[at + 1].startswith("| School | Deadline |")
     assert "| North College | January 5 |" in [line.strip() for line in lines[at + 2:]]
+
+
+_POST = (
+    "<blockquote class='twitter-tweet'><p>Just finished my essay after eleven drafts and honestly "
+    "the first one was the best all along, never again.</p>&mdash; A student (@student) "
+    "<a href='https://twitter.com/student/status/1'>November 30, 2025</a></blockquote>"
+)
+
+
+@pytest.mark.parametrize("box", ["social-embed", "embed-social", "wp-block-embed"])
+def test_a_post_embedded_in_a_box_named_social_is_quoted_like_any_embedded_post(box: str) -> None:
+    # A box named for the social network it embeds from is not a row of share buttons.
+    share = "<div class='social-share'><a href='/share/fb'>Share on Facebook</a></div>"
+    body = f"{paragraphs(ARTICLE_PARAGRAPHS[:2])}<div class='{box}'>{_POST}</div>{share}"
+    html = page(f"<article>{body}<p>{ARTICLE_PARAGRAPHS[2]}</p></article>")
+    text = extract_article(html, URL).text
+    assert text.index(ARTICLE_PARAGRAPHS[1]) < text.index("eleven drafts") < text.index(ARTICLE_PARAGRAPHS[2])
+    assert "Share on Facebook" not in text

@@ -375,8 +375,13 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     # (The dict holds the elements: lxml then hands out the same proxy on each access.)
     chars = {p: len(element_text(p)) for p in found.paragraphs}
     total = sum(chars.values()) or 1
+    # A box named both for a social network and as an embed ("social-embed") frames a post
+    # the story quotes, not share buttons: open_quotations decides on it as on any embed.
+    posts = {el for el in found.embeds if el.find(".//blockquote") is not None}
     doomed = []
     for el in found.candidates:
+        if el in posts:
+            continue
         # A container holding most of the page's prose is the article itself,
         # whatever its class says ("post has-comments"). (A dialog may repeat the
         # headline: "republish this story" boxes hold a copy of the article.)
