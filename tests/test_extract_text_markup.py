@@ -73,3 +73,44 @@ def test_a_post_embedded_in_a_box_named_social_is_quoted_like_any_embedded_post(
     text = extract_article(html, URL).text
     assert text.index(ARTICLE_PARAGRAPHS[1]) < text.index("eleven drafts") < text.index(ARTICLE_PARAGRAPHS[2])
     assert "Share on Facebook" not in text
+
+
+_ENTRIES = [
+    ("Polls close across the county", "Polling stations across the county closed at ten, and the "
+     "first ballot boxes are already on their way to the counting hall by the river."),
+    ("Turnout looks higher than last time", "Officials at three stations told us turnout was "
+     "noticeably higher than last time, with queues forming in the final hour."),
+    ("First result expected after midnight", "The returning officer says the first ward result "
+     "should be declared shortly after midnight, once the postal votes are verified."),
+]
+
+
+@pytest.mark.parametrize(
+    "permalink",
+    ["#post-{n}", f"{URL}#post-{{n}}", "/guides/story#post-{n}", "story?page=2#post-{n}"],
+)
+def test_live_blog_entries_linked_to_their_own_place_in_the_page_are_text(permalink: str) -> None:
+    # Each entry is an <article> whose headline links to the entry itself: the page's own
+    # URL (absolute, or relative to it) with a fragment, not another story's. Some cite a
+    # source. Six of them are not a listing page's teasers either.
+    entries = "".join(
+        f"<article class='entry' id='post-{n}'><h2><a href='{permalink.format(n=n)}'>{head}</a></h2>"
+        f"<p>{words}</p>{'<p>Source: <a href=/results>the council</a>.</p>' if n % 2 else ''}</article>"
+        for n, (head, words) in enumerate(_ENTRIES * 2)
+    )
+    article = extract_article(page(f"<main><p>{ARTICLE_PARAGRAPHS[0]}</p>{entries}</main>"), URL)
+    assert article.status == "ok", article.reason
+    for _, words in _ENTRIES:
+        assert words in article.text
+
+
+def test_cards_linking_to_another_page_with_a_fragment_are_still_teasers() -> None:
+    cards = "".join(
+        f"<article class='card'><h2><a href='/other/story-{n}#top'>{head}</a></h2>"
+        f"<p>{words}</p></article>"
+        for n, (head, words) in enumerate(_ENTRIES)
+    )
+    html = page(f"<main><div class='post'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>{cards}</main>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert _ENTRIES[0][1] not in text
