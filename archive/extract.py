@@ -6,7 +6,7 @@ import logging
 
 from archive.extraction.authors import find_authors
 from archive.extraction.body import extract_text
-from archive.extraction.boilerplate import prune_furniture
+from archive.extraction.boilerplate import OwnPlaces, prune_furniture
 from archive.extraction.byline import scan_headline_region
 from archive.extraction.classify import classify, measure, paywalled
 from archive.extraction.cleanup import clean_lines, standfirst_of
@@ -14,6 +14,7 @@ from archive.extraction.dateorder import month_first
 from archive.extraction.dates import find_dates
 from archive.extraction.language import find_language
 from archive.extraction.metadata import (
+    document_base,
     find_canonical,
     find_description,
     find_headline,
@@ -79,10 +80,13 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     published = dates.published
     authors = [fix_double_encoding(a) for a in find_authors(page, sitename, region.bylines, region.dates)]
     title = fix_double_encoding(title) if title else None
-    shape = measure(page.tree)
+    # Links to places in the page itself (a live blog's entries) are not teasers.
+    canonical = find_canonical(page)
+    own_place = OwnPlaces(document_base(page), (page.url, canonical))
+    shape = measure(page.tree, own_place)
     # 3. Main text, after dropping the furniture the markup names, then the lines
     # that repeat the headline and byline or are furniture by their wording.
-    prune_furniture(page.tree)
+    prune_furniture(page.tree, own_place)
     text = fix_double_encoding(extract_text(page.tree, url))
     description = fix_double_encoding(find_description(page) or "") or None
     standfirst = standfirst_of(page.tree, description, text)
@@ -100,7 +104,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
         section=find_section(page),
         tags=find_tags(page),
         image=find_image(page),
-        canonical_url=find_canonical(page),
+        canonical_url=canonical,
         date_candidates=dates.candidates,
         date_source=published.source if published else None,
         gated=paywalled(page),

@@ -12,28 +12,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
+from archive.extraction.markup import lift_table_captions, number_ordered_lists, unbullet_numbered_items
 from archive.extraction.quotations import open_quotations
 from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
-
-
-def number_ordered_lists(tree: lxml_html.HtmlElement) -> None:
-    """Write the numbers a browser shows before ordered list items into their text.
-
-    trafilatura renders every list item as "- item"; "3. Step three" is what the
-    reader sees, and the number is often referred to in the text.
-    """
-    for ol in tree.iter("ol"):
-        try:
-            number = int(ol.get("start", "1"))
-        except ValueError:
-            number = 1
-        step = -1 if ol.get("reversed") is not None else 1
-        for li in ol.iterchildren("li"):
-            first = (li.text or "").lstrip()
-            if not first[:1].isdigit():
-                li.text = f"{number}. {li.text or ''}"
-            number += step
-
 
 # Text in these is not the article's, whatever its length.
 _OUTSIDE_CONTENT = frozenset(
@@ -392,6 +373,7 @@ def _alone(root: lxml_html.HtmlElement | None) -> Iterator[None]:
 def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
     """Article text, paragraphs separated by newlines (trafilatura works on a copy of `tree`)."""
     number_ordered_lists(tree)
+    lift_table_captions(tree)
     open_quotations(tree)
     prose = find_prose(tree)
     if prose.root is not None:
@@ -424,4 +406,4 @@ def extract_text(tree: lxml_html.HtmlElement, url: str) -> str:
         wider = run_trafilatura(tree, url, recall=True, shared=shared)
         if len(wider.split()) > _RECALL_GAIN * len(text.split()):
             text = wider
-    return text
+    return unbullet_numbered_items(text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -244,7 +246,7 @@ _MIN_TITLE_CHARS = 15
 
 
 def _trailing_link_lists(
-    lists: list[lxml_html.HtmlElement], paragraph_chars: int
+    lists: list[lxml_html.HtmlElement], paragraph_chars: int, own_place: OwnPlaces
 ) -> list[lxml_html.HtmlElement]:
     """Lists of links to other stories after the body's last paragraph ("more stories", archives),
     or inside it right under a label that names them ("Related stories", "Read more").
@@ -260,7 +262,7 @@ def _trailing_link_lists(
         # (Fewer than three children: not a list of stories, and no XPath call to say so.)
         if len(lst) < 3 or not _LINK_LIST(lst):
             continue
-        if not all(_is_story_link(li) for li in lst.iterchildren("li")):
+        if not all(_is_story_link(li, own_place) for li in lst.iterchildren("li")):
             continue
         if len(element_text(lst)) > paragraph_chars:
             continue
@@ -278,24 +280,59 @@ def _under_furniture_label(lst: lxml_html.HtmlElement) -> bool:
     return 0 < len(text) <= _MAX_LABEL_CHARS and _is_label(text)
 
 
-def _is_story_link(item: lxml_html.HtmlElement) -> bool:
+def page_key(url: str) -> str:
+    """Host (without "www.") and path: enough to tell one page from another on a site."""
+    parts = urlsplit(url.strip())
+    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
+
+
+class OwnPlaces:
+    """Tells a link to a place in this page from a link to another page.
+
+    A live blog links each entry's headline or time to the entry: "#post-3", or as often
+    the page's own URL with that fragment ("https://site/live/story#post-3",
+    "/live/story?page=2#post-3"). Without the page's URLs only the first is known.
+    """
+
+    def __init__(self, base: str = "", own: Iterable[str | None] = ()) -> None:
+        self.base = base  # what relative links resolve against (the page's <base href> or URL)
+        self.keys = {page_key(url) for url in own if url}
+
+    def __call__(self, href: str) -> bool:
+        href = href.strip()
+        if href.startswith("#"):
+            return True
+        if "#" not in href or not self.keys:
+            return False
+        try:
+            return page_key(urljoin(self.base, href)) in self.keys
+        except ValueError:  # "http://[broken"
+            return False
+
+
+def _is_story_link(item: lxml_html.HtmlElement, own_place: OwnPlaces) -> bool:
     link = next(item.iter("a"))
     title = " ".join(element_text(link).split())
-    if len(title) < _MIN_TITLE_CHARS or link.get("href", "#").startswith("#"):
+    if len(title) < _MIN_TITLE_CHARS or own_place(link.get("href", "#")):
         return False
     rest = " ".join(element_text(item).split()).replace(title, "", 1)
     return len(_ITEM_EXTRA.sub("", rest.lower())) <= 3
 
 
-# (A headline linked to a place in its own page, "#post-3", is a live blog entry's permalink.)
-LINKED_HEADING = etree.XPath(
-    ".//*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href][not(starts-with(@href, '#'))]]"
-)
+_HEADING_HREFS = etree.XPath(".//*[self::h2 or self::h3 or self::h4 or self::h5]//a/@href")
 HREFS = etree.XPath(".//a/@href")
+
+
+def has_linked_heading(el: lxml_html.HtmlElement, own_place: OwnPlaces) -> bool:
+    """Whether a heading in `el` links to another page. (A headline linked to its own place
+    in the page, "#post-3", is a live blog entry's permalink.)"""
+    return not all(map(own_place, _HEADING_HREFS(el)))
 _MAX_CARD_CHARS = 800
 
 
-def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
+def _teaser_cards(
+    articles: list[lxml_html.HtmlElement], own_place: OwnPlaces
+) -> list[lxml_html.HtmlElement]:
     """<article>s side by side that each only announce another story: a linked headline,
     perhaps a line of excerpt, and every link going to that one story. One alone is such a
     card when it stands among the paragraphs of another <article> (a related story set in
@@ -304,7 +341,7 @@ def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlE
     for parent in {article.getparent() for article in articles}:
         if parent is None:
             continue
-        group = [el for el in parent.iterchildren("article") if _is_teaser(el)]
+        group = [el for el in parent.iterchildren("article") if _is_teaser(el, own_place)]
         among_paragraphs = parent.find("p") is not None and (
             parent.tag == "article" or next(parent.iterancestors("article"), None) is not None
         )
@@ -313,12 +350,11 @@ def _teaser_cards(articles: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlE
     return cards
 
 
-def _is_teaser(article: lxml_html.HtmlElement) -> bool:
-    return (
-        len(element_text(article).strip()) <= _MAX_CARD_CHARS
-        and bool(LINKED_HEADING(article))
-        and len(set(HREFS(article))) == 1
-    )
+def _is_teaser(article: lxml_html.HtmlElement, own_place: OwnPlaces) -> bool:
+    if len(element_text(article).strip()) > _MAX_CARD_CHARS or not has_linked_heading(article, own_place):
+        return False
+    hrefs = set(HREFS(article))
+    return len(hrefs) == 1 and not own_place(next(iter(hrefs)))
 
 
 # trafilatura drops every element whose class names an embed (meant for social posts),
@@ -360,8 +396,12 @@ def _gated_text(el: lxml_html.HtmlElement, chars: dict[lxml_html.HtmlElement, in
     return long >= _GATED_PARAGRAPHS and not _FORM_CONTROLS(el)
 
 
-def prune_furniture(tree: lxml_html.HtmlElement) -> int:
-    """Drop furniture elements in place; returns how many were removed."""
+def prune_furniture(tree: lxml_html.HtmlElement, own_place: OwnPlaces | None = None) -> int:
+    """Drop furniture elements in place; returns how many were removed.
+
+    `own_place` tells links to places in the page (a live blog's entries) from links to
+    other stories; without it, only "#..." links are the page's own."""
+    own_place = own_place or OwnPlaces()
     # Hold the elements, not their id()s: lxml makes a new proxy per access, so the id
     # of a proxy that was freed is soon reused by an unrelated element.
     found = _find_furniture(tree)
@@ -375,8 +415,13 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
     # (The dict holds the elements: lxml then hands out the same proxy on each access.)
     chars = {p: len(element_text(p)) for p in found.paragraphs}
     total = sum(chars.values()) or 1
+    # A box named both for a social network and as an embed ("social-embed") frames a post
+    # the story quotes, not share buttons: open_quotations decides on it as on any embed.
+    posts = {el for el in found.embeds if el.find(".//blockquote") is not None}
     doomed = []
     for el in found.candidates:
+        if el in posts:
+            continue
         # A container holding most of the page's prose is the article itself,
         # whatever its class says ("post has-comments"). (A dialog may repeat the
         # headline: "republish this story" boxes hold a copy of the article.)
@@ -387,8 +432,8 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> int:
             continue
         doomed.append(el)
     _keep_embedded_text(found.embeds)
-    doomed.extend(_trailing_link_lists(found.lists, total))
-    doomed.extend(_teaser_cards(found.articles))
+    doomed.extend(_trailing_link_lists(found.lists, total, own_place))
+    doomed.extend(_teaser_cards(found.articles, own_place))
     removed = 0
     marked = set(doomed)
     for el in doomed:

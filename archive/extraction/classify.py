@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass
 from operator import methodcaller
 from typing import Any
-from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from archive.extraction.boilerplate import HREFS, LINKED_HEADING, element_text
+from archive.extraction.boilerplate import HREFS, OwnPlaces, element_text, has_linked_heading, page_key
 from archive.extraction.metadata import find_canonical
 from archive.extraction.page import LISTING_TYPES, Page, ld_type_names
 from archive.extraction.textfix import unspaced_chars
@@ -67,10 +66,13 @@ def _chars(strings: list[str]) -> int:
     return sum(map(len, map(str.strip, strings)))
 
 
-def measure(tree: lxml_html.HtmlElement) -> PageShape:
+def measure(tree: lxml_html.HtmlElement, own_place: OwnPlaces | None = None) -> PageShape:
+    """`own_place` tells links to places in the page (a live blog's entries, each linked to
+    itself) from links to other pages; without it, only "#..." links are the page's own."""
+    own_place = own_place or OwnPlaces()
     body = tree.find("body")
     root = body if body is not None else tree
-    shape = _Elements()
+    shape = _Elements(own_place)
     # One walk for all the elements measured by tag: each walk of a page costs as much as
     # the Python work on the few elements it finds.
     for el in root.iter(*_MEASURED):
@@ -79,7 +81,7 @@ def measure(tree: lxml_html.HtmlElement) -> PageShape:
     body_chars = _chars(_TEXT(root)) - shape.skipped_chars
     articles = [el for el in shape.articles if el is not root]  # ".//article": the descendants only
     if len(articles) >= _MIN_TEASERS:  # (fewer decide nothing, and the test walks each: a body's is long)
-        articles = [el for el in articles if is_teaser(el)]
+        articles = [el for el in articles if is_teaser(el, own_place)]
     linked_headings = max(shape.linked_headings, shape.dated_links)
     # (A walk of the page's links that two pages in three do not need: 0.22 ms.)
     teasers = max(len(articles), linked_headings)
@@ -106,7 +108,8 @@ _ID_OF = methodcaller("get", "id")
 class _Elements:
     """What measure counts element by element, fed the elements of one walk."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_place: OwnPlaces) -> None:
+        self.own_place = own_place
         self.paragraph_chars = self.linked_headings = self.dated_links = 0
         self.articles: list[lxml_html.HtmlElement] = []
         self.skipped_chars = 0  # script, style, noscript and template text
@@ -132,7 +135,7 @@ class _Elements:
             # Teasers in lists: a dated link to another story ("<li><a>Headline</a> <time>").
             parent = el.getparent()
             if parent is not None and len(element_text(parent)) < 400 and any(
-                len(element_text(a).split()) >= 3 and _leads_away(a) for a in parent.iter("a")
+                len(element_text(a).split()) >= 3 and self.leads_away(a) for a in parent.iter("a")
             ):
                 self.dated_links += 1
         elif tag == "article":
@@ -143,14 +146,18 @@ class _Elements:
             self.noscript = self.noscript or tag == "noscript"
             if next(el.iterancestors(*_SKIPPED), None) is None:  # each text counted once
                 self.skipped_chars += _chars(_OWN_TEXT(el))
-        elif any(map(_leads_away, el.iter("a"))):  # h2, h3, h4
+        elif any(map(self.leads_away, el.iter("a"))):  # h2, h3, h4
             self.linked_headings += 1
+
+    def leads_away(self, link: lxml_html.HtmlElement) -> bool:
+        """Is this a link to another page? (A live blog entry's headline or time links to its own place.)"""
+        return not self.own_place(link.get("href", "#"))
 
 
     def leave_out_asides(self) -> None:
         """Teasers in an <aside> ("Most read", "Related") stand beside the page's content: a
         short story with a sidebar of them was taken for a listing of them."""
-        inner = _Elements()
+        inner = _Elements(self.own_place)
         for aside in self.asides:
             if next(aside.iterancestors("aside"), None) is None:  # each teaser counted once
                 for el in aside.iter(*_TEASER_TAGS):
@@ -161,18 +168,13 @@ class _Elements:
         self.dated_links -= inner.dated_links
 
 
-def _leads_away(link: lxml_html.HtmlElement) -> bool:
-    """Is this a link to another page? (A live blog entry's headline or time links to its own place.)"""
-    return not link.get("href", "#").startswith("#")
-
-
-def is_teaser(article: lxml_html.HtmlElement) -> bool:
+def is_teaser(article: lxml_html.HtmlElement, own_place: OwnPlaces) -> bool:
     """Does this <article> announce another page: its headline linked there, or its every link?
     (A live blog's entries are <article>s too, each linked at most to its own place.)"""
     hrefs = set(HREFS(article))
-    if len(hrefs) == 1 and not next(iter(hrefs)).startswith("#"):
+    if len(hrefs) == 1 and not own_place(next(iter(hrefs))):
         return True
-    return len(hrefs) > 1 and bool(LINKED_HEADING(article))
+    return len(hrefs) > 1 and has_linked_heading(article, own_place)
 
 
 def _text_of(el: lxml_html.HtmlElement) -> str:
@@ -277,9 +279,9 @@ def _ld_stories(page: Page) -> int:
     stories = {str(obj.get("headline") or obj.get("name") or obj.get("url") or "") for obj in articles}
     if len(stories) < _MIN_TEASERS:
         return len(stories)
-    own = {_page_key(url) for url in (page.url, find_canonical(page)) if url}
+    own = {page_key(url) for url in (page.url, find_canonical(page)) if url}
     for obj in articles:
-        if "liveblogposting" in ld_type_names(obj) or own & set(map(_page_key, _urls_named(obj))):
+        if "liveblogposting" in ld_type_names(obj) or own & set(map(page_key, _urls_named(obj))):
             return 1
     return len(stories)
 
@@ -290,12 +292,6 @@ def _urls_named(obj: dict[str, Any]) -> list[str]:
     main = obj.get("mainEntityOfPage")
     mains = [main.get("@id"), main.get("url")] if isinstance(main, dict) else [main]
     return [url for url in (obj.get("url"), *mains) if isinstance(url, str)]
-
-
-def _page_key(url: str) -> str:
-    """Host (without "www.") and path: enough to tell one page from another on a site."""
-    parts = urlsplit(url.strip())
-    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
 
 
 def paywalled(page: Page) -> bool:

@@ -1,0 +1,131 @@
+"""Main text read as the markup means it: ordered lists, table captions, embedded posts, live blogs."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.extract import extract_article
+from tests.test_extract_text import ARTICLE_PARAGRAPHS, URL, page, paragraphs
+
+_STEPS = [
+    "Read the prompt twice before you write a single word of the draft.",
+    "Open with a scene that starts in the middle of something that mattered.",
+    "Ask a teacher who knows your work to read the second draft for you.",
+]
+
+
+def test_ordered_list_items_read_with_their_numbers_and_no_bullet() -> None:
+    steps = "".join(f"<li>{step}</li>" for step in _STEPS)
+    nested = (
+        "<ol start='4'><li>Cut what the scene already shows.<ol><li>Then read it aloud.</li></ol>"
+        "</li></ol>"
+    )
+    bullets = "<ul><li>Keep every draft you write.</li><li>Date each one.</li></ul>"
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}<ol>{steps}</ol>{nested}{bullets}</article>")
+    lines = extract_article(html, URL).text.splitlines()
+    for number, step in enumerate(_STEPS, start=1):
+        assert f"{number}. {step}" in lines
+    assert "4. Cut what the scene already shows." in lines
+    assert "1. Then read it aloud." in [line.strip() for line in lines]
+    assert not any(line.lstrip().startswith("- ") and line.lstrip()[2:3].isdigit() for line in lines)
+    # An unordered list keeps its bullets.
+    assert "- Keep every draft you write." in lines
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "<caption>Application deadlines by school in 2025</caption>",
+        # A theme's caption of blocks, with a class naming it (trafilatura drops such
+        # classes as an image's caption once the caption is out of its table).
+        "<caption class='table-caption'><div>\n\t<div><button>Reset sort</button></div>\n\t"
+        "<div><p>Application deadlines by school in 2025</p></div></div></caption>",
+    ],
+)
+def test_a_table_caption_reads_as_a_line_before_the_table_not_as_its_header_row(caption: str) -> None:
+    table = (
+        f"<table>{caption}<tr><th>School</th><th>Deadline</th></tr>"
+        "<tr><td>North College</td><td>January 5</td></tr>"
+        "<tr><td>South University</td><td>February 1</td></tr></table>"
+    )
+    body = f"{paragraphs(ARTICLE_PARAGRAPHS[:2])}{table}<p>{ARTICLE_PARAGRAPHS[2]}</p>"
+    html = page(f"<article>{body}</article>")
+    lines = extract_article(html, URL).text.splitlines()
+    at = lines.index("Application deadlines by school in 2025")
+    assert lines[at - 1] == ARTICLE_PARAGRAPHS[1]
+    assert lines[at + 1].startswith("| School | Deadline |")
+    assert "| North College | January 5 |" in [line.strip() for line in lines[at + 2:]]
+
+
+_POST = (
+    "<blockquote class='twitter-tweet'><p>Just finished my essay after eleven drafts and honestly "
+    "the first one was the best all along, never again.</p>&mdash; A student (@student) "
+    "<a href='https://twitter.com/student/status/1'>November 30, 2025</a></blockquote>"
+)
+
+
+@pytest.mark.parametrize("box", ["social-embed", "embed-social", "wp-block-embed"])
+def test_a_post_embedded_in_a_box_named_social_is_quoted_like_any_embedded_post(box: str) -> None:
+    # A box named for the social network it embeds from is not a row of share buttons.
+    share = "<div class='social-share'><a href='/share/fb'>Share on Facebook</a></div>"
+    body = f"{paragraphs(ARTICLE_PARAGRAPHS[:2])}<div class='{box}'>{_POST}</div>{share}"
+    html = page(f"<article>{body}<p>{ARTICLE_PARAGRAPHS[2]}</p></article>")
+    text = extract_article(html, URL).text
+    assert text.index(ARTICLE_PARAGRAPHS[1]) < text.index("eleven drafts") < text.index(ARTICLE_PARAGRAPHS[2])
+    assert "Share on Facebook" not in text
+
+
+_ENTRIES = [
+    ("Polls close across the county", "Polling stations across the county closed at ten, and the "
+     "first ballot boxes are already on their way to the counting hall by the river."),
+    ("Turnout looks higher than last time", "Officials at three stations told us turnout was "
+     "noticeably higher than last time, with queues forming in the final hour."),
+    ("First result expected after midnight", "The returning officer says the first ward result "
+     "should be declared shortly after midnight, once the postal votes are verified."),
+]
+
+
+@pytest.mark.parametrize(
+    "permalink",
+    ["#post-{n}", f"{URL}#post-{{n}}", "/guides/story#post-{n}", "story?page=2#post-{n}"],
+)
+def test_live_blog_entries_linked_to_their_own_place_in_the_page_are_text(permalink: str) -> None:
+    # Each entry is an <article> whose headline links to the entry itself: the page's own
+    # URL (absolute, or relative to it) with a fragment, not another story's. Some cite a
+    # source. Six of them are not a listing page's teasers either.
+    entries = "".join(
+        f"<article class='entry' id='post-{n}'><h2><a href='{permalink.format(n=n)}'>{head}</a></h2>"
+        f"<p>{words}</p>{'<p>Source: <a href=/results>the council</a>.</p>' if n % 2 else ''}</article>"
+        for n, (head, words) in enumerate(_ENTRIES * 2)
+    )
+    article = extract_article(page(f"<main><p>{ARTICLE_PARAGRAPHS[0]}</p>{entries}</main>"), URL)
+    assert article.status == "ok", article.reason
+    for _, words in _ENTRIES:
+        assert words in article.text
+
+
+def test_cards_linking_to_another_page_with_a_fragment_are_still_teasers() -> None:
+    cards = "".join(
+        f"<article class='card'><h2><a href='/other/story-{n}#top'>{head}</a></h2>"
+        f"<p>{words}</p></article>"
+        for n, (head, words) in enumerate(_ENTRIES)
+    )
+    html = page(f"<main><div class='post'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>{cards}</main>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert _ENTRIES[0][1] not in text
+
+
+def test_an_image_s_caption_and_credit_in_the_body_are_not_text() -> None:
+    # As the reviewed texts of real pages read them (the dev set's gold leaves an in-body
+    # figure's caption out on 86 pages, keeps it on 24): it describes the picture.
+    figure = (
+        "<figure><img src='/workshop.jpg' alt=''><figcaption>Students at the Saturday writing "
+        "workshop in the library. <span class='credit'>Photo: Jane Doe / Agency</span>"
+        "</figcaption></figure>"
+    )
+    body = f"{paragraphs(ARTICLE_PARAGRAPHS[:2])}{figure}<p>{ARTICLE_PARAGRAPHS[2]}</p>"
+    text = extract_article(page(f"<article>{body}</article>"), URL).text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Saturday writing workshop" not in text
+    assert "Jane Doe" not in text
