@@ -327,6 +327,8 @@ def has_linked_heading(el: lxml_html.HtmlElement, own_place: OwnPlaces) -> bool:
     """Whether a heading in `el` links to another page. (A headline linked to its own place
     in the page, "#post-3", is a live blog entry's permalink.)"""
     return not all(map(own_place, _HEADING_HREFS(el)))
+
+
 _MAX_CARD_CHARS = 800
 
 

@@ -153,7 +153,6 @@ class _Elements:
         """Is this a link to another page? (A live blog entry's headline or time links to its own place.)"""
         return not self.own_place(link.get("href", "#"))
 
-
     def leave_out_asides(self) -> None:
         """Teasers in an <aside> ("Most read", "Related") stand beside the page's content: a
         short story with a sidebar of them was taken for a listing of them."""
