@@ -1,17 +1,24 @@
-"""A host that stops answering mid-run (connections refused, reset or timing out) is backed off
-as a host refusing with 429/503 is, and given up with an outcome that says so."""
+"""A host that stops answering mid-run (connections refused, reset or timing out, its name no
+longer resolving) is backed off as a host refusing with 429/503 is, and given up with an
+outcome that says so."""
 
 from __future__ import annotations
 
+import json
 import socket
 import struct
 import threading
 import time
+from collections.abc import Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, Self
 
 import pytest
+from twisted.internet import defer
+from twisted.internet.error import DNSLookupError
 
+from crawler.dns import PinnedHostsResolver
 from tests.conftest import Crawl, scrapy_crawl
 from tests.http_support import QuietHandler
 from tests.test_hardening_politeness import _rounds
@@ -32,12 +39,14 @@ class _Failing(QuietHandler):
         if self.path == "/robots.txt":
             self.send(200, b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")])
         elif self.path == "/rss":
-            items = "".join(f"<item><title>{n}</title><link>http://127.0.0.1:{port}/news/{n}</link>"
+            items = "".join(f"<item><title>{n}</title><link>http://{self.server.name}:{port}/news/{n}</link>"
                             "</item>" for n in range(STORIES))
             self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
                       [("Content-Type", "application/rss+xml")])
             if self.server.failure == "refused":
                 threading.Thread(target=self.server.go_down).start()
+            elif self.server.failure == "dns":
+                self.server.name_gone.touch()
         else:
             self.server.story_times.append(time.monotonic())
             if self.server.failure == "reset":
@@ -52,6 +61,8 @@ class _Failing(QuietHandler):
 class _FailingServer(ThreadingHTTPServer):
     failure: str
     story_times: list[float]
+    name = "127.0.0.1"  # the site's host name
+    name_gone: Path
 
     def go_down(self) -> None:
         self.shutdown()
@@ -106,3 +117,60 @@ def test_a_host_that_stops_answering_is_backed_off_then_given_up(tmp_path: Path,
         rounds = _rounds(httpd.story_times, gap=0.4)
         assert len(rounds) == 4, rounds
 
+
+
+class _NameGone(PinnedHostsResolver):
+    """The crawl's resolver, but once the file TEST_NAME_GONE exists no name resolves (a
+    domain that lapsed, a name server gone): no DNS server is ever asked (the site's name is
+    pinned, NEWSARCHIVE_HOSTS_ONLY is on)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> Self:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.gone = Path(crawler.settings["TEST_NAME_GONE"])  # type: ignore[attr-defined]
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:
+        if self.gone.exists():  # type: ignore[attr-defined]
+            return defer.fail(DNSLookupError(f"address {name!r} not found: [Errno -2] Name or "
+                                             "service not known."))
+        return super().getHostByName(name, timeout)
+
+
+def test_a_host_whose_name_stops_resolving_is_backed_off_then_given_up(tmp_path: Path) -> None:
+    # A DNS failure was no part of the back-off: Scrapy retried it at once, RETRY_TIMES over
+    # for every URL, while the next ones went out beside them (36 lookups for 12 stories in
+    # a burst), and the run ended `ok`. Now it is a failed connection like a refused one:
+    # the host is paused, then given up, and the outcome says its name did not resolve.
+    httpd = _FailingServer(("127.0.0.1", 0), _Failing)
+    httpd.failure, httpd.story_times, httpd.name_gone = "dns", [], tmp_path / "name-gone"
+    httpd.name = "news.invalid"
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    try:
+        sites = tmp_path / "sites"
+        sites.mkdir()
+        (sites / "gone.toml").write_text(
+            f"base_url = 'http://news.invalid:{port}'\nallowed_domains = ['news.invalid']\n"
+            "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\n"
+            "article_patterns = ['/news/']\n")
+        crawl = scrapy_crawl("gone", tmp_path / "data", sites=sites, timeout=60, settings={
+            "NEWSARCHIVE_HOSTS": json.dumps({"news.invalid": "127.0.0.1"}),
+            "NEWSARCHIVE_HOSTS_ONLY": "True",
+            "TWISTED_DNS_RESOLVER": f"{__name__}._NameGone", "TEST_NAME_GONE": str(httpd.name_gone),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "DOWNLOAD_DELAY": "0.05",
+            "NEWSARCHIVE_BACKOFF_BASE": "0.5", "NEWSARCHIVE_RETRY_AFTER_MAX": "2"})
+    finally:
+        httpd.go_down()
+    assert crawl.returncode == 1, crawl.log[-3000:]
+    host = f"news.invalid:{port}"
+    assert crawl.stats()["newsarchive/outcome"] == "host_unavailable"
+    assert f"backing off {host} for 0.5 s" in crawl.log
+    assert f"not sending {host} more requests this run" in crawl.log
+    failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
+    assert len(failed) == STORIES
+    assert any(f"{host} kept failing (DNS lookup failed)" in (item["reason"] or "")
+               for item in failed), [item["reason"] for item in failed]
+    lookups = crawl.stats().get("downloader/exception_type_count/scrapy.exceptions.CannotResolveHostError")
+    assert lookups <= 16, lookups  # four rounds of two or three, and a few on their way
+    assert httpd.story_times == []

@@ -210,9 +210,9 @@ class RunGuard:
                          "--reextract` extracts them", spider.name,
                          stats["newsarchive/extraction_pool_unusable"])
         for host in stats.get("newsarchive/hosts_unavailable") or []:
-            logger.error("crawl of %s: %s turned the crawl away (429 or 503, or connections "
-                         "refused, lost or timed out) until it was given up: the rest of it was "
-                         "not fetched this run", spider.name, host)
+            logger.error("crawl of %s: %s turned the crawl away (429 or 503, connections "
+                         "refused, lost or timed out, or its name not resolving) until it was "
+                         "given up: the rest of it was not fetched this run", spider.name, host)
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
         self._finish(outcome, stats)
 

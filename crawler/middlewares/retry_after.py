@@ -1,8 +1,8 @@
 """Downloader middleware: 429 and 503 with Retry-After pause that host, then retry; a wait
 longer than NEWSARCHIVE_RETRY_AFTER_MAX closes the host for that long (for the run, in effect).
 Without Retry-After, 429, 503, and repeated 5xx or failed connections (refused, lost, timed
-out) pause the host for a back-off that doubles from NEWSARCHIVE_BACKOFF_BASE up to
-NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, it is closed."""
+out, a name that does not resolve) pause the host for a back-off that doubles from
+NEWSARCHIVE_BACKOFF_BASE up to NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, it is closed."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
+    CannotResolveHostError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -36,10 +37,16 @@ STOP_CHECK_S = 0.5
 
 
 def connection_failure(exception: BaseException) -> str | None:
-    """What a download error says about its host, or None when it says nothing (a name that
-    does not resolve, a body cut short: the host answered)."""
+    """What a download error says about its host, or None when it says nothing (a body cut
+    short: the host answered)."""
     if isinstance(exception, (DownloadConnectionRefusedError, error.ConnectionRefusedError)):
         return "connection refused"
+    # A name that stopped resolving (a lapsed domain, its name servers down) fails every URL of
+    # the host alike: it was retried at once, RETRY_TIMES over for each, all in a burst. (Our
+    # resolver refusing a name that now resolves to an address the site did not allow fails
+    # the same way: Twisted reports either as "no results for hostname lookup".)
+    if isinstance(exception, (CannotResolveHostError, error.DNSLookupError)):
+        return "DNS lookup failed"
     if isinstance(exception, (DownloadTimeoutError, error.TimeoutError, error.TCPTimedOutError)):
         return "timed out"
     if isinstance(exception, (DownloadFailedError, ResponseNeverReceived, error.ConnectionLost,
@@ -206,10 +213,10 @@ class RetryAfterMiddleware:
         return retry
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        """A connection refused, lost or timed out: RetryMiddleware (550, after this) retried it
-        at once, RETRY_TIMES over for every URL: a site gone down mid-run got each story three
-        times in a burst, and the run ended `ok`. The host is backed off as for a 5xx; the
-        retry, still RetryMiddleware's, waits in process_request."""
+        """A connection refused, lost or timed out, a name not resolved: RetryMiddleware (550,
+        after this) retried it at once, RETRY_TIMES over for every URL: a site gone down mid-run
+        got each story three times in a burst, and the run ended `ok`. The host is backed off as
+        for a 5xx; the retry, still RetryMiddleware's, waits in process_request."""
         if (failure := connection_failure(exception)) is not None:
             self._back_off(request, urlsplit(request.url).netloc, f"{failure} for {request.url}",
                            f"failing ({failure})", at_once=False)
