@@ -40,12 +40,12 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 # Longest Retry-After (seconds) we wait for, and how often per request, before giving up.
 NEWSARCHIVE_RETRY_AFTER_MAX = 300.0
 NEWSARCHIVE_RETRY_AFTER_TIMES = 3
-# First pause (seconds) of a host answering 429 or 503 without Retry-After (or 5xx, or failed
-# connections, twice in a row), doubled at each refusal after a pause up to
-# NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, the host is sent nothing more this run. Any
-# other answer starts it over. 5 s costs a one-off 503 little, reaches a minute (a common
-# rate-limit window) within four refusals and gives up on a site that is down after about 10
-# minutes (5+10+...+160+300 s). 0: no back-off.
+# First pause (seconds) of a host answering 429 or 503 without Retry-After, refusing a connection
+# or its name not resolving (or 5xx, or lost or timed-out connections, twice in a row), doubled
+# at each refusal after a pause up to NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, the host
+# is sent nothing more this run. Any other answer starts it over. 5 s costs a one-off 503
+# little, reaches a minute (a common rate-limit window) within four refusals and gives up on a
+# site that is down after about 10 minutes (5+10+...+160+300 s). 0: no back-off.
 NEWSARCHIVE_BACKOFF_BASE = 5.0
 # Seconds a robots.txt is used before it is read again (RFC 9309 2.4: not more than 24 hours);
 # a re-reading that fails keeps the rules read before, as the RFC allows.

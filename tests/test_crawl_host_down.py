@@ -21,6 +21,7 @@ from twisted.internet.error import DNSLookupError
 from crawler.dns import PinnedHostsResolver
 from tests.conftest import Crawl, scrapy_crawl
 from tests.http_support import QuietHandler
+from tests.test_crawl_robots import ARTICLE
 from tests.test_hardening_politeness import _rounds
 
 STORIES = 12
@@ -174,3 +175,63 @@ def test_a_host_whose_name_stops_resolving_is_backed_off_then_given_up(tmp_path:
     lookups = crawl.stats().get("downloader/exception_type_count/scrapy.exceptions.CannotResolveHostError")
     assert lookups <= 16, lookups  # four rounds of two or three, and a few on their way
     assert httpd.story_times == []
+
+
+class _Restarting(QuietHandler):
+    """A site restarting as the crawl reads its feed: the port refuses connections from the
+    feed's answer on, and is served again `server.down_for` seconds later."""
+
+    server: _RestartingServer
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path == "/robots.txt":
+            self.send(200, b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")])
+        elif self.path == "/rss":
+            self.server.shutdown()
+            self.server.server_close()  # nothing listens: refused before the feed is read
+            threading.Thread(target=self.server.come_back, daemon=True).start()
+            items = "".join(f"<item><title>{n}</title><link>http://127.0.0.1:{port}/news/{n}</link>"
+                            "</item>" for n in range(1))
+            self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(),
+                      [("Content-Type", "application/rss+xml")])
+        else:
+            self.send(200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")])
+
+
+class _RestartingServer(ThreadingHTTPServer):
+    block_on_close = False  # closed from inside a request
+    down_for = 1.5  # the story is asked for well before
+    again: ThreadingHTTPServer | None = None
+
+    def come_back(self) -> None:
+        time.sleep(self.down_for)
+        self.again = ThreadingHTTPServer(self.server_address, _Restarting)
+        self.again.serve_forever(poll_interval=0.05)
+
+
+def test_a_refused_connection_waits_before_its_retry(tmp_path: Path) -> None:
+    # The back-off began at the second failure in a row, as for a 500 (one broken page more
+    # often than a host in trouble), so the first refused connection was retried at once:
+    # refused again, for a site restarting for a moment, and with RETRY_TIMES 1 a story lost.
+    # A refusal is the host's, never one page's: its retry now waits the back-off.
+    httpd = _RestartingServer(("127.0.0.1", 0), _Restarting)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    port = httpd.server_address[1]
+    try:
+        sites = tmp_path / "sites"
+        sites.mkdir()
+        (sites / "restart.toml").write_text(
+            f"base_url = 'http://127.0.0.1:{port}'\nallowed_domains = ['127.0.0.1']\n"
+            "allow_private_networks = ['127.0.0.1/32']\nfeeds = ['/rss']\narticle_patterns = ['/news/']\n")
+        crawl = scrapy_crawl("restart", tmp_path / "data", sites=sites, timeout=60, settings={
+            "RETRY_TIMES": "1", "NEWSARCHIVE_BACKOFF_BASE": "3", "NEWSARCHIVE_RETRY_AFTER_MAX": "6"})
+    finally:
+        if httpd.again is not None:
+            httpd.again.shutdown()
+            httpd.again.server_close()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert sorted(item["url"] for item in crawl.items if item["status"] == 200
+                  and "/news/" in item["url"]) == [
+        f"http://127.0.0.1:{port}/news/0"], crawl.log[-6000:]
+    assert f"(1 in a row): backing off 127.0.0.1:{port} for 3.0 s" in crawl.log

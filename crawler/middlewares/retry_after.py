@@ -1,7 +1,7 @@
 """Downloader middleware: 429 and 503 with Retry-After pause that host, then retry; a wait
 longer than NEWSARCHIVE_RETRY_AFTER_MAX closes the host for that long (for the run, in effect).
-Without Retry-After, 429, 503, and repeated 5xx or failed connections (refused, lost, timed
-out, a name that does not resolve) pause the host for a back-off that doubles from
+Without Retry-After, 429, 503, a refused connection or a name that does not resolve, and
+repeated 5xx or lost or timed-out connections pause the host for a back-off that doubles from
 NEWSARCHIVE_BACKOFF_BASE up to NEWSARCHIVE_RETRY_AFTER_MAX; refused past that, it is closed."""
 
 from __future__ import annotations
@@ -34,6 +34,12 @@ from twisted.web.client import ResponseNeverReceived
 logger = logging.getLogger(__name__)
 # How often a host's pause checks whether the crawl is stopping.
 STOP_CHECK_S = 0.5
+
+
+# Failures that are the host's, never one page's: its retry, sent at once, failed the same (and
+# with RETRY_TIMES 1 a site restarting for a second lost the story). A timeout or a lost
+# connection may be one slow or broken page, as a 500 may: the back-off starts at the second.
+HOST_FAILURES = frozenset({"connection refused", "could not connect", "DNS lookup failed"})
 
 
 def connection_failure(exception: BaseException) -> str | None:
@@ -215,11 +221,12 @@ class RetryAfterMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         """A connection refused, lost or timed out, a name not resolved: RetryMiddleware (550,
         after this) retried it at once, RETRY_TIMES over for every URL: a site gone down mid-run
-        got each story three times in a burst, and the run ended `ok`. The host is backed off as
-        for a 5xx; the retry, still RetryMiddleware's, waits in process_request."""
+        got each story three times in a burst, and the run ended `ok`. The host is backed off (at
+        once for a failure that is the host's, as for a 503; at the second in a row otherwise,
+        as for a 500); the retry, still RetryMiddleware's, waits in process_request."""
         if (failure := connection_failure(exception)) is not None:
             self._back_off(request, urlsplit(request.url).netloc, f"{failure} for {request.url}",
-                           f"failing ({failure})", at_once=False)
+                           f"failing ({failure})", at_once=failure in HOST_FAILURES)
 
     def _back_off(self, request: Request, host: str, said: str, kept: str, *, at_once: bool) -> None:
         """A refusal without (a usable) Retry-After, `said` in the log: Scrapy's RetryMiddleware
