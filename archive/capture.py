@@ -3,9 +3,10 @@ extraction gets from discovery, and the capture outcome an extraction status giv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 # The model module only: archive.extract pulls in the whole extractor, which neither the
 # crawl process nor a plain index rebuild runs (importing it cost 0.7 s of CPU at each start).
@@ -22,6 +23,9 @@ OUTCOME_BY_STATUS = {
 }
 # Outcomes of pages that went through extraction: what --reextract extracts again.
 EXTRACTED_OUTCOMES = frozenset(OUTCOME_BY_STATUS.values())
+# Words of a redirect's query that send the reader to sign in ("/?login", "/?action=sign-in"):
+# a wall in front of the story, not the story taken down.
+_SIGN_IN = re.compile(r"(?<![a-z])(?:log[-_ ]?[io]n|sign[-_ ]?in|auth|register|subscribe)(?![a-z])")
 
 
 def outcome_for(status: str) -> str:
@@ -43,7 +47,8 @@ def redirect_reason(target: str) -> str:
 def redirect_takes_down(url: str, reason: str | None) -> bool:
     """Whether a redirect's capture (its reason as redirect_reason wrote it) is a story taken
     down: sent to the home page or to a section above it (/news/world/story -> /news/world),
-    as many sites remove a story. A move to a new URL, or to its own with a slash, is not."""
+    as many sites remove a story. A move to a new URL, or to its own with a slash, is not, nor
+    a login wall on the home page."""
     if not reason or not reason.startswith(redirect_reason("")):
         return False
     story, target = urlsplit(url), urlsplit(reason.removeprefix(redirect_reason("")))
@@ -54,7 +59,16 @@ def redirect_takes_down(url: str, reason: str | None) -> bool:
     if host(story.hostname) != host(target.hostname):
         return False
     above, path = target.path.rstrip("/"), story.path.rstrip("/")
-    return path.startswith(above + "/")
+    return path.startswith(above + "/") and not _wall(target.query, path)
+
+
+def _wall(query: str, path: str) -> bool:
+    """Whether a redirect's query makes it a wall (a login, a paywall), not a removal: it says
+    where to send the reader back ("/?redirect=%2Fnews%2Fstory") or asks to sign in
+    ("/?login"). A home page with another query ("/?removed=1") is still a removal."""
+    said = unquote_plus(unquote_plus(query)).lower()
+    back = re.search(re.escape(path.lower()) + r"(?![\w.~-])", said)  # not /news/storyline
+    return back is not None or _SIGN_IN.search(said) is not None
 
 
 def hints_from_discovery(
