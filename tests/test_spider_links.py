@@ -51,10 +51,10 @@ def _spider(tmp_path: Path) -> Any:
     return spider
 
 
-def _redirect(spider: Any, url: str, location: bytes | None) -> list[Any]:
+def _redirect(spider: Any, url: str, location: bytes | None, body: bytes = b"") -> list[Any]:
     request = Request(url, meta={"kind": "article", "hops": 0, "canonical": url})
     headers = {"Location": location} if location is not None else {}
-    response = HtmlResponse(url, status=301, headers=headers, body=b"", request=request)
+    response = HtmlResponse(url, status=301, headers=headers, body=body, request=request)
     return list(spider._redirect(response, "article"))
 
 
@@ -71,6 +71,18 @@ def test_redirect_location_is_read_as_utf8_and_keeps_how_the_article_was_found(
     # The feed's entry (its date, its title) goes with the article to its new URL.
     assert [link.source for link in spider.frontier.discovered[target]] == ["feed", "redirect"]
     assert "http://127.0.0.1:8799/news/old" not in spider.frontier.discovered
+
+
+def test_a_relative_location_is_resolved_against_the_url_not_the_bodys_base_tag(
+    tmp_path: Path,
+) -> None:
+    # Location is relative to the URL asked for (RFC 9110 10.2.2); Scrapy's response.urljoin
+    # reads a <base href> in the redirect's HTML body first: a CMS's "Moved" page with its
+    # template's <base> sent the story off to the CDN's host, and it was never archived.
+    spider = _spider(tmp_path)
+    body = b'<html><head><base href="http://cdn.example/static/"></head><body>Moved</body></html>'
+    item, *_ = _redirect(spider, "http://127.0.0.1:8799/news/old", b"/news/new", body)
+    assert item.reason == "redirects to http://127.0.0.1:8799/news/new"
 
 
 @pytest.mark.parametrize("location", [None, b"", b"http://[bad", b"http://127.0.0.1:99999/x"])

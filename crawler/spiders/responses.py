@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from scrapy.http import Response, TextResponse
 from w3lib.url import safe_url_string
 
@@ -24,7 +26,9 @@ def location(response: Response) -> str | None:
     except ValueError:  # "http://[bad"
         return None
     try:
-        target = response.urljoin(safe_url_string(spelled))
+        # Against the URL, not response.urljoin: that reads a <base href> in the body first,
+        # and Location is relative to the URL asked for (RFC 9110 10.2.2).
+        target = urljoin(response.url, safe_url_string(spelled))
         canonical_url(target)
     except ValueError:  # "http://[bad", port 99999
         return None
