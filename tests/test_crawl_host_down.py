@@ -168,6 +168,8 @@ def test_a_host_whose_name_stops_resolving_is_backed_off_then_given_up(tmp_path:
     assert crawl.stats()["newsarchive/outcome"] == "host_unavailable"
     assert f"backing off {host} for 0.5 s" in crawl.log
     assert f"not sending {host} more requests this run" in crawl.log
+    assert any("ERROR" in line and f"{host} turned the crawl away (kept failing (DNS lookup "
+               "failed) through a back-off of 2 s)" in line for line in crawl.log.splitlines())
     failed = [item for item in crawl.items if item["outcome"] == "fetch_error"]
     assert len(failed) == STORIES
     assert any(f"{host} kept failing (DNS lookup failed)" in (item["reason"] or "")

@@ -209,10 +209,12 @@ class RunGuard:
                          "that are archived but not extracted; `newsarchive index --rebuild "
                          "--reextract` extracts them", spider.name,
                          stats["newsarchive/extraction_pool_unusable"])
+        whys = stats.get("newsarchive/hosts_unavailable_why") or {}
         for host in stats.get("newsarchive/hosts_unavailable") or []:
-            logger.error("crawl of %s: %s turned the crawl away (429 or 503, connections "
-                         "refused, lost or timed out, or its name not resolving) until it was "
-                         "given up: the rest of it was not fetched this run", spider.name, host)
+            why = whys.get(host, f"{host} answered 429 or 503, or its connections failed")
+            logger.error("crawl of %s: %s turned the crawl away (%s) until it was given up: the "
+                         "rest of it was not fetched this run", spider.name, host,
+                         why.removeprefix(f"{host} "))
         self.crawler.stats.set_value("newsarchive/outcome", outcome)
         self._finish(outcome, stats)
 

@@ -266,16 +266,20 @@ class RetryAfterMiddleware:
         """Nothing more to `host` until `until` (this run, in effect): this request is given up,
         the queued ones are recorded "not fetched: WHY", and the run says so (RunGuard)."""
         self._closed[host] = (until, f"not fetched: {why}")
-        self._note_closed(host)
+        self._note_closed(host, why)
         self._hold_slot(request, host)
         request.meta["dont_retry"] = True
 
-    def _note_closed(self, host: str) -> None:
-        """Listed in the stats for RunGuard: a run turned away by its site ended `ok`."""
+    def _note_closed(self, host: str, why: str) -> None:
+        """Listed in the stats for RunGuard: a run turned away by its site ended `ok`. With
+        why, for its error line: that named every cause a closed host can have, and not which
+        one (a name that stopped resolving, or a 429)."""
         if self.stats:
             closed = self.stats.get_value("newsarchive/hosts_unavailable", [])
             if host not in closed:
                 self.stats.set_value("newsarchive/hosts_unavailable", [*closed, host])
+                whys = self.stats.get_value("newsarchive/hosts_unavailable_why", {})
+                self.stats.set_value("newsarchive/hosts_unavailable_why", {**whys, host: why})
 
 
 def _stopped(host: str) -> str:
