@@ -23,6 +23,9 @@ OUTCOME_BY_STATUS = {
 }
 # Outcomes of pages that went through extraction: what --reextract extracts again.
 EXTRACTED_OUTCOMES = frozenset(OUTCOME_BY_STATUS.values())
+# A directory's index file is the directory: "/index.html" is the home page, "/news/index.php"
+# the news section (a removal sent there was taken for a move to a new URL).
+_INDEX_FILE = re.compile(r"/(?:index|default)\.[a-z]{2,5}$", re.IGNORECASE)
 # Words of a redirect's query that send the reader to sign in ("/?login", "/?action=sign-in"):
 # a wall in front of the story, not the story taken down.
 _SIGN_IN = re.compile(r"(?<![a-z])(?:log[-_ ]?[io]n|sign[-_ ]?in|auth|register|subscribe)(?![a-z])")
@@ -58,7 +61,7 @@ def redirect_takes_down(url: str, reason: str | None) -> bool:
 
     if host(story.hostname) != host(target.hostname):
         return False
-    above, path = target.path.rstrip("/"), story.path.rstrip("/")
+    above, path = _INDEX_FILE.sub("", target.path).rstrip("/"), story.path.rstrip("/")
     return path.startswith(above + "/") and not _wall(target.query, path)
 
 

@@ -243,13 +243,16 @@ def test_a_story_removed_through_its_url_with_a_slash_is_taken_down_a_login_wall
     server: _Server, tmp_path: Path
 ) -> None:
     # A story removed in two hops (/news/story -> /news/story/ -> /, or the other way) was
-    # missed: the removal is the other URL's capture, which no article has. A login wall on the home page
-    # ("/?login", "/?redirect=/news/story") was listed as a removal: the story is still there.
+    # missed: the removal is the other URL's capture, which no article has; so was one sent
+    # to its section's index file ("/news/index.html" is the section). A login wall on the
+    # home page ("/?login", "/?redirect=/news/story") was listed as a removal: the story is
+    # still there.
     from tests.datasette_support import get
 
     port = server.server_address[1]
     base = f"http://127.0.0.1:{port}"
-    stories = ["/news/twohop", "/news/slashed/", "/news/login", "/news/wall", "/news/gone"]
+    stories = ["/news/twohop", "/news/slashed/", "/news/login", "/news/wall", "/news/gone",
+               "/news/indexed"]
     server.routes = {"/feed.xml": (200, feed(port, *stories), []),
                      **{path: (200, article(path), []) for path in stories}}
     site(tmp_path, server, feeds="['/feed.xml']", revisit_after="'1s'")
@@ -265,10 +268,13 @@ def test_a_story_removed_through_its_url_with_a_slash_is_taken_down_a_login_wall
         "/news/login": (302, b"", [("Location", "/?login")]),
         "/news/wall": (302, b"", [("Location", "/?redirect=%2Fnews%2Fwall")]),
         "/news/gone": (302, b"", [("Location", "/?utm_source=gone")]),
+        "/news/indexed": (301, b"", [("Location", "/news/index.html")]),
+        "/news/index.html": (200, listing(), []),
     })
     result = crawl(tmp_path)
     (gone,) = get(result.data, "/index/taken_down.json?_shape=array")
     assert sorted((row["canonical_url"], row["url"], row["status"]) for row in gone.json()) == [
         (f"{base}/news/gone", f"{base}/news/gone", 302),
+        (f"{base}/news/indexed", f"{base}/news/indexed", 301),
         (f"{base}/news/slashed/", f"{base}/news/slashed", 302),
         (f"{base}/news/twohop", f"{base}/news/twohop/", 302)]
