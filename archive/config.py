@@ -111,6 +111,30 @@ def _other_spellings(url: str) -> Iterator[str]:
             return
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address the packets go to: NAT64's well-known
+# prefix (RFC 6052), IPv4-compatible (deprecated, RFC 4291) and IPv4-translated (RFC 2765).
+_CARRYING_LOW_32 = tuple(ipaddress.IPv6Network(net) for net in ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96"))
+# RFC 8215's local-use NAT64 prefix: the IPv4 address sits where the operator chose.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _carried_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to, where it carries one (a mapped one's
+    is_global already answers for it; the others' does not)."""
+    if ip.version == 4:
+        return None
+    assert isinstance(ip, ipaddress.IPv6Address)
+    if ip in _LOCAL_NAT64:
+        return ipaddress.IPv4Address("0.0.0.0")  # wherever it leads: not a global address
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in net for net in _CARRYING_LOW_32):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.ipv4_mapped
+
+
 def _on_domains(url: str, domains: list[str]) -> bool:
     host = ascii_host(urlsplit(url).hostname or "")
     return any(host == d or host.endswith("." + d) for d in domains)
@@ -262,11 +286,20 @@ class SiteConfig(BaseModel):
         return _on_domains(url, self.allowed_domains)
 
     def allows_address(self, address: str) -> bool:
-        """May the crawl connect to this IP? Global addresses yes; others only if opted in."""
+        """May the crawl connect to this IP? Global addresses yes; others only if opted in.
+
+        An IPv6 address that carries an IPv4 one reaches that IPv4 host, and is judged as it:
+        Python calls 64:ff9b::7f00:1 (NAT64), 2002:7f00:1:: (6to4) and ::127.0.0.1 global,
+        and each is loopback behind a NAT64 gateway or a 6to4 relay."""
         ip = ipaddress.ip_address(address)
-        if ip.is_global and not ip.is_multicast:
+        if all(each.is_global and not each.is_multicast for each in (ip, _carried_ipv4(ip) or ip)):
             return True
-        return any(ip in ipaddress.ip_network(net) for net in self.allow_private_networks)
+        # A network opted into admits its addresses, spelled as a dual-stack socket may report
+        # them (::ffff:127.0.0.1), but not those of another host's network carried to it: a
+        # NAT64 gateway's or 6to4 relay's 127.0.0.1 is not ours.
+        same = [ip, *filter(None, [getattr(ip, "ipv4_mapped", None)])]
+        return any(each in ipaddress.ip_network(net) for net in self.allow_private_networks
+                   for each in same)
 
     def is_article(self, url: str) -> bool:
         return _matches(self.article_patterns, url)

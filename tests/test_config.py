@@ -280,3 +280,24 @@ def test_a_timezone_that_is_no_iana_name_is_named_with_its_file_and_key(
 def test_a_timezone_that_is_no_string(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + "timezone = 1\n")
     assert error_of(path) == f"{path}: timezone: Input should be a valid string"
+
+
+@pytest.mark.parametrize(("address", "allowed"), [
+    ("93.184.215.14", True), ("2606:4700::1111", True),
+    ("127.0.0.1", False), ("::1", False), ("10.1.2.3", False),
+    # IPv6 addresses that lead to an IPv4 one are judged by it (Python calls these global).
+    ("64:ff9b::7f00:1", False), ("2002:7f00:1::", False), ("::127.0.0.1", False),
+    ("::ffff:0:7f00:1", False), ("64:ff9b:1::a00:1", False), ("2002:a00:1::1", False),
+    ("64:ff9b::5db8:d70e", True), ("2002:5db8:d70e::1", True),
+])
+def test_addresses_a_site_may_reach(tmp_path: Path, address: str, allowed: bool) -> None:
+    site = load_site(write(tmp_path, GOOD))
+    assert site.allows_address(address) is allowed
+
+
+def test_an_allowed_private_network_admits_its_own_addresses_alone(tmp_path: Path) -> None:
+    site = load_site(write(tmp_path, GOOD + "allow_private_networks = ['127.0.0.1/32']\n"))
+    assert site.allows_address("127.0.0.1") and site.allows_address("::ffff:127.0.0.1")
+    assert not site.allows_address("127.0.0.2") and not site.allows_address("::1")
+    # A NAT64 gateway's or 6to4 relay's own loopback is not the one opted into.
+    assert not site.allows_address("64:ff9b::7f00:1") and not site.allows_address("2002:7f00:1::")

@@ -28,9 +28,11 @@ class _Feed(_Handler):
             self.send(404, b"", [])
 
 
-def _crawl_pinned(tmp_path: Path, handler: type[_Handler], host: str, config: str) -> tuple[Crawl, int, Any]:
+def _crawl_pinned(tmp_path: Path, handler: type[_Handler], host: str, config: str,
+                  pins: dict[str, str] | None = None) -> tuple[Crawl, int, Any]:
     """Crawl site `pinned` (base_url http://HOST:PORT plus `config`) with HOST pinned to the
-    local server, every other name failing DNS; returns the crawl, the port and the server."""
+    local server (and the names of `pins` to their addresses), every other name failing DNS;
+    returns the crawl, the port and the server."""
     server = _serve("")
     server.RequestHandlerClass = handler
     server.hosts = []  # type: ignore[attr-defined]
@@ -41,7 +43,7 @@ def _crawl_pinned(tmp_path: Path, handler: type[_Handler], host: str, config: st
         (sites / "pinned.toml").write_text(
             f"base_url = 'http://{host}:{port}'\nallow_private_networks = ['127.0.0.1/32']\n{config}")
         crawl = scrapy_crawl("pinned", tmp_path / "data", sites=sites, settings={
-            "NEWSARCHIVE_HOSTS": json.dumps({host: "127.0.0.1"}),
+            "NEWSARCHIVE_HOSTS": json.dumps({host: "127.0.0.1", **(pins or {})}),
             "NEWSARCHIVE_HOSTS_ONLY": "True", "RETRY_TIMES": "0"})
     finally:
         server.shutdown()
@@ -63,6 +65,37 @@ def test_dns_failure_is_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
     assert missing.startswith("fetch_error: ")
     assert "DNS lookup failed" in missing and "missing.test" in missing
     assert "missing.test" in crawl.log
+
+
+# Names of a hostile feed's links, pinned to IPv6 addresses that carry 127.0.0.1: each is
+# loopback behind a NAT64 gateway or a 6to4 relay, and Python calls all of them global.
+_CARRIERS = {"nat64.test": "64:ff9b::7f00:1", "sixtofour.test": "2002:7f00:1::",
+             "compatible.test": "::127.0.0.1", "translated.test": "::ffff:0:7f00:1"}
+
+
+class _CarrierFeed(_Handler):
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path == "/rss":
+            items = "".join(f"<item><title>{host}</title><link>http://{host}:{port}/news/story</link></item>"
+                            for host in _CARRIERS)
+            self.send(200, f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), [])
+        else:
+            self.send(404, b"", [])
+
+
+def test_an_ipv6_address_carrying_a_loopback_one_is_refused(tmp_path: Path) -> None:
+    # The guard asked Python's is_global, which is True for 64:ff9b::7f00:1 and the like:
+    # a feed could send the crawl to the loopback of a network's NAT64 gateway or 6to4 relay.
+    crawl, port, _ = _crawl_pinned(
+        tmp_path, _CarrierFeed, "news.test",
+        f"allowed_domains = {['news.test', *_CARRIERS]}\nfeeds = ['/rss']\narticle_patterns = ['/news/']\n",
+        pins=_CARRIERS)
+    with closing(sqlite3.connect(crawl.index)) as db:
+        reasons = dict(db.execute("select url, reason from captures where url like '%/news/story'"))
+    for host, address in _CARRIERS.items():
+        reason = reasons[f"http://{host}:{port}/news/story"]
+        assert reason and f"is the non-global address {address}" in reason, (host, reason)
 
 
 class _IdnFeed(_Handler):
