@@ -129,3 +129,29 @@ def test_an_image_s_caption_and_credit_in_the_body_are_not_text() -> None:
     assert ARTICLE_PARAGRAPHS[2] in text
     assert "Saturday writing workshop" not in text
     assert "Jane Doe" not in text
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        "h-membership-rewards-and-discounts",  # WordPress's block editor: "h-" and the words
+        "membership-rewards-and-discounts",
+        "2-membership-rewards-and-discounts",  # the heading's number kept in its slug
+    ],
+)
+def test_a_heading_whose_id_is_the_slug_of_its_own_words_is_text(anchor: str) -> None:
+    # The id is the heading's anchor (for a table of contents), made from its words: it
+    # names the section's subject, not the heading's role, even when a word in it
+    # ("membership", "social", "promo") would name furniture in a class.
+    number = "2. " if anchor[0] == "2" else ""
+    body = (
+        f"<p>{ARTICLE_PARAGRAPHS[0]}</p>"
+        f"<h3 id='{anchor}'>{number}Membership Rewards and Discounts</h3>"
+        f"{paragraphs(ARTICLE_PARAGRAPHS[1:])}"
+        "<h3 id='related-stories'>Related stories</h3>"
+        "<ul><li><a href='/a'>One more story about essays and drafts</a></li></ul>"
+    )
+    text = extract_article(page(f"<article>{body}</article>"), URL).text
+    assert "Membership Rewards and Discounts" in text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Related stories" not in text

@@ -398,6 +398,34 @@ def _gated_text(el: lxml_html.HtmlElement, chars: dict[lxml_html.HtmlElement, in
     return long >= _GATED_PARAGRAPHS and not _FORM_CONTROLS(el)
 
 
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_SLUG_WORDS = re.compile(r"[^\W_]+")
+# Slugs are cut short by some CMSs (WordPress at 50 characters): a prefix this long counts.
+_MIN_SLUG_CHARS = 8
+
+
+def _slug(text: str) -> str:
+    return "".join(_SLUG_WORDS.findall(text.lower()))
+
+
+def _is_own_anchor(el: lxml_html.HtmlElement) -> bool:
+    """Whether a heading is furniture only by an id made from its own words: its anchor for
+    a table of contents ("h-membership-program"), which names its subject, not its role.
+
+    The id may carry a prefix ("h-", the heading's number) and be cut short. A heading whose
+    words are themselves a label of furniture ("Related stories") is still furniture."""
+    if el.tag not in _HEADINGS or _judge(el.get("class", "")) & _NAMED:
+        return False
+    words = " ".join(element_text(el).split())
+    anchor, own = _slug(el.get("id", "")), _slug(words)
+    if len(own) < _MIN_SLUG_CHARS or _is_label(words):
+        return False
+    return any(
+        len(slug) >= _MIN_SLUG_CHARS and own.startswith(slug)
+        for slug in (anchor, anchor.removeprefix("h"), anchor.lstrip("0123456789"))
+    ) or own in anchor
+
+
 def prune_furniture(tree: lxml_html.HtmlElement, own_place: OwnPlaces | None = None) -> int:
     """Drop furniture elements in place; returns how many were removed.
 
@@ -430,7 +458,7 @@ def prune_furniture(tree: lxml_html.HtmlElement, own_place: OwnPlaces | None = N
         inner = sum(chars[p] if p in chars else len(element_text(p)) for p in el.iter("p"))
         if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
             continue
-        if el not in unshown and _gated_text(el, chars):
+        if el not in unshown and (_gated_text(el, chars) or _is_own_anchor(el)):
             continue
         doomed.append(el)
     _keep_embedded_text(found.embeds)
