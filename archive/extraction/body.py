@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
 from archive.extraction.markup import lift_table_captions, number_ordered_lists, unbullet_numbered_items
+from archive.extraction.namedbody import unname_body_boxes
 from archive.extraction.quotations import open_quotations
 from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
 
@@ -142,6 +143,7 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             # Elements holding over half the prose form one chain: this is an ancestor of best.
             if weight >= _BRANCH_SHARE * content and depth > branch_depth:
                 branch, branch_depth = element, depth
+    unname_body_boxes(tree if branch is None else branch, weights, content)
     split = _Split(by_parent, long_by_parent, weights)
     marked = _MARKED(tree)
     if marked and max(len(element_text(el)) for el in marked) >= _MARKUP_SHARE * total:

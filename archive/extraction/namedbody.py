@@ -1,0 +1,76 @@
+"""The body's own boxes that trafilatura's class and id patterns would discard as furniture."""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from archive.extraction.boilerplate import element_text
+from archive.extraction.trafilatura_xpaths import DISCARD_CLASS, DISCARD_ID
+
+# The tags of the boxes trafilatura's pattern deletes, as they are before its conversion
+# (lists become "list", their items "item").
+_BOX_TAGS = frozenset({"div", "section", "span", "p", "ul", "ol", "dl", "li", "dd", "dt"})
+# Boxes of one kind (tag and class) holding this share of the page's prose are the body.
+_BODY_SHARE = 0.5
+# trafilatura deletes none of the boxes when they hold more than this share of the text.
+_KEPT_ALL_ABOVE = 6 / 7
+
+
+def _named(el: lxml_html.HtmlElement) -> bool:
+    cls, ident = el.get("class"), el.get("id")
+    return bool((cls and DISCARD_CLASS.search(cls)) or (ident and DISCARD_ID.search(ident)))
+
+
+def unname_body_boxes(
+    scope: lxml_html.HtmlElement, weights: dict[lxml_html.HtmlElement, int], content: int
+) -> None:
+    """Take the furniture words trafilatura matches out of the class and id of the body's boxes.
+
+    trafilatura deletes, inside the frame it takes, every box whose class or id holds one
+    of its furniture words, by substring: a listicle's "listicle-slides" (slide), a
+    section "bard" (bar), one anchored "menu-innovation-strategies" (menu). Boxes of one
+    kind that together hold half the page's prose are the body, whatever their names say
+    (a footer or a menu holds little of it): they, and the named boxes around them, lose
+    those words. Only where trafilatura would delete them: when the named boxes hold
+    nearly all the text of `scope` (the branch it reads), it keeps them all, and with the
+    body's boxes renamed it would delete the rest (a page builder's heading widgets).
+    (`weights`: each element's prose, `content`: the page's, as find_prose counts them.)
+    """
+    kinds: dict[tuple[str, str], list[lxml_html.HtmlElement]] = {}
+    for el in weights:
+        if el.tag in _BOX_TAGS and _named(el):
+            kinds.setdefault((el.tag, el.get("class") or ""), []).append(el)
+    body = [boxes for boxes in kinds.values() if sum(weights[el] for el in boxes) >= _BODY_SHARE * content]
+    if not body or _all_kept(scope):
+        return
+    for boxes in body:
+        for el in boxes:
+            for box in (el, *el.iterancestors()):
+                if box.tag in _BOX_TAGS and _named(box):
+                    _unname(box)
+
+
+def _all_kept(scope: lxml_html.HtmlElement) -> bool:
+    """Whether trafilatura's guard keeps every named box in `scope`: they hold most of its text."""
+    named = {el for el in scope.iter(*_BOX_TAGS) if _named(el)}
+    outer = [el for el in named if not any(a in named for a in el.iterancestors())]
+    total = _visible_chars(scope)
+    return total - sum(map(_visible_chars, outer)) <= (1 - _KEPT_ALL_ABOVE) * total
+
+
+def _visible_chars(el: lxml_html.HtmlElement) -> int:
+    return len(element_text(el)) - sum(len(element_text(s)) for s in el.iter("script", "style"))
+
+
+def _unname(el: lxml_html.HtmlElement) -> None:
+    ident = el.get("id")
+    if ident and DISCARD_ID.search(ident):
+        del el.attrib["id"]
+    cls = el.get("class")
+    if cls and DISCARD_CLASS.search(cls):
+        kept = " ".join(word for word in cls.split() if not DISCARD_CLASS.search(word))
+        # (A pattern anchored at the start or between spaces may match the words left.)
+        if kept and not DISCARD_CLASS.search(kept):
+            el.set("class", kept)
+        else:
+            del el.attrib["class"]
