@@ -102,7 +102,19 @@ class Prose:
 
 
 def find_prose(tree: lxml_html.HtmlElement) -> Prose:
-    """The deepest element holding most of the page's prose, unless markup already names one."""
+    """The deepest element holding most of the page's prose, unless markup already names one.
+
+    The body's boxes in the branch trafilatura will read, named like furniture, lose
+    those names (namedbody.py).
+    """
+    prose, weights, content = _weighed_prose(tree)
+    scope = tree if prose.branch is None else prose.branch
+    unname_body_boxes(scope, weights, content)
+    return prose
+
+
+def _weighed_prose(tree: lxml_html.HtmlElement) -> tuple[Prose, dict[lxml_html.HtmlElement, int], int]:
+    """find_prose's Prose, with each element's prose and the page's outside furniture."""
     blocks = []
     for el in tree.iter("p", "div", "section", "td", "pre", "blockquote"):
         weight = _prose_weight(el)
@@ -143,14 +155,13 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
             # Elements holding over half the prose form one chain: this is an ancestor of best.
             if weight >= _BRANCH_SHARE * content and depth > branch_depth:
                 branch, branch_depth = element, depth
-    unname_body_boxes(tree if branch is None else branch, weights, content)
     split = _Split(by_parent, long_by_parent, weights)
     marked = _MARKED(tree)
     if marked and max(len(element_text(el)) for el in marked) >= _MARKUP_SHARE * total:
         if best is not None:
             _take_in_continuations(best, split)
         # trafilatura chooses among the marked elements: it must see them all.
-        return Prose(None, total, other, _enclosing(branch, marked))
+        return Prose(None, total, other, _enclosing(branch, marked)), weights, content
     if best is not None:
         best = _outside_foldouts(best, weights)
     if best is not None:
@@ -158,13 +169,13 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
     if best is not None:
         _take_in_continuations(best, split)
     if best is None or best.tag in ("body", "html"):
-        return Prose(None, total, other)
+        return Prose(None, total, other), weights, content
     for card in marked:
         # Every <article> on the page is a teaser card (the markup names no body):
         # trafilatura would take the first card for the article.
         card.tag = "div" if card.tag == "article" else card.tag
         card.attrib.pop("itemprop", None)
-    return Prose(best, total, other, _enclosing(branch, [best]))
+    return Prose(best, total, other, _enclosing(branch, [best])), weights, content
 
 
 def _summed_up(by_parent: dict[lxml_html.HtmlElement, int]) -> dict[lxml_html.HtmlElement, int]:
