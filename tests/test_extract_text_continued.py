@@ -192,3 +192,18 @@ def test_a_page_builder_s_widgets_all_stay_when_one_kind_holds_the_prose() -> No
     text = extract_article(page(f"<article><div class='entry-content'>{blocks}</div></article>"), URL).text
     assert "Step 2 of the essay" in text
     assert ARTICLE_PARAGRAPHS[2] in text
+
+
+def test_the_introduction_before_an_unclosed_embed_stays_with_the_body_nested_in_it() -> None:
+    # A custom-HTML block (a table in a wrapper) whose </div> is missing: the parser nests
+    # the rest of the body in it, and that part alone holds most of the prose.
+    rest = [p.replace(" a ", f" {n} ") for n in ("one", "another", "the next") for p in ARTICLE_PARAGRAPHS]
+    embed = (
+        "<div class='w-embed'><div class='responsive-table'><table><tr><th>Bill</th><th>Tip</th></tr>"
+        "<tr><td>$10</td><td>$2</td></tr></table>"  # its </div>s come after the body's rest
+    )
+    body = f"<div class='rich-text'>{paragraphs(_CONTINUED)}<h2>How much</h2>{embed}{paragraphs(rest)}"
+    html = page(f"<div class='blog'>{body}</div></div></div></div><div class='footer'><p>(c) Site</p></div>")
+    text = extract_article(html, URL).text
+    assert _CONTINUED[0] in text
+    assert rest[-1] in text

@@ -167,6 +167,8 @@ def _weighed_prose(tree: lxml_html.HtmlElement) -> tuple[Prose, dict[lxml_html.H
     if best is not None:
         best = _with_split_parts(best, weights)
     if best is not None:
+        best = _among_own_paragraphs(best, branch, split)
+    if best is not None:
         _take_in_continuations(best, split)
     if best is None or best.tag in ("body", "html"):
         return Prose(None, total, other), weights, content
@@ -224,6 +226,24 @@ def _with_split_parts(
     for sibling in parent:
         if sibling is not root and (sibling.tag, sibling.get("class")) == kind and weights.get(sibling):
             return parent
+    return root
+
+
+def _among_own_paragraphs(
+    root: lxml_html.HtmlElement, branch: lxml_html.HtmlElement | None, split: _Split
+) -> lxml_html.HtmlElement:
+    """A root whose container, up to the branch, holds long paragraphs of its own widens to it.
+
+    The paragraphs around the root are the body's too: its introduction before an embed
+    left unclosed, where the parser nests the rest of the body inside the embed.
+    """
+    if branch is None:
+        return root
+    for ancestor in root.iterancestors():
+        if split.long.get(ancestor, 0) >= 2:
+            return ancestor
+        if ancestor is branch:
+            break
     return root
 
 
