@@ -207,3 +207,14 @@ def test_the_introduction_before_an_unclosed_embed_stays_with_the_body_nested_in
     text = extract_article(html, URL).text
     assert _CONTINUED[0] in text
     assert rest[-1] in text
+
+
+@pytest.mark.parametrize("box", ["<div class='commentOnSelection'>", "<div id='comment-area'>"])
+def test_a_body_in_a_box_named_for_comments_is_text(box: str) -> None:
+    # A feature letting readers comment on a selected sentence wraps the whole body;
+    # trafilatura deletes boxes whose class or id starts with "comment", with no guard.
+    body = paragraphs([*ARTICLE_PARAGRAPHS, *_CONTINUED])
+    html = page(f"<article><div class='post'>{box}<div class='body'>{body}</div></div></div></article>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[0] in text
+    assert _CONTINUED[1] in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
@@ -10,6 +12,10 @@ from archive.extraction.trafilatura_xpaths import DISCARD_CLASS, DISCARD_ID
 # The tags of the boxes trafilatura's pattern deletes, as they are before its conversion
 # (lists become "list", their items "item").
 _BOX_TAGS = frozenset({"div", "section", "span", "p", "ul", "ol", "dl", "li", "dd", "dt"})
+# trafilatura's REMOVE_COMMENTS_AND_LISTS_XPATH: boxes named as comments, deleted with no guard.
+_COMMENTS_ID = re.compile(r"^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)")
+_COMMENTS_CLASS = re.compile(r"^[Cc]omment(?!ary)|(?:article|post)-comments")
+_COMMENTS_TAGS = frozenset({"div", "section", "details", "ol", "ul"})
 # Boxes of one kind (tag and class) holding this share of the page's prose are the body.
 _BODY_SHARE = 0.5
 # trafilatura deletes none of the boxes when they hold more than this share of the text.
@@ -36,6 +42,9 @@ def unname_body_boxes(
     body's boxes renamed it would delete the rest (a page builder's heading widgets).
     (`weights`: each element's prose, `content`: the page's, as find_prose counts them.)
     """
+    for el, weight in weights.items():
+        if el.tag in _COMMENTS_TAGS and weight >= _BODY_SHARE * content:
+            _uncomment(el)
     kinds: dict[tuple[str, str], list[lxml_html.HtmlElement]] = {}
     for el in weights:
         if el.tag in _BOX_TAGS and _named(el):
@@ -71,6 +80,19 @@ def _unname(el: lxml_html.HtmlElement) -> None:
         kept = " ".join(word for word in cls.split() if not DISCARD_CLASS.search(word))
         # (A pattern anchored at the start or between spaces may match the words left.)
         if kept and not DISCARD_CLASS.search(kept):
+            el.set("class", kept)
+        else:
+            del el.attrib["class"]
+
+
+def _uncomment(el: lxml_html.HtmlElement) -> None:
+    """Take trafilatura's names of comment sections out of a box holding the body ("commentOnSelection")."""
+    ident, cls = el.get("id"), el.get("class")
+    if ident and _COMMENTS_ID.search(ident):
+        del el.attrib["id"]
+    if cls and _COMMENTS_CLASS.search(cls):
+        kept = " ".join(word for word in cls.split() if not _COMMENTS_CLASS.search(word))
+        if kept and not _COMMENTS_CLASS.search(kept):
             el.set("class", kept)
         else:
             del el.attrib["class"]
