@@ -155,3 +155,25 @@ def test_a_heading_whose_id_is_the_slug_of_its_own_words_is_text(anchor: str) ->
     assert "Membership Rewards and Discounts" in text
     assert ARTICLE_PARAGRAPHS[2] in text
     assert "Related stories" not in text
+
+
+def test_a_streamed_react_page_reads_its_parts_where_the_browser_sets_them() -> None:
+    # The shell holds a fallback where each part goes; the parts come at the end of the body,
+    # hidden, with the calls that move them: $RC for a boundary, $RS for a placeholder.
+    shell = (
+        f"<article><div class='post-body'><p>{ARTICLE_PARAGRAPHS[0]}</p>"
+        '<!--$?--><template id="B:0"></template><div>Loading paragraph...</div><!--/$-->'
+        f"<template id='P:1'></template><p>{_STEPS[0]} And then the next one.</p></div></article>"
+        "<footer><p>About us. Contact. Jobs.</p></footer>"
+    )
+    parts = (
+        f"<div hidden id='S:0'>{paragraphs(ARTICLE_PARAGRAPHS[1:])}</div>"
+        '<script>$RC("B:0","S:0")</script>'
+        f"<div hidden id='S:1'><p>{_STEPS[1]} It is the last part sent.</p></div>"
+        '<script>$RS("S:1","P:1")</script>'
+    )
+    text = extract_article(page(shell + parts), URL).text
+    assert "Loading" not in text
+    expected = [ARTICLE_PARAGRAPHS[0], ARTICLE_PARAGRAPHS[1], ARTICLE_PARAGRAPHS[2], _STEPS[1], _STEPS[0]]
+    positions = [text.find(part) for part in expected]
+    assert -1 not in positions and positions == sorted(positions), text
