@@ -177,3 +177,26 @@ def test_a_streamed_react_page_reads_its_parts_where_the_browser_sets_them() -> 
     expected = [ARTICLE_PARAGRAPHS[0], ARTICLE_PARAGRAPHS[1], ARTICLE_PARAGRAPHS[2], _STEPS[1], _STEPS[0]]
     positions = [text.find(part) for part in expected]
     assert -1 not in positions and positions == sorted(positions), text
+
+
+def test_a_closed_accordion_s_answers_in_the_body_are_text() -> None:
+    # Until a reader opens them, the answers are aria-hidden, hidden or styled to no height
+    # (their component named in a data- attribute: the class is a hash).
+    answers = [p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS]
+    folded = [
+        "<div aria-hidden='true' hidden class='css-1k07'>{}</div>",
+        "<div aria-hidden='true' style='height:0;overflow:hidden'>{}</div>",
+        "<div hidden>{}</div>",
+    ]
+    items = "".join(
+        f"<div data-theme-key='collapsible-section'><button>Question {n}?</button>"
+        + fold.format(f"<p>{answer}</p>") + "</div>"
+        for n, (fold, answer) in enumerate(zip(folded, answers, strict=True))
+    )
+    menu = "<div aria-hidden='true' class='share-menu'><p>Share this on every network you know.</p></div>"
+    faq = f"<div class='accordion'>{items}</div>"
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}{menu}{faq}</article>")
+    text = extract_article(html, URL).text
+    for answer in answers:
+        assert answer in text
+    assert "Share this" not in text

@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
 from archive.extraction.markup import lift_table_captions, number_ordered_lists, unbullet_numbered_items
-from archive.extraction.namedbody import unname_body_boxes
+from archive.extraction.namedbody import unfold_answers, unname_body_boxes
 from archive.extraction.quotations import open_quotations
 from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
 
@@ -110,6 +110,7 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
     prose, weights, content = _weighed_prose(tree)
     scope = tree if prose.branch is None else prose.branch
     unname_body_boxes(scope, weights, content)
+    unfold_answers(scope)
     return prose
 
 

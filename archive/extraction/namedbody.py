@@ -1,9 +1,10 @@
-"""The body's own boxes that trafilatura's class and id patterns would discard as furniture."""
+"""The body's own boxes that trafilatura would discard: named like furniture, or folded away."""
 
 from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
@@ -96,3 +97,29 @@ def _uncomment(el: lxml_html.HtmlElement) -> None:
             el.set("class", kept)
         else:
             del el.attrib["class"]
+
+
+# Accordions, FAQ lists, collapsible sections and tab panels, by any attribute's value
+# (class names are often hashes, the component's name in a data- attribute).
+_FOLDED_BY = re.compile(r"accordion|faq|collaps|tab-?panel", re.I)
+_FOLDED = etree.XPath('.//*[@aria-hidden="true" or @hidden]')
+_FOLDED_MIN_CHARS = 80
+
+
+def unfold_answers(scope: lxml_html.HtmlElement) -> None:
+    """Show the folded parts of the body's accordions: trafilatura drops what is aria-hidden,
+    hidden or styled away, and a closed accordion's answers are all three until a reader
+    opens them."""
+    for el in _FOLDED(scope):
+        if len(element_text(el)) >= _FOLDED_MIN_CHARS and _in_foldout(el, scope):
+            for name in ("aria-hidden", "hidden", "style"):
+                el.attrib.pop(name, None)
+
+
+def _in_foldout(el: lxml_html.HtmlElement, scope: lxml_html.HtmlElement) -> bool:
+    for box in (el, *el.iterancestors()):
+        if _FOLDED_BY.search(" ".join(value for name, value in box.items() if name != "style")):
+            return True
+        if box is scope:
+            return False
+    return False
