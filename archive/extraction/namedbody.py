@@ -23,9 +23,19 @@ _BODY_SHARE = 0.5
 _KEPT_ALL_ABOVE = 6 / 7
 
 
-def _named(el: lxml_html.HtmlElement) -> bool:
+def _named(el: lxml_html.HtmlElement, classes: dict[str, bool] | None = None) -> bool:
+    """Whether trafilatura's pattern names `el` as furniture (`classes`: verdicts so far,
+    class names repeat down a page and the pattern is slow)."""
     cls, ident = el.get("class"), el.get("id")
-    return bool((cls and DISCARD_CLASS.search(cls)) or (ident and DISCARD_ID.search(ident)))
+    if cls:
+        named = classes.get(cls) if classes is not None else None
+        if named is None:
+            named = DISCARD_CLASS.search(cls) is not None
+            if classes is not None:
+                classes[cls] = named
+        if named:
+            return True
+    return bool(ident and DISCARD_ID.search(ident))
 
 
 def unname_body_boxes(
@@ -47,8 +57,9 @@ def unname_body_boxes(
         if el.tag in _COMMENTS_TAGS and weight >= _BODY_SHARE * content:
             _uncomment(el)
     kinds: dict[tuple[str, str], list[lxml_html.HtmlElement]] = {}
+    classes: dict[str, bool] = {}
     for el in weights:
-        if el.tag in _BOX_TAGS and _named(el):
+        if el.tag in _BOX_TAGS and _named(el, classes):
             kinds.setdefault((el.tag, el.get("class") or ""), []).append(el)
     body = [boxes for boxes in kinds.values() if sum(weights[el] for el in boxes) >= _BODY_SHARE * content]
     if not body or _all_kept(scope):
@@ -102,7 +113,11 @@ def _uncomment(el: lxml_html.HtmlElement) -> None:
 # Accordions, FAQ lists, collapsible sections and tab panels, by any attribute's value
 # (class names are often hashes, the component's name in a data- attribute).
 _FOLDED_BY = re.compile(r"accordion|faq|collaps|tab-?panel", re.I)
-_FOLDED = etree.XPath('.//*[@aria-hidden="true" or @hidden]')
+# (Blocks only: most aria-hidden elements are icons.)
+_FOLDED = etree.XPath(
+    './/*[self::div or self::section or self::p or self::ul or self::ol or self::dl or self::dd]'
+    '[@aria-hidden="true" or @hidden]'
+)
 _FOLDED_MIN_CHARS = 80
 
 

@@ -24,8 +24,9 @@ _CALL = re.compile(rb'\$R([CS])\("([A-Z]:[0-9a-z]+)","([A-Z]:[0-9a-z]+)"')
 
 
 def streamed(body: bytes) -> bool:
-    """Whether the page moves streamed parts into place (cheap: no parse)."""
-    return b"$RC(" in body or b"$RS(" in body
+    """Whether the page may move streamed parts into place (one search of the bytes: each
+    search is ~0.2 ms on a large page, and a page without "$R" has no call)."""
+    return b"$R" in body
 
 
 def drop_fallbacks(body: bytes) -> bytes:
