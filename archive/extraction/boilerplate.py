@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.anchors import is_heading_anchor
 from archive.extraction.cleanup import is_furniture_line
 
 # Class and id words that name furniture, not content. English words dominate
@@ -398,32 +399,9 @@ def _gated_text(el: lxml_html.HtmlElement, chars: dict[lxml_html.HtmlElement, in
     return long >= _GATED_PARAGRAPHS and not _FORM_CONTROLS(el)
 
 
-_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
-_SLUG_WORDS = re.compile(r"[^\W_]+")
-# Slugs are cut short by some CMSs (WordPress at 50 characters): a prefix this long counts.
-_MIN_SLUG_CHARS = 8
-
-
-def _slug(text: str) -> str:
-    return "".join(_SLUG_WORDS.findall(text.lower()))
-
-
 def _is_own_anchor(el: lxml_html.HtmlElement) -> bool:
-    """Whether a heading is furniture only by an id made from its own words: its anchor for
-    a table of contents ("h-membership-program"), which names its subject, not its role.
-
-    The id may carry a prefix ("h-", the heading's number) and be cut short. A heading whose
-    words are themselves a label of furniture ("Related stories") is still furniture."""
-    if el.tag not in _HEADINGS or _judge(el.get("class", "")) & _NAMED:
-        return False
-    words = " ".join(element_text(el).split())
-    anchor, own = _slug(el.get("id", "")), _slug(words)
-    if len(own) < _MIN_SLUG_CHARS or _is_label(words):
-        return False
-    return any(
-        len(slug) >= _MIN_SLUG_CHARS and own.startswith(slug)
-        for slug in (anchor, anchor.removeprefix("h"), anchor.lstrip("0123456789"))
-    ) or own in anchor
+    """Whether a candidate is furniture only by an id made from its heading's words."""
+    return not _judge(el.get("class", "")) & _NAMED and is_heading_anchor(el)
 
 
 def prune_furniture(tree: lxml_html.HtmlElement, own_place: OwnPlaces | None = None) -> int:

@@ -7,6 +7,7 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.anchors import is_heading_anchor
 from archive.extraction.boilerplate import element_text
 from archive.extraction.trafilatura_xpaths import DISCARD_CLASS, DISCARD_ID
 
@@ -19,6 +20,7 @@ _COMMENTS_CLASS = re.compile(r"^[Cc]omment(?!ary)|(?:article|post)-comments")
 _COMMENTS_TAGS = frozenset({"div", "section", "details", "ol", "ul"})
 # Boxes of one kind (tag and class) holding this share of the page's prose are the body.
 _BODY_SHARE = 0.5
+_WITH_ID = etree.XPath(".//*[@id]")
 # trafilatura deletes none of the boxes when they hold more than this share of the text.
 _KEPT_ALL_ABOVE = 6 / 7
 
@@ -62,8 +64,16 @@ def unname_body_boxes(
         if el.tag in _BOX_TAGS and _named(el, classes):
             kinds.setdefault((el.tag, el.get("class") or ""), []).append(el)
     body = [boxes for boxes in kinds.values() if sum(weights[el] for el in boxes) >= _BODY_SHARE * content]
-    if not body or _all_kept(scope):
+    # A section whose id is its heading's anchor ("menu-innovation-strategies") is named
+    # by its subject: the id goes.
+    anchored = [
+        el for el in _WITH_ID(scope)
+        if el.tag in _BOX_TAGS and DISCARD_ID.search(el.get("id", "")) and is_heading_anchor(el)
+    ]
+    if not (body or anchored) or _all_kept(scope):
         return
+    for el in anchored:
+        del el.attrib["id"]
     for boxes in body:
         for el in boxes:
             for box in (el, *el.iterancestors()):
