@@ -218,3 +218,12 @@ def test_a_section_whose_id_is_its_heading_s_anchor_is_text(anchor: str) -> None
     assert heading in text
     assert answers[1] in text
     assert _STEPS[2] in text
+
+
+def test_a_paragraph_whose_class_names_an_embed_is_text() -> None:
+    # A page builder's styled quote: trafilatura deletes whatever its class calls an embed.
+    quote = "<div data-rt-embed-type='true'><p class='c-block-quote-embed-06'>{}</p></div>"
+    body = "".join(f"<p>{p}</p>" + quote.format(s) for p, s in zip(ARTICLE_PARAGRAPHS, _STEPS, strict=True))
+    text = extract_article(page(f"<article>{body}</article>"), URL).text
+    assert _STEPS[1] in text
+    assert ARTICLE_PARAGRAPHS[2] in text

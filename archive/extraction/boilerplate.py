@@ -369,11 +369,12 @@ _EMBED_MIN_PROSE = 300
 
 
 def _keep_embedded_text(embeds: list[lxml_html.HtmlElement]) -> None:
-    """Take the "embed" out of the class of embed boxes that hold a table or prose, not a post."""
+    """Take the "embed" out of the class of embed boxes that hold a table or prose, not a post,
+    and of paragraphs (a page builder's styled quote, "quote-embed", is the body's)."""
     for el in embeds:
         if el.find(".//iframe") is not None or el.find(".//blockquote") is not None:
             continue
-        if el.find(".//table") is None and (
+        if el.tag != "p" and el.find(".//table") is None and (
             sum(len(element_text(p)) for p in el.iter("p")) < _EMBED_MIN_PROSE
         ):
             continue
