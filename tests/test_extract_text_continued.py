@@ -8,6 +8,7 @@ from lxml import html as lxml_html
 
 from archive.extract import extract_article
 from archive.extraction.body import find_prose
+from archive.extraction.trafilatura_pass import run_trafilatura
 from tests.test_extract_text import ARTICLE_PARAGRAPHS, URL, page, paragraphs
 
 _CONTINUED = [
@@ -143,3 +144,77 @@ def test_a_teaser_card_article_nested_in_the_article_body_is_not_text() -> None:
     for paragraph in ARTICLE_PARAGRAPHS:
         assert paragraph in text
     assert "Ten essay openings" not in text and "favourite first lines" not in text
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        "<section class='listicle-slide' id='slide-{n}'>{item}</section>",  # "slide": a carousel's
+        "<div class='space-y-4 bard'>{item}</div>",  # "bar" in a utility class's word
+        "<section id='menu-item-{n}-how-to-plan'>{item}</section>",  # an anchor that starts "menu"
+    ],
+)
+def test_the_body_s_sections_in_boxes_named_like_furniture_are_text(box: str) -> None:
+    # trafilatura deletes every box whose class or id holds one of its furniture words, by
+    # substring; here they hold the body's items, most of its prose.
+    items = [
+        f"<h2>Tip {n}</h2>{paragraphs([p.replace('a ', f'a {n} ', 1) for p in ARTICLE_PARAGRAPHS])}"
+        for n in range(1, 5)
+    ]
+    # (An introduction and a conclusion around them: when named boxes hold nearly all the
+    # text, trafilatura keeps them all.)
+    intro, end = paragraphs(_CONTINUED), paragraphs([p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS])
+    slides = "".join(box.format(n=n, item=item) for n, item in enumerate(items, 1))
+    footer = "<div class='site-footer'><p>About us. Contact. Jobs. Terms of use.</p></div>"
+    html = page(f"<article><div class='entry-content'>{intro}{slides}{end}</div></article>{footer}")
+    text = extract_article(html, URL).text
+    assert _CONTINUED[1] in text
+    assert "Tip 3" in text
+    assert ARTICLE_PARAGRAPHS[2].replace("a ", "a 4 ", 1) in text
+    assert "Terms of use" not in text
+    # ... and trafilatura's fast pass keeps them: its fallback, twice the cost, is not
+    # needed to find them (and on real pages did not always find them: readability
+    # took one section for the article).
+    tree = lxml_html.fromstring(html)
+    find_prose(tree)
+    assert "Tip 3" in run_trafilatura(tree, URL, fast=True)
+
+
+def test_a_page_builder_s_widgets_all_stay_when_one_kind_holds_the_prose() -> None:
+    # Every block of the body is a "widget": trafilatura keeps them all (they hold nearly
+    # all the text); renaming the text widgets alone would leave the heading widgets named.
+    text_widget = "<div class='widget widget-text'><div class='widget-container'>{}</div></div>"
+    heading_widget = "<div class='widget widget-heading'><h2>{}</h2></div>"
+    blocks = "".join(
+        heading_widget.format(f"Step {n} of the essay") + text_widget.format(paragraphs(ARTICLE_PARAGRAPHS))
+        for n in range(1, 4)
+    )
+    text = extract_article(page(f"<article><div class='entry-content'>{blocks}</div></article>"), URL).text
+    assert "Step 2 of the essay" in text
+    assert ARTICLE_PARAGRAPHS[2] in text
+
+
+def test_the_introduction_before_an_unclosed_embed_stays_with_the_body_nested_in_it() -> None:
+    # A custom-HTML block (a table in a wrapper) whose </div> is missing: the parser nests
+    # the rest of the body in it, and that part alone holds most of the prose.
+    rest = [p.replace(" a ", f" {n} ") for n in ("one", "another", "the next") for p in ARTICLE_PARAGRAPHS]
+    embed = (
+        "<div class='w-embed'><div class='responsive-table'><table><tr><th>Bill</th><th>Tip</th></tr>"
+        "<tr><td>$10</td><td>$2</td></tr></table>"  # its </div>s come after the body's rest
+    )
+    body = f"<div class='rich-text'>{paragraphs(_CONTINUED)}<h2>How much</h2>{embed}{paragraphs(rest)}"
+    html = page(f"<div class='blog'>{body}</div></div></div></div><div class='footer'><p>(c) Site</p></div>")
+    text = extract_article(html, URL).text
+    assert _CONTINUED[0] in text
+    assert rest[-1] in text
+
+
+@pytest.mark.parametrize("box", ["<div class='commentOnSelection'>", "<div id='comment-area'>"])
+def test_a_body_in_a_box_named_for_comments_is_text(box: str) -> None:
+    # A feature letting readers comment on a selected sentence wraps the whole body;
+    # trafilatura deletes boxes whose class or id starts with "comment", with no guard.
+    body = paragraphs([*ARTICLE_PARAGRAPHS, *_CONTINUED])
+    html = page(f"<article><div class='post'>{box}<div class='body'>{body}</div></div></div></article>")
+    text = extract_article(html, URL).text
+    assert ARTICLE_PARAGRAPHS[0] in text
+    assert _CONTINUED[1] in text

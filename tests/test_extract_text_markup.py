@@ -129,3 +129,101 @@ def test_an_image_s_caption_and_credit_in_the_body_are_not_text() -> None:
     assert ARTICLE_PARAGRAPHS[2] in text
     assert "Saturday writing workshop" not in text
     assert "Jane Doe" not in text
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        "h-membership-rewards-and-discounts",  # WordPress's block editor: "h-" and the words
+        "membership-rewards-and-discounts",
+        "2-membership-rewards-and-discounts",  # the heading's number kept in its slug
+    ],
+)
+def test_a_heading_whose_id_is_the_slug_of_its_own_words_is_text(anchor: str) -> None:
+    # The id is the heading's anchor (for a table of contents), made from its words: it
+    # names the section's subject, not the heading's role, even when a word in it
+    # ("membership", "social", "promo") would name furniture in a class.
+    number = "2. " if anchor[0] == "2" else ""
+    body = (
+        f"<p>{ARTICLE_PARAGRAPHS[0]}</p>"
+        f"<h3 id='{anchor}'>{number}Membership Rewards and Discounts</h3>"
+        f"{paragraphs(ARTICLE_PARAGRAPHS[1:])}"
+        "<h3 id='related-stories'>Related stories</h3>"
+        "<ul><li><a href='/a'>One more story about essays and drafts</a></li></ul>"
+    )
+    text = extract_article(page(f"<article>{body}</article>"), URL).text
+    assert "Membership Rewards and Discounts" in text
+    assert ARTICLE_PARAGRAPHS[2] in text
+    assert "Related stories" not in text
+
+
+def test_a_streamed_react_page_reads_its_parts_where_the_browser_sets_them() -> None:
+    # The shell holds a fallback where each part goes; the parts come at the end of the body,
+    # hidden, with the calls that move them: $RC for a boundary, $RS for a placeholder.
+    shell = (
+        f"<article><div class='post-body'><p>{ARTICLE_PARAGRAPHS[0]}</p>"
+        '<!--$?--><template id="B:0"></template><div>Loading paragraph...</div><!--/$-->'
+        f"<template id='P:1'></template><p>{_STEPS[0]} And then the next one.</p></div></article>"
+        "<footer><p>About us. Contact. Jobs.</p></footer>"
+    )
+    parts = (
+        f"<div hidden id='S:0'>{paragraphs(ARTICLE_PARAGRAPHS[1:])}</div>"
+        '<script>$RC("B:0","S:0")</script>'
+        f"<div hidden id='S:1'><p>{_STEPS[1]} It is the last part sent.</p></div>"
+        '<script>$RS("S:1","P:1")</script>'
+    )
+    text = extract_article(page(shell + parts), URL).text
+    assert "Loading" not in text
+    expected = [ARTICLE_PARAGRAPHS[0], ARTICLE_PARAGRAPHS[1], ARTICLE_PARAGRAPHS[2], _STEPS[1], _STEPS[0]]
+    positions = [text.find(part) for part in expected]
+    assert -1 not in positions and positions == sorted(positions), text
+
+
+def test_a_closed_accordion_s_answers_in_the_body_are_text() -> None:
+    # Until a reader opens them, the answers are aria-hidden, hidden or styled to no height
+    # (their component named in a data- attribute: the class is a hash).
+    answers = [p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS]
+    folded = [
+        "<div aria-hidden='true' hidden class='css-1k07'>{}</div>",
+        "<div aria-hidden='true' style='height:0;overflow:hidden'>{}</div>",
+        "<div hidden>{}</div>",
+    ]
+    items = "".join(
+        f"<div data-theme-key='collapsible-section'><button>Question {n}?</button>"
+        + fold.format(f"<p>{answer}</p>") + "</div>"
+        for n, (fold, answer) in enumerate(zip(folded, answers, strict=True))
+    )
+    menu = "<div aria-hidden='true' class='share-menu'><p>Share this on every network you know.</p></div>"
+    faq = f"<div class='accordion'>{items}</div>"
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}{menu}{faq}</article>")
+    text = extract_article(html, URL).text
+    for answer in answers:
+        assert answer in text
+    assert "Share this" not in text
+
+
+@pytest.mark.parametrize("anchor", ["menu-planning-for-a-crowd", "social-benefits-of-writing"])
+def test_a_section_whose_id_is_its_heading_s_anchor_is_text(anchor: str) -> None:
+    # One section of several, its id made from its heading's words: "menu" is a word
+    # trafilatura deletes boxes for, "social" one our own furniture pruning knows.
+    heading = anchor.replace("-", " ").capitalize()
+    answers = [p.replace(" a ", " one ") for p in ARTICLE_PARAGRAPHS]
+    sections = (
+        f"<section id='how-to-start'><h2>How to start</h2>{paragraphs(ARTICLE_PARAGRAPHS)}</section>"
+        f"<section id='{anchor}'><h2>{heading}</h2>{paragraphs(answers)}</section>"
+        f"<section id='what-to-cut'><h2>What to cut</h2>{paragraphs(_STEPS)}</section>"
+        f"<section id='last-words'><h2>Last words</h2>{paragraphs([p.upper() for p in answers])}</section>"
+    )
+    text = extract_article(page(f"<article>{sections}</article>"), URL).text
+    assert heading in text
+    assert answers[1] in text
+    assert _STEPS[2] in text
+
+
+def test_a_paragraph_whose_class_names_an_embed_is_text() -> None:
+    # A page builder's styled quote: trafilatura deletes whatever its class calls an embed.
+    quote = "<div data-rt-embed-type='true'><p class='c-block-quote-embed-06'>{}</p></div>"
+    body = "".join(f"<p>{p}</p>" + quote.format(s) for p, s in zip(ARTICLE_PARAGRAPHS, _STEPS, strict=True))
+    text = extract_article(page(f"<article>{body}</article>"), URL).text
+    assert _STEPS[1] in text
+    assert ARTICLE_PARAGRAPHS[2] in text

@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 
 from archive.extraction.boilerplate import element_text
 from archive.extraction.markup import lift_table_captions, number_ordered_lists, unbullet_numbered_items
+from archive.extraction.namedbody import unfold_answers, unname_body_boxes
 from archive.extraction.quotations import open_quotations
 from archive.extraction.trafilatura_pass import SharedWork, run_trafilatura
 
@@ -101,7 +102,20 @@ class Prose:
 
 
 def find_prose(tree: lxml_html.HtmlElement) -> Prose:
-    """The deepest element holding most of the page's prose, unless markup already names one."""
+    """The deepest element holding most of the page's prose, unless markup already names one.
+
+    The body's boxes in the branch trafilatura will read, named like furniture, lose
+    those names (namedbody.py).
+    """
+    prose, weights, content = _weighed_prose(tree)
+    scope = tree if prose.branch is None else prose.branch
+    unname_body_boxes(scope, weights, content)
+    unfold_answers(scope)
+    return prose
+
+
+def _weighed_prose(tree: lxml_html.HtmlElement) -> tuple[Prose, dict[lxml_html.HtmlElement, int], int]:
+    """find_prose's Prose, with each element's prose and the page's outside furniture."""
     blocks = []
     for el in tree.iter("p", "div", "section", "td", "pre", "blockquote"):
         weight = _prose_weight(el)
@@ -148,21 +162,23 @@ def find_prose(tree: lxml_html.HtmlElement) -> Prose:
         if best is not None:
             _take_in_continuations(best, split)
         # trafilatura chooses among the marked elements: it must see them all.
-        return Prose(None, total, other, _enclosing(branch, marked))
+        return Prose(None, total, other, _enclosing(branch, marked)), weights, content
     if best is not None:
         best = _outside_foldouts(best, weights)
     if best is not None:
         best = _with_split_parts(best, weights)
     if best is not None:
+        best = _among_own_paragraphs(best, branch, split)
+    if best is not None:
         _take_in_continuations(best, split)
     if best is None or best.tag in ("body", "html"):
-        return Prose(None, total, other)
+        return Prose(None, total, other), weights, content
     for card in marked:
         # Every <article> on the page is a teaser card (the markup names no body):
         # trafilatura would take the first card for the article.
         card.tag = "div" if card.tag == "article" else card.tag
         card.attrib.pop("itemprop", None)
-    return Prose(best, total, other, _enclosing(branch, [best]))
+    return Prose(best, total, other, _enclosing(branch, [best])), weights, content
 
 
 def _summed_up(by_parent: dict[lxml_html.HtmlElement, int]) -> dict[lxml_html.HtmlElement, int]:
@@ -211,6 +227,24 @@ def _with_split_parts(
     for sibling in parent:
         if sibling is not root and (sibling.tag, sibling.get("class")) == kind and weights.get(sibling):
             return parent
+    return root
+
+
+def _among_own_paragraphs(
+    root: lxml_html.HtmlElement, branch: lxml_html.HtmlElement | None, split: _Split
+) -> lxml_html.HtmlElement:
+    """A root whose container, up to the branch, holds long paragraphs of its own widens to it.
+
+    The paragraphs around the root are the body's too: its introduction before an embed
+    left unclosed, where the parser nests the rest of the body inside the embed.
+    """
+    if branch is None:
+        return root
+    for ancestor in root.iterancestors():
+        if split.long.get(ancestor, 0) >= 2:
+            return ancestor
+        if ancestor is branch:
+            break
     return root
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.anchors import is_heading_anchor
 from archive.extraction.cleanup import is_furniture_line
 
 # Class and id words that name furniture, not content. English words dominate
@@ -368,11 +369,12 @@ _EMBED_MIN_PROSE = 300
 
 
 def _keep_embedded_text(embeds: list[lxml_html.HtmlElement]) -> None:
-    """Take the "embed" out of the class of embed boxes that hold a table or prose, not a post."""
+    """Take the "embed" out of the class of embed boxes that hold a table or prose, not a post,
+    and of paragraphs (a page builder's styled quote, "quote-embed", is the body's)."""
     for el in embeds:
         if el.find(".//iframe") is not None or el.find(".//blockquote") is not None:
             continue
-        if el.find(".//table") is None and (
+        if el.tag != "p" and el.find(".//table") is None and (
             sum(len(element_text(p)) for p in el.iter("p")) < _EMBED_MIN_PROSE
         ):
             continue
@@ -396,6 +398,11 @@ def _gated_text(el: lxml_html.HtmlElement, chars: dict[lxml_html.HtmlElement, in
         return False
     long = sum(1 for p in el.iter("p") if chars.get(p, 0) >= _GATED_PARAGRAPH_CHARS)
     return long >= _GATED_PARAGRAPHS and not _FORM_CONTROLS(el)
+
+
+def _is_own_anchor(el: lxml_html.HtmlElement) -> bool:
+    """Whether a candidate is furniture only by an id made from its heading's words."""
+    return not _judge(el.get("class", "")) & _NAMED and is_heading_anchor(el)
 
 
 def prune_furniture(tree: lxml_html.HtmlElement, own_place: OwnPlaces | None = None) -> int:
@@ -430,7 +437,7 @@ def prune_furniture(tree: lxml_html.HtmlElement, own_place: OwnPlaces | None = N
         inner = sum(chars[p] if p in chars else len(element_text(p)) for p in el.iter("p"))
         if inner > 0.4 * total or (el not in unshown and el.find(".//h1") is not None):
             continue
-        if el not in unshown and _gated_text(el, chars):
+        if el not in unshown and (_gated_text(el, chars) or _is_own_anchor(el)):
             continue
         doomed.append(el)
     _keep_embedded_text(found.embeds)

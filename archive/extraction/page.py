@@ -17,6 +17,7 @@ from trafilatura.utils import (
 )
 
 from archive.extraction.decoding import decode_legacy, decompressed, utf16_without_bom
+from archive.extraction.streamed import drop_fallbacks, place_segments, streamed
 from archive.extraction.textfix import repair_mojibake
 
 ARTICLE_TYPES = frozenset(
@@ -266,9 +267,13 @@ def _without_huge_scripts(body: bytes) -> bytes:
 
 
 def parse_page(body: bytes, url: str) -> Page | None:
-    tree, source = _load_html(_drop_early_end_tags(_without_huge_scripts(body)))
+    live = streamed(body)
+    sent = drop_fallbacks(body) if live else body
+    tree, source = _load_html(_drop_early_end_tags(_without_huge_scripts(sent)))
     if tree is None:
         return None
+    if live:
+        place_segments(tree, body)
     if b"\xc3" in body and _DOUBLE_ENCODED.search(body):  # every pattern opens with \xc3
         # Repair before extraction: downstream, trafilatura drops the C1 control
         # characters that hold half of each broken sequence.

@@ -25,15 +25,15 @@ from trafilatura.xpaths import (
 # XPath's self:: and attribute tests cost twice the whole Python test), and each distinct
 # id or class is tested against the patterns once a pass: class names repeat down a page.
 _BOX_TAGS = ("div", "item", "list", "p", "section", "span")
-_DISCARD_ID = re.compile(_alt(_OVERALL_DISCARD_BOTH_TOKENS + _OVERALL_DISCARD_ID_TOKENS))
-_DISCARD_CLASS = re.compile(_alt(_OVERALL_DISCARD_BOTH_TOKENS + _OVERALL_DISCARD_CLASS_TOKENS))
+DISCARD_ID = re.compile(_alt(_OVERALL_DISCARD_BOTH_TOKENS + _OVERALL_DISCARD_ID_TOKENS))
+DISCARD_CLASS = re.compile(_alt(_OVERALL_DISCARD_BOTH_TOKENS + _OVERALL_DISCARD_CLASS_TOKENS))
 _HIDDEN_ID = re.compile("reader-comments|akismet")
 _HIDDEN_CLASS = re.compile(
     "^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|hide-print| hidden| hide"
     "|noprint|notloaded"
 )
 # An element without the attributes a test reads is never matched: no pattern matches "".
-assert not any(p.search("") for p in (_DISCARD_ID, _DISCARD_CLASS, _HIDDEN_ID, _HIDDEN_CLASS))
+assert not any(p.search("") for p in (DISCARD_ID, DISCARD_CLASS, _HIDDEN_ID, _HIDDEN_CLASS))
 
 
 class _Verdicts(dict[str, bool]):
@@ -64,7 +64,7 @@ def discarded_boxes(tree: etree._Element) -> tuple[list[etree._Element], list[et
     [0] navigation, sharing, ads, footers... by id, class and role (among _BOX_TAGS);
     [1] hidden elements and comment furniture, among all elements.
     """
-    bad_ids, bad_classes = _Verdicts(_DISCARD_ID), _Verdicts(_DISCARD_CLASS)
+    bad_ids, bad_classes = _Verdicts(DISCARD_ID), _Verdicts(DISCARD_CLASS)
     hidden_ids, hidden_classes = _Verdicts(_HIDDEN_ID), _Verdicts(_HIDDEN_CLASS)
     boxes: list[etree._Element] = []
     hidden: list[etree._Element] = []
