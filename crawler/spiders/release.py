@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.robots import origin
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.utils.log import SpiderLoggerAdapter
@@ -65,12 +67,13 @@ class ArticleRelease:
                     for output in self._start_pages():
                         yield output
                     return
-                # (While a robots.txt is asked for, what is released for its origin is held:
-                # all of them again, at a rule's re-reading.)
-                if frontier.open_documents == 0 and not frontier.held and self._room():
-                    # The last first: Scrapy queues start() output first in, first out, and
-                    # what callbacks yield last in, first out; fetched in the order they were
-                    # when all were yielded at once from the callback (the last named first).
+                # The last first: Scrapy queues start() output first in, first out, and what
+                # callbacks yield last in, first out; fetched in the order they were when all
+                # were yielded at once from the callback (the last named first). While its
+                # origin's robots.txt is asked for (read again), an article waits: released,
+                # it would be held, and all the others after it.
+                if (frontier.open_documents == 0 and self._room()
+                        and origin(frontier.ready[-1][0]) not in frontier.held):
                     url, depth, meta = frontier.ready.pop()
                     idle = 0
                     try:
