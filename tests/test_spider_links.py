@@ -201,3 +201,21 @@ def test_a_robots_txt_read_at_last_reopens_the_origin_and_the_run_is_not_robots_
     list(spider.parse_robots(response))
     assert not spider.crawler.stats.get_value("newsarchive/robots_unreachable")
     assert not spider.frontier.robots.unreachable(asked)
+
+
+def test_an_article_released_after_a_robots_txt_reread_obeys_the_new_rules(tmp_path: Path) -> None:
+    # Requests are made as the crawl has room for them: rules read again meanwhile
+    # (NEWSARCHIVE_ROBOTS_MAX_AGE) apply to the articles not yet handed to Scrapy.
+    spider = _spider(tmp_path)
+    spider.frontier.robots.learn("http://127.0.0.1:8799", b"User-agent: *\nAllow: /\n")
+    stories = [f"http://127.0.0.1:8799/news/{name}" for name in ("open", "private-memo")]
+    spider.frontier.waiting_articles = [(url, 1, {}) for url in stories]
+    spider.frontier.open_documents = 1
+    spider._releasing = True  # as start() does: it releases them
+    assert list(spider._document_done()) == []
+    assert spider.frontier.scheduled == 2  # counted against max_pages now, in the feed's order
+    spider.frontier.robots.learn("http://127.0.0.1:8799", b"User-agent: *\nDisallow: /news/private\n")
+    out = [each for entry in list(spider.frontier.ready) for each in spider._release(*entry)]
+    assert [r.url for r in out] == [stories[0]]
+    assert spider.frontier.scheduled == 1
+    assert spider.crawler.stats.get_value("newsarchive/robots_disallowed") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -36,6 +37,9 @@ class Frontier:
         self.pages_seen: set[str] = set()  # section and listing pages requested
         self.open_documents = 0  # feeds and sitemaps scheduled and not yet read
         self.waiting_articles: list[tuple[str, int, dict[str, object]]] = []
+        # Articles decided on when discovery ended (counted in `scheduled`, robots.txt allowing
+        # them), their Requests not made yet: released as the crawl has room (spiders.release).
+        self.ready: deque[tuple[str, int, dict[str, object]]] = deque()
         self.scheduled = 0
 
     def article_verdict(self, link: DiscoveredLink) -> tuple[str, str]:

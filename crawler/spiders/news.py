@@ -28,6 +28,7 @@ from crawler.session import ArchiveSession
 from crawler.settings import user_agent
 from crawler.spiders.frontier import Frontier, already_archived
 from crawler.spiders.redirects import RedirectHops
+from crawler.spiders.release import ArticleRelease
 from crawler.spiders.responses import as_sent, cut_short, header
 from crawler.spiders.robots_callbacks import DOCUMENTS, RobotsCallbacks
 
@@ -36,7 +37,7 @@ _PRIORITY = {"robots": 100, "feed": 20, "sitemap": 20, "article": 0, "page": -10
 _REDIRECTS = [301, 302, 303, 307, 308]
 
 
-class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
+class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
     site: SiteConfig  # set on each per-site subclass by the spider loader
 
     def __init__(self, *args: Any, base_url: str | None = None, **kwargs: Any):
@@ -78,15 +79,16 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
             return
         sites_dir = Path(self.settings.get("NEWSARCHIVE_SITES") or "config/sites")
         self.frontier.archived = already_archived(self.site, sites_dir, ArchiveSession.of(self.crawler).index)
+        self._releasing = True  # a feed read before the last seed is out leaves its articles to it
         # Feeds and sitemaps first, pages once they are all read: their dates decide what
         # `since` skips, whichever source links an article.
         for url, kind in self.site.seeds:
             if kind != "page":
                 for output in self._request(url, kind, depth=0):
                     yield output
-        if not self.frontier.open_documents:
-            for output in self._start_pages():
-                yield output
+        # Then the articles they name, as the crawl has room for them, and the start pages.
+        async for output in self._released():
+            yield output
 
     def _start_pages(self) -> Iterator[Any]:
         if self._pages_started:
@@ -97,8 +99,9 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
                 yield from self._request(url, kind, depth=0)
 
     def _document_done(self) -> Iterator[Any]:
-        """A feed or sitemap was read (or failed): after the last one, request the articles
-        they named (every source's date, title and keywords now known) and start the pages."""
+        """A feed or sitemap was read (or failed): after the last one, decide on the articles
+        they named (every source's date, title and keywords now known), for start() to
+        release as the crawl has room for them, then the start pages."""
         self.frontier.open_documents -= 1
         if self.frontier.open_documents > 0:
             return
@@ -107,19 +110,25 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
             # One article nobody foresaw (a date past year 9999 met `since`) cost all the
             # others and the start pages: this runs outside parse()'s guard.
             try:
-                requests = list(self._request_article(canonical, depth, meta))
+                requests = list(self._request_article(canonical, depth, meta, later=True))
             except Exception:
                 self.logger.exception("requesting %s failed", canonical)
                 continue
             yield from requests
-        yield from self._start_pages()
+        self._wake()
+        if not self._releasing:  # start() is over (or the spider driven by hand): all now
+            while self.frontier.ready:
+                yield from self._release(*self.frontier.ready.popleft())
+            yield from self._start_pages()
 
     # -- scheduling -------------------------------------------------------------------
 
     def _request(
-        self, url: str, kind: str, depth: int, *, dont_filter: bool = False, **meta: Any
+        self, url: str, kind: str, depth: int, *, dont_filter: bool = False, later: bool = False,
+        **meta: Any
     ) -> Iterator[Any]:
-        """A request for `url`, held back until its origin's robots.txt is known."""
+        """A request for `url`, held back until its origin's robots.txt is known. `later`: an
+        article its origin's rules allow goes to frontier.ready, its Request made at release."""
         url = with_ascii_host(url)  # what Scrapy would do to a non-ASCII host is IDNA 2003
         frontier = self.frontier
         if not self._readable(url):
@@ -146,7 +155,18 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
         frontier.scheduled += 1
         if kind in DOCUMENTS:
             frontier.open_documents += 1
-        request = Request(
+        if later and frontier.robots.known(url) and frontier.robots.allowed(url):
+            frontier.ready.append((url, depth, meta))
+            return
+        yield from self._dispatch(self._new_request(url, kind, depth, dont_filter, meta))
+
+    def _release(self, url: str, depth: int, meta: dict[str, Any]) -> Iterator[Any]:
+        """The Request of an article from frontier.ready, robots.txt asked again."""
+        yield from self._dispatch(self._new_request(url, "article", depth, False, meta))
+
+    def _new_request(self, url: str, kind: str, depth: int, dont_filter: bool,
+                     meta: dict[str, Any]) -> Request:
+        return Request(
             url, callback=self.parse, errback=self.on_error, priority=_PRIORITY[kind],
             # Redirects are followed here, not by Scrapy: each hop is recorded, a target already
             # fetched is not fetched again, and a loop ends in the errback-free "redirect_loop".
@@ -157,9 +177,12 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
             # link, a withdrawn story's redirect), and the articles only it linked were missed.
             dont_filter=dont_filter or kind in DOCUMENTS or kind == "page",
         )
-        if frontier.robots.known(url):
+
+    def _dispatch(self, request: Request) -> Iterator[Any]:
+        url = request.url
+        if self.frontier.robots.known(url):
             yield from self._if_allowed(request)
-        elif frontier.hold(request):
+        elif self.frontier.hold(request):
             yield Request(
                 origin(url) + "/robots.txt", callback=self.parse_robots, errback=self.on_robots_error,
                 priority=_PRIORITY["robots"], dont_filter=True,
@@ -230,12 +253,13 @@ class NewsSpider(RedirectHops, RobotsCallbacks, Spider):
         else:
             yield from self._request_article(canonical, depth, meta)
 
-    def _request_article(self, canonical: str, depth: int, meta: dict[str, Any]) -> Iterator[Any]:
+    def _request_article(self, canonical: str, depth: int, meta: dict[str, Any], *,
+                         later: bool = False) -> Iterator[Any]:
         if self.frontier.too_old(canonical):
             self._stat("skipped_since")
             return
         self._stat("articles_discovered")
-        yield from self._request(canonical, "article", depth, canonical=canonical, **meta)
+        yield from self._request(canonical, "article", depth, later=later, canonical=canonical, **meta)
 
     def _stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats:
