@@ -32,6 +32,20 @@ def test_ordered_list_items_read_with_their_numbers_and_no_bullet() -> None:
     assert "- Keep every draft you write." in lines
 
 
+def test_an_item_opening_with_a_paragraph_has_its_number_on_its_line_and_an_empty_one_none() -> None:
+    # "1." stood on a line of its own above an item written as "<li>\n <p>...</p>", and an
+    # empty item came out as a line "- 2." (its number and trafilatura's bullet).
+    items = (f"<li>\n  <p>{_STEPS[0]}</p>\n</li><li> </li>"
+             f"<li><p>{_STEPS[1]}</p><p>{_STEPS[2]}</p></li>"
+             "<li>\n <p>360 degrees of the room, photographed from its middle.</p></li>")
+    html = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}<ol>{items}</ol></article>")
+    lines = [line.strip() for line in extract_article(html, URL).text.splitlines()]
+    assert f"1. {_STEPS[0]}" in lines
+    assert any(line.startswith(f"3. {_STEPS[1]}") for line in lines), lines  # the browser's number
+    assert "4. 360 degrees of the room, photographed from its middle." in lines  # not its own number
+    assert not any(line.rstrip(".").lstrip("- ").isdigit() for line in lines), lines
+
+
 @pytest.mark.parametrize(
     "caption",
     [

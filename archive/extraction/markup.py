@@ -22,10 +22,26 @@ def number_ordered_lists(tree: lxml_html.HtmlElement) -> None:
             number = 1
         step = -1 if ol.get("reversed") is not None else 1
         for li in ol.iterchildren("li"):
-            first = (li.text or "").lstrip()
-            if not first[:1].isdigit():
-                li.text = f"{number}. {li.text or ''}"
+            if element_text(li).strip():  # (an empty item shows a bare number: nothing to read)
+                _number_item(li, number)
             number += step
+
+
+# Blocks an item may open with: its number goes inside the first, or it stood on a line of
+# its own ("1." then the paragraph).
+_BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "section"})
+
+
+def _number_item(li: lxml_html.HtmlElement, number: int) -> None:
+    holder = li
+    if not (li.text or "").strip() and len(li) and li[0].tag in _BLOCKS:
+        holder, li.text = li[0], None
+    if not _NUMBERED.match(holder.text or ""):
+        holder.text = f"{number}. {(holder.text or '').lstrip()}"
+
+
+# An item its writer numbered ("3. Step", "3) Step"); "360 Panorama" is not one.
+_NUMBERED = re.compile(r"\s*\d+[.)](?:\s|$)")
 
 
 def lift_table_captions(tree: lxml_html.HtmlElement) -> None:
