@@ -241,3 +241,15 @@ def test_a_paragraph_whose_class_names_an_embed_is_text() -> None:
     text = extract_article(page(f"<article>{body}</article>"), URL).text
     assert _STEPS[1] in text
     assert ARTICLE_PARAGRAPHS[2] in text
+
+
+@pytest.mark.parametrize("call", ['$RS("S:0","S:0")', '$RC("S:0","S:0")'])
+def test_a_streamed_part_sent_to_itself_leaves_the_page_readable(call: str) -> None:
+    # A malformed call naming one element as both the part and its place: the part was
+    # taken out of the page, then put back at its own (gone) place, and the page's
+    # extraction failed with an AttributeError, its text lost.
+    part = f"<div hidden id='S:0'>{paragraphs(ARTICLE_PARAGRAPHS)}</div>"
+    body = f"<article>{part}<script>{call}</script></article>"
+    result = extract_article(page(body), URL)
+    assert result.status != "error", result.reason
+

@@ -46,8 +46,8 @@ def place_segments(tree: lxml_html.HtmlElement, body: bytes) -> None:
         segment, target = by_id.get(segment_id.decode()), by_id.get(target_id.decode())
         if segment is None or target is None or target.getparent() is None or segment.getparent() is None:
             continue
-        if any(a is segment for a in target.iterancestors()):
-            continue  # (a malformed page: a part's target inside itself)
+        if segment is target or any(a is segment for a in target.iterancestors()):
+            continue  # (a malformed page: a part's target is itself or inside it)
         segment.drop_tree()  # its tail stays where it was ...
         segment.tail = target.tail  # ... and it takes the template's
         target.getparent().replace(target, segment)
