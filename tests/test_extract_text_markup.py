@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from archive.extract import extract_article
@@ -253,3 +255,15 @@ def test_a_streamed_part_sent_to_itself_leaves_the_page_readable(call: str) -> N
     result = extract_article(page(body), URL)
     assert result.status != "error", result.reason
 
+
+def test_pending_boundaries_never_closed_cost_time_in_proportion_to_the_page() -> None:
+    # Each fallback was sought to its closing comment by a non-greedy regex: without one
+    # (a page cut short, a shell whose parts never came), each opening scanned the rest of
+    # the page: 20,000 of them took 49 s, past the extraction pool's timeout.
+    pending = '<!--$?--><template id="B:1"></template><span>Loading...</span>' * 20_000
+    body = page(f"<article>{paragraphs(ARTICLE_PARAGRAPHS)}</article><div>{pending}</div>"
+                "<script>$RC</script>")
+    started = time.perf_counter()
+    result = extract_article(body, URL)
+    assert time.perf_counter() - started < 5
+    assert ARTICLE_PARAGRAPHS[0] in (result.text or "")

@@ -16,9 +16,10 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
-# The fallback of a boundary still pending, after its template; the comments are lost in
-# parsing. (Non-greedy: a fallback holding a boundary of its own keeps a part.)
-_FALLBACK = re.compile(rb'(<!--\$\?--><template id="B:[0-9a-z]+"></template>).*?<!--/\$-->', re.S)
+# The opening of a boundary still pending, its template, and the end of its fallback; the
+# comments are lost in parsing.
+_PENDING = re.compile(rb'<!--\$\?--><template id="B:[0-9a-z]+"></template>')
+_END = b"<!--/$-->"
 _PARTS = etree.XPath('//*[starts-with(@id, "S:") or starts-with(@id, "B:") or starts-with(@id, "P:")]')
 _CALL = re.compile(rb'\$R([CS])\("([A-Z]:[0-9a-z]+)","([A-Z]:[0-9a-z]+)"')
 
@@ -30,8 +31,21 @@ def streamed(body: bytes) -> bool:
 
 
 def drop_fallbacks(body: bytes) -> bytes:
-    """The page without the fallbacks of pending boundaries (their templates stay)."""
-    return _FALLBACK.sub(rb"\1", body)
+    """The page without the fallbacks of pending boundaries (their templates stay).
+
+    Each fallback ends at the next closing comment (a fallback holding a boundary of its own
+    keeps a part). Sought with find(), not a non-greedy regex: that scanned the rest of the
+    page for each opening left unclosed, 49 s for 20,000 of them."""
+    kept, start = [], 0
+    for opening in _PENDING.finditer(body):
+        if opening.start() < start:
+            continue  # inside a fallback already dropped
+        end = body.find(_END, opening.end())
+        if end < 0:
+            break  # no later opening is closed either
+        kept.append(body[start:opening.end()])
+        start = end + len(_END)
+    return b"".join([*kept, body[start:]]) if kept else body
 
 
 def place_segments(tree: lxml_html.HtmlElement, body: bytes) -> None:
