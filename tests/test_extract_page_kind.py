@@ -165,3 +165,17 @@ def test_a_short_story_whose_json_ld_also_describes_its_related_stories_is_an_ar
     script = f"<script type='application/ld+json'>{json.dumps([own, *related])}</script>"
     result = _short_story_over_a_grid(script, url)
     assert (result.status, result.published) == ("ok", "2025-03-04"), result.reason
+
+
+def test_a_related_story_s_unparsable_url_in_the_json_ld_does_not_fail_the_page() -> None:
+    # "http://[" is no URL (urlsplit raises ValueError): one such related story in a plugin's
+    # JSON-LD failed the page's extraction ("error", ValueError: Invalid IPv6 URL), its text lost.
+    url = f"{SITE}/news/rail-strike-called-off"
+    own = {"@type": "NewsArticle", "headline": "Rail strike called off", "datePublished": "2025-03-04",
+           "mainEntityOfPage": url}
+    related = [{"@type": "NewsArticle", "headline": headline,
+                "url": "http://[story-0" if n == 0 else f"{SITE}/news/story-{n}"}
+               for n, headline in enumerate(MOST_READ)]
+    script = f"<script type='application/ld+json'>{json.dumps([*related, own])}</script>"
+    result = _short_story_over_a_grid(script, url)
+    assert (result.status, result.published) == ("ok", "2025-03-04"), result.reason

@@ -282,8 +282,12 @@ def _under_furniture_label(lst: lxml_html.HtmlElement) -> bool:
 
 
 def page_key(url: str) -> str:
-    """Host (without "www.") and path: enough to tell one page from another on a site."""
-    parts = urlsplit(url.strip())
+    """Host (without "www.") and path: enough to tell one page from another on a site. A URL
+    that does not parse ("http://[broken", from a page's JSON-LD) is its own key: no page's."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
     return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
 
 
