@@ -121,3 +121,26 @@ def test_rules_read_again_apply_to_the_articles_not_yet_released(
     late = [hit for hit in hits[second:] if hit.startswith("/news/")]
     assert len(late) <= RELEASE_AHEAD * CONCURRENT + CONCURRENT
     assert result.stats()["newsarchive/robots_disallowed"] == len(stories) - len(fetched)
+
+
+def test_a_sitemaps_articles_go_before_the_section_pages_it_lists(server: _Server, tmp_path: Path) -> None:  # noqa: F811
+    # Articles outrank pages (priority 0 over -10). The sitemap's pages were queued as it was
+    # read, its articles kept for the release: with more pages queued than the release's
+    # bound, no article was released until every page, and what they linked, had gone out.
+    port = server.server_address[1]
+    letters = "abcdefghij"
+    stories = [f"/news/story-{letters[n // 10]}{letters[n % 10]}" for n in range(40)]
+    sections = [f"/section/part-{letters[n // 10]}{letters[n % 10]}" for n in range(30)]
+    entries = dict.fromkeys([*stories, *sections], "2026-11-01")
+    server.routes = {"/sitemap.xml": (200, sitemap(port, entries), []),
+                     **{path: (200, listing(), []) for path in sections},
+                     **{path: (200, article(path), []) for path in stories}}
+    site(tmp_path, server, sitemaps="['/sitemap.xml']", follow_patterns=r"['/section/']")
+    result = scrapy_crawl("edge", tmp_path / "data", sites=tmp_path / "sites", settings={
+        "CONCURRENT_REQUESTS": str(CONCURRENT)})
+    assert result.returncode == 0, result.log[-3000:]
+    fetched = [hit for hit in server.hits if hit.startswith(("/news/", "/section/"))]
+    assert sorted(hit for hit in fetched if hit.startswith("/news/")) == stories
+    # (Some sections go out while the sitemap is read, before its articles are decided on.)
+    first = fetched[:len(stories) + CONCURRENT]
+    assert len([hit for hit in first if hit.startswith("/section/")]) <= CONCURRENT, fetched

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Sized
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
+from scrapy import Request, signals
 
 from crawler.robots import origin
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from crawler.spiders.frontier import Frontier
 
-# Requests the scheduler may hold from the release per request sent at once (CONCURRENT_REQUESTS):
+# Released articles the scheduler may hold per request sent at once (CONCURRENT_REQUESTS):
 # enough that the downloader never waits for the next one.
 RELEASE_AHEAD = 4
 # How long the release waits for news before it looks again: a robots.txt read (its held
@@ -42,6 +43,9 @@ class ArticleRelease:
     crawler: Crawler
     _releasing = False  # start() is releasing the articles: _document_done leaves them to it
     _room_event: asyncio.Event | None = None
+    # Released articles not yet out of the scheduler (weakly: one dropped on a way no signal
+    # tells, refused before the downloader, is gone with its last reference).
+    _queued: weakref.WeakSet[Request]
 
     if TYPE_CHECKING:  # the spider's, declared for the type checker
         @property
@@ -52,12 +56,14 @@ class ArticleRelease:
         def _release(self, url: str, depth: int, meta: dict[str, Any]) -> Iterator[Any]: ...
 
     async def _released(self) -> AsyncIterator[Any]:
-        """The articles decided when discovery ended, one by one while the scheduler has fewer
-        than its bound, then the start pages (after them, as their priority said when they were
+        """The articles decided when discovery ended, one by one while fewer than its bound of
+        them wait in the scheduler, then the start pages (after them, as their priority said when they were
         queued together). Open, start() keeps the spider from closing as idle."""
         self._releasing = True  # (set by start() already, before its seeds)
         self._room_event = asyncio.Event()
+        self._queued = weakref.WeakSet()
         self.crawler.signals.connect(self._wake, signal=signals.request_reached_downloader)
+        self.crawler.signals.connect(self._wake, signal=signals.request_dropped)
         try:
             frontier = self.frontier
             idle = 0  # looks in a row that found the crawl idle but for the release
@@ -82,6 +88,8 @@ class ArticleRelease:
                         self.logger.exception("requesting %s failed", url)
                         continue
                     for request in requests:
+                        if isinstance(request, Request) and request.meta.get("kind") == "article":
+                            self._queued.add(request)
                         yield request
                     continue
                 idle = idle + 1 if self._stalled() else 0
@@ -100,19 +108,24 @@ class ArticleRelease:
         finally:
             self._releasing = False
             self.crawler.signals.disconnect(self._wake, signal=signals.request_reached_downloader)
+            self.crawler.signals.disconnect(self._wake, signal=signals.request_dropped)
 
-    def _wake(self) -> None:
+    def _wake(self, request: Request | None = None) -> None:
+        if request is not None:
+            self._queued.discard(request)
         if self._room_event is not None:
             self._room_event.set()
 
     def _room(self) -> bool:
+        """Is the scheduler short of released articles? Counted among all it holds, the pages
+        a sitemap listed (or their links) kept the articles back until they had all gone out,
+        though a page's priority is below an article's."""
         engine = self.crawler.engine
         scheduler = engine.scheduler if engine is not None else None
         if scheduler is None:
             return False
-        if not isinstance(scheduler, Sized):  # a scheduler that cannot count: one at a time
-            return not scheduler.has_pending_requests()
-        return len(scheduler) < RELEASE_AHEAD * self.crawler.settings.getint("CONCURRENT_REQUESTS")
+        return (len(self._queued) < RELEASE_AHEAD * self.crawler.settings.getint("CONCURRENT_REQUESTS")
+                or not scheduler.has_pending_requests())
 
     def _stalled(self) -> bool:
         """Is the crawl idle but for the release? (Scrapy's own test, less start().)"""
