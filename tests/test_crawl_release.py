@@ -144,3 +144,35 @@ def test_a_sitemaps_articles_go_before_the_section_pages_it_lists(server: _Serve
     # (Some sections go out while the sitemap is read, before its articles are decided on.)
     first = fetched[:len(stories) + CONCURRENT]
     assert len([hit for hit in first if hit.startswith("/section/")]) <= CONCURRENT, fetched
+
+
+@pytest.fixture
+def other_origin() -> Iterator[_Server]:
+    httpd = _Server(("127.0.0.1", 0), _Handler)
+    httpd.routes, httpd.hits = {}, []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_articles_on_an_origin_whose_robots_txt_is_unread_are_released_a_few_at_a_time(
+    server: _Server, other_origin: _Server, tmp_path: Path  # noqa: F811
+) -> None:
+    # A sitemap naming its stories on another origin (the site's www. host, another port):
+    # that origin's robots.txt unread when discovery ended, every story was held for it and
+    # queued at once when it was read, as before the lazy release.
+    other = other_origin.server_address[1]
+    stories = [f"/news/story-{'abcdefghij'[n // 10]}{'abcdefghij'[n % 10]}" for n in range(60)]
+    urls = "".join(f"<url><loc>http://127.0.0.1:{other}{path}</loc></url>" for path in stories)
+    server.routes = {"/sitemap.xml": (
+        200, f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode(), [])}
+    other_origin.routes = {path: (200, article(path), []) for path in stories}
+    site(tmp_path, server, sitemaps="['/sitemap.xml']")
+    extensions = {**project.EXTENSIONS, f"{__name__}.SchedulerHighWater": 900}
+    result = scrapy_crawl("edge", tmp_path / "data", sites=tmp_path / "sites", settings={
+        "CONCURRENT_REQUESTS": str(CONCURRENT), "EXTENSIONS": json.dumps(extensions)})
+    assert result.returncode == 0, result.log[-3000:]
+    assert sorted(hit for hit in other_origin.hits if hit.startswith("/news/")) == stories
+    assert other_origin.hits.count("/robots.txt") == 1
+    assert result.stats()["test/scheduler_high_water"] <= RELEASE_AHEAD * CONCURRENT + 2

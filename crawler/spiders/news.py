@@ -128,7 +128,8 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         **meta: Any
     ) -> Iterator[Any]:
         """A request for `url`, held back until its origin's robots.txt is known. `later`: an
-        article its origin's rules allow goes to frontier.ready, its Request made at release."""
+        article its origin's rules allow (or, but for the first, not read yet) goes to
+        frontier.ready, its Request made at release."""
         url = with_ascii_host(url)  # what Scrapy would do to a non-ASCII host is IDNA 2003
         frontier = self.frontier
         if not self._readable(url):
@@ -155,7 +156,10 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         frontier.scheduled += 1
         if kind in DOCUMENTS:
             frontier.open_documents += 1
-        if later and frontier.robots.known(url) and frontier.robots.allowed(url):
+        # Of an origin whose robots.txt is unread, the first is held for it (and it is asked
+        # for now), the others wait for release: all held, all were queued at once when it was.
+        known = frontier.robots.known(url)
+        if later and (frontier.robots.allowed(url) if known else origin(url) in frontier.held):
             frontier.ready.append((url, depth, meta))
             return
         yield from self._dispatch(self._new_request(url, kind, depth, dont_filter, meta))
