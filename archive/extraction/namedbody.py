@@ -94,27 +94,23 @@ def _visible_chars(el: lxml_html.HtmlElement) -> int:
 
 
 def _unname(el: lxml_html.HtmlElement) -> None:
-    ident = el.get("id")
-    if ident and DISCARD_ID.search(ident):
-        del el.attrib["id"]
-    cls = el.get("class")
-    if cls and DISCARD_CLASS.search(cls):
-        kept = " ".join(word for word in cls.split() if not DISCARD_CLASS.search(word))
-        # (A pattern anchored at the start or between spaces may match the words left.)
-        if kept and not DISCARD_CLASS.search(kept):
-            el.set("class", kept)
-        else:
-            del el.attrib["class"]
+    _strip_names(el, DISCARD_ID, DISCARD_CLASS)
 
 
 def _uncomment(el: lxml_html.HtmlElement) -> None:
     """Take trafilatura's names of comment sections out of a box holding the body ("commentOnSelection")."""
+    _strip_names(el, _COMMENTS_ID, _COMMENTS_CLASS)
+
+
+def _strip_names(el: lxml_html.HtmlElement, ids: re.Pattern[str], classes: re.Pattern[str]) -> None:
+    """Drop an id that `ids` matches, and the words of the class that `classes` matches."""
     ident, cls = el.get("id"), el.get("class")
-    if ident and _COMMENTS_ID.search(ident):
+    if ident and ids.search(ident):
         del el.attrib["id"]
-    if cls and _COMMENTS_CLASS.search(cls):
-        kept = " ".join(word for word in cls.split() if not _COMMENTS_CLASS.search(word))
-        if kept and not _COMMENTS_CLASS.search(kept):
+    if cls and classes.search(cls):
+        kept = " ".join(word for word in cls.split() if not classes.search(word))
+        # (A pattern anchored at the start or between spaces may match the words left.)
+        if kept and not classes.search(kept):
             el.set("class", kept)
         else:
             del el.attrib["class"]
