@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -64,14 +64,23 @@ class _Handler(QuietHandler):
         self.send(status, body, [("Content-Type", kind), *headers])
 
 
-@pytest.fixture
-def server() -> Iterator[_Server]:
-    httpd = _Server(("127.0.0.1", 0), _Handler)
+@contextmanager
+def serving(handler: type[_Handler] = _Handler) -> Iterator[_Server]:
+    """A site on 127.0.0.1 (port 0) answering its `routes`, recording its `hits`."""
+    httpd = _Server(("127.0.0.1", 0), handler)
     httpd.routes, httpd.hits = {}, []
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    with serving() as httpd:
+        yield httpd
 
 
 def site(tmp_path: Path, server: _Server, name: str = "edge", **keys: str) -> Path:

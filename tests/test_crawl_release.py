@@ -4,7 +4,6 @@ memory flat in the number of pages): few queued at any moment, each still fetche
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,16 @@ from scrapy.crawler import Crawler
 from crawler import settings as project
 from crawler.spiders.release import RELEASE_AHEAD
 from tests.conftest import scrapy_crawl
-from tests.test_crawl_frontier import _Handler, _Server, article, listing, server, site, sitemap  # noqa: F401
+from tests.test_crawl_frontier import (  # noqa: F401
+    _Handler,
+    _Server,
+    article,
+    listing,
+    server,
+    serving,
+    site,
+    sitemap,
+)
 
 STORIES = 150
 CONCURRENT = 2
@@ -91,12 +99,8 @@ class _RulesChange(_Handler):
 
 @pytest.fixture
 def rules_change() -> Iterator[_Server]:
-    httpd = _Server(("127.0.0.1", 0), _RulesChange)
-    httpd.routes, httpd.hits = {}, []
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_RulesChange) as httpd:
+        yield httpd
 
 
 def test_rules_read_again_apply_to_the_articles_not_yet_released(
@@ -148,12 +152,8 @@ def test_a_sitemaps_articles_go_before_the_section_pages_it_lists(server: _Serve
 
 @pytest.fixture
 def other_origin() -> Iterator[_Server]:
-    httpd = _Server(("127.0.0.1", 0), _Handler)
-    httpd.routes, httpd.hits = {}, []
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving() as httpd:
+        yield httpd
 
 
 def test_articles_on_an_origin_whose_robots_txt_is_unread_are_released_a_few_at_a_time(
