@@ -6,13 +6,14 @@ import logging
 
 from archive.extraction.authors import find_authors
 from archive.extraction.body import extract_text
-from archive.extraction.boilerplate import OwnPlaces, prune_furniture
+from archive.extraction.boilerplate import prune_furniture
 from archive.extraction.byline import scan_headline_region
 from archive.extraction.classify import classify, measure, paywalled
 from archive.extraction.cleanup import clean_lines, standfirst_of
 from archive.extraction.dateorder import month_first
 from archive.extraction.dates import find_dates
 from archive.extraction.language import find_language
+from archive.extraction.links import OwnPlaces
 from archive.extraction.metadata import (
     document_base,
     find_canonical,

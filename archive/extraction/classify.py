@@ -10,7 +10,8 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from archive.extraction.boilerplate import HREFS, OwnPlaces, element_text, has_linked_heading, page_key
+from archive.extraction.boilerplate import element_text
+from archive.extraction.links import HREFS, OwnPlaces, has_linked_heading, page_key
 from archive.extraction.metadata import find_canonical
 from archive.extraction.page import LISTING_TYPES, Page, ld_type_names
 from archive.extraction.textfix import unspaced_chars
