@@ -140,6 +140,11 @@ class ArchiveSession:
         return self._writer
 
     @property
+    def current_writer(self) -> WarcFileWriter | None:
+        """The writer if one is open (reading `writer` opens one, a new file after close)."""
+        return self._writer
+
+    @property
     def index(self) -> sqlite_utils.Database:
         if self._index is None:
             from archive.index import open_index

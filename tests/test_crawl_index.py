@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from archive.demosite import DemoSite
-from archive.warc import read_record
+from archive.warc import iter_records, read_record, warc_files
 from tests.conftest import ROOT, Crawl
 
-COMPARED = ("articles", "article_versions", "captures")
+COMPARED = ("articles", "article_versions", "captures", "crawl_runs")
 
 
 def _site(crawl: Crawl) -> DemoSite:
@@ -149,3 +151,55 @@ def test_cli_search_prints_ranked_results(demo_crawl: Crawl) -> None:
     for number in range(len(lines) // 4):
         assert lines[4 * number].startswith(f"{number + 1:>3}. ")
         assert all(line.startswith("     ") for line in lines[4 * number + 1 : 4 * number + 4])
+
+
+RUN_COLUMNS = "id, site, started, finished, outcome, stats, pages, articles, errors"
+
+
+def _index(data: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    cli = [sys.executable, "-m", "crawler.cli", "index", "--data", str(data), "--no-progress"]
+    result = subprocess.run([*cli, *options], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_the_crawl_archives_its_run_and_an_index_built_from_the_warc_files_has_it(
+    demo_crawl: Crawl, tmp_path: Path
+) -> None:
+    """Issue 4: the index, crawl_runs included, is a projection of the WARC files. The run
+    was kept in index.db alone: an index built again had no runs (`newsarchive runs` said
+    none), and --rebuild only copied them from the old index."""
+    [live] = [tuple(r) for r in _rows(demo_crawl.index, f"select {RUN_COLUMNS} from crawl_runs")]
+    run_records = [r for path in warc_files(demo_crawl.warc_dir) for r in iter_records(path)
+                   if (r.target_uri or "").startswith("urn:newsarchive:crawl-run:")]
+    [record] = run_records
+    assert record.rec_type == "metadata" and record.warc_header("WARC-Refers-To") is None
+    assert record.warc_header("Content-Type") == "application/json"
+    assert record.target_uri == f"urn:newsarchive:crawl-run:demo:{live[2]}"
+    payload = json.loads(record.payload)
+    assert (payload["site"], payload["started"], payload["finished"], payload["outcome"]) == live[1:5]
+    assert payload["outcome"] == "ok" and payload["stats"] == json.loads(live[5])
+    assert (payload["pages"], payload["articles"], payload["errors"]) == live[6:] == (
+        payload["stats"]["response_received_count"], payload["stats"]["articles"], 0)
+
+    # The live index (a copy) read again: its run is there already, nothing is added.
+    data = tmp_path / "data"
+    shutil.copytree(demo_crawl.warc_dir, data / "warc")
+    with closing(sqlite3.connect(demo_crawl.index)) as source, \
+            closing(sqlite3.connect(data / "index.db")) as copy:
+        source.backup(copy)
+    assert "crawl runs added" not in _index(data).stderr
+    assert [tuple(r) for r in _rows(data / "index.db", f"select {RUN_COLUMNS} from crawl_runs")] == [live]
+
+    # index.db lost: built from the WARC files alone, the run is back as it was; twice, once.
+    (data / "index.db").unlink()
+    assert "1 crawl runs added" in _index(data).stderr
+    for again in ((), ("--rebuild",)):
+        _index(data, *again)
+        rows = [tuple(r) for r in _rows(data / "index.db", f"select {RUN_COLUMNS} from crawl_runs")]
+        assert rows == [live], again
+    runs = subprocess.run([sys.executable, "-m", "crawler.cli", "runs", "--data", str(data)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert runs.returncode == 0, runs.stderr
+    [header, line] = runs.stdout.splitlines()
+    assert line.split()[0] == "demo" and line.split()[-1] == "ok"

@@ -3,6 +3,7 @@ and everything written before stays valid."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -54,6 +55,7 @@ def test_disk_full_stops_crawl_and_keeps_what_was_written(
         assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
         db.execute("insert into articles_fts(articles_fts, rank) values('integrity-check', 1)")
         indexed = db.execute("select count(*) from articles").fetchone()[0]
+        (outcome,) = db.execute("select outcome from crawl_runs").fetchone()
     # Salvage needs room: do it where a later run would, on a disk with space.
     copy = tmp_path / "warc"
     shutil.copytree(data / "warc", copy)
@@ -63,6 +65,10 @@ def test_disk_full_stops_crawl_and_keeps_what_was_written(
     kept = [r for path in warc_files(copy) for r in iter_records(path)]
     assert sum(r.rec_type == "response" for r in kept) >= indexed
     assert kept and (indexed > 0 or interval != "0")
+    # The run's own record, written last, may not fit: the index has the run all the same.
+    runs = [json.loads(r.payload) for r in kept
+            if (r.target_uri or "").startswith("urn:newsarchive:crawl-run:")]
+    assert outcome == "storage_error" and [r["outcome"] for r in runs] in ([], ["storage_error"])
 
 
 def test_an_index_the_crawl_cannot_write_stops_it_before_it_starts(tmp_path: Path) -> None:

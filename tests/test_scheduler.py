@@ -21,6 +21,7 @@ import pytest
 
 from archive.demosite import DemoSite
 from archive.index import finish_run, open_index, start_run
+from archive.warc import iter_records, warc_files
 from archive.warc.verify import verify_directory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,6 +174,16 @@ def test_scheduled_crawls_run_and_are_recorded(setup: Setup) -> None:
     assert len(setup.runs()) == len(setup.finished())
     assert setup.query("select count(*) as n from articles")[0]["n"] == first["articles"]
     assert setup.query("select * from job_leases") == []
+    # Each run's end is archived as its row has it (the row the scheduler started), and the
+    # index task reading those records meanwhile added no second row. (A run the stop cut
+    # short before its crawl began has no record: its scheduler recorded it.)
+    archived = [json.loads(r.payload) for path in warc_files(setup.data / "warc")
+                for r in iter_records(path)
+                if (r.target_uri or "").startswith("urn:newsarchive:crawl-run:")]
+    assert sorted((a["site"], a["started"], a["finished"]) for a in archived
+                  if a["outcome"] == "ok") == [
+        (r["site"], r["started"], r["finished"]) for r in setup.finished() if r["outcome"] == "ok"]
+    assert len({(r["site"], r["started"]) for r in setup.runs()}) == len(setup.runs())
     log = service.log
     assert "crawl:demo: never crawled: crawling now" in log
     assert re.search(r"crawl:demo: run \d+ ended: ok; \d+ pages, \d+ articles, 0 errors", log), log

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from archive.index.database import transaction
 from archive.index.reextract import reextract_batch
+from archive.index.runrecords import RunRecordError, add_run, is_run_record, run_from_record
 from archive.index.store import (
     CaptureDoc,
     CaptureError,
@@ -58,6 +59,7 @@ class IndexStats:
     captures: int = 0
     articles: int = 0  # captures that are ok articles
     reextracted: int = 0
+    runs: int = 0  # crawl runs added from their WARC records (the index lacked them)
     unpaired_metadata: int = 0  # metadata records whose response was never found
     unpaired_responses: int = 0  # responses still waiting for their metadata record
     unpaired_by_file: list[tuple[str, int]] = field(default_factory=list)  # (file, how many)
@@ -68,7 +70,7 @@ class IndexStats:
 
     def absorb(self, later: IndexStats) -> None:
         """Add a later run over the same directory (a catch-up pass) to these figures."""
-        for name in ("files_indexed", "records", "captures", "articles", "reextracted",
+        for name in ("files_indexed", "records", "captures", "articles", "reextracted", "runs",
                      "unpaired_metadata", "seconds"):
             setattr(self, name, getattr(self, name) + getattr(later, name))
         self.files_seen = max(self.files_seen, later.files_seen)
@@ -83,6 +85,7 @@ class IndexStats:
             f"{self.files_indexed} WARC files indexed, {self.files_skipped} already up to date; "
             f"{self.records} records, {self.captures} captures, {self.articles} articles"
             + (f" ({self.reextracted} re-extracted)" if self.reextracted else "")
+            + (f", {self.runs} crawl runs added" if self.runs else "")
             + f" in {self.seconds:.1f}s",
         ]
         if self.unpaired_responses:
@@ -195,8 +198,10 @@ class _Pending:
 
 
 def _docs(
-    path: Path, responses: _Responses, stats: IndexStats, progress: tqdm[Any] | _Pending
+    path: Path, responses: _Responses, stats: IndexStats, progress: tqdm[Any] | _Pending,
+    runs: list[dict[str, Any]],
 ) -> Iterator[CaptureDoc]:
+    """The file's captures; its crawl run records go to `runs`."""
     offset = 0
     # scan_file, not iter_records: a damaged stretch of a closed file (bit rot) costs only the
     # records in it; the file cannot be salvaged, so reading it again would not do better.
@@ -211,6 +216,12 @@ def _docs(
         stats.records += 1
         if record.rec_type in RESPONSE_TYPES:
             responses.add(record)
+            continue
+        if is_run_record(record):
+            try:
+                runs.append(run_from_record(record))
+            except RunRecordError as exc:
+                stats.problems.append(f"{record.position.file} at offset {record.position.offset}: {exc}")
             continue
         try:
             metadata = metadata_payload(record)
@@ -240,7 +251,8 @@ def _index_file(
     # Re-extracting, the time goes into extraction, after each batch is read: the bar moves
     # as the batches are extracted (it sat at 0% and jumped to 100% at the end).
     pending = _Pending() if pool is not None else None
-    docs = _docs(path, responses, stats, pending or progress)
+    runs: list[dict[str, Any]] = []
+    docs = _docs(path, responses, stats, pending or progress, runs)
     # Read and (re-)extract a batch outside the transaction, so the write lock is held
     # only while writing: a live crawl writing to the same index waits milliseconds.
     while batch := list(islice(docs, BATCH)):
@@ -270,6 +282,7 @@ def _index_file(
         _forget_unseen(db, warc_dir, path.name, seen, stats)
         responses.forget_taken()
         responses.persist()
+        stats.runs += sum(add_run(db, run) for run in runs)
         db.table("indexed_files").upsert(
             {
                 "name": path.name,

@@ -40,8 +40,10 @@ def rebuild_index(
     """Build a fresh index from the WARC files and put it in place of `db_path`.
 
     Built beside it as `NAME.rebuild` and renamed over it at the end, so the old index
-    stays usable until the new one is complete. crawl_runs is carried over (runs are not
-    in the WARC files). Refuses while another process has the old index open: its `-wal`
+    stays usable until the new one is complete. Crawl runs come from their WARC records, and
+    the old index's rows are carried over (those of runs that wrote no record too: a crawl
+    killed first, whose end its scheduler recorded; archives older than those records), as
+    are the leases of runs still open. Refuses while another process has the old index open: its `-wal`
     file would be applied to the new database.
     """
     db_path = Path(db_path)
@@ -90,8 +92,9 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
             except sqlite3.DatabaseError as exc:
                 # What open_index tells the owner of a damaged index to do: rebuild it.
                 damaged = True
-                stats.problems.append(f"{db_path} is damaged ({exc}): its crawl runs (not kept "
-                                      f"in the WARC files) are lost; it is kept as {db_path}.damaged")
+                stats.problems.append(f"{db_path} is damaged ({exc}): its crawl runs not kept in "
+                                      "the WARC files (a crawl killed before it wrote its record) "
+                                      f"are lost; it is kept as {db_path}.damaged")
     finally:
         db.close()
         watch.close()
@@ -146,21 +149,38 @@ class _Writes:
 
 
 def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> None:
-    """What the WARC files do not hold: the runs, and the leases of the runs still open (a
-    SIGKILLed crawl's lease is how its `running` row is found and closed as failed; without
-    it the row stayed `running` for ever)."""
+    """The old index's runs, and the leases of the runs still open (a SIGKILLed crawl's lease
+    is how its `running` row is found and closed as failed; without it the row stayed
+    `running` for ever). An old row keeps its id (a lease and the scheduler name a run by it)
+    and takes the place of the row its run's WARC record made (the same site and start);
+    the runs only the WARC files know follow under new ids."""
     db.execute("attach database ? as previous", [str(old_path)])
     try:
         tables = {r[0] for r in db.execute("select name from previous.sqlite_master")}
         with transaction(db):
-            for table in ("crawl_runs", "job_leases"):
-                if table not in tables:
-                    continue
-                old_columns = {r[1] for r in db.execute(f"pragma previous.table_info({table})")}
-                columns = ", ".join(c for c in db.table(table).columns_dict if c in old_columns)
-                db.execute(f"insert into {table} ({columns}) select {columns} from previous.{table}")
+            if "crawl_runs" in tables:
+                columns = _shared_columns(db, "crawl_runs")
+                without_id = ", ".join(c for c in db.table("crawl_runs").columns_dict if c != "id")
+                db.execute(f"create temp table warc_runs as select {without_id} from crawl_runs where "
+                           "not exists (select 1 from previous.crawl_runs as old where "
+                           "old.site = crawl_runs.site and old.started = crawl_runs.started)")
+                db.execute("delete from crawl_runs")
+                db.execute(f"insert into crawl_runs ({columns}) select {columns} from "
+                           "previous.crawl_runs")
+                db.execute(f"insert into crawl_runs ({without_id}) select {without_id} from "
+                           "temp.warc_runs order by started")
+                db.execute("drop table temp.warc_runs")
+            if "job_leases" in tables:
+                columns = _shared_columns(db, "job_leases")
+                db.execute(f"insert into job_leases ({columns}) select {columns} from previous.job_leases")
     finally:
         db.execute("detach database previous")
+
+
+def _shared_columns(db: sqlite_utils.Database, table: str) -> str:
+    """The columns of `table` the old index has too (it may predate some)."""
+    old_columns = {r[1] for r in db.execute(f"pragma previous.table_info({table})")}
+    return ", ".join(c for c in db.table(table).columns_dict if c in old_columns)
 
 
 def _sqlite_files(path: Path) -> list[Path]:

@@ -150,11 +150,11 @@ def start_run(db: sqlite_utils.Database, site: str, started_at: str) -> int:
     return run_id
 
 
-def finish_run(
-    db: sqlite_utils.Database, run_id: int, finished_at: str, outcome: str, stats: Mapping[str, Any]
-) -> None:
-    """Record how a crawl ended. pages/articles/errors come from `stats` when present
-    (our keys first, then Scrapy's: response_received_count, log_count/ERROR)."""
+def run_end(finished_at: str, outcome: str, stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The `crawl_runs` values that record how a crawl ended, as finish_run writes them and
+    the run's WARC record (archive.index.runrecords) holds them. pages/articles/errors come
+    from `stats` when present (our keys first, then Scrapy's: response_received_count,
+    log_count/ERROR)."""
 
     def pick(*keys: str) -> int | None:
         for key in keys:
@@ -163,18 +163,22 @@ def finish_run(
                 return value
         return None
 
+    return {
+        "finished": finished_at,
+        "outcome": outcome,
+        # Scrapy stats hold datetimes: stringify whatever JSON cannot carry.
+        "stats": json.dumps(dict(stats), default=str, sort_keys=True),
+        "pages": pick("pages", "response_received_count"),
+        "articles": pick("articles", "item_scraped_count"),
+        "errors": pick("errors", "log_count/ERROR"),
+    }
+
+
+def finish_run(
+    db: sqlite_utils.Database, run_id: int, finished_at: str, outcome: str, stats: Mapping[str, Any]
+) -> None:
+    """Record how a crawl ended (run_end's values)."""
     with transaction(db):
         if db.execute("select 1 from crawl_runs where id = ?", [run_id]).fetchone() is None:
             raise KeyError(f"no crawl run with id {run_id}")
-        db.table("crawl_runs").update(
-            run_id,
-            {
-                "finished": finished_at,
-                "outcome": outcome,
-                # Scrapy stats hold datetimes: stringify whatever JSON cannot carry.
-                "stats": json.dumps(dict(stats), default=str, sort_keys=True),
-                "pages": pick("pages", "response_received_count"),
-                "articles": pick("articles", "item_scraped_count"),
-                "errors": pick("errors", "log_count/ERROR"),
-            },
-        )
+        db.table("crawl_runs").update(run_id, run_end(finished_at, outcome, stats))

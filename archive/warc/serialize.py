@@ -77,6 +77,10 @@ def metadata_target_uri(url: str) -> str:
     A URI of its own keeps it out of the page's captures, as Browsertrix's urn:pageinfo:
     records do; WARC-Refers-To links it to the response, and the JSON holds the URL.
     """
+    if url.startswith("urn:"):
+        # A record about no fetched page (a crawl run's, archive.index.runrecords) is named by
+        # its own URN: we fetch http(s) only, so no page URL begins so.
+        return url
     return METADATA_URI_PREFIX + target_uri(url)
 
 

@@ -1,5 +1,6 @@
-"""Extension: records each crawl in `crawl_runs` and turns a run that fetched nothing (or nothing
-from an origin whose robots.txt could not be read, or a host that turned it away) into a failure."""
+"""Extension: records each crawl in `crawl_runs` (and its end in the WARC files) and turns a run
+that fetched nothing (or nothing from an origin whose robots.txt could not be read, or a host
+that turned it away) into a failure."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from archive.index.leases import (
     renew_lease,
     take_lease,
 )
+from archive.index.runrecords import write_run_record
+from archive.index.runs import get_run
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -81,6 +84,9 @@ class RunGuard:
         # end itself when this process dies before spider_closed.
         self.given_run_id = crawler.settings.getint("NEWSARCHIVE_RUN_ID") or None
         self.run_id: int | None = None
+        # The run's site and start as its crawl_runs row has them: its WARC record names it so.
+        self.site = ""
+        self.started: str | None = None
         self.lease: Lease | None = None
         self._renewal: task.LoopingCall | None = None
         self._closing: object = None
@@ -108,11 +114,21 @@ class RunGuard:
             # same, a stop in the moment before the engine starts included (the trigger above):
             # the scheduler, seeing no end recorded, called such a run failed, without stats.
             self.run_id = self.given_run_id
+            try:
+                run = get_run(self.session.index, self.run_id)
+            except sqlite3.Error as exc:
+                logger.warning("cannot read run %s in the index (%s): its end will be recorded "
+                               "there only, not in the WARC files", self.run_id, exc)
+                run = None
+            if run is not None:
+                self.site, self.started = run.site, run.started
             return
         # A crawl started by hand takes the same lease as a scheduled one: never two at once.
         try:
             self.lease = take_lease(self.session.index, f"crawl:{spider.name}", LEASE_TTL)
-            self.run_id = start_run(self.session.index, spider.name, datetime.now(UTC).isoformat())
+            started = datetime.now(UTC).isoformat()
+            self.run_id = start_run(self.session.index, spider.name, started)
+            self.site, self.started = spider.name, started
             # Our own pid as the lease's crawl pid: on this host a lease whose crawl is alive
             # is never taken over, expired or not. Without it a crawl suspended (Ctrl-Z, a
             # stalled disk) past LEASE_TTL lost its lease to the scheduler, which recorded
@@ -153,6 +169,24 @@ class RunGuard:
         self.crawler.stats.set_value("newsarchive/outcome", "interrupted")
         self._finish("interrupted", {"newsarchive/failure": "stopped before the crawl began",
                                      **self.crawler.stats.get_stats()})
+
+    def _archive_run(self, finished: str, outcome: str, stats: dict[str, Any]) -> None:
+        """The run's end as a WARC record, so that an index built from the WARC files alone
+        has the run. Written after the index row and while the session's writer is still
+        open (it closes at engine_stopped, after spider_closed); a record that cannot be
+        written costs neither the row nor the outcome."""
+        writer = self.session.current_writer
+        if self.started is None or writer is None:
+            # Stopped before its WARC file was opened, or its row unreadable: the index alone
+            # has the run (`newsarchive index --rebuild` carries it over).
+            logger.warning("the end of run %s is recorded in the index only, not in the WARC "
+                           "files", self.run_id)
+            return
+        try:
+            write_run_record(writer, self.site, self.started, finished, outcome, stats)
+        except OSError as exc:  # a full disk
+            logger.error("could not write the end of run %s to the WARC files (%s): the index "
+                         "has it (`newsarchive index --rebuild` carries it over)", self.run_id, exc)
 
     def _renew(self) -> None:
         if self.lease is None:
@@ -219,19 +253,21 @@ class RunGuard:
         self._finish(outcome, stats)
 
     def _finish(self, outcome: str, stats: dict[str, Any]) -> None:
-        """Record the run's end and give its lease back (once)."""
+        """Record the run's end (in the index, then in the WARC files) and give its lease
+        back (once)."""
         self._finished = True
         if self.run_id is not None:
+            finished = datetime.now(UTC).isoformat()
             summary = {
                 "pages": stats.get("response_received_count", 0),
                 "articles": stats.get("newsarchive/extraction/ok", 0),
                 "errors": stats.get("log_count/ERROR", 0),
             }
             try:
-                finish_run(self.session.index, self.run_id, datetime.now(UTC).isoformat(), outcome,
-                           {**summary, **stats})
+                finish_run(self.session.index, self.run_id, finished, outcome, {**summary, **stats})
             except sqlite3.Error as exc:  # a full disk: the run stays "running" in the index
                 logger.error("could not record the end of run %s: %s", self.run_id, exc)
+            self._archive_run(finished, outcome, {**summary, **stats})
         if self._renewal is not None and self._renewal.running:
             self._renewal.stop()
         self._renewal = None

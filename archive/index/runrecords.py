@@ -1,0 +1,92 @@
+"""A crawl run as a WARC metadata record, and back: the archive holds its crawl runs, so an
+index built from the WARC files alone has them too.
+
+The record is a `metadata` record about no page (no WARC-Refers-To), named
+`urn:newsarchive:crawl-run:<site>:<started>`, whose JSON holds the run's `crawl_runs` values:
+{"newsarchive_run": 1, site, started, finished, outcome, pages, articles, errors, stats}.
+Its key is not the capture records' "newsarchive": whatever reads those (the index's capture
+projection, re-extraction) passes it by.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import sqlite_utils
+
+from archive.index.runs import run_end
+from archive.warc.reader import WarcRecordData
+from archive.warc.records import WarcPosition
+from archive.warc.writer import WarcFileWriter
+
+RUN_URI_PREFIX = "urn:newsarchive:crawl-run:"
+RUN_FORMAT = 1
+_COUNTS = ("pages", "articles", "errors")
+
+
+class RunRecordError(ValueError):
+    """A crawl run record that cannot be read back into a `crawl_runs` row."""
+
+
+def run_uri(site: str, started: str) -> str:
+    return f"{RUN_URI_PREFIX}{site}:{started}"
+
+
+def run_payload(site: str, started: str, finished_at: str, outcome: str,
+                stats: Mapping[str, Any]) -> bytes:
+    """The record's JSON: the values finish_run records for this end of the run."""
+    end = run_end(finished_at, outcome, stats)
+    # The stats as an object, with the values the row's text has (Scrapy's datetimes as text).
+    payload = {"newsarchive_run": RUN_FORMAT, "site": site, "started": started,
+               **end, "stats": json.loads(end["stats"])}
+    # "replace": a lone surrogate in a stat (an URL in an error message) is not UTF-8.
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8", errors="replace")
+
+
+def write_run_record(writer: WarcFileWriter, site: str, started: str, finished_at: str,
+                     outcome: str, stats: Mapping[str, Any]) -> WarcPosition:
+    """Archive how a run ended. Raises OSError when the WARC file cannot be written."""
+    return writer.write_metadata(run_uri(site, started),
+                                 run_payload(site, started, finished_at, outcome, stats),
+                                 refers_to=None)
+
+
+def is_run_record(record: WarcRecordData) -> bool:
+    return record.rec_type == "metadata" and (record.target_uri or "").startswith(RUN_URI_PREFIX)
+
+
+def run_from_record(record: WarcRecordData) -> dict[str, Any]:
+    """The `crawl_runs` row (without id) a run record holds; RunRecordError when it is not one."""
+    where = f"crawl run record {record.target_uri}"
+    try:
+        payload = json.loads(record.payload)
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise RunRecordError(f"{where} is not readable JSON: {exc}") from None
+    if not isinstance(payload, dict) or payload.get("newsarchive_run") != RUN_FORMAT:
+        raise RunRecordError(f"{where} holds no newsarchive crawl run (format {RUN_FORMAT})")
+    row = {key: payload.get(key) for key in ("site", "started", "finished", "outcome", *_COUNTS)}
+    wrong = [key for key in ("site", "started") if not isinstance(row[key], str) or not row[key]]
+    wrong += [key for key in ("finished", "outcome")
+              if row[key] is not None and not isinstance(row[key], str)]
+    wrong += [key for key in _COUNTS if row[key] is not None
+              and (not isinstance(row[key], int) or isinstance(row[key], bool))]
+    if not isinstance(payload.get("stats", {}), dict):
+        wrong.append("stats")
+    if wrong:
+        raise RunRecordError(f"{where}: wrong {', '.join(wrong)}")
+    # As finish_run stores them: the same text, so a rebuilt row equals the live one.
+    row["stats"] = json.dumps(payload.get("stats", {}), default=str, sort_keys=True)
+    return row
+
+
+def add_run(db: sqlite_utils.Database, row: Mapping[str, Any]) -> bool:
+    """Insert a run read from the WARC files unless the index has it (the same site and
+    start): reading a file again, or a file of a run the live crawl recorded, adds nothing.
+    Whether it was added. Inside the caller's transaction."""
+    if db.execute("select 1 from crawl_runs where site = ? and started = ?",
+                  [row["site"], row["started"]]).fetchone() is not None:
+        return False
+    db.table("crawl_runs").insert(dict(row))
+    return True
