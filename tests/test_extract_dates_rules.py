@@ -210,3 +210,13 @@ def test_a_printed_date_the_json_ld_names_the_modification_beats_its_lone_date_p
     )
     assert result.published is not None
     assert result.published[:10] == "2019-02-01"
+
+
+def test_where_the_markup_disagrees_the_day_printed_beside_the_headline_decides() -> None:
+    head = ld(datePublished="2018-04-03T16:50:31+00:00") + (
+        '<meta property="article:published_time" content="2025-12-19T18:06:00+00:00">'
+    )
+    updated = "<div class='byline'><span>By Ada Byrne</span><span>Updated: Dec 19, 2025</span></div>"
+    assert page(head, updated).published == "2025-12-19T18:06:00+00:00"
+    # Nothing printed beside the headline: the JSON-LD comes first, as before.
+    assert page(head).published == "2018-04-03T16:50:31+00:00"

@@ -30,7 +30,8 @@ from archive.extraction.textdates import date_in_sentence, find_text_date, publi
 # markup states the publication in JSON-LD alone and names that date the modification);
 # a printed "Published" line further down when nothing beside the headline dates the
 # page; the page's structured data (JSON-LD, meta tags, dated markup), unless it is
-# JSON-LD alone and the page prints only an "Updated" date beside the headline; the
+# JSON-LD alone and the page prints only an "Updated" date beside the headline; where
+# its statements disagree, the one whose day is printed beside the headline; the
 # crawl's feed and news sitemap; a printed date further down; the day in the URL; when
 # nothing else dates the page, a "Published" line anywhere on it, else its "Updated" line.
 # An HTTP Last-Modified is kept as a candidate but never chosen: dynamic pages send
@@ -185,6 +186,8 @@ def find_dates(
         chosen = add(labelled.value, "html")
     if chosen is None:
         chosen = _shown_update(shown, printed, stated, add)
+    if chosen is None:
+        chosen = _printed_statement(stated, shown)
     if chosen is None and ranked and not _only_a_webpage_date(page, found):
         chosen = ranked[0]
     if chosen is None:
@@ -276,6 +279,18 @@ def _printed_update(
         and marked_modified is not None
         and marked_modified[:10] == beside.value
     )
+
+
+def _printed_statement(
+    stated: list[DateCandidate], shown: list[ShownDate]
+) -> DateCandidate | None:
+    """Where the markup states the publication on different days (its JSON-LD one, a meta
+    tag another): the statement whose day the page prints beside its headline, as its date
+    or as its update. The day the reader is shown settles which statement the page stands by."""
+    if len({c.value[:10] for c in stated}) < 2:
+        return None
+    printed_days = {d.value for d in shown if d.distance <= _BYLINE_REACH}
+    return next((c for c in stated if c.value[:10] in printed_days), None)
 
 
 def _undated_fallback(
