@@ -189,3 +189,34 @@ def test_a_video_or_podcast_page_is_dated_by_its_upload_date(kind: str) -> None:
             "water for every hour of the day. " * 6 + "</p></main></body></html>")
     result = extract_article(html.encode(), "https://riverside.example/videos/tide-tables")
     assert result.published == "2025-03-04T09:30:00+01:00"
+
+
+def test_a_printed_date_the_json_ld_names_the_modification_beats_its_lone_date_published() -> None:
+    # The page shows readers its update as its date; the JSON-LD alone keeps the CMS's
+    # creation date as datePublished and names the printed day the modification.
+    byline = "<div class='byline'><span>By Ada Byrne</span><span>May 12, 2024</span></div>"
+    result = page(
+        ld(datePublished="2019-02-01T10:00:00+00:00", dateModified="2024-05-12T08:00:00+00:00"),
+        byline,
+    )
+    assert result.published is not None
+    assert result.published[:10] == "2024-05-12"
+    # A meta tag naming the publication is a deliberate statement: it stands.
+    meta = '<meta property="article:published_time" content="2019-02-01T10:00:00+00:00">'
+    result = page(
+        ld(datePublished="2019-02-01T10:00:00+00:00", dateModified="2024-05-12T08:00:00+00:00")
+        + meta,
+        byline,
+    )
+    assert result.published is not None
+    assert result.published[:10] == "2019-02-01"
+
+
+def test_where_the_markup_disagrees_the_day_printed_beside_the_headline_decides() -> None:
+    head = ld(datePublished="2018-04-03T16:50:31+00:00") + (
+        '<meta property="article:published_time" content="2025-12-19T18:06:00+00:00">'
+    )
+    updated = "<div class='byline'><span>By Ada Byrne</span><span>Updated: Dec 19, 2025</span></div>"
+    assert page(head, updated).published == "2025-12-19T18:06:00+00:00"
+    # Nothing printed beside the headline: the JSON-LD comes first, as before.
+    assert page(head).published == "2018-04-03T16:50:31+00:00"

@@ -26,12 +26,14 @@ from archive.extraction.textdates import date_in_sentence, find_text_date, publi
 
 # Choice, best first: a printed date labelled "Published" that the markup also states,
 # or one labelled "originally published"; the date printed beside the headline (unless
-# it is later than the structured data's: an unlabelled update); a printed "Published"
-# line further down when nothing beside the headline dates the page; the page's
-# structured data (JSON-LD, meta tags, dated markup), unless it is JSON-LD alone and the
-# page prints only an "Updated" date beside the headline; the crawl's feed and news
-# sitemap; a printed date further down; the day in the URL; when nothing else dates
-# the page, a "Published" line anywhere on it, else its "Updated" line.
+# it is later than the structured data's: an unlabelled update, kept only where the
+# markup states the publication in JSON-LD alone and names that date the modification);
+# a printed "Published" line further down when nothing beside the headline dates the
+# page; the page's structured data (JSON-LD, meta tags, dated markup), unless it is
+# JSON-LD alone and the page prints only an "Updated" date beside the headline; where
+# its statements disagree, the one whose day is printed beside the headline; the
+# crawl's feed and news sitemap; a printed date further down; the day in the URL; when
+# nothing else dates the page, a "Published" line anywhere on it, else its "Updated" line.
 # An HTTP Last-Modified is kept as a candidate but never chosen: dynamic pages send
 # the time of the request there. Nothing is ever read from free text such as a
 # "(c) 2024" footer: every candidate is a date the page labels as one.
@@ -152,11 +154,18 @@ def find_dates(
     # A later date the markup states as well is no unlabelled update but the date the
     # page gives itself; an earlier structured date is then a CMS creation date.
     beside = printed[0] if printed and printed[0].distance <= _BYLINE_REACH else None
+    # What the markup states of the publication: against a printed date, a <time> that no
+    # markup labels the publication (the page's first, perhaps a teaser's) states nothing.
+    stated = structured if any(map(is_publication_markup, dated)) else [
+        c for c in structured if c.source != "html"
+    ]
+    marked_modified = _find_modified(page, dated, now)
     if beside is not None and (
         (beside.distance <= _BESIDE_HEADLINE and (
             earliest is None or beside.value <= earliest or _one_day_apart(beside.value, earliest)
         ))
         or any(c.value[:10] == beside.value for c in structured)
+        or _printed_update(beside, stated, marked_modified)
     ):
         chosen = printed_candidates[0]
     ranked = [
@@ -176,12 +185,9 @@ def find_dates(
     if labelled is not None:
         chosen = add(labelled.value, "html")
     if chosen is None:
-        # Against an "Updated" line beside the headline, a <time> that no markup labels
-        # the publication (the page's first, perhaps a teaser's) states nothing.
-        stated = structured if any(map(is_publication_markup, dated)) else [
-            c for c in structured if c.source != "html"
-        ]
         chosen = _shown_update(shown, printed, stated, add)
+    if chosen is None:
+        chosen = _printed_statement(stated, shown)
     if chosen is None and ranked and not _only_a_webpage_date(page, found):
         chosen = ranked[0]
     if chosen is None:
@@ -192,7 +198,7 @@ def find_dates(
             (c for c in ranked if "T" in c.value and c.value[:10] == chosen.value), chosen
         )
     updated = next((d.value for d in shown if d.updated and d.distance <= _NEAR_HEADLINE), None)
-    modified = _find_modified(page, dated, now) or updated
+    modified = marked_modified or updated
     if modified and (not plausible_date(modified, now) or _days_before(modified, chosen)):
         modified = None
     return DateFindings(found, chosen, modified)
@@ -256,6 +262,35 @@ def _shown_update(
         return None
     update = next((d for d in shown if d.updated and d.distance <= _BYLINE_REACH), None)
     return add(update.value, "html") if update is not None else None
+
+
+def _printed_update(
+    beside: ShownDate, stated: list[DateCandidate], marked_modified: str | None
+) -> bool:
+    """Whether the unlabelled date printed beside the headline is the page's update, shown as
+    its date where `stated` (the markup's publication) is JSON-LD alone: the markup names
+    that day the modification. As with an "Updated" line (_shown_update), the page presents
+    it as its own, and a lone JSON-LD datePublished is most often the CMS's creation date.
+    A later printed date the markup does not name stays an unlabelled update: the older
+    publication stands."""
+    return (
+        bool(stated)
+        and all(c.source == "json_ld" for c in stated)
+        and marked_modified is not None
+        and marked_modified[:10] == beside.value
+    )
+
+
+def _printed_statement(
+    stated: list[DateCandidate], shown: list[ShownDate]
+) -> DateCandidate | None:
+    """Where the markup states the publication on different days (its JSON-LD one, a meta
+    tag another): the statement whose day the page prints beside its headline, as its date
+    or as its update. The day the reader is shown settles which statement the page stands by."""
+    if len({c.value[:10] for c in stated}) < 2:
+        return None
+    printed_days = {d.value for d in shown if d.distance <= _BYLINE_REACH}
+    return next((c for c in stated if c.value[:10] in printed_days), None)
 
 
 def _undated_fallback(
