@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import tomllib
@@ -172,6 +173,21 @@ Network = Annotated[str, AfterValidator(_network)]
 Regex = Annotated[str, AfterValidator(_regex)]
 
 
+# Cached: every request and every response is checked (the guard's two middlewares), and a
+# crawl meets few addresses; is_global alone tests the address against some twenty networks.
+@functools.lru_cache(maxsize=1024)
+def _address_allowed(address: str, private_networks: tuple[str, ...]) -> bool:
+    """SiteConfig.allows_address for the config's allow_private_networks."""
+    ip = ipaddress.ip_address(address)
+    if all(each.is_global and not each.is_multicast for each in (ip, _carried_ipv4(ip) or ip)):
+        return True
+    # A network opted into admits its addresses, spelled as a dual-stack socket may report
+    # them (::ffff:127.0.0.1), but not those of another host's network carried to it: a
+    # NAT64 gateway's or 6to4 relay's 127.0.0.1 is not ours.
+    same = [ip, *filter(None, [getattr(ip, "ipv4_mapped", None)])]
+    return any(each in ipaddress.ip_network(net) for net in private_networks for each in same)
+
+
 class SiteConfig(BaseModel):
     """What a maintainer writes in `config/sites/<name>.toml`."""
 
@@ -291,15 +307,7 @@ class SiteConfig(BaseModel):
         An IPv6 address that carries an IPv4 one reaches that IPv4 host, and is judged as it:
         Python calls 64:ff9b::7f00:1 (NAT64), 2002:7f00:1:: (6to4) and ::127.0.0.1 global,
         and each is loopback behind a NAT64 gateway or a 6to4 relay."""
-        ip = ipaddress.ip_address(address)
-        if all(each.is_global and not each.is_multicast for each in (ip, _carried_ipv4(ip) or ip)):
-            return True
-        # A network opted into admits its addresses, spelled as a dual-stack socket may report
-        # them (::ffff:127.0.0.1), but not those of another host's network carried to it: a
-        # NAT64 gateway's or 6to4 relay's 127.0.0.1 is not ours.
-        same = [ip, *filter(None, [getattr(ip, "ipv4_mapped", None)])]
-        return any(each in ipaddress.ip_network(net) for net in self.allow_private_networks
-                   for each in same)
+        return _address_allowed(address, tuple(self.allow_private_networks))
 
     def is_article(self, url: str) -> bool:
         return _matches(self.article_patterns, url)
