@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -120,18 +121,26 @@ def _strip_names(el: lxml_html.HtmlElement, ids: re.Pattern[str], classes: re.Pa
 # (class names are often hashes, the component's name in a data- attribute).
 _FOLDED_BY = re.compile(r"accordion|faq|collaps|tab-?panel", re.I)
 # (Blocks only: most aria-hidden elements are icons.)
-_FOLDED = etree.XPath(
-    './/*[self::div or self::section or self::p or self::ul or self::ol or self::dl or self::dd]'
-    '[@aria-hidden="true" or @hidden]'
-)
+_FOLDABLE_TAGS = ("div", "section", "p", "ul", "ol", "dl", "dd")
 _FOLDED_MIN_CHARS = 80
+
+
+def _folded(scope: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
+    """The blocks below `scope` that are aria-hidden or hidden, in document order: what
+    './/*[self::div or ...][@aria-hidden="true" or @hidden]' finds. The walk filtered by
+    tag in C and two get()s cost 0.2 ms a page, that XPath 0.68 (its self:: tests build a
+    node-set per element)."""
+    for el in scope.iterdescendants(_FOLDABLE_TAGS):
+        if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
+            yield el
 
 
 def unfold_answers(scope: lxml_html.HtmlElement) -> None:
     """Show the folded parts of the body's accordions: trafilatura drops what is aria-hidden,
     hidden or styled away, and a closed accordion's answers are all three until a reader
     opens them."""
-    for el in _FOLDED(scope):
+    # (Collected first: unfolding takes the attributes the walk reads off what it walks.)
+    for el in list(_folded(scope)):
         if len(element_text(el)) >= _FOLDED_MIN_CHARS and _in_foldout(el, scope):
             for name in ("aria-hidden", "hidden", "style"):
                 el.attrib.pop(name, None)
