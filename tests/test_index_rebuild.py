@@ -212,12 +212,22 @@ def test_an_unreadable_crawl_run_record_is_reported(tmp_path: Path) -> None:
                               b'{"newsarchive_run": 1, "site": 3}', refers_to=None)
         writer.write_metadata("urn:newsarchive:crawl-run:demo:2026-11-02",
                               b'{"newsarchive_run": 1, "si', refers_to=None)
+        # A count past SQLite's integers, and JSON nested past Python's recursion limit: the
+        # index build stopped with a traceback (OverflowError, RecursionError), at every run.
+        writer.write_metadata("urn:newsarchive:crawl-run:demo:2026-11-03", json.dumps({
+            "newsarchive_run": 1, "site": "demo", "started": "2026-11-03", "pages": 2**63,
+            "errors": -(2**63) - 1, "stats": {"huge": 2**70}}).encode(), refers_to=None)
+        writer.write_metadata("urn:newsarchive:crawl-run:demo:2026-11-04",
+                              b"[" * 100_000 + b"]" * 100_000, refers_to=None)
     db = open_index(tmp_path / "index.db")
     stats = index_warc_directory(db, warcs)
     assert [p.split(": ", 1)[1] for p in stats.problems] == [
         "crawl run record urn:newsarchive:crawl-run:demo:2026-11-01: wrong site, started",
         "crawl run record urn:newsarchive:crawl-run:demo:2026-11-02 is not readable JSON: "
         "Unterminated string starting at: line 1 column 24 (char 23)",
+        "crawl run record urn:newsarchive:crawl-run:demo:2026-11-03: wrong pages, errors",
+        "crawl run record urn:newsarchive:crawl-run:demo:2026-11-04 is not readable JSON: "
+        "nested too deeply",
     ]
     assert stats.captures == 7 and stats.runs == 0
     assert db.execute("select count(*) from crawl_runs").fetchone()[0] == 0

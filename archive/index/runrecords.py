@@ -24,6 +24,7 @@ from archive.warc.writer import WarcFileWriter
 RUN_URI_PREFIX = "urn:newsarchive:crawl-run:"
 RUN_FORMAT = 1
 _COUNTS = ("pages", "articles", "errors")
+_SQLITE_MIN, _SQLITE_MAX = -(2**63), 2**63 - 1
 
 
 class RunRecordError(ValueError):
@@ -64,14 +65,15 @@ def run_from_record(record: WarcRecordData) -> dict[str, Any]:
         payload = json.loads(record.payload)
     except ValueError as exc:  # not UTF-8, or not JSON
         raise RunRecordError(f"{where} is not readable JSON: {exc}") from None
+    except RecursionError:  # arrays in arrays past Python's limit: a traceback stopped the build
+        raise RunRecordError(f"{where} is not readable JSON: nested too deeply") from None
     if not isinstance(payload, dict) or payload.get("newsarchive_run") != RUN_FORMAT:
         raise RunRecordError(f"{where} holds no newsarchive crawl run (format {RUN_FORMAT})")
     row = {key: payload.get(key) for key in ("site", "started", "finished", "outcome", *_COUNTS)}
     wrong = [key for key in ("site", "started") if not isinstance(row[key], str) or not row[key]]
     wrong += [key for key in ("finished", "outcome")
               if row[key] is not None and not isinstance(row[key], str)]
-    wrong += [key for key in _COUNTS if row[key] is not None
-              and (not isinstance(row[key], int) or isinstance(row[key], bool))]
+    wrong += [key for key in _COUNTS if row[key] is not None and not _is_count(row[key])]
     if not isinstance(payload.get("stats", {}), dict):
         wrong.append("stats")
     if wrong:
@@ -79,6 +81,13 @@ def run_from_record(record: WarcRecordData) -> dict[str, Any]:
     # As finish_run stores them: the same text, so a rebuilt row equals the live one.
     row["stats"] = json.dumps(payload.get("stats", {}), default=str, sort_keys=True)
     return row
+
+
+def _is_count(value: Any) -> bool:
+    """An int SQLite stores: a larger one stopped the index build with an OverflowError (at
+    every run, the file never marked indexed)."""
+    return isinstance(value, int) and not isinstance(value, bool) and (
+        _SQLITE_MIN <= value <= _SQLITE_MAX)
 
 
 def add_run(db: sqlite_utils.Database, row: Mapping[str, Any]) -> bool:
