@@ -333,10 +333,15 @@ def test_an_unreadable_metadata_record_is_reported_not_skipped(tmp_path: Path) -
     crawl.writer.write_metadata(BASE + "/news/cut", b'{"newsarchive": 1, "url": "htt', refers_to=None)
     crawl.writer.write_metadata(BASE + "/news/latin1", b'{"newsarchive": 1, "t": "caf\xe9"}',
                                 refers_to=None)
+    # Arrays in arrays past Python's recursion limit: json raises RecursionError, not
+    # ValueError, and the whole build stopped with a traceback.
+    crawl.writer.write_metadata(BASE + "/news/deep", b'{"newsarchive": 1, "t": ' + b"[" * 100_000
+                                + b"]" * 100_000 + b"}", refers_to=None)
     crawl.writer.close()
     stats = index_warc_directory(open_index(tmp_path / "index.db"), warcs)
-    assert stats.articles == 1 and len(stats.problems) == 2
+    assert stats.articles == 1 and len(stats.problems) == 3
     assert all("is not readable JSON" in p for p in stats.problems)
+    assert "nested too deeply" in stats.problems[2]
 
 
 def test_a_run_stopped_before_marking_a_file_gives_the_same_index_when_run_again(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -173,11 +172,9 @@ def metadata_payload(record: WarcRecordData) -> dict[str, Any] | None:
     if content_type != "application/json":
         return None
     try:
-        payload = json.loads(record.payload)
-    except ValueError as exc:  # not UTF-8, or not JSON
-        raise CaptureError(
-            f"metadata record of {record.target_uri} is not readable JSON: {exc}"
-        ) from None
+        payload = record.json_payload()
+    except ValueError as exc:
+        raise CaptureError(f"metadata record of {record.target_uri} is {exc}") from None
     if not isinstance(payload, dict) or "newsarchive" not in payload:
         return None
     return payload

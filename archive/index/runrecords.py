@@ -62,11 +62,9 @@ def run_from_record(record: WarcRecordData) -> dict[str, Any]:
     """The `crawl_runs` row (without id) a run record holds; RunRecordError when it is not one."""
     where = f"crawl run record {record.target_uri}"
     try:
-        payload = json.loads(record.payload)
-    except ValueError as exc:  # not UTF-8, or not JSON
-        raise RunRecordError(f"{where} is not readable JSON: {exc}") from None
-    except RecursionError:  # arrays in arrays past Python's limit: a traceback stopped the build
-        raise RunRecordError(f"{where} is not readable JSON: nested too deeply") from None
+        payload = record.json_payload()
+    except ValueError as exc:
+        raise RunRecordError(f"{where} is {exc}") from None
     if not isinstance(payload, dict) or payload.get("newsarchive_run") != RUN_FORMAT:
         raise RunRecordError(f"{where} holds no newsarchive crawl run (format {RUN_FORMAT})")
     row = {key: payload.get(key) for key in ("site", "started", "finished", "outcome", *_COUNTS)}

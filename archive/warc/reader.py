@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX, WarcPosition, final_name
 
@@ -93,6 +94,17 @@ class WarcRecordData:
         """Every line of a repeated HTTP header, in order."""
         lower = name.lower()
         return [v for k, v in self.http_headers or [] if k.lower() == lower]
+
+    def json_payload(self) -> Any:
+        """The payload read as JSON. ValueError, saying why, when it cannot be: not UTF-8, not
+        JSON, or arrays nested past Python's recursion limit (json raises RecursionError
+        there, which stopped a whole index build with a traceback)."""
+        try:
+            return json.loads(self.payload)
+        except ValueError as exc:
+            raise ValueError(f"not readable JSON: {exc}") from None
+        except RecursionError:
+            raise ValueError("not readable JSON: nested too deeply") from None
 
 
 class GzipMembers:
