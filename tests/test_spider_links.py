@@ -172,7 +172,8 @@ def test_an_article_that_cannot_be_requested_costs_only_itself(
     spider = _spider(tmp_path)
     spider.frontier.robots.learn("http://127.0.0.1:8799", b"User-agent: *\nAllow: /\n")
     stories = [f"http://127.0.0.1:8799/news/{name}" for name in ("first", "broken", "last")]
-    spider.frontier.waiting_articles = [(url, 1, {}) for url in stories]
+    for url in stories:
+        spider.frontier.waiting_articles.append(url, 1, {})
     spider.frontier.open_documents = 1
     real = spider.frontier.too_old
 
@@ -209,13 +210,15 @@ def test_an_article_released_after_a_robots_txt_reread_obeys_the_new_rules(tmp_p
     spider = _spider(tmp_path)
     spider.frontier.robots.learn("http://127.0.0.1:8799", b"User-agent: *\nAllow: /\n")
     stories = [f"http://127.0.0.1:8799/news/{name}" for name in ("open", "private-memo")]
-    spider.frontier.waiting_articles = [(url, 1, {}) for url in stories]
+    for url in stories:
+        spider.frontier.waiting_articles.append(url, 1, {})
     spider.frontier.open_documents = 1
     spider._releasing = True  # as start() does: it releases them
     assert list(spider._document_done()) == []
     assert spider.frontier.scheduled == 2  # counted against max_pages now, in the feed's order
     spider.frontier.robots.learn("http://127.0.0.1:8799", b"User-agent: *\nDisallow: /news/private\n")
-    out = [each for entry in list(spider.frontier.ready) for each in spider._release(*entry)]
+    ready = [spider.frontier.ready.popleft() for _ in range(len(spider.frontier.ready))]
+    out = [each for entry in ready for each in spider._release(*entry)]
     assert [r.url for r in out] == [stories[0]]
     assert spider.frontier.scheduled == 1
     assert spider.crawler.stats.get_value("newsarchive/robots_disallowed") == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import deque
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from archive.discovery.entries import as_utc
 from archive.index import archived_articles
 from archive.urls import canonical_url
 from crawler.robots import RobotsRules, origin
+from crawler.spiders.found import ArticleQueue, FoundLinks
 
 
 class Frontier:
@@ -30,16 +30,16 @@ class Frontier:
         self.zone = site.zone  # of the feeds' and sitemaps' times without an offset
         self.archived = archived or {}  # canonical URL -> its last fetch (ISO, UTC)
         self.unchanged: set[str] = set()  # archived articles skipped so far this run
-        self.discovered: dict[str, list[DiscoveredLink]] = {}  # canonical URL -> how it was found
+        self.discovered = FoundLinks()  # canonical URL -> how it was found, until fetched
         self.held: dict[str, list[Request]] = {}  # origin -> requests waiting for its robots.txt
         self.requested: set[str] = set()  # canonical article URLs requested or skipped
         self.documents_seen: set[str] = set()
         self.pages_seen: set[str] = set()  # section and listing pages requested
         self.open_documents = 0  # feeds and sitemaps scheduled and not yet read
-        self.waiting_articles: list[tuple[str, int, dict[str, object]]] = []
+        self.waiting_articles = ArticleQueue(canonical_meta=False)
         # Articles decided on when discovery ended (counted in `scheduled`, robots.txt allowing
         # them), their Requests not made yet: released as the crawl has room (spiders.release).
-        self.ready: deque[tuple[str, int, dict[str, object]]] = deque()
+        self.ready = ArticleQueue(canonical_meta=True)
         self.scheduled = 0
 
     def article_verdict(self, link: DiscoveredLink) -> tuple[str, str]:
@@ -48,11 +48,10 @@ class Frontier:
         after a correction), fetched again for its new version ('changed_after_skip' when
         an earlier link to it was found 'already_archived')."""
         canonical = canonical_url(link.url)
-        found = self.discovered.setdefault(canonical, [])
-        found.append(link)
+        self.discovered.add(canonical, link)
         # Every link to it counts: a redirect's target inherits the dates of the old URL.
         changed = canonical in self.archived and any(
-            self._dated_after_fetch(each, canonical) for each in found)
+            self._dated_after_fetch(each, canonical) for each in self.discovered.dated(canonical))
         if canonical in self.requested:
             if changed and canonical in self.unchanged:
                 # Another source had it first, undated or older: this one says it changed.
@@ -89,7 +88,7 @@ class Frontier:
         is released, once every feed and sitemap has had its say."""
         if self.since is None:
             return False
-        dates = (_latest_instant(link.published, self.zone) for link in self.discovered.get(canonical, []))
+        dates = (_latest_instant(link.published, self.zone) for link in self.discovered.dated(canonical))
         return any(d is not None and d < self.since for d in dates)
 
     def first_document(self, url: str) -> bool:

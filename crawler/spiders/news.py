@@ -26,6 +26,7 @@ from crawler.middlewares.guard import RefusedRequest
 from crawler.robots import origin
 from crawler.session import ArchiveSession
 from crawler.settings import user_agent
+from crawler.spiders.found import ArticleQueue
 from crawler.spiders.frontier import Frontier, already_archived
 from crawler.spiders.redirects import RedirectHops
 from crawler.spiders.release import ArticleRelease
@@ -105,8 +106,10 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         self.frontier.open_documents -= 1
         if self.frontier.open_documents > 0:
             return
-        waiting, self.frontier.waiting_articles = self.frontier.waiting_articles, []
-        for canonical, depth, meta in waiting:
+        waiting = self.frontier.waiting_articles
+        self.frontier.waiting_articles = ArticleQueue(canonical_meta=False)
+        while waiting:
+            canonical, depth, meta = waiting.popleft()
             # One article nobody foresaw (a date past year 9999 met `since`) cost all the
             # others and the start pages: this runs outside parse()'s guard.
             try:
@@ -160,7 +163,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         # for now), the others wait for release: all held, all were queued at once when it was.
         known = frontier.robots.known(url)
         if later and (frontier.robots.allowed(url) if known else origin(url) in frontier.held):
-            frontier.ready.append((url, depth, meta))
+            frontier.ready.append(url, depth, meta)
             return
         yield from self._dispatch(self._new_request(url, kind, depth, dont_filter, meta))
 
@@ -253,7 +256,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         if verdict != "new":
             self._stat("duplicate_links" if verdict == "duplicate" else verdict)
         elif self.frontier.open_documents > 0:
-            self.frontier.waiting_articles.append((canonical, depth, meta))
+            self.frontier.waiting_articles.append(canonical, depth, meta)
         else:
             yield from self._request_article(canonical, depth, meta)
 
@@ -354,7 +357,12 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
             self.logger.info("%s: %s", response.url, note)
         yield item
         depth = response.meta["hops"] + 1
-        for link in sitemap.links:
+        # Each link let go of once read: all of a big sitemap's beside the frontier's memory of
+        # them were the crawl's peak (most of them, undated, the frontier keeps in a few bytes).
+        links = sitemap.links
+        links.reverse()
+        while links:
+            link = links.pop()
             if sitemap.is_index:
                 if self.frontier.dated_before_since(link):
                     self._stat("skipped_since_sitemaps")
@@ -393,7 +401,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
     def parse_article(self, response: Response) -> Iterable[Any]:
         item = self._item(response, "article", outcome="article")
         # Popped: the crawl's memory must not grow with every article it has archived.
-        found = self.frontier.discovered.pop(item.canonical_url, [])
+        found = self.frontier.discovered.pop(item.canonical_url)
         item.discovery = [link.to_dict() for link in found]
         item.body = response.body
         item.last_modified = header(response, b"Last-Modified")

@@ -97,8 +97,8 @@ class RedirectHops:
                 # How the old URL was found (a feed's date, a news sitemap's title) goes with it,
                 # before the target is judged: a lastmod newer than the target's last fetch is
                 # what had the old URL fetched again.
-                found = self.frontier.discovered.pop(chain[-1], [])
-                self.frontier.discovered.setdefault(canonical_url(target), [])[:0] = found
+                found = self.frontier.discovered.pop(chain[-1])
+                self.frontier.discovered.prepend(canonical_url(target), found)
                 yield from self._article(DiscoveredLink(url=target, source="redirect"), depth, **carried)
             else:
                 yield from self._request(target, kind, depth, **carried)
@@ -110,13 +110,13 @@ class RedirectHops:
         became aliases of this article, taken for archived by every later run. They are asked
         for again (the cookie is set now); the hops after the article are no URLs of it."""
         hop = chain[-1]
-        found = self.frontier.discovered.pop(hop, [])
+        found = self.frontier.discovered.pop(hop)
         ours = set(chain[: chain.index(article) + 1])
-        self.frontier.discovered[hop] = [link for link in found if canonical_url(link.url) in ours]
+        self.frontier.discovered.put(hop, [link for link in found if canonical_url(link.url) in ours])
         for other in dict.fromkeys(canonical_url(link.url) for link in found):
             if other in chain:
                 continue
-            self.frontier.discovered[other] = [link for link in found if canonical_url(link.url) == other]
+            self.frontier.discovered.put(other, [link for link in found if canonical_url(link.url) == other])
             yield from self._request(other, "article", depth, dont_filter=True, canonical=other,
                                      cookie_check=True)
 
@@ -126,6 +126,6 @@ class RedirectHops:
         filters, as the same article (with how it was found)."""
         if "canonical" in response.meta:  # an article
             again["canonical"] = canonical_url(target)
-            found = self.frontier.discovered.pop(again["redirect_chain"][-1], [])
-            self.frontier.discovered.setdefault(again["canonical"], [])[:0] = found
+            found = self.frontier.discovered.pop(again["redirect_chain"][-1])
+            self.frontier.discovered.prepend(again["canonical"], found)
         yield from self._request(target, kind, response.meta["hops"], dont_filter=True, **again)

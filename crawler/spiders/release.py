@@ -79,7 +79,7 @@ class ArticleRelease:
                 # origin's robots.txt is asked for (read again), an article waits: released,
                 # it would be held, and all the others after it.
                 if (frontier.open_documents == 0 and self._room()
-                        and origin(frontier.ready[-1][0]) not in frontier.held):
+                        and origin(frontier.ready.last_url()) not in frontier.held):
                     url, depth, meta = frontier.ready.pop()
                     idle = 0
                     try:
