@@ -14,6 +14,7 @@ import sqlite_utils
 
 from archive.index.database import open_index, transaction
 from archive.index.rebuild import IndexStats, index_warc_directory
+from archive.index.runrecords import add_run
 
 
 @contextlib.contextmanager
@@ -152,24 +153,24 @@ def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> None:
     """The old index's runs, and the leases of the runs still open (a SIGKILLed crawl's lease
     is how its `running` row is found and closed as failed; without it the row stayed
     `running` for ever). An old row keeps its id (a lease and the scheduler name a run by it)
-    and takes the place of the row its run's WARC record made (the same site and start);
-    the runs only the WARC files know follow under new ids."""
+    and takes the place of the row its run's WARC record made (the same site and start),
+    that record's end if it was still `running`; the runs only the WARC files know follow
+    under new ids."""
     db.execute("attach database ? as previous", [str(old_path)])
     try:
         tables = {r[0] for r in db.execute("select name from previous.sqlite_master")}
         with transaction(db):
             if "crawl_runs" in tables:
                 columns = _shared_columns(db, "crawl_runs")
-                without_id = ", ".join(c for c in db.table("crawl_runs").columns_dict if c != "id")
-                db.execute(f"create temp table warc_runs as select {without_id} from crawl_runs where "
-                           "not exists (select 1 from previous.crawl_runs as old where "
-                           "old.site = crawl_runs.site and old.started = crawl_runs.started)")
+                warc_runs = [{key: value for key, value in run.items() if key != "id"}
+                             for run in db.query("select * from crawl_runs order by started")]
                 db.execute("delete from crawl_runs")
                 db.execute(f"insert into crawl_runs ({columns}) select {columns} from "
                            "previous.crawl_runs")
-                db.execute(f"insert into crawl_runs ({without_id}) select {without_id} from "
-                           "temp.warc_runs order by started")
-                db.execute("drop table temp.warc_runs")
+                # As `newsarchive index` reads them into the old index (a `running` row
+                # completed by its record, too).
+                for run in warc_runs:
+                    add_run(db, run)
             if "job_leases" in tables:
                 columns = _shared_columns(db, "job_leases")
                 db.execute(f"insert into job_leases ({columns}) select {columns} from previous.job_leases")
