@@ -14,6 +14,7 @@ import sqlite_utils
 
 from archive.index.database import open_index, transaction
 from archive.index.rebuild import IndexStats, index_warc_directory
+from archive.index.reextract import ArticleUrls
 from archive.index.runrecords import add_run
 
 
@@ -36,7 +37,8 @@ def index_lock(db_path: Path) -> Iterator[None]:
 
 
 def rebuild_index(
-    db_path: Path, warc_dir: Path, *, reextract: bool = False, progress: bool = False
+    db_path: Path, warc_dir: Path, *, reextract: bool = False, progress: bool = False,
+    article_urls: ArticleUrls | None = None,
 ) -> IndexStats:
     """Build a fresh index from the WARC files and put it in place of `db_path`.
 
@@ -45,11 +47,13 @@ def rebuild_index(
     the old index's rows are carried over (those of runs that wrote no record too: a crawl
     killed first, whose end its scheduler recorded; archives older than those records), as
     are the leases of runs still open. Refuses while another process has the old index open: its `-wal`
-    file would be applied to the new database.
+    file would be applied to the new database. `reextract` and `article_urls`: as for
+    index_warc_directory.
     """
     db_path = Path(db_path)
     with index_lock(db_path):
-        return _rebuild(db_path, warc_dir, reextract=reextract, progress=progress)
+        return _rebuild(db_path, warc_dir, reextract=reextract, progress=progress,
+                        article_urls=article_urls)
 
 
 def _discard(fresh: Path, db: sqlite_utils.Database | None) -> None:
@@ -59,7 +63,8 @@ def _discard(fresh: Path, db: sqlite_utils.Database | None) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) -> IndexStats:
+def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool,
+             article_urls: ArticleUrls | None) -> IndexStats:
     fresh = db_path.with_name(db_path.name + ".rebuild")
     for leftover in _sqlite_files(fresh):
         leftover.unlink(missing_ok=True)
@@ -74,14 +79,16 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
     damaged = False
     try:
         try:
-            stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+            stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress,
+                                         article_urls=article_urls)
             # A crawl that wrote meanwhile (new WARC files, records added to its own) put its
             # pages in the old index, and they were lost at the swap: read what is new since,
             # as `newsarchive index` would, until the old index stops changing.
             for _ in range(CATCH_UP_ROUNDS):
                 if not watch.changed():
                     break
-                stats.absorb(index_warc_directory(db, warc_dir, reextract=reextract))
+                stats.absorb(index_warc_directory(db, warc_dir, reextract=reextract,
+                                                  article_urls=article_urls))
         except BaseException:
             # Interrupted (Ctrl-C) or failed: the old index stays as it was, and half a new
             # one is no use to anybody (it was left behind as NAME.rebuild).
