@@ -1,17 +1,22 @@
 """What the live crawl and a re-extraction from the WARC must decide the same way: the hints
-extraction gets from discovery, and the capture outcome an extraction status gives."""
+extraction gets from discovery, the capture outcome an extraction status gives, and the URL a
+page's rel=canonical moves its article to."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit
 
 # The model module only: archive.extract pulls in the whole extractor, which neither the
 # crawl process nor a plain index rebuild runs (importing it cost 0.7 s of CPU at each start).
 from archive.extraction.model import ExtractionHints
+from archive.urls import canonical_url as canonical_of
 from archive.urls import without_credentials
+
+logger = logging.getLogger(__name__)
 
 # Extraction status -> capture outcome.
 OUTCOME_BY_STATUS = {
@@ -98,6 +103,29 @@ def discovered_of(metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         return [d for d in metadata["discovered"] if isinstance(d, Mapping)]
     first = metadata.get("discovery")
     return [first] if isinstance(first, Mapping) else []
+
+
+def adopted_canonical(url: str, canonical_url: str, declared: str,
+                      is_article: Callable[[str], bool]) -> str | None:
+    """The URL an article fetched as `url` (stored under `canonical_url`) is stored under
+    when its page declares rel=canonical `declared`: that URL when it is on the same host and
+    an article's URL by the site's patterns (the URL it moved from becomes an alias); None to
+    keep it where it is. Another host's claim is not trusted, nor a claim to the home or a
+    section page: two stories whose templates both declared "/" were stored as two versions
+    of one."""
+    try:
+        target = canonical_of(urljoin(url, declared))
+    except ValueError as exc:  # what urlsplit cannot read (extract_article checks its own output)
+        logger.warning("%s declares rel=canonical %r, which is no URL (%s): kept as fetched",
+                       url, declared, exc)
+        return None
+    if target == canonical_url or urlsplit(target).netloc != urlsplit(canonical_url).netloc:
+        return None
+    if not is_article(target):
+        logger.warning("%s declares rel=canonical %s, which is no article's URL: kept as fetched",
+                       url, target)
+        return None
+    return target
 
 
 def aliases_for(

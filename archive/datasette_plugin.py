@@ -231,7 +231,12 @@ async def warc_record(request: Any, datasette: Any) -> Response:
     try:
         record = await loop.run_in_executor(None, read_record, directory, file, offset)
     except FileNotFoundError:
-        return Response.text(f"no WARC file {file}", status=404)
+        # Archived, but its file moved away or deleted: a bare "no WARC file" 404 read as a
+        # page never archived. 410: the index knows it was there.
+        return Response.text(f"the index knows a record at {file} offset {offset}, but its WARC "
+                             f"file {directory / file} is gone (moved away or deleted): put it "
+                             "back, or run `newsarchive index --rebuild` to drop its captures",
+                             status=410)
     except (WarcFormatError, OSError, ValueError) as exc:  # damaged; a directory, no permission
         reason = exc.reason if isinstance(exc, WarcFormatError) else str(exc)
         return Response.text(f"cannot read the record the index knows at {file} offset "

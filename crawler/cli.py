@@ -255,7 +255,9 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
 @click.option("--rebuild", is_flag=True,
               help="Build a fresh index from all WARC files and put it in place of the old one.")
 @click.option("--reextract", is_flag=True,
-              help="Extract every article again from its archived response (after an upgrade).")
+              help="Extract every article again from its archived response (after an upgrade); "
+                   "a page's rel=canonical is adopted as the crawl does, by the site's config "
+                   "in --sites.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: bool) -> None:
     """Build or bring up to date DATA/index.db from the WARC files alone (idempotent); exit 1
@@ -283,9 +285,10 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     # refuse to start while it is missing (DataDir.problem), and took a half-built one for
     # built, archiving again every article not indexed yet.
     rebuild = rebuild or not (data / "index.db").exists()
+    article_urls = _article_urls(sites) if reextract else None
     try:
         with _sigterm_as_ctrl_c():
-            stats = _index_data(data, warc_dir, rebuild, reextract, progress)
+            stats = _index_data(data, warc_dir, rebuild, reextract, progress, article_urls)
     except KeyboardInterrupt as stop:
         click.echo("interrupted: " + (
             f"{data / 'index.db'} is as it was before the rebuild" if rebuild else
@@ -302,15 +305,33 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
         sys.exit(1)
 
 
-def _index_data(data: Path, warc_dir: Path, rebuild: bool, reextract: bool, progress: bool) -> IndexStats:
+def _article_urls(sites: Path) -> dict[str, Callable[[str], bool]]:
+    """Each site's article URLs, by which re-extraction adopts a page's rel=canonical as the
+    crawl does; a site whose config cannot be read keeps its pages where they were stored."""
+    try:
+        known, broken = read_sites(sites)
+    except ConfigError as exc:
+        click.echo(f"warning: {exc}: pages keep the URLs they were stored under (no "
+                   "rel=canonical adopted)", err=True)
+        return {}
+    for name, error in broken.items():
+        click.echo(f"warning: {error}: pages of {name} keep the URLs they were stored under "
+                   "(no rel=canonical adopted)", err=True)
+    return {name: site.is_article for name, site in known.items()}
+
+
+def _index_data(data: Path, warc_dir: Path, rebuild: bool, reextract: bool, progress: bool,
+                article_urls: dict[str, Callable[[str], bool]] | None) -> IndexStats:
     from archive.index import index_lock, index_warc_directory, rebuild_index
 
     if rebuild:
-        return rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress)
+        return rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress,
+                             article_urls=article_urls)
     with index_lock(data / "index.db"):
         db = _open_index(data / "index.db")
         try:
-            return index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+            return index_warc_directory(db, warc_dir, reextract=reextract, progress=progress,
+                                        article_urls=article_urls)
         finally:
             db.close()
 

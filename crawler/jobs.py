@@ -329,9 +329,13 @@ class JobRunner:
         return False
 
     def _lease_lost(self, db: sqlite_utils.Database, run_id: int, returncode: int) -> None:
-        """Record the run `lease_lost`, with the stats the crawl recorded (as `interrupted`:
-        our SIGTERM), where a run so recorded would run again at the service's next start."""
-        row = db.execute("select stats from crawl_runs where id = ?", [run_id]).fetchone()
+        """Record the run `lease_lost` unless the crawl did (RunGuard, seeing the lease gone,
+        in its row and its WARC record alike), with the stats it recorded (as `interrupted`,
+        where it could not read the lease): a run so recorded would run again at the service's
+        next start."""
+        row = db.execute("select stats, outcome from crawl_runs where id = ?", [run_id]).fetchone()
+        if row and row[1] == LEASE_LOST:
+            return  # rewritten, the row would differ from the run's WARC record
         stats = json.loads(row[0]) if row and row[0] else {}
         finish_run(db, run_id, datetime.now(UTC).isoformat(), LEASE_LOST,
                    {**stats, "newsarchive/outcome": LEASE_LOST, "newsarchive/exit_code": returncode,

@@ -6,36 +6,22 @@ import asyncio
 import logging
 from collections.abc import Callable
 from typing import Self
-from urllib.parse import urljoin, urlsplit
 
 from scrapy.crawler import Crawler
 
-from archive.capture import hints_from_discovery, outcome_for
-from archive.urls import canonical_url
+from archive.capture import adopted_canonical, hints_from_discovery, outcome_for
 from crawler.items import PageItem
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
 
 def adopt_canonical(item: PageItem, declared: str, is_article: Callable[[str], bool]) -> None:
-    """Store the article under the URL its rel=canonical declares, when that is on the same
-    host and is an article's URL by the site's patterns; the URL it was fetched by becomes an
-    alias. Another host's claim is not trusted, nor a claim to the home or a section page:
-    two stories whose templates both declared "/" were stored as two versions of one."""
-    try:
-        target = canonical_url(urljoin(item.url, declared))
-    except ValueError as exc:  # what urlsplit cannot read (extract_article checks its own output)
-        logger.warning("%s declares rel=canonical %r, which is no URL (%s): kept as fetched",
-                       item.url, declared, exc)
-        return
-    if target == item.canonical_url or urlsplit(target).netloc != urlsplit(item.canonical_url).netloc:
-        return
-    if not is_article(target):
-        logger.warning("%s declares rel=canonical %s, which is no article's URL: kept as fetched",
-                       item.url, target)
-        return
-    item.aliases.append(item.canonical_url)
-    item.canonical_url = target
+    """Store the article under the URL its rel=canonical declares, when adopted_canonical
+    takes it (as re-extraction does); the URL it was fetched by becomes an alias."""
+    target = adopted_canonical(item.url, item.canonical_url, declared, is_article)
+    if target is not None:
+        item.aliases.append(item.canonical_url)
+        item.canonical_url = target
 
 
 class ExtractionPipeline:

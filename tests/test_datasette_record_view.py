@@ -90,3 +90,16 @@ def test_a_damaged_record_the_index_knows_is_an_error_not_a_missing_record(tmp_p
     (view,) = get(tmp_path, path)
     assert view.status_code == 500
     assert view.text.startswith(f"cannot read the record the index knows at {file} offset {offset}:")
+
+
+def test_a_record_whose_warc_file_is_gone_names_the_file_and_where_it_was_looked_for(
+        tmp_path: Path) -> None:
+    """The index knows the record, but its WARC file was moved away or deleted: the viewer
+    answered a bare 404 "no WARC file X", as for a page never archived."""
+    path = _archive_one_page(tmp_path)
+    file = path.split("/")[-2]
+    (tmp_path / "warc" / file).rename(tmp_path / file)
+    (view,) = get(tmp_path, path)
+    assert view.status_code == 410
+    assert str(tmp_path / "warc" / file) in view.text
+    assert "the index knows" in view.text

@@ -3,7 +3,12 @@ pages naming one rel=canonical end as one article with their URLs recorded as al
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +16,7 @@ from archive.demosite import DemoSite
 from archive.demosite import hostile_pages as pages
 from archive.demosite.hostile import FEED_LINKS
 from archive.urls import canonical_url
-from tests.conftest import Crawl
+from tests.conftest import ROOT, Crawl
 from tests.hardening_support import (
     article_rows,
     assert_archive_sound,
@@ -22,6 +27,8 @@ from tests.hardening_support import (
     query,
     site_of,
 )
+from tests.pool_break_support import POISON_ENV
+from tests.test_crawl_pool_break import POISONED
 
 STORY = "/hostile/a/duplicate-story"
 # The variants in the feed that a server sees as requests (a fragment never reaches it).
@@ -104,3 +111,32 @@ def test_default_port_and_idn_variants_are_one_url(variant: str, plain: str) -> 
 
 def test_loopback_port_is_not_a_default_port() -> None:
     assert canonical_url("http://127.0.0.1:8080/hostile/a/x") != canonical_url("http://127.0.0.1/hostile/a/x")
+
+
+def _stored_as(db_path: Path, base: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The articles' URLs and their aliases, as paths (two crawls run on two ports)."""
+    with closing(sqlite3.connect(db_path)) as db:
+        articles = sorted(url.removeprefix(base) for (url,) in db.execute(
+            "select canonical_url from articles"))
+        aliases = sorted((alias.removeprefix(base), url.removeprefix(base)) for alias, url in
+                         db.execute("select alias_url, canonical_url from article_aliases"))
+    return articles, aliases
+
+
+def test_reextraction_stores_pages_under_their_canonical_as_the_crawl_does(
+        crawl: Crawl, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`index --rebuild --reextract` of pages the crawl could not extract (its pool broken:
+    what the crawl's log says the rebuild is for) stored the two syndicated pages as two
+    articles under their own URLs: re-extraction never adopted their rel=canonical."""
+    monkeypatch.setenv(POISON_ENV, "/")
+    with DemoSite(n_articles=16) as site:
+        broken = crawl_theme(tmp_path, site, "duplicates", settings={
+            **POISONED, "NEWSARCHIVE_EXTRACT_RESTARTS": "0"})
+        base = site.url
+    assert _stored_as(broken.index, base)[0] == []  # nothing extracted
+    index = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "index", "--data", str(broken.data), "--sites",
+         str(tmp_path / "sites"), "--rebuild", "--reextract", "--no-progress"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert index.returncode == 0, index.stderr
+    assert _stored_as(broken.index, base) == _stored_as(crawl.index, site_of(crawl).url)

@@ -204,6 +204,46 @@ def test_crawl_runs_come_from_their_warc_records_and_the_old_index(tmp_path: Pat
     assert verify_directory(warcs).ok
 
 
+def test_a_run_the_index_still_shows_running_is_completed_from_its_record(tmp_path: Path) -> None:
+    """A crawl that could not record its end in the index (a locked or full index.db) but
+    wrote its WARC record stayed `running` in crawl_runs for good: a run the index had was
+    never read from its record. Its row (its id kept) now gets the record's end; a row with
+    an end keeps it."""
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    ends = {"2026-11-01T10:00:00+00:00": "ok", "2026-11-02T10:00:00+00:00": "host_unavailable"}
+    with WarcFileWriter(warcs, fsync=False, hostname="test") as writer:
+        for started, outcome in ends.items():
+            writer.write_metadata(f"urn:newsarchive:crawl-run:demo:{started}", json.dumps({
+                "newsarchive_run": 1, "site": "demo", "started": started,
+                "finished": started.replace("T10", "T11"), "outcome": outcome, "pages": 5,
+                "articles": 3, "errors": 0, "stats": {"articles": 3}}).encode(),
+                refers_to=None)
+    expected = [
+        (4, "demo", "2026-11-01T10:00:00+00:00", "2026-11-01T11:00:00+00:00", "ok", 5, 3, 0),
+        (5, "demo", "2026-11-02T10:00:00+00:00", None, "failed", None, None, None),
+    ]
+    for rebuild in (False, True):
+        path = tmp_path / f"index-{rebuild}.db"
+        db = open_index(path)
+        db.table("crawl_runs").insert_all([
+            {"id": 4, "site": "demo", "started": "2026-11-01T10:00:00+00:00", "outcome": "running"},
+            {"id": 5, "site": "demo", "started": "2026-11-02T10:00:00+00:00", "outcome": "failed"},
+        ])
+        db.conn.commit()
+        if rebuild:  # `newsarchive index --rebuild`: the old index's rows carried over
+            db.close()
+            stats = rebuild_index(path, warcs)
+            db = open_index(path)
+        else:
+            stats = index_warc_directory(db, warcs)
+            assert stats.runs == 1
+        assert stats.problems == []
+        assert [tuple(r) for r in db.execute(RUNS)] == expected, rebuild
+        assert json.loads(db.table("crawl_runs").get(4)["stats"]) == {"articles": 3}
+        db.close()
+
+
 def test_an_unreadable_crawl_run_record_is_reported(tmp_path: Path) -> None:
     warcs = tmp_path / "warcs"
     crawl_demo(warcs, None)

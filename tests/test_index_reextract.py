@@ -209,9 +209,10 @@ def test_the_progress_bar_moves_as_pages_are_extracted(
     seen: list[tuple[int, float]] = []  # (pages re-extracted, bar position) at each extraction
     real_reextract = rebuild_module.reextract_batch
 
-    def reextract(warc_dir: Path, batch: list[Any], pool: Any, problems: list[str]) -> int:
+    def reextract(warc_dir: Path, batch: list[Any], pool: Any, problems: list[str],
+                  article_urls: Any) -> int:
         seen.append((len(seen), bars[0].n))
-        return real_reextract(warc_dir, batch, pool, problems)
+        return real_reextract(warc_dir, batch, pool, problems, article_urls)
 
     bars: list[tqdm[Any]] = []
     real_tqdm = rebuild_module.tqdm

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from archive.demosite import DemoSite
 from archive.index import open_index
+from archive.index.rebuild import index_warc_directory
 from archive.index.runs import get_run
 from archive.schedule import PlannedJob
 from archive.warc.verify import verify_directory
@@ -154,3 +155,13 @@ def test_a_crawl_whose_lease_the_scheduler_lost_is_stopped_once(setup: Setup) ->
     assert f"run {run['id']} ended: lease_lost" in service.log
     assert not list((setup.data / "warc").glob("*.open"))
     assert lease["run_id"] == run["id"]
+    # The run's WARC record says so too: an index built from the WARC files alone has the
+    # same row. It said `interrupted` (the crawl took our SIGTERM for a stop), and a lost
+    # index.db came back with the run to be crawled again at the next start.
+    rebuilt = open_index(setup.tmp / "rebuilt.db")
+    try:
+        assert index_warc_directory(rebuilt, setup.data / "warc").runs == 1
+        [again] = [dict(r) for r in rebuilt.query("select * from crawl_runs")]
+    finally:
+        rebuilt.close()
+    assert again == run

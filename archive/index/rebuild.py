@@ -15,7 +15,7 @@ import sqlite_utils
 from tqdm import tqdm
 
 from archive.index.database import transaction
-from archive.index.reextract import reextract_batch
+from archive.index.reextract import ArticleUrls, reextract_batch
 from archive.index.runrecords import RunRecordError, add_run, is_run_record, run_from_record
 from archive.index.store import (
     CaptureDoc,
@@ -240,7 +240,7 @@ def _docs(
 
 def _index_file(
     db: sqlite_utils.Database, warc_dir: Path, path: Path, *, pool: ExtractionPool | None,
-    responses: _Responses, stats: IndexStats, progress: tqdm[Any],
+    responses: _Responses, stats: IndexStats, progress: tqdm[Any], article_urls: ArticleUrls | None,
 ) -> None:
     size = path.stat().st_size
     records_before, captures_before = stats.records, stats.captures
@@ -254,7 +254,8 @@ def _index_file(
     # only while writing: a live crawl writing to the same index waits milliseconds.
     while batch := list(islice(docs, BATCH)):
         if pool is not None:
-            stats.reextracted += reextract_batch(warc_dir, batch, pool, stats.problems)
+            stats.reextracted += reextract_batch(warc_dir, batch, pool, stats.problems,
+                                                 article_urls)
         if pending is not None:
             progress.update(pending.take())
         seen.update(map(capture_id, batch))
@@ -349,7 +350,7 @@ def _response_of(capture: dict[str, Any]) -> WarcPosition | None:
 
 def index_warc_directory(
     db: sqlite_utils.Database, warc_dir: Path, *, reextract: bool = False, progress: bool = False,
-    extract_timeout: float = 30.0,
+    extract_timeout: float = 30.0, article_urls: ArticleUrls | None = None,
 ) -> IndexStats:
     """Bring the index up to date with the closed WARC files of `warc_dir`.
 
@@ -360,7 +361,8 @@ def index_warc_directory(
     (uncompressed, in a subfolder, not named in UTF-8) is in `problems` the run that finds it
     (or finds it changed), then in `known_problems` while it stays as it was. With `reextract`, pages
     are extracted again from the archived response instead of trusting the stored JSON, in
-    an ExtractionPool (one worker per core, `extract_timeout` seconds per page).
+    an ExtractionPool (one worker per core, `extract_timeout` seconds per page), and a page's
+    rel=canonical is adopted as the crawl adopts it where `article_urls` has its site.
     """
     started = time.monotonic()
     warc_dir = Path(warc_dir)
@@ -397,7 +399,7 @@ def index_warc_directory(
             try:
                 _index_file(
                     db, warc_dir, path, pool=pool, responses=responses, stats=stats,
-                    progress=bar,
+                    progress=bar, article_urls=article_urls,
                 )
             except OSError as exc:
                 stats.problems.append(f"{path.name}: cannot read: {exc} (not marked indexed)")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.capture import (
     EXTRACTED_OUTCOMES,
+    adopted_canonical,
     aliases_for,
     discovered_of,
     hints_from_discovery,
@@ -20,6 +22,10 @@ from archive.warc.reader import WarcFormatError, WarcRecordData, read_record
 if TYPE_CHECKING:
     from archive.extract import ArticleExtraction, ExtractionHints
     from archive.extract_pool import ExtractionPool
+
+# Site name -> whether a URL is one of its articles (SiteConfig.is_article): what the crawl
+# asks before it adopts a page's rel=canonical.
+ArticleUrls = Mapping[str, Callable[[str], bool]]
 
 
 def extraction_input(
@@ -39,16 +45,28 @@ def extraction_input(
     return body, str(metadata["url"]), hints
 
 
-def with_article(metadata: dict[str, Any], article: ArticleExtraction) -> dict[str, Any]:
+def with_article(metadata: dict[str, Any], article: ArticleExtraction,
+                 is_article: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """The metadata as the crawl writes it for this extraction: ok / not_article decide the
     outcome again, and with it the reason and the aliases (a timed-out page that now comes
-    out an article kept the timeout's reason and none of the URLs it was found under)."""
+    out an article kept the timeout's reason and none of the URLs it was found under), and
+    the rel=canonical it declares is adopted as the crawl adopts it, by the site's article
+    URLs (`is_article`; without them, the page stays where it was stored)."""
     outcome = outcome_for(article.status)
     stored = metadata.get("aliases")
     known = [a for a in stored if isinstance(a, str)] if isinstance(stored, list) else []
     canonical = str(metadata.get("canonical_url") or metadata.get("url"))
+    if article.status == "ok" and article.canonical_url and is_article is not None:
+        # A page the crawl could not extract (timed out, its pool broken) was stored under
+        # its own URL: two pages naming one canonical stayed two articles.
+        target = adopted_canonical(str(metadata.get("url") or canonical), canonical,
+                                   article.canonical_url, is_article)
+        if target is not None:
+            known.append(canonical)
+            canonical = target
     return {
         **metadata, "outcome": outcome, "article": article.to_dict(), "reason": article.reason,
+        "canonical_url": canonical,
         "aliases": aliases_for(outcome, canonical, known, discovered_of(metadata)),
     }
 
@@ -68,9 +86,11 @@ def _partial(record: WarcRecordData) -> str | None:
 
 
 def reextract_batch(
-    warc_dir: Path, batch: list[CaptureDoc], pool: ExtractionPool, problems: list[str]
+    warc_dir: Path, batch: list[CaptureDoc], pool: ExtractionPool, problems: list[str],
+    article_urls: ArticleUrls | None = None,
 ) -> int:
-    """Extract a batch of archived pages again (in the pool), in place; how many were."""
+    """Extract a batch of archived pages again (in the pool), in place; how many were. The
+    sites' `article_urls` decide which rel=canonical is adopted (none without)."""
     jobs = []
     done = 0
     for doc in batch:
@@ -99,6 +119,8 @@ def reextract_batch(
             problems.append(f"cannot re-extract {doc.metadata.get('url')} "
                                   f"({article.status}: {article.reason}); kept its stored extraction")
             continue
-        doc.metadata = with_article(doc.metadata, article)
+        site = doc.metadata.get("site")
+        doc.metadata = with_article(doc.metadata, article,
+                                    (article_urls or {}).get(site) if isinstance(site, str) else None)
         done += 1
     return done

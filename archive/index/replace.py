@@ -14,6 +14,8 @@ import sqlite_utils
 
 from archive.index.database import open_index, transaction
 from archive.index.rebuild import IndexStats, index_warc_directory
+from archive.index.reextract import ArticleUrls
+from archive.index.runrecords import add_run
 
 
 @contextlib.contextmanager
@@ -35,7 +37,8 @@ def index_lock(db_path: Path) -> Iterator[None]:
 
 
 def rebuild_index(
-    db_path: Path, warc_dir: Path, *, reextract: bool = False, progress: bool = False
+    db_path: Path, warc_dir: Path, *, reextract: bool = False, progress: bool = False,
+    article_urls: ArticleUrls | None = None,
 ) -> IndexStats:
     """Build a fresh index from the WARC files and put it in place of `db_path`.
 
@@ -44,11 +47,13 @@ def rebuild_index(
     the old index's rows are carried over (those of runs that wrote no record too: a crawl
     killed first, whose end its scheduler recorded; archives older than those records), as
     are the leases of runs still open. Refuses while another process has the old index open: its `-wal`
-    file would be applied to the new database.
+    file would be applied to the new database. `reextract` and `article_urls`: as for
+    index_warc_directory.
     """
     db_path = Path(db_path)
     with index_lock(db_path):
-        return _rebuild(db_path, warc_dir, reextract=reextract, progress=progress)
+        return _rebuild(db_path, warc_dir, reextract=reextract, progress=progress,
+                        article_urls=article_urls)
 
 
 def _discard(fresh: Path, db: sqlite_utils.Database | None) -> None:
@@ -58,7 +63,8 @@ def _discard(fresh: Path, db: sqlite_utils.Database | None) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) -> IndexStats:
+def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool,
+             article_urls: ArticleUrls | None) -> IndexStats:
     fresh = db_path.with_name(db_path.name + ".rebuild")
     for leftover in _sqlite_files(fresh):
         leftover.unlink(missing_ok=True)
@@ -73,14 +79,16 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool) 
     damaged = False
     try:
         try:
-            stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress)
+            stats = index_warc_directory(db, warc_dir, reextract=reextract, progress=progress,
+                                         article_urls=article_urls)
             # A crawl that wrote meanwhile (new WARC files, records added to its own) put its
             # pages in the old index, and they were lost at the swap: read what is new since,
             # as `newsarchive index` would, until the old index stops changing.
             for _ in range(CATCH_UP_ROUNDS):
                 if not watch.changed():
                     break
-                stats.absorb(index_warc_directory(db, warc_dir, reextract=reextract))
+                stats.absorb(index_warc_directory(db, warc_dir, reextract=reextract,
+                                                  article_urls=article_urls))
         except BaseException:
             # Interrupted (Ctrl-C) or failed: the old index stays as it was, and half a new
             # one is no use to anybody (it was left behind as NAME.rebuild).
@@ -152,24 +160,24 @@ def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> None:
     """The old index's runs, and the leases of the runs still open (a SIGKILLed crawl's lease
     is how its `running` row is found and closed as failed; without it the row stayed
     `running` for ever). An old row keeps its id (a lease and the scheduler name a run by it)
-    and takes the place of the row its run's WARC record made (the same site and start);
-    the runs only the WARC files know follow under new ids."""
+    and takes the place of the row its run's WARC record made (the same site and start),
+    that record's end if it was still `running`; the runs only the WARC files know follow
+    under new ids."""
     db.execute("attach database ? as previous", [str(old_path)])
     try:
         tables = {r[0] for r in db.execute("select name from previous.sqlite_master")}
         with transaction(db):
             if "crawl_runs" in tables:
                 columns = _shared_columns(db, "crawl_runs")
-                without_id = ", ".join(c for c in db.table("crawl_runs").columns_dict if c != "id")
-                db.execute(f"create temp table warc_runs as select {without_id} from crawl_runs where "
-                           "not exists (select 1 from previous.crawl_runs as old where "
-                           "old.site = crawl_runs.site and old.started = crawl_runs.started)")
+                warc_runs = [{key: value for key, value in run.items() if key != "id"}
+                             for run in db.query("select * from crawl_runs order by started")]
                 db.execute("delete from crawl_runs")
                 db.execute(f"insert into crawl_runs ({columns}) select {columns} from "
                            "previous.crawl_runs")
-                db.execute(f"insert into crawl_runs ({without_id}) select {without_id} from "
-                           "temp.warc_runs order by started")
-                db.execute("drop table temp.warc_runs")
+                # As `newsarchive index` reads them into the old index (a `running` row
+                # completed by its record, too).
+                for run in warc_runs:
+                    add_run(db, run)
             if "job_leases" in tables:
                 columns = _shared_columns(db, "job_leases")
                 db.execute(f"insert into job_leases ({columns}) select {columns} from previous.job_leases")

@@ -91,9 +91,18 @@ def _is_count(value: Any) -> bool:
 def add_run(db: sqlite_utils.Database, row: Mapping[str, Any]) -> bool:
     """Insert a run read from the WARC files unless the index has it (the same site and
     start): reading a file again, or a file of a run the live crawl recorded, adds nothing.
-    Whether it was added. Inside the caller's transaction."""
-    if db.execute("select 1 from crawl_runs where site = ? and started = ?",
-                  [row["site"], row["started"]]).fetchone() is not None:
+    A row the index still shows `running` takes the record's end, its id kept: its crawl
+    wrote the record but could not record its end in the index (index.db locked or full),
+    and the row stayed `running` for good. Whether it was added or completed. Inside the
+    caller's transaction."""
+    found = db.execute("select id, outcome from crawl_runs where site = ? and started = ?",
+                       [row["site"], row["started"]]).fetchone()
+    if found is None:
+        db.table("crawl_runs").insert(dict(row))
+        return True
+    run_id, outcome = found
+    if outcome != "running" or row.get("outcome") in (None, "running"):
         return False
-    db.table("crawl_runs").insert(dict(row))
+    db.table("crawl_runs").update(run_id, {key: value for key, value in row.items()
+                                           if key not in ("site", "started")})
     return True

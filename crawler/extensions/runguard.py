@@ -214,6 +214,21 @@ class RunGuard:
                 return holder.owner
         return "nobody (its row is gone)"
 
+    def _scheduler_lost_lease(self) -> bool:
+        """Whether this scheduled crawl's lease (its scheduler's) is no longer its run's: its
+        row deleted or taken by another crawl. The scheduler then stopped it (JobRunner)."""
+        if self.given_run_id is None or not self.site:
+            return False
+        try:
+            holder = lease_holder(self.session.index, f"crawl:{self.site}")
+        except sqlite3.Error:
+            return False  # the scheduler records lease_lost over our row all the same
+        if holder is not None and holder.run_id == self.given_run_id:
+            return False
+        logger.error("the scheduler of run %s lost the lease of %s (now held by %s): stopping",
+                     self.given_run_id, self.site, holder.owner if holder else "nobody")
+        return True
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
@@ -223,6 +238,12 @@ class RunGuard:
         self.crawler.stats.set_value("newsarchive/main_cpu_seconds", round(cpu, 3))
         self.crawler.stats.set_value("newsarchive/main_cpu_seconds_open", round(cpu - self._cpu_at_open, 3))
         self.crawler.stats.set_value("newsarchive/main_peak_rss_kb", peak_rss_kb(usage))
+        if reason == "shutdown" and self._scheduler_lost_lease():
+            # The scheduler stops its crawl with SIGTERM, as it does when the service stops:
+            # recorded `interrupted`, this crawl's WARC record said so, and an index built
+            # from the WARC files had the run to be crawled again, not `lease_lost`.
+            reason = LEASE_LOST
+            self.crawler.stats.set_value("newsarchive/failure", "its scheduler lost the lease: stopped")
         stats = self.crawler.stats.get_stats()
         outcome = run_outcome(reason, stats)
         if reason in ("storage_error", "already_running", LEASE_LOST):
