@@ -6,7 +6,7 @@ import functools
 import ipaddress
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -412,6 +412,16 @@ def read_sites(directory: Path) -> tuple[dict[str, SiteConfig], dict[str, Config
             continue
         sites[site.name] = site
     return sites, broken
+
+
+def article_url_tests(directory: Path) -> tuple[dict[str, Callable[[str], bool]], list[str]]:
+    """Each readable site's test of an article URL (SiteConfig.is_article) by site name, and
+    what could not be read (the directory, a broken config), as messages."""
+    try:
+        sites, broken = read_sites(directory)
+    except ConfigError as exc:
+        return {}, [str(exc)]
+    return {name: site.is_article for name, site in sites.items()}, [str(e) for e in broken.values()]
 
 
 def rebase(site: SiteConfig, base_url: str) -> SiteConfig:

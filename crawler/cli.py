@@ -5,11 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import shutil
 import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.config import ConfigError, SiteConfig, read_sites
+from archive.config import ConfigError, SiteConfig, article_url_tests, read_sites
+from crawler.datasette_serve import port_free, serve_datasette
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
 
 # The checkout's config, wherever the command runs from: a relative path served the demo
 # without its canned queries when run outside the project root.
-DATASETTE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "datasette.yaml"
 DEFAULT_SCHEDULE = Path("config/schedule.toml")
 
 
@@ -167,7 +164,7 @@ def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articl
 
     _check_site(sites, "demo")
     if serve:
-        _port_free(port, "--port", "Datasette")  # before the crawl, not after it
+        port_free(port, "--port", "Datasette")  # before the crawl, not after it
     _check_data(data)
     site = DemoSite(n_articles=articles, port=site_port)
     try:
@@ -185,30 +182,7 @@ def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articl
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)
     if serve:
-        sys.exit(_serve(data / "index.db", port))
-
-
-def _port_free(port: int, option: str, what: str) -> None:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as exc:
-            raise click.BadParameter(f"{what} cannot listen on 127.0.0.1:{port} ({exc})",
-                                     param_hint=option) from None
-
-
-def _serve(database: Path, port: int) -> int:
-    """Serve `database` with Datasette until Ctrl-C; Datasette's exit status (0 after Ctrl-C)."""
-    datasette = shutil.which("datasette") or str(Path(sys.executable).with_name("datasette"))
-    command = [datasette, "serve", str(database), "--host", "127.0.0.1", "--port", str(port)]
-    if DATASETTE_CONFIG.exists():
-        command += ["--metadata", str(DATASETTE_CONFIG)]
-    command += ["--setting", "suggest_facets", "off", "--setting", "sql_time_limit_ms", "3000"]
-    click.echo(f"serving the archive at http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
-    try:
-        return subprocess.run(command, check=False).returncode
-    except KeyboardInterrupt:  # Ctrl-C stops Datasette: a normal end
-        return 0
+        sys.exit(serve_datasette(data / "index.db", port))
 
 
 @main.command()
@@ -308,16 +282,11 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
 def _article_urls(sites: Path) -> dict[str, Callable[[str], bool]]:
     """Each site's article URLs, by which re-extraction adopts a page's rel=canonical as the
     crawl does; a site whose config cannot be read keeps its pages where they were stored."""
-    try:
-        known, broken = read_sites(sites)
-    except ConfigError as exc:
-        click.echo(f"warning: {exc}: pages keep the URLs they were stored under (no "
+    tests, problems = article_url_tests(sites)
+    for problem in problems:
+        click.echo(f"warning: {problem}: pages keep the URLs they were stored under (no "
                    "rel=canonical adopted)", err=True)
-        return {}
-    for name, error in broken.items():
-        click.echo(f"warning: {error}: pages of {name} keep the URLs they were stored under "
-                   "(no rel=canonical adopted)", err=True)
-    return {name: site.is_article for name, site in known.items()}
+    return tests
 
 
 def _index_data(data: Path, warc_dir: Path, rebuild: bool, reextract: bool, progress: bool,
