@@ -286,8 +286,12 @@ class JobRunner:
         whether the lease was lost meanwhile (the subprocess was then told to stop)."""
         renew_every = max(0.5, self.context.lease_ttl / 4)
         lost = False
+        # Noted at every renewal, not the first only: a busy index then (logged, retried)
+        # left the lease without them for good, and the crawl, seeing a lease not naming its
+        # run, recorded a stop of the service lease_lost (RunGuard), never run again.
+        noted = {"child_pid": child.pid, "run_id": run_id}
         try:
-            kept = self._renew(db, job, lease, child_pid=child.pid, run_id=run_id)
+            kept = self._renew(db, job, lease, **noted)
             while True:
                 if not kept and not lost:
                     # Somebody else holds it now and may run the job already: two crawls of
@@ -301,7 +305,7 @@ class JobRunner:
                     break
                 except subprocess.TimeoutExpired:
                     if not lost:
-                        kept = self._renew(db, job, lease)
+                        kept = self._renew(db, job, lease, **noted)
         finally:
             with self._lock:
                 self._children.pop(job.id, None)

@@ -6,14 +6,19 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from archive.demosite import DemoSite
 from archive.index import open_index
+from archive.index.leases import lease_holder, renew_lease
 from archive.index.rebuild import index_warc_directory
 from archive.index.runs import get_run
 from archive.schedule import PlannedJob
@@ -165,3 +170,45 @@ def test_a_crawl_whose_lease_the_scheduler_lost_is_stopped_once(setup: Setup) ->
     finally:
         rebuilt.close()
     assert again == run
+
+
+def test_a_busy_index_at_the_first_renewal_still_notes_the_crawls_run_and_pid(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (review): the scheduler noted its crawl's run and pid in the lease at its
+    first renewal only, and a busy index then (logged, retried later) left them out for
+    good. A crawl the service stopped then found a lease not naming its run, took it for
+    lost (RunGuard) and recorded `lease_lost`, never run again at start, not `interrupted`;
+    and a lease without its crawl's pid was taken over while an orphan crawl ran on."""
+    data = tmp_path / "data"
+    data.mkdir()
+    calls = []
+
+    def busy_once(*args: Any, **kwargs: Any) -> bool:
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return renew_lease(*args, **kwargs)
+
+    monkeypatch.setattr("crawler.jobs.renew_lease", busy_once)
+    runner = JobRunner(_ExitsOneContext(data, tmp_path / "sites", lease_ttl=2))
+    job = PlannedJob("crawl:demo", "crawl", "demo", None, timedelta(hours=1))
+    worker = threading.Thread(target=runner.run, args=[job])
+    worker.start()
+    try:
+        deadline = time.monotonic() + 15
+        while len(calls) < 3:  # the busy one and two more (every 0.5 s)
+            assert time.monotonic() < deadline, "no renewal"
+            time.sleep(0.05)
+        db = open_index(data / "index.db")
+        try:
+            lease = lease_holder(db, "crawl:demo")
+        finally:
+            db.close()
+        [child] = runner._children.values()
+        assert lease is not None
+        assert (lease.run_id, lease.child_pid) == (1, child.pid)
+    finally:
+        runner.stop()
+        runner.signal_children(signal.SIGTERM)
+        worker.join(30)
+    assert not worker.is_alive()
