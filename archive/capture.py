@@ -106,24 +106,25 @@ def discovered_of(metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def adopted_canonical(url: str, canonical_url: str, declared: str,
-                      is_article: Callable[[str], bool]) -> str | None:
+                      is_article: Callable[[str], bool],
+                      refused: Callable[[str], None] | None = None) -> str | None:
     """The URL an article fetched as `url` (stored under `canonical_url`) is stored under
     when its page declares rel=canonical `declared`: that URL when it is on the same host and
     an article's URL by the site's patterns (the URL it moved from becomes an alias); None to
     keep it where it is. Another host's claim is not trusted, nor a claim to the home or a
     section page: two stories whose templates both declared "/" were stored as two versions
-    of one."""
+    of one. Why a claim is not taken goes to `refused` (logged without it: the crawl's log;
+    re-extraction says it after its progress bar)."""
+    say = refused or logger.warning
     try:
         target = canonical_of(urljoin(url, declared))
     except ValueError as exc:  # what urlsplit cannot read (extract_article checks its own output)
-        logger.warning("%s declares rel=canonical %r, which is no URL (%s): kept as fetched",
-                       url, declared, exc)
+        say(f"{url} declares rel=canonical {declared!r}, which is no URL ({exc}): kept as fetched")
         return None
     if target == canonical_url or urlsplit(target).netloc != urlsplit(canonical_url).netloc:
         return None
     if not is_article(target):
-        logger.warning("%s declares rel=canonical %s, which is no article's URL: kept as fetched",
-                       url, target)
+        say(f"{url} declares rel=canonical {target}, which is no article's URL: kept as fetched")
         return None
     return target
 

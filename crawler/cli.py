@@ -247,6 +247,10 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
       newsarchive index --data ./data              # index what is new
       newsarchive index --rebuild --reextract      # start over with today's extractor
     """
+    import logging
+
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     from archive.warc import salvage_directory
 
     warc_dir = data / "warc"
@@ -260,8 +264,11 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     # built, archiving again every article not indexed yet.
     rebuild = rebuild or not (data / "index.db").exists()
     article_urls = _article_urls(sites) if reextract else None
+    # What the library logs on the way (a page whose extraction timed out) is a line of its
+    # own above the progress bar: unconfigured, Python printed the bare message into it.
+    logging.basicConfig(format="%(levelname)s: %(message)s")
     try:
-        with _sigterm_as_ctrl_c():
+        with _sigterm_as_ctrl_c(), logging_redirect_tqdm():
             stats = _index_data(data, warc_dir, rebuild, reextract, progress, article_urls)
     except KeyboardInterrupt as stop:
         click.echo("interrupted: " + (

@@ -283,3 +283,46 @@ def test_sigterm_in_a_rebuild_leaves_the_old_index_and_no_half_built_one(tmp_pat
     assert not list(data.glob("index.db.rebuild*"))
     with sqlite3.connect(data / "index.db") as conn:
         assert conn.execute("select count(*) from articles").fetchone() == (300,)
+
+
+def _declaring_home(crawl: Crawl, path: str, site: str = "demo") -> None:
+    """A page the crawl could not extract, whose template declares rel=canonical "/"."""
+    body = PAGE.replace("</head>", '<link rel="canonical" href="/"></head>')
+    crawl.fetch(path, body.encode(), meta=metadata(
+        path, site=site, outcome="extraction_timeout", article={"status": "timeout", "reason": "x"}))
+
+
+def _reextract_by_cli(data: Path, sites: Path) -> list[str]:
+    """The lines `index --rebuild --reextract` prints, its progress bar on."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "index", "--rebuild", "--reextract", "--progress",
+         "--data", str(data), "--sites", str(sites)],
+        cwd=root, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stderr.replace("\r", "\n").splitlines()
+
+
+def test_a_rel_canonical_not_adopted_is_one_warning_after_the_bar_not_a_raw_log_line(
+        tmp_path: Path) -> None:
+    # The refusal was logged, and with no logging configured Python printed the bare message
+    # into the middle of the progress bar, once per page.
+    data = tmp_path / "data"
+    crawl = Crawl(data / "warc", None)
+    stories = [f"/news/2026/11/27/story-{n}" for n in range(3)]
+    for path in stories:
+        _declaring_home(crawl, path)
+    crawl.writer.close()
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "demo.toml").write_bytes((Path(__file__).parents[1] / "config/sites/demo.toml").read_bytes())
+    lines = [line for line in _reextract_by_cli(data, sites) if line and not line.startswith("indexing:")]
+    assert lines[0].startswith("1 WARC files indexed"), lines  # the summary, then the warnings
+    for path in stories:
+        [warning] = [line for line in lines if BASE + path + " " in line]
+        assert warning.startswith("warning: ") and "rel=canonical" in warning
+        assert lines.index(warning) > 0
+

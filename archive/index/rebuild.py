@@ -15,7 +15,7 @@ import sqlite_utils
 from tqdm import tqdm
 
 from archive.index.database import transaction
-from archive.index.reextract import ArticleUrls, reextract_batch
+from archive.index.reextract import Adoption, ArticleUrls, reextract_batch
 from archive.index.runrecords import RunRecordError, add_run, is_run_record, run_from_record
 from archive.index.store import (
     CaptureDoc,
@@ -45,6 +45,9 @@ BATCH = 500
 RESPONSE_TYPES = ("response", "revisit")
 # Files named in the count of responses without their metadata record.
 UNPAIRED_SHOWN = 5
+# Pages named among those whose rel=canonical re-extraction did not adopt (a site's template
+# declaring "/" names every page of it).
+REFUSED_SHOWN = 10
 
 
 @dataclass
@@ -63,6 +66,8 @@ class IndexStats:
     unpaired_responses: int = 0  # responses still waiting for their metadata record
     unpaired_by_file: list[tuple[str, int]] = field(default_factory=list)  # (file, how many)
     problems: list[str] = field(default_factory=list)
+    # Re-extracting: pages whose rel=canonical was not adopted, and why. Warnings, not problems.
+    canonicals_refused: list[str] = field(default_factory=list)
     # Problems reported by an earlier run, with files unchanged since (not read, as then).
     known_problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -76,6 +81,7 @@ class IndexStats:
         self.unpaired_responses = later.unpaired_responses
         self.unpaired_by_file = later.unpaired_by_file
         self.problems += later.problems
+        self.canonicals_refused += later.canonicals_refused
         self.known_problems += [p for p in later.known_problems
                                 if p not in self.problems and p not in self.known_problems]
 
@@ -93,6 +99,10 @@ class IndexStats:
             more = len(self.unpaired_by_file) - UNPAIRED_SHOWN
             lines.append(f"{self.unpaired_responses} responses have no metadata record (yet): "
                          f"{files}" + (f" and {more} more files" if more > 0 else ""))
+        lines += [f"warning: {why}" for why in self.canonicals_refused[:REFUSED_SHOWN]]
+        if len(self.canonicals_refused) > REFUSED_SHOWN:
+            lines.append(f"warning: and {len(self.canonicals_refused) - REFUSED_SHOWN} more pages "
+                         "whose rel=canonical was not adopted")
         lines += [f"known problem (reported before; the file has not changed since): {p}"
                   for p in self.known_problems]
         lines += [f"problem: {p}" for p in self.problems]
@@ -240,7 +250,7 @@ def _docs(
 
 def _index_file(
     db: sqlite_utils.Database, warc_dir: Path, path: Path, *, pool: ExtractionPool | None,
-    responses: _Responses, stats: IndexStats, progress: tqdm[Any], article_urls: ArticleUrls | None,
+    responses: _Responses, stats: IndexStats, progress: tqdm[Any], adoption: Adoption | None,
 ) -> None:
     size = path.stat().st_size
     records_before, captures_before = stats.records, stats.captures
@@ -254,8 +264,7 @@ def _index_file(
     # only while writing: a live crawl writing to the same index waits milliseconds.
     while batch := list(islice(docs, BATCH)):
         if pool is not None:
-            stats.reextracted += reextract_batch(warc_dir, batch, pool, stats.problems,
-                                                 article_urls)
+            stats.reextracted += reextract_batch(warc_dir, batch, pool, stats.problems, adoption)
         if pending is not None:
             progress.update(pending.take())
         seen.update(map(capture_id, batch))
@@ -362,7 +371,8 @@ def index_warc_directory(
     (or finds it changed), then in `known_problems` while it stays as it was. With `reextract`, pages
     are extracted again from the archived response instead of trusting the stored JSON, in
     an ExtractionPool (one worker per core, `extract_timeout` seconds per page), and a page's
-    rel=canonical is adopted as the crawl adopts it where `article_urls` has its site.
+    rel=canonical is adopted as the crawl adopts it where `article_urls` has its site (what was
+    not, and why, in `canonicals_refused`.
     """
     started = time.monotonic()
     warc_dir = Path(warc_dir)
@@ -384,6 +394,7 @@ def index_warc_directory(
     todo = files if reextract else [p for p in files if done.get(p.name) != p.stat().st_size]
     stats.files_skipped = len(files) - len(todo)
     responses = _Responses(db)
+    adoption = Adoption(article_urls) if reextract and article_urls is not None else None
     total = sum(p.stat().st_size for p in todo)
     with contextlib.ExitStack() as stack:
         pool = None
@@ -399,7 +410,7 @@ def index_warc_directory(
             try:
                 _index_file(
                     db, warc_dir, path, pool=pool, responses=responses, stats=stats,
-                    progress=bar, article_urls=article_urls,
+                    progress=bar, adoption=adoption,
                 )
             except OSError as exc:
                 stats.problems.append(f"{path.name}: cannot read: {exc} (not marked indexed)")
@@ -415,5 +426,7 @@ def index_warc_directory(
         ).fetchall()
     ]
     stats.unpaired_responses = sum(n for _, n in stats.unpaired_by_file)
+    if adoption is not None:
+        stats.canonicals_refused = adoption.refused
     stats.seconds = time.monotonic() - started
     return stats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
 ArticleUrls = Mapping[str, Callable[[str], bool]]
 
 
+@dataclass
+class Adoption:
+    """How re-extraction adopts a page's rel=canonical (by its site's article URLs), and what
+    it could not adopt, kept for the summary: logged, each line broke into the progress bar."""
+
+    article_urls: ArticleUrls
+    refused: list[str] = field(default_factory=list)  # a page's claim kept as fetched, and why
+
+    def is_article_of(self, site: object) -> Callable[[str], bool] | None:
+        return self.article_urls.get(site) if isinstance(site, str) else None
+
+
 def extraction_input(
     record: WarcRecordData, metadata: dict[str, Any]
 ) -> tuple[bytes, str, ExtractionHints]:
@@ -46,12 +59,14 @@ def extraction_input(
 
 
 def with_article(metadata: dict[str, Any], article: ArticleExtraction,
-                 is_article: Callable[[str], bool] | None = None) -> dict[str, Any]:
+                 is_article: Callable[[str], bool] | None = None,
+                 refused: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The metadata as the crawl writes it for this extraction: ok / not_article decide the
     outcome again, and with it the reason and the aliases (a timed-out page that now comes
     out an article kept the timeout's reason and none of the URLs it was found under), and
     the rel=canonical it declares is adopted as the crawl adopts it, by the site's article
-    URLs (`is_article`; without them, the page stays where it was stored)."""
+    URLs (`is_article`; without them, the page stays where it was stored). Why a claim is
+    not adopted goes to `refused`, as adopted_canonical says."""
     outcome = outcome_for(article.status)
     stored = metadata.get("aliases")
     known = [a for a in stored if isinstance(a, str)] if isinstance(stored, list) else []
@@ -60,7 +75,7 @@ def with_article(metadata: dict[str, Any], article: ArticleExtraction,
         # A page the crawl could not extract (timed out, its pool broken) was stored under
         # its own URL: two pages naming one canonical stayed two articles.
         target = adopted_canonical(str(metadata.get("url") or canonical), canonical,
-                                   article.canonical_url, is_article)
+                                   article.canonical_url, is_article, refused)
         if target is not None:
             known.append(canonical)
             canonical = target
@@ -87,10 +102,10 @@ def _partial(record: WarcRecordData) -> str | None:
 
 def reextract_batch(
     warc_dir: Path, batch: list[CaptureDoc], pool: ExtractionPool, problems: list[str],
-    article_urls: ArticleUrls | None = None,
+    adoption: Adoption | None = None,
 ) -> int:
     """Extract a batch of archived pages again (in the pool), in place; how many were. The
-    sites' `article_urls` decide which rel=canonical is adopted (none without)."""
+    sites' article URLs in `adoption` decide which rel=canonical is adopted (none without)."""
     jobs = []
     done = 0
     for doc in batch:
@@ -119,8 +134,11 @@ def reextract_batch(
             problems.append(f"cannot re-extract {doc.metadata.get('url')} "
                                   f"({article.status}: {article.reason}); kept its stored extraction")
             continue
-        site = doc.metadata.get("site")
-        doc.metadata = with_article(doc.metadata, article,
-                                    (article_urls or {}).get(site) if isinstance(site, str) else None)
+        if adoption is None:
+            doc.metadata = with_article(doc.metadata, article)
+        else:
+            doc.metadata = with_article(doc.metadata, article,
+                                        adoption.is_article_of(doc.metadata.get("site")),
+                                        adoption.refused.append)
         done += 1
     return done
