@@ -414,14 +414,16 @@ def read_sites(directory: Path) -> tuple[dict[str, SiteConfig], dict[str, Config
     return sites, broken
 
 
-def article_url_tests(directory: Path) -> tuple[dict[str, Callable[[str], bool]], list[str]]:
+def article_url_tests(directory: Path) -> tuple[dict[str, Callable[[str], bool]], dict[str, str]]:
     """Each readable site's test of an article URL (SiteConfig.is_article) by site name, and
-    what could not be read (the directory, a broken config), as messages."""
+    what could not be read, as messages: by file stem for a broken config, under the
+    directory's own name when it cannot be read at all."""
     try:
         sites, broken = read_sites(directory)
     except ConfigError as exc:
-        return {}, [str(exc)]
-    return {name: site.is_article for name, site in sites.items()}, [str(e) for e in broken.values()]
+        return {}, {str(directory): str(exc)}
+    return ({name: site.is_article for name, site in sites.items()},
+            {stem: str(e) for stem, e in broken.items()})
 
 
 def rebase(site: SiteConfig, base_url: str) -> SiteConfig:

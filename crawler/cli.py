@@ -263,7 +263,7 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     # refuse to start while it is missing (DataDir.problem), and took a half-built one for
     # built, archiving again every article not indexed yet.
     rebuild = rebuild or not (data / "index.db").exists()
-    article_urls = _article_urls(sites) if reextract else None
+    article_urls, unread = _article_urls(sites) if reextract else (None, {})
     # What the library logs on the way (a page whose extraction timed out) is a line of its
     # own above the progress bar: unconfigured, Python printed the bare message into it.
     logging.basicConfig(format="%(levelname)s: %(message)s")
@@ -282,18 +282,24 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
         # A read-only data directory (a snapshot, a mounted share) or a full disk.
         raise click.ClickException(f"cannot write the index in {data}: {exc}") from None
     click.echo(stats.format(), err=True)
+    if str(sites) not in unread:  # else that one warning said it of every site
+        for site in stats.sites_without_config:
+            if site not in unread:
+                click.echo(f"warning: no config of site {site!r} in {sites}: its pages keep the "
+                           "URLs they were stored under (no rel=canonical adopted)", err=True)
     if stats.problems:
         sys.exit(1)
 
 
-def _article_urls(sites: Path) -> dict[str, Callable[[str], bool]]:
+def _article_urls(sites: Path) -> tuple[dict[str, Callable[[str], bool]], dict[str, str]]:
     """Each site's article URLs, by which re-extraction adopts a page's rel=canonical as the
-    crawl does; a site whose config cannot be read keeps its pages where they were stored."""
+    crawl does; a site whose config cannot be read keeps its pages where they were stored
+    (said here, and returned: what could not be read, as article_url_tests says)."""
     tests, problems = article_url_tests(sites)
-    for problem in problems:
+    for problem in problems.values():
         click.echo(f"warning: {problem}: pages keep the URLs they were stored under (no "
                    "rel=canonical adopted)", err=True)
-    return tests
+    return tests, problems
 
 
 def _index_data(data: Path, warc_dir: Path, rebuild: bool, reextract: bool, progress: bool,

@@ -326,3 +326,18 @@ def test_a_rel_canonical_not_adopted_is_one_warning_after_the_bar_not_a_raw_log_
         assert warning.startswith("warning: ") and "rel=canonical" in warning
         assert lines.index(warning) > 0
 
+
+def test_reextracting_a_site_without_a_config_in_sites_says_so_once(tmp_path: Path) -> None:
+    # Its pages' rel=canonical cannot be judged without the site's article patterns: they
+    # kept their URLs, and nothing said why.
+    data = tmp_path / "data"
+    crawl = Crawl(data / "warc", None)
+    for n in range(3):
+        _declaring_home(crawl, f"/news/2026/11/27/story-{n}", site="gone")
+    crawl.writer.close()
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    lines = _reextract_by_cli(data, sites)
+    [warning] = [line for line in lines if "'gone'" in line]
+    assert warning.startswith("warning: ") and str(sites) in warning
+    assert "no rel=canonical adopted" in warning

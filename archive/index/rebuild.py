@@ -66,8 +66,10 @@ class IndexStats:
     unpaired_responses: int = 0  # responses still waiting for their metadata record
     unpaired_by_file: list[tuple[str, int]] = field(default_factory=list)  # (file, how many)
     problems: list[str] = field(default_factory=list)
-    # Re-extracting: pages whose rel=canonical was not adopted, and why. Warnings, not problems.
+    # Re-extracting: pages whose rel=canonical was not adopted (why), and the sites re-extracted
+    # without a config to judge their pages' claims by. Warnings, not problems.
     canonicals_refused: list[str] = field(default_factory=list)
+    sites_without_config: list[str] = field(default_factory=list)
     # Problems reported by an earlier run, with files unchanged since (not read, as then).
     known_problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -82,6 +84,7 @@ class IndexStats:
         self.unpaired_by_file = later.unpaired_by_file
         self.problems += later.problems
         self.canonicals_refused += later.canonicals_refused
+        self.sites_without_config = sorted({*self.sites_without_config, *later.sites_without_config})
         self.known_problems += [p for p in later.known_problems
                                 if p not in self.problems and p not in self.known_problems]
 
@@ -372,7 +375,7 @@ def index_warc_directory(
     are extracted again from the archived response instead of trusting the stored JSON, in
     an ExtractionPool (one worker per core, `extract_timeout` seconds per page), and a page's
     rel=canonical is adopted as the crawl adopts it where `article_urls` has its site (what was
-    not, and why, in `canonicals_refused`.
+    not, and why, in `canonicals_refused` and `sites_without_config`).
     """
     started = time.monotonic()
     warc_dir = Path(warc_dir)
@@ -428,5 +431,6 @@ def index_warc_directory(
     stats.unpaired_responses = sum(n for _, n in stats.unpaired_by_file)
     if adoption is not None:
         stats.canonicals_refused = adoption.refused
+        stats.sites_without_config = sorted(adoption.sites_without_config)
     stats.seconds = time.monotonic() - started
     return stats

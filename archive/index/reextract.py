@@ -36,9 +36,13 @@ class Adoption:
 
     article_urls: ArticleUrls
     refused: list[str] = field(default_factory=list)  # a page's claim kept as fetched, and why
+    sites_without_config: set[str] = field(default_factory=set)  # none of its claims judged
 
     def is_article_of(self, site: object) -> Callable[[str], bool] | None:
-        return self.article_urls.get(site) if isinstance(site, str) else None
+        if isinstance(site, str) and site in self.article_urls:
+            return self.article_urls[site]
+        self.sites_without_config.add(str(site))
+        return None
 
 
 def extraction_input(
