@@ -58,13 +58,18 @@ def test_crawl_runs_come_from_their_warc_records_and_the_old_index(tmp_path: Pat
     ]
     rebuilt = open_index(path)
     assert [tuple(r) for r in rebuilt.execute(RUNS)] == expected
-    assert (stats.captures, stats.articles, stats.runs, stats.problems) == (7, 3, 2, [])
+    # The summary counted every run record as added, those the old index had (7) too.
+    assert (stats.captures, stats.articles, stats.runs_carried, stats.runs, stats.problems) == (
+        7, 3, 2, 1, [])
+    assert ("crawl runs: 2 carried over from the old index (their ids kept), 1 new from their "
+            "WARC records") in stats.format()
     assert [r["run_id"] for r in rebuilt.table("job_leases").rows] == [8]
     assert rebuilt.execute("select count(*) from captures").fetchone()[0] == 7  # no capture of its own
     rebuilt.close()
-    rebuild_index(path, warcs)  # again: the same rows, none twice
+    stats_again = rebuild_index(path, warcs)  # again: the same rows, none twice
     again = open_index(path)
     assert [tuple(r) for r in again.execute(RUNS)] == expected
+    assert "crawl runs: 3 carried over from the old index (their ids kept), 0 new" in stats_again.format()
     assert index_warc_directory(again, warcs).runs == 0  # nothing new
     again.close()
     assert verify_directory(warcs).ok

@@ -62,6 +62,7 @@ class IndexStats:
     articles: int = 0  # captures that are ok articles
     reextracted: int = 0
     runs: int = 0  # crawl runs added from their WARC records (the index lacked them)
+    runs_carried: int = 0  # a rebuild's crawl runs kept from the old index, with their ids
     unpaired_metadata: int = 0  # metadata records whose response was never found
     unpaired_responses: int = 0  # responses still waiting for their metadata record
     unpaired_by_file: list[tuple[str, int]] = field(default_factory=list)  # (file, how many)
@@ -93,9 +94,13 @@ class IndexStats:
             f"{self.files_indexed} WARC files indexed, {self.files_skipped} already up to date; "
             f"{self.records} records, {self.captures} captures, {self.articles} articles"
             + (f" ({self.reextracted} re-extracted)" if self.reextracted else "")
-            + (f", {self.runs} crawl runs added" if self.runs else "")
+            + (f", {self.runs} crawl runs added" if self.runs and not self.runs_carried else "")
             + f" in {self.seconds:.1f}s",
         ]
+        if self.runs_carried:
+            # A rebuild reads every run record again: "added" counted the old index's too.
+            lines.append(f"crawl runs: {self.runs_carried} carried over from the old index (their "
+                         f"ids kept), {self.runs} new from their WARC records")
         if self.unpaired_responses:
             # By file: another tool's WARC file (no metadata records of ours) stands out.
             files = ", ".join(f"{name} ({n})" for name, n in self.unpaired_by_file[:UNPAIRED_SHOWN])

@@ -96,7 +96,7 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool,
             raise
         if db_path.exists():
             try:
-                _copy_crawl_runs(db, db_path)
+                stats.runs_carried, stats.runs = _copy_crawl_runs(db, db_path)
             except sqlite3.DatabaseError as exc:
                 # What open_index tells the owner of a damaged index to do: rebuild it.
                 damaged = True
@@ -156,13 +156,13 @@ class _Writes:
             self._conn.close()
 
 
-def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> None:
+def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> tuple[int, int]:
     """The old index's runs, and the leases of the runs still open (a SIGKILLed crawl's lease
     is how its `running` row is found and closed as failed; without it the row stayed
     `running` for ever). An old row keeps its id (a lease and the scheduler name a run by it)
     and takes the place of the row its run's WARC record made (the same site and start),
     that record's end if it was still `running`; the runs only the WARC files know follow
-    under new ids."""
+    under new ids. How many runs were carried over, and how many the WARC files added."""
     db.execute("attach database ? as previous", [str(old_path)])
     try:
         tables = {r[0] for r in db.execute("select name from previous.sqlite_master")}
@@ -178,11 +178,17 @@ def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> None:
                 # completed by its record, too).
                 for run in warc_runs:
                     add_run(db, run)
+                carried = db.execute("select count(*) from previous.crawl_runs").fetchone()[0]
+                total = db.execute("select count(*) from crawl_runs").fetchone()[0]
+                counts = (carried, total - carried)
+            else:
+                counts = (0, db.execute("select count(*) from crawl_runs").fetchone()[0])
             if "job_leases" in tables:
                 columns = _shared_columns(db, "job_leases")
                 db.execute(f"insert into job_leases ({columns}) select {columns} from previous.job_leases")
     finally:
         db.execute("detach database previous")
+    return counts
 
 
 def _shared_columns(db: sqlite_utils.Database, table: str) -> str:
