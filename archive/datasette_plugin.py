@@ -85,6 +85,7 @@ _KNOWN_RECORD = """
 select 1 from captures where warc_file = :file and warc_offset = :offset
 union all select 1 from captures where metadata_warc_file = :file and metadata_warc_offset = :offset
 union all select 1 from unpaired_responses where warc_file = :file and warc_offset = :offset
+union all select 1 from crawl_runs where warc_file = :file and warc_offset = :offset
 limit 1"""
 
 

@@ -153,7 +153,7 @@ def test_cli_search_prints_ranked_results(demo_crawl: Crawl) -> None:
         assert all(line.startswith("     ") for line in lines[4 * number + 1 : 4 * number + 4])
 
 
-RUN_COLUMNS = "id, site, started, finished, outcome, stats, pages, articles, errors"
+RUN_COLUMNS = "id, site, started, finished, outcome, stats, pages, articles, errors, warc_file, warc_offset"
 
 
 def _index(data: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -179,7 +179,9 @@ def test_the_crawl_archives_its_run_and_an_index_built_from_the_warc_files_has_i
     payload = json.loads(record.payload)
     assert (payload["site"], payload["started"], payload["finished"], payload["outcome"]) == live[1:5]
     assert payload["outcome"] == "ok" and payload["stats"] == json.loads(live[5])
-    assert (payload["pages"], payload["articles"], payload["errors"]) == live[6:] == (
+    # Where its record is, as the crawl wrote it (the record view links the run to it).
+    assert live[9:] == (record.position.file, record.position.offset)
+    assert (payload["pages"], payload["articles"], payload["errors"]) == live[6:9] == (
         payload["stats"]["response_received_count"], payload["stats"]["articles"], 0)
 
     # The live index (a copy) read again: its run is there already, nothing is added.

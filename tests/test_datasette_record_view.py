@@ -103,3 +103,23 @@ def test_a_record_whose_warc_file_is_gone_names_the_file_and_where_it_was_looked
     assert view.status_code == 410
     assert str(tmp_path / "warc" / file) in view.text
     assert "the index knows" in view.text
+
+
+def test_a_crawl_run_record_is_shown_and_its_run_links_to_it(tmp_path: Path) -> None:
+    # The index read the record (its run is a crawl_runs row) but kept no position of it:
+    # the record view answered 404 "no record the index knows", and nothing linked to it.
+    from archive.index.runrecords import write_run_record
+
+    writer = WarcFileWriter(tmp_path / "warc", fsync=False)
+    position = write_run_record(writer, "demo", "2026-11-01T10:00:00+00:00",
+                                "2026-11-01T11:00:00+00:00", "ok", {"pages": 3})
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")
+    db.close()
+    path = f"/-/warc/{position.file}/{position.offset}"
+    record, runs = get(tmp_path, path, "/index/crawl_runs")
+    assert record.status_code == 200, record.text
+    assert "urn:newsarchive:crawl-run:demo:2026-11-01T10:00:00+00:00" in record.text
+    assert "&#34;outcome&#34;: &#34;ok&#34;" in record.text or '"outcome": "ok"' in record.text
+    assert f'href="{path}"' in runs.text

@@ -78,6 +78,7 @@ def run_from_record(record: WarcRecordData) -> dict[str, Any]:
         raise RunRecordError(f"{where}: wrong {', '.join(wrong)}")
     # As finish_run stores them: the same text, so a rebuilt row equals the live one.
     row["stats"] = json.dumps(payload.get("stats", {}), default=str, sort_keys=True)
+    row["warc_file"], row["warc_offset"] = record.position.file, record.position.offset
     return row
 
 
@@ -93,14 +94,17 @@ def add_run(db: sqlite_utils.Database, row: Mapping[str, Any]) -> bool:
     start): reading a file again, or a file of a run the live crawl recorded, adds nothing.
     A row the index still shows `running` takes the record's end, its id kept: its crawl
     wrote the record but could not record its end in the index (index.db locked or full),
-    and the row stayed `running` for good. Whether it was added or completed. Inside the
-    caller's transaction."""
-    found = db.execute("select id, outcome from crawl_runs where site = ? and started = ?",
+    and the row stayed `running` for good. A row that does not know where its record is
+    learns it. Whether it was added or completed. Inside the caller's transaction."""
+    found = db.execute("select id, outcome, warc_file from crawl_runs where site = ? and started = ?",
                        [row["site"], row["started"]]).fetchone()
     if found is None:
         db.table("crawl_runs").insert(dict(row))
         return True
-    run_id, outcome = found
+    run_id, outcome, warc_file = found
+    if warc_file is None and row.get("warc_file") is not None:
+        db.table("crawl_runs").update(run_id, {"warc_file": row["warc_file"],
+                                               "warc_offset": row["warc_offset"]})
     if outcome != "running" or row.get("outcome") in (None, "running"):
         return False
     db.table("crawl_runs").update(run_id, {key: value for key, value in row.items()

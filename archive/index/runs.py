@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.index.database import transaction
+from archive.warc.records import WarcPosition
 
 _COLUMNS = "id, site, started, finished, outcome, pages, articles, errors"
 
@@ -172,6 +173,13 @@ def run_end(finished_at: str, outcome: str, stats: Mapping[str, Any]) -> dict[st
         "articles": pick("articles", "item_scraped_count"),
         "errors": pick("errors", "log_count/ERROR"),
     }
+
+
+def record_run_position(db: sqlite_utils.Database, run_id: int, position: WarcPosition) -> None:
+    """Where the run's WARC record is (runrecords.write_run_record), for the record view."""
+    with transaction(db):
+        db.table("crawl_runs").update(run_id, {"warc_file": position.file,
+                                               "warc_offset": position.offset})
 
 
 def finish_run(

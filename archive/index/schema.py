@@ -374,6 +374,15 @@ def m0020_unread_files(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0021_crawl_run_records")
+def m0021_crawl_run_records(db: sqlite_utils.Database) -> None:
+    # Where each run's WARC record is: the record view (/-/warc/FILE/OFFSET) shows only the
+    # records the index knows, and answered 404 for a run's. Runs indexed before this get
+    # theirs from `newsarchive index --rebuild`.
+    db.table("crawl_runs").add_column("warc_file", str)
+    db.table("crawl_runs").add_column("warc_offset", int)
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]

@@ -27,7 +27,7 @@ from archive.index.leases import (
     take_lease,
 )
 from archive.index.runrecords import write_run_record
-from archive.index.runs import get_run
+from archive.index.runs import get_run, record_run_position
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -175,6 +175,7 @@ class RunGuard:
         has the run. Written after the index row and while the session's writer is still
         open (it closes at engine_stopped, after spider_closed); a record that cannot be
         written costs neither the row nor the outcome."""
+        assert self.run_id is not None  # _finish archives only a run it started
         writer = self.session.current_writer
         if self.started is None or writer is None:
             # Stopped before its WARC file was opened, or its row unreadable: the index alone
@@ -183,10 +184,16 @@ class RunGuard:
                            "files", self.run_id)
             return
         try:
-            write_run_record(writer, self.site, self.started, finished, outcome, stats)
+            position = write_run_record(writer, self.site, self.started, finished, outcome, stats)
         except OSError as exc:  # a full disk
             logger.error("could not write the end of run %s to the WARC files (%s): the index "
                          "has it (`newsarchive index --rebuild` carries it over)", self.run_id, exc)
+            return
+        try:
+            record_run_position(self.session.index, self.run_id, position)
+        except sqlite3.Error as exc:
+            logger.warning("could not record where the WARC record of run %s is (%s): "
+                           "`newsarchive index --rebuild` finds it", self.run_id, exc)
 
     def _renew(self) -> None:
         if self.lease is None:
