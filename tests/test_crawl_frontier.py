@@ -313,3 +313,61 @@ def test_a_day_at_the_end_of_the_calendar_costs_only_its_date(server: _Server, t
     result = crawl(tmp_path)
     assert articles(result) == ["news/doomsday", "news/linked", "news/today"]
     assert "OverflowError" not in result.log
+
+
+class _EndlessSections(_Handler):
+    """Every section page links to its story and to `FAN_OUT` section pages never seen before."""
+
+    FAN_OUT = 1
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/news/story-"):
+            self.server.hits.append(self.path)
+            self.send(200, article(f"Story {self.path[12:]}"), [("Content-Type", "text/html")])
+            return
+        number = self.path.removeprefix("/section/")
+        if not number.isdigit():
+            super().do_GET()
+            return
+        self.server.hits.append(self.path)
+        n = int(number)
+        links = [f"/news/story-{n}",
+                 *(f"/section/{n * self.FAN_OUT + k}" for k in range(1, self.FAN_OUT + 1))]
+        self.send(200, listing(*links), [("Content-Type", "text/html; charset=utf-8")])
+
+
+class _EndlessFanOut(_EndlessSections):
+    FAN_OUT = 3
+
+
+@pytest.mark.parametrize(("handler", "caps", "why"), [
+    # Each page one hop deeper than the last: max_depth gives up. It did without a word: the
+    # run ended ok, and nothing told "the site had no more" from "we stopped following".
+    (_EndlessSections, {"max_depth": "3"}, "max_depth (3) reached"),
+    # Ever more pages at each depth: max_pages gives up.
+    (_EndlessFanOut, {"max_depth": "50", "max_pages": "12"}, "max_pages (12) reached"),
+])
+def test_a_never_ending_discovery_is_given_up_and_says_why(
+        handler: type[_Handler], caps: dict[str, str], why: str, tmp_path: Path) -> None:
+    from archive.warc.verify import verify_directory
+
+    with serving(handler) as server:
+        site(tmp_path, server, start_urls="['/section/0']", follow_patterns=r"['/section/\d+$']",
+             article_patterns=r"['/news/story-\d+$']", **caps)
+        result = crawl(tmp_path)
+        hits = list(server.hits)
+    assert result.stats()["newsarchive/outcome"] == "ok"
+    assert why in result.log
+    sections = [hit for hit in hits if hit.startswith("/section/")]
+    if "max_depth" in caps and "max_pages" not in caps:
+        assert sections == [f"/section/{n}" for n in range(4)]  # the start page, three hops
+        assert result.stats()["newsarchive/max_depth_reached"] >= 1
+    else:
+        assert len(hits) <= 12 + 1  # and robots.txt
+    # What was fetched is archived whole and indexed, nothing else.
+    assert verify_directory(result.warc_dir).ok
+    with closing(sqlite3.connect(result.index)) as db:
+        assert db.execute("select count(*) from captures").fetchone()[0] == len(hits)  # robots.txt too
+        db.execute("insert into articles_fts(articles_fts, rank) values ('integrity-check', 1)")
+        assert db.execute("select count(*) from articles").fetchone()[0] == len(
+            [hit for hit in hits if hit.startswith("/news/")])

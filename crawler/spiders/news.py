@@ -268,6 +268,19 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         self._stat("articles_discovered")
         yield from self._request(canonical, "article", depth, later=later, canonical=canonical, **meta)
 
+    def _follows(self, url: str, depth: int) -> bool:
+        """Whether a page at `depth` is followed; one past max_depth is counted, and said once:
+        an endless pagination given up there ended the run ok without a word of it."""
+        if not self.site.is_followed(url):
+            return False
+        if depth <= self.site.max_depth:
+            return True
+        if not self.crawler.stats or not self.crawler.stats.get_value("newsarchive/max_depth_reached"):
+            self.logger.info("max_depth (%d) reached: %s and the pages linked deeper are not "
+                             "followed this run", self.site.max_depth, url)
+        self._stat("max_depth_reached")
+        return False
+
     def _stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats:
             self.crawler.stats.inc_value(f"newsarchive/{key}", count)
@@ -370,7 +383,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
                     yield from self._request(link.url, "sitemap", depth)
             elif link.source == "news_sitemap" or self.site.is_article(link.url):
                 yield from self._article(link, depth)
-            elif self.site.is_followed(link.url) and depth <= self.site.max_depth:
+            elif self._follows(link.url, depth):
                 yield from self._request(link.url, "page", depth)
 
     def parse_page(self, response: Response) -> Iterable[Any]:
@@ -395,7 +408,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
             seen.add(url)
             if self.site.is_article(url):
                 yield from self._article(DiscoveredLink(url=as_sent(url, response), source="page"), depth)
-            elif self.site.is_followed(url) and depth <= self.site.max_depth:
+            elif self._follows(url, depth):
                 yield from self._request(as_sent(url, response), "page", depth)
 
     def parse_article(self, response: Response) -> Iterable[Any]:
@@ -407,8 +420,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         item.last_modified = header(response, b"Last-Modified")
         yield item
         depth = response.meta["hops"] + 1
-        if (isinstance(response, TextResponse) and self.site.is_followed(response.url)
-                and depth <= self.site.max_depth):
+        if isinstance(response, TextResponse) and self._follows(response.url, depth):
             # Both patterns match it: archived as an article (extraction decides), and its
             # links read as follow_patterns ask (a section page matching a broad article
             # pattern was a dead end: its page 2 and its stories were never fetched).
