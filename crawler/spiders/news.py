@@ -149,12 +149,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         if kind == "page" and not dont_filter and not frontier.first_page(url):
             return
         if frontier.scheduled >= self.site.max_pages:
-            if not self.crawler.stats or not self.crawler.stats.get_value("newsarchive/max_pages_reached"):
-                # Once, at the first link left out: the run still ends ok, and only the stats
-                # said its budget had cut it short.
-                self.logger.warning("max_pages (%d) reached: %s and the links found after it "
-                                    "are not fetched this run", self.site.max_pages, url)
-            self._stat("max_pages_reached")
+            self._cap_reached("max_pages", self.site.max_pages, url, "the links after it are not fetched")
             return
         frontier.scheduled += 1
         if kind in DOCUMENTS:
@@ -269,17 +264,19 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         yield from self._request(canonical, "article", depth, later=later, canonical=canonical, **meta)
 
     def _follows(self, url: str, depth: int) -> bool:
-        """Whether a page at `depth` is followed; one past max_depth is counted, and said once:
-        an endless pagination given up there ended the run ok without a word of it."""
-        if not self.site.is_followed(url):
-            return False
-        if depth <= self.site.max_depth:
-            return True
-        if not self.crawler.stats or not self.crawler.stats.get_value("newsarchive/max_depth_reached"):
-            self.logger.info("max_depth (%d) reached: %s and the pages linked deeper are not "
-                             "followed this run", self.site.max_depth, url)
-        self._stat("max_depth_reached")
+        """Whether a page at `depth` is followed (an endless pagination given up at max_depth
+        ended the run ok without a word of it)."""
+        if not (followed := self.site.is_followed(url)) or depth <= self.site.max_depth:
+            return followed
+        self._cap_reached("max_depth", self.site.max_depth, url, "the pages linked deeper are not followed")
         return False
+
+    def _cap_reached(self, cap: str, value: int, url: str, consequence: str) -> None:
+        """Count a link a cap left out, and say it at the first: the run still ends ok, and
+        only the stats said its budget had cut it short."""
+        if not self.crawler.stats or not self.crawler.stats.get_value(f"newsarchive/{cap}_reached"):
+            self.logger.warning("%s (%d) reached: %s and %s this run", cap, value, url, consequence)
+        self._stat(f"{cap}_reached")
 
     def _stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats:
