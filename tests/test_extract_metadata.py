@@ -117,6 +117,14 @@ def test_the_language_is_the_first_declared_tag_that_names_one(
     assert extract_article(page(head, lang=lang), URL).language == language
 
 
+def test_the_table_of_languages_named_in_themselves_is_babels() -> None:
+    # Shipped with the package (built from CLDR it cost each worker 0.26 s): a Babel upgrade
+    # that names a language otherwise fails here (language.own_names_from_cldr says the fix).
+    from archive.extraction.language import OWN_NAMES, own_names_from_cldr
+
+    assert json.loads(OWN_NAMES.read_text(encoding="utf-8")) == own_names_from_cldr()
+
+
 def test_a_page_in_english_by_iso_639_2_code_or_name_reads_dates_month_first() -> None:
     # 03/04/2024 is March 4 in a page declared English without a region; declared "eng" or
     # "English" it was read as 3 April.

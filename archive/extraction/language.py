@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from babel import Locale
 from babel.core import UnknownLocaleError, get_global
@@ -41,8 +43,20 @@ def _codes_by_english_name() -> dict[str, str]:
 @functools.cache
 def _codes_by_own_name() -> dict[str, str]:
     """ "deutsch" -> "de", "français" -> "fr": a language named in itself, as sites in it write
-    <meta name="language" content="Deutsch">. Built at the first name English does not know
-    (CLDR's data of each language, through Babel: about 0.5 s, once a process)."""
+    <meta name="language" content="Deutsch">. Read from OWN_NAMES, written by own_names_from_cldr:
+    building the table from CLDR's data of each language took 0.26 s of CPU in every
+    extraction worker (and each one that replaces a worker killed by a page's timeout) that
+    met one such name. tests/test_extract_metadata.py checks the file against Babel's data."""
+    loaded = json.loads(OWN_NAMES.read_text(encoding="utf-8"))
+    return {name: code for name, code in loaded.items() if isinstance(code, str)}
+
+
+OWN_NAMES = Path(__file__).with_name("language_names.json")
+
+
+def own_names_from_cldr() -> dict[str, str]:
+    """The table of _codes_by_own_name, from CLDR's data through Babel. After a Babel upgrade:
+    `python -c "from archive.extraction.language import write_own_names; write_own_names()"`."""
     names: dict[str, str] = {}
     for code in Locale("en").languages:
         if not isinstance(code, str) or len(code) != 2:
@@ -54,6 +68,11 @@ def _codes_by_own_name() -> dict[str, str]:
         if own:
             names.setdefault(own.lower(), code)
     return names
+
+
+def write_own_names() -> None:
+    OWN_NAMES.write_text(json.dumps(own_names_from_cldr(), ensure_ascii=False, indent=0, sort_keys=True)
+                         + "\n", encoding="utf-8")
 
 
 def _declared_tags(page: Page) -> Iterator[str]:
