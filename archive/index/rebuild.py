@@ -368,6 +368,7 @@ def _response_of(capture: dict[str, Any]) -> WarcPosition | None:
 def index_warc_directory(
     db: sqlite_utils.Database, warc_dir: Path, *, reextract: bool = False, progress: bool = False,
     extract_timeout: float = 30.0, article_urls: ArticleUrls | None = None,
+    reextract_indexed: bool = True,
 ) -> IndexStats:
     """Bring the index up to date with the closed WARC files of `warc_dir`.
 
@@ -380,7 +381,9 @@ def index_warc_directory(
     are extracted again from the archived response instead of trusting the stored JSON, in
     an ExtractionPool (one worker per core, `extract_timeout` seconds per page), and a page's
     rel=canonical is adopted as the crawl adopts it where `article_urls` has its site (what was
-    not, and why, in `canonicals_refused` and `sites_without_config`).
+    not, and why, in `canonicals_refused` and `sites_without_config`). Files this index has
+    (the same size) are extracted again too, unless not `reextract_indexed` (a rebuild's
+    catch-up: its index has them from this very re-extraction).
     """
     started = time.monotonic()
     warc_dir = Path(warc_dir)
@@ -399,7 +402,8 @@ def index_warc_directory(
                        "nowhere (restore it, or run `newsarchive index --rebuild`)"
                        for name in sorted(done) if name not in present]
     # Re-extraction is about files already indexed: it reads them all again.
-    todo = files if reextract else [p for p in files if done.get(p.name) != p.stat().st_size]
+    again = reextract and reextract_indexed
+    todo = files if again else [p for p in files if done.get(p.name) != p.stat().st_size]
     stats.files_skipped = len(files) - len(todo)
     responses = _Responses(db)
     adoption = Adoption(article_urls) if reextract and article_urls is not None else None

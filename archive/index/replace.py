@@ -87,8 +87,9 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool,
             for _ in range(CATCH_UP_ROUNDS):
                 if not watch.changed():
                     break
+                # Only what is new: re-extracting it all again took as long again, each round.
                 stats.absorb(index_warc_directory(db, warc_dir, reextract=reextract,
-                                                  article_urls=article_urls))
+                                                  article_urls=article_urls, reextract_indexed=False))
         except BaseException:
             # Interrupted (Ctrl-C) or failed: the old index stays as it was, and half a new
             # one is no use to anybody (it was left behind as NAME.rebuild).
