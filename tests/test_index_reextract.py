@@ -379,3 +379,21 @@ def test_a_rebuilds_catch_up_re_extracts_only_what_the_crawl_wrote_meanwhile(
     assert len(calls) == 2 and stats.problems == []
     assert stats.reextracted == 3
     assert len(stats.canonicals_refused) == 3, stats.canonicals_refused
+
+
+def test_the_rel_canonicals_not_adopted_are_counted_only_the_first_kept(tmp_path: Path) -> None:
+    # Every page of a site whose template declares "/" is refused: each message was kept to
+    # the end of the run (some 200 bytes a page, 200 MB over a million pages) to show ten.
+    from archive.config import read_sites
+
+    crawl = Crawl(tmp_path / "warc", None)
+    for n in range(13):
+        _declaring_home(crawl, f"/news/2026/11/27/story-{n}")
+    crawl.writer.close()
+    sites, _ = read_sites(Path(__file__).parents[1] / "config/sites")
+    stats = index_warc_directory(open_index(tmp_path / "index.db"), tmp_path / "warc", reextract=True,
+                                 article_urls={"demo": sites["demo"].is_article})
+    assert len(stats.canonicals_refused) == rebuild_module.REFUSED_SHOWN == 10
+    lines = stats.format().splitlines()
+    assert sum(line.startswith("warning: ") for line in lines) == 11
+    assert "warning: and 3 more pages whose rel=canonical was not adopted" in lines
