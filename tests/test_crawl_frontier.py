@@ -371,3 +371,21 @@ def test_a_never_ending_discovery_is_given_up_and_says_why(
         db.execute("insert into articles_fts(articles_fts, rank) values ('integrity-check', 1)")
         assert db.execute("select count(*) from articles").fetchone()[0] == len(
             [hit for hit in hits if hit.startswith("/news/")])
+
+
+def test_a_page_already_fetched_linked_again_past_max_depth_is_no_cap_reached(
+        server: _Server, tmp_path: Path) -> None:
+    # A site's navigation: every section page links the others. At max_depth the links back
+    # to the sections already fetched counted as left out, and every run of such a site
+    # warned "max_depth (1) reached: .../section/home" though nothing was left out.
+    nav = ("/section/home", "/section/world")
+    server.routes = {"/section/home": (200, listing(*nav, "/news/alpha"), []),
+                     "/section/world": (200, listing(*nav, "/news/beta"), []),
+                     "/news/alpha": (200, article("Alpha"), []),
+                     "/news/beta": (200, article("Beta"), [])}
+    site(tmp_path, server, start_urls="['/section/home']", follow_patterns=r"['/section/[a-z]+$']",
+         max_depth="1")
+    result = crawl(tmp_path)
+    assert articles(result) == ["news/alpha", "news/beta"]
+    assert "max_depth" not in result.log
+    assert "newsarchive/max_depth_reached" not in result.stats()

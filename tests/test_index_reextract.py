@@ -341,3 +341,59 @@ def test_reextracting_a_site_without_a_config_in_sites_says_so_once(tmp_path: Pa
     [warning] = [line for line in lines if "'gone'" in line]
     assert warning.startswith("warning: ") and str(sites) in warning
     assert "no rel=canonical adopted" in warning
+
+
+def test_a_rebuilds_catch_up_re_extracts_only_what_the_crawl_wrote_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A crawl committing to the old index during `index --rebuild --reextract` made each
+    # catch-up pass extract the whole archive again (up to 5 more times, each long enough
+    # for the crawl to write again), and the summary counted and warned of every page twice.
+    from contextlib import closing
+
+    from archive.config import read_sites
+    from archive.index import replace
+
+    warcs = tmp_path / "warc"
+    crawl = Crawl(warcs, None)
+    for n in range(3):
+        _declaring_home(crawl, f"/news/2026/11/27/story-{n}")
+    crawl.writer.close()
+    path = tmp_path / "index.db"
+    old = open_index(path)
+    index_warc_directory(old, warcs)
+    old.close()
+    real, calls = replace.index_warc_directory, []
+
+    def while_a_crawl_writes(*args: Any, **kwargs: Any) -> Any:
+        if not calls:  # the crawl records something in the old index meanwhile
+            with closing(sqlite3.connect(path)) as conn, conn:
+                conn.execute("insert into crawl_runs (site, started, outcome) "
+                             "values ('demo', 'x', 'running')")
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(replace, "index_warc_directory", while_a_crawl_writes)
+    sites, _ = read_sites(Path(__file__).parents[1] / "config/sites")
+    stats = replace.rebuild_index(path, warcs, reextract=True,
+                                  article_urls={"demo": sites["demo"].is_article})
+    assert len(calls) == 2 and stats.problems == []
+    assert stats.reextracted == 3
+    assert len(stats.canonicals_refused) == 3, stats.canonicals_refused
+
+
+def test_the_rel_canonicals_not_adopted_are_counted_only_the_first_kept(tmp_path: Path) -> None:
+    # Every page of a site whose template declares "/" is refused: each message was kept to
+    # the end of the run (some 200 bytes a page, 200 MB over a million pages) to show ten.
+    from archive.config import read_sites
+
+    crawl = Crawl(tmp_path / "warc", None)
+    for n in range(13):
+        _declaring_home(crawl, f"/news/2026/11/27/story-{n}")
+    crawl.writer.close()
+    sites, _ = read_sites(Path(__file__).parents[1] / "config/sites")
+    stats = index_warc_directory(open_index(tmp_path / "index.db"), tmp_path / "warc", reextract=True,
+                                 article_urls={"demo": sites["demo"].is_article})
+    assert len(stats.canonicals_refused) == rebuild_module.REFUSED_SHOWN == 10
+    lines = stats.format().splitlines()
+    assert sum(line.startswith("warning: ") for line in lines) == 11
+    assert "warning: and 3 more pages whose rel=canonical was not adopted" in lines

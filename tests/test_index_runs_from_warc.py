@@ -136,3 +136,30 @@ def test_an_unreadable_crawl_run_record_is_reported(tmp_path: Path) -> None:
     ]
     assert stats.captures == 7 and stats.runs == 0
     assert db.execute("select count(*) from crawl_runs").fetchone()[0] == 0
+
+
+def test_a_rebuild_takes_where_each_run_record_is_from_the_warc_files(tmp_path: Path) -> None:
+    """The old index's rows kept where their records had been: a run whose WARC file was
+    deleted (or rewritten by another tool, its records elsewhere) still linked to it after a
+    rebuild, and the record view answered 410 "run `newsarchive index --rebuild`" for ever.
+    A rebuilt row is where its record is in the WARC files, or nowhere."""
+    warcs = tmp_path / "warcs"
+    crawl_demo(warcs, None)
+    _write_runs(warcs, {"2026-11-01T10:00:00+00:00": "ok"})
+    path = tmp_path / "index.db"
+    old = open_index(path)
+    old.table("crawl_runs").insert_all([
+        {"id": 1, "site": "demo", "started": "2026-11-01T10:00:00+00:00", "outcome": "ok",
+         "warc_file": "moved.warc.gz", "warc_offset": 4321},
+        {"id": 2, "site": "demo", "started": "2026-11-02T10:00:00+00:00", "outcome": "ok",
+         "warc_file": "deleted.warc.gz", "warc_offset": 1234},
+    ])
+    old.close()
+    index_warc_directory(fresh := open_index(tmp_path / "fresh.db"), warcs)
+    where = "select id, warc_file, warc_offset from crawl_runs order by id"
+    (_, record_file, record_offset), = fresh.execute(where).fetchall()
+    fresh.close()
+    rebuild_index(path, warcs)
+    rebuilt = open_index(path)
+    assert rebuilt.execute(where).fetchall() == [(1, record_file, record_offset), (2, None, None)]
+    rebuilt.close()

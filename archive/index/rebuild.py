@@ -15,7 +15,7 @@ import sqlite_utils
 from tqdm import tqdm
 
 from archive.index.database import transaction
-from archive.index.reextract import Adoption, ArticleUrls, reextract_batch
+from archive.index.reextract import REFUSED_SHOWN, Adoption, ArticleUrls, reextract_batch
 from archive.index.runrecords import RunRecordError, add_run, is_run_record, run_from_record
 from archive.index.store import (
     CaptureDoc,
@@ -45,9 +45,6 @@ BATCH = 500
 RESPONSE_TYPES = ("response", "revisit")
 # Files named in the count of responses without their metadata record.
 UNPAIRED_SHOWN = 5
-# Pages named among those whose rel=canonical re-extraction did not adopt (a site's template
-# declaring "/" names every page of it).
-REFUSED_SHOWN = 10
 
 
 @dataclass
@@ -69,7 +66,8 @@ class IndexStats:
     problems: list[str] = field(default_factory=list)
     # Re-extracting: pages whose rel=canonical was not adopted (why), and the sites re-extracted
     # without a config to judge their pages' claims by. Warnings, not problems.
-    canonicals_refused: list[str] = field(default_factory=list)
+    canonicals_refused: list[str] = field(default_factory=list)  # the first REFUSED_SHOWN
+    canonicals_refused_count: int = 0
     sites_without_config: list[str] = field(default_factory=list)
     # Problems reported by an earlier run, with files unchanged since (not read, as then).
     known_problems: list[str] = field(default_factory=list)
@@ -84,7 +82,8 @@ class IndexStats:
         self.unpaired_responses = later.unpaired_responses
         self.unpaired_by_file = later.unpaired_by_file
         self.problems += later.problems
-        self.canonicals_refused += later.canonicals_refused
+        self.canonicals_refused = (self.canonicals_refused + later.canonicals_refused)[:REFUSED_SHOWN]
+        self.canonicals_refused_count += later.canonicals_refused_count
         self.sites_without_config = sorted({*self.sites_without_config, *later.sites_without_config})
         self.known_problems += [p for p in later.known_problems
                                 if p not in self.problems and p not in self.known_problems]
@@ -107,10 +106,10 @@ class IndexStats:
             more = len(self.unpaired_by_file) - UNPAIRED_SHOWN
             lines.append(f"{self.unpaired_responses} responses have no metadata record (yet): "
                          f"{files}" + (f" and {more} more files" if more > 0 else ""))
-        lines += [f"warning: {why}" for why in self.canonicals_refused[:REFUSED_SHOWN]]
-        if len(self.canonicals_refused) > REFUSED_SHOWN:
-            lines.append(f"warning: and {len(self.canonicals_refused) - REFUSED_SHOWN} more pages "
-                         "whose rel=canonical was not adopted")
+        lines += [f"warning: {why}" for why in self.canonicals_refused]
+        if self.canonicals_refused_count > len(self.canonicals_refused):
+            lines.append(f"warning: and {self.canonicals_refused_count - len(self.canonicals_refused)}"
+                         " more pages whose rel=canonical was not adopted")
         lines += [f"known problem (reported before; the file has not changed since): {p}"
                   for p in self.known_problems]
         lines += [f"problem: {p}" for p in self.problems]
@@ -368,6 +367,7 @@ def _response_of(capture: dict[str, Any]) -> WarcPosition | None:
 def index_warc_directory(
     db: sqlite_utils.Database, warc_dir: Path, *, reextract: bool = False, progress: bool = False,
     extract_timeout: float = 30.0, article_urls: ArticleUrls | None = None,
+    reextract_indexed: bool = True,
 ) -> IndexStats:
     """Bring the index up to date with the closed WARC files of `warc_dir`.
 
@@ -380,7 +380,9 @@ def index_warc_directory(
     are extracted again from the archived response instead of trusting the stored JSON, in
     an ExtractionPool (one worker per core, `extract_timeout` seconds per page), and a page's
     rel=canonical is adopted as the crawl adopts it where `article_urls` has its site (what was
-    not, and why, in `canonicals_refused` and `sites_without_config`).
+    not, and why, in `canonicals_refused` and `sites_without_config`). Files this index has
+    (the same size) are extracted again too, unless not `reextract_indexed` (a rebuild's
+    catch-up: its index has them from this very re-extraction).
     """
     started = time.monotonic()
     warc_dir = Path(warc_dir)
@@ -399,7 +401,8 @@ def index_warc_directory(
                        "nowhere (restore it, or run `newsarchive index --rebuild`)"
                        for name in sorted(done) if name not in present]
     # Re-extraction is about files already indexed: it reads them all again.
-    todo = files if reextract else [p for p in files if done.get(p.name) != p.stat().st_size]
+    again = reextract and reextract_indexed
+    todo = files if again else [p for p in files if done.get(p.name) != p.stat().st_size]
     stats.files_skipped = len(files) - len(todo)
     responses = _Responses(db)
     adoption = Adoption(article_urls) if reextract and article_urls is not None else None
@@ -435,7 +438,7 @@ def index_warc_directory(
     ]
     stats.unpaired_responses = sum(n for _, n in stats.unpaired_by_file)
     if adoption is not None:
-        stats.canonicals_refused = adoption.refused
+        stats.canonicals_refused, stats.canonicals_refused_count = adoption.refused, adoption.refused_count
         stats.sites_without_config = sorted(adoption.sites_without_config)
     stats.seconds = time.monotonic() - started
     return stats

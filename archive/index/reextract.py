@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 # Site name -> whether a URL is one of its articles (SiteConfig.is_article): what the crawl
 # asks before it adopts a page's rel=canonical.
 ArticleUrls = Mapping[str, Callable[[str], bool]]
+# Pages named among those whose rel=canonical was not adopted; the rest are counted (a site's
+# template declaring "/" refuses every page of it).
+REFUSED_SHOWN = 10
 
 
 @dataclass
@@ -35,8 +38,15 @@ class Adoption:
     it could not adopt, kept for the summary: logged, each line broke into the progress bar."""
 
     article_urls: ArticleUrls
-    refused: list[str] = field(default_factory=list)  # a page's claim kept as fetched, and why
+    refused: list[str] = field(default_factory=list)  # the first claims kept as fetched, and why
+    refused_count: int = 0
     sites_without_config: set[str] = field(default_factory=set)  # none of its claims judged
+
+    def refuse(self, why: str) -> None:
+        # Counted past the first few: every message kept was 200 MB over a million pages.
+        self.refused_count += 1
+        if len(self.refused) < REFUSED_SHOWN:
+            self.refused.append(why)
 
     def is_article_of(self, site: object) -> Callable[[str], bool] | None:
         if isinstance(site, str) and site in self.article_urls:
@@ -143,6 +153,6 @@ def reextract_batch(
         else:
             doc.metadata = with_article(doc.metadata, article,
                                         adoption.is_article_of(doc.metadata.get("site")),
-                                        adoption.refused.append)
+                                        adoption.refuse)
         done += 1
     return done

@@ -87,8 +87,9 @@ def _rebuild(db_path: Path, warc_dir: Path, *, reextract: bool, progress: bool,
             for _ in range(CATCH_UP_ROUNDS):
                 if not watch.changed():
                     break
+                # Only what is new: re-extracting it all again took as long again, each round.
                 stats.absorb(index_warc_directory(db, warc_dir, reextract=reextract,
-                                                  article_urls=article_urls))
+                                                  article_urls=article_urls, reextract_indexed=False))
         except BaseException:
             # Interrupted (Ctrl-C) or failed: the old index stays as it was, and half a new
             # one is no use to anybody (it was left behind as NAME.rebuild).
@@ -161,8 +162,9 @@ def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> tuple[int, in
     is how its `running` row is found and closed as failed; without it the row stayed
     `running` for ever). An old row keeps its id (a lease and the scheduler name a run by it)
     and takes the place of the row its run's WARC record made (the same site and start),
-    that record's end if it was still `running`; the runs only the WARC files know follow
-    under new ids. How many runs were carried over, and how many the WARC files added."""
+    that record's end if it was still `running`, and where that record is; the runs only the
+    WARC files know follow under new ids. How many runs were carried over, and how many the
+    WARC files added."""
     db.execute("attach database ? as previous", [str(old_path)])
     try:
         tables = {r[0] for r in db.execute("select name from previous.sqlite_master")}
@@ -174,6 +176,9 @@ def _copy_crawl_runs(db: sqlite_utils.Database, old_path: Path) -> tuple[int, in
                 db.execute("delete from crawl_runs")
                 db.execute(f"insert into crawl_runs ({columns}) select {columns} from "
                            "previous.crawl_runs")
+                # Where a run's record is, the WARC files say (add_run fills it in): one
+                # deleted or rewritten since left the row linking to it after the rebuild.
+                db.execute("update crawl_runs set warc_file = null, warc_offset = null")
                 # As `newsarchive index` reads them into the old index (a `running` row
                 # completed by its record, too).
                 for run in warc_runs:

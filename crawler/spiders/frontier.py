@@ -109,6 +109,10 @@ class Frontier:
         self.pages_seen.add(key)
         return True
 
+    def page_seen(self, url: str) -> bool:
+        """Whether a page was requested already (first_page said so), asking nothing new."""
+        return canonical_url(url) in self.pages_seen
+
     def hold(self, request: Request) -> bool:
         """Keep a request until its origin's robots.txt is read; True for the first one held."""
         held = self.held.setdefault(origin(request.url), [])

@@ -264,11 +264,11 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         yield from self._request(canonical, "article", depth, later=later, canonical=canonical, **meta)
 
     def _follows(self, url: str, depth: int) -> bool:
-        """Whether a page at `depth` is followed (an endless pagination given up at max_depth
-        ended the run ok without a word of it)."""
+        """Whether a page at `depth` is followed; one past max_depth not fetched yet is a cap reached."""
         if not (followed := self.site.is_followed(url)) or depth <= self.site.max_depth:
             return followed
-        self._cap_reached("max_depth", self.site.max_depth, url, "the pages linked deeper are not followed")
+        if not self.frontier.page_seen(url):  # a site's nav links home: warned at every run
+            self._cap_reached("max_depth", self.site.max_depth, url, "pages linked deeper are not followed")
         return False
 
     def _cap_reached(self, cap: str, value: int, url: str, consequence: str) -> None:
