@@ -17,21 +17,36 @@ class SettingsError(ValueError):
 
 
 def crawl_settings(data: Path, sites: Path, overrides: dict[str, Any] | None = None) -> Any:
-    """Project settings (crawler.settings) with the data and sites directories set."""
+    """Project settings (crawler.settings) with the data and sites directories set.
+
+    Raises SettingsError for an override Scrapy cannot take.
+    """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
     settings.set("NEWSARCHIVE_DATA", str(data), priority="cmdline")
     settings.set("NEWSARCHIVE_SITES", str(sites), priority="cmdline")
-    for key, value in (overrides or {}).items():
-        settings.set(key, value, priority="cmdline")
+    set_overrides(settings, overrides or {})
     return settings
+
+
+def set_overrides(settings: Any, overrides: dict[str, Any]) -> None:
+    """Set `overrides` at the command line's priority; SettingsError for a value Scrapy
+    cannot take."""
+    for key, value in overrides.items():
+        try:
+            settings.set(key, value, priority="cmdline")
+        except (TypeError, ValueError) as exc:
+            # Only a mapping setting (FEEDS, ITEM_PIPELINES) refuses a value here: given `1`
+            # or `out.json` it raised a TypeError or JSONDecodeError traceback.
+            raise SettingsError(f"setting {key}={value!r} is not a JSON object, as {key} "
+                                f"needs ({exc})") from None
 
 
 def run_crawl(site: str, data: Path, sites: Path, spider_args: dict[str, str] | None = None,
               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Crawl one site to completion; returns Scrapy's stats (`newsarchive/outcome` says how it went).
 
-    Raises SettingsError, before anything starts, for a project setting the crawl cannot use.
+    Raises SettingsError, before anything starts, for a setting the crawl cannot use.
     """
     settings = crawl_settings(data, sites, overrides)
     problems = settings_problems(settings)

@@ -33,7 +33,7 @@ from archive.index.runs import (
 )
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
-from crawler.runner import crawl_settings
+from crawler.runner import SettingsError, crawl_settings
 from crawler.session import DataDir
 from crawler.settings_check import settings_problems
 
@@ -53,7 +53,10 @@ class SchedulerService:
         # As the crawls get them: text after `-s NAME=`, where a TOML 1000000.5 or true
         # passed as a number and failed every crawl as "1000000.5" or "True".
         passed = dict(s.split("=", 1) for s in self.schedule.scrapy_settings())
-        problems = settings_problems(crawl_settings(data, sites, passed))
+        try:
+            problems = settings_problems(crawl_settings(data, sites, passed))
+        except SettingsError as exc:
+            problems = [str(exc)]
         if problems:
             raise ConfigError(f"{schedule_file}: settings: {'; '.join(problems)}")
         # One site's broken config leaves that site unscheduled (logged at start), not every

@@ -177,6 +177,18 @@ def test_cli_schedule_reports_config_errors(tmp_path: Path) -> None:
     assert "nothing to schedule: give a site `schedule` (cron) or `every`" in result.output
 
 
+
+def test_cli_schedule_names_a_mapping_setting_given_something_else(tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    site_file(sites, 'every = "2h"')
+    bad = schedule_file(tmp_path, "[settings]\nFEEDS = 1\n")  # was a TypeError traceback
+    result = CliRunner().invoke(main, ["schedule", "--data", str(tmp_path / "data"),
+                                       "--sites", str(sites), "--schedule-file", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert f"Error: {bad}: settings: setting FEEDS='1' is not a JSON object" in result.output
+
+
 # -- when the first run comes -------------------------------------------------------------
 
 def crawl(every: str | None = None, schedule: str | None = None) -> PlannedJob:

@@ -104,6 +104,11 @@ def test_the_shipped_settings_pass_their_own_checks() -> None:
     ("AUTOTHROTTLE_ENABLED", "nope", "is not true or false (True, False, 1 or 0)"),
     ("CONCURRENT_REQUESTS", "many", "is not a whole number"),
     ("DOWNLOAD_DELAY", "-1", "must be at least 0"),
+    # A mapping setting (FEEDS, ITEM_PIPELINES) given anything else: Scrapy's settings.set
+    # raised a TypeError or JSONDecodeError traceback.
+    ("FEEDS", "1", "is not a JSON object"),
+    ("FEEDS", "out.json", "is not a JSON object"),
+    ("ITEM_PIPELINES", "[1]", "is not a JSON object"),
 ])
 def test_a_bad_setting_stops_the_crawl_before_it_starts(
     tmp_path: Path, name: str, value: str, problem: str
@@ -147,3 +152,13 @@ def test_a_contact_given_as_a_setting_reaches_the_user_agent(tmp_path: Path) -> 
     assert agents["contact"] == {
         f"newsarchive/{archive.__version__} (news archiving crawler; mailto:ops@example.org)"}
     assert agents["explicit"] == {"MyArchiver/2.0"}
+
+
+def test_scrapy_crawl_names_a_mapping_setting_given_something_else(tmp_path: Path) -> None:
+    from tests.conftest import scrapy_crawl
+
+    # Scrapy turns only a ValueError of `-s` into a usage error: FEEDS=1 was a TypeError traceback.
+    crawl = scrapy_crawl("demo", tmp_path / "data", settings={"FEEDS": "1"}, timeout=60)
+    assert crawl.returncode == 2, crawl.log[-2000:]
+    assert "setting FEEDS='1' is not a JSON object, as FEEDS needs" in crawl.log
+    assert "Traceback" not in crawl.log
