@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from archive.config import ConfigError, SiteConfig, article_url_tests, read_sites
 from crawler.datasette_serve import port_free, serve_datasette
@@ -22,9 +23,9 @@ if TYPE_CHECKING:
 
     from archive.index import IndexStats
 
-# The checkout's config, wherever the command runs from: a relative path served the demo
-# without its canned queries when run outside the project root.
-DEFAULT_SCHEDULE = Path("config/schedule.toml")
+DEFAULT_SCHEDULE = Path("config/schedule.toml")  # in the working directory, as --sites is
+# The demo needs nothing of the working directory: it stopped outside the project root.
+DEMO_SITES = Path(__file__).resolve().parents[1] / "config" / "sites"
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -155,6 +156,9 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articles: int) -> None:
     """Start the bundled demo news site on 127.0.0.1, crawl it offline, and fill DATA.
 
+    Runs from any directory: its config is the project's config/sites/demo.toml unless
+    --sites (or NEWSARCHIVE_SITES) names another directory.
+
     \b
     Example:
       newsarchive demo --data ./data --serve
@@ -162,6 +166,8 @@ def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articl
     from archive.demosite import DemoSite
     from crawler.runner import run_crawl
 
+    if click.get_current_context().get_parameter_source("sites") is ParameterSource.DEFAULT:
+        sites = DEMO_SITES if DEMO_SITES.is_dir() else sites  # not in a checkout: ./config/sites
     _check_site(sites, "demo")
     if serve:
         port_free(port, "--port", "Datasette")  # before the crawl, not after it
