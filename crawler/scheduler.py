@@ -181,8 +181,9 @@ class SchedulerService:
                     logger.info("%s: a run due at %s was missed (last run started %s): running it now, "
                                 "once", job.id, first.missed.isoformat(timespec="seconds"),
                                 last.isoformat(timespec="seconds"))
-            if job.kind == "index" and not self.context.index.exists():
+            if job.kind == "index" and DataDir(self.context.data).missing_index():
                 # The crawls wait for it (DataDir.problem): not until its time (6 h as shipped).
+                # A new data directory has nothing to build it from: the first crawl makes it.
                 extra["next_run_time"] = now
                 logger.info("%s: the index is missing: building it now", job.id)
             scheduler.add_job(self.runner.run, first.trigger, args=[job], id=job.id, name=job.timing,
