@@ -114,7 +114,7 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
     Example:
       newsarchive crawl demo -a base_url=http://127.0.0.1:8765 --data ./data
     """
-    from crawler.runner import SettingsError, run_crawl
+    from crawler.runner import CrawlNotStarted, SettingsError, run_crawl
     from crawler.spiders.arguments import spider_args_problem
 
     config = _check_site(sites, site)
@@ -127,6 +127,8 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
         stats = run_crawl(site, data, sites, arguments, _pairs(overrides, "--set"))
     except SettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from None
+    except CrawlNotStarted as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(_summary(stats), err=True)
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)

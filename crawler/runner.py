@@ -8,12 +8,17 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
+from twisted.python.failure import Failure
 
 from crawler.settings_check import settings_problems
 
 
 class SettingsError(ValueError):
     """A project setting has a value the crawl cannot use."""
+
+
+class CrawlNotStarted(RuntimeError):
+    """The crawl could not be set up: a Scrapy component its settings name cannot be built."""
 
 
 def crawl_settings(data: Path, sites: Path, overrides: dict[str, Any] | None = None) -> Any:
@@ -46,7 +51,8 @@ def run_crawl(site: str, data: Path, sites: Path, spider_args: dict[str, str] | 
               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Crawl one site to completion; returns Scrapy's stats (`newsarchive/outcome` says how it went).
 
-    Raises SettingsError, before anything starts, for a setting the crawl cannot use.
+    Raises SettingsError, before anything starts, for a setting the crawl cannot use, and
+    CrawlNotStarted for a crawl that could not be set up.
     """
     settings = crawl_settings(data, sites, overrides)
     problems = settings_problems(settings)
@@ -54,7 +60,20 @@ def run_crawl(site: str, data: Path, sites: Path, spider_args: dict[str, str] | 
         raise SettingsError("; ".join(problems))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(site)
-    process.crawl(crawler, **(spider_args or {}))
+    not_started: list[Failure] = []
+
+    def failed(failure: Failure) -> Failure | None:
+        if crawler.stats is not None and crawler.stats.get_value("start_time") is not None:
+            return failure  # failed while it ran: Twisted logs the traceback
+        not_started.append(failure)
+        return None
+
+    # Unhandled, it was a traceback printed by Twisted after an 'outcome None' summary.
+    process.crawl(crawler, **(spider_args or {})).addErrback(failed)
     process.start()
+    if not_started:
+        error = not_started[0].value
+        raise CrawlNotStarted(f"the crawl of {site!r} did not start: {type(error).__name__}: "
+                              f"{error}")
     assert crawler.stats is not None
     return crawler.stats.get_stats()

@@ -162,3 +162,23 @@ def test_scrapy_crawl_names_a_mapping_setting_given_something_else(tmp_path: Pat
     assert crawl.returncode == 2, crawl.log[-2000:]
     assert "setting FEEDS='1' is not a JSON object, as FEEDS needs" in crawl.log
     assert "Traceback" not in crawl.log
+
+
+def test_a_crawl_that_cannot_start_is_one_line_naming_why(tmp_path: Path) -> None:
+    """A Scrapy component that cannot be built (a pipeline module that does not exist): the
+    CLI printed 'outcome None: 0 responses, ...' and then Twisted's 'Unhandled error in
+    Deferred' traceback."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "--data", str(tmp_path),
+         "-s", 'ITEM_PIPELINES={"nosuch.Pipeline": 1}'],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert ("Error: the crawl of 'demo' did not start: ModuleNotFoundError: No module named "
+            "'nosuch'") in result.stderr
+    assert "Traceback" not in result.stderr and "outcome None" not in result.stderr
