@@ -78,15 +78,6 @@ def _open_index(path: Path, *, read_only: bool = False) -> sqlite_utils.Database
         raise click.ClickException(str(exc)) from None
 
 
-def _summary(stats: dict[str, Any]) -> str:
-    return (
-        f"outcome {stats.get('newsarchive/outcome')}: "
-        f"{stats.get('downloader/response_count', 0)} responses, "
-        f"{stats.get('newsarchive/extraction/ok', 0)} articles, "
-        f"{stats.get('log_count/ERROR', 0)} errors"
-    )
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsarchive")
 def main() -> None:
@@ -114,7 +105,7 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
     Example:
       newsarchive crawl demo -a base_url=http://127.0.0.1:8765 --data ./data
     """
-    from crawler.runner import CrawlNotStarted, SettingsError, run_crawl
+    from crawler.runner import CrawlNotStarted, SettingsError, crawl_summary, run_crawl
     from crawler.spiders.arguments import spider_args_problem
 
     config = _check_site(sites, site)
@@ -129,7 +120,7 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
         raise click.BadParameter(str(exc), param_hint="--set") from None
     except CrawlNotStarted as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(_summary(stats), err=True)
+    click.echo(crawl_summary(stats), err=True)
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)
 
@@ -166,7 +157,7 @@ def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articl
       newsarchive demo --data ./data --serve
     """
     from archive.demosite import DemoSite
-    from crawler.runner import run_crawl
+    from crawler.runner import crawl_summary, run_crawl
 
     if click.get_current_context().get_parameter_source("sites") is ParameterSource.DEFAULT:
         sites = DEMO_SITES if DEMO_SITES.is_dir() else sites  # not in a checkout: ./config/sites
@@ -185,7 +176,7 @@ def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articl
         # The demo server is ours and local: no politeness delay needed.
         stats = run_crawl("demo", data, sites, {"base_url": site.url},
                           {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
-    click.echo(_summary(stats), err=True)
+    click.echo(crawl_summary(stats), err=True)
     click.echo(f"WARC files in {data / 'warc'}, index in {data / 'index.db'}", err=True)
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)

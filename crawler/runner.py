@@ -77,3 +77,13 @@ def run_crawl(site: str, data: Path, sites: Path, spider_args: dict[str, str] | 
                               f"{error}")
     assert crawler.stats is not None
     return crawler.stats.get_stats()
+
+
+def crawl_summary(stats: dict[str, Any]) -> str:
+    """One line on how a crawl went, from its stats."""
+    return (
+        f"outcome {stats.get('newsarchive/outcome')}: "
+        f"{stats.get('downloader/response_count', 0)} responses, "
+        f"{stats.get('newsarchive/extraction/ok', 0)} articles, "
+        f"{stats.get('log_count/ERROR', 0)} errors"
+    )
