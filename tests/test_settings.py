@@ -109,6 +109,9 @@ def test_the_shipped_settings_pass_their_own_checks() -> None:
     ("FEEDS", "1", "is not a JSON object"),
     ("FEEDS", "out.json", "is not a JSON object"),
     ("ITEM_PIPELINES", "[1]", "is not a JSON object"),
+    # Python's logging raised "Unknown level" as a traceback while Scrapy set up its logging.
+    ("LOG_LEVEL", "debug", "is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    ("LOG_LEVEL", "10", "is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL"),
 ])
 def test_a_bad_setting_stops_the_crawl_before_it_starts(
     tmp_path: Path, name: str, value: str, problem: str
@@ -161,6 +164,15 @@ def test_scrapy_crawl_names_a_mapping_setting_given_something_else(tmp_path: Pat
     crawl = scrapy_crawl("demo", tmp_path / "data", settings={"FEEDS": "1"}, timeout=60)
     assert crawl.returncode == 2, crawl.log[-2000:]
     assert "setting FEEDS='1' is not a JSON object, as FEEDS needs" in crawl.log
+    assert "Traceback" not in crawl.log
+
+
+def test_scrapy_crawl_checks_settings_before_scrapy_sets_up_its_logging(tmp_path: Path) -> None:
+    from tests.conftest import scrapy_crawl
+
+    crawl = scrapy_crawl("demo", tmp_path / "data", settings={"LOG_LEVEL": "debug"}, timeout=60)
+    assert crawl.returncode == 2, crawl.log[-2000:]
+    assert "setting LOG_LEVEL='debug' is not a log level" in crawl.log
     assert "Traceback" not in crawl.log
 
 

@@ -25,14 +25,16 @@ class Command(ScrapyCrawl):
         except SettingsError as exc:
             raise UsageError(str(exc), print_help=False) from None
         super().process_options(args, opts)
+        # Now, before Scrapy builds its crawler process (and its logging, which raised a bad
+        # LOG_LEVEL as a traceback), not when the command runs.
+        problems = settings_problems(self.settings)
+        if problems:
+            raise UsageError("; ".join(problems), print_help=False)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one site name")
         assert self.crawler_process and self.settings is not None
-        problems = settings_problems(self.settings)
-        if problems:
-            raise UsageError("; ".join(problems))
         problem = DataDir(Path(self.settings.get("NEWSARCHIVE_DATA", "data"))).problem()
         if problem:
             raise UsageError(problem)
