@@ -146,6 +146,11 @@ def test_shipped_configs_are_valid() -> None:
     ('[jobs.Nightly]\ntask = "verify"\nevery = "1d"\n', "jobs: 'Nightly' is not a valid job name"),
     ('[settings]\nNEWSARCHIVE_DATA = "/tmp"\n', "settings: NEWSARCHIVE_DATA is set by the scheduler"),
     ('[settings]\ndownload_delay = 1\n', "settings: 'download_delay' is not a Scrapy setting name"),
+    # A table or array was four errors at once, one per type the value is not.
+    ('[settings]\nITEM_PIPELINES = {"x.Pipeline" = 300}\n',
+     "settings: ITEM_PIPELINES is not a string, number or true/false (a mapping goes as JSON "
+     """in a string: ITEM_PIPELINES = '{"x.Pipeline": 300}')"""),
+    ('[settings]\nDOWNLOAD_DELAY = [1]\n', "settings: DOWNLOAD_DELAY is not a string, number or"),
     ("[jobs\n", "not valid TOML"),
 ])
 def test_bad_schedule_file_names_file_and_field(tmp_path: Path, text: str, message: str) -> None:
