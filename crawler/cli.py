@@ -24,8 +24,7 @@ if TYPE_CHECKING:
     from archive.index import IndexStats
 
 DEFAULT_SCHEDULE = Path("config/schedule.toml")  # in the working directory, as --sites is
-# The demo needs nothing of the working directory: it stopped outside the project root.
-DEMO_SITES = Path(__file__).resolve().parents[1] / "config" / "sites"
+DEMO_SITES = Path(__file__).resolve().parents[1] / "config" / "sites"  # the demo's, from anywhere
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,6 +75,8 @@ def _open_index(path: Path, *, read_only: bool = False) -> sqlite_utils.Database
         return open_index_for_reading(path) if read_only else open_index(path)
     except IndexUnusable as exc:
         raise click.ClickException(str(exc)) from None
+    except sqlite3.Error as exc:  # another tool's database (its migrations fail), a lock held too long
+        raise click.ClickException(f"cannot use the index {path}: {exc}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
