@@ -344,7 +344,9 @@ def describe_error(error: ErrorDetails) -> str:
 def read_toml(path: Path) -> dict[str, Any]:
     """A config file's TOML; ConfigError names the file when it cannot be read or parsed."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows Notepad's "UTF-8") was "Invalid statement (at
+        # line 1, column 1)", a character nobody sees.
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -7,7 +7,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -92,6 +92,19 @@ class ScheduleFile(BaseModel):
     # Extra Scrapy settings for every scheduled crawl, e.g. DOWNLOAD_DELAY = 1.
     settings: dict[str, SettingValue] = {}
     jobs: dict[str, TaskJob] = {}
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _scalar_settings(cls, values: Any) -> Any:
+        # A table or array was four errors at once, one per type the value is not.
+        for name, value in values.items() if isinstance(values, dict) else ():
+            wrong = f"{name} is not a string, number or true/false"
+            if isinstance(value, dict):  # a mapping setting (ITEM_PIPELINES) as a TOML table
+                example = '{"x.Pipeline": 300}'
+                raise ValueError(f"{wrong} (a mapping goes as JSON in a string: {name} = '{example}')")
+            if not isinstance(value, str | bool | int | float):
+                raise ValueError(wrong)
+        return values
 
     @field_validator("settings")
     @classmethod

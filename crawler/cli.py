@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from archive.config import ConfigError, SiteConfig, article_url_tests, read_sites
 from crawler.datasette_serve import port_free, serve_datasette
@@ -22,9 +23,8 @@ if TYPE_CHECKING:
 
     from archive.index import IndexStats
 
-# The checkout's config, wherever the command runs from: a relative path served the demo
-# without its canned queries when run outside the project root.
-DEFAULT_SCHEDULE = Path("config/schedule.toml")
+DEFAULT_SCHEDULE = Path("config/schedule.toml")  # in the working directory, as --sites is
+DEMO_SITES = Path(__file__).resolve().parents[1] / "config" / "sites"  # the demo's, from anywhere
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,15 +75,8 @@ def _open_index(path: Path, *, read_only: bool = False) -> sqlite_utils.Database
         return open_index_for_reading(path) if read_only else open_index(path)
     except IndexUnusable as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _summary(stats: dict[str, Any]) -> str:
-    return (
-        f"outcome {stats.get('newsarchive/outcome')}: "
-        f"{stats.get('downloader/response_count', 0)} responses, "
-        f"{stats.get('newsarchive/extraction/ok', 0)} articles, "
-        f"{stats.get('log_count/ERROR', 0)} errors"
-    )
+    except sqlite3.Error as exc:  # another tool's database (its migrations fail), a lock held too long
+        raise click.ClickException(f"cannot use the index {path}: {exc}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,7 +106,7 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
     Example:
       newsarchive crawl demo -a base_url=http://127.0.0.1:8765 --data ./data
     """
-    from crawler.runner import SettingsError, run_crawl
+    from crawler.runner import CrawlNotStarted, SettingsError, crawl_summary, run_crawl
     from crawler.spiders.arguments import spider_args_problem
 
     config = _check_site(sites, site)
@@ -126,7 +119,9 @@ def crawl(data: Path, sites: Path, site: str, overrides: tuple[str, ...],
         stats = run_crawl(site, data, sites, arguments, _pairs(overrides, "--set"))
     except SettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from None
-    click.echo(_summary(stats), err=True)
+    except CrawlNotStarted as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(crawl_summary(stats), err=True)
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)
 
@@ -155,13 +150,18 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articles: int) -> None:
     """Start the bundled demo news site on 127.0.0.1, crawl it offline, and fill DATA.
 
+    Runs from any directory: its config is the project's config/sites/demo.toml unless
+    --sites (or NEWSARCHIVE_SITES) names another directory.
+
     \b
     Example:
       newsarchive demo --data ./data --serve
     """
     from archive.demosite import DemoSite
-    from crawler.runner import run_crawl
+    from crawler.runner import crawl_summary, run_crawl
 
+    if click.get_current_context().get_parameter_source("sites") is ParameterSource.DEFAULT:
+        sites = DEMO_SITES if DEMO_SITES.is_dir() else sites  # not in a checkout: ./config/sites
     _check_site(sites, "demo")
     if serve:
         port_free(port, "--port", "Datasette")  # before the crawl, not after it
@@ -177,7 +177,7 @@ def demo(data: Path, sites: Path, serve: bool, port: int, site_port: int, articl
         # The demo server is ours and local: no politeness delay needed.
         stats = run_crawl("demo", data, sites, {"base_url": site.url},
                           {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
-    click.echo(_summary(stats), err=True)
+    click.echo(crawl_summary(stats), err=True)
     click.echo(f"WARC files in {data / 'warc'}, index in {data / 'index.db'}", err=True)
     if stats.get("newsarchive/outcome") != "ok":
         sys.exit(1)

@@ -33,7 +33,7 @@ from archive.index.runs import (
 )
 from archive.schedule import PlannedJob, ScheduleFile, first_run, load_schedule, plan_jobs
 from crawler.jobs import JobContext, JobRunner
-from crawler.runner import crawl_settings
+from crawler.runner import SettingsError, crawl_settings
 from crawler.session import DataDir
 from crawler.settings_check import settings_problems
 
@@ -53,7 +53,10 @@ class SchedulerService:
         # As the crawls get them: text after `-s NAME=`, where a TOML 1000000.5 or true
         # passed as a number and failed every crawl as "1000000.5" or "True".
         passed = dict(s.split("=", 1) for s in self.schedule.scrapy_settings())
-        problems = settings_problems(crawl_settings(data, sites, passed))
+        try:
+            problems = settings_problems(crawl_settings(data, sites, passed))
+        except SettingsError as exc:
+            problems = [str(exc)]
         if problems:
             raise ConfigError(f"{schedule_file}: settings: {'; '.join(problems)}")
         # One site's broken config leaves that site unscheduled (logged at start), not every
@@ -178,8 +181,9 @@ class SchedulerService:
                     logger.info("%s: a run due at %s was missed (last run started %s): running it now, "
                                 "once", job.id, first.missed.isoformat(timespec="seconds"),
                                 last.isoformat(timespec="seconds"))
-            if job.kind == "index" and not self.context.index.exists():
+            if job.kind == "index" and DataDir(self.context.data).missing_index():
                 # The crawls wait for it (DataDir.problem): not until its time (6 h as shipped).
+                # A new data directory has nothing to build it from: the first crawl makes it.
                 extra["next_run_time"] = now
                 logger.info("%s: the index is missing: building it now", job.id)
             scheduler.add_job(self.runner.run, first.trigger, args=[job], id=job.id, name=job.timing,

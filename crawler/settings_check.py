@@ -78,6 +78,17 @@ def _hosts(value: Any) -> str | None:
     return None
 
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(value: Any) -> str | None:
+    # What logging's setLevel takes: a name as written, or a number. "debug", or "10" as `-s`
+    # gives it, raised "Unknown level" as a traceback while Scrapy set up its logging.
+    if value in _LOG_LEVELS or (isinstance(value, int) and not isinstance(value, bool)):
+        return None
+    return "is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL"
+
+
 def _file_name_part(value: Any) -> str | None:
     # "../x" wrote the WARC files beside DATA/warc, where verify and index never look.
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", str(value)):
@@ -100,6 +111,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "CLOSESPIDER_TIMEOUT": _float(least=0),
     "CLOSESPIDER_ITEMCOUNT": _int(0),
     "CLOSESPIDER_PAGECOUNT": _int(0),
+    "LOG_LEVEL": _log_level,
     # Ours.
     "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
     "NEWSARCHIVE_EXTRACT_TIMEOUT": _float(above=0),

@@ -181,6 +181,16 @@ def test_not_toml(tmp_path: Path) -> None:
     assert error_of(path).startswith(f"{path}: not valid TOML (")
 
 
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    """Regression (bug hunt): a file saved as "UTF-8" by Windows Notepad (with a BOM) was
+    'not valid TOML (Invalid statement (at line 1, column 1))', a character nobody sees."""
+    from archive.schedule import load_schedule
+
+    assert load_site(write(tmp_path, "\ufeff" + GOOD)).name == "news"
+    schedule = write(tmp_path, '\ufeff[scheduler]\nmax_crawls = 2\n', name="schedule.toml")
+    assert load_schedule(schedule).scheduler.max_crawls == 2
+
+
 def test_bad_site_name(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD, name="Bad Name.toml")
     assert error_of(path) == (

@@ -271,6 +271,20 @@ def test_newsarchive_demo_command_run_twice_archives_each_article_once(tmp_path:
     assert len({url.split("/", 3)[3] for url in urls}) == len(urls)
 
 
+def test_demo_runs_from_any_directory(tmp_path: Path) -> None:
+    """The demo is built in: run outside the project root it stopped with "config/sites: sites
+    directory does not exist", though it needs nothing of the working directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "demo", "--no-serve", "--articles", "16",
+         "--site-port", str(_free_port())],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "outcome ok" in result.stderr
+    assert list((tmp_path / "data" / "warc").glob("newsarchive-demo-*.warc.gz"))
+
+
 def test_demo_refuses_ports_it_cannot_use_before_crawling(tmp_path: Path) -> None:
     import socket
 

@@ -172,6 +172,28 @@ def test_a_site_the_index_does_not_hold_is_named_by_search_and_runs(
     assert quiet.exit_code == 0 and "no articles match" in quiet.output
 
 
+def test_a_database_that_is_not_our_index_is_one_line_from_search_and_runs(tmp_path: Path) -> None:
+    """Another tool's SQLite file as DATA/index.db (a wrong --data): search and runs ended in
+    a traceback from the migrations ('table "articles" already exists'); crawl said it in one
+    line."""
+    import sqlite3
+    from contextlib import closing
+
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    with closing(sqlite3.connect(tmp_path / "index.db")) as other:
+        other.execute("create table articles (x)")
+        other.commit()
+    for command in (["search", "harbour"], ["runs"]):
+        result = CliRunner().invoke(main, [*command, "--data", str(tmp_path)])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert (f"Error: cannot use the index {tmp_path / 'index.db'}: table \"articles\" already "
+                "exists") in result.output
+
+
 VIETNAMESE = "Kinh tế Việt Nam tăng trưởng mạnh. Ngân hàng Nhà nước giữ nguyên lãi suất."
 HINDI = "भारतीय रिज़र्व बैंक ने आज ब्याज दरें स्थिर रखीं। अर्थव्यवस्था में सुधार हो रहा है।"
 

@@ -146,6 +146,11 @@ def test_shipped_configs_are_valid() -> None:
     ('[jobs.Nightly]\ntask = "verify"\nevery = "1d"\n', "jobs: 'Nightly' is not a valid job name"),
     ('[settings]\nNEWSARCHIVE_DATA = "/tmp"\n', "settings: NEWSARCHIVE_DATA is set by the scheduler"),
     ('[settings]\ndownload_delay = 1\n', "settings: 'download_delay' is not a Scrapy setting name"),
+    # A table or array was four errors at once, one per type the value is not.
+    ('[settings]\nITEM_PIPELINES = {"x.Pipeline" = 300}\n',
+     "settings: ITEM_PIPELINES is not a string, number or true/false (a mapping goes as JSON "
+     """in a string: ITEM_PIPELINES = '{"x.Pipeline": 300}')"""),
+    ('[settings]\nDOWNLOAD_DELAY = [1]\n', "settings: DOWNLOAD_DELAY is not a string, number or"),
     ("[jobs\n", "not valid TOML"),
 ])
 def test_bad_schedule_file_names_file_and_field(tmp_path: Path, text: str, message: str) -> None:
@@ -175,6 +180,18 @@ def test_cli_schedule_reports_config_errors(tmp_path: Path) -> None:
                                   "--schedule-file", str(schedule_file(tmp_path, ""))])
     assert result.exit_code == 1
     assert "nothing to schedule: give a site `schedule` (cron) or `every`" in result.output
+
+
+
+def test_cli_schedule_names_a_mapping_setting_given_something_else(tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    site_file(sites, 'every = "2h"')
+    bad = schedule_file(tmp_path, "[settings]\nFEEDS = 1\n")  # was a TypeError traceback
+    result = CliRunner().invoke(main, ["schedule", "--data", str(tmp_path / "data"),
+                                       "--sites", str(sites), "--schedule-file", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert f"Error: {bad}: settings: setting FEEDS='1' is not a JSON object" in result.output
 
 
 # -- when the first run comes -------------------------------------------------------------

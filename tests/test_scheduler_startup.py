@@ -121,6 +121,28 @@ def test_a_service_started_without_its_index_lets_the_index_task_build_it(setup:
     assert setup.query("select count(*) as n from captures")[0]["n"] == 1
 
 
+def test_a_fresh_data_directory_runs_no_index_task_at_start(setup: Setup) -> None:
+    """Regression (bug hunt): the first start on a new data directory (no index, no WARC
+    files) ran the index task at once, 'to build the missing index', which ended with a
+    warning ('exited with status 1 ... no WARC directory'), or raced the first crawl for
+    index.db. Nothing waits for an index with nothing to build it from: it runs at its time."""
+    import time
+
+    from tests.test_scheduler import wait_for
+
+    with setup.schedule.open("a", encoding="utf-8") as schedule:
+        schedule.write('[jobs.index]\ntask = "index"\nevery = "6h"\n')
+    write_site(setup.sites, "http://127.0.0.1:9", 'schedule = "0 3 * * *"')
+    service = setup.start()
+    wait_for("the start", lambda: "task:index: every 6h, next run" in service.log, setup,
+             timeout=20)
+    time.sleep(1.5)  # the task ran at once when it was to run at start
+    assert service.stop() == 0
+    assert "index is missing" not in service.log and "index started" not in service.log, \
+        service.log
+    assert "WARNING" not in service.log, service.log
+
+
 def test_the_service_says_which_schedule_file_it_runs(setup: Setup) -> None:
     """Regression (operator bug hunt): config/schedule.toml is looked for in the working
     directory; a service started elsewhere (a systemd unit without WorkingDirectory=, given

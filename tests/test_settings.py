@@ -104,6 +104,14 @@ def test_the_shipped_settings_pass_their_own_checks() -> None:
     ("AUTOTHROTTLE_ENABLED", "nope", "is not true or false (True, False, 1 or 0)"),
     ("CONCURRENT_REQUESTS", "many", "is not a whole number"),
     ("DOWNLOAD_DELAY", "-1", "must be at least 0"),
+    # A mapping setting (FEEDS, ITEM_PIPELINES) given anything else: Scrapy's settings.set
+    # raised a TypeError or JSONDecodeError traceback.
+    ("FEEDS", "1", "is not a JSON object"),
+    ("FEEDS", "out.json", "is not a JSON object"),
+    ("ITEM_PIPELINES", "[1]", "is not a JSON object"),
+    # Python's logging raised "Unknown level" as a traceback while Scrapy set up its logging.
+    ("LOG_LEVEL", "debug", "is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    ("LOG_LEVEL", "10", "is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL"),
 ])
 def test_a_bad_setting_stops_the_crawl_before_it_starts(
     tmp_path: Path, name: str, value: str, problem: str
@@ -147,3 +155,42 @@ def test_a_contact_given_as_a_setting_reaches_the_user_agent(tmp_path: Path) -> 
     assert agents["contact"] == {
         f"newsarchive/{archive.__version__} (news archiving crawler; mailto:ops@example.org)"}
     assert agents["explicit"] == {"MyArchiver/2.0"}
+
+
+def test_scrapy_crawl_names_a_mapping_setting_given_something_else(tmp_path: Path) -> None:
+    from tests.conftest import scrapy_crawl
+
+    # Scrapy turns only a ValueError of `-s` into a usage error: FEEDS=1 was a TypeError traceback.
+    crawl = scrapy_crawl("demo", tmp_path / "data", settings={"FEEDS": "1"}, timeout=60)
+    assert crawl.returncode == 2, crawl.log[-2000:]
+    assert "setting FEEDS='1' is not a JSON object, as FEEDS needs" in crawl.log
+    assert "Traceback" not in crawl.log
+
+
+def test_scrapy_crawl_checks_settings_before_scrapy_sets_up_its_logging(tmp_path: Path) -> None:
+    from tests.conftest import scrapy_crawl
+
+    crawl = scrapy_crawl("demo", tmp_path / "data", settings={"LOG_LEVEL": "debug"}, timeout=60)
+    assert crawl.returncode == 2, crawl.log[-2000:]
+    assert "setting LOG_LEVEL='debug' is not a log level" in crawl.log
+    assert "Traceback" not in crawl.log
+
+
+def test_a_crawl_that_cannot_start_is_one_line_naming_why(tmp_path: Path) -> None:
+    """A Scrapy component that cannot be built (a pipeline module that does not exist): the
+    CLI printed 'outcome None: 0 responses, ...' and then Twisted's 'Unhandled error in
+    Deferred' traceback."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "--data", str(tmp_path),
+         "-s", 'ITEM_PIPELINES={"nosuch.Pipeline": 1}'],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert ("Error: the crawl of 'demo' did not start: ModuleNotFoundError: No module named "
+            "'nosuch'") in result.stderr
+    assert "Traceback" not in result.stderr and "outcome None" not in result.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.runner import SettingsError, set_overrides
 from crawler.session import DataDir
 from crawler.settings_check import settings_problems
 from crawler.spiderloader import SiteSpiderLoader
@@ -15,13 +16,25 @@ from crawler.spiders.arguments import spider_args_problem
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        # Scrapy makes only a ValueError of `-s` a usage error: a mapping setting given
+        # something else (`-s FEEDS=1`) was a TypeError traceback.
+        try:
+            set_overrides(self.settings, dict(pair.split("=", 1) for pair in opts.set if "=" in pair))
+        except SettingsError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        super().process_options(args, opts)
+        # Now, before Scrapy builds its crawler process (and its logging, which raised a bad
+        # LOG_LEVEL as a traceback), not when the command runs.
+        problems = settings_problems(self.settings)
+        if problems:
+            raise UsageError("; ".join(problems), print_help=False)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one site name")
         assert self.crawler_process and self.settings is not None
-        problems = settings_problems(self.settings)
-        if problems:
-            raise UsageError("; ".join(problems))
         problem = DataDir(Path(self.settings.get("NEWSARCHIVE_DATA", "data"))).problem()
         if problem:
             raise UsageError(problem)
