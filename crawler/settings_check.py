@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -78,13 +79,11 @@ def _hosts(value: Any) -> str | None:
     return None
 
 
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
 def _log_level(value: Any) -> str | None:
-    # What logging's setLevel takes: a name as written, or a number. "debug", or "10" as `-s`
-    # gives it, raised "Unknown level" as a traceback while Scrapy set up its logging.
-    if value in _LOG_LEVELS or (isinstance(value, int) and not isinstance(value, bool)):
+    # What logging's setLevel takes: a name as written (WARN and FATAL too), or a number.
+    # "debug", or "10" as `-s` gives it, raised "Unknown level" as a traceback while Scrapy
+    # set up its logging.
+    if value in logging.getLevelNamesMapping() or (isinstance(value, int) and not isinstance(value, bool)):
         return None
     return "is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL"
 

@@ -84,6 +84,9 @@ def test_the_shipped_settings_pass_their_own_checks() -> None:
     settings.set("NEWSARCHIVE_RETRY_AFTER_MAX", "0")
     settings.set("WARC_GZIP_LEVEL", "-1")
     assert settings_problems(settings) == []
+    for level in ("WARN", "NOTSET", 10):  # what logging takes besides the five usual names
+        settings.set("LOG_LEVEL", level)
+        assert settings_problems(settings) == [], level
 
 
 @pytest.mark.parametrize(("name", "value", "problem"), [
