@@ -75,7 +75,7 @@ def _open_index(path: Path, *, read_only: bool = False) -> sqlite_utils.Database
         return open_index_for_reading(path) if read_only else open_index(path)
     except IndexUnusable as exc:
         raise click.ClickException(str(exc)) from None
-    except sqlite3.Error as exc:  # another tool's database (its migrations fail), a lock held too long
+    except sqlite3.Error as exc:  # a full disk, a lock held too long
         raise click.ClickException(f"cannot use the index {path}: {exc}") from None
 
 
@@ -251,6 +251,7 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
 
     from tqdm.contrib.logging import logging_redirect_tqdm
 
+    from archive.index import IndexUnusable
     from archive.warc import salvage_directory
 
     warc_dir = data / "warc"
@@ -276,7 +277,7 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
             "what was indexed so far is kept; `newsarchive index` again goes on from there"
         ), err=True)
         sys.exit(143 if isinstance(stop, _Terminated) else 130)
-    except RuntimeError as exc:
+    except (RuntimeError, IndexUnusable) as exc:  # IndexUnusable: another program's database
         raise click.ClickException(str(exc)) from None
     except (sqlite3.OperationalError, OSError) as exc:
         # A read-only data directory (a snapshot, a mounted share) or a full disk.
@@ -305,10 +306,13 @@ def _article_urls(sites: Path) -> tuple[dict[str, Callable[[str], bool]], dict[s
 def _index_data(data: Path, warc_dir: Path, rebuild: bool, reextract: bool, progress: bool,
                 article_urls: dict[str, Callable[[str], bool]] | None) -> IndexStats:
     from archive.index import index_lock, index_warc_directory, rebuild_index
+    from archive.index.database import refuse_foreign_file
 
     if rebuild:
         return rebuild_index(data / "index.db", warc_dir, reextract=reextract, progress=progress,
                              article_urls=article_urls)
+    # Before the lock file: another program's directory gets nothing of ours written in it.
+    refuse_foreign_file(data / "index.db")
     with index_lock(data / "index.db"):
         db = _open_index(data / "index.db")
         try:

@@ -192,11 +192,12 @@ def test_integrity_check_detects_a_stale_index(tmp_path: Path) -> None:
 
 def test_opening_a_fresh_index_waits_for_another_processs_first_write(tmp_path: Path) -> None:
     # Another process holds a write transaction on the file before it is in WAL mode: the
-    # switch to WAL answers "database is locked" at once, busy_timeout or not.
+    # switch to WAL answers "database is locked" at once, busy_timeout or not. (Its table is
+    # not committed yet: a committed table without our migrations is another program's.)
     path = tmp_path / "index.db"
     writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    writer.execute("create table early (x)")
     writer.execute("begin immediate")
+    writer.execute("create table early (x)")
     writer.execute("insert into early values (1)")
     releaser = threading.Timer(0.5, lambda: writer.execute("commit"))
     releaser.start()
@@ -227,6 +228,59 @@ def test_an_index_file_that_is_no_database_is_a_clear_error(tmp_path: Path, make
         result = CliRunner().invoke(main, [*command, "--data", str(tmp_path)])
         assert result.exit_code == 1 and "cannot be used as the index" in result.output, command
         assert isinstance(result.exception, SystemExit)  # a clean error, no traceback
+
+
+@pytest.mark.parametrize("kind", ["plain", "sqlite_utils_migrations", "read_only"])
+def test_another_programs_database_is_refused_and_left_byte_for_byte(
+    tmp_path: Path, kind: str
+) -> None:
+    """A wrong --data pointing at another tool's DATA/index.db: opening it switched it to WAL
+    mode and ran our migrations until one failed ('table "articles" already exists')."""
+    import hashlib
+    import os
+    import stat
+
+    from click.testing import CliRunner
+
+    from archive.index.database import ForeignDatabase, open_index_for_reading
+    from crawler.cli import main
+
+    path = tmp_path / "index.db"
+    other = sqlite_utils.Database(path)
+    other["articles"].insert({"id": 1, "body": "harbour"}, pk="id")
+    if kind == "sqlite_utils_migrations":  # another sqlite-utils program's migrations
+        other["_sqlite_migrations"].insert({"migration_set": "theirs", "name": "0001_articles"})
+    other.close()
+    (tmp_path / "warc").mkdir()
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    demo = Path(__file__).resolve().parents[1] / "config" / "sites" / "demo.toml"
+    (sites / "demo.toml").write_text(demo.read_text() + '\nevery = "2h"\n')  # for `schedule`
+    if kind == "read_only":
+        path.chmod(stat.S_IRUSR)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(ForeignDatabase, match=f"{path} is not a newsarchive index"):
+        open_index(path)
+    with pytest.raises(ForeignDatabase, match=str(path)):
+        open_index_for_reading(path)
+    for command in (["search", "harbour"], ["runs"], ["crawl", "demo"], ["index"],
+                    ["index", "--rebuild"], ["schedule", "--schedule-file", os.devnull]):
+        result = CliRunner().invoke(main, [*command, "--data", str(tmp_path), "--sites", str(sites)])
+        assert result.exit_code == 1, (command, result.output)
+        assert isinstance(result.exception, SystemExit), command  # a clean error, no traceback
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "another program's database" in lines[0], (command, lines)
+        assert str(path) in lines[0] and "--data" in lines[0]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index.db")) == ["index.db"]
+
+
+def test_an_empty_index_file_is_ours_to_create(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    path.write_bytes(b"")
+    db = open_index(path)
+    assert applied_migrations(db) == migration_names()
+    db.close()
 
 
 def test_a_full_disk_is_not_called_a_damaged_index(

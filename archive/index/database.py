@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.index.schema import apply_migrations, migrations, unknown_migrations
+from archive.index.schema import MIGRATION_SET, apply_migrations, migrations, unknown_migrations
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -23,11 +23,16 @@ class NewerIndex(IndexUnusable):
     """The index was migrated by a later newsarchive: this code must not write it."""
 
 
+class ForeignDatabase(IndexUnusable):
+    """An SQLite database of another program where the index should be: left as it is."""
+
+
 def open_index(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
     """Open (creating if needed) the index at `path`, WAL mode, migrations applied.
 
     Raises IndexUnusable, naming the file, when it is no SQLite database (the WARC files,
-    the source of truth, can rebuild it), and NewerIndex when a later release migrated it.
+    the source of truth, can rebuild it), ForeignDatabase when it is another program's, and
+    NewerIndex when a later release migrated it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +70,11 @@ def open_index_for_reading(path: Path | str) -> sqlite_utils.Database:
         if "readonly" not in str(exc) and "unable to open" not in str(exc):
             raise
     db = _open_read_only(path)
+    try:
+        refuse_foreign(db, path)
+    except ForeignDatabase:
+        db.close()
+        raise
     if migrations.pending(db):
         db.close()
         raise IndexUnusable(
@@ -104,6 +114,11 @@ def _open(path: Path, busy_timeout_ms: int) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     # busy_timeout first: the WAL switch and the migrations may wait on another writer.
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    try:
+        refuse_foreign(db, path)
+    except ForeignDatabase:
+        db.close()
+        raise
     _enable_wal(db, busy_timeout_ms / 1000)
     # NORMAL in WAL mode is durable against process crashes (a power cut may lose the
     # last commits, which the next rebuild recovers from the WARC files).
@@ -124,6 +139,42 @@ def _open(path: Path, busy_timeout_ms: int) -> sqlite_utils.Database:
         )
     apply_migrations(db)
     return db
+
+
+def refuse_foreign(db: sqlite_utils.Database, path: Path) -> None:
+    """Raise ForeignDatabase when `db` holds tables but no record of our migrations: another
+    program's database at DATA/index.db (a wrong --data). Opening it switched it to WAL mode
+    and ran our migrations on it until one failed ('table "articles" already exists'). Only
+    reads: an empty file, or a new one, is ours to create."""
+    names = [row[0] for row in db.execute(
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite^_%' "
+        "escape '^' order by name").fetchall()]
+    if not [name for name in names if name != migrations.migrations_table]:
+        return
+    if migrations.migrations_table in names and db.execute(
+        f"select 1 from [{migrations.migrations_table}] where migration_set = ? limit 1",
+        [MIGRATION_SET],
+    ).fetchone():
+        return
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    raise ForeignDatabase(
+        f"{path} is not a newsarchive index but another program's database (tables {shown}), "
+        "left unchanged: point --data at newsarchive's data directory, or move the file aside"
+    )
+
+
+def refuse_foreign_file(path: Path) -> None:
+    """refuse_foreign for the file at `path`, read-only; a file SQLite cannot read (damaged,
+    missing) is left to the caller, which knows what to do with it."""
+    if not path.is_file():
+        return
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        refuse_foreign(sqlite_utils.Database(conn), path)
+    except sqlite3.DatabaseError:
+        pass
+    finally:
+        conn.close()
 
 
 def _enable_wal(db: sqlite_utils.Database, patience: float) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.index.database import open_index, transaction
+from archive.index.database import open_index, refuse_foreign_file, transaction
 from archive.index.rebuild import IndexStats, index_warc_directory
 from archive.index.reextract import ArticleUrls
 from archive.index.runrecords import add_run
@@ -51,6 +51,8 @@ def rebuild_index(
     index_warc_directory.
     """
     db_path = Path(db_path)
+    # Another program's database (a wrong --data) is no damaged index: the swap replaced it.
+    refuse_foreign_file(db_path)
     with index_lock(db_path):
         return _rebuild(db_path, warc_dir, reextract=reextract, progress=progress,
                         article_urls=article_urls)
