@@ -71,9 +71,35 @@ def crontab_numeric(field: str, name: str, expr: str) -> str:
     return field
 
 
+# crontab(5)'s nicknames for the five fields. @reboot is a time only a cron daemon has.
+_NICKNAMES = {
+    "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+}
+
+
+def _five_fields(expr: str) -> str:
+    """The expression with a crontab nickname ("@daily") replaced by its five fields."""
+    word = expr.strip()
+    if not word.startswith("@"):
+        return expr
+    if word.lower() == "@reboot":
+        raise ValueError(
+            f"{expr!r} has no meaning for the scheduler: it runs crawls at times, not at boot "
+            "(a crawl missed while it was down runs when it starts); give a time, e.g. '@daily'"
+        )
+    if word.lower() not in _NICKNAMES:
+        raise ValueError(
+            f"{expr!r} is not a cron expression: crontab's nicknames are "
+            f"{', '.join(_NICKNAMES)}"
+        )
+    return _NICKNAMES[word.lower()]
+
+
 def cron_trigger(expr: str, timezone: tzinfo | str | None = None) -> CronTrigger:
-    """`*/30 * * * *` -> CronTrigger, with crontab's weekday numbering; ValueError when wrong."""
-    fields = expr.split()
+    """`*/30 * * * *` (or a crontab nickname, `@daily`) -> CronTrigger, with crontab's weekday
+    numbering; ValueError when wrong."""
+    fields = _five_fields(expr).split()
     if len(fields) != 5:
         raise ValueError(
             f"{expr!r} is not a cron expression: it has {len(fields)} fields, cron has 5 "

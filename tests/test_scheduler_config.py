@@ -81,6 +81,26 @@ def test_month_names_mean_what_their_numbers_mean(named: str, numbered: str) -> 
     assert len(set(fires(named))) == 8 and fires(named)[1] != "2026-02"
 
 
+@pytest.mark.parametrize(("nickname", "expr"), [
+    ("@yearly", "0 0 1 1 *"), ("@annually", "0 0 1 1 *"), ("@monthly", "0 0 1 * *"),
+    ("@weekly", "0 0 * * 0"), ("@daily", "0 0 * * *"), ("@midnight", "0 0 * * *"),
+    ("@hourly", "0 * * * *"), (" @daily ", "0 0 * * *"),
+])
+def test_crontab_nicknames_mean_their_five_fields(nickname: str, expr: str) -> None:
+    # crontab(5) takes them; they were refused ("it has 1 fields").
+    when = NOW
+    for _ in range(3):
+        assert next_fire(nickname, when) == next_fire(expr, when)
+        when = next_fire(expr, when) + timedelta(seconds=1)
+
+
+def test_a_schedule_file_and_a_site_take_crontab_nicknames(tmp_path: Path) -> None:
+    nightly = '[jobs.nightly]\ntask = "verify"\nschedule = "@daily"\n'
+    schedule = load_schedule(schedule_file(tmp_path, nightly))
+    assert schedule.jobs["nightly"].schedule == "@daily"
+    assert load_site(site_file(tmp_path, 'schedule = "@weekly"')).schedule == "@weekly"
+
+
 @pytest.mark.parametrize(("expr", "message"), [
     ("* * * *", "'* * * *' is not a cron expression: it has 4 fields, cron has 5"),
     ("0 3 * * 8", "'0 3 * * 8': '8' is not a day of the week (0-7 or sun-sat)"),
@@ -90,6 +110,8 @@ def test_month_names_mean_what_their_numbers_mean(named: str, numbered: str) -> 
     ("0 3 lastx * *", "'0 3 lastx * *': 'lastx' is not a crontab day-of-month field"),
     ("0 3 L * *", "'0 3 L * *': 'L' is not a crontab day-of-month field"),
     ("0 3 1 foo *", "'0 3 1 foo *': 'foo' is not a month (1-12 or jan-dec)"),
+    ("@reboot", "'@reboot' has no meaning for the scheduler: it runs crawls at times"),
+    ("@fortnightly", "'@fortnightly' is not a cron expression: crontab's nicknames are @yearly"),
 ])
 def test_bad_cron_expressions(expr: str, message: str) -> None:
     with pytest.raises(ValueError) as info:
