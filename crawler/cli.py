@@ -27,13 +27,23 @@ DEFAULT_SCHEDULE = Path("config/schedule.toml")  # in the working directory, as 
 DEMO_SITES = Path(__file__).resolve().parents[1] / "config" / "sites"  # the demo's, from anywhere
 
 
+class GivenPath(click.Path):
+    """A path option that must not be empty: Path("") is the current directory, so `--data ""`
+    (an unset shell variable) crawled into it and searched it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "":
+            self.fail("an empty path; give a path (`.` for the current directory)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--data and --sites, on every command, with their environment variables."""
 
-    @click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
+    @click.option("--data", "data", type=GivenPath(file_okay=False, path_type=Path),
                   default="data", envvar="NEWSARCHIVE_DATA", show_default=True, show_envvar=True,
                   help="Data directory: WARC files in DATA/warc/, the index in DATA/index.db.")
-    @click.option("--sites", "sites", type=click.Path(file_okay=False, path_type=Path),
+    @click.option("--sites", "sites", type=GivenPath(file_okay=False, path_type=Path),
                   default="config/sites", envvar="NEWSARCHIVE_SITES", show_default=True,
                   show_envvar=True, help="Directory of site configs (<name>.toml).")
     @functools.wraps(command)
@@ -370,7 +380,7 @@ def search(data: Path, sites: Path, query: str, limit: int, site_name: str | Non
 
 @main.command()
 @common_options
-@click.option("--schedule-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--schedule-file", type=GivenPath(dir_okay=False, path_type=Path), default=None,
               envvar="NEWSARCHIVE_SCHEDULE", show_envvar=True,
               help="Jobs that are not crawls, crawl settings, service options "
                    "[default: config/schedule.toml when it exists].")

@@ -197,3 +197,25 @@ def test_a_crawl_that_cannot_start_is_one_line_naming_why(tmp_path: Path) -> Non
     assert ("Error: the crawl of 'demo' did not start: ModuleNotFoundError: No module named "
             "'nosuch'") in result.stderr
     assert "Traceback" not in result.stderr and "outcome None" not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "option"), [
+    *((command, option) for command in (["crawl", "demo"], ["index"], ["search", "harbour"],
+                                        ["runs"], ["schedule"], ["demo"])
+      for option in ("--data", "--sites")),
+    (["schedule"], "--schedule-file"),
+])
+def test_an_empty_path_is_a_usage_error_naming_its_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], option: str
+) -> None:
+    """`--data ""` (an unset shell variable) was taken for the current directory: a crawl
+    wrote its WARC files and index there, `search` said "no index at index.db"."""
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [*command, option, ""])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and "an empty path" in result.output
+    assert list(tmp_path.iterdir()) == []
