@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import io
-import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
 
 from archive.config import ConfigError, SiteConfig, article_url_tests, read_sites
+from crawler.cli_options import GivenPath, Terminated, common_options, sigterm_as_ctrl_c
 from crawler.datasette_serve import port_free, serve_datasette
 
 if TYPE_CHECKING:
@@ -25,32 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SCHEDULE = Path("config/schedule.toml")  # in the working directory, as --sites is
 DEMO_SITES = Path(__file__).resolve().parents[1] / "config" / "sites"  # the demo's, from anywhere
-
-
-class GivenPath(click.Path):
-    """A path option that must not be empty: Path("") is the current directory, so `--data ""`
-    (an unset shell variable) crawled into it and searched it."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if value == "":
-            self.fail("an empty path; give a path (`.` for the current directory)", param, ctx)
-        return super().convert(value, param, ctx)
-
-
-def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--data and --sites, on every command, with their environment variables."""
-
-    @click.option("--data", "data", type=GivenPath(file_okay=False, path_type=Path),
-                  default="data", envvar="NEWSARCHIVE_DATA", show_default=True, show_envvar=True,
-                  help="Data directory: WARC files in DATA/warc/, the index in DATA/index.db.")
-    @click.option("--sites", "sites", type=GivenPath(file_okay=False, path_type=Path),
-                  default="config/sites", envvar="NEWSARCHIVE_SITES", show_default=True,
-                  show_envvar=True, help="Directory of site configs (<name>.toml).")
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return command(*args, **kwargs)
-
-    return wrapper
 
 
 def _check_site(sites: Path, name: str) -> SiteConfig:
@@ -215,25 +187,6 @@ def verify(data: Path, sites: Path) -> None:
         sys.exit(1)
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, taken as a Ctrl-C."""
-
-
-@contextlib.contextmanager
-def _sigterm_as_ctrl_c() -> Iterator[None]:
-    """SIGTERM stops the work as Ctrl-C does, cleaning up on the way: the scheduler stops an
-    index task with SIGTERM, and a rebuild killed so left its half-built NAME.rebuild (and its
-    -wal and -shm) beside the index."""
-    def terminated(signum: int, frame: object) -> None:
-        raise _Terminated
-
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 @main.command()
 @common_options
 @click.option("--rebuild", is_flag=True,
@@ -279,14 +232,14 @@ def index(data: Path, sites: Path, rebuild: bool, reextract: bool, progress: boo
     # own above the progress bar: unconfigured, Python printed the bare message into it.
     logging.basicConfig(format="%(levelname)s: %(message)s")
     try:
-        with _sigterm_as_ctrl_c(), logging_redirect_tqdm():
+        with sigterm_as_ctrl_c(), logging_redirect_tqdm():
             stats = _index_data(data, warc_dir, rebuild, reextract, progress, article_urls)
     except KeyboardInterrupt as stop:
         click.echo("interrupted: " + (
             f"{data / 'index.db'} is as it was before the rebuild" if rebuild else
             "what was indexed so far is kept; `newsarchive index` again goes on from there"
         ), err=True)
-        sys.exit(143 if isinstance(stop, _Terminated) else 130)
+        sys.exit(143 if isinstance(stop, Terminated) else 130)
     except (RuntimeError, IndexUnusable) as exc:  # IndexUnusable: another program's database
         raise click.ClickException(str(exc)) from None
     except (sqlite3.OperationalError, OSError) as exc:

@@ -190,8 +190,8 @@ def test_a_database_that_is_not_our_index_is_one_line_from_search_and_runs(tmp_p
         result = CliRunner().invoke(main, [*command, "--data", str(tmp_path)])
         assert result.exit_code == 1, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-        assert (f"Error: cannot use the index {tmp_path / 'index.db'}: table \"articles\" already "
-                "exists") in result.output
+        assert (f"Error: {tmp_path / 'index.db'} is not a newsarchive index but another "
+                "program's database (tables articles), left unchanged") in result.output
 
 
 VIETNAMESE = "Kinh tế Việt Nam tăng trưởng mạnh. Ngân hàng Nhà nước giữ nguyên lãi suất."
