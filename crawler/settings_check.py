@@ -88,6 +88,12 @@ def _log_level(value: Any) -> str | None:
     return "is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL"
 
 
+def _given_path(value: Any) -> str | None:
+    # Path("") is the current directory: `-s NEWSARCHIVE_DATA=` (an unset shell variable)
+    # archived into it, as `newsarchive --data ""` did (crawler.cli_options.GivenPath).
+    return "is an empty path; give a path (`.` for the current directory)" if str(value) == "" else None
+
+
 def _file_name_part(value: Any) -> str | None:
     # "../x" wrote the WARC files beside DATA/warc, where verify and index never look.
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", str(value)):
@@ -112,6 +118,8 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "CLOSESPIDER_PAGECOUNT": _int(0),
     "LOG_LEVEL": _log_level,
     # Ours.
+    "NEWSARCHIVE_DATA": _given_path,
+    "NEWSARCHIVE_SITES": _given_path,
     "NEWSARCHIVE_EXTRACT_WORKERS": _int(0),
     "NEWSARCHIVE_EXTRACT_TIMEOUT": _float(above=0),
     "NEWSARCHIVE_EXTRACT_RESTARTS": _int(0),

@@ -170,6 +170,19 @@ def test_scrapy_crawl_names_a_mapping_setting_given_something_else(tmp_path: Pat
     assert "Traceback" not in crawl.log
 
 
+def test_an_empty_data_or_sites_setting_is_refused_not_taken_for_the_current_directory() -> None:
+    # `scrapy crawl demo -s NEWSARCHIVE_DATA=` (an unset shell variable) archived into the
+    # working directory, as `newsarchive --data ""` did.
+    from crawler.settings_check import settings_problems
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    for name in ("NEWSARCHIVE_DATA", "NEWSARCHIVE_SITES"):
+        settings = get_project_settings()
+        settings.set(name, "")
+        assert settings_problems(settings) == [f"setting {name}='' is an empty path; give a path "
+                                               "(`.` for the current directory)"]
+
+
 def test_scrapy_crawl_checks_settings_before_scrapy_sets_up_its_logging(tmp_path: Path) -> None:
     from tests.conftest import scrapy_crawl
 
