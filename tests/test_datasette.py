@@ -96,6 +96,23 @@ def test_canned_search_takes_a_star_as_a_prefix(data: Path) -> None:
     assert {row["url"] for row in r.json()} == {BASE + "/news/storm", BASE + "/news/market"}
 
 
+@pytest.mark.parametrize("q", ["%22", "%22%22", "harbour%00", "", "%20"])
+def test_table_search_never_errors_on_input(data: Path, q: str) -> None:
+    # The README's export searches the articles table (?_search=); Datasette's escape_fts()
+    # turned a lone quote, an empty phrase, a NUL or no word at all into 400 "fts5: syntax
+    # error near """ (or "unterminated string"). It now reads input as the canned search does.
+    search, column = get(data, f"/index/articles.json?_search={q}",
+                         f"/index/articles.json?_search_title={q}")
+    assert search.status_code == 200 and column.status_code == 200, search.text + column.text
+
+
+def test_table_search_reads_words_phrases_and_prefixes_as_the_canned_search(data: Path) -> None:
+    prefix, phrase = get(data, "/index/articles.json?_search=harb*+clos*&_shape=array",
+                         "/index/articles.json?_search=%22harbour+wall%22&_shape=array")
+    assert {row["url"] for row in prefix.json()} == {BASE + "/news/storm", BASE + "/news/market"}
+    assert [row["url"] for row in phrase.json()] == [BASE + "/news/storm"]
+
+
 def test_other_canned_queries(data: Path) -> None:
     per_day, latest, one_site = get(
         data,
