@@ -383,6 +383,18 @@ def m0021_crawl_run_records(db: sqlite_utils.Database) -> None:
     db.table("crawl_runs").add_column("warc_offset", int)
 
 
+@migrations(name="0022_articles_per_site_per_day_view")
+def m0022_articles_per_site_per_day_view(db: sqlite_utils.Database) -> None:
+    # A canned query of Datasette returns at most max_returned_rows (1,000), its CSV too:
+    # the per-day counts of a long archive lost their oldest days. A view is paged and
+    # streamed like a table. Its order (site, day unique) is total: pages never overlap.
+    db.create_view("articles_per_site_per_day", """
+        select site, date(published_utc) as day, count(*) as articles
+        from articles
+        group by site, day
+        order by day desc, site""")
+
+
 def migration_names() -> list[str]:
     """The migrations this code knows, in the order they apply."""
     return [m.name for m in migrations._migrations]
