@@ -56,9 +56,11 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
                 datasette: Any) -> Markup | None:
     if column == "snippet" and isinstance(value, str) and MARK_OPEN in value:
         return highlight(value)
-    # sqlite3.Row is a sequence: `in row` would search its values, hence .keys().
-    if column == "warc_file" and isinstance(value, str) and "warc_offset" in row.keys():  # noqa: SIM118
-        offset = row["warc_offset"]
+    # A capture's metadata record too: a fetch that got no response has no other.
+    if column in ("warc_file", "metadata_warc_file") and isinstance(value, str):
+        offset_column = column.replace("_file", "_offset")
+        # sqlite3.Row is a sequence: `in row` would search its values, hence .keys().
+        offset = row[offset_column] if offset_column in row.keys() else None  # noqa: SIM118
         if isinstance(offset, int):
             url = datasette.urls.path(record_path(value, offset))
             return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')

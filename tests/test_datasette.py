@@ -217,6 +217,18 @@ def test_plugin_highlights_and_links_records(data: Path, plugin: None) -> None:
     assert 'href="/-/warc/' in html.text
 
 
+def test_plugin_links_the_metadata_record_of_a_capture(data: Path, plugin: None) -> None:
+    # A fetch that got no response (refused, DNS) has only its metadata record, which the
+    # viewer opens: the captures page showed its file as plain text, with no way to it.
+    db = open_index(data / "index.db")
+    row = next(db.query("select metadata_warc_file as f, metadata_warc_offset as o from captures"))
+    db.close()
+    path = f"/-/warc/{row['f']}/{row['o']}"
+    html, record = get(data, "/index/captures", path)
+    assert f'href="{path}"' in html.text
+    assert record.status_code == 200 and "metadata record" in record.text
+
+
 def test_plugin_record_view(data: Path, plugin: None) -> None:
     db = open_index(data / "index.db")
     row = db.table("articles").get(BASE + "/news/storm")
