@@ -173,12 +173,21 @@ def _served_type(content_type: str | None, charset_holds: bool, body: bytes) -> 
     return content_type if charset_holds else content_type.split(";", 1)[0]
 
 
+def _content_type(record: WarcRecordData) -> str | None:
+    """The payload's type: its HTTP header's, or for a record with no HTTP message (our
+    metadata records: JSON) the record's own. Served as none, the JSON was a download."""
+    if record.http_headers is None:
+        return record.warc_header("Content-Type")
+    return record.http_header("Content-Type")
+
+
 def _page(record: WarcRecordData, body: bytes, note: str) -> str:
     pos = record.position
-    shown = _decode(body[:SHOWN_BYTES], record.http_header("Content-Type"))[0]
+    shown = _decode(body[:SHOWN_BYTES], _content_type(record))[0]
     cut = f" (first {SHOWN_BYTES:,} of {len(body):,} bytes)" if len(body) > SHOWN_BYTES else ""
-    http = ""
+    http, link = "", "<a href='?view=page'>View the payload</a>"
     if record.http_headers is not None:
+        link = "<a href='?view=page'>View the archived page</a> (sandboxed, no live resources)"
         http = (
             f"<h2>HTTP</h2><p><code>{escape(record.http_start_line or '')}</code></p>"
             + _headers_table(record.http_headers)
@@ -190,8 +199,7 @@ def _page(record: WarcRecordData, body: bytes, note: str) -> str:
         "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}</style>"
         f"<h1>{escape(record.rec_type)} record</h1>"
         f"<p>{escape(pos.file)} at offset {pos.offset}, {pos.length} bytes compressed. "
-        f"<a href='?view=page'>View the archived page</a> (sandboxed, no live resources)</p>"
-        f"<h2>WARC</h2>{_headers_table(record.warc_headers)}{http}"
+        f"{link}</p><h2>WARC</h2>{_headers_table(record.warc_headers)}{http}"
         f"<h2>Payload{escape(cut)}</h2>{escape(note)}<pre>{escape(shown)}</pre>"
     )
 
@@ -247,7 +255,7 @@ async def warc_record(request: Any, datasette: Any) -> Response:
     # Off the event loop: decoding a large page held every other request for seconds.
     body, note = await loop.run_in_executor(None, _body, record)
     if request.args.get("view") == "page":
-        content_type = record.http_header("Content-Type")
+        content_type = _content_type(record)
         # Off the event loop, and without the fallback's charset guessing: only the verdict.
         holds = bool(note) or await loop.run_in_executor(None, _in_charset, body, content_type)
         return Response(body, headers={"Content-Security-Policy": PAGE_CSP},
