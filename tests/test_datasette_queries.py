@@ -5,17 +5,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 from archive.index.database import open_index
 from archive.index.store import apply_capture
-from tests.datasette_support import SETTINGS, get
+from tests.datasette_support import METADATA, SETTINGS, get
 from tests.index_docs import BASE, doc
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+
+
+def test_a_canned_query_that_stops_at_a_number_of_rows_says_so() -> None:
+    # taken_down listed the 500 most recent removals and latest_articles 100 articles with
+    # nothing on the page saying there could be more: a researcher counted them as all.
+    for name, query in METADATA["databases"]["index"]["queries"].items():
+        limits = re.findall(r"\blimit (\d+)", query["sql"])
+        if limits:
+            assert f" {limits[-1]} " in query["description"], name
 
 
 def test_the_day_facet_counts_the_days_articles_per_site_per_day_counts(tmp_path: Path) -> None:
