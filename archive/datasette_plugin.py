@@ -56,9 +56,11 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
                 datasette: Any) -> Markup | None:
     if column == "snippet" and isinstance(value, str) and MARK_OPEN in value:
         return highlight(value)
-    # sqlite3.Row is a sequence: `in row` would search its values, hence .keys().
-    if column == "warc_file" and isinstance(value, str) and "warc_offset" in row.keys():  # noqa: SIM118
-        offset = row["warc_offset"]
+    # A capture's metadata record too: a fetch that got no response has no other.
+    if column in ("warc_file", "metadata_warc_file") and isinstance(value, str):
+        offset_column = column.replace("_file", "_offset")
+        # sqlite3.Row is a sequence: `in row` would search its values, hence .keys().
+        offset = row[offset_column] if offset_column in row.keys() else None  # noqa: SIM118
         if isinstance(offset, int):
             url = datasette.urls.path(record_path(value, offset))
             return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
@@ -171,12 +173,21 @@ def _served_type(content_type: str | None, charset_holds: bool, body: bytes) -> 
     return content_type if charset_holds else content_type.split(";", 1)[0]
 
 
+def _content_type(record: WarcRecordData) -> str | None:
+    """The payload's type: its HTTP header's, or for a record with no HTTP message (our
+    metadata records: JSON) the record's own. Served as none, the JSON was a download."""
+    if record.http_headers is None:
+        return record.warc_header("Content-Type")
+    return record.http_header("Content-Type")
+
+
 def _page(record: WarcRecordData, body: bytes, note: str) -> str:
     pos = record.position
-    shown = _decode(body[:SHOWN_BYTES], record.http_header("Content-Type"))[0]
+    shown = _decode(body[:SHOWN_BYTES], _content_type(record))[0]
     cut = f" (first {SHOWN_BYTES:,} of {len(body):,} bytes)" if len(body) > SHOWN_BYTES else ""
-    http = ""
+    http, link = "", "<a href='?view=page'>View the payload</a>"
     if record.http_headers is not None:
+        link = "<a href='?view=page'>View the archived page</a> (sandboxed, no live resources)"
         http = (
             f"<h2>HTTP</h2><p><code>{escape(record.http_start_line or '')}</code></p>"
             + _headers_table(record.http_headers)
@@ -188,8 +199,7 @@ def _page(record: WarcRecordData, body: bytes, note: str) -> str:
         "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}</style>"
         f"<h1>{escape(record.rec_type)} record</h1>"
         f"<p>{escape(pos.file)} at offset {pos.offset}, {pos.length} bytes compressed. "
-        f"<a href='?view=page'>View the archived page</a> (sandboxed, no live resources)</p>"
-        f"<h2>WARC</h2>{_headers_table(record.warc_headers)}{http}"
+        f"{link}</p><h2>WARC</h2>{_headers_table(record.warc_headers)}{http}"
         f"<h2>Payload{escape(cut)}</h2>{escape(note)}<pre>{escape(shown)}</pre>"
     )
 
@@ -245,7 +255,7 @@ async def warc_record(request: Any, datasette: Any) -> Response:
     # Off the event loop: decoding a large page held every other request for seconds.
     body, note = await loop.run_in_executor(None, _body, record)
     if request.args.get("view") == "page":
-        content_type = record.http_header("Content-Type")
+        content_type = _content_type(record)
         # Off the event loop, and without the fallback's charset guessing: only the verdict.
         holds = bool(note) or await loop.run_in_executor(None, _in_charset, body, content_type)
         return Response(body, headers={"Content-Security-Policy": PAGE_CSP},
@@ -253,11 +263,16 @@ async def warc_record(request: Any, datasette: Any) -> Response:
     return Response.html(await loop.run_in_executor(None, _page, record, body, note))
 
 
-@hookimpl
+# trylast: after Datasette's own prepare_connection, whose escape_fts this replaces.
+@hookimpl(trylast=True)
 def prepare_connection(conn: Any) -> None:
     # The canned search's query, made safe as `newsarchive search` makes it: Datasette's
     # escape_fts() let a NUL or a quoted phrase across a line break raise FTS5 errors.
     conn.create_function("newsarchive_fts_query", 1, _match_expression, deterministic=True)
+    # The table search (?_search=, the README's export) calls escape_fts(): Datasette's made
+    # a lone quote, an empty phrase, a NUL or a blank search a 400 "fts5: syntax error".
+    # Ours reads it as the canned search does (econom* included); no word matches nothing.
+    conn.create_function("escape_fts", 1, _match_expression, deterministic=True)
     # taken_down's removals by redirect (to the home page, or a section above the story).
     conn.create_function("newsarchive_redirect_takes_down", 2, _takes_down, deterministic=True)
 

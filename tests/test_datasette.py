@@ -59,9 +59,8 @@ def test_database_is_named_index_with_metadata(data: Path) -> None:
     assert meta.json()["title"] == "newsarchive"
     assert "license" in meta.json()
     assert db.status_code == 200
-    assert {q["name"] for q in db.json()["queries"]} >= {
-        "search", "articles_per_site_per_day", "latest_articles",
-    }
+    assert {q["name"] for q in db.json()["queries"]} >= {"search", "latest_articles"}
+    assert "articles_per_site_per_day" in {v["name"] for v in db.json()["views"]}
 
 
 def test_canned_search_is_ranked_with_snippets(data: Path) -> None:
@@ -94,6 +93,23 @@ def test_canned_search_keeps_quoted_phrases(data: Path) -> None:
 def test_canned_search_takes_a_star_as_a_prefix(data: Path) -> None:
     [r] = get(data, "/index/search.json?_shape=array&q=harb*+clos*")
     assert {row["url"] for row in r.json()} == {BASE + "/news/storm", BASE + "/news/market"}
+
+
+@pytest.mark.parametrize("q", ["%22", "%22%22", "harbour%00", "", "%20"])
+def test_table_search_never_errors_on_input(data: Path, q: str) -> None:
+    # The README's export searches the articles table (?_search=); Datasette's escape_fts()
+    # turned a lone quote, an empty phrase, a NUL or no word at all into 400 "fts5: syntax
+    # error near """ (or "unterminated string"). It now reads input as the canned search does.
+    search, column = get(data, f"/index/articles.json?_search={q}",
+                         f"/index/articles.json?_search_title={q}")
+    assert search.status_code == 200 and column.status_code == 200, search.text + column.text
+
+
+def test_table_search_reads_words_phrases_and_prefixes_as_the_canned_search(data: Path) -> None:
+    prefix, phrase = get(data, "/index/articles.json?_search=harb*+clos*&_shape=array",
+                         "/index/articles.json?_search=%22harbour+wall%22&_shape=array")
+    assert {row["url"] for row in prefix.json()} == {BASE + "/news/storm", BASE + "/news/market"}
+    assert [row["url"] for row in phrase.json()] == [BASE + "/news/storm"]
 
 
 def test_other_canned_queries(data: Path) -> None:
@@ -199,6 +215,18 @@ def test_plugin_highlights_and_links_records(data: Path, plugin: None) -> None:
     assert "<mark>harbour</mark>" in html.text.lower()
     assert "&lt;mark&gt;harbour" not in html.text.lower()
     assert 'href="/-/warc/' in html.text
+
+
+def test_plugin_links_the_metadata_record_of_a_capture(data: Path, plugin: None) -> None:
+    # A fetch that got no response (refused, DNS) has only its metadata record, which the
+    # viewer opens: the captures page showed its file as plain text, with no way to it.
+    db = open_index(data / "index.db")
+    row = next(db.query("select metadata_warc_file as f, metadata_warc_offset as o from captures"))
+    db.close()
+    path = f"/-/warc/{row['f']}/{row['o']}"
+    html, record = get(data, "/index/captures", path)
+    assert f'href="{path}"' in html.text
+    assert record.status_code == 200 and "metadata record" in record.text
 
 
 def test_plugin_record_view(data: Path, plugin: None) -> None:

@@ -97,6 +97,24 @@ def test_facet_pages_show_every_row_once_when_rows_share_a_date(tmp_path: Path) 
     assert len(set(captures)) == 150
 
 
+def test_a_day_of_the_date_facet_shows_every_article_once_when_they_share_a_time(
+    tmp_path: Path,
+) -> None:
+    # Pages of day-only dates ("2026-11-20", from the URL say) share one published_utc. A
+    # click on that day in the date facet read its first page through 0008's one-column
+    # index backwards (rowid descending) and the next pages by canonical_url: 150 articles
+    # came out as 110, 30 of them twice.
+    index = tmp_path / "index.db"
+    db = open_index(index)
+    for n in range(150):
+        capture = doc(f"/news/day-{n:03d}", f"Story {n} of the day.")
+        capture.metadata["article"]["published"] = "2026-11-20"
+        apply_capture(db, capture)
+    db.close()
+    keys = browse(index, "/index/articles.json?published_utc__date=2026-11-20&_size=20")
+    assert sorted(keys) == sorted(f"{BASE}/news/day-{n:03d}" for n in range(150))
+
+
 @pytest.fixture(scope="module")
 def sortable(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of a few pages more than one page of 10 rows, in every table shown sorted."""

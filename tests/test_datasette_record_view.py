@@ -123,3 +123,23 @@ def test_a_crawl_run_record_is_shown_and_its_run_links_to_it(tmp_path: Path) -> 
     assert "urn:newsarchive:crawl-run:demo:2026-11-01T10:00:00+00:00" in record.text
     assert "&#34;outcome&#34;: &#34;ok&#34;" in record.text or '"outcome": "ok"' in record.text
     assert f'href="{path}"' in runs.text
+
+
+def test_the_payload_of_a_metadata_record_is_shown_as_what_it_is(tmp_path: Path) -> None:
+    # A metadata record (the extraction's JSON, a crawl run) has no HTTP message: its "View
+    # the archived page" link answered application/octet-stream, and the browser saved an
+    # unnamed file instead of showing the JSON.
+    from archive.index.runrecords import write_run_record
+
+    writer = WarcFileWriter(tmp_path / "warc", fsync=False)
+    position = write_run_record(writer, "demo", "2026-11-01T10:00:00+00:00",
+                                "2026-11-01T11:00:00+00:00", "ok", {"pages": 3})
+    writer.close()
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")
+    db.close()
+    path = f"/-/warc/{position.file}/{position.offset}"
+    record, payload = get(tmp_path, path, path + "?view=page")
+    assert "View the payload" in record.text and "archived page" not in record.text
+    assert payload.headers["content-type"] == "application/json"
+    assert payload.json()["outcome"] == "ok"
