@@ -6,7 +6,7 @@ import logging
 
 from archive.extraction.authors import find_authors
 from archive.extraction.body import extract_text
-from archive.extraction.boilerplate import prune_furniture
+from archive.extraction.boilerplate import find_furniture, prune_furniture
 from archive.extraction.byline import scan_headline_region
 from archive.extraction.classify import classify, measure, paywalled
 from archive.extraction.cleanup import clean_lines, standfirst_of
@@ -76,7 +76,12 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     # 2. Metadata from the page's own markup, before the body stage prunes anything.
     sitename = find_sitename(page)
     title, headline = find_headline(page, sitename, hints.feed_title if hints else None)
-    region = scan_headline_region(page.tree, headline, month_first=month_first(page))
+    # (The furniture is found now, before anything changes the page, and pruned in step 3:
+    # its walk reads every element's attributes, which the headline scan needs too.)
+    furniture = find_furniture(page.tree)
+    region = scan_headline_region(
+        page.tree, headline, month_first=month_first(page), bylined=furniture.bylined
+    )
     dates = find_dates(page, hints, region.dates)
     published = dates.published
     authors = [fix_double_encoding(a) for a in find_authors(page, sitename, region.bylines, region.dates)]
@@ -87,7 +92,7 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     shape = measure(page.tree, own_place)
     # 3. Main text, after dropping the furniture the markup names, then the lines
     # that repeat the headline and byline or are furniture by their wording.
-    prune_furniture(page.tree, own_place)
+    prune_furniture(page.tree, own_place, furniture)
     text = fix_double_encoding(extract_text(page.tree, url))
     description = fix_double_encoding(find_description(page) or "") or None
     standfirst = standfirst_of(page.tree, description, text)

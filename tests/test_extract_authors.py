@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 from archive.extract import extract_article
 from archive.extraction import byline, regions
 from archive.extraction.authors import split_names
+from archive.extraction.boilerplate import find_furniture
 from archive.extraction.byline import scan_headline_region
 
 
@@ -46,6 +47,28 @@ def test_by_line_in_a_tail_after_a_comment() -> None:
 def test_byline_markup_and_labels_in_any_case(markup: str) -> None:
     found = region(f"<h1>Headline</h1>{markup}")
     assert len(found.bylines) == 1
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<span class="POST-AUTHOR">Jane Doe</span><span class="">x</span>',
+        '<a href="/authors/jane-doe">Jane Doe</a><a href="/news">News</a>',
+        '<span itemprop="author">Jane Doe</span><div role="dialog" itemprop="author">A</div>',
+        '<a rel="author" href="/x">Jane Doe</a><?pi class="author"?><!-- c -->',
+    ],
+)
+def test_furniture_walk_finds_the_byline_markup_the_scan_reads(markup: str) -> None:
+    # The head's <link rel="author"> is outside the scan: the body's markup alone counts.
+    tree = lxml_html.fromstring(
+        f'<html><head><link rel="author" href="/a"></head><body><h1>Headline</h1>{markup}</body></html>'
+    )
+    bylined = find_furniture(tree).bylined
+    assert bylined
+    alone = scan_headline_region(tree, tree.find(".//h1"), month_first=True)
+    shared = scan_headline_region(tree, tree.find(".//h1"), month_first=True, bylined=bylined)
+    assert shared == alone
+    assert shared.bylines[0].text == "Jane Doe"
 
 
 def test_distance_counts_comments_as_the_walk_does() -> None:

@@ -174,15 +174,15 @@ def _is_taxonomy(el: lxml_html.HtmlElement) -> bool:
 
 
 def _is_author_page_link(el: lxml_html.HtmlElement) -> bool:
-    return el.tag == "a" and _is_author_page(el.get("href") or "")
+    return el.tag == "a" and is_author_page(el.get("href") or "")
 
 
-def _is_author_page(href: str) -> bool:
+def is_author_page(href: str) -> bool:
     low = href.lower()
     return _AUTHOR_PAGE_WORD.search(low) is not None and _AUTHOR_PAGE.search(low) is not None
 
 
-def _is_author_markup(marker: str) -> bool:
+def is_author_markup(marker: str) -> bool:
     """_AUTHOR_MARKUP's test of a class or id, the plain ASCII ones lower-cased first."""
     if marker.isascii():
         low = marker.lower()
@@ -235,8 +235,15 @@ class _Distance:
 
 
 def scan_headline_region(
-    tree: lxml_html.HtmlElement, headline: lxml_html.HtmlElement | None, *, month_first: bool
+    tree: lxml_html.HtmlElement,
+    headline: lxml_html.HtmlElement | None,
+    *,
+    month_first: bool,
+    bylined: Iterable[lxml_html.HtmlElement] | None = None,
 ) -> HeadlineRegion:
+    """`bylined`: the elements of `tree` whose attributes tell (see _marked), if the caller
+    found them in a walk of its own (boilerplate.find_furniture's finds them at next to no
+    cost: it reads every element's attributes anyway)."""
     body = tree.find("body")
     root = body if body is not None else tree
     # Every node, once: its index is its place in the page, and the list keeps each
@@ -255,30 +262,7 @@ def scan_headline_region(
         if index:  # the root's tail is outside it
             candidates.add(nodes[index].getparent())
     # The elements whose attributes tell (see _is_byline_markup): the others' markup is not read again.
-    marked: set[lxml_html.HtmlElement] = set()
-    markers: dict[str, bool] = {}  # the verdict on each class and id: the page repeats them
-    # Each element's attributes read in one call (el.get costs as much as el.items), and
-    # judged inline: a call per element with attributes cost more than the tests.
-    for el, attributes in zip(nodes, map(_ITEMS_OF, nodes), strict=True):
-        for name, value in attributes:
-            if name == "class" or name == "id":
-                if not value:
-                    continue
-                telling = markers.get(value)
-                if telling is None:
-                    telling = markers[value] = _is_author_markup(value)
-            elif name == "href":
-                telling = el.tag == "a" and _is_author_page(value)
-            elif name == "rel":
-                telling = value == "author"
-            elif name == "itemprop":
-                telling = "author" in value
-            else:
-                continue
-            # (A processing instruction's pseudo-attributes are not markup.)
-            if telling and isinstance(el.tag, str):
-                marked.add(el)
-                break
+    marked = _marked(nodes) if bylined is None else {el for el in bylined if el in order}
     date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
     byline_elements: list[lxml_html.HtmlElement] = []
     for el in sorted(candidates | marked, key=order.__getitem__):
@@ -300,6 +284,38 @@ def scan_headline_region(
         dates=_dates(date_lines, elsewhere, distance, month_first),
         bylines=_bylines(byline_elements, elsewhere, distance),
     )
+
+
+def _marked(nodes: list[lxml_html.HtmlElement]) -> set[lxml_html.HtmlElement]:
+    """The elements among `nodes` whose class, id, link, rel or itemprop may name a byline.
+
+    (boilerplate.find_furniture makes the same tests in its walk, for extract_article: a
+    change here goes there too; tests/test_extract_authors.py compares the two.)"""
+    marked: set[lxml_html.HtmlElement] = set()
+    markers: dict[str, bool] = {}  # the verdict on each class and id: the page repeats them
+    # Each element's attributes read in one call (el.get costs as much as el.items), and
+    # judged inline: a call per element with attributes cost more than the tests.
+    for el, attributes in zip(nodes, map(_ITEMS_OF, nodes), strict=True):
+        for name, value in attributes:
+            if name == "class" or name == "id":
+                if not value:
+                    continue
+                telling = markers.get(value)
+                if telling is None:
+                    telling = markers[value] = is_author_markup(value)
+            elif name == "href":
+                telling = el.tag == "a" and is_author_page(value)
+            elif name == "rel":
+                telling = value == "author"
+            elif name == "itemprop":
+                telling = "author" in value
+            else:
+                continue
+            # (A processing instruction's pseudo-attributes are not markup.)
+            if telling and isinstance(el.tag, str):
+                marked.add(el)
+                break
+    return marked
 
 
 def _telling(pieces: Iterable[str | None]) -> list[int]:
