@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -100,7 +101,9 @@ class ScheduleFile(BaseModel):
         for name, value in values.items() if isinstance(values, dict) else ():
             wrong = f"{name} is not a string, number or true/false"
             if isinstance(value, dict):  # a mapping setting (ITEM_PIPELINES) as a TOML table
-                example = '{"x.Pipeline": 300}'
+                # The table given, as JSON: one fixed example ('{"x.Pipeline": 300}') was
+                # another setting's, and FEEDS written so failed the crawls.
+                example = json.dumps(value, default=str)
                 raise ValueError(f"{wrong} (a mapping goes as JSON in a string: {name} = '{example}')")
             if not isinstance(value, str | bool | int | float):
                 raise ValueError(wrong)

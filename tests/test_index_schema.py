@@ -275,6 +275,37 @@ def test_another_programs_database_is_refused_and_left_byte_for_byte(
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index.db")) == ["index.db"]
 
 
+def test_a_rebuild_over_another_programs_database_it_cannot_read_yet_leaves_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program writing its database (a long transaction, a VACUUM) as `index
+    --rebuild` ran with a wrong --data: the check that it is ours gave up after sqlite3's 5 s,
+    took 'database is locked' for a file it may replace, and the rebuild renamed its fresh
+    index over that program's database once the lock was gone."""
+    import archive.index.database as database
+    from archive.index.replace import rebuild_index
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "index.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("create table notes (body)")
+    other.execute("insert into notes values ('harbour')")
+    (tmp_path / "warc").mkdir()
+    other.execute("pragma locking_mode = exclusive")  # holds its write lock after the commit
+    other.execute("begin exclusive")
+    other.execute("insert into notes values ('quay')")
+    other.execute("commit")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            rebuild_index(path, tmp_path / "warc")
+    finally:
+        other.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index.db")) == ["index.db"]
+    with pytest.raises(database.ForeignDatabase):
+        rebuild_index(path, tmp_path / "warc")
+    assert sqlite3.connect(path).execute("select body from notes").fetchall() == [("harbour",), ("quay",)]
+
+
 def test_an_empty_index_file_is_ours_to_create(tmp_path: Path) -> None:
     path = tmp_path / "index.db"
     path.write_bytes(b"")

@@ -173,6 +173,10 @@ def test_shipped_configs_are_valid() -> None:
      "settings: ITEM_PIPELINES is not a string, number or true/false (a mapping goes as JSON "
      """in a string: ITEM_PIPELINES = '{"x.Pipeline": 300}')"""),
     ('[settings]\nDOWNLOAD_DELAY = [1]\n', "settings: DOWNLOAD_DELAY is not a string, number or"),
+    # The JSON of the table given, not another setting's example (a pipeline as a feed's URI).
+    ('[settings.FEEDS]\n"items.jsonl" = {format = "jsonlines"}\n',
+     "settings: FEEDS is not a string, number or true/false (a mapping goes as JSON in a "
+     """string: FEEDS = '{"items.jsonl": {"format": "jsonlines"}}')"""),
     ("[jobs\n", "not valid TOML"),
 ])
 def test_bad_schedule_file_names_file_and_field(tmp_path: Path, text: str, message: str) -> None:

@@ -212,6 +212,37 @@ def test_a_crawl_that_cannot_start_is_one_line_naming_why(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr and "outcome None" not in result.stderr
 
 
+class OpenFails:
+    """An item pipeline whose open_spider fails, as one connecting to a database that is down."""
+
+    def open_spider(self) -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def process_item(self, item: object) -> object:
+        return item
+
+
+def test_a_crawl_whose_component_fails_to_open_is_not_blamed_on_its_config(tmp_path: Path) -> None:
+    """Scrapy closes a spider whose pipeline's open_spider raised, and RunGuard, which never
+    saw it open, logged 'crawl of demo sent no request at all: check its feeds, sitemaps and
+    start_urls' above the line saying why: the site's config was never the matter."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "--data", str(tmp_path),
+         "-s", 'ITEM_PIPELINES={"tests.test_settings.OpenFails": 1}'],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert ("Error: the crawl of 'demo' did not start: ConnectionRefusedError: [Errno 111] "
+            "Connection refused") in result.stderr
+    assert "sent no request at all" not in result.stderr
+    assert "check its feeds" not in result.stderr
+
+
 @pytest.mark.parametrize(("command", "option"), [
     *((command, option) for command in (["crawl", "demo"], ["index"], ["search", "harbour"],
                                         ["runs"], ["schedule"], ["demo"])

@@ -164,15 +164,25 @@ def refuse_foreign(db: sqlite_utils.Database, path: Path) -> None:
 
 
 def refuse_foreign_file(path: Path) -> None:
-    """refuse_foreign for the file at `path`, read-only; a file SQLite cannot read (damaged,
-    missing) is left to the caller, which knows what to do with it."""
+    """refuse_foreign for the file at `path`, read-only; a file that is no database (damaged),
+    or missing, is left to the caller, which knows what to do with it. Raises
+    sqlite3.OperationalError when it cannot be read now (locked past the busy timeout): a
+    rebuild took that for a file it may replace, and renamed its index over another program's
+    database being written."""
     if not path.is_file():
         return
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    # As long as open_index waits (sqlite3's own 5 s gave up on a writer open_index waits for).
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         refuse_foreign(sqlite_utils.Database(conn), path)
-    except sqlite3.DatabaseError:
-        pass
+    except sqlite3.DatabaseError as exc:
+        message = str(exc)
+        if "file is not a database" in message or "malformed" in message:
+            return
+        if isinstance(exc, sqlite3.OperationalError) and "unable to open" in message:
+            return  # a read-only directory without the WAL's -shm: nothing can be replaced there
+        raise
     finally:
         conn.close()
 

@@ -91,6 +91,9 @@ class RunGuard:
         self._renewal: task.LoopingCall | None = None
         self._closing: object = None
         self._finished = False  # the run's end is recorded
+        # Scrapy closes a spider whose start failed (a pipeline's open_spider raised) without
+        # sending spider_opened: it made no request because it never began.
+        self._opened = False
         # CPU spent before the spider opened is start-up (imports, Scrapy's own set-up): a
         # constant, reported apart from what each page costs.
         self._cpu_at_open = 0.0
@@ -103,6 +106,7 @@ class RunGuard:
         return guard
 
     def spider_opened(self, spider: Spider) -> None:
+        self._opened = True
         self._cpu_at_open = cpu_seconds()
         from twisted.internet import reactor
 
@@ -253,7 +257,7 @@ class RunGuard:
             self.crawler.stats.set_value("newsarchive/failure", "its scheduler lost the lease: stopped")
         stats = self.crawler.stats.get_stats()
         outcome = run_outcome(reason, stats)
-        if reason in ("storage_error", "already_running", LEASE_LOST):
+        if reason in ("storage_error", "already_running", LEASE_LOST) or not self._opened:
             pass  # said when it happened; "sent no request at all" would blame the config
         elif not stats.get("downloader/request_count"):
             logger.error("crawl of %s sent no request at all: check its feeds, sitemaps and start_urls",
