@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.warc.reader import warc_files
+from archive.warc.records import OPEN_SUFFIX, WARC_SUFFIX
 from archive.warc.salvage import salvage_directory
 from archive.warc.writer import WarcFileWriter
 
@@ -50,7 +51,10 @@ class DataDir:
             return None
         # Deleted (under the scheduler, say): a fresh empty index would take every archived
         # article for new, and the crawl would fetch and archive them all again.
-        archived = len(warc_files(self.warc)) if self.warc.is_dir() else 0
+        # A killed crawl's `.open` file too (the next crawl or `index` salvages it): alone,
+        # it let a crawl start on an empty index and archive what it holds again.
+        archived = (len(warc_files(self.warc)) + len(list(self.warc.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")))
+                    if self.warc.is_dir() else 0)
         if archived:
             return (f"{self.index} is missing but {self.warc} holds {archived} WARC file(s): "
                     "run `newsarchive index` to build it from them first")

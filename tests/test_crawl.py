@@ -218,10 +218,19 @@ def test_a_crawl_refuses_an_archive_whose_index_is_gone(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "warc").mkdir(parents=True)
     (data / "warc" / "newsarchive-nowhere-20260101000000000-00000-host-1.warc.gz").write_bytes(b"")
-    crawl = scrapy_crawl("nowhere", data, sites=_nowhere_site(tmp_path))
+    sites = _nowhere_site(tmp_path)
+    crawl = scrapy_crawl("nowhere", data, sites=sites)
     assert crawl.returncode == 2
     assert (f"{data / 'index.db'} is missing but {data / 'warc'} holds 1 WARC file(s): "
             "run `newsarchive index` to build it from them first") in crawl.log
+    assert not (data / "index.db").exists()
+    # A killed crawl's file, still `.open`, holds archived articles as much: a crawl started
+    # on an empty index beside it and archived them again.
+    warc = data / "warc" / "newsarchive-nowhere-20260101000000000-00000-host-1.warc.gz"
+    warc.rename(warc.with_name(warc.name + ".open"))
+    crawl = scrapy_crawl("nowhere", data, sites=sites)
+    assert crawl.returncode == 2
+    assert "holds 1 WARC file(s)" in crawl.log
     assert not (data / "index.db").exists()
 
 
