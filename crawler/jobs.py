@@ -110,6 +110,7 @@ class JobRunner:
         self._crawling = 0                        # crawls holding one of the max_crawls turns
         self._waiting: set[str] = set()           # crawls due, waiting for a turn
         self._pruned_at: float | None = None      # time.monotonic() of the last pruning
+        self._index_built = False                 # a task found no index and left one
 
     # -- the service's side -------------------------------------------------------------
     def stop(self) -> None:
@@ -155,6 +156,13 @@ class JobRunner:
         """Whether this job's run is due but waits for a turn (max_crawls are running)."""
         with self._lock:
             return job_id in self._waiting
+
+    def index_built(self) -> bool:
+        """Whether a task run found the index missing and left it built (True once): the crawls
+        refused meanwhile (DataDir.problem) are to catch up."""
+        with self._lock:
+            built, self._index_built = self._index_built, False
+            return built
 
     # -- a run ------------------------------------------------------------------------------
     def run(self, job: PlannedJob) -> None:
@@ -226,6 +234,9 @@ class JobRunner:
             # due meanwhile would take it for built (DataDir.problem). `newsarchive index`
             # builds it beside and moves it in place whole, one index run at a time (index_lock).
             self._task(None, job, None)
+            if self.context.index.exists():
+                with self._lock:
+                    self._index_built = True
             return
         db = open_index(self.context.index)
         try:

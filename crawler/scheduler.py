@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 from datetime import datetime
@@ -13,6 +14,7 @@ from types import FrameType
 from typing import Any
 
 from apscheduler.events import (
+    EVENT_JOB_EXECUTED,
     EVENT_JOB_MAX_INSTANCES,
     EVENT_JOB_MISSED,
     JobExecutionEvent,
@@ -21,9 +23,10 @@ from apscheduler.events import (
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from archive.config import ConfigError, parse_duration, read_sites
-from archive.index import open_index
+from archive.index import IndexUnusable, open_index
 from archive.index.leases import sweep_stale_leases
 from archive.index.runs import (
     MAX_INTERRUPTED_IN_A_ROW,
@@ -113,9 +116,9 @@ class SchedulerService:
                 f"(e.g. 'UTC') in {schedule_file or 'a schedule file (--schedule-file)'}"
             ) from None
 
-    def _history(self) -> tuple[dict[str, datetime], set[str]]:
+    def _history(self, *, sweep: bool = True) -> tuple[dict[str, datetime], set[str]]:
         """When each site's crawl last started, and the sites whose last crawl was cut short;
-        stale leases are swept on the way."""
+        stale leases are swept on the way (at start: later, the leases are ours)."""
         if not self.context.index.exists():
             # Deleted (or never built): nothing to sweep or catch up from, and opening it would
             # create it empty, which the crawls would then take for built (DataDir.problem).
@@ -125,7 +128,7 @@ class SchedulerService:
             return {}, set()
         db = open_index(self.context.index)
         try:
-            for lease in sweep_stale_leases(db, starting_pid=os.getpid()):
+            for lease in sweep_stale_leases(db, starting_pid=os.getpid()) if sweep else ():
                 ended = f"; run {lease.run_id} recorded as interrupted" if lease.run_id else ""
                 logger.warning("%s: its holder is gone (%s)%s", lease.name, lease.owner, ended)
             for site in sorted(interrupted_in_a_row(db)):
@@ -141,7 +144,8 @@ class SchedulerService:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
         scheduler = self.scheduler
-        scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        scheduler.add_listener(self._on_event,
+                               EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_EXECUTED)
         for problem in self.broken.values():
             logger.error("not scheduled: %s", problem)
         self._add_jobs(scheduler)
@@ -165,29 +169,59 @@ class SchedulerService:
         started, interrupted = self._history()
         now = datetime.now(scheduler.timezone)
         for job in self.jobs:
-            # Only crawls have a history (crawl_runs) to catch up from; tasks wait for their time.
-            last = started.get(job.target) if job.kind == "crawl" else None
-            cut = job.kind == "crawl" and job.target in interrupted
-            first = first_run(job, last, now, scheduler.timezone, interrupted=cut)
-            extra: dict[str, Any] = {}
-            if job.kind == "crawl" and first.missed is not None:
-                extra["next_run_time"] = now
-                if last is None:
-                    logger.info("%s: never crawled: crawling now", job.id)
-                elif cut:
-                    logger.info("%s: its last run (started %s) was interrupted: running it again now",
-                                job.id, last.isoformat(timespec="seconds"))
-                else:
-                    logger.info("%s: a run due at %s was missed (last run started %s): running it now, "
-                                "once", job.id, first.missed.isoformat(timespec="seconds"),
-                                last.isoformat(timespec="seconds"))
+            trigger, at_once = self._first_run(job, started, interrupted, now)
+            extra: dict[str, Any] = {} if at_once is None else {"next_run_time": at_once}
             if job.kind == "index" and DataDir(self.context.data).missing_index():
                 # The crawls wait for it (DataDir.problem): not until its time (6 h as shipped).
                 # A new data directory has nothing to build it from: the first crawl makes it.
                 extra["next_run_time"] = now
                 logger.info("%s: the index is missing: building it now", job.id)
-            scheduler.add_job(self.runner.run, first.trigger, args=[job], id=job.id, name=job.timing,
+            scheduler.add_job(self.runner.run, trigger, args=[job], id=job.id, name=job.timing,
                               **extra)
+
+    def _first_run(self, job: PlannedJob, started: dict[str, datetime], interrupted: set[str],
+                   now: datetime) -> tuple[BaseTrigger, datetime | None]:
+        """The job's trigger, and `now` when a crawl is to run at once (logged why)."""
+        # Only crawls have a history (crawl_runs) to catch up from; tasks wait for their time.
+        last = started.get(job.target) if job.kind == "crawl" else None
+        cut = job.kind == "crawl" and job.target in interrupted
+        first = first_run(job, last, now, self.scheduler.timezone, interrupted=cut)
+        if job.kind != "crawl" or first.missed is None:
+            return first.trigger, None
+        if last is None:
+            logger.info("%s: never crawled: crawling now", job.id)
+        elif cut:
+            logger.info("%s: its last run (started %s) was interrupted: running it again now",
+                        job.id, last.isoformat(timespec="seconds"))
+        else:
+            logger.info("%s: a run due at %s was missed (last run started %s): running it now, "
+                        "once", job.id, first.missed.isoformat(timespec="seconds"),
+                        last.isoformat(timespec="seconds"))
+        return first.trigger, now
+
+    def _catch_up(self) -> None:
+        """A task found the index missing and left it built (the index task, at start): the
+        crawls catch up from the history it holds, as at start. Until then they were refused
+        (DataDir.problem) and, judged from no history at all, waited for their next time:
+        2 h after the index was built for `every = "2h"`, midnight for a `@daily` run missed."""
+        if self._stop.is_set():
+            return
+        logger.info("the index is built: the crawls catch up from its history")
+        try:
+            # Not swept: the leases in it now are this service's own runs.
+            started, interrupted = self._history(sweep=False)
+        except (IndexUnusable, sqlite3.Error) as exc:
+            logger.error("cannot read the crawls' history from %s: %s: they run at their time",
+                         self.context.index, exc)
+            return
+        now = datetime.now(self.scheduler.timezone)
+        for job in self.jobs:
+            if job.kind == "crawl":
+                trigger, at_once = self._first_run(job, started, interrupted, now)
+                next_run = at_once or trigger.get_next_fire_time(None, now)
+                self.scheduler.modify_job(job.id, trigger=trigger, next_run_time=next_run)
+                if at_once is None:
+                    logger.info("%s: %s, next run %s", job.id, job.timing, next_run)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self._stop.is_set():
@@ -204,6 +238,8 @@ class SchedulerService:
         elif isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_MISSED:
             logger.warning("%s: run due at %s skipped: it came later than misfire_grace_time",
                            event.job_id, event.scheduled_run_time.isoformat(timespec="seconds"))
+        elif event.code == EVENT_JOB_EXECUTED and self.runner.index_built():
+            self._catch_up()
 
     def _stop_running(self) -> None:
         """SIGTERM to every running subprocess, SIGKILL to what is left after the timeout."""

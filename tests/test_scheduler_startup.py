@@ -205,3 +205,58 @@ def test_a_crawl_killed_with_its_service_runs_again_at_start(setup: Setup) -> No
     assert again["outcome"] == "ok", service.log
     assert "crawl:demo: its last run (started " in service.log
     assert "was interrupted: running it again now" in service.log
+
+
+def test_crawls_refused_for_a_missing_index_catch_up_once_the_index_task_built_it(
+        setup: Setup) -> None:
+    """Regression (bug hunt): started without its index (deleted, WARC files left), the
+    service ran the index task at once, but its crawls read no history from the missing index:
+    an `every` site was "never crawled", ran at start, was refused, and waited its whole
+    interval (2 h) after the index was built seconds later; a `@daily` site whose run was
+    missed waited for midnight. Once the index task has built it, the crawls catch up from the
+    history it holds, as at any start: the missed and the never crawled run once, at once; one
+    crawled ten minutes ago waits for its time."""
+    import json
+    import re
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from archive.demosite import DemoSite
+    from archive.warc.writer import WarcFileWriter
+    from tests.test_scheduler import wait_for
+    from tests.test_scheduler_load import _archive_without_index
+
+    _archive_without_index(setup.tmp)
+    now = datetime.now(UTC).replace(microsecond=0)
+    # As RunGuard archives each run's end: the rebuilt index reads them back into crawl_runs.
+    with WarcFileWriter(setup.data / "warc", prefix="runs", fsync=False, hostname="test") as writer:
+        for site, ago in (("daily", timedelta(days=2)), ("recent", timedelta(minutes=10))):
+            started = (now - ago).isoformat()
+            writer.write_metadata(f"urn:newsarchive:crawl-run:{site}:{started}", json.dumps({
+                "newsarchive_run": 1, "site": site, "started": started,
+                "finished": (now - ago + timedelta(minutes=1)).isoformat(), "outcome": "ok",
+                "pages": 5, "articles": 3}).encode(), refers_to=None)
+    with setup.schedule.open("a", encoding="utf-8") as schedule:
+        schedule.write('[jobs.index]\ntask = "index"\nevery = "6h"\n')
+    with DemoSite(n_articles=16) as site:
+        write_site(setup.sites, site.url, 'schedule = "@daily"', name="daily")
+        write_site(setup.sites, site.url, 'every = "2h"', name="fresh")
+        write_site(setup.sites, site.url, 'every = "2h"', name="recent")
+        service = setup.start()
+        wait_for("the crawls caught up", lambda: len(setup.finished("daily")) >= 2 and
+                 setup.finished("fresh"), setup, timeout=20)
+        time.sleep(1.5)  # a second run of either, or a run of `recent`, would start now
+        assert service.stop() == 0
+    log = service.log
+    assert "crawl:fresh: not run: " in log  # at start: a crawl never runs on an empty index
+    built = log.index("task:index: index ended in ")
+    assert log.index("crawl:fresh: run ") > built and log.index("crawl:daily: run ") > built, log
+    assert re.search(r"crawl:daily: a run due at \S+ was missed \(last run started "
+                     + re.escape((now - timedelta(days=2)).isoformat()), log), log
+    assert [r["outcome"] for r in setup.runs("daily")] == ["ok", "ok"], log
+    assert [r["outcome"] for r in setup.runs("fresh")] == ["ok"], log
+    assert len(setup.runs("recent")) == 1, log
+    assert "crawl:recent: run " not in log, log
+    # Its rhythm is kept: two hours after the run the rebuilt index holds.
+    due = re.findall(r"crawl:recent: every 2h, next run (\S+ \S+)", log)[-1]
+    assert datetime.fromisoformat(due) == now - timedelta(minutes=10) + timedelta(hours=2), log
