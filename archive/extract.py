@@ -12,6 +12,7 @@ from archive.extraction.classify import classify, measure, paywalled
 from archive.extraction.cleanup import clean_lines, standfirst_of
 from archive.extraction.dateorder import month_first
 from archive.extraction.dates import find_dates
+from archive.extraction.firstpass import Walked
 from archive.extraction.language import find_language
 from archive.extraction.links import OwnPlaces
 from archive.extraction.metadata import (
@@ -80,7 +81,8 @@ def _extract(body: bytes, url: str, hints: ExtractionHints | None) -> ArticleExt
     # its walk reads every element's attributes, which the headline scan needs too.)
     furniture = find_furniture(page.tree)
     region = scan_headline_region(
-        page.tree, headline, month_first=month_first(page), bylined=furniture.bylined
+        page.tree, headline, month_first=month_first(page),
+        walked=Walked(proxies, furniture.bylined, furniture.telling),
     )
     dates = find_dates(page, hints, region.dates)
     published = dates.published

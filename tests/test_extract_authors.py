@@ -9,7 +9,7 @@ import pytest
 from lxml import html as lxml_html
 
 from archive.extract import extract_article
-from archive.extraction import byline, regions
+from archive.extraction import byline, firstpass, regions
 from archive.extraction.authors import split_names
 from archive.extraction.boilerplate import find_furniture
 from archive.extraction.byline import scan_headline_region
@@ -63,12 +63,39 @@ def test_furniture_walk_finds_the_byline_markup_the_scan_reads(markup: str) -> N
     tree = lxml_html.fromstring(
         f'<html><head><link rel="author" href="/a"></head><body><h1>Headline</h1>{markup}</body></html>'
     )
-    bylined = find_furniture(tree).bylined
-    assert bylined
+    found = find_furniture(tree)
+    assert found.bylined
     alone = scan_headline_region(tree, tree.find(".//h1"), month_first=True)
-    shared = scan_headline_region(tree, tree.find(".//h1"), month_first=True, bylined=bylined)
+    walked = firstpass.Walked(list(tree.iter()), found.bylined, found.telling)
+    shared = scan_headline_region(tree, tree.find(".//h1"), month_first=True, walked=walked)
     assert shared == alone
     assert shared.bylines[0].text == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p><b>Published</b> <!-- cms --> 4 March 2024</p><div><!-- byline -->By Jane Doe</div>",
+        "<p>۱۲ آذر ۱۴۰۴</p><p>آذر 1404</p><p>АВТОР: Иван Петров</p><p>by jane doe</p>",
+        "<script>var y = 2024;</script><p>Updated: <script>x</script>4 March 2023</p><?pi 2020?>",
+        "<div>Intro<p>Text</p>By Jane Doe, 4 March 2024</div>",
+    ],
+)
+def test_furniture_walk_finds_the_texts_the_scan_reads(markup: str) -> None:
+    # The head's title and scripts, and the body's tail, are outside the scan.
+    tree = lxml_html.fromstring(
+        "<html><head><title>News 2024</title><script>a = 2024</script></head>"
+        f"<body><h1>Headline</h1>{markup}</body>By 2024</html>"
+    )
+    found = find_furniture(tree)
+    body = tree.find("body")
+    assert {el for el in found.telling if el in set(body.iter())} - {
+        el for el in firstpass.telling_elements(list(body.iter())) if el.tag not in firstpass.UNREAD_TAGS
+    } == set()
+    alone = scan_headline_region(tree, tree.find(".//h1"), month_first=True)
+    walked = firstpass.Walked(list(tree.iter()), found.bylined, found.telling)
+    assert scan_headline_region(tree, tree.find(".//h1"), month_first=True, walked=walked) == alone
+    assert alone.dates or alone.bylines
 
 
 def test_distance_counts_comments_as_the_walk_does() -> None:
@@ -81,7 +108,7 @@ def test_distance_counts_comments_as_the_walk_does() -> None:
     ["author-box", "Post-Author", "BYLINE", "bylİne", "ſtory-posted-by", "Автор", "plain", "", "  "],
 )
 def test_search_any_case_is_re_ignorecase(text: str) -> None:
-    for cased in (byline._AUTHOR_MARKUP_CASED, byline._BY_WORD_CASED, regions._ELSEWHERE_CASED):
+    for cased in (firstpass._AUTHOR_MARKUP_CASED, firstpass._BY_WORD_CASED, regions._ELSEWHERE_CASED):
         expected = re.search(cased[1].pattern, text, re.I) is not None
         assert regions.search_any_case(cased, text) is expected
 

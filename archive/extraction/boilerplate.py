@@ -8,8 +8,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extraction.anchors import is_heading_anchor
-from archive.extraction.byline import is_author_markup, is_author_page
 from archive.extraction.cleanup import is_furniture_line
+from archive.extraction.firstpass import UNREAD_TAGS, is_author_markup, is_author_page, tells
 from archive.extraction.links import HREFS, OwnPlaces, has_linked_heading
 
 # Class and id words that name furniture, not content. English words dominate
@@ -142,15 +142,18 @@ class _Found:
         self.articles: list[lxml_html.HtmlElement] = []
         self.code: list[lxml_html.HtmlElement] = []  # <pre> and <code> elements
         self.unshown: set[lxml_html.HtmlElement] = set()  # what _UNSHOWN names, among the candidates
-        # Elements whose class, id, link, rel or itemprop may name a byline (byline._marked's)
+        # Elements whose class, id, link, rel or itemprop may name a byline (firstpass.marked's)
         self.bylined: list[lxml_html.HtmlElement] = []
+        # Elements of which a piece of own text may hold a year or a byline (firstpass.tells)
+        self.telling: list[lxml_html.HtmlElement] = []
 
 
 def find_furniture(tree: lxml_html.HtmlElement) -> _Found:
     """Elements whose class or id names them as furniture, dialogs (_UNSHOWN), and small boxes
     labelled as furniture by their first line, in one walk over the page. (It changes
     nothing: run before the other stages, it finds scan_headline_region's byline markup
-    too, which saves that scan reading every element's attributes again, 0.4 ms a page.)
+    and telling texts too (firstpass.Walked), which saves that scan visiting every element
+    and reading its attributes and texts again: 0.4 ms a page, then 0.2 more.)
 
     The class and the id are judged apart, each cached: ids are unique, so the pair
     rarely repeats. (A short word's edge may be the marker's or a separator's, and no word
@@ -175,6 +178,7 @@ def find_furniture(tree: lxml_html.HtmlElement) -> _Found:
     waiting: list[lxml_html.HtmlElement] = []  # boxes whose first line is not yet read
     labelled: list[lxml_html.HtmlElement] = []  # boxes whose first line is a label
     candidates, embeds, unshown, bylined = found.candidates, found.embeds, found.unshown, found.bylined
+    telling = found.telling
     for event, el in etree.iterwalk(tree, events=_WALK_EVENTS):
         if event == "start":
             tag = el.tag
@@ -205,21 +209,28 @@ def find_furniture(tree: lxml_html.HtmlElement) -> _Found:
                 waiting.append(el)
             if flags & _EMBED:
                 embeds.append(el)
-            if not waiting:
-                continue
             text = el.text
-        else:
-            if not waiting:
+            if not text or text.isspace():
                 continue
-            if waiting[-1] is el:
+            is_tail = False
+        else:
+            if waiting and waiting[-1] is el:
                 waiting.pop()  # a box without text: no label
-                if not waiting:
-                    continue
             text = el.tail
-        if text and not text.isspace():
+            if not text or text.isspace():
+                continue
+            is_tail = True
+        if waiting:
             if _is_label(text):
                 labelled.extend(waiting)
             waiting.clear()
+        if not is_tail:
+            if tag not in UNREAD_TAGS and tells(text):
+                telling.append(el)
+        elif tells(text):
+            parent = el.getparent()  # the tail is its text
+            if parent is not None:  # (the root's tail is outside the page)
+                telling.append(parent)
     candidates.extend(_small_boxes(labelled))
     _leave_out_kept_and_code(found)
     return found

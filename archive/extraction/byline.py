@@ -6,29 +6,28 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter, methodcaller
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from archive.extraction.firstpass import (
+    AUTHOR_MARKUP,
+    OTHER_DIGITS_YEAR,
+    UNREAD_TAGS,
+    Walked,
+    is_author_page,
+    marked,
+    telling_elements,
+)
 from archive.extraction.regions import Elsewhere
 from archive.extraction.shown import ShownByline, ShownDate, looks_like_name
 from archive.extraction.textdates import labelled_dates, publication_label, read_text_date
 
-_TEXT_OF = attrgetter("text")
-_TAIL_OF = attrgetter("tail")
-_ITEMS_OF = methodcaller("items")
 # Compiled once: el.xpath(expression) compiles it at every call.
 _ITEMPROP_NAME = etree.XPath('.//*[@itemprop="name"]')
-# A year in ASCII digits, or in Arabic-Indic or Persian ones (Gregorian, or Solar Hijri 13xx-14xx,
-# also in ASCII digits after a month's name: "۱۲ آذر 1404").
-_OTHER_DIGITS_YEAR = re.compile(r"[١۱][٩۹]\d\d|[٢۲][٠۰]\d\d|۱[۳۴]\d\d|(?<=[\u0600-\u06ff] )1[34]\d\d")
-_YEAR_HINT = re.compile(r"(?:19|20)\d\d|" + _OTHER_DIGITS_YEAR.pattern)
+# A year in ASCII digits, or in Arabic-Indic or Persian ones (see OTHER_DIGITS_YEAR).
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d|" + OTHER_DIGITS_YEAR.pattern)
 _SHORT = 140
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button", "select"})
-_AUTHOR_MARKUP = re.compile(
-    r"author|byline|writer|contributor|posted-?by|written-?by|journalist|reporter", re.I
-)
 _NOT_BYLINE = re.compile(r"bio|avatar|image|photo|img|pic|social|follow|box|card|about|list", re.I)
 # One class token that names the element as the author's name: "author-name", "authorName",
 # "elementor-author-box__name".
@@ -38,15 +37,6 @@ _AUTHOR_NAME_MARKUP = re.compile(
 _AUTHOR_LINK = re.compile(
     r"author|/people/|/staff/|/team/|/profile|/writers?/|/contributors?/|/by/", re.I
 )
-# A link to an author's page: alone beside the headline it is the byline, without any byline
-# class ("<a href='/authors/jane-doe'>Jane Doe</a>"). Lower-cased text, case-sensitive.
-_AUTHOR_PAGE = re.compile(
-    r"[/-]authors?[/-]|[/-](?:writers?|contributors?|columnists?|journalists?|reporters?)/"
-    r"|[?&_]author="
-)
-# Every _AUTHOR_PAGE match holds one of these words. Most links hold none: a search for
-# them alone costs a third of _AUTHOR_PAGE's, which tries its branches at every "/" and "-".
-_AUTHOR_PAGE_WORD = re.compile("author|writer|contributor|columnist|journalist|reporter")
 # The job title printed under the name: "<p class='name'>Jane Doe</p><p class='jobTitle'>Tech
 # Reporter</p>". Lower-cased class tokens.
 _JOB_TITLE_MARKUP = re.compile(
@@ -56,12 +46,6 @@ _JOB_TITLE_MARKUP = re.compile(
 # rel="category tag"): the words beside the name that are not a name. Lower-cased class tokens.
 _TAXONOMY_MARKUP = re.compile(r"categor|(?:^|[-_])(?:cat|tags?|terms?|topics?)(?:$|[-_])")
 _TAXONOMY_LINK = re.compile(r"/(?:categor(?:y|ies)|tags?|topics?)/")
-# Every _BY_LINE match holds one of these words.
-_BY_WORD = re.compile(
-    r"by|von|par|por|door|av|przez|di|oleh|author|contributor|autor|auteur|автор|yazar|yazan|muhabir|texto"
-    r"|بقلم|كتب|מאת|نویسنده|记者|記者|作者|기자",
-    re.I,
-)
 # A label alone, its name in the element that follows: "<h2>Article by</h2><div>Jane Doe</div>".
 _BY_LABEL = re.compile(
     r"^(?:(?:written|posted|words|text|story|reported|article)\s+)?"
@@ -81,10 +65,6 @@ _BY_LINE = re.compile(
     r"|^[^\W\d_]{2,5}\s?(?:기자|記者|记者)(?:\s|$)",
     re.I,
 )
-
-# Each pattern above, case-sensitive for lowercased ASCII text, with itself.
-_AUTHOR_MARKUP_CASED = (re.compile(_AUTHOR_MARKUP.pattern), _AUTHOR_MARKUP)
-_BY_WORD_CASED = (re.compile(_BY_WORD.pattern), _BY_WORD)
 
 
 @dataclass
@@ -177,24 +157,6 @@ def _is_author_page_link(el: lxml_html.HtmlElement) -> bool:
     return el.tag == "a" and is_author_page(el.get("href") or "")
 
 
-def is_author_page(href: str) -> bool:
-    low = href.lower()
-    return _AUTHOR_PAGE_WORD.search(low) is not None and _AUTHOR_PAGE.search(low) is not None
-
-
-def is_author_markup(marker: str) -> bool:
-    """_AUTHOR_MARKUP's test of a class or id, the plain ASCII ones lower-cased first."""
-    if marker.isascii():
-        low = marker.lower()
-        # Every match holds one of these words; most class names hold none, and six
-        # substring tests cost less than the pattern's search.
-        return (
-            "author" in low or "by" in low or "writer" in low or "contributor" in low
-            or "journalist" in low or "reporter" in low
-        ) and _AUTHOR_MARKUP_CASED[0].search(low) is not None
-    return _AUTHOR_MARKUP.search(marker) is not None
-
-
 def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
     if _is_taxonomy(el):
         return False
@@ -205,7 +167,7 @@ def _is_byline_markup(el: lxml_html.HtmlElement) -> bool:
     marker = f"{el.get('class', '')} {el.get('id', '')}"
     if _AUTHOR_NAME_MARKUP.search(marker):
         return True  # "author-box__name": the name inside an author box
-    return bool(_AUTHOR_MARKUP.search(marker)) and not _NOT_BYLINE.search(marker)
+    return bool(AUTHOR_MARKUP.search(marker)) and not _NOT_BYLINE.search(marker)
 
 
 def _linked_names(el: lxml_html.HtmlElement) -> list[str]:
@@ -239,42 +201,40 @@ def scan_headline_region(
     headline: lxml_html.HtmlElement | None,
     *,
     month_first: bool,
-    bylined: Iterable[lxml_html.HtmlElement] | None = None,
+    walked: Walked | None = None,
 ) -> HeadlineRegion:
-    """`bylined`: the elements of `tree` whose attributes tell (see _marked), if the caller
-    found them in a walk of its own (boilerplate.find_furniture's finds them at next to no
-    cost: it reads every element's attributes anyway)."""
+    """`walked`: what a walk of the caller's over the whole page found, if it made one
+    (boilerplate.find_furniture's finds it at next to no cost: it reads every element's
+    attributes and texts anyway). The scan then visits no element itself."""
     body = tree.find("body")
     root = body if body is not None else tree
-    # Every node, once: its index is its place in the page, and the list keeps each
-    # element's Python proxy alive for the rest of the scan (lxml.html builds a proxy
-    # through a Python class lookup, the main cost of visiting a node).
-    nodes = list(root.iter())
-    order: dict[lxml_html.HtmlElement, int] = dict(zip(nodes, itertools.count()))
-    # A cheap pass picks the few elements that may hold a date or a byline; the
-    # exact tests then run on those alone. An element's own text is its text and
-    # its children's tails, so a telling tail makes its parent a candidate.
-    candidates: set[lxml_html.HtmlElement] = set()
-    for index in _telling(map(_TEXT_OF, nodes)):
-        if isinstance(nodes[index].tag, str):  # not a comment's text
-            candidates.add(nodes[index])
-    for index in _telling(map(_TAIL_OF, nodes)):
-        if index:  # the root's tail is outside it
-            candidates.add(nodes[index].getparent())
-    # The elements whose attributes tell (see _is_byline_markup): the others' markup is not read again.
-    marked = _marked(nodes) if bylined is None else {el for el in bylined if el in order}
+    # A cheap pass picks the few elements that may hold a date or a byline (their text
+    # tells, or their markup: see firstpass.marked); the exact tests then run on those alone.
+    if walked is None:
+        # Every node, once: its index is its place in the page, and the list keeps each
+        # element's Python proxy alive for the rest of the scan (lxml.html builds a proxy
+        # through a Python class lookup, the main cost of visiting a node).
+        nodes = list(root.iter())
+        order: dict[lxml_html.HtmlElement, int] = dict(zip(nodes, itertools.count()))
+        candidates, marks = telling_elements(nodes), marked(nodes)
+    else:
+        nodes = walked.nodes if body is None else _subtree(walked.nodes, body)
+        order = dict(zip(nodes, itertools.count()))
+        # (What the walk found outside the body, in the head, is not the scan's.)
+        candidates = {el for el in walked.telling if el in order}
+        marks = {el for el in walked.bylined if el in order}
     date_lines: list[tuple[lxml_html.HtmlElement, str]] = []
     byline_elements: list[lxml_html.HtmlElement] = []
-    for el in sorted(candidates | marked, key=order.__getitem__):
+    for el in sorted(candidates | marks, key=order.__getitem__):
         tag = el.tag
-        if tag in _SKIP_TAGS:
+        if tag in UNREAD_TAGS:
             continue
         own = " ".join([el.text or "", *(child.tail or "" for child in el)])
         if len(own) < 400 and _YEAR_HINT.search(own):
             date_lines.append((el, own))
         if tag not in ("body", "article", "main", "meta", "link", "img") and (
             # Markup that names a byline holds one of the attributes that marked the element.
-            (el in marked and _is_byline_markup(el))
+            (el in marks and _is_byline_markup(el))
             or (len(own) < 80 and (_BY_LINE.match(own.strip()) or _BY_LABEL.match(own.strip())))
         ):
             byline_elements.append(el)
@@ -286,56 +246,11 @@ def scan_headline_region(
     )
 
 
-def _marked(nodes: list[lxml_html.HtmlElement]) -> set[lxml_html.HtmlElement]:
-    """The elements among `nodes` whose class, id, link, rel or itemprop may name a byline.
-
-    (boilerplate.find_furniture makes the same tests in its walk, for extract_article: a
-    change here goes there too; tests/test_extract_authors.py compares the two.)"""
-    marked: set[lxml_html.HtmlElement] = set()
-    markers: dict[str, bool] = {}  # the verdict on each class and id: the page repeats them
-    # Each element's attributes read in one call (el.get costs as much as el.items), and
-    # judged inline: a call per element with attributes cost more than the tests.
-    for el, attributes in zip(nodes, map(_ITEMS_OF, nodes), strict=True):
-        for name, value in attributes:
-            if name == "class" or name == "id":
-                if not value:
-                    continue
-                telling = markers.get(value)
-                if telling is None:
-                    telling = markers[value] = is_author_markup(value)
-            elif name == "href":
-                telling = el.tag == "a" and is_author_page(value)
-            elif name == "rel":
-                telling = value == "author"
-            elif name == "itemprop":
-                telling = "author" in value
-            else:
-                continue
-            # (A processing instruction's pseudo-attributes are not markup.)
-            if telling and isinstance(el.tag, str):
-                marked.add(el)
-                break
-    return marked
-
-
-def _telling(pieces: Iterable[str | None]) -> list[int]:
-    """Indices of the pieces of elements' own texts that _YEAR_HINT or _BY_LINE could match in.
-
-    Most pieces are the blank tails between tags: they are skipped first. The tests are
-    inline (search_any_case's, for _BY_WORD): a call per piece cost more than the tests.
-    """
-    by_word = _BY_WORD_CASED[0].search
-    return [
-        index for index, piece in enumerate(pieces)
-        if piece and not piece.isspace() and (
-            "19" in piece or "20" in piece or (
-                not piece.isascii() and _OTHER_DIGITS_YEAR.search(piece) is not None
-            ) or (
-                len(piece) < 80
-                and (by_word(piece.lower()) if piece.isascii() else _BY_WORD.search(piece)) is not None
-            )
-        )
-    ]
+def _subtree(nodes: list[lxml_html.HtmlElement], el: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """The run of a page's nodes (in document order) that is el and its descendants:
+    from el to its next sibling, or to the end."""
+    after = el.getnext()
+    return nodes[nodes.index(el) : len(nodes) if after is None else nodes.index(after)]
 
 
 def _dates(
@@ -393,7 +308,7 @@ def _name_in_box(box: lxml_html.HtmlElement) -> str | None:
     """The name an author box prints above the author's bio: its first line shaped like a name."""
     # The name comes early in the box: a big element that only looks like one is not read.
     for el in itertools.islice(box.iterdescendants(), 40):
-        if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS and (el.text or "").strip():
+        if isinstance(el.tag, str) and el.tag not in UNREAD_TAGS and (el.text or "").strip():
             line = _short_line(el, 60)
             if line and looks_like_name(line):
                 return line
