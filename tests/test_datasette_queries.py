@@ -9,6 +9,8 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from archive.index.database import open_index
 from archive.index.store import apply_capture
 from tests.datasette_support import METADATA, SETTINGS, get
@@ -51,6 +53,26 @@ def test_the_day_facet_counts_the_days_articles_per_site_per_day_counts(tmp_path
     (clicked,) = get(tmp_path, night["toggle_url"].removeprefix("http://localhost")
                      .replace("/index/articles?", "/index/articles.json?"))
     assert [row[0] for row in clicked.json()["rows"]] == [BASE + "/news/night"]
+
+
+def test_another_database_served_beside_the_index_keeps_datasettes_own_search(
+    tmp_path: Path,
+) -> None:
+    # The index's table search reads `econom*` as a prefix (escape_fts replaced by the
+    # plugin), in FTS5 syntax, "econom"*. The plugin is loaded by every Datasette of the
+    # environment, and that syntax is no prefix in FTS4: `datasette index.db notes.db` (or
+    # notes.db alone) found nothing for notes.db's `econom*`, which Datasette's own finds.
+    open_index(tmp_path / "index.db").close()
+    notes = sqlite_utils.Database(tmp_path / "notes.db")
+    notes["notes"].insert_all([{"id": 1, "title": "The economy grows"},
+                               {"id": 2, "title": "The harbour wall"}], pk="id")
+    notes["notes"].enable_fts(["title"], fts_version="FTS4")
+    notes.close()
+    prefix, word = get(tmp_path, "/notes/notes.json?_search=econom*&_shape=array",
+                       "/notes/notes.json?_search=harbour&_shape=array",
+                       beside=(tmp_path / "notes.db",))
+    assert [row["id"] for row in prefix.json()] == [1]
+    assert [row["id"] for row in word.json()] == [2]
 
 
 def test_articles_per_site_per_day_has_every_day_of_a_long_archive(tmp_path: Path) -> None:
