@@ -22,6 +22,7 @@ from apscheduler.events import (
     SchedulerEvent,
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
@@ -219,7 +220,12 @@ class SchedulerService:
             if job.kind == "crawl":
                 trigger, at_once = self._first_run(job, started, interrupted, now)
                 next_run = at_once or trigger.get_next_fire_time(None, now)
-                self.scheduler.modify_job(job.id, trigger=trigger, next_run_time=next_run)
+                try:
+                    self.scheduler.modify_job(job.id, trigger=trigger, next_run_time=next_run)
+                except JobLookupError:
+                    # A stop came while the history was read: the scheduler shut down has no
+                    # jobs to modify, and a traceback in the listener marred a clean stop.
+                    return
                 if at_once is None:
                     logger.info("%s: %s, next run %s", job.id, job.timing, next_run)
 

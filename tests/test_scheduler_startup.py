@@ -260,3 +260,26 @@ def test_crawls_refused_for_a_missing_index_catch_up_once_the_index_task_built_i
     # Its rhythm is kept: two hours after the run the rebuilt index holds.
     due = re.findall(r"crawl:recent: every 2h, next run (\S+ \S+)", log)[-1]
     assert datetime.fromisoformat(due) == now - timedelta(minutes=10) + timedelta(hours=2), log
+
+
+def test_a_catch_up_the_service_stopped_during_changes_nothing_and_raises_nothing(
+        tmp_path: Path) -> None:
+    """Regression (review): the catch-up runs in the index task's thread after the task; a
+    stop that came while it read the history shut the scheduler down, whose jobs are then
+    gone to modify_job: JobLookupError, a traceback ("Error notifying listener") in the log of
+    a clean stop."""
+    from archive.index import open_index
+    from archive.index.rebuild import index_warc_directory
+    from crawler.scheduler import SchedulerService
+    from tests.test_scheduler_load import _archive_without_index
+
+    data = _archive_without_index(tmp_path)
+    write_site(tmp_path / "sites", "http://127.0.0.1:9", 'every = "1h"')
+    service = SchedulerService(data, tmp_path / "sites", None)
+    service._add_jobs(service.scheduler)
+    service.scheduler.start(paused=True)
+    db = open_index(data / "index.db")  # as the index task leaves it
+    index_warc_directory(db, data / "warc")
+    db.close()
+    service.scheduler.shutdown(wait=False)  # the stop, after the catch-up looked for one
+    service._catch_up()
