@@ -272,9 +272,21 @@ def prepare_connection(conn: Any) -> None:
     # The table search (?_search=, the README's export) calls escape_fts(): Datasette's made
     # a lone quote, an empty phrase, a NUL or a blank search a 400 "fts5: syntax error".
     # Ours reads it as the canned search does (econom* included); no word matches nothing.
-    conn.create_function("escape_fts", 1, _match_expression, deterministic=True)
+    # The index's only: every Datasette of the environment loads this plugin, and ours is
+    # FTS5 syntax ("econom"* is no prefix to FTS4, which found nothing for econom*).
+    if _is_index(conn):
+        conn.create_function("escape_fts", 1, _match_expression, deterministic=True)
     # taken_down's removals by redirect (to the home page, or a section above the story).
     conn.create_function("newsarchive_redirect_takes_down", 2, _takes_down, deterministic=True)
+
+
+def _is_index(conn: sqlite3.Connection) -> bool:
+    """Whether `conn` is to a newsarchive index, not to another database served beside it."""
+    try:
+        return conn.execute("select 1 from _sqlite_migrations where migration_set = ? limit 1",
+                            [MIGRATION_SET]).fetchone() is not None
+    except sqlite3.Error:  # no migrations table; not a database at all (Datasette says so)
+        return False
 
 
 def _takes_down(url: Any, reason: Any) -> bool:

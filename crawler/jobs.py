@@ -111,6 +111,8 @@ class JobRunner:
         self._waiting: set[str] = set()           # crawls due, waiting for a turn
         self._pruned_at: float | None = None      # time.monotonic() of the last pruning
         self._index_built = False                 # a task found no index and left one
+        self._index_missing = False               # crawls are refused for want of the index
+        self._index_wanted = False                # ... newly: the index task is to run now
 
     # -- the service's side -------------------------------------------------------------
     def stop(self) -> None:
@@ -163,6 +165,19 @@ class JobRunner:
         with self._lock:
             built, self._index_built = self._index_built, False
             return built
+
+    def index_wanted(self) -> bool:
+        """Whether a crawl was refused for want of the index, the first time since it was
+        there (True once): the index task is to build it now, not at its time."""
+        with self._lock:
+            wanted, self._index_wanted = self._index_wanted, False
+            return wanted
+
+    def index_asked(self) -> None:
+        """The index task runs now to build the missing index: no crawl refused meanwhile
+        asks for it again (nor one refused after the task failed: it waits for its time)."""
+        with self._lock:
+            self._index_missing = True
 
     # -- a run ------------------------------------------------------------------------------
     def run(self, job: PlannedJob) -> None:
@@ -226,6 +241,12 @@ class JobRunner:
     def _run(self, job: PlannedJob) -> None:
         # Before opening the index for the lease, which would create a deleted one empty.
         problem = DataDir(self.context.data).problem() if job.kind == "crawl" else None
+        with self._lock:
+            if problem and not self.context.index.exists():  # DataDir.missing_index
+                self._index_wanted |= not self._index_missing
+                self._index_missing = True
+            elif job.kind == "crawl":
+                self._index_missing = False
         if problem:
             logger.error("%s: not run: %s", job.id, problem)
             return
@@ -236,7 +257,7 @@ class JobRunner:
             self._task(None, job, None)
             if self.context.index.exists():
                 with self._lock:
-                    self._index_built = True
+                    self._index_built, self._index_missing = True, False
             return
         db = open_index(self.context.index)
         try:

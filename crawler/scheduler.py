@@ -22,6 +22,7 @@ from apscheduler.events import (
     SchedulerEvent,
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
@@ -176,6 +177,7 @@ class SchedulerService:
                 # A new data directory has nothing to build it from: the first crawl makes it.
                 extra["next_run_time"] = now
                 logger.info("%s: the index is missing: building it now", job.id)
+                self.runner.index_asked()
             scheduler.add_job(self.runner.run, trigger, args=[job], id=job.id, name=job.timing,
                               **extra)
 
@@ -219,7 +221,12 @@ class SchedulerService:
             if job.kind == "crawl":
                 trigger, at_once = self._first_run(job, started, interrupted, now)
                 next_run = at_once or trigger.get_next_fire_time(None, now)
-                self.scheduler.modify_job(job.id, trigger=trigger, next_run_time=next_run)
+                try:
+                    self.scheduler.modify_job(job.id, trigger=trigger, next_run_time=next_run)
+                except JobLookupError:
+                    # A stop came while the history was read: the scheduler shut down has no
+                    # jobs to modify, and a traceback in the listener marred a clean stop.
+                    return
                 if at_once is None:
                     logger.info("%s: %s, next run %s", job.id, job.timing, next_run)
 
@@ -238,8 +245,24 @@ class SchedulerService:
         elif isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_MISSED:
             logger.warning("%s: run due at %s skipped: it came later than misfire_grace_time",
                            event.job_id, event.scheduled_run_time.isoformat(timespec="seconds"))
-        elif event.code == EVENT_JOB_EXECUTED and self.runner.index_built():
-            self._catch_up()
+        elif event.code == EVENT_JOB_EXECUTED:
+            if self.runner.index_wanted():
+                self._build_index()
+            if self.runner.index_built():
+                self._catch_up()
+
+    def _build_index(self) -> None:
+        """A crawl was refused: the index is gone (deleted under the service). The index task
+        builds it now; at its time (6 h as shipped) every crawl until then was refused."""
+        now = datetime.now(self.scheduler.timezone)
+        for job in self.jobs:
+            if job.kind == "index" and not self._stop.is_set():
+                try:
+                    self.scheduler.modify_job(job.id, next_run_time=now)
+                except JobLookupError:  # stopped meanwhile, as in _catch_up
+                    return
+                self.runner.index_asked()
+                logger.info("%s: the index is missing: building it now", job.id)
 
     def _stop_running(self) -> None:
         """SIGTERM to every running subprocess, SIGKILL to what is left after the timeout."""

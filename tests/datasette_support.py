@@ -16,10 +16,13 @@ METADATA = yaml.safe_load((ROOT / "config/datasette.yaml").read_text())
 SETTINGS = {"suggest_facets": False, "sql_time_limit_ms": 3000}
 
 
-def get(data: Path, *paths: str, settings: dict[str, Any] | None = None) -> list[Any]:
-    """The responses to `paths` of a Datasette serving DATA/index.db."""
+def get(data: Path, *paths: str, settings: dict[str, Any] | None = None,
+        beside: tuple[Path, ...] = ()) -> list[Any]:
+    """The responses to `paths` of a Datasette serving DATA/index.db (and `beside` it, other
+    database files)."""
     async def run() -> list[Any]:
-        ds = Datasette([str(data / "index.db")], metadata=METADATA, settings=settings or SETTINGS)
+        files = [str(data / "index.db"), *map(str, beside)]
+        ds = Datasette(files, metadata=METADATA, settings=settings or SETTINGS)
         return [await ds.client.get(p) for p in paths]
 
     return asyncio.run(run())

@@ -9,6 +9,8 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from archive.index.database import open_index
 from archive.index.store import apply_capture
 from tests.datasette_support import METADATA, SETTINGS, get
@@ -53,6 +55,26 @@ def test_the_day_facet_counts_the_days_articles_per_site_per_day_counts(tmp_path
     assert [row[0] for row in clicked.json()["rows"]] == [BASE + "/news/night"]
 
 
+def test_another_database_served_beside_the_index_keeps_datasettes_own_search(
+    tmp_path: Path,
+) -> None:
+    # The index's table search reads `econom*` as a prefix (escape_fts replaced by the
+    # plugin), in FTS5 syntax, "econom"*. The plugin is loaded by every Datasette of the
+    # environment, and that syntax is no prefix in FTS4: `datasette index.db notes.db` (or
+    # notes.db alone) found nothing for notes.db's `econom*`, which Datasette's own finds.
+    open_index(tmp_path / "index.db").close()
+    notes = sqlite_utils.Database(tmp_path / "notes.db")
+    notes["notes"].insert_all([{"id": 1, "title": "The economy grows"},
+                               {"id": 2, "title": "The harbour wall"}], pk="id")
+    notes["notes"].enable_fts(["title"], fts_version="FTS4")
+    notes.close()
+    prefix, word = get(tmp_path, "/notes/notes.json?_search=econom*&_shape=array",
+                       "/notes/notes.json?_search=harbour&_shape=array",
+                       beside=(tmp_path / "notes.db",))
+    assert [row["id"] for row in prefix.json()] == [1]
+    assert [row["id"] for row in word.json()] == [2]
+
+
 def test_articles_per_site_per_day_has_every_day_of_a_long_archive(tmp_path: Path) -> None:
     # A canned query returns at most max_returned_rows (1,000) rows, its CSV too, without a
     # word: one site archived for three years (or ten sites for 100 days) lost its oldest
@@ -84,6 +106,22 @@ def test_a_search_of_one_word_many_times_is_as_quick_as_of_it_once(tmp_path: Pat
               settings={**SETTINGS, "sql_time_limit_ms": 300})
     assert r.status_code == 200, r.text[:300]
     assert len(r.json()) == 100
+
+
+def test_a_search_of_one_word_in_many_spellings_is_refused_quickly(tmp_path: Path) -> None:
+    # The repeats above, spelt in other cases: terms to FTS5, one word to the index. 2,000
+    # spellings of "lighthouses" over 150 articles ran past the time limit as the repeats did.
+    db = open_index(tmp_path / "index.db")
+    for n in range(150):
+        apply_capture(db, doc(f"/news/light-{n}", f"Story {n} of the lighthouses."))
+    db.close()
+    spellings = "+".join(
+        "".join(c.upper() if n >> k & 1 else c for k, c in enumerate("lighthouses"))
+        for n in range(2000))
+    search, table = get(tmp_path, "/index/search.json?_shape=array&q=" + spellings,
+                        "/index/articles.json?_shape=array&_search=" + spellings,
+                        settings={**SETTINGS, "sql_time_limit_ms": 300})
+    assert search.status_code == 200 and table.status_code == 200, search.text[:300]
 
 
 def test_every_fetch_of_a_moved_article_as_its_history_lists_its_versions(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from archive.index.database import open_index, transaction
 from archive.index.query import (
+    MAX_TERMS,
     SearchQueryError,
     archived_articles,
     check_index,
@@ -223,3 +224,16 @@ def test_a_word_ending_in_a_star_is_a_prefix(db: sqlite_utils.Database) -> None:
         assert search(db, odd) == []
     with pytest.raises(SearchQueryError, match="empty search"):
         search(db, "** *")
+
+
+def test_a_search_of_more_words_than_anyone_types_is_refused(db: sqlite_utils.Database) -> None:
+    # Each term is ranked on its own; repeats are asked once, but "Harbour hArbour haRbour"
+    # are different terms to ask and one word to the index (case and accents fold): 2,000
+    # spellings of "international" over 3,000 articles took 24 s, with no time limit here.
+    spellings = [
+        "".join(c.upper() if n >> k & 1 else c for k, c in enumerate("harbour")) for n in range(33)
+    ]
+    assert len(search(db, " ".join(spellings[:MAX_TERMS]))) == 2  # as "harbour": every one asked
+    with pytest.raises(SearchQueryError, match=f"at most {MAX_TERMS} words"):
+        search(db, " ".join(spellings))
+    assert len(search(db, "harbour " * 100)) == 2  # one word, however often
