@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Crawl
+from tests.conftest import Crawl, scrapy_crawl
 from tests.http_support import QuietHandler
 from tests.test_crawl_frontier import _Server, article, crawl, feed, listing, server, site
 
@@ -278,3 +278,48 @@ def test_a_story_removed_through_its_url_with_a_slash_is_taken_down_a_login_wall
         (f"{base}/news/indexed", f"{base}/news/indexed", 301),
         (f"{base}/news/slashed/", f"{base}/news/slashed", 302),
         (f"{base}/news/twohop", f"{base}/news/twohop/", 302)]
+
+
+class _Overclaiming(QuietHandler):
+    """An article whose Content-Length claims 1 MB (past DOWNLOAD_MAXSIZE, as a video or a
+    broken server may), then sends 30 KB of it and closes."""
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path == "/feed.xml":
+            self.send(200, feed(port, "/news/huge"), [("Content-Type", "application/rss+xml")])
+        elif self.path == "/news/huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write((article("Huge story") * 20)[:30_000])
+        else:
+            self.send(404, b"not found")
+
+
+def test_a_body_declared_past_download_maxsize_is_archived_cut_at_max_body(tmp_path: Path) -> None:
+    # NEWSARCHIVE_MAX_BODY cuts a long body and archives what it read; one whose Content-Length
+    # said it was past DOWNLOAD_MAXSIZE was cancelled by Scrapy before a byte of it was read:
+    # nothing archived, a fetch_error naming Scrapy's DownloadCancelledError at every run.
+    from http.server import ThreadingHTTPServer
+
+    from archive.warc import iter_records, warc_files
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Overclaiming)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        site(tmp_path, httpd, feeds="['/feed.xml']")  # type: ignore[arg-type]
+        result = scrapy_crawl("edge", tmp_path / "data", sites=tmp_path / "sites",
+                              settings={"NEWSARCHIVE_MAX_BODY": "5000",
+                                        "DOWNLOAD_MAXSIZE": "100000"})
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.returncode == 0, result.log[-3000:]
+    assert query(result, "select status, outcome, reason from captures where url like '%huge'") == [
+        (200, "truncated", "body cut at 5000 bytes (NEWSARCHIVE_MAX_BODY)")]
+    [record] = [r for path in warc_files(result.warc_dir) for r in iter_records(path)
+                if r.rec_type == "response" and (r.target_uri or "").endswith("/news/huge")]
+    assert record.warc_header("WARC-Truncated") == "length"
+    assert record.payload == (article("Huge story") * 20)[:5000]

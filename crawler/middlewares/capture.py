@@ -21,6 +21,9 @@ from crawler.robots import MAX_ROBOTS
 from crawler.session import ArchiveSession
 from crawler.spiders.responses import cut_short
 
+# Where a request keeps its own download_maxsize while the capture has lifted it (None: it
+# had none, DOWNLOAD_MAXSIZE applied).
+_LIFTED_MAXSIZE = "_newsarchive_lifted_maxsize"
 
 def _header_list(headers: Headers) -> list[tuple[str, str]]:
     # getlist semantics: repeated headers (two Set-Cookie) each keep their own line.
@@ -74,12 +77,22 @@ def attempt_of(request: Request) -> tuple[int, int]:
     return request.meta.get("retry_times", 0), request.meta.get("retry_after_times", 0)
 
 
+def _restore_maxsize(request: Request) -> None:
+    if _LIFTED_MAXSIZE not in request.meta:
+        return
+    if (maxsize := request.meta.pop(_LIFTED_MAXSIZE)) is None:
+        request.meta.pop("download_maxsize", None)
+    else:
+        request.meta["download_maxsize"] = maxsize
+
+
 class WarcCaptureMiddleware:
     """Ordered above the decoding middleware (590), so bodies are archived still encoded."""
 
     def __init__(self, crawler: Crawler):
         self.session = ArchiveSession.of(crawler)
         self.max_body = crawler.settings.getint("NEWSARCHIVE_MAX_BODY")
+        self.download_maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.crawler = crawler
 
     @classmethod
@@ -97,13 +110,27 @@ class WarcCaptureMiddleware:
         # and has its own start.
         request.meta["_newsarchive_bytes"] = 0
         request.meta.pop("_newsarchive_started", None)
+        _restore_maxsize(request)  # a retry copies the meta of an attempt that lifted it
 
-    def headers_received(self, request: Request, **kwargs: Any) -> None:
+    def headers_received(self, request: Request, body_length: object = None, **kwargs: Any) -> None:
         """When the exchange began: WARC-Date is "the instant that data capture for record
         creation began" (WARC 1.1), and stamping the end of the download put a slow body's
         records its whole download time late. Scrapy's download_latency, set just before this
         signal, runs from the request's start (its connection included) to the headers."""
         request.meta["_newsarchive_started"] = time.time() - request.meta.get("download_latency", 0.0)
+        self._lift_maxsize(request, body_length)
+
+    def _lift_maxsize(self, request: Request, declared: object) -> None:
+        """Scrapy cancels a body whose Content-Length is past DOWNLOAD_MAXSIZE before reading a
+        byte of it: nothing was archived, where a body as long without the header is cut at our
+        limit and archived as truncated. Our limit stops this transfer first, so Scrapy's check
+        is lifted for it; process_response puts it back before the body is decoded, which
+        DOWNLOAD_MAXSIZE still bounds (a gzip bomb)."""
+        maxsize = request.meta.get("download_maxsize", self.download_maxsize)
+        if (self.max_body and isinstance(declared, int) and maxsize
+                and 0 < self.limit(request) < maxsize < declared):
+            request.meta[_LIFTED_MAXSIZE] = request.meta.get("download_maxsize")
+            request.meta["download_maxsize"] = 0
 
     def limit(self, request: Request) -> int:
         """NEWSARCHIVE_MAX_BODY, but never under what the sitemap protocol allows for a feed or
@@ -124,6 +151,7 @@ class WarcCaptureMiddleware:
             raise StopDownload(fail=False)
 
     async def process_response(self, request: Request, response: Response) -> Response:
+        _restore_maxsize(request)
         started = request.meta.get("_newsarchive_started")
         fetched_at = datetime.fromtimestamp(started, UTC) if started else datetime.now(UTC)
         # The write ends with an fsync (~5 ms here): in a thread, so the reactor keeps going.
