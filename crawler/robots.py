@@ -34,6 +34,9 @@ def origin(url: str) -> str:
 
 
 MAX_ROBOTS = 500 * 1024
+# RFC 9309 2.3.1.2: follow at least five consecutive redirects; past them, the file may be
+# taken as unavailable. (Scrapy's REDIRECT_MAX_TIMES, 20, asked a looping robots.txt 21 times.)
+MAX_ROBOTS_REDIRECTS = 5
 # A group's User-agent line as Protego reads it ("user-agent", "useragent", "user agent").
 _USER_AGENT_LINE = re.compile(r"(?P<field>\s*user[- ]?agent\s*:\s*)(?P<name>[^#\r\n]*)", re.IGNORECASE)
 

@@ -116,6 +116,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 2
 # Metadata refreshes are not how news sites redirect articles; keep captures plain.
 METAREFRESH_ENABLED = False
+# robots.txt requests carry redirect_ttl on purpose (the five redirects of RFC 9309,
+# crawler.robots.MAX_ROBOTS_REDIRECTS), not copied from a response by mistake.
+META_COPY_WARN_SKIP_KEYS = ["redirect_ttl"]
 
 DOWNLOADER_MIDDLEWARES = {
     # First on the way out: refuse other schemes and non-global addresses (SSRF).

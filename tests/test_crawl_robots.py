@@ -32,6 +32,8 @@ class _Handler(QuietHandler):
         if self.path != "/robots.txt":
             self.server.requested.append(self.path)  # type: ignore[attr-defined]
             self.server.times.append(time.monotonic())  # type: ignore[attr-defined]
+        else:
+            self.server.robots_asked += 1  # type: ignore[attr-defined]
         if self.path == "/robots.txt" and robots_body:
             self.send(robots_status, robots_body,
                       [("Content-Type", "text/plain"), *getattr(self.server, "robots_headers", [])])
@@ -65,6 +67,7 @@ def _serve(rules_at: str) -> ThreadingHTTPServer:
     httpd.requested = []  # type: ignore[attr-defined]
     httpd.times = []  # type: ignore[attr-defined]
     httpd.rules_at = rules_at  # type: ignore[attr-defined]
+    httpd.robots_asked = 0  # type: ignore[attr-defined]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
 
@@ -143,6 +146,23 @@ def test_a_run_kept_off_its_site_by_robots_txt_is_not_ok(tmp_path: Path,
     # No answer at all: the site is down, and the run `failed` as one that got no response.
     outcome = "robots_unreachable" if robots_status else "failed"
     assert runs.output.splitlines()[-1].split()[-1] == outcome, runs.output
+
+
+def test_robots_txt_redirecting_in_a_loop_keeps_the_crawl_off_its_origin(tmp_path: Path) -> None:
+    # robots.txt redirecting to itself was asked for 21 times (Scrapy's REDIRECT_MAX_TIMES;
+    # RFC 9309 asks for five), then the run was `failed`, logged as "got no response at all:
+    # is the site (or the network) down?": redirects are no response to Scrapy's count.
+    server = _serve("")
+    port = server.server_address[1]
+    server.rules_at = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    crawl = _crawl(server, tmp_path)
+    assert crawl.returncode == 1, crawl.log[-3000:]
+    assert server.robots_asked == 6  # type: ignore[attr-defined]  # the first and five redirects
+    assert server.requested == []  # type: ignore[attr-defined]
+    assert crawl.stats()["newsarchive/outcome"] == "robots_unreachable"
+    assert (f"robots.txt at http://127.0.0.1:{port}/robots.txt redirected more than 5 times: "
+            "not crawling that origin") in crawl.log
+    assert "no response at all" not in crawl.log
 
 
 def test_robots_txt_answered_206_keeps_the_crawl_off_its_origin(tmp_path: Path) -> None:
@@ -259,3 +279,24 @@ def test_robots_txt_that_cannot_be_read_again_keeps_its_rules(tmp_path: Path) ->
     assert {"/news/one", "/news/two", "/news/three"} <= set(requested)
     assert "keeping the rules read" in crawl.log
     assert crawl.stats()["newsarchive/outcome"] == "ok"
+
+
+def test_the_robots_txt_of_an_origin_found_while_crawling_is_read_without_a_warning(
+    tmp_path: Path
+) -> None:
+    # Its request carries redirect_ttl (five redirects, RFC 9309) on purpose: Scrapy's
+    # MetaCopyDetectionMiddleware warned that it was "likely copied from response.meta".
+    from tests.test_crawl_frontier import article, crawl, serving, site
+
+    with serving() as httpd:
+        port = httpd.server_address[1]
+        httpd.routes = {"/rss": (200, f"<rss version='2.0'><channel><item><title>s</title><link>"
+                                      f"http://localhost:{port}/news/story</link></item></channel>"
+                                      "</rss>".encode(), []),
+                        "/news/story": (200, article("Story"), [])}
+        site(tmp_path, httpd, feeds="['/rss']", allowed_domains="['127.0.0.1', 'localhost']",
+             allow_private_networks="['127.0.0.1/32', '::1/128']")
+        result = crawl(tmp_path)
+    assert httpd.hits.count("/robots.txt") == 2  # one per origin
+    assert result.stats()["newsarchive/outcome"] == "ok"
+    assert "internal meta keys" not in result.log, result.log[-2000:]

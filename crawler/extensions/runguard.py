@@ -42,7 +42,7 @@ def run_outcome(reason: str, stats: dict[str, Any]) -> str:
         return reason
     if stats.get("newsarchive/storage_error"):
         return "storage_error"  # found while the spider closed (ArchiveSession.storage_failed)
-    if not stats.get("downloader/request_count") or not stats.get("response_received_count"):
+    if not stats.get("downloader/request_count") or not answered(stats):
         return "failed"
     if reason == "finished":
         # Its extraction pool broke beyond the restart it gets: its pages are archived, but the
@@ -56,6 +56,13 @@ def run_outcome(reason: str, stats: dict[str, Any]) -> str:
         # (RetryAfterMiddleware).
         return "host_unavailable" if stats.get("newsarchive/hosts_unavailable") else "ok"
     return "interrupted" if reason == "shutdown" else reason
+
+
+def answered(stats: dict[str, Any]) -> bool:
+    """Whether the site answered at all. An origin whose robots.txt answered only with
+    redirects (a loop) counts: Scrapy's response_received_count leaves out the redirects it
+    followed, and the run was "failed", the site said to be down."""
+    return bool(stats.get("response_received_count") or stats.get("newsarchive/robots_unreachable"))
 
 
 def cpu_seconds() -> float:
@@ -262,12 +269,13 @@ class RunGuard:
         elif not stats.get("downloader/request_count"):
             logger.error("crawl of %s sent no request at all: check its feeds, sitemaps and start_urls",
                          spider.name)
-        elif not stats.get("response_received_count"):
+        elif not answered(stats):
             logger.error("crawl of %s got no response at all: is the site (or the network) down?",
                          spider.name)
         for unread in stats.get("newsarchive/robots_unreachable") or []:
             logger.error("crawl of %s: nothing fetched from %s: its robots.txt could not be read "
-                         "(it answered 5xx or 429, or cut it short), and RFC 9309 then allows "
+                         "(it answered 5xx or 429, cut it short, or redirected more than five "
+                         "times), and RFC 9309 then allows "
                          "nothing",
                          spider.name, unread)
         if stats.get("newsarchive/extraction_pool_unusable"):

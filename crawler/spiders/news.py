@@ -23,7 +23,7 @@ from archive.urls import canonical_url, with_ascii_host
 from crawler.items import PageItem
 from crawler.middlewares.capture import attempt_of
 from crawler.middlewares.guard import RefusedRequest
-from crawler.robots import origin
+from crawler.robots import MAX_ROBOTS_REDIRECTS, origin
 from crawler.session import ArchiveSession
 from crawler.settings import user_agent
 from crawler.spiders.found import ArticleQueue
@@ -189,7 +189,8 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
                 origin(url) + "/robots.txt", callback=self.parse_robots, errback=self.on_robots_error,
                 priority=_PRIORITY["robots"], dont_filter=True,
                 # The origin it answers for, even if robots.txt redirects (http -> https, www).
-                meta={"kind": "robots", "hops": 0, "robots_origin": origin(url)},
+                meta={"kind": "robots", "hops": 0, "robots_origin": origin(url),
+                      "redirect_ttl": MAX_ROBOTS_REDIRECTS},
             )
 
     def _if_allowed(self, request: Request) -> Iterator[Any]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
 
 # The kinds of request that are discovery documents, counted open until read.
 DOCUMENTS = ("feed", "sitemap")
+
+
+def _redirects_given_up(failure: Failure) -> int:
+    """How many redirects a robots.txt request followed before Scrapy gave it up (0: it
+    failed otherwise). Scrapy's RedirectMiddleware raises a bare IgnoreRequest then."""
+    request = failure.request  # type: ignore[attr-defined]
+    if type(failure.value) is not IgnoreRequest or not request.meta.get("redirect_urls"):
+        return 0
+    return int(request.meta.get("redirect_times", 0))
 
 
 class RobotsCallbacks:
@@ -77,11 +87,18 @@ class RobotsCallbacks:
                 if held.meta["kind"] in DOCUMENTS:
                     yield from self._document_done()
             return
+        redirects = _redirects_given_up(failure)
         if response is not None and 400 <= response.status < 500 and response.status != 429:
             self._learn(asked, None)
         elif self.frontier.robots.read_before(asked):
             self._keep_rules(asked, f"answered {response.status}" if response is not None
+                             else f"redirected more than {redirects} times" if redirects
                              else f"unreachable: {failure.getErrorMessage()}")
+        elif redirects:
+            # The origin answered, with redirects only (a loop): as a 5xx, its rules unread.
+            self.logger.warning("robots.txt at %s redirected more than %d times: not crawling "
+                                "that origin", request.meta["redirect_urls"][0], redirects)
+            self._robots_unread(asked)
         elif response is not None:
             # 429 too: the site asks us to slow down, it does not say it has no rules (Google
             # takes it as a 5xx); read as "allow all", the whole site was crawled, rules unread.
