@@ -323,3 +323,30 @@ def test_a_body_declared_past_download_maxsize_is_archived_cut_at_max_body(tmp_p
                 if r.rec_type == "response" and (r.target_uri or "").endswith("/news/huge")]
     assert record.warc_header("WARC-Truncated") == "length"
     assert record.payload == (article("Huge story") * 20)[:5000]
+
+
+def test_a_redirects_credentials_reach_neither_the_index_nor_the_metadata(
+    server: _Server, tmp_path: Path
+) -> None:
+    # As a feed link's (test_crawl_frontier): the request never carries them, but the reason
+    # of the redirect's capture, in the index and its metadata record, kept "user:secret@".
+    port = server.server_address[1]
+    server.routes = {
+        "/feed.xml": (200, feed(port, "/news/moved", "/news/away"), []),
+        "/news/moved": (302, b"", [("Location", f"http://user:secret@127.0.0.1:{port}/news/story")]),
+        "/news/away": (302, b"", [("Location", f"http://user:secret@localhost:{port}/news/story")]),
+        "/news/story": (200, article("Story"), []),
+    }
+    site(tmp_path, server, feeds="['/feed.xml']")
+    result = crawl(tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    assert query(result, "select url, reason from captures where outcome = 'redirect' order by 1") == [
+        (f"{base}/news/away", f"redirects off-site to http://localhost:{port}/news/story: not followed"),
+        (f"{base}/news/moved", f"redirects to {base}/news/story")]
+    assert "secret" not in result.log
+    from archive.warc import iter_records, warc_files
+
+    records = [r for path in warc_files(result.warc_dir) for r in iter_records(path)]
+    assert not any(b"secret" in r.payload for r in records if r.rec_type == "metadata")
+    # The redirects themselves are archived as they were served, Location included.
+    assert sum("user:secret@" in (r.http_header("Location") or "") for r in records) == 2

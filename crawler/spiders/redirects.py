@@ -14,7 +14,7 @@ from scrapy.settings import BaseSettings
 from archive.capture import redirect_reason
 from archive.config import SiteConfig
 from archive.discovery import DiscoveredLink
-from archive.urls import canonical_url
+from archive.urls import canonical_url, without_credentials
 from crawler.spiders.responses import header, location
 
 if TYPE_CHECKING:
@@ -52,7 +52,10 @@ class RedirectHops:
             self.logger.warning("%s at %s", item.reason, response.url)
             yield item
             return
-        item.reason = redirect_reason(target)
+        # The crawl never sends a Location's credentials (canonical URLs drop them), and the
+        # index and metadata records, read by researchers, must not keep them either.
+        shown = without_credentials(target)
+        item.reason = redirect_reason(shown)
         too_many = len(chain) > self.settings.getint("REDIRECT_MAX_TIMES", 20)
         # What the next hop carries: the chain, and whether a hop of it set a cookie (Scrapy's
         # cookie middleware keeps it) or was asked for again with one.
@@ -79,14 +82,14 @@ class RedirectHops:
             yield from self._ask_again(response, kind, target, {**carried, "cookie_check": True})
         elif canonical_url(target) in chain or too_many:
             item.outcome = "redirect_loop"
-            item.reason = f"redirect loop: {' -> '.join(chain)} -> {target}"
+            item.reason = f"redirect loop: {' -> '.join(chain)} -> {shown}"
             self.logger.warning("%s", item.reason)
             yield item
         elif urlsplit(target).scheme in ("http", "https") and not self.site.on_site(target):
             # A consent or login wall on another host, a feed moved to another service: what
             # was asked for is not archived, and only a count of off-site links said so.
             # (Another scheme is refused, and recorded so, by _request.)
-            item.reason = f"redirects off-site to {target}: not followed"
+            item.reason = f"redirects off-site to {shown}: not followed"
             self.logger.warning("%s %s", response.url, item.reason)
             self._stat("offsite_redirects")
             yield item
