@@ -350,3 +350,24 @@ def test_a_redirects_credentials_reach_neither_the_index_nor_the_metadata(
     assert not any(b"secret" in r.payload for r in records if r.rec_type == "metadata")
     # The redirects themselves are archived as they were served, Location included.
     assert sum("user:secret@" in (r.http_header("Location") or "") for r in records) == 2
+
+
+def test_a_header_line_browsers_take_is_read_and_archived_whole(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Twisted's HTTP client drops the connection at a header line over 16 KiB (a long
+    # Content-Security-Policy or Link header; browsers take up to 256 KiB of headers): every
+    # page of such a site was a fetch_error, "Connection was closed cleanly.", retried, and
+    # the run ended `ok` with nothing archived.
+    from archive.warc import iter_records, warc_files
+
+    port = server.server_address[1]
+    policy = "default-src 'self'" + " https://cdn.example.com" * 3000  # 72 KB
+    server.routes = {"/feed.xml": (200, feed(port, "/news/story"), []),
+                     "/news/story": (200, article("Story"), [("Content-Security-Policy", policy)])}
+    site(tmp_path, server, feeds="['/feed.xml']")
+    result = crawl(tmp_path)
+    assert query(result, "select title from articles") == [("Story",)]
+    [record] = [r for path in warc_files(result.warc_dir) for r in iter_records(path)
+                if r.rec_type == "response" and (r.target_uri or "").endswith("/news/story")]
+    assert record.http_header("Content-Security-Policy") == policy

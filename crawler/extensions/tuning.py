@@ -1,5 +1,5 @@
-"""Extension: the crawl process set up for a long run: its malloc arenas, its cycle collector
-and its loggers.
+"""Extension: the crawl process set up for a long run: its malloc arenas, its cycle collector,
+its loggers, and the header lines its HTTP client reads.
 
 Malloc arenas. glibc gives each thread an arena of its own, up to 8 per core: the WARC and
 index writes (asyncio.to_thread, 6 threads), pebble's and Twisted's threads had 10 besides the
@@ -27,6 +27,12 @@ unchanged (159 MB); (50000, 20, 20) took 0.23 s but peaked 25 MB higher.
 Logging. Scrapy sets the root logger to NOTSET and filters by LOG_LEVEL in its handler, so
 the two DEBUG lines of every response ("Crawled", "Scraped from") were built as records
 and then dropped: 0.31 s of a 2,000-page crawl. Scrapy's loggers now drop them unbuilt.
+
+Header lines. Twisted's HTTP client drops the connection at a response header line over
+16 KiB (LineReceiver.MAX_LENGTH; Twisted issue 8570): every page of a site sending a long
+Content-Security-Policy or Link header failed as "Connection was closed cleanly.", retried,
+and nothing of it was archived. Browsers take up to 256 KiB of headers (Chrome): so do we,
+in one line. The limit is a class attribute, set once for the process.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 M_ARENA_MAX = -8  # glibc's malloc.h
+HEADER_LINE_MAX = 256 * 1024
 
 
 def limit_malloc_arenas(arenas: int) -> bool:
@@ -57,6 +64,13 @@ def limit_malloc_arenas(arenas: int) -> bool:
     return bool(mallopt(M_ARENA_MAX, arenas))
 
 
+def allow_long_header_lines(limit: int = HEADER_LINE_MAX) -> None:
+    """Let Twisted's HTTP client read response header lines up to `limit` bytes."""
+    from twisted.web._newclient import HTTPClientParser
+
+    HTTPClientParser.MAX_LENGTH = max(HTTPClientParser.MAX_LENGTH, limit)
+
+
 class ProcessTuning:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -65,6 +79,7 @@ class ProcessTuning:
         arenas = crawler.settings.getint("NEWSARCHIVE_MALLOC_ARENA_MAX")
         if limit_malloc_arenas(arenas) and crawler.stats is not None:
             crawler.stats.set_value("newsarchive/malloc_arena_max", arenas)
+        allow_long_header_lines()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
