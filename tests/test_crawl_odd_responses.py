@@ -371,3 +371,20 @@ def test_a_header_line_browsers_take_is_read_and_archived_whole(
     [record] = [r for path in warc_files(result.warc_dir) for r in iter_records(path)
                 if r.rec_type == "response" and (r.target_uri or "").endswith("/news/story")]
     assert record.http_header("Content-Security-Policy") == policy
+
+
+def test_a_response_twisted_refuses_is_a_fetch_error_saying_why_in_words(
+    server: _Server, tmp_path: Path
+) -> None:
+    # Its reason, in the index and the log, was the repr of a list of Twisted Failures:
+    # "DownloadFailedError: [<twisted.python.failure.Failure builtins.ValueError: ...>]".
+    port = server.server_address[1]
+    server.routes = {"/feed.xml": (200, feed(port, "/news/story"), []),
+                     "/news/story": (200, article("Story"), [("Content-Length", "10")])}
+    site(tmp_path, server, feeds="['/feed.xml']")
+    result = crawl(tmp_path)
+    [(outcome, reason)] = query(result, "select outcome, reason from captures where url like '%story'")
+    assert outcome == "fetch_error"
+    assert reason.startswith("DownloadFailedError: ValueError: Invalid response: conflicting "
+                             "Content-Length headers"), reason
+    assert f"fetch failed for http://127.0.0.1:{port}/news/story: {reason}" in result.log

@@ -30,7 +30,7 @@ from crawler.spiders.found import ArticleQueue
 from crawler.spiders.frontier import Frontier, already_archived
 from crawler.spiders.redirects import RedirectHops
 from crawler.spiders.release import ArticleRelease
-from crawler.spiders.responses import as_sent, cut_short, header
+from crawler.spiders.responses import as_sent, cut_short, failure_reason, header
 from crawler.spiders.robots_callbacks import DOCUMENTS, RobotsCallbacks
 
 # Discovery documents first: they carry dates that decide what `since` skips.
@@ -442,7 +442,7 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
                 url=request.url, canonical_url=canonical_url(request.url),
                 kind=kind, status=None, content_type=None, fetched_at=datetime.now(UTC).isoformat(),
                 captures=list(request.meta.get("warc_captures", [])), outcome="fetch_error",
-                reason=f"{failure.type.__name__}: {failure.getErrorMessage()}" if failure.type else None,
+                reason=failure_reason(failure),
             )
             self.logger.warning("fetch failed for %s: %s", request.url, item.reason)
             item.unanswered = request.meta.get("_newsarchive_captured_attempt") != attempt_of(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
 from archive.capture import partial_content
@@ -63,3 +64,18 @@ def as_sent(url: str, page: TextResponse) -> str:
         return safe_url_string(with_ascii_host(url), page.encoding)
     except ValueError:
         return url  # the crawl's own checks name what is wrong with it
+
+
+def failure_reason(failure: Failure) -> str | None:
+    """Why a download failed, in words. Twisted's ResponseFailed (Scrapy's DownloadFailedError
+    wraps it) holds the Failures that ended the response, and its message was their list's
+    repr: "[<twisted.python.failure.Failure builtins.ValueError: Invalid response: ...>]"."""
+    if failure.type is None:
+        return None
+    exc = failure.value
+    reasons = getattr(getattr(exc, "__cause__", None) or exc, "reasons", None)
+    if isinstance(reasons, list) and reasons and all(isinstance(r, Failure) for r in reasons):
+        said = "; ".join(f"{r.type.__name__ if r.type else 'Error'}: {r.getErrorMessage()}"
+                         for r in reasons)
+        return f"{failure.type.__name__}: {said}"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"
