@@ -25,6 +25,7 @@ from crawler.spiders.responses import cut_short
 # had none, DOWNLOAD_MAXSIZE applied).
 _LIFTED_MAXSIZE = "_newsarchive_lifted_maxsize"
 
+
 def _header_list(headers: Headers) -> list[tuple[str, str]]:
     # getlist semantics: repeated headers (two Set-Cookie) each keep their own line.
     return [
