@@ -105,9 +105,8 @@ def test_a_record_whose_warc_file_is_gone_names_the_file_and_where_it_was_looked
     assert "the index knows" in view.text
 
 
-def test_a_crawl_run_record_is_shown_and_its_run_links_to_it(tmp_path: Path) -> None:
-    # The index read the record (its run is a crawl_runs row) but kept no position of it:
-    # the record view answered 404 "no record the index knows", and nothing linked to it.
+def _indexed_run_record(tmp_path: Path) -> str:
+    """A crawl run's WARC record in tmp_path/warc, indexed: the record view's path to it."""
     from archive.index.runrecords import write_run_record
 
     writer = WarcFileWriter(tmp_path / "warc", fsync=False)
@@ -117,7 +116,13 @@ def test_a_crawl_run_record_is_shown_and_its_run_links_to_it(tmp_path: Path) -> 
     db = open_index(tmp_path / "index.db")
     index_warc_directory(db, tmp_path / "warc")
     db.close()
-    path = f"/-/warc/{position.file}/{position.offset}"
+    return f"/-/warc/{position.file}/{position.offset}"
+
+
+def test_a_crawl_run_record_is_shown_and_its_run_links_to_it(tmp_path: Path) -> None:
+    # The index read the record (its run is a crawl_runs row) but kept no position of it:
+    # the record view answered 404 "no record the index knows", and nothing linked to it.
+    path = _indexed_run_record(tmp_path)
     record, runs = get(tmp_path, path, "/index/crawl_runs")
     assert record.status_code == 200, record.text
     assert "urn:newsarchive:crawl-run:demo:2026-11-01T10:00:00+00:00" in record.text
@@ -129,16 +134,7 @@ def test_the_payload_of_a_metadata_record_is_shown_as_what_it_is(tmp_path: Path)
     # A metadata record (the extraction's JSON, a crawl run) has no HTTP message: its "View
     # the archived page" link answered application/octet-stream, and the browser saved an
     # unnamed file instead of showing the JSON.
-    from archive.index.runrecords import write_run_record
-
-    writer = WarcFileWriter(tmp_path / "warc", fsync=False)
-    position = write_run_record(writer, "demo", "2026-11-01T10:00:00+00:00",
-                                "2026-11-01T11:00:00+00:00", "ok", {"pages": 3})
-    writer.close()
-    db = open_index(tmp_path / "index.db")
-    index_warc_directory(db, tmp_path / "warc")
-    db.close()
-    path = f"/-/warc/{position.file}/{position.offset}"
+    path = _indexed_run_record(tmp_path)
     record, payload = get(tmp_path, path, path + "?view=page")
     assert "View the payload" in record.text and "archived page" not in record.text
     assert payload.headers["content-type"] == "application/json"
