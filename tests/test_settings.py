@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -192,20 +194,22 @@ def test_scrapy_crawl_checks_settings_before_scrapy_sets_up_its_logging(tmp_path
     assert "Traceback" not in crawl.log
 
 
+def _crawl_with_pipeline(tmp_path: Path, pipeline: str) -> subprocess.CompletedProcess[str]:
+    """`newsarchive crawl demo` with `pipeline` as its only item pipeline, in a process of its own."""
+    from tests.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "--data", str(tmp_path),
+         "-s", f'ITEM_PIPELINES={{"{pipeline}": 1}}'],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+
+
 def test_a_crawl_that_cannot_start_is_one_line_naming_why(tmp_path: Path) -> None:
     """A Scrapy component that cannot be built (a pipeline module that does not exist): the
     CLI printed 'outcome None: 0 responses, ...' and then Twisted's 'Unhandled error in
     Deferred' traceback."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "--data", str(tmp_path),
-         "-s", 'ITEM_PIPELINES={"nosuch.Pipeline": 1}'],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    result = _crawl_with_pipeline(tmp_path, "nosuch.Pipeline")
     assert result.returncode == 1, result.stderr[-2000:]
     assert ("Error: the crawl of 'demo' did not start: ModuleNotFoundError: No module named "
             "'nosuch'") in result.stderr
@@ -226,16 +230,7 @@ def test_a_crawl_whose_component_fails_to_open_is_not_blamed_on_its_config(tmp_p
     """Scrapy closes a spider whose pipeline's open_spider raised, and RunGuard, which never
     saw it open, logged 'crawl of demo sent no request at all: check its feeds, sitemaps and
     start_urls' above the line saying why: the site's config was never the matter."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "crawl", "demo", "--data", str(tmp_path),
-         "-s", 'ITEM_PIPELINES={"tests.test_settings.OpenFails": 1}'],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    result = _crawl_with_pipeline(tmp_path, "tests.test_settings.OpenFails")
     assert result.returncode == 1, result.stderr[-2000:]
     assert ("Error: the crawl of 'demo' did not start: ConnectionRefusedError: [Errno 111] "
             "Connection refused") in result.stderr
