@@ -388,3 +388,27 @@ def test_a_response_twisted_refuses_is_a_fetch_error_saying_why_in_words(
     assert reason.startswith("DownloadFailedError: ValueError: Invalid response: conflicting "
                              "Content-Length headers"), reason
     assert f"fetch failed for http://127.0.0.1:{port}/news/story: {reason}" in result.log
+
+
+def test_a_feeds_redirect_with_credentials_is_followed_without_them(
+    server: _Server, tmp_path: Path
+) -> None:
+    # An article's link drops them (DiscoveredLink), but a feed's, a sitemap's or a page's
+    # redirect target kept them: the next hop was a fetch_error, "ValueError: invalid hostname:
+    # user:secret@127.0.0.1", the feed never read, its URL with "user:secret@" in the index.
+    from archive.warc import iter_records, warc_files
+
+    port = server.server_address[1]
+    server.routes = {
+        "/feed.xml": (302, b"", [("Location", f"http://user:secret@127.0.0.1:{port}/feed2.xml")]),
+        "/feed2.xml": (200, feed(port, "/news/story"), []),
+        "/news/story": (200, article("Story"), []),
+    }
+    site(tmp_path, server, feeds="['/feed.xml']")
+    result = crawl(tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    assert query(result, "select url, outcome from captures where outcome != 'robots' order by 1") == [
+        (f"{base}/feed.xml", "redirect"), (f"{base}/feed2.xml", "feed"), (f"{base}/news/story", "article")]
+    assert query(result, "select title from articles") == [("Story",)]
+    records = [r for path in warc_files(result.warc_dir) for r in iter_records(path)]
+    assert not any("secret" in (r.target_uri or "") for r in records)
