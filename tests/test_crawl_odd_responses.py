@@ -412,3 +412,40 @@ def test_a_feeds_redirect_with_credentials_is_followed_without_them(
     assert query(result, "select title from articles") == [("Story",)]
     records = [r for path in warc_files(result.warc_dir) for r in iter_records(path)]
     assert not any("secret" in (r.target_uri or "") for r in records)
+
+
+class _HeaderFlood(QuietHandler):
+    """An article whose response sends 3 MB of header lines, each one a browser would take."""
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path != "/news/flood":
+            self.send(200, feed(port, "/news/flood"), [("Content-Type", "application/rss+xml")])
+            return
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+        try:
+            for i in range(15):
+                self.wfile.write(b"X-Pad-%d: %s\r\n" % (i, b"a" * 200_000))
+            self.wfile.write(b"Content-Length: %d\r\n\r\n%s" % (len(article("Flood")), article("Flood")))
+        except OSError:
+            pass  # the crawler hung up
+
+
+def test_a_response_with_megabytes_of_headers_is_dropped_not_read_whole(tmp_path: Path) -> None:
+    # The header lines' total had no limit: 300 MB of them were read, the page archived with
+    # them, the crawl at 1.27 GB of memory; a few GB more and it was killed.
+    from http.server import ThreadingHTTPServer
+
+    from archive.warc import iter_records, warc_files
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _HeaderFlood)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        site(tmp_path, httpd, feeds="['/feed.xml']")  # type: ignore[arg-type]
+        result = scrapy_crawl("edge", tmp_path / "data", sites=tmp_path / "sites")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert query(result, "select outcome from captures where url like '%flood'") == [("fetch_error",)]
+    assert not [r for path in warc_files(result.warc_dir) for r in iter_records(path)
+                if r.rec_type == "response" and (r.target_uri or "").endswith("/news/flood")]
