@@ -388,3 +388,64 @@ def test_a_response_twisted_refuses_is_a_fetch_error_saying_why_in_words(
     assert reason.startswith("DownloadFailedError: ValueError: Invalid response: conflicting "
                              "Content-Length headers"), reason
     assert f"fetch failed for http://127.0.0.1:{port}/news/story: {reason}" in result.log
+
+
+def test_a_feeds_redirect_with_credentials_is_followed_without_them(
+    server: _Server, tmp_path: Path
+) -> None:
+    # An article's link drops them (DiscoveredLink), but a feed's, a sitemap's or a page's
+    # redirect target kept them: the next hop was a fetch_error, "ValueError: invalid hostname:
+    # user:secret@127.0.0.1", the feed never read, its URL with "user:secret@" in the index.
+    from archive.warc import iter_records, warc_files
+
+    port = server.server_address[1]
+    server.routes = {
+        "/feed.xml": (302, b"", [("Location", f"http://user:secret@127.0.0.1:{port}/feed2.xml")]),
+        "/feed2.xml": (200, feed(port, "/news/story"), []),
+        "/news/story": (200, article("Story"), []),
+    }
+    site(tmp_path, server, feeds="['/feed.xml']")
+    result = crawl(tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    assert query(result, "select url, outcome from captures where outcome != 'robots' order by 1") == [
+        (f"{base}/feed.xml", "redirect"), (f"{base}/feed2.xml", "feed"), (f"{base}/news/story", "article")]
+    assert query(result, "select title from articles") == [("Story",)]
+    records = [r for path in warc_files(result.warc_dir) for r in iter_records(path)]
+    assert not any("secret" in (r.target_uri or "") for r in records)
+
+
+class _HeaderFlood(QuietHandler):
+    """An article whose response sends 3 MB of header lines, each one a browser would take."""
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path != "/news/flood":
+            self.send(200, feed(port, "/news/flood"), [("Content-Type", "application/rss+xml")])
+            return
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+        try:
+            for i in range(15):
+                self.wfile.write(b"X-Pad-%d: %s\r\n" % (i, b"a" * 200_000))
+            self.wfile.write(b"Content-Length: %d\r\n\r\n%s" % (len(article("Flood")), article("Flood")))
+        except OSError:
+            pass  # the crawler hung up
+
+
+def test_a_response_with_megabytes_of_headers_is_dropped_not_read_whole(tmp_path: Path) -> None:
+    # The header lines' total had no limit: 300 MB of them were read, the page archived with
+    # them, the crawl at 1.27 GB of memory; a few GB more and it was killed.
+    from http.server import ThreadingHTTPServer
+
+    from archive.warc import iter_records, warc_files
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _HeaderFlood)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        site(tmp_path, httpd, feeds="['/feed.xml']")  # type: ignore[arg-type]
+        result = scrapy_crawl("edge", tmp_path / "data", sites=tmp_path / "sites")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert query(result, "select outcome from captures where url like '%flood'") == [("fetch_error",)]
+    assert not [r for path in warc_files(result.warc_dir) for r in iter_records(path)
+                if r.rec_type == "response" and (r.target_uri or "").endswith("/news/flood")]

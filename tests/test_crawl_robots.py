@@ -300,3 +300,39 @@ def test_the_robots_txt_of_an_origin_found_while_crawling_is_read_without_a_warn
     assert httpd.hits.count("/robots.txt") == 2  # one per origin
     assert result.stats()["newsarchive/outcome"] == "ok"
     assert "internal meta keys" not in result.log, result.log[-2000:]
+
+
+
+def test_robots_txt_redirecting_to_a_url_with_credentials_is_read_without_them(
+    tmp_path: Path
+) -> None:
+    # Scrapy follows robots.txt's redirects, and kept a Location's "user:secret@": its client
+    # took them for part of the host name, the origin was closed as unreachable, the run
+    # `failed` ("is the site down?"), the URL with its credentials in the log and the index.
+    from tests.hardening_support import query
+    from tests.test_crawl_frontier import _Handler, article, crawl, serving, site
+
+    class Routed(_Handler):
+        def do_GET(self) -> None:
+            self.server.hits.append(self.path)
+            status, body, headers = self.server.routes.get(self.path, (404, b"not found", []))
+            self.send(status, body, headers)
+
+    with serving(Routed) as httpd:
+        port = httpd.server_address[1]
+        httpd.routes = {
+            "/robots.txt": (301, b"", [("Location", f"http://user:secret@127.0.0.1:{port}/rules.txt")]),
+            "/rules.txt": (200, b"User-agent: *\nDisallow: /news/private\n", []),
+            "/rss": (200, f"<rss version='2.0'><channel><item><title>s</title><link>"
+                          f"http://127.0.0.1:{port}/news/story</link></item></channel>"
+                          "</rss>".encode(), [("Content-Type", "application/rss+xml")]),
+            "/news/story": (200, article("Story"), [("Content-Type", "text/html")])}
+        site(tmp_path, httpd, feeds="['/rss']")
+        result = crawl(tmp_path)
+    assert httpd.hits == ["/robots.txt", "/rules.txt", "/rss", "/news/story"]
+    assert result.stats()["newsarchive/outcome"] == "ok"
+    assert "secret" not in result.log
+    base = f"http://127.0.0.1:{port}"
+    assert query(result, "select url, outcome from captures order by 1") == [
+        (f"{base}/news/story", "article"), (f"{base}/robots.txt", "redirect"),
+        (f"{base}/rss", "feed"), (f"{base}/rules.txt", "robots")]

@@ -32,7 +32,11 @@ Header lines. Twisted's HTTP client drops the connection at a response header li
 16 KiB (LineReceiver.MAX_LENGTH; Twisted issue 8570): every page of a site sending a long
 Content-Security-Policy or Link header failed as "Connection was closed cleanly.", retried,
 and nothing of it was archived. Browsers take up to 256 KiB of headers (Chrome): so do we,
-in one line. The limit is a class attribute, set once for the process.
+in one line. The limit is a class attribute, set once for the process. Their total had no
+limit at all (nor had a header continued on more lines): a server sending 300 MB of header
+lines had its page archived, the crawl at 1.27 GB of memory, and a few GB in the 30 s of
+DOWNLOAD_TIMEOUT would have ended it. Past 1 MiB (four times what Chrome takes) the
+connection is dropped, as at a line too long.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from scrapy.crawler import Crawler
 
 M_ARENA_MAX = -8  # glibc's malloc.h
 HEADER_LINE_MAX = 256 * 1024
+HEADERS_MAX = 1024 * 1024
 
 
 def limit_malloc_arenas(arenas: int) -> bool:
@@ -64,11 +69,29 @@ def limit_malloc_arenas(arenas: int) -> bool:
     return bool(mallopt(M_ARENA_MAX, arenas))
 
 
-def allow_long_header_lines(limit: int = HEADER_LINE_MAX) -> None:
-    """Let Twisted's HTTP client read response header lines up to `limit` bytes."""
+def allow_long_header_lines(limit: int = HEADER_LINE_MAX, total: int = HEADERS_MAX) -> None:
+    """Let Twisted's HTTP client read response header lines up to `limit` bytes, and
+    `total` bytes of them in all."""
     from twisted.web._newclient import HTTPClientParser
 
     HTTPClientParser.MAX_LENGTH = max(HTTPClientParser.MAX_LENGTH, limit)
+    if getattr(HTTPClientParser.dataReceived, "bounded", False):
+        return
+    receive = HTTPClientParser.dataReceived
+
+    def dataReceived(parser: HTTPClientParser, data: bytes) -> None:  # noqa: N802 (Twisted's)
+        # In line mode until the headers end (the body is read raw): the chunk that ends them
+        # may bring some of the body, counted too (a socket read, 64 KiB at most).
+        if parser.line_mode:
+            read = parser._header_bytes = getattr(parser, "_header_bytes", 0) + len(data)  # type: ignore[attr-defined]
+            if read > total:
+                parser.lineLengthExceeded(data)  # drops the connection, as a line too long
+                return
+        receive(parser, data)
+
+    dataReceived.bounded = True  # type: ignore[attr-defined]
+    # On the class Scrapy's own parser (a subclass, lenient about header lines) inherits from.
+    HTTPClientParser.dataReceived = dataReceived  # type: ignore[method-assign]
 
 
 class ProcessTuning:

@@ -16,6 +16,7 @@ from scrapy.http import Response
 from twisted.internet.error import DNSLookupError
 
 from archive.config import SiteConfig
+from archive.urls import without_credentials
 from crawler.dns import PinnedHosts
 
 _CACHE_SECONDS = 60.0
@@ -45,13 +46,19 @@ class AddressGuardMiddleware:
     def _site(self) -> SiteConfig | None:
         return getattr(self.crawler.spider, "site", None)
 
-    async def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request) -> Request | None:
         parts = urlsplit(request.url)
+        if "@" in parts.netloc:
+            # Scrapy's redirects (robots.txt's) keep a Location's "user:secret@": its client
+            # took them for part of the host name, a fetch_error, and the origin was closed
+            # with the URL, credentials included, in the log and the index. Asked for without
+            # them, as the spider's own hops are (RedirectHops).
+            return request.replace(url=without_credentials(request.url))
         if parts.scheme not in ("http", "https"):
             raise RefusedRequest(f"refused {request.url}: scheme {parts.scheme!r} is not fetched")
         site = self._site()
         if site is None or not parts.hostname:
-            return
+            return None
         port = parts.port or (443 if parts.scheme == "https" else 80)
         for address in await self._addresses(parts.hostname, port):
             if not site.allows_address(address):
@@ -59,6 +66,7 @@ class AddressGuardMiddleware:
                     f"refused {request.url}: {parts.hostname} is the non-global address {address} "
                     "(allow it with allow_private_networks in the site config)"
                 )
+        return None
 
 
     async def _addresses(self, host: str, port: int) -> list[str]:

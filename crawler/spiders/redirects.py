@@ -52,10 +52,13 @@ class RedirectHops:
             self.logger.warning("%s at %s", item.reason, response.url)
             yield item
             return
-        # The crawl never sends a Location's credentials (canonical URLs drop them), and the
-        # index and metadata records, read by researchers, must not keep them either.
-        shown = without_credentials(target)
-        item.reason = redirect_reason(shown)
+        # A Location's credentials ("http://user:secret@host/a") are dropped: the index, the
+        # metadata records and the log, read by researchers, must not keep them, and a feed's
+        # or a page's next hop asked for with them was a fetch_error (Scrapy's client took
+        # them for part of the host name), the feed never read. (An article's link drops them
+        # too: DiscoveredLink.)
+        target = without_credentials(target)
+        item.reason = redirect_reason(target)
         too_many = len(chain) > self.settings.getint("REDIRECT_MAX_TIMES", 20)
         # What the next hop carries: the chain, and whether a hop of it set a cookie (Scrapy's
         # cookie middleware keeps it) or was asked for again with one.
@@ -82,14 +85,14 @@ class RedirectHops:
             yield from self._ask_again(response, kind, target, {**carried, "cookie_check": True})
         elif canonical_url(target) in chain or too_many:
             item.outcome = "redirect_loop"
-            item.reason = f"redirect loop: {' -> '.join(chain)} -> {shown}"
+            item.reason = f"redirect loop: {' -> '.join(chain)} -> {target}"
             self.logger.warning("%s", item.reason)
             yield item
         elif urlsplit(target).scheme in ("http", "https") and not self.site.on_site(target):
             # A consent or login wall on another host, a feed moved to another service: what
             # was asked for is not archived, and only a count of off-site links said so.
             # (Another scheme is refused, and recorded so, by _request.)
-            item.reason = f"redirects off-site to {shown}: not followed"
+            item.reason = f"redirects off-site to {target}: not followed"
             self.logger.warning("%s %s", response.url, item.reason)
             self._stat("offsite_redirects")
             yield item
