@@ -8,6 +8,7 @@ import threading
 import time
 from contextlib import closing
 from datetime import datetime
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +187,6 @@ class _SlowBody(QuietHandler):
 def test_the_warc_date_of_a_slow_page_is_when_its_capture_began(tmp_path: Path) -> None:
     # WARC 1.1: WARC-Date is "the instant that data capture for record creation began". The
     # records were stamped when the download ended, a slow body's whole download time late.
-    from http.server import ThreadingHTTPServer
-
     from archive.warc import iter_records, warc_files
 
     slow = ThreadingHTTPServer(("127.0.0.1", 0), _SlowBody)
@@ -302,8 +301,6 @@ def test_a_body_declared_past_download_maxsize_is_archived_cut_at_max_body(tmp_p
     # NEWSARCHIVE_MAX_BODY cuts a long body and archives what it read; one whose Content-Length
     # said it was past DOWNLOAD_MAXSIZE was cancelled by Scrapy before a byte of it was read:
     # nothing archived, a fetch_error naming Scrapy's DownloadCancelledError at every run.
-    from http.server import ThreadingHTTPServer
-
     from archive.warc import iter_records, warc_files
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Overclaiming)
@@ -434,8 +431,6 @@ class _HeaderFlood(QuietHandler):
 def test_a_response_with_megabytes_of_headers_is_dropped_not_read_whole(tmp_path: Path) -> None:
     # The header lines' total had no limit: 300 MB of them were read, the page archived with
     # them, the crawl at 1.27 GB of memory; a few GB more and it was killed.
-    from http.server import ThreadingHTTPServer
-
     from archive.warc import iter_records, warc_files
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _HeaderFlood)

@@ -185,13 +185,12 @@ class NewsSpider(ArticleRelease, RedirectHops, RobotsCallbacks, Spider):
         if self.frontier.robots.known(url):
             yield from self._if_allowed(request)
         elif self.frontier.hold(request):
-            yield Request(
-                origin(url) + "/robots.txt", callback=self.parse_robots, errback=self.on_robots_error,
-                priority=_PRIORITY["robots"], dont_filter=True,
-                # The origin it answers for, even if robots.txt redirects (http -> https, www).
-                meta={"kind": "robots", "hops": 0, "robots_origin": origin(url),
-                      "redirect_ttl": MAX_ROBOTS_REDIRECTS},
-            )
+            # robots_origin: the origin it answers for, even if robots.txt redirects (http ->
+            # https, www); redirect_ttl: the redirects RFC 9309 has it follow.
+            meta = {"kind": "robots", "hops": 0, "robots_origin": origin(url),
+                    "redirect_ttl": MAX_ROBOTS_REDIRECTS}
+            yield Request(origin(url) + "/robots.txt", callback=self.parse_robots, meta=meta,
+                          errback=self.on_robots_error, priority=_PRIORITY["robots"], dont_filter=True)
 
     def _if_allowed(self, request: Request) -> Iterator[Any]:
         if self.frontier.robots.allowed(request.url):
