@@ -9,7 +9,7 @@ from pathlib import Path
 
 from archive.index.database import open_index
 from archive.index.rebuild import index_warc_directory
-from archive.warc.records import HttpRequestData, HttpResponseData
+from archive.warc.records import HttpRequestData, HttpResponseData, WarcPosition
 from archive.warc.writer import WarcFileWriter
 from tests.datasette_support import get
 from tests.index_docs import BASE, FETCHED
@@ -45,6 +45,14 @@ def test_a_compressed_page_cut_short_is_shown_as_far_as_it_arrived(tmp_path: Pat
     assert body.startswith(page.content)
 
 
+def _indexed(tmp_path: Path, position: WarcPosition) -> str:
+    """Index tmp_path/warc; the record view's path to the record at `position`."""
+    db = open_index(tmp_path / "index.db")
+    index_warc_directory(db, tmp_path / "warc")
+    db.close()
+    return f"/-/warc/{position.file}/{position.offset}"
+
+
 def _archive_one_page(tmp_path: Path) -> str:
     """One page archived and indexed: its record view's path."""
     writer = WarcFileWriter(tmp_path / "warc", fsync=False)
@@ -54,10 +62,7 @@ def _archive_one_page(tmp_path: Path) -> str:
                          b"<html><p>The harbour wall fell.</p></html>", FETCHED),
     )
     writer.close()
-    db = open_index(tmp_path / "index.db")
-    index_warc_directory(db, tmp_path / "warc")
-    db.close()
-    return f"/-/warc/{positions.response.file}/{positions.response.offset}"
+    return _indexed(tmp_path, positions.response)
 
 
 def test_an_index_that_cannot_be_read_is_an_error_not_a_missing_record(tmp_path: Path) -> None:
@@ -113,10 +118,7 @@ def _indexed_run_record(tmp_path: Path) -> str:
     position = write_run_record(writer, "demo", "2026-11-01T10:00:00+00:00",
                                 "2026-11-01T11:00:00+00:00", "ok", {"pages": 3})
     writer.close()
-    db = open_index(tmp_path / "index.db")
-    index_warc_directory(db, tmp_path / "warc")
-    db.close()
-    return f"/-/warc/{position.file}/{position.offset}"
+    return _indexed(tmp_path, position)
 
 
 def test_a_crawl_run_record_is_shown_and_its_run_links_to_it(tmp_path: Path) -> None:
